@@ -11,6 +11,14 @@ if(ENABLE_SANITIZERS)
                   OUTPUT_VARIABLE DUALSAT_ASAN_RUNTIME OUTPUT_STRIP_TRAILING_WHITESPACE)
   execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=libubsan.so
                   OUTPUT_VARIABLE DUALSAT_UBSAN_RUNTIME OUTPUT_STRIP_TRAILING_WHITESPACE)
+  # Environment for tests that run the (uninstrumented) Python interpreter. CPython's own
+  # allocations at exit are not ours to report, hence no leak detection there.
+  set(DUALSAT_SANITIZER_TEST_ENV
+      "LD_PRELOAD=${DUALSAT_ASAN_RUNTIME}:${DUALSAT_UBSAN_RUNTIME}"
+      "ASAN_OPTIONS=detect_leaks=0"
+      "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+  # GCC 12 reports false -Wmaybe-uninitialized inside libstdc++ under -fsanitize=address.
+  add_compile_options(-Wno-maybe-uninitialized)
 endif()
 
 # SIMD kernels live in files named *_avx2.cc, *_sse41.cc, ... and only those files get

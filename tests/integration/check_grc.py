@@ -35,7 +35,12 @@ def check_blocks(blocks_dir, pythonpath):
     logging.getLogger('gnuradio.grc').addHandler(collector)
     platform = Platform(name='gr-dualsat check', prefs=gr.prefs(), version=gr.version(),
                         version_parts=(gr.major_version(), gr.api_version(), gr.minor_version()))
-    default_paths = list(platform.config.block_paths)
+    # GNU Radio's own blocks, without any installed copy of ours (which would shadow the
+    # tree under test and make GRC warn about the overwrite).
+    default_paths = [p for p in platform.config.block_paths
+                     if not glob.glob(os.path.join(p, 'dualsat_*.block.yml'))]
+    if not default_paths:
+        return ['no GNU Radio block path found']
     platform.build_library(default_paths + [blocks_dir])
 
     failures = []
@@ -73,6 +78,9 @@ def check_examples(examples_dir, workdir, pythonpath, blocks_dir):
     failures = []
     env = dict(os.environ)
     env['GRC_BLOCKS_PATH'] = blocks_dir
+    # Only GNU Radio's own blocks besides the tree under test: an installed copy of ours
+    # (e.g. in /usr/local) must not shadow it. GNU Radio reads GR_CONF_<SECTION>_<KEY>.
+    env['GR_CONF_GRC_GLOBAL_BLOCKS_PATH'] = '/usr/share/gnuradio/grc/blocks'
     env['PYTHONPATH'] = pythonpath + os.pathsep + env.get('PYTHONPATH', '')
     env['GR_DONT_LOAD_PREFS'] = '1'
     for grc in sorted(glob.glob(os.path.join(examples_dir, '*.grc'))):

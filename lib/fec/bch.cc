@@ -1,0 +1,332 @@
+#include <dualsat/bch.h>
+#include <dualsat/error.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace dualsat {
+namespace {
+
+// Minimal polynomials g1..g12, bit i = coefficient of x^i.
+// EN 302 307-1 Table 6a (normal FECFRAME, GF(2^16)).
+constexpr uint32_t kNormalPolys[12] = { 0x1002d, 0x10173, 0x10fbd, 0x15a55, 0x11f2f, 0x1f7b5,
+                                        0x1af65, 0x17367, 0x10ea1, 0x175a7, 0x13a2d, 0x11ae3 };
+// EN 302 307-1 Table 6b (short FECFRAME, GF(2^14)).
+constexpr uint32_t kShortPolys[12] = { 0x402b, 0x4941, 0x4647, 0x5591, 0x6b55, 0x6389,
+                                       0x6ce5, 0x4f21, 0x460f, 0x5a49, 0x5811, 0x65ef };
+
+// GF(2^m) built on g1, which the standard chooses primitive (x^16+x^5+x^3+x^2+1 and
+// x^14+x^5+x^3+x+1), so alpha = x is a root of g1 and the syndromes S_j = r(alpha^j)
+// vanish for j = 1..2t on every codeword.
+struct GaloisField {
+    int m;
+    int order; // 2^m - 1
+    std::vector<uint16_t> exp; // 2 * order entries so that exp[a + b] needs no reduction
+    std::vector<int32_t> log;
+
+    GaloisField(int bits, uint32_t primitive) : m(bits), order((1 << bits) - 1)
+    {
+        exp.resize(2 * static_cast<size_t>(order));
+        log.assign(static_cast<size_t>(order) + 1, 0);
+        uint32_t v = 1;
+        for (int i = 0; i < order; ++i) {
+            if (i > 0 && v == 1)
+                throw std::logic_error("BCH field polynomial is not primitive");
+            exp[static_cast<size_t>(i)] = static_cast<uint16_t>(v);
+            exp[static_cast<size_t>(i + order)] = static_cast<uint16_t>(v);
+            log[v] = i;
+            v <<= 1;
+            if (v >> bits)
+                v ^= primitive;
+        }
+    }
+};
+
+const GaloisField& field(FrameSize frame)
+{
+    static const GaloisField normal(16, kNormalPolys[0]);
+    static const GaloisField shortf(14, kShortPolys[0]);
+    return frame == FrameSize::Normal ? normal : shortf;
+}
+
+// Polynomial over GF(2) as bits, word e/64 bit e%64 = coefficient of x^e.
+using BitPoly = std::vector<uint64_t>;
+
+BitPoly multiply(const BitPoly& a, int deg_a, uint32_t b, int deg_b)
+{
+    BitPoly r((static_cast<size_t>(deg_a + deg_b) + 64) / 64, 0);
+    for (int i = 0; i <= deg_b; ++i) {
+        if (!((b >> i) & 1))
+            continue;
+        for (int e = 0; e <= deg_a; ++e)
+            if ((a[static_cast<size_t>(e) / 64] >> (e % 64)) & 1)
+                r[static_cast<size_t>(e + i) / 64] ^= uint64_t{ 1 } << ((e + i) % 64);
+    }
+    return r;
+}
+
+inline uint64_t load_be64(const uint8_t* p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+} // namespace
+
+BchCodec::BchCodec(FrameSize frame, CodeRate rate)
+{
+    const CodeParams& c = code_params(frame, rate); // throws ConfigError for short 9/10
+    const GaloisField& gf = field(frame);
+    m_k = c.kbch;
+    m_n = c.nbch;
+    m_t = c.t;
+    m_m = gf.m;
+    m_field_order = gf.order;
+    m_exp = gf.exp.data();
+    m_log = gf.log.data();
+    const int d = m_n - m_k;
+    if (d != m_m * m_t || d > 192 || d % 8 != 0 || m_k % 8 != 0)
+        throw std::logic_error("BCH parameters inconsistent with Tables 5a/5b");
+
+    // g = g1 * ... * gt.
+    const uint32_t* polys = frame == FrameSize::Normal ? kNormalPolys : kShortPolys;
+    BitPoly g{ 1 };
+    int deg = 0;
+    for (int i = 0; i < m_t; ++i) {
+        g = multiply(g, deg, polys[i], m_m);
+        deg += m_m;
+    }
+
+    // g without its x^d term, left-aligned like a Remainder: x^e sits at bit 192-d+e.
+    Remainder glow;
+    for (int e = 0; e < d; ++e) {
+        if ((g[static_cast<size_t>(e) / 64] >> (e % 64)) & 1) {
+            int p = 192 - d + e;
+            glow.w[2 - p / 64] |= uint64_t{ 1 } << (p % 64);
+        }
+    }
+    // x^(d+i) mod g for i = 0..63, by repeated multiplication by x.
+    std::array<Remainder, 64> power;
+    Remainder r = glow; // x^d mod g
+    for (int i = 0; i < 64; ++i) {
+        power[static_cast<size_t>(i)] = r;
+        uint64_t carry = r.w[0] >> 63;
+        r.w[0] = (r.w[0] << 1) | (r.w[1] >> 63);
+        r.w[1] = (r.w[1] << 1) | (r.w[2] >> 63);
+        r.w[2] <<= 1;
+        if (carry)
+            for (int w = 0; w < 3; ++w)
+                r.w[w] ^= glow.w[w];
+    }
+    // Slice s, byte v: v * x^(d + 8s) mod g; v's bit b is the coefficient of x^(d+8s+b).
+    for (int s = 0; s < kSlices; ++s) {
+        for (int v = 0; v < 256; ++v) {
+            Remainder acc;
+            for (int b = 0; b < 8; ++b)
+                if ((v >> b) & 1)
+                    for (int w = 0; w < 3; ++w)
+                        acc.w[w] ^= power[static_cast<size_t>(8 * s + b)].w[w];
+            m_slice[static_cast<size_t>(s)][static_cast<size_t>(v)] = acc;
+        }
+    }
+
+    // Self-check: alpha^1..alpha^2t must be roots of g, or the decoder would be wrong.
+    for (int j = 1; j <= 2 * m_t; ++j) {
+        uint16_t sum = 0;
+        for (int e = 0; e <= d; ++e)
+            if ((g[static_cast<size_t>(e) / 64] >> (e % 64)) & 1)
+                sum ^= m_exp[(static_cast<int64_t>(j) * e) % m_field_order];
+        if (sum != 0)
+            throw std::logic_error("BCH generator lacks the root alpha^" + std::to_string(j));
+    }
+}
+
+std::vector<uint64_t> BchCodec::generator() const
+{
+    const uint32_t* polys = m_m == 16 ? kNormalPolys : kShortPolys;
+    BitPoly g{ 1 };
+    int deg = 0;
+    for (int i = 0; i < m_t; ++i) {
+        g = multiply(g, deg, polys[i], m_m);
+        deg += m_m;
+    }
+    return g;
+}
+
+BchCodec::Remainder BchCodec::message_remainder(const uint8_t* msg) const
+{
+    // Invariant: r = (message bits so far) * x^d mod g. Each step folds 64 message bits
+    // into the top word: r*x^64 + M*x^d = (r_hi ^ M) * x^d + r_lo * x^64, and the first
+    // term is the XOR of eight per-byte table entries.
+    uint64_t r0 = 0, r1 = 0, r2 = 0;
+    const size_t nbytes = k_bytes();
+    size_t i = 0;
+    for (; i + 8 <= nbytes; i += 8) {
+        const uint64_t top = r0 ^ load_be64(msg + i);
+        r0 = r1;
+        r1 = r2;
+        r2 = 0;
+        for (int s = 0; s < kSlices; ++s) {
+            const Remainder& e = m_slice[static_cast<size_t>(s)][(top >> (8 * s)) & 0xff];
+            r0 ^= e.w[0];
+            r1 ^= e.w[1];
+            r2 ^= e.w[2];
+        }
+    }
+    for (; i < nbytes; ++i) {
+        const unsigned top = static_cast<unsigned>((r0 >> 56) ^ msg[i]);
+        r0 = (r0 << 8) | (r1 >> 56);
+        r1 = (r1 << 8) | (r2 >> 56);
+        r2 <<= 8;
+        const Remainder& e = m_slice[0][top];
+        r0 ^= e.w[0];
+        r1 ^= e.w[1];
+        r2 ^= e.w[2];
+    }
+    Remainder r;
+    r.w[0] = r0;
+    r.w[1] = r1;
+    r.w[2] = r2;
+    return r;
+}
+
+void BchCodec::encode(const uint8_t* in, uint8_t* out) const
+{
+    const Remainder r = message_remainder(in);
+    if (out != in)
+        std::memcpy(out, in, k_bytes());
+    uint8_t* parity = out + k_bytes();
+    const size_t pbytes = static_cast<size_t>(parity_bits()) / 8;
+    for (size_t b = 0; b < pbytes; ++b)
+        parity[b] = static_cast<uint8_t>(r.w[b / 8] >> (56 - 8 * (b % 8)));
+}
+
+BchResult BchCodec::decode(uint8_t* data) const
+{
+    BchResult result;
+    const int d = parity_bits();
+    const int N = m_field_order;
+
+    // Remainder of the received word mod g = (message * x^d mod g) XOR received parity.
+    Remainder r = message_remainder(data);
+    const uint8_t* parity = data + k_bytes();
+    for (size_t b = 0; b < static_cast<size_t>(d) / 8; ++b)
+        r.w[b / 8] ^= static_cast<uint64_t>(parity[b]) << (56 - 8 * (b % 8));
+    if ((r.w[0] | r.w[1] | r.w[2]) == 0) {
+        result.ok = true;
+        return result;
+    }
+
+    // Syndromes S_j = rem(alpha^j) (g(alpha^j) = 0 for j <= 2t). Odd j directly over
+    // the set bits of the remainder, even j as squares: S_2j = S_j^2 in GF(2^m).
+    constexpr int kMaxT = 12;
+    int32_t syn[2 * kMaxT + 1] = { 0 }; // field elements, index 1..2t
+    const int two_t = 2 * m_t;
+    for (int w = 0; w < 3; ++w) {
+        uint64_t bits = r.w[w];
+        while (bits) {
+            const int pos = __builtin_ctzll(bits);
+            bits &= bits - 1;
+            const int e = (2 - w) * 64 + pos - (192 - d); // power of x; j*e < 24*192 < N
+            for (int j = 1; j < two_t; j += 2)
+                syn[j] ^= m_exp[j * e];
+        }
+    }
+    for (int j = 2; j <= two_t; j += 2) {
+        const int32_t h = syn[j / 2];
+        syn[j] = h ? m_exp[2 * m_log[h]] : 0;
+    }
+
+    auto mul = [&](int32_t a, int32_t b) -> int32_t {
+        return (a && b) ? m_exp[m_log[a] + m_log[b]] : 0;
+    };
+    auto div = [&](int32_t a, int32_t b) -> int32_t { // b != 0
+        return a ? m_exp[m_log[a] - m_log[b] + N] : 0;
+    };
+
+    // Berlekamp-Massey: shortest LFSR (error locator Lambda) generating S_1..S_2t.
+    int32_t lambda[2 * kMaxT + 2] = { 1 };
+    int32_t prev[2 * kMaxT + 2] = { 1 };
+    int32_t tmp[2 * kMaxT + 2];
+    int L = 0, shift = 1;
+    int32_t prev_disc = 1;
+    for (int step = 0; step < two_t; ++step) {
+        int32_t disc = syn[step + 1];
+        for (int i = 1; i <= L; ++i)
+            disc ^= mul(lambda[i], syn[step + 1 - i]);
+        if (disc == 0) {
+            ++shift;
+            continue;
+        }
+        const int32_t coef = div(disc, prev_disc);
+        if (2 * L <= step) {
+            std::memcpy(tmp, lambda, sizeof(lambda));
+            for (int i = 0; i + shift <= two_t; ++i)
+                lambda[i + shift] ^= mul(coef, prev[i]);
+            std::memcpy(prev, tmp, sizeof(prev));
+            L = step + 1 - L;
+            prev_disc = disc;
+            shift = 1;
+        } else {
+            for (int i = 0; i + shift <= two_t; ++i)
+                lambda[i + shift] ^= mul(coef, prev[i]);
+            ++shift;
+        }
+    }
+    int degree = two_t;
+    while (degree > 0 && lambda[degree] == 0)
+        --degree;
+    if (L > m_t || degree != L || L == 0)
+        return result; // failure: more errors than t
+
+    // Roots: an error at power e means Lambda(alpha^-e) = 0. Only e < n_bch exist in the
+    // shortened code; a root beyond them (or too few roots) means the pattern is not
+    // correctable.
+    int positions[kMaxT];
+    int found = 0;
+    if (L == 1) {
+        // Lambda = 1 + l1 x: alpha^e = l1.
+        const int e = m_log[lambda[1]];
+        if (e < m_n)
+            positions[found++] = e;
+    } else {
+        int32_t logs[kMaxT + 1];
+        int32_t steps[kMaxT + 1];
+        int terms = 0;
+        for (int i = 1; i <= L; ++i) {
+            if (lambda[i] == 0)
+                continue;
+            logs[terms] = m_log[lambda[i]]; // log of lambda_i * alpha^(-i*e), e = 0
+            steps[terms] = N - i;           // multiply by alpha^-i per step of e
+            ++terms;
+        }
+        for (int e = 0; e < m_n; ++e) {
+            int32_t sum = 1;
+            for (int i = 0; i < terms; ++i) {
+                sum ^= m_exp[logs[i]];
+                int32_t next = logs[i] + steps[i];
+                logs[i] = next >= N ? next - N : next;
+            }
+            if (sum == 0) {
+                positions[found++] = e;
+                if (found == L)
+                    break;
+            }
+        }
+    }
+    if (found != L)
+        return result;
+
+    for (int i = 0; i < found; ++i) {
+        const int bit = m_n - 1 - positions[i];
+        data[bit / 8] = static_cast<uint8_t>(data[bit / 8] ^ (0x80 >> (bit % 8)));
+    }
+    result.ok = true;
+    result.corrected_bits = found;
+    return result;
+}
+
+} // namespace dualsat

@@ -42,6 +42,7 @@ BitInterleaver::BitInterleaver(FrameSize frame, CodeRate rate, Modulation mod)
     // Table 7: 8PSK 3 columns, 16APSK 4, 32APSK 5; QPSK not interleaved.
     m_cols = mod == Modulation::QPSK ? 1 : bits_per_symbol(mod);
     m_rows = m_bits / m_cols;
+    m_symbol_bits = bits_per_symbol(mod);
     if (mod == Modulation::PSK8 && rate == CodeRate::R3_5) {
         // Figure 8 / §5.3.3: for 8PSK 3/5 the columns are read in reverse order.
         m_order = { { 2, 1, 0, 3, 4 } };
@@ -92,6 +93,37 @@ void BitInterleaver::interleave(const uint8_t* in, uint8_t* out) const
     for (size_t r = full_groups * 8; r < rows; ++r)
         for (size_t c = 0; c < cols; ++c)
             or_bit(out, r * cols + c, get_bit(in, static_cast<size_t>(m_order[c]) * rows + r));
+}
+
+void BitInterleaver::interleave_symbols(const uint8_t* in, uint8_t* symbols) const
+{
+    const size_t nbytes = frame_bytes();
+    if (m_cols == 1) { // QPSK: consecutive bit pairs, four symbols per byte
+        for (size_t i = 0; i < nbytes; ++i)
+            for (int s = 0; s < 4; ++s)
+                symbols[4 * i + static_cast<size_t>(s)] = (in[i] >> (6 - 2 * s)) & 3;
+        return;
+    }
+    const size_t rows = static_cast<size_t>(m_rows), cols = static_cast<size_t>(m_cols);
+    const size_t full_groups = rows / 8;
+    const uint64_t mask = (uint64_t{ 1 } << cols) - 1;
+    // As interleave(): eight rows (= eight symbols) per step, each a cols-bit slice.
+    for (size_t g = 0; g < full_groups; ++g) {
+        uint64_t field = 0;
+        for (size_t c = 0; c < cols; ++c) {
+            const size_t col = static_cast<size_t>(m_order[c]);
+            field |= m_spread[get8(in, col * rows + 8 * g, nbytes)] >> c;
+        }
+        uint8_t* dst = symbols + 8 * g;
+        for (size_t i = 0; i < 8; ++i)
+            dst[i] = static_cast<uint8_t>((field >> (64 - cols * (i + 1))) & mask);
+    }
+    for (size_t r = full_groups * 8; r < rows; ++r) {
+        unsigned sym = 0;
+        for (size_t c = 0; c < cols; ++c)
+            sym = (sym << 1) | get_bit(in, static_cast<size_t>(m_order[c]) * rows + r);
+        symbols[r] = static_cast<uint8_t>(sym);
+    }
 }
 
 void BitInterleaver::deinterleave(const uint8_t* in, uint8_t* out) const

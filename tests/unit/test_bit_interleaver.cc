@@ -56,6 +56,18 @@ TEST_CASE("Bit interleaver follows 5.3.3 and round-trips, every MODCOD and frame
             il.interleave(in.data(), out.data());
             const auto bits = dualsat_ref::unpack(in.data(), static_cast<size_t>(il.frame_bits()));
             REQUIRE(dualsat_ref::pack(reference_interleave(bits, f.modcod.mod, f.modcod.rate)) == out);
+            // Symbols: consecutive symbol_bits() groups of the interleaved frame, MSB first.
+            std::vector<uint8_t> symbols(static_cast<size_t>(il.symbols()));
+            il.interleave_symbols(in.data(), symbols.data());
+            const auto out_bits = dualsat_ref::unpack(out.data(), static_cast<size_t>(il.frame_bits()));
+            const int m = il.symbol_bits();
+            REQUIRE(m == bits_per_symbol(f.modcod.mod));
+            for (int s = 0; s < il.symbols(); ++s) {
+                unsigned sym = 0;
+                for (int b = 0; b < m; ++b)
+                    sym = (sym << 1) | out_bits[static_cast<size_t>(s * m + b)];
+                REQUIRE(symbols[static_cast<size_t>(s)] == sym);
+            }
             il.deinterleave(out.data(), back.data());
             REQUIRE(back == in);
         }

@@ -30,6 +30,9 @@ public:
     int columns() const { return m_cols; }
     int rows() const { return m_rows; }
     bool is_identity() const { return m_cols == 1; }
+    // Bits per constellation symbol: 2 (QPSK), 3, 4, 5.
+    int symbol_bits() const { return m_symbol_bits; }
+    int symbols() const { return m_bits / m_symbol_bits; }
     // column_order()[c] = the column read c-th in every row.
     const std::array<int, 5>& column_order() const { return m_order; }
 
@@ -42,6 +45,10 @@ public:
     // Packed MSB first, frame_bytes() each, out of place (in != out).
     void interleave(const uint8_t* in, uint8_t* out) const;
     void deinterleave(const uint8_t* in, uint8_t* out) const;
+    // Interleaves and cuts the result into symbols(): one symbol index per output byte,
+    // its first (MSB) bit the first bit read (the form a constellation mapper takes, and
+    // the output of gr-dtv's dvbs2_interleaver_bb).
+    void interleave_symbols(const uint8_t* in, uint8_t* symbols) const;
 
     // Receiver side: soft values (LLRs), one per bit, in symbol order -> codeword order.
     // Out of place; frame_bits() values each.
@@ -66,7 +73,7 @@ public:
     }
 
 private:
-    int m_bits, m_cols, m_rows;
+    int m_bits, m_cols, m_rows, m_symbol_bits;
     std::array<int, 5> m_order{ { 0, 1, 2, 3, 4 } };
     // spread[v]: the 8 bits of v (MSB first) at bit positions 63, 63-cols, 63-2cols, ...
     std::array<uint64_t, 256> m_spread{};

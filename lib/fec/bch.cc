@@ -164,11 +164,24 @@ BchCodec::Remainder BchCodec::message_remainder(const uint8_t* msg) const
     uint64_t r0 = 0, r1 = 0, r2 = 0;
     const size_t nbytes = k_bytes();
     size_t i = 0;
-    for (; i + 8 <= nbytes; i += 8) {
-        const uint64_t top = r0 ^ load_be64(msg + i);
-        r0 = r1;
-        r1 = r2;
-        r2 = 0;
+    constexpr size_t kStepBytes = kSlices;
+    for (; i + kStepBytes <= nbytes; i += kStepBytes) {
+        uint64_t top;
+        if constexpr (kStepBytes == 8) {
+            top = r0 ^ load_be64(msg + i);
+            r0 = r1;
+            r1 = r2;
+            r2 = 0;
+        } else {
+            constexpr int sh = 8 * kStepBytes;
+            uint64_t m = 0;
+            for (size_t b = 0; b < kStepBytes; ++b)
+                m = (m << 8) | msg[i + b];
+            top = (r0 >> (64 - sh)) ^ m;
+            r0 = (r0 << sh) | (r1 >> (64 - sh));
+            r1 = (r1 << sh) | (r2 >> (64 - sh));
+            r2 <<= sh;
+        }
         for (int s = 0; s < kSlices; ++s) {
             const Remainder& e = m_slice[static_cast<size_t>(s)][(top >> (8 * s)) & 0xff];
             r0 ^= e.w[0];

@@ -78,8 +78,10 @@ class BitSerialBch
 public:
     explicit BitSerialBch(const std::vector<uint8_t>& generator)
         : m_d(static_cast<int>(generator.size()) - 1), m_words((m_d + 63) / 64),
-          m_g(static_cast<size_t>(m_words), 0), m_reg(static_cast<size_t>(m_words), 0)
+          m_g(static_cast<size_t>(m_words), 0)
     {
+        if (m_d < 1 || m_d > 192)
+            throw std::runtime_error("reference BCH handles generators of degree 1..192");
         for (int e = 0; e < m_d; ++e)
             if (generator[static_cast<size_t>(e)])
                 m_g[static_cast<size_t>(e / 64)] |= uint64_t{ 1 } << (e % 64);
@@ -89,22 +91,31 @@ public:
     // kbits message bits packed -> codeword packed (message then parity).
     void encode(const uint8_t* msg, size_t kbits, uint8_t* out)
     {
-        for (auto& w : m_reg)
-            w = 0;
+        // Register in locals (up to 192 bits = 3 words, word 0 = lowest powers) so the
+        // reference is a fair bit-serial baseline, not a slow one.
+        uint64_t r0 = 0, r1 = 0, r2 = 0;
+        const uint64_t g0 = m_g[0], g1 = m_words > 1 ? m_g[1] : 0, g2 = m_words > 2 ? m_g[2] : 0;
         const int top_word = (m_d - 1) / 64, top_bit = (m_d - 1) % 64;
         const uint64_t top_mask = m_d % 64 ? (uint64_t{ 1 } << (m_d % 64)) - 1 : ~uint64_t{ 0 };
         for (size_t i = 0; i < kbits; ++i) {
             const uint64_t in = (msg[i / 8] >> (7 - i % 8)) & 1;
-            const uint64_t fb = in ^ ((m_reg[static_cast<size_t>(top_word)] >> top_bit) & 1);
-            for (int w = m_words - 1; w > 0; --w)
-                m_reg[static_cast<size_t>(w)] =
-                    (m_reg[static_cast<size_t>(w)] << 1) | (m_reg[static_cast<size_t>(w - 1)] >> 63);
-            m_reg[0] <<= 1;
-            m_reg[static_cast<size_t>(top_word)] &= top_mask;
-            if (fb)
-                for (int w = 0; w < m_words; ++w)
-                    m_reg[static_cast<size_t>(w)] ^= m_g[static_cast<size_t>(w)];
+            const uint64_t top = top_word == 0 ? r0 : top_word == 1 ? r1 : r2;
+            const uint64_t fb = in ^ ((top >> top_bit) & 1);
+            r2 = (r2 << 1) | (r1 >> 63);
+            r1 = (r1 << 1) | (r0 >> 63);
+            r0 <<= 1;
+            if (top_word == 0)
+                r0 &= top_mask;
+            else if (top_word == 1)
+                r1 &= top_mask;
+            else
+                r2 &= top_mask;
+            const uint64_t mask = 0 - fb;
+            r0 ^= g0 & mask;
+            r1 ^= g1 & mask;
+            r2 ^= g2 & mask;
         }
+        m_reg = { r0, r1, r2 };
         for (size_t i = 0; i < (kbits + 7) / 8; ++i)
             out[i] = msg[i];
         for (int p = 0; p < m_d; ++p) {
@@ -120,7 +131,8 @@ public:
 
 private:
     int m_d, m_words;
-    std::vector<uint64_t> m_g, m_reg;
+    std::vector<uint64_t> m_g;
+    std::vector<uint64_t> m_reg;
 };
 
 // Bit-serial LDPC encoder straight from §5.3.2: every information bit i_m = 1,
@@ -143,8 +155,12 @@ public:
                 continue;
             const int j = m / 360, s = m % 360;
             const uint16_t* row = m_table.row(j);
-            for (int a = 0; a < m_table.row_size(j); ++a)
-                m_parity[static_cast<size_t>((row[a] + s * q) % M)] ^= 1;
+            for (int a = 0; a < m_table.row_size(j); ++a) {
+                int x = row[a] + s * q; // both terms < M: (x + s q) mod M by one subtraction
+                if (x >= M)
+                    x -= M;
+                m_parity[static_cast<size_t>(x)] ^= 1;
+            }
         }
         for (int i = 1; i < M; ++i)
             m_parity[static_cast<size_t>(i)] ^= m_parity[static_cast<size_t>(i - 1)];

@@ -5,7 +5,7 @@
 // n_bch - k_bch = m*t parity bits. The first message bit is the coefficient of the highest
 // power, x^(n_bch-1); parity = message * x^(n-k) mod g, g = g1*g2*...*gt.
 //
-// Encoding is a table-driven LFSR that advances 64 message bits per step (slice-by-8 over
+// Encoding is a table-driven LFSR that advances 32 message bits per step (slice-by-4 over
 // a remainder of up to 192 bits held in three uint64 words). Decoding computes the
 // remainder the same way, evaluates the 2t syndromes from it, runs Berlekamp-Massey and a
 // Chien search restricted to the n_bch positions that exist in the shortened code.
@@ -60,7 +60,7 @@ private:
     struct Remainder {
         uint64_t w[3] = { 0, 0, 0 };
     };
-    static constexpr int kSlices = 8;
+    static constexpr int kSlices = 4;
 
     Remainder message_remainder(const uint8_t* msg) const;
 

@@ -1,6 +1,7 @@
 #include <dualsat/bch.h>
 #include <dualsat/error.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -73,6 +74,131 @@ inline uint64_t load_be64(const uint8_t* p)
         v = (v << 8) | p[i];
     return v;
 }
+
+
+// Root finding for a monic, square-free polynomial that splits over GF(2^m) (checked by
+// the caller): Berlekamp's trace algorithm. Tr(beta x) mod f, for beta running over the
+// basis alpha^0..alpha^(m-1), is 0 or 1 at each root, so gcd(f, Tr(beta x)) splits f
+// unless every root has the same trace; some basis element separates any two distinct
+// roots. O(m L^2) per split instead of a Chien search's O(n L).
+class RootFinder
+{
+public:
+    static constexpr int kMaxDeg = 12;
+    struct Poly {
+        int deg = -1; // -1: zero polynomial
+        int32_t c[2 * kMaxDeg + 1] = { 0 };
+    };
+
+    RootFinder(const uint16_t* exp, const int32_t* log, int order, int m)
+        : m_exp(exp), m_log(log), m_order(order), m_m(m)
+    {
+    }
+
+    // Appends the roots of f (monic, square-free, splitting, degree <= kMaxDeg) to `roots`;
+    // false if it could not be split (then f was not as promised).
+    bool roots(const Poly& f, int32_t* roots, int& count) const { return split(f, roots, count, 0); }
+
+private:
+    int32_t mul(int32_t a, int32_t b) const { return (a && b) ? m_exp[m_log[a] + m_log[b]] : 0; }
+    int32_t inv(int32_t a) const { return m_exp[m_order - m_log[a]]; }
+
+    static void trim(Poly& p)
+    {
+        while (p.deg >= 0 && p.c[p.deg] == 0)
+            --p.deg;
+    }
+    // a mod b, b != 0.
+    Poly mod(Poly a, const Poly& b) const
+    {
+        const int32_t lead_inv = inv(b.c[b.deg]);
+        for (int k = a.deg; k >= b.deg; --k) {
+            if (a.c[k] == 0)
+                continue;
+            const int32_t f = mul(a.c[k], lead_inv);
+            for (int j = 0; j <= b.deg; ++j)
+                a.c[k - b.deg + j] ^= mul(f, b.c[j]);
+        }
+        a.deg = std::min(a.deg, b.deg - 1);
+        trim(a);
+        return a;
+    }
+    // a / b for b dividing a.
+    Poly quotient(Poly a, const Poly& b) const
+    {
+        Poly q;
+        q.deg = a.deg - b.deg;
+        const int32_t lead_inv = inv(b.c[b.deg]);
+        for (int k = a.deg; k >= b.deg; --k) {
+            const int32_t f = mul(a.c[k], lead_inv);
+            q.c[k - b.deg] = f;
+            if (f)
+                for (int j = 0; j <= b.deg; ++j)
+                    a.c[k - b.deg + j] ^= mul(f, b.c[j]);
+        }
+        return q;
+    }
+    Poly monic(Poly p) const
+    {
+        const int32_t lead_inv = inv(p.c[p.deg]);
+        for (int i = 0; i <= p.deg; ++i)
+            p.c[i] = mul(p.c[i], lead_inv);
+        return p;
+    }
+    Poly gcd(Poly a, Poly b) const
+    {
+        while (b.deg >= 0) {
+            Poly r = mod(a, b);
+            a = b;
+            b = r;
+        }
+        return monic(a);
+    }
+    bool split(const Poly& f, int32_t* roots, int& count, int first_basis) const
+    {
+        if (f.deg == 1) { // x + c0
+            roots[count++] = f.c[0];
+            return true;
+        }
+        // x^(2^i) mod f for i < m, once per f: then Tr(beta x) mod f is the combination
+        // sum_i beta^(2^i) x^(2^i), O(m deg) per basis element.
+        Poly powers[16];
+        powers[0].deg = 1;
+        powers[0].c[1] = 1;
+        for (int i = 1; i < m_m; ++i) {
+            const Poly& prev = powers[i - 1];
+            Poly sq;
+            sq.deg = 2 * prev.deg;
+            for (int j = 0; j <= prev.deg; ++j)
+                sq.c[2 * j] = mul(prev.c[j], prev.c[j]);
+            powers[i] = mod(sq, f);
+        }
+        for (int k = first_basis; k < m_m; ++k) {
+            Poly t;
+            t.deg = f.deg - 1;
+            int64_t beta_log = k; // log of beta^(2^i), beta = alpha^k
+            for (int i = 0; i < m_m; ++i) {
+                const int32_t coef = m_exp[beta_log];
+                for (int j = 0; j <= powers[i].deg; ++j)
+                    t.c[j] ^= mul(coef, powers[i].c[j]);
+                beta_log = (2 * beta_log) % m_order;
+            }
+            trim(t);
+            if (t.deg < 1)
+                continue; // constant trace on all roots: this basis element does not separate
+            const Poly g = gcd(f, t);
+            if (g.deg < 1 || g.deg >= f.deg)
+                continue;
+            // Basis elements before k did not separate f's roots, so none separates a factor.
+            return split(g, roots, count, k + 1) && split(quotient(f, g), roots, count, k + 1);
+        }
+        return false;
+    }
+
+    const uint16_t* m_exp;
+    const int32_t* m_log;
+    int m_order, m_m;
+};
 
 } // namespace
 
@@ -217,6 +343,34 @@ void BchCodec::encode(const uint8_t* in, uint8_t* out) const
         parity[b] = static_cast<uint8_t>(r.w[b / 8] >> (56 - 8 * (b % 8)));
 }
 
+int BchCodec::chien_search(const int32_t* lambda, int L, int* positions) const
+{
+    // Lambda(alpha^-e) for e = 0 .. n_bch-1, term i updated by alpha^-i per step (logs).
+    const int N = m_field_order;
+    int32_t logs[kMaxT + 1];
+    int32_t steps[kMaxT + 1];
+    int terms = 0;
+    for (int i = 1; i <= L; ++i) {
+        if (lambda[i] == 0)
+            continue;
+        logs[terms] = m_log[lambda[i]];
+        steps[terms] = N - i;
+        ++terms;
+    }
+    int found = 0;
+    for (int e = 0; e < m_n && found < L; ++e) {
+        int32_t sum = 1;
+        for (int i = 0; i < terms; ++i) {
+            sum ^= m_exp[logs[i]];
+            const int32_t next = logs[i] + steps[i];
+            logs[i] = next >= N ? next - N : next;
+        }
+        if (sum == 0)
+            positions[found++] = e;
+    }
+    return found;
+}
+
 BchResult BchCodec::decode(uint8_t* data) const
 {
     BchResult result;
@@ -235,7 +389,6 @@ BchResult BchCodec::decode(uint8_t* data) const
 
     // Syndromes S_j = rem(alpha^j) (g(alpha^j) = 0 for j <= 2t). Odd j directly over
     // the set bits of the remainder, even j as squares: S_2j = S_j^2 in GF(2^m).
-    constexpr int kMaxT = 12;
     int32_t syn[2 * kMaxT + 1] = { 0 }; // field elements, index 1..2t
     const int two_t = 2 * m_t;
     for (int w = 0; w < 3; ++w) {
@@ -295,6 +448,34 @@ BchResult BchCodec::decode(uint8_t* data) const
     if (L > m_t || degree != L || L == 0)
         return result; // failure: more errors than t
 
+    // A correctable pattern's locator has L distinct roots in GF(2^m), i.e. divides
+    // x^(2^m) - x. Checking that (m squarings mod Lambda, a few microseconds) rejects
+    // almost every uncorrectable frame before the Chien search, which costs O(n_bch L).
+    if (L >= 2) {
+        int32_t rem[kMaxT] = { 0, 1 }; // x mod Lambda (L >= 2)
+        int32_t sq[2 * kMaxT] = { 0 };
+        for (int round = 0; round < m_m; ++round) {
+            for (int i = 0; i < 2 * L - 1; ++i)
+                sq[i] = 0;
+            for (int i = 0; i < L; ++i) // (sum r_i x^i)^2 = sum r_i^2 x^2i in characteristic 2
+                sq[2 * i] = mul(rem[i], rem[i]);
+            for (int k = 2 * L - 2; k >= L; --k) {
+                if (sq[k] == 0)
+                    continue;
+                const int32_t f = div(sq[k], lambda[L]);
+                for (int j = 0; j <= L; ++j)
+                    sq[k - L + j] ^= mul(f, lambda[j]);
+            }
+            for (int i = 0; i < L; ++i)
+                rem[i] = sq[i];
+        }
+        bool is_x = rem[1] == 1;
+        for (int i = 0; i < L && is_x; ++i)
+            is_x = i == 1 || rem[i] == 0;
+        if (!is_x)
+            return result; // repeated roots or roots outside GF(2^m): not correctable
+    }
+
     // Roots: an error at power e means Lambda(alpha^-e) = 0. Only e < n_bch exist in the
     // shortened code; a root beyond them (or too few roots) means the pattern is not
     // correctable.
@@ -306,28 +487,21 @@ BchResult BchCodec::decode(uint8_t* data) const
         if (e < m_n)
             positions[found++] = e;
     } else {
-        int32_t logs[kMaxT + 1];
-        int32_t steps[kMaxT + 1];
-        int terms = 0;
-        for (int i = 1; i <= L; ++i) {
-            if (lambda[i] == 0)
-                continue;
-            logs[terms] = m_log[lambda[i]]; // log of lambda_i * alpha^(-i*e), e = 0
-            steps[terms] = N - i;           // multiply by alpha^-i per step of e
-            ++terms;
-        }
-        for (int e = 0; e < m_n; ++e) {
-            int32_t sum = 1;
-            for (int i = 0; i < terms; ++i) {
-                sum ^= m_exp[logs[i]];
-                int32_t next = logs[i] + steps[i];
-                logs[i] = next >= N ? next - N : next;
+        RootFinder finder(m_exp, m_log, N, m_m);
+        RootFinder::Poly f;
+        f.deg = L;
+        for (int i = 0; i <= L; ++i)
+            f.c[i] = div(lambda[i], lambda[L]); // monic, same roots
+        int32_t roots[kMaxT];
+        int count = 0;
+        if (m_root_search == RootSearch::TraceAlgorithm && finder.roots(f, roots, count)) {
+            for (int i = 0; i < count; ++i) {
+                const int e = (N - m_log[roots[i]]) % N; // root = alpha^-e
+                if (e < m_n)
+                    positions[found++] = e;
             }
-            if (sum == 0) {
-                positions[found++] = e;
-                if (found == L)
-                    break;
-            }
+        } else {
+            found = chien_search(lambda, L, positions);
         }
     }
     if (found != L)

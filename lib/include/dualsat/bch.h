@@ -7,8 +7,10 @@
 //
 // Encoding is a table-driven LFSR that advances 32 message bits per step (slice-by-4 over
 // a remainder of up to 192 bits held in three uint64 words). Decoding computes the
-// remainder the same way, evaluates the 2t syndromes from it, runs Berlekamp-Massey and a
-// Chien search restricted to the n_bch positions that exist in the shortened code.
+// remainder the same way, evaluates the 2t syndromes from it, runs Berlekamp-Massey,
+// rejects locators that do not split into distinct roots over GF(2^m) (x^(2^m) mod
+// Lambda != x), and finds the roots with Berlekamp's trace algorithm (a Chien search over
+// the n_bch positions of the shortened code is the fallback).
 #pragma once
 
 #include <dualsat/modcod.h>
@@ -51,6 +53,13 @@ public:
     // but rare cases, and then nothing is modified; it never crashes on any input.
     BchResult decode(uint8_t* nbch_packed_inout) const;
 
+    // How decode() finds the error locations once the locator is known to split. Both give
+    // the same result; the Chien search is the textbook O(n_bch t) scan, kept selectable so
+    // tests and benchmarks can compare the two.
+    enum class RootSearch { TraceAlgorithm, Chien };
+    void set_root_search(RootSearch method) { m_root_search = method; }
+    RootSearch root_search() const { return m_root_search; }
+
     // The generator g1*...*gt; bit e of the returned words (word e/64) = coefficient of x^e.
     std::vector<uint64_t> generator() const;
 
@@ -61,9 +70,13 @@ private:
         uint64_t w[3] = { 0, 0, 0 };
     };
     static constexpr int kSlices = 4;
+    static constexpr int kMaxT = 12;
 
     Remainder message_remainder(const uint8_t* msg) const;
+    // Positions e < n_bch with Lambda(alpha^-e) = 0, at most L of them; returns the count.
+    int chien_search(const int32_t* lambda, int L, int* positions) const;
 
+    RootSearch m_root_search = RootSearch::TraceAlgorithm;
     int m_k, m_n, m_t, m_m;
     int m_field_order; // 2^m - 1
     const uint16_t* m_exp; // antilog, 2 * field order entries (no reduction needed)

@@ -5,6 +5,9 @@ namespace py = pybind11;
 
 void bind_core(py::module& m);
 void bind_bb_scrambler_bb(py::module& m);
+void bind_bch_encoder_bb(py::module& m);
+void bind_ldpc_encoder_bb(py::module& m);
+void bind_bit_interleaver_bb(py::module& m);
 
 PYBIND11_MODULE(dualsat_python, m)
 {
@@ -13,4 +16,7 @@ PYBIND11_MODULE(dualsat_python, m)
     py::module::import("gnuradio.gr");
     bind_core(m);
     bind_bb_scrambler_bb(m);
+    bind_bch_encoder_bb(m);
+    bind_ldpc_encoder_bb(m);
+    bind_bit_interleaver_bb(m);
 }

@@ -1,0 +1,15 @@
+#include <pybind11/pybind11.h>
+
+#include <gnuradio/dualsat/bch_encoder_bb.h>
+
+namespace py = pybind11;
+
+void bind_bch_encoder_bb(py::module& m)
+{
+    using blk = gr::dualsat::bch_encoder_bb;
+    py::class_<blk, gr::block, gr::basic_block, std::shared_ptr<blk>>(
+        m, "bch_encoder_bb", "DVB-S2 BCH encoder, unpacked bits (EN 302 307-1 5.3.1)")
+        .def(py::init(&blk::make), py::arg("frame"), py::arg("rate"))
+        .def("input_frame_items", &blk::input_frame_items)
+        .def("output_frame_items", &blk::output_frame_items);
+}

@@ -6,6 +6,7 @@ namespace py = pybind11;
 void bind_core(py::module& m);
 void bind_bb_scrambler_bb(py::module& m);
 void bind_physical_cc(py::module& m);
+void bind_pl_framing(py::module& m);
 
 PYBIND11_MODULE(dualsat_python, m)
 {
@@ -13,6 +14,7 @@ PYBIND11_MODULE(dualsat_python, m)
     // Block base classes (gr::sync_block, ...) must be registered before ours.
     py::module::import("gnuradio.gr");
     bind_core(m);
+    bind_pl_framing(m);
     bind_bb_scrambler_bb(m);
     bind_physical_cc(m);
 }

@@ -8,6 +8,8 @@ void bind_bb_scrambler_bb(py::module& m);
 void bind_bch_encoder_bb(py::module& m);
 void bind_ldpc_encoder_bb(py::module& m);
 void bind_bit_interleaver_bb(py::module& m);
+void bind_physical_cc(py::module& m);
+void bind_pl_framing(py::module& m);
 
 PYBIND11_MODULE(dualsat_python, m)
 {
@@ -15,8 +17,10 @@ PYBIND11_MODULE(dualsat_python, m)
     // Block base classes (gr::sync_block, ...) must be registered before ours.
     py::module::import("gnuradio.gr");
     bind_core(m);
+    bind_pl_framing(m);
     bind_bb_scrambler_bb(m);
     bind_bch_encoder_bb(m);
     bind_ldpc_encoder_bb(m);
     bind_bit_interleaver_bb(m);
+    bind_physical_cc(m);
 }

@@ -1,0 +1,149 @@
+#include <dualsat/error.h>
+#include <dualsat/pl_framer.h>
+
+#include <algorithm>
+#include <string>
+
+namespace dualsat {
+namespace {
+
+constexpr int kPilotPeriodData = kSlotsPerPilotBlock * kSlotSymbols; // 1440 data symbols
+
+void require(const void* p, const char* what)
+{
+    if (!p)
+        throw ConfigError(std::string("null pointer: ") + what);
+}
+
+template <class T>
+std::shared_ptr<T> require_sequence(std::shared_ptr<T> seq, const char* what)
+{
+    if (!seq)
+        throw ConfigError(std::string("PL framing needs a ") + what);
+    return seq;
+}
+
+} // namespace
+
+bool is_pilot_position(const FrameFormat& format, int index)
+{
+    const int blocks = format.pilot_blocks();
+    if (index < 0 || blocks == 0)
+        return false;
+    const int period = kPilotPeriodData + kPilotBlockSymbols;
+    return index / period < blocks && index % period >= kPilotPeriodData;
+}
+
+// ---------------------------------------------------------------------------------------
+
+PlFramer::PlFramer(uint32_t gold_code)
+    : PlFramer(std::make_shared<StandardPlHeader>(), std::make_shared<GoldScrambling>(gold_code))
+{
+}
+
+PlFramer::PlFramer(std::shared_ptr<PlHeaderSequence> header,
+                   std::shared_ptr<PlScramblingSequence> scrambling)
+    : m_header(require_sequence(std::move(header), "PLHEADER sequence")),
+      m_scrambling(require_sequence(std::move(scrambling), "scrambling sequence"))
+{
+}
+
+int PlFramer::frame(const FrameFormat& format, const std::complex<float>* data_symbols,
+                    std::complex<float>* out)
+{
+    require(data_symbols, "data symbols");
+    require(out, "PLFRAME output");
+    const PlsCode code = pls_code(format); // throws for formats outside the standard
+    const int length = format.plframe_symbols();
+    const int data_count = format.data_symbols();
+
+    m_header->header_symbols(code, m_frame_counter, out);
+    // Lay out data and pilot blocks, then scramble the payload in place.
+    std::complex<float>* payload = out + kPlHeaderSymbols;
+    const std::complex<float> pilot(kPilotComponent, kPilotComponent);
+    int in = 0, pos = 0;
+    for (int block = 0; block < format.pilot_blocks(); ++block) {
+        std::copy(data_symbols + in, data_symbols + in + kPilotPeriodData, payload + pos);
+        in += kPilotPeriodData;
+        pos += kPilotPeriodData;
+        std::fill(payload + pos, payload + pos + kPilotBlockSymbols, pilot);
+        pos += kPilotBlockSymbols;
+    }
+    std::copy(data_symbols + in, data_symbols + data_count, payload + pos);
+    const int payload_count = length - kPlHeaderSymbols;
+    pl_scramble(payload, m_scrambling->rn(m_frame_counter, payload_count), payload_count, payload);
+    ++m_frame_counter;
+    return length;
+}
+
+int PlFramer::dummy_frame(std::complex<float>* out)
+{
+    require(out, "PLFRAME output");
+    m_header->header_symbols(dummy_pls_code(), m_frame_counter, out);
+    std::complex<float>* payload = out + kPlHeaderSymbols;
+    const int payload_count = kDummyFrameSymbols - kPlHeaderSymbols;
+    std::fill(payload, payload + payload_count,
+              std::complex<float>(kPilotComponent, kPilotComponent));
+    pl_scramble(payload, m_scrambling->rn(m_frame_counter, payload_count), payload_count, payload);
+    ++m_frame_counter;
+    return kDummyFrameSymbols;
+}
+
+// ---------------------------------------------------------------------------------------
+
+PlDeframer::PlDeframer(uint32_t gold_code)
+    : PlDeframer(std::make_shared<StandardPlHeader>(), std::make_shared<GoldScrambling>(gold_code))
+{
+}
+
+PlDeframer::PlDeframer(std::shared_ptr<PlHeaderSequence> header,
+                       std::shared_ptr<PlScramblingSequence> scrambling)
+    : m_header(require_sequence(std::move(header), "PLHEADER sequence")),
+      m_scrambling(require_sequence(std::move(scrambling), "scrambling sequence"))
+{
+}
+
+PlscDecision PlDeframer::decode_header(const std::complex<float>* header_symbols,
+                                       uint64_t frame_counter) const
+{
+    require(header_symbols, "PLHEADER symbols");
+    return m_header->decode(header_symbols, frame_counter);
+}
+
+int PlDeframer::deframe(const FrameFormat& format, const std::complex<float>* plframe,
+                        uint64_t frame_counter, std::complex<float>* data_out,
+                        std::complex<float>* pilots_out)
+{
+    require(plframe, "PLFRAME symbols");
+    require(data_out, "data output");
+    (void)pls_code(format); // validates the format
+    const int length = format.plframe_symbols();
+    const int payload_count = length - kPlHeaderSymbols;
+    const std::complex<float>* payload = plframe + kPlHeaderSymbols;
+    const uint8_t* rn = m_scrambling->rn(frame_counter, payload_count);
+    int out = 0, pos = 0;
+    for (int block = 0; block < format.pilot_blocks(); ++block) {
+        pl_descramble(payload + pos, rn + pos, kPilotPeriodData, data_out + out);
+        out += kPilotPeriodData;
+        pos += kPilotPeriodData;
+        if (pilots_out)
+            pl_descramble(payload + pos, rn + pos, kPilotBlockSymbols,
+                          pilots_out + block * kPilotBlockSymbols);
+        pos += kPilotBlockSymbols;
+    }
+    pl_descramble(payload + pos, rn + pos, payload_count - pos, data_out + out);
+    return length;
+}
+
+int PlDeframer::deframe_dummy(const std::complex<float>* plframe, uint64_t frame_counter,
+                              std::complex<float>* payload_out)
+{
+    require(plframe, "PLFRAME symbols");
+    require(payload_out, "payload output");
+    const int payload_count = kDummyFrameSymbols - kPlHeaderSymbols;
+    pl_descramble(plframe + kPlHeaderSymbols, m_scrambling->rn(frame_counter, payload_count),
+                  payload_count, payload_out);
+    return kDummyFrameSymbols;
+}
+
+} // namespace dualsat

@@ -225,12 +225,17 @@ size_t TsDeframer::process(const uint8_t* frame, int kbch, std::vector<uint8_t>&
         m_gap = true;
         return 0;
     }
-    ++m_stats.frames_ok;
-
     const uint8_t* field = frame + kBbHeaderBytes;
     const size_t dfl_bytes = h.dfl / 8u;
     const bool has_start = h.syncd != kSyncdNoPacketStart;
     const size_t syncd_bytes = has_start ? h.syncd / 8u : dfl_bytes;
+    if (has_start && syncd_bytes >= dfl_bytes) {
+        // A UP start outside the data field (the header parser lets DFL = 0 through).
+        ++m_stats.frames_bad_length;
+        m_gap = true;
+        return 0;
+    }
+    ++m_stats.frames_ok;
 
     if (m_gap) {
         m_gap = false;

@@ -267,6 +267,20 @@ TEST_CASE("TsFramer rejects bad sync, full queue and bad parameters", "[ts][fram
     TsDeframer d;
     std::vector<uint8_t> out;
     CHECK_THROWS_AS(d.process(f.data(), 1001, out), ConfigError);
+    // SYNCD pointing past an empty data field: dropped, never read beyond it.
+    for (uint16_t syncd : { 0, 8, 800 }) {
+        BbHeader h;
+        h.upl = kTsUplBits;
+        h.sync = kTsSyncByte;
+        h.dfl = 0;
+        h.syncd = syncd;
+        auto hb = encode_bbheader(h);
+        std::vector<uint8_t> fr(3072 / 8, 0x47);
+        std::copy(hb.begin(), hb.end(), fr.begin());
+        CHECK(d.process(fr.data(), 3072, out) == 0);
+    }
+    CHECK(d.stats().frames_bad_length == 3);
+    CHECK(out.empty());
 }
 
 TEST_CASE("TS round trip across changing K_bch and padded frames", "[ts][deframer]")

@@ -146,4 +146,30 @@ size_t Mapper::map_frame(const uint8_t* packed_bits,
     return frame_symbols();
 }
 
+size_t Mapper::frame_input_bytes(MapperInput form) const
+{
+    switch (form) {
+    case MapperInput::UnpackedBits:
+        return frame_bits_;
+    case MapperInput::PackedBits:
+        return frame_bytes();
+    case MapperInput::Labels:
+        return frame_symbols();
+    }
+    throw ConfigError("mapper: unknown input form");
+}
+
+void Mapper::map_frame(MapperInput form, const uint8_t* in, std::complex<float>* out) const
+{
+    switch (form) {
+    case MapperInput::UnpackedBits:
+        return map_unpacked(in, frame_symbols(), out);
+    case MapperInput::PackedBits:
+        return map_packed(in, frame_symbols(), out);
+    case MapperInput::Labels:
+        return map_labels(in, frame_symbols(), out);
+    }
+    throw ConfigError("mapper: unknown input form");
+}
+
 } // namespace dualsat

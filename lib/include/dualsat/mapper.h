@@ -12,6 +12,14 @@
 
 namespace dualsat {
 
+// How the interleaved bits of a frame arrive.
+enum class MapperInput : uint8_t {
+    UnpackedBits, // one bit per byte (LSB), n_ldpc bytes per frame: gr-dtv's bit streams
+    PackedBits,   // eight bits per byte, MSB first, n_ldpc / 8 bytes per frame: lib convention
+    Labels,       // one symbol label per byte, n_ldpc / bits_per_symbol bytes per frame:
+                  // the output of gr-dtv's dvbs2_interleaver_bb, input of its modulator
+};
+
 class Mapper
 {
 public:
@@ -31,6 +39,12 @@ public:
                      size_t in_bytes,
                      std::complex<float>* out,
                      size_t out_capacity) const;
+
+    // Input bytes per frame in a given form.
+    size_t frame_input_bytes(MapperInput form) const;
+    // One frame in any form: frame_input_bytes(form) bytes to frame_symbols() symbols.
+    // Throws FrameError for malformed bits/labels (see below).
+    void map_frame(MapperInput form, const uint8_t* in, std::complex<float>* out) const;
 
     // Unchecked building blocks (any count; the caller owns the sizes):
     // n_symbols * bits_per_symbol() packed bits, MSB first, starting at bit 0 of packed[0].

@@ -6,6 +6,9 @@
 #include <dualsat/soft_demapper.h>
 
 #include <algorithm>
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 #include <cmath>
 #include <string>
 
@@ -31,7 +34,9 @@ inline void put(float llr, float scale, size_t index, float* llr_f, int8_t* llr_
         llr_f[index] = llr;
 }
 
-template <bool Int8>
+// One symbol at a time; B (bits per symbol) is a template constant so the label-bit tests
+// fold away, as in the SIMD kernels. B == 2 is QPSK's closed form.
+template <int B, bool Int8>
 KernelResult scalar_impl(const DemapTables& t,
                          const std::complex<float>* symbols,
                          size_t n,
@@ -40,43 +45,63 @@ KernelResult scalar_impl(const DemapTables& t,
                          float* llr_f,
                          int8_t* llr_q)
 {
-    const int b = t.bits;
-    const int m = 1 << b;
+    constexpr int M = 1 << B;
     const float k_qpsk = t.qpsk_4a * inv_n0;
     size_t erasures = 0;
     for (size_t i = 0; i < n; ++i) {
-        const size_t base = i * static_cast<size_t>(b);
+        const size_t base = i * static_cast<size_t>(B);
         const float raw_r = symbols[i].real();
         const float raw_i = symbols[i].imag();
         if (!std::isfinite(raw_r) || !std::isfinite(raw_i)) {
             ++erasures;
-            for (int k = 0; k < b; ++k)
+            for (int k = 0; k < B; ++k)
                 put<Int8>(0.0f, scale, base + static_cast<size_t>(k), llr_f, llr_q);
             continue;
         }
         const float yr = clamp_component(raw_r);
         const float yi = clamp_component(raw_i);
-        if (t.mod == Modulation::QPSK) {
+        if constexpr (B == 2) {
             put<Int8>(yr * k_qpsk, scale, base, llr_f, llr_q);
             put<Int8>(yi * k_qpsk, scale, base + 1, llr_f, llr_q);
-            continue;
-        }
-        float mn0[5], mn1[5];
-        for (int k = 0; k < b; ++k)
-            mn0[k] = mn1[k] = 3.0e38f;
-        for (int j = 0; j < m; ++j) {
-            const float metric = (t.ar[j][0] * yr + t.ai[j][0] * yi) + t.c[j][0];
-            for (int k = 0; k < b; ++k) {
-                if ((j >> (b - 1 - k)) & 1)
-                    mn1[k] = min_lane(mn1[k], metric);
-                else
-                    mn0[k] = min_lane(mn0[k], metric);
+        } else {
+            float mn0[B], mn1[B];
+            for (int k = 0; k < B; ++k)
+                mn0[k] = mn1[k] = 3.0e38f;
+            for (int j = 0; j < M; ++j) {
+                const float metric = (t.ar[j][0] * yr + t.ai[j][0] * yi) + t.c[j][0];
+                for (int k = 0; k < B; ++k) {
+                    if ((j >> (B - 1 - k)) & 1)
+                        mn1[k] = min_lane(mn1[k], metric);
+                    else
+                        mn0[k] = min_lane(mn0[k], metric);
+                }
             }
+            for (int k = 0; k < B; ++k)
+                put<Int8>((mn1[k] - mn0[k]) * inv_n0, scale, base + static_cast<size_t>(k), llr_f, llr_q);
         }
-        for (int k = 0; k < b; ++k)
-            put<Int8>((mn1[k] - mn0[k]) * inv_n0, scale, base + static_cast<size_t>(k), llr_f, llr_q);
     }
     return { n, erasures };
+}
+
+template <bool Int8>
+KernelResult scalar_dispatch(const DemapTables& t,
+                             const std::complex<float>* symbols,
+                             size_t n,
+                             float inv_n0,
+                             float scale,
+                             float* llr_f,
+                             int8_t* llr_q)
+{
+    switch (t.bits) {
+    case 2:
+        return scalar_impl<2, Int8>(t, symbols, n, inv_n0, scale, llr_f, llr_q);
+    case 3:
+        return scalar_impl<3, Int8>(t, symbols, n, inv_n0, scale, llr_f, llr_q);
+    case 4:
+        return scalar_impl<4, Int8>(t, symbols, n, inv_n0, scale, llr_f, llr_q);
+    default:
+        return scalar_impl<5, Int8>(t, symbols, n, inv_n0, scale, llr_f, llr_q);
+    }
 }
 
 } // namespace
@@ -89,8 +114,8 @@ KernelResult maxlog_scalar(const DemapTables& t,
                            float* llr_f,
                            int8_t* llr_q)
 {
-    return llr_q != nullptr ? scalar_impl<true>(t, symbols, n, inv_n0, scale, llr_f, llr_q)
-                            : scalar_impl<false>(t, symbols, n, inv_n0, scale, llr_f, llr_q);
+    return llr_q != nullptr ? scalar_dispatch<true>(t, symbols, n, inv_n0, scale, llr_f, llr_q)
+                            : scalar_dispatch<false>(t, symbols, n, inv_n0, scale, llr_f, llr_q);
 }
 
 } // namespace detail
@@ -178,7 +203,13 @@ int8_t quantise(float llr, float scale)
         return 0;
     v = (v > -127.0f) ? v : -127.0f;
     v = (v < 127.0f) ? v : 127.0f;
-    return static_cast<int8_t>(std::lrint(v)); // nearest-even, as cvtps2dq
+#if defined(__SSE__) || defined(__x86_64__)
+    // cvtss2si: rounds like the SIMD kernels' cvtps2dq (MXCSR, nearest-even by default),
+    // without a libm call.
+    return static_cast<int8_t>(_mm_cvtss_si32(_mm_set_ss(v)));
+#else
+    return static_cast<int8_t>(std::lrint(v));
+#endif
 }
 
 void quantise(const float* llr, size_t n, float scale, int8_t* out)

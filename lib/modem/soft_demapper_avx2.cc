@@ -44,7 +44,13 @@ struct Avx2 {
         const reg u = _mm256_add_ps(t, _mm256_permute_ps(t, _MM_SHUFFLE(2, 3, 0, 1)));
         return _mm256_cmp_ps(u, u, _CMP_ORD_Q);
     }
-    static int erased(reg mask) { return W - __builtin_popcount(static_cast<unsigned>(_mm256_movemask_ps(mask))); }
+    // Erasures are rare: the branch is predicted and the count (a libgcc call without
+    // -mpopcnt) only runs when a lane is erased.
+    static int erased(reg mask)
+    {
+        const unsigned bits = static_cast<unsigned>(_mm256_movemask_ps(mask));
+        return bits == 0xFFu ? 0 : W - __builtin_popcount(bits);
+    }
     static void quantise_store8(int8_t* p, reg v)
     {
         v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(-127.0f)), _mm256_set1_ps(127.0f));

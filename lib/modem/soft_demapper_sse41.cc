@@ -42,7 +42,13 @@ struct Sse41 {
         const reg u = _mm_add_ps(t, _mm_shuffle_ps(t, t, _MM_SHUFFLE(2, 3, 0, 1)));
         return _mm_cmpord_ps(u, u);
     }
-    static int erased(reg mask) { return W - __builtin_popcount(static_cast<unsigned>(_mm_movemask_ps(mask))); }
+    // Erasures are rare: the branch is predicted and the count (a libgcc call without
+    // -mpopcnt) only runs when a lane is erased.
+    static int erased(reg mask)
+    {
+        const unsigned bits = static_cast<unsigned>(_mm_movemask_ps(mask));
+        return bits == 0xFu ? 0 : W - __builtin_popcount(bits);
+    }
     static void quantise_store8(int8_t* p, reg v)
     {
         v = _mm_min_ps(_mm_max_ps(v, _mm_set1_ps(-127.0f)), _mm_set1_ps(127.0f));

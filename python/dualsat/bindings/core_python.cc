@@ -1,9 +1,13 @@
 // Bindings of the modem core's value types and pure functions (no blocks), so Python
 // users and tests can build MODCODs, headers and frame formats directly.
 #include <pybind11/pybind11.h>
+#include <pybind11/complex.h>
 #include <pybind11/stl.h>
 
 #include <dualsat/bbheader.h>
+#include <dualsat/constellation.h>
+#include <dualsat/mapper.h>
+#include <dualsat/soft_demapper.h>
 #include <dualsat/error.h>
 #include <dualsat/modcod.h>
 
@@ -111,4 +115,33 @@ void bind_core(py::module& m)
         std::string s = data;
         return crc8(reinterpret_cast<const uint8_t*>(s.data()), s.size());
     });
+
+    py::enum_<ApskScaling>(m, "ApskScaling")
+        .value("UNIT_AVERAGE_ENERGY", ApskScaling::UnitAverageEnergy)
+        .value("UNIT_OUTER_RING", ApskScaling::UnitOuterRing);
+    py::enum_<MapperInput>(m, "MapperInput")
+        .value("UNPACKED_BITS", MapperInput::UnpackedBits)
+        .value("PACKED_BITS", MapperInput::PackedBits)
+        .value("LABELS", MapperInput::Labels);
+    py::enum_<DemapAlgorithm>(m, "DemapAlgorithm")
+        .value("MAX_LOG", DemapAlgorithm::MaxLog)
+        .value("EXACT_LOG", DemapAlgorithm::ExactLog);
+    // The point of every label, index = label (EN 302 307-1 Figures 9-12).
+    m.def("constellation_points",
+          [](const ModCod& mc, ApskScaling scaling) {
+              Constellation c(mc, scaling);
+              return std::vector<std::complex<float>>(c.points(), c.points() + c.size());
+          },
+          py::arg("modcod"), py::arg("scaling") = ApskScaling::UnitAverageEnergy);
+    // Float LLRs (positive = bit 0) of a list of symbols; the receive path uses the C++ API.
+    m.def("soft_demap",
+          [](const ModCod& mc, const std::vector<std::complex<float>>& symbols,
+             float noise_variance, DemapAlgorithm algorithm) {
+              SoftDemapper d(Constellation(mc), algorithm);
+              std::vector<float> llr(symbols.size() * static_cast<size_t>(d.bits_per_symbol()));
+              d.demap(symbols.data(), symbols.size(), noise_variance, llr.data(), llr.size());
+              return llr;
+          },
+          py::arg("modcod"), py::arg("symbols"), py::arg("noise_variance"),
+          py::arg("algorithm") = DemapAlgorithm::MaxLog);
 }

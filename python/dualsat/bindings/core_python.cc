@@ -6,6 +6,7 @@
 #include <dualsat/bbheader.h>
 #include <dualsat/error.h>
 #include <dualsat/modcod.h>
+#include <dualsat/rrc.h>
 
 namespace py = pybind11;
 using namespace dualsat;
@@ -111,4 +112,12 @@ void bind_core(py::module& m)
         std::string s = data;
         return crc8(reinterpret_cast<const uint8_t*>(s.data()), s.size());
     });
+
+    py::enum_<RrcNormalization>(m, "RrcNormalization")
+        .value("TX_UNIT_POWER", RrcNormalization::TxUnitPower)
+        .value("RX_MATCHED", RrcNormalization::RxMatched)
+        .value("UNIT_ENERGY", RrcNormalization::UnitEnergy);
+    m.def("rrc_taps", &rrc_taps, py::arg("rolloff"), py::arg("sps"), py::arg("span"),
+          py::arg("norm") = RrcNormalization::TxUnitPower);
+    m.def("rrc_num_taps", &rrc_num_taps, py::arg("sps"), py::arg("span"));
 }

@@ -5,6 +5,7 @@ namespace py = pybind11;
 
 void bind_core(py::module& m);
 void bind_bb_scrambler_bb(py::module& m);
+void bind_pulse_shaper_cc(py::module& m);
 
 PYBIND11_MODULE(dualsat_python, m)
 {
@@ -13,4 +14,5 @@ PYBIND11_MODULE(dualsat_python, m)
     py::module::import("gnuradio.gr");
     bind_core(m);
     bind_bb_scrambler_bb(m);
+    bind_pulse_shaper_cc(m);
 }

@@ -73,10 +73,13 @@ class qa_pulse_shaper_cc(gr_unittest.TestCase):
     def test_002_resampling_variant_matches_formula(self):
         # Output m must be the continuous shaped signal Σ_k a_k c·p(t - k) at symbol time
         # t = m / output_sps - delay_symbols, with p truncated to the same span; c is the
-        # normalisation constant of the taps. The only difference left is the resampler's
-        # interpolation (and float) error.
+        # normalisation constant of the taps. What is left is the resampler's error plus
+        # the reference's own out-of-band sidelobes (a rectangularly truncated pulse is not
+        # band-limited; a sampled stream cannot carry what lies beyond its Nyquist band).
+        # Those fall with the span (-51 dB at span 16, -63 dB at 32 for beta 0.2), so a
+        # 32-symbol span makes the check sensitive to the resampler; measured -63..-68 dB.
         for beta, sps, ratio in ((0.35, 2, 2.37), (0.20, 2, 25 / 12), (0.25, 4, np.pi / 3)):
-            span = 16
+            span = 32
             sym = qpsk(2500, 2)
             blk = dualsat.pulse_shaper_cc(beta, sps, span, ratio)
             osps = blk.output_sps()
@@ -88,7 +91,7 @@ class qa_pulse_shaper_cc(gr_unittest.TestCase):
             c = taps[(len(taps) - 1) // 2] / rrc_formula(0.0, beta)[()]
             half = (len(taps) - 1) // 2 / sps  # truncation, in symbols
             delay = blk.delay_symbols()
-            m = np.arange(int(60 * osps), int((len(sym) - 60) * osps))
+            m = np.arange(int(80 * osps), int((len(sym) - 80) * osps))
             t = m / osps - delay
             k0 = np.floor(t - half).astype(int)
             ref = np.zeros(len(m), dtype=np.complex128)
@@ -98,7 +101,7 @@ class qa_pulse_shaper_cc(gr_unittest.TestCase):
                 w = np.where(np.abs(dt) <= half + 1e-9, rrc_formula(dt, beta), 0.0)
                 ref += c * w * sym[k]
             err = np.mean(np.abs(out[m] - ref) ** 2) / np.mean(np.abs(ref) ** 2)
-            self.assertLess(10 * np.log10(err), -50, f"beta {beta} ratio {ratio}")
+            self.assertLess(10 * np.log10(err), -55, f"beta {beta} ratio {ratio}")
 
     def test_003_scheduler_chunking_does_not_change_output(self):
         sym = qpsk(4000, 3)

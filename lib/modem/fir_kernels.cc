@@ -15,6 +15,30 @@ std::complex<float> dot_cr_scalar(const std::complex<float>* x, const float* tap
     return { re, im };
 }
 
+void dot_cr_multi_scalar(const std::complex<float>* x, const float* taps_dup, size_t n,
+                         size_t stride, size_t count, std::complex<float>* out)
+{
+    for (size_t j = 0; j < count; ++j)
+        out[j] = dot_cr_scalar(x, taps_dup + j * stride, n);
+}
+
+DotMultiFn dot_cr_multi_for(SimdLevel level)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    switch (supported(level)) {
+    case SimdLevel::AVX2:
+        return &dot_cr_multi_avx2;
+    case SimdLevel::SSE41:
+        return &dot_cr_multi_sse41;
+    case SimdLevel::Scalar:
+        break;
+    }
+#else
+    (void)level;
+#endif
+    return &dot_cr_multi_scalar;
+}
+
 DotComplexRealFn dot_cr_for(SimdLevel level)
 {
 #if defined(__x86_64__) || defined(__i386__)

@@ -24,6 +24,8 @@ PolyphaseFir::PolyphaseFir(const std::vector<float>& prototype,
       m_p(out_step_num),
       m_q(in_step_den),
       m_dot(kernels::dot_cr_for(simd)),
+      m_dot_multi(kernels::dot_cr_multi_for(simd)),
+      m_multi_per_input(!interpolate && in_step_den < out_step_num),
       m_simd(supported(simd))
 {
     if (prototype.empty())
@@ -55,6 +57,8 @@ PolyphaseFir::PolyphaseFir(const std::vector<float>& prototype,
         }
     }
     m_branch_scale = static_cast<double>(branches) / static_cast<double>(m_p);
+    m_q_int = m_q / m_p;
+    m_q_rem = m_q % m_p;
     m_buf.assign(m_k - 1 + kBlock, std::complex<float>(0.0f, 0.0f));
 }
 
@@ -83,17 +87,20 @@ inline std::complex<float> PolyphaseFir::compute(const std::complex<float>* wind
     if (b >= m_branches) // rounding guard; acc < P keeps u < B mathematically
         b = m_branches - 1;
     const float frac = static_cast<float>(u - static_cast<double>(b));
-    const std::complex<float> y0 = m_dot(window, &m_bank[b * 2 * m_k], m_k);
-    const std::complex<float> y1 = m_dot(window, &m_bank[(b + 1) * 2 * m_k], m_k);
-    return y0 + frac * (y1 - y0);
+    std::complex<float> y[2]; // branches b and b+1 over the same window, one pass
+    m_dot_multi(window, &m_bank[b * 2 * m_k], m_k, 2 * m_k, 2, y);
+    return y[0] + frac * (y[1] - y[0]);
 }
 
 inline void PolyphaseFir::advance()
 {
-    m_acc += m_q; // < 2^63: no overflow
+    // t += Q/P with Q = q_int·P + q_rem precomputed: no division per output (a 64-bit
+    // divide costs more than a short dot product).
+    m_next_n0 += m_q_int;
+    m_acc += m_q_rem; // both < P < 2^62: no overflow
     if (m_acc >= m_p) {
-        m_next_n0 += m_acc / m_p;
-        m_acc %= m_p;
+        m_acc -= m_p;
+        ++m_next_n0;
     }
     ++m_produced;
 }
@@ -112,7 +119,30 @@ StreamResult PolyphaseFir::process(const std::complex<float>* in,
         std::memcpy(&m_buf[hist], in + r.consumed, nb * sizeof(std::complex<float>));
         const uint64_t end = m_base + nb;
         while (m_next_n0 < end && r.produced < out_capacity) {
-            out[r.produced++] = compute(&m_buf[m_next_n0 - m_base]);
+            const std::complex<float>* window = &m_buf[m_next_n0 - m_base];
+            if (m_multi_per_input) {
+                // Exact bank, Q < P: the outputs at acc, acc+Q, acc+2Q, ... (< P) all use this
+                // window, with branches a constant Q apart: one pass over the window.
+                const size_t room = out_capacity - r.produced;
+                size_t count = 0;
+                uint64_t a = m_acc;
+                while (a < m_p && count < room) {
+                    a += m_q;
+                    ++count;
+                }
+                m_dot_multi(window, &m_bank[m_acc * 2 * m_k], m_k, 2 * m_k * m_q, count,
+                            out + r.produced);
+                r.produced += count;
+                m_produced += count;
+                if (a >= m_p) { // a < 2P since Q < P
+                    m_acc = a - m_p;
+                    ++m_next_n0;
+                } else {
+                    m_acc = a;
+                }
+                continue;
+            }
+            out[r.produced++] = compute(window);
             advance();
         }
         // Inputs before the next output's n0 are finished with; the rest (only when the

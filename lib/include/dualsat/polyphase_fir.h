@@ -82,9 +82,13 @@ private:
     bool m_interpolate;
     uint64_t m_p;
     uint64_t m_q;
+    uint64_t m_q_int;                // Q / P
+    uint64_t m_q_rem;                // Q % P
     size_t m_k;                      // taps per branch
     std::vector<float> m_bank;       // (branches (+1)) × K, reversed, duplicated: 2K floats each
     kernels::DotComplexRealFn m_dot;
+    kernels::DotMultiFn m_dot_multi;
+    bool m_multi_per_input;          // exact bank and Q < P: several outputs per window
     SimdLevel m_simd;
     double m_branch_scale;           // B / P, interpolated mode
 

@@ -484,7 +484,8 @@ TEST_CASE("Resampler: a tone passes with SNR > 50 dB at several ratios", "[resam
     };
     const Case cases[] = { { 2.37, false }, { 25.0 / 12.0, false }, { 0.7, false },
                            { 3.0, false },  { std::sqrt(2.0) * 1.7, false },
-                           { 1.0 / std::sqrt(3.0), false }, { 2.37, true }, { 4.74 / 2.0 + 1e-9, false } };
+                           { 1.0 / std::sqrt(3.0), false }, { 2.37, true }, { 4.74 / 2.0 + 1e-9, false },
+                           { 1.0, false } };
     for (const auto& c : cases) {
         ResamplerDesign d;
         d.force_interpolated = c.force_interp;

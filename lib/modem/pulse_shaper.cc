@@ -65,9 +65,8 @@ TxPulseShaper::TxPulseShaper(double rolloff, int span_symbols, int shaping_sps, 
 {
     if (m_out_sps_exact.den != 1) {
         ResamplerDesign d;
-        // Keep the whole RRC band (1+β)/2 · Rs flat: passband edge as a fraction of the
-        // shaping rate (the lower rate, output sps > shaping sps here or not — both are
-        // handled by Resampler's min(f_in, f_out)).
+        // Keep the whole RRC band (1+β)/2 · Rs in the resampler's flat passband. Resampler
+        // expresses its passband edge as a fraction of min(f_in, f_out), so convert.
         const double band = (1.0 + rolloff) / 2.0 / shaping_sps; // of f_in
         const double lower = std::min(1.0, m_out_sps / shaping_sps);
         d.passband = std::min(0.45, band / lower);

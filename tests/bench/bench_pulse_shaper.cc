@@ -104,7 +104,7 @@ int main(int argc, char** argv)
     const auto sym = symbols(nsym);
     std::vector<cf> out(nsym * 64);
 
-    std::printf("CPU SIMD: %s; Msamples/s of output, best of 3; (x) = ratio to scalar\n\n",
+    std::printf("CPU SIMD: %s; Msamples/s of output, best of 5 interleaved rounds; (x) = ratio to scalar\n\n",
                 to_string(detected_simd_level()).c_str());
     std::printf("%-36s %10s %20s %20s %20s\n", "case", "scalar", "sse4.1", "avx2", "volk (same structure)");
 

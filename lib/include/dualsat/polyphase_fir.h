@@ -15,6 +15,10 @@
 // those two branch outputs. The prototype then has K·B + 1 taps so branch B exists (branch
 // 0 delayed by one input sample).
 //
+// Exact mode with Q < P (interpolation, rational up-sampling): the outputs that share an
+// input window (branches acc, acc+Q, acc+2Q, ... < P) are computed in one pass over the
+// window (kernels::dot_cr_multi); the interpolated mode does the same for its two branches.
+//
 // Streaming: a history of K-1 input samples is kept, so the output does not depend on how
 // the input is chunked. process() consumes only the input it could finish: when the output
 // space runs out it leaves the rest of the input for the next call (no hidden pending

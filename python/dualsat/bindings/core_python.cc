@@ -10,6 +10,7 @@
 #include <dualsat/soft_demapper.h>
 #include <dualsat/error.h>
 #include <dualsat/modcod.h>
+#include <dualsat/rrc.h>
 
 namespace py = pybind11;
 using namespace dualsat;
@@ -144,4 +145,12 @@ void bind_core(py::module& m)
           },
           py::arg("modcod"), py::arg("symbols"), py::arg("noise_variance"),
           py::arg("algorithm") = DemapAlgorithm::MaxLog);
+
+    py::enum_<RrcNormalization>(m, "RrcNormalization")
+        .value("TX_UNIT_POWER", RrcNormalization::TxUnitPower)
+        .value("RX_MATCHED", RrcNormalization::RxMatched)
+        .value("UNIT_ENERGY", RrcNormalization::UnitEnergy);
+    m.def("rrc_taps", &rrc_taps, py::arg("rolloff"), py::arg("sps"), py::arg("span"),
+          py::arg("norm") = RrcNormalization::TxUnitPower);
+    m.def("rrc_num_taps", &rrc_num_taps, py::arg("sps"), py::arg("span"));
 }

@@ -1,0 +1,8 @@
+// SSE4.1 LDPC decoder kernel (placeholder until the vector kernel lands).
+#include "ldpc_decoder_internal.h"
+
+namespace dualsat {
+namespace ldpc_detail {
+std::unique_ptr<LdpcKernel> make_sse41_kernel(const LdpcSchedule&) { return nullptr; }
+} // namespace ldpc_detail
+} // namespace dualsat

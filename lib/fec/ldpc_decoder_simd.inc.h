@@ -1,0 +1,279 @@
+// The vector LDPC kernel, written once over a small vector-ops type `Ops` and compiled per
+// ISA: included by ldpc_decoder_sse41.cc and ldpc_decoder_avx2.cc (each built with its own
+// -m flags). Everything here is in an anonymous namespace so the per-ISA instantiations
+// never merge at link time.
+//
+// Memory layout. Each 360-bit variable block is stored tiled: D[i] = bit (i mod 360) for
+// i in [0, 720), inside a padded slot [-32, 800). Lane t of a layer reads bit
+// (t + rot) mod 360 = D[rot + t], so one layer edge is a run of unaligned loads at D + rot
+// (the cyclic shift costs nothing). Vectors span 384 lanes: 352 / W full registers and a
+// last one whose 8 low lanes (352..359) are real; lanes 360..383 compute garbage that is
+// never stored into D (the last register stores 8 bytes only). Writing a lane back updates
+// both of its copies, D[rot + t] and D[rot + t -+ 360].
+//
+// A layer is three passes: (1) register by register over all edges: Q = sat(L - R), the two
+// minima and the sign parity, kept in registers then spilled as the scaled magnitudes;
+// (2) edge by edge: new R and, for blocks met once in the layer, the new L; (3) blocks
+// met several times: L updates in edge order (see ldpc_decoder.h).
+#include "ldpc_decoder_internal.h"
+
+#include <cstring>
+
+namespace dualsat {
+namespace ldpc_detail {
+namespace {
+
+template <class Ops>
+class SimdKernel final : public LdpcKernel
+{
+    using V = typename Ops::V;
+    static constexpr int W = Ops::kWidth;
+    static constexpr int kFull = 352 / W;      // full registers per layer vector
+    static constexpr int kTail = 352;          // first lane of the partial register
+    static constexpr int kSlot = 832;          // bytes per variable block slot
+    static constexpr int kFront = 32;          // slot bytes before D[0]
+    static constexpr int kVec = kPaddedLanes;  // bytes per stored message vector
+
+    struct KEdge {
+        uint32_t l_offset; // slot start + kFront + rot, from L_.data()
+        uint16_t rot;
+        uint8_t flags;
+    };
+
+public:
+    explicit SimdKernel(const LdpcSchedule& s)
+        : s_(s),
+          L_(static_cast<size_t>(s.blocks) * kSlot),
+          R_(s.edges.size() * kVec),
+          Qscratch_(static_cast<size_t>(s.max_layer_degree) * kVec),
+          Rscratch_(static_cast<size_t>(s.max_layer_degree) * kVec),
+          cn_(4 * kVec)
+    {
+        edges_.reserve(s.edges.size());
+        for (const auto& e : s.edges)
+            edges_.push_back({ static_cast<uint32_t>(e.block * kSlot + kFront + e.rot), e.rot, e.flags });
+    }
+
+    LdpcDecodeResult decode(const int8_t* llr, uint8_t* info_out, int max_iterations) override
+    {
+        load_channel(llr);
+        LdpcDecodeResult result;
+        for (int it = 1; it <= max_iterations; ++it) {
+            for (int a = 0; a < s_.q; ++a) {
+                if (it == 1)
+                    layer<true>(a);
+                else
+                    layer<false>(a);
+            }
+            result.iterations_used = it;
+            if (syndrome_ok()) {
+                result.converged = true;
+                break;
+            }
+        }
+        hard_decide_info(info_out);
+        return result;
+    }
+
+private:
+    int8_t* block(int b) { return L_.data() + static_cast<size_t>(b) * kSlot + kFront; }
+
+    void load_channel(const int8_t* llr)
+    {
+        for (int j = 0; j < s_.groups; ++j) {
+            int8_t* d = block(j);
+            std::memcpy(d, llr + static_cast<size_t>(j) * kLanes, kLanes);
+            std::memcpy(d + kLanes, d, kLanes);
+        }
+        // Parity block a holds p_(a + t*q): a transpose of the 360 x q parity array.
+        const int8_t* parity = llr + s_.k;
+        const int q = s_.q;
+        for (int a = 0; a < q; ++a) {
+            int8_t* d = block(s_.groups + a);
+            const int8_t* src = parity + a;
+            for (int t = 0; t < kLanes; ++t)
+                d[t] = src[t * q];
+            std::memcpy(d + kLanes, d, kLanes);
+        }
+    }
+
+    // Write the lanes [t0, t0 + width) of an edge's vector back to both copies in its block.
+    static inline void store_lanes(int8_t* d, int rot, int t0, V v, bool partial)
+    {
+        const int p0 = rot + t0;
+        const int width = partial ? 8 : W;
+        auto put = [&](int p) {
+            if (partial)
+                Ops::store8(d + p, v);
+            else
+                Ops::storeu(d + p, v);
+        };
+        put(p0);
+        if (p0 + width <= kLanes) {
+            put(p0 + kLanes);
+        } else if (p0 >= kLanes) {
+            put(p0 - kLanes);
+        } else {
+            put(p0 + kLanes);
+            put(p0 - kLanes);
+        }
+    }
+
+    V scale(V m) const
+    {
+        if (s_.algorithm == LdpcAlgorithm::NormalisedMinSum)
+            return Ops::mulhrs_u8(m, s_.scale_q15);
+        return Ops::subs_u8(m, Ops::set1(s_.offset));
+    }
+
+    template <bool kFirst>
+    void layer(int a)
+    {
+        const KEdge* edges = edges_.data() + s_.layer_begin[static_cast<size_t>(a)];
+        const int degree = s_.layer_degree(a);
+        int8_t* R = R_.data() + static_cast<size_t>(s_.layer_begin[static_cast<size_t>(a)]) * kVec;
+        int8_t* L = L_.data();
+        int8_t* min1_out = cn_.data();
+        int8_t* m1_out = cn_.data() + kVec;
+        int8_t* m2_out = cn_.data() + 2 * kVec;
+        int8_t* sign_out = cn_.data() + 3 * kVec;
+        const V m127 = Ops::set1(-127);
+        const V p127 = Ops::set1(127);
+        const V phantom_max = Ops::lane0_or(Ops::set1(-128), 127); // 127 in lane 0
+        const V lane0 = Ops::lane0_or(Ops::zero(), -1);             // 0xff in lane 0
+        bool any_multi = false;
+
+        // Pass 1: check-node minima, register by register.
+        for (int r = 0; r <= kFull; ++r) {
+            const int t0 = r * W;
+            V min1 = p127, min2 = p127, sgn = Ops::zero();
+            for (int e = 0; e < degree; ++e) {
+                const KEdge& ed = edges[e];
+                V q = Ops::loadu(L + ed.l_offset + t0);
+                if (!kFirst)
+                    q = Ops::max(Ops::subs(q, Ops::load(R + e * kVec + t0)), m127);
+                if (r == 0 && (ed.flags & kEdgePhantomLane0))
+                    q = Ops::max(q, phantom_max);
+                if (ed.flags & kEdgeMulti) {
+                    Ops::store(Qscratch_.data() + e * kVec + t0, q);
+                    any_multi = true;
+                }
+                const V mag = Ops::abs(q);
+                sgn = Ops::bxor(sgn, q);
+                min2 = Ops::min(min2, Ops::max(min1, mag));
+                min1 = Ops::min(min1, mag);
+            }
+            Ops::store(min1_out + t0, min1);
+            Ops::store(m1_out + t0, scale(min1));
+            Ops::store(m2_out + t0, scale(min2));
+            Ops::store(sign_out + t0, sgn);
+        }
+
+        // Pass 2: new messages; L of blocks met once.
+        const V one = Ops::set1(1);
+        auto message = [&](V q, int t0) {
+            const V mag = Ops::blendv(Ops::load(m1_out + t0), Ops::load(m2_out + t0),
+                                      Ops::cmpeq(Ops::abs(q), Ops::load(min1_out + t0)));
+            return Ops::sign(mag, Ops::bor(Ops::bxor(Ops::load(sign_out + t0), q), one));
+        };
+        for (int e = 0; e < degree; ++e) {
+            const KEdge& ed = edges[e];
+            int8_t* Re = R + e * kVec;
+            if (ed.flags & kEdgeMulti) {
+                int8_t* Qe = Qscratch_.data() + e * kVec;
+                int8_t* Rn = Rscratch_.data() + e * kVec;
+                for (int r = 0; r <= kFull; ++r)
+                    Ops::store(Rn + r * W, message(Ops::load(Qe + r * W), r * W));
+                continue;
+            }
+            int8_t* d = L + ed.l_offset - ed.rot;
+            for (int r = 0; r <= kFull; ++r) {
+                const int t0 = r * W;
+                const V l = Ops::loadu(d + ed.rot + t0);
+                V q = l;
+                if (!kFirst)
+                    q = Ops::max(Ops::subs(l, Ops::load(Re + t0)), m127);
+                if (r == 0 && (ed.flags & kEdgePhantomLane0))
+                    q = Ops::max(q, phantom_max);
+                const V rn = message(q, t0);
+                Ops::store(Re + t0, rn);
+                V lnew = Ops::max(Ops::adds(q, rn), m127);
+                if (r == 0 && (ed.flags & kEdgePhantomLane0))
+                    lnew = Ops::blendv(lnew, l, lane0);
+                store_lanes(d, ed.rot, t0, lnew, r == kFull);
+            }
+        }
+
+        // Pass 3: blocks met several times, in edge order.
+        if (!any_multi)
+            return;
+        for (int e = 0; e < degree; ++e) {
+            const KEdge& ed = edges[e];
+            if (!(ed.flags & kEdgeMulti))
+                continue;
+            int8_t* Re = R + e * kVec;
+            const int8_t* Rn = Rscratch_.data() + e * kVec;
+            int8_t* d = L + ed.l_offset - ed.rot;
+            for (int r = 0; r <= kFull; ++r) {
+                const int t0 = r * W;
+                V q = Ops::loadu(d + ed.rot + t0);
+                if (!kFirst)
+                    q = Ops::max(Ops::subs(q, Ops::load(Re + t0)), m127);
+                const V rn = Ops::load(Rn + t0);
+                Ops::store(Re + t0, rn);
+                store_lanes(d, ed.rot, t0, Ops::max(Ops::adds(q, rn), m127), r == kFull);
+            }
+        }
+    }
+
+    bool syndrome_ok()
+    {
+        const int8_t* L = L_.data();
+        const V lane0 = Ops::lane0_or(Ops::zero(), -1);
+        for (int a = 0; a < s_.q; ++a) {
+            const KEdge* edges = edges_.data() + s_.layer_begin[static_cast<size_t>(a)];
+            const int degree = s_.layer_degree(a);
+            for (int r = 0; r <= kFull; ++r) {
+                const int t0 = r * W;
+                V acc = Ops::zero();
+                for (int e = 0; e < degree; ++e) {
+                    V v = Ops::loadu(L + edges[e].l_offset + t0);
+                    if (r == 0 && (edges[e].flags & kEdgePhantomLane0))
+                        v = Ops::andnot(lane0, v);
+                    acc = Ops::bxor(acc, v);
+                }
+                uint32_t m = Ops::movemask(acc);
+                if (r == kFull)
+                    m &= 0xffu; // lanes 352..359 only
+                if (m)
+                    return false;
+            }
+        }
+        return true;
+    }
+
+    // Information bit 360*j + t is lane t of block j: 45 output bytes per block.
+    void hard_decide_info(uint8_t* out)
+    {
+        for (int j = 0; j < s_.groups; ++j) {
+            const int8_t* d = block(j);
+            uint8_t* o = out + static_cast<size_t>(j) * (kLanes / 8);
+            for (int r = 0; r < kFull; ++r) {
+                const uint32_t m = Ops::movemask(Ops::reverse_bytes_in_octets(Ops::loadu(d + r * W)));
+                std::memcpy(o + r * (W / 8), &m, W / 8); // little-endian: octet 0 first
+            }
+            uint8_t last = 0;
+            for (int t = kTail; t < kLanes; ++t)
+                last = static_cast<uint8_t>((last << 1) | (d[t] < 0));
+            o[kTail / 8] = last;
+        }
+    }
+
+    const LdpcSchedule& s_;
+    std::vector<KEdge> edges_;
+    AlignedBytes L_, R_, Qscratch_, Rscratch_, cn_;
+};
+
+} // namespace
+} // namespace ldpc_detail
+} // namespace dualsat

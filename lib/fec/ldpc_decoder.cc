@@ -32,6 +32,7 @@ LdpcSchedule build_schedule(const LdpcTable& table, const LdpcDecoderOptions& op
     s.scale_q15 = static_cast<int16_t>(
         std::min(32767L, std::lround(static_cast<double>(opt.scale) * 32768.0)));
     s.offset = static_cast<int8_t>(opt.offset);
+    s.message_limit = static_cast<int8_t>(opt.message_limit);
 
     std::vector<std::vector<LayerEdge>> layers(static_cast<size_t>(s.q));
     for (int j = 0; j < table.groups; ++j) {
@@ -220,6 +221,9 @@ void check_options(const LdpcDecoderOptions& o)
                           std::to_string(o.scale));
     if (o.offset < 0 || o.offset > 127)
         throw ConfigError("LDPC decoder: offset must be in 0..127, got " + std::to_string(o.offset));
+    if (o.message_limit < 1 || o.message_limit > 127)
+        throw ConfigError("LDPC decoder: message_limit must be in 1..127, got " +
+                          std::to_string(o.message_limit));
     if (o.algorithm != LdpcAlgorithm::NormalisedMinSum && o.algorithm != LdpcAlgorithm::OffsetMinSum)
         throw ConfigError("LDPC decoder: unknown algorithm");
 }

@@ -38,6 +38,7 @@ struct LdpcSchedule {
     LdpcAlgorithm algorithm = LdpcAlgorithm::NormalisedMinSum;
     int16_t scale_q15 = 24576; // normalised: f(m) = (m * scale_q15 + 2^14) >> 15
     int8_t offset = 1;         // offset: f(m) = max(m - offset, 0)
+    int8_t message_limit = 127; // check-to-variable magnitudes are capped here
 
     int layer_degree(int a) const
     {
@@ -50,9 +51,12 @@ struct LdpcSchedule {
 // Check-node magnitude post-processing, shared by all kernels (the fixed-point definition).
 inline int check_node_scale(const LdpcSchedule& s, int m)
 {
+    int f;
     if (s.algorithm == LdpcAlgorithm::NormalisedMinSum)
-        return (m * s.scale_q15 + (1 << 14)) >> 15;
-    return m > s.offset ? m - s.offset : 0;
+        f = (m * s.scale_q15 + (1 << 14)) >> 15;
+    else
+        f = m > s.offset ? m - s.offset : 0;
+    return f < s.message_limit ? f : s.message_limit;
 }
 
 class LdpcKernel

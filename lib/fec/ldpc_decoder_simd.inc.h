@@ -121,9 +121,10 @@ private:
 
     V scale(V m) const
     {
-        if (s_.algorithm == LdpcAlgorithm::NormalisedMinSum)
-            return Ops::mulhrs_u8(m, s_.scale_q15);
-        return Ops::subs_u8(m, Ops::set1(s_.offset));
+        const V f = s_.algorithm == LdpcAlgorithm::NormalisedMinSum
+                        ? Ops::mulhrs_u8(m, s_.scale_q15)
+                        : Ops::subs_u8(m, Ops::set1(s_.offset));
+        return Ops::min(f, Ops::set1(s_.message_limit));
     }
 
     template <bool kFirst>

@@ -155,8 +155,9 @@ TEST_CASE("LDPC decoder: SIMD kernels match the scalar reference bit for bit", "
         LdpcDecoderOptions o;
         o.max_iterations = 20;
         o.algorithm = p.algorithm;
-        o.scale = 0.6875f;
-        o.offset = 2;
+        o.scale = 0.8125f;
+        o.offset = 3;
+        o.message_limit = p.algorithm == LdpcAlgorithm::OffsetMinSum ? 127 : 40;
         LdpcDecoder ref(p.fs, p.rate, with_kernel(o, LdpcDecoderOptions::Kernel::Scalar));
         REQUIRE(ref.kernel() == SimdLevel::Scalar);
         const int frames = p.fs == FrameSize::Normal ? 2 : 4;
@@ -269,6 +270,9 @@ TEST_CASE("LDPC decoder: bad options are rejected", "[ldpc][decoder]")
     o.scale = 0.0f;
     CHECK_THROWS_AS(LdpcDecoder(FrameSize::Normal, CodeRate::R1_2, o), ConfigError);
     o.scale = std::numeric_limits<float>::quiet_NaN();
+    CHECK_THROWS_AS(LdpcDecoder(FrameSize::Normal, CodeRate::R1_2, o), ConfigError);
+    o = {};
+    o.message_limit = 0;
     CHECK_THROWS_AS(LdpcDecoder(FrameSize::Normal, CodeRate::R1_2, o), ConfigError);
     o = {};
     o.offset = 128;

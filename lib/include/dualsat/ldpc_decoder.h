@@ -18,6 +18,7 @@
 //           signs; m1 = f(min1), m2 = f(min2) with
 //             normalised: f(m) = (m * S + 2^14) >> 15, S = round(scale * 32768) <= 32767
 //             offset:     f(m) = max(m - offset, 0)
+//           both then capped at message_limit;
 //           R'_e = (s xor sign(Q_e)) ? -mag : mag, mag = (|Q_e| == min1) ? m2 : m1;
 //           L_v(e) = sat(sat(L_v(e) - R_e) + R'_e), R_e = R'_e (in edge order; for a
 //           variable reached twice within one layer the second update starts from the
@@ -39,11 +40,18 @@ namespace dualsat {
 
 enum class LdpcAlgorithm : uint8_t { NormalisedMinSum, OffsetMinSum };
 
+// Defaults chosen by simulation (BI-AWGN, normal frames, 25 iterations, LLRs quantised at
+// 4 steps per unit): offset min-sum with offset 2 (0.5 LLR units) decodes every code within
+// a few tenths of a dB of layered belief propagation; normalised min-sum has no single
+// factor that does (0.75 loses > 0.3 dB on rate 1/2, 0.8125 and above fail on rate 3/5).
+// Capping check messages at 47 keeps the saturated int8 a-posteriori LLRs stable at high
+// SNR (with 127, L - R of a saturated L can flip sign and a frame can diverge).
 struct LdpcDecoderOptions {
     int max_iterations = 50;                   // >= 1
-    LdpcAlgorithm algorithm = LdpcAlgorithm::NormalisedMinSum;
+    LdpcAlgorithm algorithm = LdpcAlgorithm::OffsetMinSum;
     float scale = 0.75f;                       // normalised min-sum factor, (0, 1]
-    int offset = 1;                            // offset min-sum, in LLR units, 0..127
+    int offset = 2;                            // offset min-sum, in int8 LLR steps, 0..127
+    int message_limit = 47;                    // |check-to-variable message| cap, 1..127
     // Kernel to use: Auto = active_simd_level() (honours DUALSAT_SIMD); an explicit
     // level is lowered to what the CPU supports.
     enum class Kernel : uint8_t { Auto, Scalar, SSE41, AVX2 } kernel = Kernel::Auto;

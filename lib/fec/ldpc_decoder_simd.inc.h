@@ -45,9 +45,8 @@ public:
         : s_(s),
           L_(static_cast<size_t>(s.blocks) * kSlot),
           R_(s.edges.size() * kVec),
-          Qscratch_(static_cast<size_t>(s.max_layer_degree) * kVec),
           Rscratch_(static_cast<size_t>(s.max_layer_degree) * kVec),
-          cn_(4 * kVec)
+          Qreg_(static_cast<size_t>(s.max_layer_degree) * W)
     {
         edges_.reserve(s.edges.size());
         for (const auto& e : s.edges)
@@ -109,14 +108,9 @@ private:
                 Ops::storeu(d + p, v);
         };
         put(p0);
-        if (p0 + width <= kLanes) {
-            put(p0 + kLanes);
-        } else if (p0 >= kLanes) {
+        put(p0 < kLanes ? p0 + kLanes : p0 - kLanes);
+        if (p0 < kLanes && p0 + width > kLanes) // straddles the copy boundary
             put(p0 - kLanes);
-        } else {
-            put(p0 + kLanes);
-            put(p0 - kLanes);
-        }
     }
 
     V scale(V m) const
@@ -134,19 +128,21 @@ private:
         const int degree = s_.layer_degree(a);
         int8_t* R = R_.data() + static_cast<size_t>(s_.layer_begin[static_cast<size_t>(a)]) * kVec;
         int8_t* L = L_.data();
-        int8_t* min1_out = cn_.data();
-        int8_t* m1_out = cn_.data() + kVec;
-        int8_t* m2_out = cn_.data() + 2 * kVec;
-        int8_t* sign_out = cn_.data() + 3 * kVec;
         const V m127 = Ops::set1(-127);
         const V p127 = Ops::set1(127);
         const V phantom_max = Ops::lane0_or(Ops::set1(-128), 127); // 127 in lane 0
         const V lane0 = Ops::lane0_or(Ops::zero(), -1);             // 0xff in lane 0
         bool any_multi = false;
+        const V one = Ops::set1(1);
+        int8_t* qbuf = Qreg_.data();
 
-        // Pass 1: check-node minima, register by register.
+        // Passes 1 and 2 fused, register by register: the 360 rows of a layer touch each
+        // block once (multi blocks wait for pass 3), so finishing lanes [t0, t0 + W) of the
+        // whole layer before the next lanes changes nothing. Lanes 360..383 of the last
+        // register read variables already updated, but they are never stored into L.
         for (int r = 0; r <= kFull; ++r) {
             const int t0 = r * W;
+            const bool partial = r == kFull;
             V min1 = p127, min2 = p127, sgn = Ops::zero();
             for (int e = 0; e < degree; ++e) {
                 const KEdge& ed = edges[e];
@@ -155,53 +151,30 @@ private:
                     q = Ops::max(Ops::subs(q, Ops::load(R + e * kVec + t0)), m127);
                 if (r == 0 && (ed.flags & kEdgePhantomLane0))
                     q = Ops::max(q, phantom_max);
-                if (ed.flags & kEdgeMulti) {
-                    Ops::store(Qscratch_.data() + e * kVec + t0, q);
-                    any_multi = true;
-                }
+                Ops::store(qbuf + e * W, q);
                 const V mag = Ops::abs(q);
                 sgn = Ops::bxor(sgn, q);
                 min2 = Ops::min(min2, Ops::max(min1, mag));
                 min1 = Ops::min(min1, mag);
             }
-            Ops::store(min1_out + t0, min1);
-            Ops::store(m1_out + t0, scale(min1));
-            Ops::store(m2_out + t0, scale(min2));
-            Ops::store(sign_out + t0, sgn);
-        }
-
-        // Pass 2: new messages; L of blocks met once.
-        const V one = Ops::set1(1);
-        auto message = [&](V q, int t0) {
-            const V mag = Ops::blendv(Ops::load(m1_out + t0), Ops::load(m2_out + t0),
-                                      Ops::cmpeq(Ops::abs(q), Ops::load(min1_out + t0)));
-            return Ops::sign(mag, Ops::bor(Ops::bxor(Ops::load(sign_out + t0), q), one));
-        };
-        for (int e = 0; e < degree; ++e) {
-            const KEdge& ed = edges[e];
-            int8_t* Re = R + e * kVec;
-            if (ed.flags & kEdgeMulti) {
-                int8_t* Qe = Qscratch_.data() + e * kVec;
-                int8_t* Rn = Rscratch_.data() + e * kVec;
-                for (int r = 0; r <= kFull; ++r)
-                    Ops::store(Rn + r * W, message(Ops::load(Qe + r * W), r * W));
-                continue;
-            }
-            int8_t* d = L + ed.l_offset - ed.rot;
-            for (int r = 0; r <= kFull; ++r) {
-                const int t0 = r * W;
-                const V l = Ops::loadu(d + ed.rot + t0);
-                V q = l;
-                if (!kFirst)
-                    q = Ops::max(Ops::subs(l, Ops::load(Re + t0)), m127);
-                if (r == 0 && (ed.flags & kEdgePhantomLane0))
-                    q = Ops::max(q, phantom_max);
-                const V rn = message(q, t0);
-                Ops::store(Re + t0, rn);
+            const V m1 = scale(min1);
+            const V m2 = scale(min2);
+            for (int e = 0; e < degree; ++e) {
+                const KEdge& ed = edges[e];
+                const V q = Ops::load(qbuf + e * W);
+                const V mag = Ops::blendv(m1, m2, Ops::cmpeq(Ops::abs(q), min1));
+                const V rn = Ops::sign(mag, Ops::bor(Ops::bxor(sgn, q), one)); // never 0
+                if (ed.flags & kEdgeMulti) {
+                    Ops::store(Rscratch_.data() + e * kVec + t0, rn);
+                    any_multi = true;
+                    continue;
+                }
+                Ops::store(R + e * kVec + t0, rn);
                 V lnew = Ops::max(Ops::adds(q, rn), m127);
+                int8_t* d = L + ed.l_offset - ed.rot;
                 if (r == 0 && (ed.flags & kEdgePhantomLane0))
-                    lnew = Ops::blendv(lnew, l, lane0);
-                store_lanes(d, ed.rot, t0, lnew, r == kFull);
+                    lnew = Ops::blendv(lnew, Ops::loadu(d + ed.rot), lane0);
+                store_lanes(d, ed.rot, t0, lnew, partial);
             }
         }
 
@@ -272,7 +245,7 @@ private:
 
     const LdpcSchedule& s_;
     std::vector<KEdge> edges_;
-    AlignedBytes L_, R_, Qscratch_, Rscratch_, cn_;
+    AlignedBytes L_, R_, Rscratch_, Qreg_;
 };
 
 } // namespace

@@ -90,10 +90,10 @@ public:
     {
         for (int j = 0; j < s_.groups; ++j)
             for (int t = 0; t < kLanes; ++t)
-                L_[static_cast<size_t>(j) * kLanes + t] = llr[j * kLanes + t];
+                L_[static_cast<size_t>(j) * kLanes + t] = sat8(llr[j * kLanes + t]);
         for (int a = 0; a < s_.q; ++a)
             for (int t = 0; t < kLanes; ++t)
-                L_[static_cast<size_t>(s_.groups + a) * kLanes + t] = llr[s_.k + a + t * s_.q];
+                L_[static_cast<size_t>(s_.groups + a) * kLanes + t] = sat8(llr[s_.k + a + t * s_.q]);
         std::fill(R_.begin(), R_.end(), int8_t(0));
 
         LdpcDecodeResult result;
@@ -280,12 +280,7 @@ LdpcDecoder& LdpcDecoder::operator=(LdpcDecoder&&) noexcept = default;
 
 LdpcDecodeResult LdpcDecoder::decode(const int8_t* llr_in, uint8_t* info_bits_out)
 {
-    // -128 has no positive counterpart: the kernels' symmetric saturation needs -127.
-    int8_t* buf = impl_->llr_buffer.data();
-    const size_t n = impl_->llr_buffer.size();
-    for (size_t i = 0; i < n; ++i)
-        buf[i] = llr_in[i] < -127 ? int8_t(-127) : llr_in[i];
-    return impl_->kernel->decode(buf, info_bits_out, impl_->options.max_iterations);
+    return impl_->kernel->decode(llr_in, info_bits_out, impl_->options.max_iterations);
 }
 
 LdpcDecodeResult LdpcDecoder::decode(const float* llr_in, float quant_scale, uint8_t* info_bits_out)

@@ -63,7 +63,7 @@ class LdpcKernel
 {
 public:
     virtual ~LdpcKernel() = default;
-    // llr: n values, already in [-127, 127]. Writes k/8 packed bytes.
+    // llr: n values; -128 reads as -127. Writes k/8 packed bytes.
     virtual LdpcDecodeResult decode(const int8_t* llr, uint8_t* info_out, int max_iterations) = 0;
 };
 

@@ -18,6 +18,7 @@
 #include "ldpc_decoder_internal.h"
 
 #include <cstring>
+#include <emmintrin.h>
 
 namespace dualsat {
 namespace ldpc_detail {
@@ -77,22 +78,64 @@ public:
 private:
     int8_t* block(int b) { return L_.data() + static_cast<size_t>(b) * kSlot + kFront; }
 
+    // Copies one block's 360 values (already in block order) into both copies, clamped.
+    void put_block(int8_t* d, const int8_t* src)
+    {
+        const V m127 = Ops::set1(-127);
+        for (int r = 0; r < kFull; ++r) {
+            const V v = Ops::max(Ops::loadu(src + r * W), m127);
+            Ops::storeu(d + r * W, v);
+            Ops::storeu(d + kLanes + r * W, v);
+        }
+        for (int t = kTail; t < kLanes; ++t)
+            d[t] = d[t + kLanes] = src[t] < -127 ? int8_t(-127) : src[t];
+    }
+
     void load_channel(const int8_t* llr)
     {
-        for (int j = 0; j < s_.groups; ++j) {
-            int8_t* d = block(j);
-            std::memcpy(d, llr + static_cast<size_t>(j) * kLanes, kLanes);
-            std::memcpy(d + kLanes, d, kLanes);
-        }
-        // Parity block a holds p_(a + t*q): a transpose of the 360 x q parity array.
+        for (int j = 0; j < s_.groups; ++j)
+            put_block(block(j), llr + static_cast<size_t>(j) * kLanes);
+        // Parity block a holds p_(a + t*q): transpose the 360 x q parity array in 8 x 8
+        // byte tiles (the last column tile overlaps the previous one when 8 does not
+        // divide q), into the second copy; put_block then clamps and tiles it.
         const int8_t* parity = llr + s_.k;
         const int q = s_.q;
+        if (q < 8) {
+            for (int a = 0; a < q; ++a) {
+                int8_t* d = block(s_.groups + a);
+                for (int t = 0; t < kLanes; ++t)
+                    d[kLanes + t] = parity[t * q + a];
+            }
+        } else {
+            for (int t = 0; t < kLanes; t += 8) {
+                for (int a0 = 0; a0 < q; a0 += 8) {
+                    const int a = a0 + 8 <= q ? a0 : q - 8;
+                    const int8_t* src = parity + t * q + a;
+                    __m128i row[8];
+                    for (int i = 0; i < 8; ++i)
+                        row[i] = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + i * q));
+                    const __m128i a01 = _mm_unpacklo_epi8(row[0], row[1]);
+                    const __m128i a23 = _mm_unpacklo_epi8(row[2], row[3]);
+                    const __m128i a45 = _mm_unpacklo_epi8(row[4], row[5]);
+                    const __m128i a67 = _mm_unpacklo_epi8(row[6], row[7]);
+                    const __m128i b0 = _mm_unpacklo_epi16(a01, a23);
+                    const __m128i b1 = _mm_unpackhi_epi16(a01, a23);
+                    const __m128i b2 = _mm_unpacklo_epi16(a45, a67);
+                    const __m128i b3 = _mm_unpackhi_epi16(a45, a67);
+                    const __m128i cols[4] = { _mm_unpacklo_epi32(b0, b2), _mm_unpackhi_epi32(b0, b2),
+                                              _mm_unpacklo_epi32(b1, b3), _mm_unpackhi_epi32(b1, b3) };
+                    for (int c = 0; c < 4; ++c) {
+                        _mm_storel_epi64(reinterpret_cast<__m128i*>(block(s_.groups + a + 2 * c) + kLanes + t),
+                                         cols[c]);
+                        _mm_storel_epi64(reinterpret_cast<__m128i*>(block(s_.groups + a + 2 * c + 1) + kLanes + t),
+                                         _mm_unpackhi_epi64(cols[c], cols[c]));
+                    }
+                }
+            }
+        }
         for (int a = 0; a < q; ++a) {
             int8_t* d = block(s_.groups + a);
-            const int8_t* src = parity + a;
-            for (int t = 0; t < kLanes; ++t)
-                d[t] = src[t * q];
-            std::memcpy(d + kLanes, d, kLanes);
+            put_block(d, d + kLanes);
         }
     }
 

@@ -3,13 +3,14 @@
 // -m flags). Everything here is in an anonymous namespace so the per-ISA instantiations
 // never merge at link time.
 //
-// Memory layout. Each 360-bit variable block is stored tiled: D[i] = bit (i mod 360) for
-// i in [0, 720), inside a padded slot [-32, 800). Lane t of a layer reads bit
-// (t + rot) mod 360 = D[rot + t], so one layer edge is a run of unaligned loads at D + rot
-// (the cyclic shift costs nothing). Vectors span 384 lanes: 352 / W full registers and a
-// last one whose 8 low lanes (352..359) are real; lanes 360..383 compute garbage that is
-// never stored into D (the last register stores 8 bytes only). Writing a lane back updates
-// both of its copies, D[rot + t] and D[rot + t -+ 360].
+// Memory layout. Each 360-bit variable block is stored as D[0..360) plus a wrap
+// D[360 + i] = D[i] for i < 32, inside a padded slot. Lane t of a layer reads bit
+// (t + rot) mod 360, so register r of an edge is one unaligned load at
+// D + ((rot + r*W) mod 360): the cyclic shift costs nothing, and the wrap makes the one
+// register that crosses the end of the block contiguous. Vectors span 384 lanes: 352 / W
+// full registers and a last one whose 8 low lanes (352..359) are real; lanes 360..383
+// compute garbage that is never stored (the last register stores 8 bytes only). A store
+// that touches the first or last 32 bytes also refreshes the other end.
 //
 // A layer is three passes: (1) register by register over all edges: Q = sat(L - R), the two
 // minima and the sign parity, kept in registers then spilled as the scaled magnitudes;
@@ -31,12 +32,13 @@ class SimdKernel final : public LdpcKernel
     static constexpr int W = Ops::kWidth;
     static constexpr int kFull = 352 / W;      // full registers per layer vector
     static constexpr int kTail = 352;          // first lane of the partial register
-    static constexpr int kSlot = 832;          // bytes per variable block slot
+    static constexpr int kSlot = 512;          // bytes per variable block slot
     static constexpr int kFront = 32;          // slot bytes before D[0]
+    static constexpr int kWrap = 32;           // D[360 + i] = D[i] for i < kWrap
     static constexpr int kVec = kPaddedLanes;  // bytes per stored message vector
 
     struct KEdge {
-        uint32_t l_offset; // slot start + kFront + rot, from L_.data()
+        uint32_t l_offset; // D of the block, from L_.data()
         uint16_t rot;
         uint8_t flags;
     };
@@ -51,7 +53,7 @@ public:
     {
         edges_.reserve(s.edges.size());
         for (const auto& e : s.edges)
-            edges_.push_back({ static_cast<uint32_t>(e.block * kSlot + kFront + e.rot), e.rot, e.flags });
+            edges_.push_back({ static_cast<uint32_t>(e.block * kSlot + kFront), e.rot, e.flags });
     }
 
     LdpcDecodeResult decode(const int8_t* llr, uint8_t* info_out, int max_iterations) override
@@ -78,17 +80,22 @@ public:
 private:
     int8_t* block(int b) { return L_.data() + static_cast<size_t>(b) * kSlot + kFront; }
 
-    // Copies one block's 360 values (already in block order) into both copies, clamped.
+    // Position in D of lane t0 of an edge with rotation rot.
+    static inline int pos(int rot, int t0)
+    {
+        const int p = rot + t0;
+        return p >= kLanes ? p - kLanes : p;
+    }
+
+    // Copies one block's 360 values (in block order; src may be d) clamped, plus the wrap.
     void put_block(int8_t* d, const int8_t* src)
     {
         const V m127 = Ops::set1(-127);
-        for (int r = 0; r < kFull; ++r) {
-            const V v = Ops::max(Ops::loadu(src + r * W), m127);
-            Ops::storeu(d + r * W, v);
-            Ops::storeu(d + kLanes + r * W, v);
-        }
+        for (int r = 0; r < kFull; ++r)
+            Ops::storeu(d + r * W, Ops::max(Ops::loadu(src + r * W), m127));
         for (int t = kTail; t < kLanes; ++t)
-            d[t] = d[t + kLanes] = src[t] < -127 ? int8_t(-127) : src[t];
+            d[t] = src[t] < -127 ? int8_t(-127) : src[t];
+        std::memcpy(d + kLanes, d, kWrap);
     }
 
     void load_channel(const int8_t* llr)
@@ -97,14 +104,14 @@ private:
             put_block(block(j), llr + static_cast<size_t>(j) * kLanes);
         // Parity block a holds p_(a + t*q): transpose the 360 x q parity array in 8 x 8
         // byte tiles (the last column tile overlaps the previous one when 8 does not
-        // divide q), into the second copy; put_block then clamps and tiles it.
+        // divide q); put_block then clamps in place and adds the wrap.
         const int8_t* parity = llr + s_.k;
         const int q = s_.q;
         if (q < 8) {
             for (int a = 0; a < q; ++a) {
                 int8_t* d = block(s_.groups + a);
                 for (int t = 0; t < kLanes; ++t)
-                    d[kLanes + t] = parity[t * q + a];
+                    d[t] = parity[t * q + a];
             }
         } else {
             for (int t = 0; t < kLanes; t += 8) {
@@ -125,9 +132,9 @@ private:
                     const __m128i cols[4] = { _mm_unpacklo_epi32(b0, b2), _mm_unpackhi_epi32(b0, b2),
                                               _mm_unpacklo_epi32(b1, b3), _mm_unpackhi_epi32(b1, b3) };
                     for (int c = 0; c < 4; ++c) {
-                        _mm_storel_epi64(reinterpret_cast<__m128i*>(block(s_.groups + a + 2 * c) + kLanes + t),
+                        _mm_storel_epi64(reinterpret_cast<__m128i*>(block(s_.groups + a + 2 * c) + t),
                                          cols[c]);
-                        _mm_storel_epi64(reinterpret_cast<__m128i*>(block(s_.groups + a + 2 * c + 1) + kLanes + t),
+                        _mm_storel_epi64(reinterpret_cast<__m128i*>(block(s_.groups + a + 2 * c + 1) + t),
                                          _mm_unpackhi_epi64(cols[c], cols[c]));
                     }
                 }
@@ -135,25 +142,26 @@ private:
         }
         for (int a = 0; a < q; ++a) {
             int8_t* d = block(s_.groups + a);
-            put_block(d, d + kLanes);
+            put_block(d, d);
         }
     }
 
-    // Write the lanes [t0, t0 + width) of an edge's vector back to both copies in its block.
-    static inline void store_lanes(int8_t* d, int rot, int t0, V v, bool partial)
+    // Write an edge's lanes [t0, t0 + width) back at D[p], p = pos(rot, t0), keeping the
+    // wrap D[360 + i] = D[i] (i < 32) in step: at most one extra store, near the ends.
+    static inline void store_lanes(int8_t* d, int p, V v, bool partial)
     {
-        const int p0 = rot + t0;
         const int width = partial ? 8 : W;
-        auto put = [&](int p) {
+        auto put = [&](int at) {
             if (partial)
-                Ops::store8(d + p, v);
+                Ops::store8(d + at, v);
             else
-                Ops::storeu(d + p, v);
+                Ops::storeu(d + at, v);
         };
-        put(p0);
-        put(p0 < kLanes ? p0 + kLanes : p0 - kLanes);
-        if (p0 < kLanes && p0 + width > kLanes) // straddles the copy boundary
-            put(p0 - kLanes);
+        put(p);
+        if (p + width > kLanes)
+            put(p - kLanes); // wrote into the wrap: update the head
+        else if (p < kWrap)
+            put(p + kLanes); // wrote into the head: update the wrap
     }
 
     V scale(V m) const
@@ -189,7 +197,7 @@ private:
             V min1 = p127, min2 = p127, sgn = Ops::zero();
             for (int e = 0; e < degree; ++e) {
                 const KEdge& ed = edges[e];
-                V q = Ops::loadu(L + ed.l_offset + t0);
+                V q = Ops::loadu(L + ed.l_offset + pos(ed.rot, t0));
                 if (!kFirst)
                     q = Ops::max(Ops::subs(q, Ops::load(R + e * kVec + t0)), m127);
                 if (r == 0 && (ed.flags & kEdgePhantomLane0))
@@ -214,10 +222,10 @@ private:
                 }
                 Ops::store(R + e * kVec + t0, rn);
                 V lnew = Ops::max(Ops::adds(q, rn), m127);
-                int8_t* d = L + ed.l_offset - ed.rot;
+                int8_t* d = L + ed.l_offset;
                 if (r == 0 && (ed.flags & kEdgePhantomLane0))
                     lnew = Ops::blendv(lnew, Ops::loadu(d + ed.rot), lane0);
-                store_lanes(d, ed.rot, t0, lnew, partial);
+                store_lanes(d, pos(ed.rot, t0), lnew, partial);
             }
         }
 
@@ -230,15 +238,16 @@ private:
                 continue;
             int8_t* Re = R + e * kVec;
             const int8_t* Rn = Rscratch_.data() + e * kVec;
-            int8_t* d = L + ed.l_offset - ed.rot;
+            int8_t* d = L + ed.l_offset;
             for (int r = 0; r <= kFull; ++r) {
                 const int t0 = r * W;
-                V q = Ops::loadu(d + ed.rot + t0);
+                const int p = pos(ed.rot, t0);
+                V q = Ops::loadu(d + p);
                 if (!kFirst)
                     q = Ops::max(Ops::subs(q, Ops::load(Re + t0)), m127);
                 const V rn = Ops::load(Rn + t0);
                 Ops::store(Re + t0, rn);
-                store_lanes(d, ed.rot, t0, Ops::max(Ops::adds(q, rn), m127), r == kFull);
+                store_lanes(d, p, Ops::max(Ops::adds(q, rn), m127), r == kFull);
             }
         }
     }
@@ -254,7 +263,7 @@ private:
                 const int t0 = r * W;
                 V acc = Ops::zero();
                 for (int e = 0; e < degree; ++e) {
-                    V v = Ops::loadu(L + edges[e].l_offset + t0);
+                    V v = Ops::loadu(L + edges[e].l_offset + pos(edges[e].rot, t0));
                     if (r == 0 && (edges[e].flags & kEdgePhantomLane0))
                         v = Ops::andnot(lane0, v);
                     acc = Ops::bxor(acc, v);

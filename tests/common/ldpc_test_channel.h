@@ -1,0 +1,102 @@
+// Test and benchmark helpers for the LDPC decoder: a bit-serial encoder written straight
+// from the accumulator rule of EN 302 307-1 §5.3.2 (data/README.md), packing helpers and a
+// BPSK/AWGN channel. Deliberately naive: it is the independent reference, not a product.
+#pragma once
+
+#include <dualsat/ldpc_tables.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace dualsat_test {
+
+// info: k_ldpc bits, one per byte. Returns the n_ldpc-bit codeword (info then parity).
+inline std::vector<uint8_t> ldpc_encode_bit_serial(const dualsat::LdpcTable& t,
+                                                   const std::vector<uint8_t>& info)
+{
+    const int m_parity = t.n - t.k;
+    std::vector<uint8_t> parity(static_cast<size_t>(m_parity), 0);
+    for (int m = 0; m < t.k; ++m) {
+        if (!info[static_cast<size_t>(m)])
+            continue;
+        const int j = m / 360, s = m % 360;
+        for (int i = 0; i < t.row_size(j); ++i)
+            parity[static_cast<size_t>((t.row(j)[i] + s * t.q) % m_parity)] ^= 1;
+    }
+    for (int i = 1; i < m_parity; ++i)
+        parity[static_cast<size_t>(i)] ^= parity[static_cast<size_t>(i - 1)];
+    std::vector<uint8_t> cw(info);
+    cw.insert(cw.end(), parity.begin(), parity.end());
+    return cw;
+}
+
+inline std::vector<uint8_t> random_bits(std::mt19937_64& rng, int count)
+{
+    std::vector<uint8_t> bits(static_cast<size_t>(count));
+    for (auto& b : bits)
+        b = static_cast<uint8_t>(rng() & 1);
+    return bits;
+}
+
+inline std::vector<uint8_t> pack_msb_first(const std::vector<uint8_t>& bits)
+{
+    std::vector<uint8_t> out((bits.size() + 7) / 8, 0);
+    for (size_t i = 0; i < bits.size(); ++i)
+        if (bits[i])
+            out[i / 8] |= static_cast<uint8_t>(0x80u >> (i % 8));
+    return out;
+}
+
+// Standard normal deviates by Box-Muller on the generator's raw output, so the sequence is
+// the same with every standard library.
+class Gaussian
+{
+public:
+    explicit Gaussian(uint64_t seed) : rng_(seed) {}
+    double operator()()
+    {
+        if (have_spare_) {
+            have_spare_ = false;
+            return spare_;
+        }
+        double u1 = (static_cast<double>(rng_() >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+        double u2 = (static_cast<double>(rng_() >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+        double r = std::sqrt(-2.0 * std::log(u1));
+        spare_ = r * std::sin(6.283185307179586 * u2);
+        have_spare_ = true;
+        return r * std::cos(6.283185307179586 * u2);
+    }
+    std::mt19937_64& engine() { return rng_; }
+
+private:
+    std::mt19937_64 rng_;
+    double spare_ = 0.0;
+    bool have_spare_ = false;
+};
+
+inline int8_t quantise_llr(double llr, double scale)
+{
+    double v = std::nearbyint(llr * scale);
+    v = v > 127.0 ? 127.0 : (v < -127.0 ? -127.0 : v);
+    return static_cast<int8_t>(v);
+}
+
+// BPSK (bit 0 -> +1) over AWGN at the given Eb/N0 for a code of rate k/n; channel LLRs
+// 2y/sigma^2 quantised with `scale` LLR units per int8 step.
+inline std::vector<int8_t> bpsk_awgn_llrs(const std::vector<uint8_t>& codeword, double ebn0_db,
+                                          double rate, double scale, Gaussian& g)
+{
+    const double ebn0 = std::pow(10.0, ebn0_db / 10.0);
+    const double sigma2 = 1.0 / (2.0 * rate * ebn0);
+    const double sigma = std::sqrt(sigma2);
+    std::vector<int8_t> llr(codeword.size());
+    for (size_t i = 0; i < codeword.size(); ++i) {
+        const double y = (codeword[i] ? -1.0 : 1.0) + sigma * g();
+        llr[i] = quantise_llr(2.0 * y / sigma2, scale);
+    }
+    return llr;
+}
+
+} // namespace dualsat_test

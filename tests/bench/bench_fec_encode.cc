@@ -6,7 +6,7 @@
 // Throughput counts information bits in (k_bch for BCH, k_ldpc for LDPC) per second.
 // A second table times BCH decoding of frames carrying t errors (the worst correctable
 // case): root finding by Berlekamp's trace algorithm against the Chien search.
-#include "../reference/fec_reference.h"
+#include "fec_reference.h"
 
 #include <dualsat/bch.h>
 #include <dualsat/ldpc_encoder.h>

@@ -1,7 +1,8 @@
-// Test and benchmark helpers for the LDPC decoder: a bit-serial encoder written straight
-// from the accumulator rule of EN 302 307-1 §5.3.2 (data/README.md), packing helpers and a
-// BPSK/AWGN channel. Deliberately naive: it is the independent reference, not a product.
+// Test and benchmark helpers for the LDPC decoder: codewords from the bit-serial reference
+// encoder (fec_reference.h), packing helpers and a BPSK/AWGN channel.
 #pragma once
+
+#include "fec_reference.h"
 
 #include <dualsat/ldpc_tables.h>
 
@@ -12,24 +13,16 @@
 
 namespace dualsat_test {
 
-// info: k_ldpc bits, one per byte. Returns the n_ldpc-bit codeword (info then parity).
+// info: k_ldpc bits, one per byte. Returns the n_ldpc-bit codeword (info then parity),
+// one bit per byte, from the bit-serial reference encoder.
 inline std::vector<uint8_t> ldpc_encode_bit_serial(const dualsat::LdpcTable& t,
                                                    const std::vector<uint8_t>& info)
 {
-    const int m_parity = t.n - t.k;
-    std::vector<uint8_t> parity(static_cast<size_t>(m_parity), 0);
-    for (int m = 0; m < t.k; ++m) {
-        if (!info[static_cast<size_t>(m)])
-            continue;
-        const int j = m / 360, s = m % 360;
-        for (int i = 0; i < t.row_size(j); ++i)
-            parity[static_cast<size_t>((t.row(j)[i] + s * t.q) % m_parity)] ^= 1;
-    }
-    for (int i = 1; i < m_parity; ++i)
-        parity[static_cast<size_t>(i)] ^= parity[static_cast<size_t>(i - 1)];
-    std::vector<uint8_t> cw(info);
-    cw.insert(cw.end(), parity.begin(), parity.end());
-    return cw;
+    dualsat_ref::BitSerialLdpc encoder(t.frame, t.rate);
+    const auto info_packed = dualsat_ref::pack(info);
+    std::vector<uint8_t> codeword(static_cast<size_t>(t.n) / 8);
+    encoder.encode(info_packed.data(), codeword.data());
+    return dualsat_ref::unpack(codeword.data(), static_cast<size_t>(t.n));
 }
 
 inline std::vector<uint8_t> random_bits(std::mt19937_64& rng, int count)
@@ -42,11 +35,7 @@ inline std::vector<uint8_t> random_bits(std::mt19937_64& rng, int count)
 
 inline std::vector<uint8_t> pack_msb_first(const std::vector<uint8_t>& bits)
 {
-    std::vector<uint8_t> out((bits.size() + 7) / 8, 0);
-    for (size_t i = 0; i < bits.size(); ++i)
-        if (bits[i])
-            out[i / 8] |= static_cast<uint8_t>(0x80u >> (i % 8));
-    return out;
+    return dualsat_ref::pack(bits);
 }
 
 // Standard normal deviates by Box-Muller on the generator's raw output, so the sequence is

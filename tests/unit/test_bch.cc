@@ -1,4 +1,4 @@
-#include "../reference/fec_reference.h"
+#include "fec_reference.h"
 
 #include <catch2/catch.hpp>
 #include <dualsat/bch.h>

@@ -53,23 +53,32 @@ int PlFramer::frame(const FrameFormat& format, const std::complex<float>* data_s
 {
     require(data_symbols, "data symbols");
     require(out, "PLFRAME output");
-    const PlsCode code = pls_code(format); // throws for formats outside the standard
-    const int length = format.plframe_symbols();
+    (void)pls_code(format); // throws for formats outside the standard
     const int data_count = format.data_symbols();
-
-    m_header->header_symbols(code, m_frame_counter, out);
-    // Lay out data and pilot blocks, then scramble the payload in place.
+    // Lay out the data between the pilot blocks; frame_in_place() does the rest.
     std::complex<float>* payload = out + kPlHeaderSymbols;
-    const std::complex<float> pilot(kPilotComponent, kPilotComponent);
     int in = 0, pos = 0;
     for (int block = 0; block < format.pilot_blocks(); ++block) {
         std::copy(data_symbols + in, data_symbols + in + kPilotPeriodData, payload + pos);
         in += kPilotPeriodData;
-        pos += kPilotPeriodData;
-        std::fill(payload + pos, payload + pos + kPilotBlockSymbols, pilot);
-        pos += kPilotBlockSymbols;
+        pos += kPilotPeriodData + kPilotBlockSymbols;
     }
     std::copy(data_symbols + in, data_symbols + data_count, payload + pos);
+    return frame_in_place(format, out);
+}
+
+int PlFramer::frame_in_place(const FrameFormat& format, std::complex<float>* out)
+{
+    require(out, "PLFRAME output");
+    const PlsCode code = pls_code(format); // throws for formats outside the standard
+    const int length = format.plframe_symbols();
+    m_header->header_symbols(code, m_frame_counter, out);
+    std::complex<float>* payload = out + kPlHeaderSymbols;
+    const std::complex<float> pilot(kPilotComponent, kPilotComponent);
+    for (int block = 0; block < format.pilot_blocks(); ++block) {
+        std::complex<float>* p = payload + block * (kPilotPeriodData + kPilotBlockSymbols) + kPilotPeriodData;
+        std::fill(p, p + kPilotBlockSymbols, pilot);
+    }
     const int payload_count = length - kPlHeaderSymbols;
     pl_scramble(payload, m_scrambling->rn(m_frame_counter, payload_count), payload_count, payload);
     ++m_frame_counter;

@@ -17,7 +17,6 @@ namespace dualsat {
 namespace {
 
 constexpr size_t kMaxNldpcBytes = 64800 / 8;
-constexpr size_t kMaxDataSymbols = 64800 / 2;
 
 size_t fs_index(FrameSize f) { return f == FrameSize::Normal ? 0 : 1; }
 size_t rate_index(CodeRate r) { return static_cast<size_t>(r); }
@@ -110,7 +109,6 @@ Transmitter::Transmitter(const TransmitterConfig& config, TransmitterParts parts
     }
     m_codeword.assign(kMaxNldpcBytes, 0);
     m_interleaved.assign(kMaxNldpcBytes, 0);
-    m_symbols.assign(kMaxDataSymbols, {});
     if (m_transform) // fail at construction, not on the air, for an impossible overhead
         (void)overhead_bits(config.format);
 }
@@ -310,8 +308,25 @@ size_t Transmitter::next_plframe(std::complex<float>* out, PlFrameInfo& info)
         il.interleave(cw, m_interleaved.data());
         bits = m_interleaved.data();
     }
-    mapper.map_packed(bits, mapper.frame_symbols(), m_symbols.data());
-    info.symbols = m_framer.frame(f, m_symbols.data(), out);
+    // Map straight into the PLFRAME, 1440 symbols (16 slots) between pilot blocks; every
+    // such run starts on a byte boundary (1440 * bits per symbol is a multiple of 8).
+    std::complex<float>* payload = out + kPlHeaderSymbols;
+    const int data_count = f.data_symbols();
+    const size_t bps = static_cast<size_t>(mapper.bits_per_symbol());
+    if (f.pilots) {
+        constexpr int kRun = kSlotsPerPilotBlock * kSlotSymbols;
+        int in = 0, pos = 0;
+        for (int block = 0; block < f.pilot_blocks(); ++block) {
+            mapper.map_packed(bits + static_cast<size_t>(in) * bps / 8, kRun, payload + pos);
+            in += kRun;
+            pos += kRun + kPilotBlockSymbols;
+        }
+        mapper.map_packed(bits + static_cast<size_t>(in) * bps / 8,
+                          static_cast<size_t>(data_count - in), payload + pos);
+    } else {
+        mapper.map_packed(bits, static_cast<size_t>(data_count), payload);
+    }
+    info.symbols = m_framer.frame_in_place(f, out);
 
     relaxed_add(m_stats.frames, 1);
     if (info.padded)

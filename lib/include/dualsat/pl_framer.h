@@ -50,6 +50,12 @@ public:
     int frame(const FrameFormat& format, const std::complex<float>* data_symbols,
               std::complex<float>* out);
 
+    // The same for an XFECFRAME already in place, which saves a copy: out holds the data
+    // symbols at their payload positions (after the 90 header symbols; with pilots, data
+    // symbol k at payload index k + 36 * (k / 1440), skipping each pilot block). Writes
+    // the header and the pilot blocks, scrambles, advances the counter.
+    int frame_in_place(const FrameFormat& format, std::complex<float>* out);
+
     // The dummy PLFRAME (kDummyFrameSymbols): MODCOD 0 header and 36 slots of
     // (1+j)/sqrt2, scrambled like any frame. For when the transmitter has nothing queued.
     // Advances the frame counter too.

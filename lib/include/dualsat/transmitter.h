@@ -207,7 +207,6 @@ private:
 
     std::vector<uint8_t> m_codeword;    // BBFRAME -> BCH -> LDPC, in place, packed
     std::vector<uint8_t> m_interleaved; // packed
-    std::vector<std::complex<float>> m_symbols; // XFECFRAME
     Counters m_stats;
 };
 

@@ -82,6 +82,39 @@ int PlFramer::frame_in_place(const FrameFormat& format, std::complex<float>* out
     const int payload_count = length - kPlHeaderSymbols;
     pl_scramble(payload, m_scrambling->rn(m_frame_counter, payload_count), payload_count, payload);
     ++m_frame_counter;
+    m_prescrambled_length = -1;
+    return length;
+}
+
+const uint8_t* PlFramer::payload_scrambling(const FrameFormat& format)
+{
+    (void)pls_code(format);
+    const int payload_count = format.plframe_symbols() - kPlHeaderSymbols;
+    m_prescrambled_rn = m_scrambling->rn(m_frame_counter, payload_count);
+    m_prescrambled_length = payload_count;
+    return m_prescrambled_rn;
+}
+
+int PlFramer::frame_prescrambled(const FrameFormat& format, std::complex<float>* out)
+{
+    require(out, "PLFRAME output");
+    const PlsCode code = pls_code(format);
+    const int length = format.plframe_symbols();
+    const int payload_count = length - kPlHeaderSymbols;
+    if (m_prescrambled_length != payload_count)
+        throw ConfigError("PlFramer::frame_prescrambled without payload_scrambling() for this format");
+    const uint8_t* rn = m_prescrambled_rn;
+    m_prescrambled_rn = nullptr;
+    m_prescrambled_length = -1;
+    m_header->header_symbols(code, m_frame_counter, out);
+    std::complex<float>* payload = out + kPlHeaderSymbols;
+    const std::complex<float> pilot(kPilotComponent, kPilotComponent);
+    for (int block = 0; block < format.pilot_blocks(); ++block) {
+        const int at = block * (kPilotPeriodData + kPilotBlockSymbols) + kPilotPeriodData;
+        std::fill(payload + at, payload + at + kPilotBlockSymbols, pilot);
+        pl_scramble(payload + at, rn + at, kPilotBlockSymbols, payload + at);
+    }
+    ++m_frame_counter;
     return length;
 }
 
@@ -95,6 +128,7 @@ int PlFramer::dummy_frame(std::complex<float>* out)
               std::complex<float>(kPilotComponent, kPilotComponent));
     pl_scramble(payload, m_scrambling->rn(m_frame_counter, payload_count), payload_count, payload);
     ++m_frame_counter;
+    m_prescrambled_length = -1;
     return kDummyFrameSymbols;
 }
 

@@ -308,25 +308,24 @@ size_t Transmitter::next_plframe(std::complex<float>* out, PlFrameInfo& info)
         il.interleave(cw, m_interleaved.data());
         bits = m_interleaved.data();
     }
-    // Map straight into the PLFRAME, 1440 symbols (16 slots) between pilot blocks; every
-    // such run starts on a byte boundary (1440 * bits per symbol is a multiple of 8).
+    // Map and PL-scramble in one pass straight into the PLFRAME, 1440 symbols (16 slots)
+    // between pilot blocks; every such run starts on a byte boundary (1440 * bits per
+    // symbol is a multiple of 8).
+    const uint8_t* rn = m_framer.payload_scrambling(f);
     std::complex<float>* payload = out + kPlHeaderSymbols;
     const int data_count = f.data_symbols();
     const size_t bps = static_cast<size_t>(mapper.bits_per_symbol());
-    if (f.pilots) {
-        constexpr int kRun = kSlotsPerPilotBlock * kSlotSymbols;
-        int in = 0, pos = 0;
-        for (int block = 0; block < f.pilot_blocks(); ++block) {
-            mapper.map_packed(bits + static_cast<size_t>(in) * bps / 8, kRun, payload + pos);
-            in += kRun;
-            pos += kRun + kPilotBlockSymbols;
-        }
-        mapper.map_packed(bits + static_cast<size_t>(in) * bps / 8,
-                          static_cast<size_t>(data_count - in), payload + pos);
-    } else {
-        mapper.map_packed(bits, static_cast<size_t>(data_count), payload);
+    constexpr int kRun = kSlotsPerPilotBlock * kSlotSymbols;
+    int in = 0, pos = 0;
+    for (int block = 0; block < f.pilot_blocks(); ++block) {
+        mapper.map_packed_scrambled(bits + static_cast<size_t>(in) * bps / 8, rn + pos, kRun,
+                                    payload + pos);
+        in += kRun;
+        pos += kRun + kPilotBlockSymbols;
     }
-    info.symbols = m_framer.frame_in_place(f, out);
+    mapper.map_packed_scrambled(bits + static_cast<size_t>(in) * bps / 8, rn + pos,
+                                static_cast<size_t>(data_count - in), payload + pos);
+    info.symbols = m_framer.frame_prescrambled(f, out);
 
     relaxed_add(m_stats.frames, 1);
     if (info.padded)

@@ -98,7 +98,7 @@ int main(int argc, char** argv)
         TsFramer framer(4096);
         framer.push_packets(ts.data(), ts.size());
         std::vector<uint8_t> cw(8100), il_out(8100);
-        std::vector<std::complex<float>> syms(32400), plf(Transmitter::kMaxFrameSymbols);
+        std::vector<std::complex<float>> plf(Transmitter::kMaxFrameSymbols);
         BbScrambler scr;
         BchCodec bch(f.frame, mc.rate);
         LdpcEncoder ldpc(f.frame, mc.rate);
@@ -120,8 +120,11 @@ int main(int argc, char** argv)
             il.interleave(cw.data(), il_out.data());
         });
         const double t_map = 1e6 / calls_per_second(stage_s, repeats, [&] {
-            mapper.map_packed(il_out.data(), mapper.frame_symbols(), syms.data());
-            plf_framer.frame(f, syms.data(), plf.data());
+            // As the transmitter does it (no pilots here): map and scramble in one pass.
+            const uint8_t* rn = plf_framer.payload_scrambling(f);
+            mapper.map_packed_scrambled(il_out.data(), rn, mapper.frame_symbols(),
+                                        plf.data() + kPlHeaderSymbols);
+            plf_framer.frame_prescrambled(f, plf.data());
             g_sink = plf[5].imag();
         });
         std::printf("%-12s %10.1f %12.1f %12.2f | %19.0f %6.0f %6.0f %6.0f %6.0f %6.0f\n",

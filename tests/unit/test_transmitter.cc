@@ -11,6 +11,7 @@
 #include <dualsat/constellation.h>
 #include <dualsat/error.h>
 #include <dualsat/gse.h>
+#include <dualsat/mapper.h>
 #include <dualsat/pl_framer.h>
 #include <dualsat/transmitter.h>
 #include <dualsat/ts_adaptation.h>
@@ -431,4 +432,50 @@ TEST_CASE("replaceable parts: data-field transform and injected PL sequences", "
     CHECK(header_diffs > 0);
     CHECK(std::equal(out.begin() + kSofSymbols, out.begin() + static_cast<long>(na),
                      out_b.begin() + kSofSymbols));
+}
+
+TEST_CASE("fused map+scramble and in-place framing equal map, frame and scramble", "[transmitter]")
+{
+    std::mt19937 rng(6);
+    for (const FrameFormat& f : { FrameFormat{ { Modulation::QPSK, CodeRate::R1_3 }, FrameSize::Short, true },
+                                  FrameFormat{ { Modulation::PSK8, CodeRate::R3_5 }, FrameSize::Normal, true },
+                                  FrameFormat{ { Modulation::APSK16, CodeRate::R5_6 }, FrameSize::Short, false },
+                                  FrameFormat{ { Modulation::APSK32, CodeRate::R9_10 }, FrameSize::Normal, true } }) {
+        const Mapper mapper(f.modcod, f.frame);
+        Bytes bits(mapper.frame_bytes());
+        for (auto& b : bits)
+            b = static_cast<uint8_t>(rng());
+        Bytes rn(static_cast<size_t>(f.data_symbols()) + 7);
+        for (auto& r : rn)
+            r = static_cast<uint8_t>(rng()); // only r mod 4 counts
+        // Odd lengths exercise the tail of the 8-symbol groups.
+        for (size_t n : { mapper.frame_symbols(), size_t{ 13 }, size_t{ 8 }, size_t{ 1 } }) {
+            Symbols plain(n), fused(n);
+            mapper.map_packed(bits.data(), n, plain.data());
+            Bytes r4(rn.begin(), rn.begin() + static_cast<long>(n));
+            for (auto& r : r4)
+                r &= 3;
+            pl_scramble(plain.data(), r4.data(), static_cast<int>(n), plain.data());
+            mapper.map_packed_scrambled(bits.data(), rn.data(), n, fused.data());
+            REQUIRE(std::memcmp(plain.data(), fused.data(), n * sizeof(plain[0])) == 0);
+        }
+        // PlFramer: frame() == frame_in_place() == payload_scrambling + frame_prescrambled.
+        Symbols data(mapper.frame_symbols());
+        mapper.map_packed(bits.data(), data.size(), data.data());
+        PlFramer a(123), b(123), c(123);
+        Symbols fa(static_cast<size_t>(f.plframe_symbols())), fb(fa.size()), fc(fa.size());
+        a.frame(f, data.data(), fa.data());
+        const uint8_t* seq = c.payload_scrambling(f);
+        for (size_t k = 0; k < data.size(); ++k) {
+            const size_t at = f.pilots ? k + 36 * (k / 1440) : k;
+            fb[kPlHeaderSymbols + at] = data[k];
+            pl_scramble(&data[k], seq + at, 1, &fc[kPlHeaderSymbols + at]);
+        }
+        b.frame_in_place(f, fb.data());
+        c.frame_prescrambled(f, fc.data());
+        REQUIRE(std::memcmp(fa.data(), fb.data(), fa.size() * sizeof(fa[0])) == 0);
+        REQUIRE(std::memcmp(fa.data(), fc.data(), fa.size() * sizeof(fa[0])) == 0);
+        CHECK(c.frame_counter() == 1);
+        CHECK_THROWS_AS(c.frame_prescrambled(f, fc.data()), ConfigError); // no sequence asked for
+    }
 }

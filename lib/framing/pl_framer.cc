@@ -53,25 +53,67 @@ int PlFramer::frame(const FrameFormat& format, const std::complex<float>* data_s
 {
     require(data_symbols, "data symbols");
     require(out, "PLFRAME output");
-    const PlsCode code = pls_code(format); // throws for formats outside the standard
-    const int length = format.plframe_symbols();
+    (void)pls_code(format); // throws for formats outside the standard
     const int data_count = format.data_symbols();
-
-    m_header->header_symbols(code, m_frame_counter, out);
-    // Lay out data and pilot blocks, then scramble the payload in place.
+    // Lay out the data between the pilot blocks; frame_in_place() does the rest.
     std::complex<float>* payload = out + kPlHeaderSymbols;
-    const std::complex<float> pilot(kPilotComponent, kPilotComponent);
     int in = 0, pos = 0;
     for (int block = 0; block < format.pilot_blocks(); ++block) {
         std::copy(data_symbols + in, data_symbols + in + kPilotPeriodData, payload + pos);
         in += kPilotPeriodData;
-        pos += kPilotPeriodData;
-        std::fill(payload + pos, payload + pos + kPilotBlockSymbols, pilot);
-        pos += kPilotBlockSymbols;
+        pos += kPilotPeriodData + kPilotBlockSymbols;
     }
     std::copy(data_symbols + in, data_symbols + data_count, payload + pos);
+    return frame_in_place(format, out);
+}
+
+int PlFramer::frame_in_place(const FrameFormat& format, std::complex<float>* out)
+{
+    require(out, "PLFRAME output");
+    const PlsCode code = pls_code(format); // throws for formats outside the standard
+    const int length = format.plframe_symbols();
+    m_header->header_symbols(code, m_frame_counter, out);
+    std::complex<float>* payload = out + kPlHeaderSymbols;
+    const std::complex<float> pilot(kPilotComponent, kPilotComponent);
+    for (int block = 0; block < format.pilot_blocks(); ++block) {
+        std::complex<float>* p = payload + block * (kPilotPeriodData + kPilotBlockSymbols) + kPilotPeriodData;
+        std::fill(p, p + kPilotBlockSymbols, pilot);
+    }
     const int payload_count = length - kPlHeaderSymbols;
     pl_scramble(payload, m_scrambling->rn(m_frame_counter, payload_count), payload_count, payload);
+    ++m_frame_counter;
+    m_prescrambled_length = -1;
+    return length;
+}
+
+const uint8_t* PlFramer::payload_scrambling(const FrameFormat& format)
+{
+    (void)pls_code(format);
+    const int payload_count = format.plframe_symbols() - kPlHeaderSymbols;
+    m_prescrambled_rn = m_scrambling->rn(m_frame_counter, payload_count);
+    m_prescrambled_length = payload_count;
+    return m_prescrambled_rn;
+}
+
+int PlFramer::frame_prescrambled(const FrameFormat& format, std::complex<float>* out)
+{
+    require(out, "PLFRAME output");
+    const PlsCode code = pls_code(format);
+    const int length = format.plframe_symbols();
+    const int payload_count = length - kPlHeaderSymbols;
+    if (m_prescrambled_length != payload_count)
+        throw ConfigError("PlFramer::frame_prescrambled without payload_scrambling() for this format");
+    const uint8_t* rn = m_prescrambled_rn;
+    m_prescrambled_rn = nullptr;
+    m_prescrambled_length = -1;
+    m_header->header_symbols(code, m_frame_counter, out);
+    std::complex<float>* payload = out + kPlHeaderSymbols;
+    const std::complex<float> pilot(kPilotComponent, kPilotComponent);
+    for (int block = 0; block < format.pilot_blocks(); ++block) {
+        const int at = block * (kPilotPeriodData + kPilotBlockSymbols) + kPilotPeriodData;
+        std::fill(payload + at, payload + at + kPilotBlockSymbols, pilot);
+        pl_scramble(payload + at, rn + at, kPilotBlockSymbols, payload + at);
+    }
     ++m_frame_counter;
     return length;
 }
@@ -86,6 +128,7 @@ int PlFramer::dummy_frame(std::complex<float>* out)
               std::complex<float>(kPilotComponent, kPilotComponent));
     pl_scramble(payload, m_scrambling->rn(m_frame_counter, payload_count), payload_count, payload);
     ++m_frame_counter;
+    m_prescrambled_length = -1;
     return kDummyFrameSymbols;
 }
 

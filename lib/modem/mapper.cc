@@ -1,5 +1,6 @@
 #include <dualsat/error.h>
 #include <dualsat/mapper.h>
+#include <dualsat/pl_scrambler.h>
 
 #include <algorithm>
 #include <cstring>
@@ -52,6 +53,35 @@ void map_packed_impl(const uint8_t* in,
     std::memcpy(static_cast<void*>(out + groups * 8), tmp, rest * sizeof(tmp[0]));
 }
 
+// As map_packed_impl, through the table of rotated points: index label * 4 + R.
+template <int B>
+void map_packed_scrambled_impl(const uint8_t* in,
+                               const uint8_t* rn,
+                               size_t n_symbols,
+                               const std::complex<float>* rotated,
+                               std::complex<float>* out)
+{
+    constexpr uint64_t mask = (1u << B) - 1u;
+    const size_t groups = n_symbols / 8;
+    for (size_t g = 0; g < groups; ++g, in += B, out += 8, rn += 8) {
+        uint64_t word = 0;
+        for (int i = 0; i < B; ++i)
+            word = (word << 8) | in[i];
+        for (int k = 0; k < 8; ++k) // unrolled: B and k are constants
+            out[k] = rotated[(((word >> ((7 - k) * B)) & mask) << 2) | (rn[k] & 3u)];
+    }
+    const size_t rest = n_symbols % 8;
+    if (rest == 0)
+        return;
+    uint8_t last[B] = {};
+    std::memcpy(last, in, (rest * B + 7) / 8);
+    uint64_t word = 0;
+    for (int i = 0; i < B; ++i)
+        word = (word << 8) | last[i];
+    for (size_t k = 0; k < rest; ++k)
+        out[k] = rotated[(((word >> ((7 - k) * B)) & mask) << 2) | (rn[k] & 3u)];
+}
+
 // Packs 8 one-bit-per-byte values (LSBs) into a byte, first byte in the MSB: the multiply
 // moves byte i's bit to bit 63 - i without carries (each product term hits its own bit).
 inline uint8_t pack8(const uint8_t* bits)
@@ -77,6 +107,30 @@ Mapper::Mapper(ModCod modcod, FrameSize frame, ApskScaling scaling)
       frame_(frame),
       frame_bits_(static_cast<size_t>(code_params(frame, modcod.rate).nldpc))
 {
+    const uint8_t quarter_turns[4] = { 0, 1, 2, 3 };
+    for (int label = 0; label < constellation_.size(); ++label) {
+        const std::complex<float> p[4] = { constellation_.point(static_cast<unsigned>(label)),
+                                           constellation_.point(static_cast<unsigned>(label)),
+                                           constellation_.point(static_cast<unsigned>(label)),
+                                           constellation_.point(static_cast<unsigned>(label)) };
+        pl_scramble(p, quarter_turns, 4, &rotated_[static_cast<size_t>(label) * 4]);
+    }
+}
+
+void Mapper::map_packed_scrambled(const uint8_t* packed, const uint8_t* rn, size_t n_symbols,
+                                  std::complex<float>* out) const
+{
+    const std::complex<float>* table = rotated_.data();
+    switch (constellation_.modulation()) {
+    case Modulation::QPSK:
+        return map_packed_scrambled_impl<2>(packed, rn, n_symbols, table, out);
+    case Modulation::PSK8:
+        return map_packed_scrambled_impl<3>(packed, rn, n_symbols, table, out);
+    case Modulation::APSK16:
+        return map_packed_scrambled_impl<4>(packed, rn, n_symbols, table, out);
+    case Modulation::APSK32:
+        return map_packed_scrambled_impl<5>(packed, rn, n_symbols, table, out);
+    }
 }
 
 void Mapper::map_packed(const uint8_t* packed, size_t n_symbols, std::complex<float>* out) const

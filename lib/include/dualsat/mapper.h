@@ -6,6 +6,7 @@
 #include <dualsat/constellation.h>
 #include <dualsat/modcod.h>
 
+#include <array>
 #include <complex>
 #include <cstddef>
 #include <cstdint>
@@ -49,6 +50,11 @@ public:
     // Unchecked building blocks (any count; the caller owns the sizes):
     // n_symbols * bits_per_symbol() packed bits, MSB first, starting at bit 0 of packed[0].
     void map_packed(const uint8_t* packed, size_t n_symbols, std::complex<float>* out) const;
+    // The same, each symbol also multiplied by j^rn[i] (PL scrambling, EN 302 307-1
+    // §5.5.4) in the same table lookup: one pass instead of map then scramble. Bit-identical
+    // to map_packed() followed by pl_scramble(). rn values are taken mod 4.
+    void map_packed_scrambled(const uint8_t* packed, const uint8_t* rn, size_t n_symbols,
+                              std::complex<float>* out) const;
     // One bit per byte in the LSB (gr-dtv's stream convention), bits_per_symbol() bytes per
     // symbol. Throws FrameError if any byte is not 0 or 1 (nothing is written then).
     void map_unpacked(const uint8_t* bits, size_t n_symbols, std::complex<float>* out) const;
@@ -58,6 +64,8 @@ public:
 
 private:
     Constellation constellation_;
+    // rotated_[label * 4 + r] = point(label) * j^r, as pl_scramble computes it.
+    std::array<std::complex<float>, 4 * Constellation::kMaxPoints> rotated_{};
     FrameSize frame_;
     size_t frame_bits_;
 };

@@ -50,18 +50,39 @@ public:
     int frame(const FrameFormat& format, const std::complex<float>* data_symbols,
               std::complex<float>* out);
 
+    // The same for an XFECFRAME already in place, which saves a copy: out holds the data
+    // symbols at their payload positions (after the 90 header symbols; with pilots, data
+    // symbol k at payload index k + 36 * (k / 1440), skipping each pilot block). Writes
+    // the header and the pilot blocks, scrambles, advances the counter.
+    int frame_in_place(const FrameFormat& format, std::complex<float>* out);
+
+    // Fused scrambling, for producers that multiply data symbols by j^R(i) as they write
+    // them (Mapper::map_packed_scrambled): payload_scrambling() gives R(i) of the next
+    // frame's payload (format.plframe_symbols() - 90 values, pilot positions included,
+    // valid until the next call on this framer); frame_prescrambled() then expects the
+    // scrambled data symbols in place as for frame_in_place(), writes the header and the
+    // scrambled pilot blocks, and advances the counter.
+    const uint8_t* payload_scrambling(const FrameFormat& format);
+    int frame_prescrambled(const FrameFormat& format, std::complex<float>* out);
+
     // The dummy PLFRAME (kDummyFrameSymbols): MODCOD 0 header and 36 slots of
     // (1+j)/sqrt2, scrambled like any frame. For when the transmitter has nothing queued.
     // Advances the frame counter too.
     int dummy_frame(std::complex<float>* out);
 
     uint64_t frame_counter() const { return m_frame_counter; }
-    void set_frame_counter(uint64_t counter) { m_frame_counter = counter; }
+    void set_frame_counter(uint64_t counter)
+    {
+        m_frame_counter = counter;
+        m_prescrambled_length = -1;
+    }
 
 private:
     std::shared_ptr<PlHeaderSequence> m_header;
     std::shared_ptr<PlScramblingSequence> m_scrambling;
     uint64_t m_frame_counter = 0;
+    const uint8_t* m_prescrambled_rn = nullptr; // from payload_scrambling(), this counter
+    int m_prescrambled_length = -1;
 };
 
 // Receiver side: frame-aligned, phase-corrected symbols in; the PLSC decision, and the

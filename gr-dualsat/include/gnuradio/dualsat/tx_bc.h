@@ -1,0 +1,72 @@
+// The whole civil DVB-S2 transmitter in one block (EN 302 307-1 §5) over
+// dualsat::Transmitter: TS bytes or GSE PDUs in, PLFRAME symbols out.
+#pragma once
+
+#include <dualsat/bbheader.h>
+#include <dualsat/modcod.h>
+#include <dualsat/transmitter.h>
+#include <gnuradio/block.h>
+#include <gnuradio/dualsat/api.h>
+
+#include <cstdint>
+
+namespace gr {
+namespace dualsat {
+
+/*!
+ * \brief DVB-S2 transmitter: mode adaptation, BB scrambling, BCH, LDPC, bit
+ * interleaving, mapping and PL framing; one output sample per symbol (no pulse shaping).
+ * \ingroup dualsat
+ *
+ * Input:
+ *  - TS mode: a byte stream of 188-byte MPEG-TS packets (0x47 sync; bytes that cannot
+ *    start a packet are skipped and counted).
+ *  - GSE mode: no stream input; IP packets (or any EtherType with meta key
+ *    "protocol_type") arrive as PDUs on message port "pdus": pmt pair (meta, u8vector).
+ *
+ * Message port "modcod" sets the format of the next and all following PLFRAMEs: a dict
+ * with any of the keys "modcod" (1..28 or a name such as "8PSK 3/5"), "frame"
+ * ("normal"/"short"), "pilots" (bool); or just an int (MODCOD number) or a string
+ * ("8PSK 3/5", optionally followed by "short"/"normal" and "pilots"/"nopilots").
+ * Missing fields keep their current value. Bad messages are logged and counted.
+ *
+ * Every PLFRAME's first symbol carries the stream tag "plframe" with a dict: modcod (int,
+ * 0 for a dummy frame), modcod_name, frame ("normal"/"short"), pilots, dummy,
+ * frame_counter, symbols, dfl.
+ *
+ * Idle policy Dummy (on air): dummy PLFRAMEs when nothing is queued, so the carrier never
+ * stops; a short TS queue is sent in a padded frame. Wait (files, tests): data frames
+ * only, TS frames only when full (gr-dtv's behaviour: the output is then bit-exact with
+ * gr-dtv's DVB-S2 chain for CCM input).
+ */
+class DUALSAT_API tx_bc : virtual public gr::block
+{
+public:
+    typedef std::shared_ptr<tx_bc> sptr;
+
+    static sptr make(::dualsat::TxInputMode input,
+                     ::dualsat::FrameSize frame,
+                     ::dualsat::CodeRate rate,
+                     ::dualsat::Modulation constellation,
+                     bool pilots = false,
+                     ::dualsat::RollOff rolloff = ::dualsat::RollOff::R020,
+                     int gold_code = 0,
+                     bool ccm = true,
+                     ::dualsat::IdlePolicy idle = ::dualsat::IdlePolicy::Dummy);
+
+    //! Format of the next and following PLFRAMEs (thread-safe; ValueError if undefined).
+    virtual void set_format(const ::dualsat::FrameFormat& format) = 0;
+    virtual ::dualsat::FrameFormat format() const = 0;
+    //! Counters of the frame engine.
+    virtual ::dualsat::TransmitterStats stats() const = 0;
+    //! Messages on "modcod" that could not be used.
+    virtual uint64_t bad_modcod_messages() const = 0;
+    //! PDUs on "pdus" that were malformed (not a pair of meta and u8vector, unknown
+    //! protocol) or arrived in TS mode; PDUs refused by the queue are in stats().
+    virtual uint64_t bad_pdu_messages() const = 0;
+    //! Errors raised by the frame engine inside work() (logged, never thrown).
+    virtual uint64_t work_errors() const = 0;
+};
+
+} // namespace dualsat
+} // namespace gr

@@ -1,0 +1,301 @@
+#include "tx_bc_impl.h"
+
+#include <dualsat/error.h>
+#include <gnuradio/io_signature.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <sstream>
+#include <string>
+#include <thread>
+
+namespace gr {
+namespace dualsat {
+namespace {
+
+::dualsat::TransmitterConfig make_config(::dualsat::TxInputMode input,
+                                         ::dualsat::FrameSize frame,
+                                         ::dualsat::CodeRate rate,
+                                         ::dualsat::Modulation constellation,
+                                         bool pilots,
+                                         ::dualsat::RollOff rolloff,
+                                         int gold_code,
+                                         bool ccm,
+                                         ::dualsat::IdlePolicy idle)
+{
+    if (gold_code < 0 || static_cast<uint32_t>(gold_code) > ::dualsat::GoldScrambling::kMaxCode)
+        throw ::dualsat::ConfigError("PL scrambling Gold code " + std::to_string(gold_code) +
+                                     " is outside 0..262141");
+    ::dualsat::rolloff_value(rolloff); // ConfigError on an invalid value
+    ::dualsat::TransmitterConfig c;
+    c.input = input;
+    c.format = { { constellation, rate }, frame, pilots };
+    c.rolloff = rolloff;
+    c.gold_code = static_cast<uint32_t>(gold_code);
+    c.ccm = ccm;
+    c.idle = idle;
+    // On air the queue adds latency: a few normal frames' worth is plenty, since the
+    // block only takes what the next frame needs.
+    c.ts_queue_packets = 256;
+    return c;
+}
+
+std::string lower(std::string s)
+{
+    for (auto& ch : s)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+}
+
+// "8PSK 3/5", "8psk_3_5 short pilots", "QPSK 1/2 normal nopilots".
+void parse_format_text(const std::string& text, ::dualsat::FrameFormat& f)
+{
+    std::istringstream words(text);
+    std::string word, modcod;
+    while (words >> word) {
+        const std::string w = lower(word);
+        if (w == "normal" || w == "short")
+            f.frame = ::dualsat::parse_frame_size(w);
+        else if (w == "pilots" || w == "pilots_on")
+            f.pilots = true;
+        else if (w == "nopilots" || w == "no_pilots" || w == "pilots_off")
+            f.pilots = false;
+        else
+            modcod += (modcod.empty() ? "" : " ") + word;
+    }
+    if (!modcod.empty())
+        f.modcod = ::dualsat::parse_modcod(modcod);
+}
+
+::dualsat::ModCod modcod_from_pmt(const pmt::pmt_t& v)
+{
+    if (pmt::is_integer(v))
+        return ::dualsat::modcod_from_number(static_cast<int>(pmt::to_long(v)));
+    if (pmt::is_symbol(v))
+        return ::dualsat::parse_modcod(pmt::symbol_to_string(v));
+    throw ::dualsat::ConfigError("\"modcod\" must be an int 1..28 or a name like \"8PSK 3/5\"");
+}
+
+} // namespace
+
+tx_bc::sptr tx_bc::make(::dualsat::TxInputMode input,
+                        ::dualsat::FrameSize frame,
+                        ::dualsat::CodeRate rate,
+                        ::dualsat::Modulation constellation,
+                        bool pilots,
+                        ::dualsat::RollOff rolloff,
+                        int gold_code,
+                        bool ccm,
+                        ::dualsat::IdlePolicy idle)
+{
+    return gnuradio::make_block_sptr<tx_bc_impl>(
+        make_config(input, frame, rate, constellation, pilots, rolloff, gold_code, ccm, idle));
+}
+
+tx_bc_impl::tx_bc_impl(const ::dualsat::TransmitterConfig& config)
+    : gr::block("tx_bc",
+                config.input == ::dualsat::TxInputMode::TransportStream
+                    ? gr::io_signature::make(1, 1, sizeof(uint8_t))
+                    : gr::io_signature::make(0, 0, 0),
+                gr::io_signature::make(1, 1, sizeof(gr_complex))),
+      d_ts(config.input == ::dualsat::TxInputMode::TransportStream),
+      d_wait(config.idle == ::dualsat::IdlePolicy::Wait),
+      d_tx(config),
+      d_pending(::dualsat::Transmitter::kMaxFrameSymbols),
+      d_key_plframe(pmt::intern("plframe")),
+      d_key_modcod(pmt::intern("modcod")),
+      d_key_name(pmt::intern("modcod_name")),
+      d_key_frame(pmt::intern("frame")),
+      d_key_pilots(pmt::intern("pilots")),
+      d_key_dummy(pmt::intern("dummy")),
+      d_key_counter(pmt::intern("frame_counter")),
+      d_key_symbols(pmt::intern("symbols")),
+      d_key_dfl(pmt::intern("dfl")),
+      d_key_protocol(pmt::intern("protocol_type"))
+{
+    // Room for two whole PLFRAMEs, so frames are normally written straight into the
+    // buffer (a smaller buffer still works, through d_pending).
+    set_min_output_buffer(0, 2 * ::dualsat::Transmitter::kMaxFrameSymbols);
+    set_tag_propagation_policy(TPP_DONT);
+    message_port_register_in(pmt::mp("modcod"));
+    set_msg_handler(pmt::mp("modcod"), [this](const pmt::pmt_t& msg) { handle_modcod(msg); });
+    message_port_register_in(pmt::mp("pdus"));
+    set_msg_handler(pmt::mp("pdus"), [this](const pmt::pmt_t& msg) { handle_pdu(msg); });
+}
+
+void tx_bc_impl::handle_modcod(const pmt::pmt_t& msg)
+{
+    try {
+        ::dualsat::FrameFormat f = d_tx.next_format();
+        if (pmt::is_dict(msg)) {
+            const pmt::pmt_t none = pmt::PMT_NIL;
+            const pmt::pmt_t mc = pmt::dict_ref(msg, d_key_modcod, none);
+            const pmt::pmt_t frame = pmt::dict_ref(msg, d_key_frame, none);
+            const pmt::pmt_t pilots = pmt::dict_ref(msg, d_key_pilots, none);
+            if (pmt::is_null(mc) && pmt::is_null(frame) && pmt::is_null(pilots))
+                throw ::dualsat::ConfigError("dict has none of the keys modcod, frame, pilots");
+            if (!pmt::is_null(mc))
+                f.modcod = modcod_from_pmt(mc);
+            if (!pmt::is_null(frame)) {
+                if (!pmt::is_symbol(frame))
+                    throw ::dualsat::ConfigError("\"frame\" must be \"normal\" or \"short\"");
+                f.frame = ::dualsat::parse_frame_size(lower(pmt::symbol_to_string(frame)));
+            }
+            if (!pmt::is_null(pilots)) {
+                if (!pmt::is_bool(pilots))
+                    throw ::dualsat::ConfigError("\"pilots\" must be a bool");
+                f.pilots = pmt::to_bool(pilots);
+            }
+        } else if (pmt::is_integer(msg)) {
+            f.modcod = modcod_from_pmt(msg);
+        } else if (pmt::is_symbol(msg)) {
+            parse_format_text(pmt::symbol_to_string(msg), f);
+        } else {
+            throw ::dualsat::ConfigError("expected a dict, an int or a string");
+        }
+        d_tx.set_next_format(f); // ConfigError for an undefined pair (short 9/10)
+    } catch (const std::exception& e) {
+        ++d_bad_modcod;
+        d_logger->warn("ignoring modcod message {}: {}", pmt::write_string(msg), e.what());
+    }
+}
+
+void tx_bc_impl::handle_pdu(const pmt::pmt_t& msg)
+{
+    if (!d_ts && pmt::is_pair(msg) && pmt::is_u8vector(pmt::cdr(msg))) {
+        const pmt::pmt_t meta = pmt::car(msg);
+        const pmt::pmt_t vec = pmt::cdr(msg);
+        size_t len = 0;
+        const uint8_t* data = pmt::u8vector_elements(vec, len);
+        uint16_t protocol = ::dualsat::ip_ethertype(data, len);
+        if (pmt::is_dict(meta)) {
+            const pmt::pmt_t p = pmt::dict_ref(meta, d_key_protocol, pmt::PMT_NIL);
+            if (pmt::is_integer(p) && pmt::to_long(p) >= 0 && pmt::to_long(p) <= 0xFFFF)
+                protocol = static_cast<uint16_t>(pmt::to_long(p));
+        }
+        if (protocol != 0) {
+            const auto status = d_tx.push_pdu(data, len, protocol);
+            if (status == ::dualsat::PushStatus::QueueFull) {
+                const uint64_t n = d_tx.stats().rejected_pdus;
+                if (n % 1000 == 1)
+                    d_logger->warn("GSE queue full: PDU dropped ({} refused so far)", n);
+            } else if (status == ::dualsat::PushStatus::Invalid) {
+                d_logger->warn("PDU of {} bytes refused (empty or too long for GSE)", len);
+            }
+            return;
+        }
+    }
+    if (d_bad_pdu++ % 1000 == 0)
+        d_logger->warn("{} ({} so far)",
+                       d_ts ? "PDU ignored: the transmitter is in TS mode"
+                            : "PDU ignored: not (meta, u8vector) with an IPv4/IPv6 packet or "
+                              "a meta \"protocol_type\"",
+                       d_bad_pdu.load());
+}
+
+void tx_bc_impl::forecast(int, gr_vector_int& ninput_items_required)
+{
+    if (ninput_items_required.empty())
+        return;
+    // Dummy mode never waits for input. Wait mode asks for what completes the next
+    // frame's data field (nothing while a frame is still being handed out).
+    size_t need = 0;
+    if (d_wait && d_pending_pos >= d_pending_len)
+        need = d_tx.ts_bytes_needed();
+    ninput_items_required[0] = static_cast<int>(std::min<size_t>(need, 1u << 30));
+}
+
+void tx_bc_impl::tag_frame(uint64_t offset, const ::dualsat::PlFrameInfo& info)
+{
+    pmt::pmt_t d = pmt::make_dict();
+    const bool dummy = info.dummy;
+    d = pmt::dict_add(d, d_key_modcod,
+                      pmt::from_long(dummy ? 0 : ::dualsat::modcod_number(info.format.modcod)));
+    d = pmt::dict_add(d, d_key_name,
+                      pmt::intern(dummy ? "dummy" : ::dualsat::to_string(info.format.modcod)));
+    d = pmt::dict_add(d, d_key_frame,
+                      pmt::intern(dummy ? "normal" : ::dualsat::to_string(info.format.frame)));
+    d = pmt::dict_add(d, d_key_pilots, pmt::from_bool(!dummy && info.format.pilots));
+    d = pmt::dict_add(d, d_key_dummy, pmt::from_bool(dummy));
+    d = pmt::dict_add(d, d_key_counter, pmt::from_uint64(info.frame_counter));
+    d = pmt::dict_add(d, d_key_symbols, pmt::from_long(info.symbols));
+    d = pmt::dict_add(d, d_key_dfl, pmt::from_long(static_cast<long>(info.dfl)));
+    add_item_tag(0, offset, d_key_plframe, d);
+}
+
+void tx_bc_impl::feed_input(const uint8_t* in, size_t available, size_t& consumed)
+{
+    // Only what the next frame needs: the rest waits upstream, so the queue adds no
+    // latency beyond one frame.
+    const size_t need = d_tx.ts_bytes_needed();
+    if (need > 0 && consumed < available)
+        consumed += d_tx.push_ts(in + consumed, std::min(need, available - consumed));
+}
+
+int tx_bc_impl::general_work(int noutput_items,
+                             gr_vector_int& ninput_items,
+                             gr_vector_const_void_star& input_items,
+                             gr_vector_void_star& output_items)
+{
+    auto* out = static_cast<gr_complex*>(output_items[0]);
+    const size_t room = static_cast<size_t>(noutput_items);
+    const auto* in = d_ts ? static_cast<const uint8_t*>(input_items[0]) : nullptr;
+    const size_t available = d_ts ? static_cast<size_t>(ninput_items[0]) : 0;
+    size_t consumed = 0, produced = 0;
+    constexpr size_t kMax = ::dualsat::Transmitter::kMaxFrameSymbols;
+
+    try {
+        // The rest of a frame that did not fit last time.
+        if (d_pending_pos < d_pending_len) {
+            const size_t n = std::min(room, d_pending_len - d_pending_pos);
+            std::copy(d_pending.begin() + static_cast<long>(d_pending_pos),
+                      d_pending.begin() + static_cast<long>(d_pending_pos + n), out);
+            d_pending_pos += n;
+            produced = n;
+        }
+        while (d_pending_pos >= d_pending_len && produced < room) {
+            if (d_ts)
+                feed_input(in, available, consumed);
+            ::dualsat::PlFrameInfo info;
+            if (room - produced >= kMax) {
+                const size_t n = d_tx.next_plframe(out + produced, info);
+                if (n == 0)
+                    break;
+                tag_frame(nitems_written(0) + produced, info);
+                produced += n;
+                continue;
+            }
+            if (produced > 0)
+                break; // come back with more room
+            // A buffer smaller than one PLFRAME: hand the frame out in pieces.
+            const size_t n = d_tx.next_plframe(d_pending.data(), info);
+            if (n == 0)
+                break;
+            d_pending_len = n;
+            d_pending_pos = 0;
+            d_pending_info = info;
+            const size_t k = std::min(room, n);
+            tag_frame(nitems_written(0), info);
+            std::copy(d_pending.begin(), d_pending.begin() + static_cast<long>(k), out);
+            d_pending_pos = k;
+            produced = k;
+        }
+    } catch (const std::exception& e) {
+        // Never out of work(): that would hang the flowgraph. Nothing half-written is
+        // returned: the frame being built is dropped.
+        if (d_work_errors++ % 1000 == 0)
+            d_logger->error("frame dropped ({} errors so far): {}", d_work_errors.load(), e.what());
+    }
+
+    if (d_ts)
+        consume_each(static_cast<int>(consumed));
+    if (produced == 0 && !d_ts && d_wait)
+        // A message-fed source with nothing to send: do not spin; messages are handled
+        // between calls.
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    return static_cast<int>(produced);
+}
+
+} // namespace dualsat
+} // namespace gr

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <dualsat/transmitter.h>
+#include <gnuradio/dualsat/tx_bc.h>
+#include <pmt/pmt.h>
+
+#include <atomic>
+#include <vector>
+
+namespace gr {
+namespace dualsat {
+
+class tx_bc_impl : public tx_bc
+{
+public:
+    tx_bc_impl(const ::dualsat::TransmitterConfig& config);
+
+    void set_format(const ::dualsat::FrameFormat& format) override { d_tx.set_next_format(format); }
+    ::dualsat::FrameFormat format() const override { return d_tx.next_format(); }
+    ::dualsat::TransmitterStats stats() const override { return d_tx.stats(); }
+    uint64_t bad_modcod_messages() const override { return d_bad_modcod.load(); }
+    uint64_t bad_pdu_messages() const override { return d_bad_pdu.load(); }
+    uint64_t work_errors() const override { return d_work_errors.load(); }
+
+    void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;
+    int general_work(int noutput_items,
+                     gr_vector_int& ninput_items,
+                     gr_vector_const_void_star& input_items,
+                     gr_vector_void_star& output_items) override;
+
+private:
+    void handle_modcod(const pmt::pmt_t& msg);
+    void handle_pdu(const pmt::pmt_t& msg);
+    void tag_frame(uint64_t offset, const ::dualsat::PlFrameInfo& info);
+    void feed_input(const uint8_t* in, size_t available, size_t& consumed);
+
+    const bool d_ts;
+    const bool d_wait;
+    ::dualsat::Transmitter d_tx;
+    std::vector<gr_complex> d_pending; // a PLFRAME that did not fit the output buffer
+    size_t d_pending_len = 0;
+    size_t d_pending_pos = 0;
+    ::dualsat::PlFrameInfo d_pending_info;
+    std::atomic<uint64_t> d_bad_modcod{ 0 }, d_bad_pdu{ 0 }, d_work_errors{ 0 };
+    const pmt::pmt_t d_key_plframe, d_key_modcod, d_key_name, d_key_frame, d_key_pilots,
+        d_key_dummy, d_key_counter, d_key_symbols, d_key_dfl, d_key_protocol;
+};
+
+} // namespace dualsat
+} // namespace gr

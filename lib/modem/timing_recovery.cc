@@ -18,6 +18,11 @@ constexpr uint64_t kPowerWarmup = 64;  // symbols of running mean before the EMA
 constexpr double kPowerAlpha = 1.0 / 512.0;
 constexpr double kErrAlpha = 1.0 / 1024.0;
 constexpr uint64_t kLockMinSymbols = 256;
+constexpr double kFrac = 1.0 / 4294967296.0; // 2^-32: strobe fractions are 0.32 fixed point
+constexpr uint64_t kSlowUpdate = 16; // symbols between normaliser / lock-statistic refreshes
+
+// Half period (input samples, < 2^31) as 32.32 fixed point.
+uint64_t to_fixed(double samples) { return static_cast<uint64_t>(samples * 4294967296.0 + 0.5); }
 
 bool in_range(double x, double lo, double hi) { return std::isfinite(x) && x > lo && x <= hi; }
 } // namespace
@@ -100,7 +105,17 @@ TimingRecovery::TimingRecovery(const TimingRecoveryConfig& config, SimdLevel sim
     loop_gains(c.loop_bw, c.damping, m_kd, &m_kp, &m_ki);
     loop_gains(c.acquisition_bw, c.damping, m_kd, &m_kp_acq, &m_ki_acq);
     m_lock_alpha = 2.0 / (c.lock_window_symbols + 1.0);
-    m_buf.assign(m_k - 1 + kBlock, std::complex<float>(0.0f, 0.0f));
+    // Running mean (weight 1/k) until it falls to the window's EMA weight.
+    m_lock_warmup = static_cast<uint64_t>(std::ceil(1.0 / m_lock_alpha));
+    m_warmup_alpha.resize(m_lock_warmup);
+    for (uint64_t k = 0; k < m_lock_warmup; ++k)
+        m_warmup_alpha[k] = std::max(m_lock_alpha, 1.0 / static_cast<double>(std::max<uint64_t>(k, 1)));
+    m_half_nominal = c.samples_per_symbol / 2.0;
+    // History: a filter window (K-1) plus up to a symbol and a bit before the newest
+    // consumed sample, since a symbol's mid strobe may precede the end of a block whose
+    // on-time strobe did not fit.
+    m_hist = m_k - 1 + static_cast<size_t>(std::ceil(2.0 * m_half_nominal * kMaxPeriodFactor)) + 2;
+    m_buf.assign(m_hist + kBlock, std::complex<float>(0.0f, 0.0f));
     reset();
 }
 
@@ -108,17 +123,16 @@ void TimingRecovery::reset()
 {
     std::fill(m_buf.begin(), m_buf.end(), std::complex<float>(0.0f, 0.0f));
     m_base = 0;
-    m_n = 0;
-    m_mu = 0.0;
-    m_next_is_mid = false;
-    m_half = m_cfg.samples_per_symbol / 2.0;
-    m_prev = m_mid = std::complex<float>(0.0f, 0.0f);
+    m_t_n = 0;
+    m_t_frac = 0;
+    m_half_fx = m_half_next_fx = to_fixed(m_half_nominal);
+    m_prev = std::complex<float>(0.0f, 0.0f);
     m_integrator = 0.0;
     m_power = 0.0;
+    m_inv_power = 0.0;
     m_err_avg = 0.0;
     m_lock_mean = m_lock_sq = m_lock_stat = 0.0;
     m_locked = false;
-    m_last_mu = 0.0;
     m_symbols = 0;
     m_lock_losses = 0;
 }
@@ -126,41 +140,44 @@ void TimingRecovery::reset()
 size_t TimingRecovery::max_output(size_t n_in) const
 {
     const double end = static_cast<double>(m_base + n_in);
-    const double t_on = static_cast<double>(m_n) + m_mu + (m_next_is_mid ? m_half : 0.0);
+    const double t_on = static_cast<double>(m_t_n) + m_t_frac * kFrac + 2.0 * m_half_fx * kFrac;
     if (!(t_on < end))
         return 0;
     const double t_min = kMinPeriodFactor * m_cfg.samples_per_symbol;
     return static_cast<size_t>(std::floor((end - t_on) / t_min)) + 1;
 }
 
-inline std::complex<float> TimingRecovery::strobe(const std::complex<float>* window, double mu) const
+inline std::complex<float> TimingRecovery::strobe(uint64_t n, uint32_t frac) const
 {
-    const size_t b = static_cast<size_t>(mu * m_b + 0.5); // 0..B; B = branch 0 one sample on
-    return m_dot(window, &m_bank[b * 2 * m_k], m_k);
+    // Nearest branch: round(frac · B), 0..B (B = branch 0 one sample later).
+    const uint64_t b = (static_cast<uint64_t>(frac) * m_b + (uint64_t{ 1 } << 31)) >> 32;
+    return m_dot(&m_buf[n + m_hist - (m_k - 1) - m_base], &m_bank[b * 2 * m_k], m_k);
 }
 
-inline void TimingRecovery::advance(double samples)
+double TimingRecovery::symbol_update(std::complex<float> y_mid, std::complex<float> y_on)
 {
-    m_mu += samples;
-    const double whole = std::floor(m_mu);
-    m_n += static_cast<uint64_t>(whole);
-    m_mu -= whole;
-}
-
-void TimingRecovery::symbol_update(std::complex<float> y_mid, std::complex<float> y_on)
-{
-    const double p_on = std::norm(std::complex<double>(y_on));
-    const double p_mid = std::norm(std::complex<double>(y_mid));
-    double v = 0.0;
+    // This runs once per symbol on the loop's critical path (the next strobe position
+    // depends on it): no divisions, square roots or std::norm (libstdc++'s goes through
+    // hypot) on the per-symbol path; the normaliser's inverse and the lock statistic are
+    // refreshed every kSlowUpdate symbols.
+    const double p_on = static_cast<double>(y_on.real()) * y_on.real() +
+                        static_cast<double>(y_on.imag()) * y_on.imag();
+    const double p_mid = static_cast<double>(y_mid.real()) * y_mid.real() +
+                         static_cast<double>(y_mid.imag()) * y_mid.imag();
+    double v = m_integrator;
     if (std::isfinite(p_on) && std::isfinite(p_mid)) {
-        if (m_symbols < kPowerWarmup)
+        if (m_symbols < kPowerWarmup) {
             m_power += (p_on - m_power) / static_cast<double>(m_symbols + 1);
-        else
+            m_inv_power = m_power > 1e-30 ? 1.0 / m_power : 0.0;
+        } else {
             m_power += kPowerAlpha * (p_on - m_power);
-        if (m_symbols > 0 && m_power > 1e-30) {
-            const std::complex<double> d = std::complex<double>(m_prev) - std::complex<double>(y_on);
-            const double e = (static_cast<double>(y_mid.real()) * d.real() +
-                              static_cast<double>(y_mid.imag()) * d.imag()) / m_power;
+            if ((m_symbols & (kSlowUpdate - 1)) == 0)
+                m_inv_power = m_power > 1e-30 ? 1.0 / m_power : 0.0;
+        }
+        if (m_symbols > 0 && m_inv_power > 0.0) {
+            const double dre = static_cast<double>(m_prev.real()) - y_on.real();
+            const double dim = static_cast<double>(m_prev.imag()) - y_on.imag();
+            const double e = (y_mid.real() * dre + y_mid.imag() * dim) * m_inv_power;
             const bool acq = m_symbols < m_cfg.acquisition_symbols;
             const double kp = acq ? m_kp_acq : m_kp;
             const double ki = acq ? m_ki_acq : m_ki;
@@ -169,64 +186,83 @@ void TimingRecovery::symbol_update(std::complex<float> y_mid, std::complex<float
             m_err_avg += kErrAlpha * (e - m_err_avg);
 
             // Lock detector: mean of (|y_on|² - |y_mid|²)/P over its standard error.
-            const double dl = (p_on - p_mid) / m_power;
-            const double k = static_cast<double>(m_symbols);
-            const double a = std::max(m_lock_alpha, 1.0 / k);
+            const double dl = (p_on - p_mid) * m_inv_power;
+            const double a = m_symbols < m_lock_warmup ? m_warmup_alpha[m_symbols] : m_lock_alpha;
             m_lock_mean += a * (dl - m_lock_mean);
             m_lock_sq += a * (dl * dl - m_lock_sq);
-            const double var = std::max(m_lock_sq - m_lock_mean * m_lock_mean, 1e-30);
-            const double n_eff = std::min(k, (2.0 - a) / a);
-            m_lock_stat = m_lock_mean / std::sqrt(var / n_eff);
-            if (m_locked && m_lock_stat < 0.5 * m_cfg.lock_threshold) {
-                m_locked = false;
-                ++m_lock_losses;
-            } else if (!m_locked && m_symbols >= kLockMinSymbols && m_lock_stat > m_cfg.lock_threshold) {
-                m_locked = true;
-            }
+            if ((m_symbols & (kSlowUpdate - 1)) == 0)
+                update_lock(a);
         }
         m_prev = y_on;
     } else {
-        v = m_integrator; // non-finite strobe (bad input upstream): coast
-        m_prev = std::complex<float>(0.0f, 0.0f);
+        m_prev = std::complex<float>(0.0f, 0.0f); // non-finite strobe (bad input upstream): coast
     }
     const double factor = std::clamp(1.0 + v, kMinPeriodFactor, kMaxPeriodFactor);
-    m_half = 0.5 * m_cfg.samples_per_symbol * factor;
     ++m_symbols;
+    return m_half_nominal * factor;
+}
+
+void TimingRecovery::update_lock(double alpha)
+{
+    const double k = static_cast<double>(m_symbols);
+    const double var = std::max(m_lock_sq - m_lock_mean * m_lock_mean, 1e-30);
+    const double n_eff = std::min(k, (2.0 - alpha) / alpha);
+    m_lock_stat = m_lock_mean / std::sqrt(var / n_eff);
+    if (m_locked && m_lock_stat < 0.5 * m_cfg.lock_threshold) {
+        m_locked = false;
+        ++m_lock_losses;
+    } else if (!m_locked && m_symbols >= kLockMinSymbols && m_lock_stat > m_cfg.lock_threshold) {
+        m_locked = true;
+    }
 }
 
 StreamResult TimingRecovery::process(const std::complex<float>* in, size_t n_in,
                                      std::complex<float>* out, size_t out_capacity,
                                      double* strobe_times)
 {
+    // m_buf[j] holds input base - hist + j. Symbol k's strobes: mid = t + h, on = t + 2h
+    // (t = previous on-time strobe, h = half period). The loop's correction from symbol k
+    // sets the period of symbol k+2, not k+1: one symbol of loop delay (negligible at
+    // B_L·T <= 0.1) that takes the loop arithmetic off the filter's critical path, so the
+    // next symbol's dot products can start while this symbol's error is computed.
     StreamResult r;
-    const size_t hist = m_k - 1;
     while (r.consumed < n_in) {
         const size_t nb = std::min(kBlock, n_in - r.consumed);
-        std::memcpy(&m_buf[hist], in + r.consumed, nb * sizeof(std::complex<float>));
+        std::memcpy(&m_buf[m_hist], in + r.consumed, nb * sizeof(std::complex<float>));
         const uint64_t end = m_base + nb;
-        while (m_n < end) {
-            if (!m_next_is_mid && r.produced >= out_capacity)
+        bool full = false;
+        for (;;) {
+            uint64_t sum = static_cast<uint64_t>(m_t_frac) + (m_half_fx & 0xFFFFFFFFu);
+            const uint64_t n_mid = m_t_n + (m_half_fx >> 32) + (sum >> 32);
+            const uint32_t f_mid = static_cast<uint32_t>(sum);
+            sum = static_cast<uint64_t>(f_mid) + (m_half_fx & 0xFFFFFFFFu);
+            const uint64_t n_on = n_mid + (m_half_fx >> 32) + (sum >> 32);
+            const uint32_t f_on = static_cast<uint32_t>(sum);
+            if (n_on >= end)
                 break;
-            const std::complex<float> y = strobe(&m_buf[m_n - m_base], m_mu);
-            if (m_next_is_mid) {
-                m_mid = y;
-                m_next_is_mid = false;
-            } else {
-                if (strobe_times)
-                    strobe_times[r.produced] = static_cast<double>(m_n) + m_mu - m_delay;
-                out[r.produced++] = y;
-                m_last_mu = m_mu;
-                symbol_update(m_mid, y);
-                m_next_is_mid = true;
+            if (r.produced >= out_capacity) {
+                full = true;
+                break;
             }
-            advance(m_half);
+            const std::complex<float> y_mid = strobe(n_mid, f_mid);
+            const std::complex<float> y_on = strobe(n_on, f_on);
+            m_t_n = n_on;
+            m_t_frac = f_on;
+            if (strobe_times)
+                strobe_times[r.produced] = static_cast<double>(n_on) + f_on * kFrac - m_delay;
+            out[r.produced++] = y_on;
+            m_half_fx = m_half_next_fx;
+            m_half_next_fx = to_fixed(symbol_update(y_mid, y_on));
         }
-        const size_t used = m_n < end ? static_cast<size_t>(m_n - m_base) : nb;
-        if (hist > 0)
-            std::memmove(m_buf.data(), &m_buf[used], hist * sizeof(std::complex<float>));
+        size_t used = nb;
+        if (full) {
+            // Keep everything the next symbol's windows need (its mid strobe is >= t).
+            used = m_t_n > m_base ? static_cast<size_t>(std::min<uint64_t>(m_t_n - m_base, nb)) : 0;
+        }
+        std::memmove(m_buf.data(), &m_buf[used], m_hist * sizeof(std::complex<float>));
         m_base += used;
         r.consumed += used;
-        if (used < nb)
+        if (full)
             break;
     }
     return r;

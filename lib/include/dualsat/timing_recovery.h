@@ -35,7 +35,8 @@
 //    d_k = (|y_k|² - |y_{k-1/2}|²) / P is averaged (exponential window of
 //    `lock_window_symbols`); the statistic is its mean over its standard error (a t-value,
 //    independent of the SNR scale): locked above lock_threshold, unlocked again below
-//    half of it. It needs the window to fill: about lock_window_symbols symbols.
+//    half of it. It needs the window to fill: about lock_window_symbols symbols. The
+//    statistic and the decision are refreshed every 16 symbols.
 //
 // Streaming: K-1 input samples of history and the loop state carry over; the output does
 // not depend on how the input is chunked. process() consumes input only up to the next
@@ -93,7 +94,7 @@ public:
     // nominal relative to the sample clock.
     double clock_offset() const { return m_integrator; }
     // Fractional position of the most recent symbol strobe, in input samples [0, 1).
-    double fractional_phase() const { return m_last_mu; }
+    double fractional_phase() const { return m_t_frac / 4294967296.0; }
     // Smoothed normalised TED output (≈ 0 in lock; its sign shows a late/early bias).
     double timing_error() const { return m_err_avg; }
     // Lock detector t-value and decision (see above).
@@ -123,9 +124,10 @@ public:
     static double gardner_gain(double beta);
 
 private:
-    std::complex<float> strobe(const std::complex<float>* window, double mu) const;
-    void symbol_update(std::complex<float> y_mid, std::complex<float> y_on);
-    void advance(double samples);
+    std::complex<float> strobe(uint64_t n, uint32_t frac) const;
+    // Loop update from one symbol's strobes; returns the next half period (samples).
+    double symbol_update(std::complex<float> y_mid, std::complex<float> y_on);
+    void update_lock(double alpha);
 
     static constexpr size_t kBlock = 2048;
 
@@ -140,25 +142,28 @@ private:
     double m_kp = 0.0, m_ki = 0.0;         // tracking gains
     double m_kp_acq = 0.0, m_ki_acq = 0.0; // acquisition gains
     double m_lock_alpha = 0.0;
+    uint64_t m_lock_warmup = 0;
+    std::vector<double> m_warmup_alpha; // 1/k weights of the warm-up (no division per symbol)
+    double m_half_nominal = 1.0;
 
     // stream
     std::vector<std::complex<float>> m_buf; // K-1 history + kBlock
-    uint64_t m_base = 0;         // stream index of m_buf[K-1]
-    uint64_t m_n = 0;            // next strobe: integer input index
-    double m_mu = 0.0;           // and fraction
-    bool m_next_is_mid = false;
-    double m_half = 1.0;         // current half symbol period (input samples)
+    uint64_t m_base = 0;         // stream index of m_buf[m_hist]
+    size_t m_hist = 0;           // history samples kept in m_buf
+    uint64_t m_t_n = 0;          // last on-time strobe: input index
+    uint32_t m_t_frac = 0;       // and fraction, 0.32 fixed point
+    uint64_t m_half_fx = 0;      // half period of the next symbol, 32.32 fixed point
+    uint64_t m_half_next_fx = 0; // and of the one after (one symbol of loop delay)
 
     // loop state
     std::complex<float> m_prev{ 0.0f, 0.0f };
-    std::complex<float> m_mid{ 0.0f, 0.0f };
     double m_integrator = 0.0;
     double m_power = 0.0;
+    double m_inv_power = 0.0;
     double m_err_avg = 0.0;
     double m_lock_mean = 0.0, m_lock_sq = 0.0;
     double m_lock_stat = 0.0;
     bool m_locked = false;
-    double m_last_mu = 0.0;
     uint64_t m_symbols = 0;
     uint64_t m_lock_losses = 0;
 };

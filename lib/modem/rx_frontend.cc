@@ -120,7 +120,14 @@ StreamResult RxFrontEnd::process(const std::complex<float>* in, size_t n, std::c
         }
         if (r.consumed >= n)
             break;
-        const size_t chunk = std::min(kChunk, n - r.consumed);
+        // Take only as much input as certainly fits the output room: nothing taken is left
+        // unconverted inside (a scheduler that sees all input consumed may never call
+        // again at the end of a stream).
+        size_t chunk = std::min(kChunk, n - r.consumed);
+        while (chunk > 0 && max_output(chunk) > out_capacity - r.produced)
+            chunk /= 2;
+        if (chunk == 0)
+            break;
         std::complex<float>* agc_out = m_resampler ? m_scratch.data() : m_pending.data();
         m_agc.process(in + r.consumed, chunk, agc_out);
         if (m_freq_corr != 0.0)

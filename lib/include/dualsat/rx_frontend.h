@@ -49,9 +49,10 @@ public:
     // whatever the AGC / resampler / timing recovery reject.
     explicit RxFrontEnd(const RxFrontEndConfig& config, SimdLevel simd = active_simd_level());
 
-    // Samples in, symbols out (at most out_capacity). Consumes all input unless the output
-    // space runs out; samples taken but not yet turned into symbols stay inside (a bounded
-    // internal buffer) and come out on later calls, so chunking never changes the output.
+    // Samples in, symbols out (at most out_capacity). Consumes only the input whose symbols
+    // certainly fit the output room (all of it when out_capacity >= max_output(n)); what is
+    // consumed is fully processed (no hidden backlog), and chunking never changes the
+    // output. Progress is guaranteed for out_capacity >= 1.
     // strobe_times (optional): per symbol, its instant in input samples since
     // construction/reset (see TimingRecovery::process).
     StreamResult process(const std::complex<float>* in, size_t n, std::complex<float>* out,

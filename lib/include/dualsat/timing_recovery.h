@@ -10,8 +10,8 @@
 //    the branch round(mu·B) dot product over x[n-K+1 .. n] — kernels::dot_cr, the SIMD
 //    kernel of the other FIRs. Only the strobes are computed (2 per symbol), never the
 //    full-rate filter output: the cost per input sample is 2·K/sps ≈ 2·span complex×real
-//    MACs whatever the sps. Nearest-branch quantisation: |timing error| <= sps/(2B)
-//    samples, with B = 128 at 2 sps below 0.004 symbols (ISI below -50 dB).
+//    MACs whatever the sps. Nearest-branch quantisation: |timing error| <= 1/(2B) input
+//    samples (0.002 symbol at 2 sps with B = 128; ISI below -50 dB).
 //    Taps are normalised like RrcNormalization::RxMatched at this sps: noise gain
 //    Σh² = 1/sps and a TxUnitPower-shaped symbol comes out with its transmitted amplitude.
 //  - Timing error detector: Gardner, e_k = Re{ conj(y_{k-1/2}) · (y_{k-1} - y_k) },
@@ -27,6 +27,13 @@
 //    The integrator holds the symbol-period error (the sample-clock offset), so a constant
 //    clock offset (±200 ppm and far beyond) is tracked with zero steady-state timing error.
 //    "Gear shift": acquisition_bw for the first acquisition_symbols symbols, then loop_bw.
+//    The correction from symbol k sets the period of symbol k+2 (one symbol of loop delay,
+//    negligible at these bandwidths; it keeps the loop arithmetic off the filter's
+//    critical path). Strobe instants are kept as integer + 0.32 fixed-point fraction: no
+//    precision loss however long the stream.
+//    Measured (tests/unit/test_rx_frontend.cc, B_L·T = 0.001): rms timing jitter 0.001-0.002
+//    symbol at Es/N0 = 30 dB, 0.007-0.011 at 10 dB, 0.043 (beta 0.35) / 0.074 (beta 0.2) at
+//    -3 dB, where acquisition takes ~5-20k symbols.
 //    The TED gain falls with the signal share S/(S+N) of the normalising power, so at low
 //    Es/N0 the effective bandwidth is below the design value (≈ 1/3 of it at -3 dB Es/N0):
 //    less jitter, slower acquisition.

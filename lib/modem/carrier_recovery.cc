@@ -138,10 +138,26 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         return;
     }
 
+    // Residual frequency predicted by the coarse stage with this frame's lags included
+    // (0 in the fine stage): segment phases are unwrapped around it, so that a residual
+    // of a few pi/1476 rad/symbol left at acquisition does not slip a cycle.
+    double predicted = 0.0;
+    if (!m_fine) {
+        cd acc = 0.0;
+        for (int m = 1; m <= kLrLags; ++m) {
+            const double count = m_lr_count[m] + lag_counts[m];
+            if (count > 0)
+                acc += (m_lr_acc[m] * std::polar(1.0, (m_ref_freq - w) * m) + lags[m]) / count;
+        }
+        if (std::abs(acc) > 0.0)
+            predicted = 2.0 / (kLrLags + 1) * std::arg(acc);
+    }
     // Unwrap along the frame and fit a line (weights = segment lengths).
-    for (size_t s = 1; s < phases.size(); ++s)
-        phases[s].phase = phases[s - 1].phase +
-                          std::remainder(phases[s].phase - phases[s - 1].phase, 2.0 * kPi);
+    for (size_t s = 1; s < phases.size(); ++s) {
+        const double advance = predicted * (phases[s].centre - phases[s - 1].centre);
+        phases[s].phase = phases[s - 1].phase + advance +
+                          std::remainder(phases[s].phase - phases[s - 1].phase - advance, 2.0 * kPi);
+    }
     double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
     for (const auto& p : phases) {
         sw += p.weight;

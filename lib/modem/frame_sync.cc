@@ -349,9 +349,13 @@ void FrameSync::search()
         const DiffResult d = diff_statistic(pos, m_acq_counter, m_config.search_pilots);
         if (d.q < m_config.acquisition_threshold)
             continue;
+        // A header an open hypothesis already holds or expects is not a new detection.
         bool known = false;
-        for (const auto& h : m_hyps)
+        for (const auto& h : m_hyps) {
             known = known || h.next_start == m_search_pos;
+            for (const auto& f : h.chain)
+                known = known || f.start == m_search_pos;
+        }
         if (known)
             continue;
         const HeaderResult r = examine_header(pos, m_acq_counter, &d, false, 0.0);

@@ -358,3 +358,31 @@ TEST_CASE("Frame sync: bad configuration and input", "[sync]")
     cvec zeros(50000, cf(0.0f, 0.0f));
     CHECK(receive(rx, zeros, 50000).frames.empty());
 }
+
+TEST_CASE("Pilotless frames: decision-directed phase tracking", "[sync]")
+{
+    // QPSK and 8PSK normal frames without pilots at 12 dB, CFO 3 % of Rs: only the header
+    // and the decision-directed loop give the phase; after the first frames the data
+    // symbols lose less than 1 dB against the channel's Es/N0.
+    const std::vector<std::pair<bool, FrameFormat>> pattern = {
+        { false, fmt(Modulation::QPSK, CodeRate::R3_4, FrameSize::Normal, false) },
+        { false, fmt(Modulation::PSK8, CodeRate::R2_3, FrameSize::Normal, false) } };
+    const Stream tx = make_stream(pattern, 8, 8);
+    const cvec rxs = through_channel(tx.symbols, 12.0, 0.03, 4);
+    SymbolReceiver rx;
+    const RunResult r = receive(rx, rxs, 20000);
+    CHECK(check_frames(tx, r, false) <= 3);
+    int good = 0;
+    for (size_t k = 2; k < r.frames.size(); ++k) {
+        const TxFrame* t = nullptr;
+        for (const auto& x : tx.frames)
+            if (x.start == r.frames[k].start)
+                t = &x;
+        REQUIRE(t);
+        double ph, es;
+        data_quality(*t, r.frames[k], &ph, &es);
+        CHECK(es > 11.0);
+        good += es > 11.0;
+    }
+    CHECK(good >= 2);
+}

@@ -1,0 +1,112 @@
+// Carrier recovery of frame-aligned DVB-S2 PLFRAMEs at symbol rate: frequency tracking
+// across frames, pilot-aided phase estimation with interpolation over the data,
+// decision-directed phase tracking for pilotless frames, amplitude and Es/N0 per frame.
+//
+// Known symbols of a frame ("segments"): its PLHEADER (90, once the PLSC is decided), each
+// pilot block (36, scrambled, §5.5.3), the whole payload of a dummy frame (in 90-symbol
+// pieces) and the SOF of the next frame (26). On each segment z = y conj(ref) is a tone
+// plus noise.
+//
+// Frequency, two stages:
+//   coarse — Luise & Reggiannini inside each segment (lags 1..12, range +-2pi/13 rad/symbol
+//     around a reference frequency), the lag correlations summed over segments AND frames
+//     with the Fisher information of the summed segments, so the estimate sharpens with
+//     every frame. Used until its predicted standard deviation is below
+//     pi / (4 * 1476) rad/symbol (a quarter of the pilot-block ambiguity), then:
+//   fine — the segment phases unwrapped along the frame (pilot blocks 1476 apart), the
+//     least-squares slope gives the residual, applied with gain `fine_gain` per frame. A
+//     residual above the ambiguity limit drops back to coarse.
+//   Pilotless data frames have only the header and the next SOF (a frame length apart),
+//   so the fine stage comes from the decision-directed loop's frequency integrator.
+// Phase: per segment, linear interpolation between segment centres over the data (held
+// before the first / after the last). For pilotless data frames with decision_directed a
+// second-order decision-directed PLL (nearest constellation point; every DVB-S2
+// constellation is invariant under the scrambling's 90-degree rotations, so decisions work
+// on scrambled symbols) runs from the header phase over the data instead.
+// Amplitude A = mean Re(z e^-jphi) over the known symbols; noise variance
+// N = mean |z e^-jphi - A|^2; Es/N0 = A^2 / N. The output symbols are divided by A (unit
+// symbol energy for the gr-dtv-scaled constellations) and their noise variance is N / A^2.
+#pragma once
+
+#include <dualsat/constellation.h>
+#include <dualsat/modcod.h>
+
+#include <complex>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace dualsat {
+
+struct CarrierConfig {
+    bool decision_directed = true; // DD phase tracking over pilotless data frames
+    double dd_loop_bandwidth = 2e-3; // B_L T of the DD PLL (damping 0.707)
+    double fine_gain = 0.5;        // fraction of the per-frame fine residual applied
+};
+
+struct CarrierEstimate {
+    double frequency = 0.0;        // rad/symbol used to derotate this frame
+    double residual_frequency = 0.0; // measured on this frame (fine stage) or coarse update
+    bool fine = false;             // frequency tracking was in the fine stage for this frame
+    double phase_start = 0.0;      // carrier phase at the frame's first symbol, rad
+    double phase_rms_residual = 0.0; // rms of segment phases around the linear fit, rad
+    float amplitude = 0.0f;        // A
+    float noise_variance = 1.0f;   // of the output (scaled) symbols: N / A^2
+    float esn0_db = 0.0f;          // this frame's estimate
+    float esn0_db_smoothed = 0.0f; // exponential average over frames (in linear)
+    int known_symbols = 0;         // symbols the estimate used
+    bool used_decision_directed = false;
+};
+
+class CarrierRecovery
+{
+public:
+    explicit CarrierRecovery(const CarrierConfig& config = {});
+
+    // One frame. `frame` holds `length` + 26 symbols (the frame and the next SOF; with
+    // next_sof == nullptr only `length` are read). header_ref: the 90 PLHEADER symbols of
+    // the decided PLSC. rn: the frame's `length` - 90 scrambling values (R in 0..3).
+    // `format` describes a data frame (ignored when dummy). Writes `length` symbols,
+    // derotated, phase-corrected and divided by the amplitude (still scrambled) to out.
+    // Non-finite estimates (all-zero input, say) leave the state unchanged and give
+    // amplitude 0 / noise variance +inf.
+    void process(const std::complex<float>* frame, int length, bool dummy,
+                 const FrameFormat& format, const std::complex<float>* header_ref,
+                 const uint8_t* rn, const std::complex<float>* next_sof,
+                 std::complex<float>* out, CarrierEstimate* estimate);
+
+    // Starts from a frequency (e.g. the frame synchroniser's acquisition estimate): coarse
+    // stage, evidence cleared.
+    void reset(double frequency_rad_per_symbol);
+    double frequency() const { return m_freq; }
+    bool fine() const { return m_fine; }
+    // Predicted standard deviation of the coarse estimate, rad/symbol.
+    double coarse_sigma() const;
+
+private:
+    struct Seg {
+        int start;
+        int n;
+        const std::complex<float>* ref; // n reference symbols
+    };
+    void add_segment(int start, int n, const std::complex<float>* ref);
+    const Constellation& constellation(const ModCod& mc);
+
+    CarrierConfig m_config;
+    double m_freq = 0.0;
+    bool m_fine = false;
+    // Coarse stage: L&R lag sums relative to m_ref_freq, and their Fisher information.
+    double m_ref_freq = 0.0;
+    static constexpr int kLags = 12;
+    std::complex<double> m_lr_acc[kLags + 1] = {};
+    double m_lr_count[kLags + 1] = {};
+    double m_fisher = 0.0;
+    double m_esn0_smoothed = -1.0; // linear, < 0 until the first frame
+
+    std::vector<Seg> m_segs;
+    std::vector<std::complex<float>> m_known; // pilot / dummy reference symbols
+    std::vector<double> m_phase;              // per-symbol phase of the frame
+    std::vector<std::unique_ptr<Constellation>> m_constellations; // by MODCOD number
+};
+
+} // namespace dualsat

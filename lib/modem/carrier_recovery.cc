@@ -1,0 +1,322 @@
+#include <dualsat/carrier_recovery.h>
+#include <dualsat/error.h>
+#include <dualsat/pl_framer.h>
+#include <dualsat/pl_scrambler.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace dualsat {
+namespace {
+
+using cf = std::complex<float>;
+using cd = std::complex<double>;
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr int kPilotPeriod = kSlotsPerPilotBlock * kSlotSymbols + kPilotBlockSymbols; // 1476
+constexpr int kFirstPilot = kSlotsPerPilotBlock * kSlotSymbols;                       // 1440
+constexpr int kLrLags = 12;
+// L&R's variance is somewhat above the Cramer-Rao bound at the lags used.
+constexpr double kLrEfficiencyLoss = 1.5;
+// The fine stage may start once the coarse estimate is this good: a quarter of the
+// phase ambiguity between pilot blocks.
+constexpr double kFineEntrySigma = kPi / (4.0 * kPilotPeriod);
+
+} // namespace
+
+CarrierRecovery::CarrierRecovery(const CarrierConfig& config) : m_config(config)
+{
+    if (!(config.dd_loop_bandwidth > 0.0 && config.dd_loop_bandwidth < 0.1))
+        throw ConfigError("carrier recovery: DD loop bandwidth must be in (0, 0.1)");
+    if (!(config.fine_gain > 0.0 && config.fine_gain <= 1.0))
+        throw ConfigError("carrier recovery: fine gain must be in (0, 1]");
+    m_constellations.resize(29);
+    m_known.resize(kMaxPlframeSymbols);
+    m_phase.resize(kMaxPlframeSymbols + kSofSymbols);
+}
+
+void CarrierRecovery::reset(double frequency_rad_per_symbol)
+{
+    if (!std::isfinite(frequency_rad_per_symbol))
+        frequency_rad_per_symbol = 0.0;
+    m_freq = frequency_rad_per_symbol;
+    m_ref_freq = m_freq;
+    std::fill(std::begin(m_lr_acc), std::end(m_lr_acc), std::complex<double>(0.0));
+    std::fill(std::begin(m_lr_count), std::end(m_lr_count), 0.0);
+    m_fisher = 0.0;
+    m_fine = false;
+}
+
+double CarrierRecovery::coarse_sigma() const
+{
+    return m_fisher > 0.0 ? std::sqrt(kLrEfficiencyLoss / m_fisher)
+                          : std::numeric_limits<double>::infinity();
+}
+
+const Constellation& CarrierRecovery::constellation(const ModCod& mc)
+{
+    auto& slot = m_constellations[static_cast<size_t>(modcod_number(mc))];
+    if (!slot)
+        slot = std::make_unique<Constellation>(mc);
+    return *slot;
+}
+
+void CarrierRecovery::add_segment(int start, int n, const cf* ref)
+{
+    m_segs.push_back(Seg{ start, n, ref });
+}
+
+void CarrierRecovery::process(const cf* frame, int length, bool dummy, const FrameFormat& format,
+                              const cf* header_ref, const uint8_t* rn, const cf* next_sof,
+                              cf* out, CarrierEstimate* estimate)
+{
+    if (!frame || !header_ref || !rn || !out || !estimate)
+        throw ConfigError("carrier recovery: null pointer");
+    const int expected = dummy ? kDummyFrameSymbols : format.plframe_symbols();
+    if (length != expected)
+        throw ConfigError("carrier recovery: frame length does not match its format");
+    const int total = length + (next_sof ? kSofSymbols : 0);
+
+    // Known symbols after the header, and the segment list.
+    m_segs.clear();
+    add_segment(0, kPlHeaderSymbols, header_ref);
+    const cf plain(kPilotComponent, kPilotComponent);
+    const int pilot_blocks = dummy ? 0 : format.pilot_blocks();
+    for (int b = 0; b < pilot_blocks; ++b) {
+        const int p = b * kPilotPeriod + kFirstPilot; // payload index
+        std::fill(m_known.begin() + p, m_known.begin() + p + kPilotBlockSymbols, plain);
+        pl_scramble(m_known.data() + p, rn + p, kPilotBlockSymbols, m_known.data() + p);
+        add_segment(kPlHeaderSymbols + p, kPilotBlockSymbols, m_known.data() + p);
+    }
+    if (dummy) {
+        const int payload = kDummyFrameSymbols - kPlHeaderSymbols;
+        std::fill(m_known.begin(), m_known.begin() + payload, plain);
+        pl_scramble(m_known.data(), rn, payload, m_known.data());
+        for (int p = 0; p < payload; p += kSlotSymbols)
+            add_segment(kPlHeaderSymbols + p, kSlotSymbols, m_known.data() + p);
+    }
+    if (next_sof)
+        add_segment(length, kSofSymbols, next_sof);
+
+    // Per-segment phase at its centre, and L&R lag sums, after derotation by m_freq.
+    const double w = m_freq;
+    cd lags[kLrLags + 1] = {};
+    int lag_counts[kLrLags + 1] = {};
+    struct SegPhase {
+        double centre, phase, weight;
+    };
+    std::vector<SegPhase> phases;
+    phases.reserve(m_segs.size());
+    cf z[kSlotSymbols];
+    bool finite_input = true;
+    for (const Seg& s : m_segs) {
+        cd c = 0.0;
+        for (int k = 0; k < s.n; ++k) {
+            const cd v = cd(frame[s.start + k]) * std::polar(1.0, -w * (s.start + k));
+            z[k] = cf(v * std::conj(cd(s.ref[k])));
+            c += cd(z[k]);
+        }
+        if (!std::isfinite(c.real()) || !std::isfinite(c.imag()))
+            finite_input = false;
+        for (int m = 1; m <= kLrLags && m < s.n; ++m)
+            for (int k = 0; k + m < s.n; ++k, ++lag_counts[m])
+                lags[m] += cd(z[k + m]) * std::conj(cd(z[k]));
+        phases.push_back({ s.start + 0.5 * (s.n - 1), std::arg(c), static_cast<double>(s.n) });
+    }
+
+    CarrierEstimate est;
+    est.frequency = w;
+    est.fine = m_fine;
+    if (!finite_input) {
+        std::fill(out, out + length, cf(0.0f, 0.0f));
+        est.amplitude = 0.0f;
+        est.noise_variance = std::numeric_limits<float>::infinity();
+        est.esn0_db = -std::numeric_limits<float>::infinity();
+        est.esn0_db_smoothed = m_esn0_smoothed > 0 ? static_cast<float>(10.0 * std::log10(m_esn0_smoothed)) : est.esn0_db;
+        *estimate = est;
+        return;
+    }
+
+    // Residual frequency predicted by the coarse stage with this frame's lags included
+    // (0 in the fine stage): segment phases are unwrapped around it, so that a residual
+    // of a few pi/1476 rad/symbol left at acquisition does not slip a cycle.
+    double predicted = 0.0;
+    if (!m_fine) {
+        cd acc = 0.0;
+        for (int m = 1; m <= kLrLags; ++m) {
+            const double count = m_lr_count[m] + lag_counts[m];
+            if (count > 0)
+                acc += (m_lr_acc[m] * std::polar(1.0, (m_ref_freq - w) * m) + lags[m]) / count;
+        }
+        if (std::abs(acc) > 0.0)
+            predicted = 2.0 / (kLrLags + 1) * std::arg(acc);
+    }
+    // Unwrap along the frame and fit a line (weights = segment lengths).
+    for (size_t s = 1; s < phases.size(); ++s) {
+        const double advance = predicted * (phases[s].centre - phases[s - 1].centre);
+        phases[s].phase = phases[s - 1].phase + advance +
+                          std::remainder(phases[s].phase - phases[s - 1].phase - advance, 2.0 * kPi);
+    }
+    double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (const auto& p : phases) {
+        sw += p.weight;
+        sx += p.weight * p.centre;
+        sy += p.weight * p.phase;
+        sxx += p.weight * p.centre * p.centre;
+        sxy += p.weight * p.centre * p.phase;
+    }
+    double slope = 0.0, intercept = phases[0].phase;
+    if (phases.size() >= 2) {
+        const double den = sw * sxx - sx * sx;
+        slope = den > 0 ? (sw * sxy - sx * sy) / den : 0.0;
+        intercept = (sy - slope * sx) / sw;
+        double r2 = 0.0;
+        for (const auto& p : phases) {
+            const double e = p.phase - (intercept + slope * p.centre);
+            r2 += p.weight * e * e;
+        }
+        est.phase_rms_residual = std::sqrt(r2 / sw);
+    }
+
+    // Phase per symbol: linear between segment centres, held outside.
+    size_t seg = 1;
+    for (int i = 0; i < total; ++i) {
+        double ph;
+        if (i <= phases.front().centre) {
+            ph = phases.front().phase;
+        } else if (i >= phases.back().centre) {
+            ph = phases.back().phase;
+        } else {
+            while (i >= phases[seg].centre)
+                ++seg;
+            const double u = (i - phases[seg - 1].centre) / (phases[seg].centre - phases[seg - 1].centre);
+            ph = phases[seg - 1].phase + u * (phases[seg].phase - phases[seg - 1].phase);
+        }
+        m_phase[static_cast<size_t>(i)] = ph;
+    }
+
+    // Amplitude from the header (needed by the DD loop's decisions).
+    auto amplitude_noise = [&](double* amp, double* noise, int* count) {
+        double a = 0.0;
+        int n = 0;
+        for (const Seg& s : m_segs)
+            for (int k = 0; k < s.n; ++k) {
+                const int i = s.start + k;
+                const cd v = cd(frame[i]) * std::polar(1.0, -(w * i + m_phase[static_cast<size_t>(i)])) *
+                             std::conj(cd(s.ref[k]));
+                a += v.real();
+                ++n;
+            }
+        a /= n;
+        double nv = 0.0;
+        for (const Seg& s : m_segs)
+            for (int k = 0; k < s.n; ++k) {
+                const int i = s.start + k;
+                const cd v = cd(frame[i]) * std::polar(1.0, -(w * i + m_phase[static_cast<size_t>(i)])) *
+                             std::conj(cd(s.ref[k]));
+                nv += std::norm(v - a);
+            }
+        *amp = a;
+        *noise = nv / n;
+        *count = n;
+    };
+
+    double dd_frequency = 0.0;
+    const bool use_dd = m_config.decision_directed && !dummy && pilot_blocks == 0;
+    if (use_dd) {
+        double a0, n0;
+        int c0;
+        amplitude_noise(&a0, &n0, &c0);
+        const Constellation& con = constellation(format.modcod);
+        const int npts = con.size();
+        // Second-order loop, damping 0.707 (standard discrete-time PLL gains).
+        const double zeta = 0.7071067811865476;
+        const double theta_n = m_config.dd_loop_bandwidth / (zeta + 0.25 / zeta);
+        const double den = 1.0 + 2.0 * zeta * theta_n + theta_n * theta_n;
+        const double kp = 4.0 * zeta * theta_n / den;
+        const double ki = 4.0 * theta_n * theta_n / den;
+        double theta = phases.front().phase, nu = 0.0;
+        for (int i = kPlHeaderSymbols; i < length; ++i) {
+            const cd x = cd(frame[i]) * std::polar(1.0, -(w * i + theta));
+            // Nearest point of the amplitude-scaled constellation.
+            double best = std::numeric_limits<double>::infinity();
+            cd d = 1.0;
+            for (int p = 0; p < npts; ++p) {
+                const cd s = a0 * cd(con.point(static_cast<unsigned>(p)));
+                const double dist = std::norm(x - s);
+                if (dist < best) {
+                    best = dist;
+                    d = s;
+                }
+            }
+            m_phase[static_cast<size_t>(i)] = theta;
+            const double e = (x * std::conj(d)).imag() / std::max(std::norm(d), 1e-30);
+            nu += ki * e;
+            theta += nu + kp * e;
+        }
+        dd_frequency = nu;
+        est.used_decision_directed = true;
+    }
+
+    double amp, noise;
+    int count;
+    amplitude_noise(&amp, &noise, &count);
+    est.known_symbols = count;
+    est.phase_start = m_phase[0];
+    if (!(amp > 0.0) || !std::isfinite(amp) || !std::isfinite(noise)) {
+        std::fill(out, out + length, cf(0.0f, 0.0f));
+        est.amplitude = 0.0f;
+        est.noise_variance = std::numeric_limits<float>::infinity();
+        est.esn0_db = -std::numeric_limits<float>::infinity();
+        *estimate = est;
+        return;
+    }
+    const double esn0 = amp * amp / std::max(noise, 1e-30);
+    est.amplitude = static_cast<float>(amp);
+    est.noise_variance = static_cast<float>(std::max(noise, 1e-30) / (amp * amp));
+    est.esn0_db = static_cast<float>(10.0 * std::log10(esn0));
+    m_esn0_smoothed = m_esn0_smoothed < 0 ? esn0 : 0.8 * m_esn0_smoothed + 0.2 * esn0;
+    est.esn0_db_smoothed = static_cast<float>(10.0 * std::log10(m_esn0_smoothed));
+
+    const double inv = 1.0 / amp;
+    for (int i = 0; i < length; ++i)
+        out[i] = cf(cd(frame[i]) * std::polar(inv, -(w * i + m_phase[static_cast<size_t>(i)])));
+
+    // Frequency update for the next frame.
+    if (!m_fine) {
+        // The lag sums were taken relative to m_freq; refer them to m_ref_freq.
+        // Mean lag products (see FrameSync's L&R), weighted across frames by SNR and count.
+        for (int m = 1; m <= kLrLags; ++m)
+            if (lag_counts[m] > 0)
+                m_lr_acc[m] += lags[m] * std::polar(esn0 / (1.0 + esn0), (w - m_ref_freq) * m);
+        for (int m = 1; m <= kLrLags; ++m)
+            m_lr_count[m] += lag_counts[m] * esn0 / (1.0 + esn0);
+        std::complex<double> acc = 0.0;
+        for (int m = 1; m <= kLrLags; ++m)
+            if (m_lr_count[m] > 0)
+                acc += m_lr_acc[m] / m_lr_count[m];
+        for (const Seg& s : m_segs)
+            m_fisher += 2.0 * esn0 * s.n * (static_cast<double>(s.n) * s.n - 1.0) / 12.0;
+        const double coarse = m_ref_freq + 2.0 / (kLrLags + 1) * std::arg(acc);
+        est.residual_frequency = coarse - m_freq;
+        m_freq = coarse;
+        if (coarse_sigma() < kFineEntrySigma)
+            m_fine = true;
+    } else {
+        double residual;
+        if (use_dd)
+            residual = dd_frequency;
+        else
+            residual = slope;
+        est.residual_frequency = residual;
+        if (!use_dd && (pilot_blocks > 0 || dummy) && std::fabs(residual) > kPi / (2.0 * kPilotPeriod)) {
+            reset(m_freq); // lost: start the coarse stage again from here
+        } else {
+            m_freq += m_config.fine_gain * residual;
+        }
+    }
+    *estimate = est;
+}
+
+} // namespace dualsat

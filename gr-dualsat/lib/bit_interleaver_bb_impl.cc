@@ -1,8 +1,4 @@
 #include "bit_interleaver_bb_impl.h"
-#include "fec_stage_impl.h"
-#include "unpacked_bits.h"
-
-#include <gnuradio/io_signature.h>
 
 namespace gr {
 namespace dualsat {
@@ -14,36 +10,23 @@ bit_interleaver_bb::sptr bit_interleaver_bb::make(::dualsat::FrameSize frame,
     return gnuradio::make_block_sptr<bit_interleaver_bb_impl>(frame, rate, mod);
 }
 
+// One symbol label (bits_per_symbol bits) per output byte, as gr-dtv's
+// dvbs2_interleaver_bb emits them, QPSK included.
 bit_interleaver_bb_impl::bit_interleaver_bb_impl(::dualsat::FrameSize frame,
                                                  ::dualsat::CodeRate rate,
                                                  ::dualsat::Modulation mod)
-    : gr::block("bit_interleaver_bb",
-                gr::io_signature::make(1, 1, sizeof(uint8_t)),
-                gr::io_signature::make(1, 1, sizeof(uint8_t))),
+    : gr::block("bit_interleaver_bb", byte_stream(), byte_stream()),
+      fec_stage_impl(::dualsat::code_params(frame, rate).nldpc,
+                     ::dualsat::code_params(frame, rate).nldpc / ::dualsat::bits_per_symbol(mod)),
       d_codec(frame, rate, mod),
-      d_in_items(d_codec.frame_bits()),
-      d_out_items(d_codec.symbols()),
       d_packed_in(d_codec.frame_bytes())
 {
-    set_output_multiple(d_out_items);
-    set_relative_rate(static_cast<uint64_t>(d_out_items), static_cast<uint64_t>(d_in_items));
 }
 
-void bit_interleaver_bb_impl::forecast(int noutput_items, gr_vector_int& ninput_items_required)
+void bit_interleaver_bb_impl::process_frame(const uint8_t* in, uint8_t* out)
 {
-    ninput_items_required[0] = (noutput_items / d_out_items) * d_in_items;
-}
-
-int bit_interleaver_bb_impl::general_work(int noutput_items,
-                                          gr_vector_int& ninput_items,
-                                          gr_vector_const_void_star& input_items,
-                                          gr_vector_void_star& output_items)
-{
-    return run_frames(*this, d_in_items, d_out_items, noutput_items, ninput_items, input_items,
-                      output_items, [this](const uint8_t* in, uint8_t* out) {
-                          pack_bits(in, static_cast<size_t>(d_in_items), d_packed_in.data());
-                          d_codec.interleave_symbols(d_packed_in.data(), out);
-                      });
+    pack_bits(in, static_cast<size_t>(d_in_items), d_packed_in.data());
+    d_codec.interleave_symbols(d_packed_in.data(), out);
 }
 
 } // namespace dualsat

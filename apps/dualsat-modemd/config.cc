@@ -622,11 +622,12 @@ Config parse_config(const std::string& yaml_text,
     // Cross-section rules.
     const double sps = c.radio.sample_rate / c.modem.symbol_rate;
     if (sps < 2.0) {
-        std::ostringstream os;
-        os << origin << ": radio.sample_rate: " << c.radio.sample_rate
-           << " is impossible with modem.symbol_rate " << c.modem.symbol_rate
-           << ": it must be at least 2 x the symbol rate (" << 2 * c.modem.symbol_rate << ")";
-        throw ConfigError(os.str());
+        char msg[256];
+        std::snprintf(msg, sizeof msg,
+                      "radio.sample_rate: %.15g is impossible with modem.symbol_rate %.15g: it "
+                      "must be at least 2 x the symbol rate (%.15g)",
+                      c.radio.sample_rate, c.modem.symbol_rate, 2 * c.modem.symbol_rate);
+        throw ConfigError(origin + ": " + msg);
     }
     if (c.has_tx()) {
         bool ip_in = c.data.ip_listen.has_value() || !c.data.tun.empty();

@@ -19,8 +19,20 @@
 #include <ctime>
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace {
+
+volatile std::sig_atomic_t g_stop_signal = 0;
+volatile std::sig_atomic_t g_reload = 0;
+
+extern "C" void on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        g_reload = 1;
+    else if (!g_stop_signal)
+        g_stop_signal = sig;
+}
 
 constexpr int kExitError = 1, kExitConfig = 2, kExitRadio = 3, kExitResource = 4, kExitUsage = 64;
 
@@ -108,6 +120,17 @@ void set_log_level(gr::logger& log, const std::string& level)
 
 int main(int argc, char** argv)
 {
+    // Signals only set flags that the main loop polls. A handler (rather than a blocked
+    // mask + sigtimedwait) because some libraries start threads before main() runs, and
+    // a process-directed SIGHUP reaching one of those with the default action would
+    // terminate the daemon.
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (int sig : { SIGTERM, SIGINT, SIGHUP })
+        sigaction(sig, &sa, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
     Options opt;
     try {
         if (!parse_args(argc, argv, opt))
@@ -141,15 +164,6 @@ int main(int argc, char** argv)
     gr::logger log("dualsat-modemd");
     set_log_level(log, cfg.logging.level);
 
-    // Signals are taken synchronously by the main loop; every thread started from here
-    // on (GNU Radio, data plane, HTTP) inherits the mask and never sees them.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    std::signal(SIGPIPE, SIG_IGN);
 
     std::unique_ptr<modemd::Modem> modem;
     std::unique_ptr<modemd::DataPlane> data;
@@ -203,13 +217,13 @@ int main(int argc, char** argv)
         auto next_tick = t0 + std::chrono::seconds(1);
         const char* reason = nullptr;
         while (!reason) {
-            timespec wait{ 0, 100 * 1000 * 1000 };
-            int sig = sigtimedwait(&signals, nullptr, &wait);
-            if (sig == SIGTERM || sig == SIGINT) {
-                reason = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            if (g_stop_signal) {
+                reason = g_stop_signal == SIGTERM ? "SIGTERM" : "SIGINT";
                 break;
             }
-            if (sig == SIGHUP) {
+            if (g_reload) {
+                g_reload = 0;
                 log.info("SIGHUP: reloading {}", opt.config);
                 try {
                     auto fresh = modemd::load_config(opt.config);

@@ -68,10 +68,6 @@ void Modem::start()
     m_start = m_rate_time = std::chrono::steady_clock::now();
     m_tb->start();
     m_running = true;
-    m_waiter = std::thread([this] {
-        m_tb->wait();
-        m_finished = true;
-    });
     m_log.info("running: {} {}, {} {} {}, {:.6g} sym/s, sample rate {:.6g} Hz, backend {} ({})",
                m_cfg.modem.profile, to_string(m_cfg.modem.stream),
                dualsat::to_string(m_cfg.modem.format.modcod),
@@ -83,12 +79,19 @@ void Modem::start()
                m_rx ? m_rx->name() : "none");
 }
 
+bool Modem::finished() const
+{
+    return m_rx && m_radio->exhausted(m_rx->status().samples);
+}
+
 void Modem::shutdown()
 {
+    // Serialised with control actions: no MODCOD change (lock/unlock) during stop/wait.
+    std::lock_guard<std::mutex> control(m_control_mutex);
     if (!m_running.exchange(false))
         return;
     // Give queued packets a chance to go out while the flowgraph still runs.
-    if (m_feeder && !m_finished) {
+    if (m_feeder && !finished()) {
         const auto deadline = std::chrono::steady_clock::now() +
                               std::chrono::duration<double>(m_cfg.data.drain_timeout);
         while (!m_feeder->idle() && std::chrono::steady_clock::now() < deadline)
@@ -96,8 +99,7 @@ void Modem::shutdown()
     }
     uint64_t dropped = m_feeder ? m_feeder->drop_queued() : 0;
     m_tb->stop();
-    if (m_waiter.joinable())
-        m_waiter.join();
+    m_tb->wait();
     if (m_data)
         m_data->flush_ts();
     try {
@@ -162,6 +164,8 @@ ControlResult Modem::set_modcod(const std::string& modcod,
                                 const std::optional<bool>& pilots)
 {
     std::lock_guard<std::mutex> lock(m_control_mutex);
+    if (!m_running)
+        return ControlResult::fail(503, "the modem is not running");
     if (!m_tx)
         return ControlResult::fail(409, "this daemon has no transmitter (radio.direction is rx)");
     if (m_cfg.acm.mode != "fixed")
@@ -264,7 +268,7 @@ json Modem::status()
 {
     json j;
     j["version"] = "0.1.0";
-    j["state"] = !m_running ? "stopped" : m_finished ? "finished" : "running";
+    j["state"] = !m_running ? "stopped" : finished() ? "finished" : "running";
     j["uptime_s"] = uptime();
     j["profile"] = m_cfg.modem.profile;
     j["stream"] = to_string(m_cfg.modem.stream);
@@ -339,7 +343,7 @@ json Modem::status()
                     { "frames_bad", rx.frames_bad },
                     { "packets_out", ds.packets_out },
                     { "samples", rx.samples },
-                    { "power_db", rx.power_db } };
+                    { "power_db", optional_json(rx.power_db) } };
     } else {
         j["rx"] = nullptr;
     }
@@ -362,7 +366,10 @@ std::string Modem::metrics()
         p.add("dualsat_tx_modcod", "gauge", "MODCOD number (EN 302 307-1 Table 12) of the frames being sent",
               t["modcod_number"].get<double>());
         p.add("dualsat_tx_modcod_changes_total", "counter", "MODCOD changes", t["modcod_changes"].get<double>());
-        for (auto it = t["frames_by_modcod"].begin(); it != t["frames_by_modcod"].end(); ++it)
+        json by = t["frames_by_modcod"];
+        if (!by.contains(t["modcod"].get<std::string>()))
+            by[t["modcod"].get<std::string>()] = 0; // the family exists from the start
+        for (auto it = by.begin(); it != by.end(); ++it)
             p.add("dualsat_tx_frames_total", "counter", "BBFRAMEs built, by MODCOD",
                   it.value().get<double>(), { { "modcod", it.key() } });
         p.add("dualsat_tx_idle_frames_total", "counter", "BBFRAMEs sent with an empty data field",
@@ -386,7 +393,9 @@ std::string Modem::metrics()
     if (s["rx"].is_object()) {
         const json& r = s["rx"];
         p.add("dualsat_rx_samples_total", "counter", "Samples into the receiver", r["samples"].get<double>());
-        p.add("dualsat_rx_power_db", "gauge", "Mean receiver input power, dB full scale", r["power_db"].get<double>());
+        if (!r["power_db"].is_null())
+            p.add("dualsat_rx_power_db", "gauge", "Mean receiver input power, dB full scale",
+                  r["power_db"].get<double>());
         p.add("dualsat_rx_frames_total", "counter", "Frames decoded, by result", r["frames_ok"].get<double>(),
               { { "result", "ok" } });
         p.add("dualsat_rx_frames_total", "counter", "Frames decoded, by result", r["frames_bad"].get<double>(),
@@ -477,7 +486,8 @@ std::vector<std::string> Modem::summary()
         const json& r = s["rx"];
         std::snprintf(buf, sizeof buf, "rx (%s): %llu samples, power %.1f dB, frames ok %llu bad %llu, packets out %llu",
                       r["chain"].get<std::string>().c_str(),
-                      static_cast<unsigned long long>(r["samples"].get<uint64_t>()), r["power_db"].get<double>(),
+                      static_cast<unsigned long long>(r["samples"].get<uint64_t>()),
+                      r["power_db"].is_null() ? -300.0 : r["power_db"].get<double>(),
                       static_cast<unsigned long long>(r["frames_ok"].get<uint64_t>()),
                       static_cast<unsigned long long>(r["frames_bad"].get<uint64_t>()),
                       static_cast<unsigned long long>(r["packets_out"].get<uint64_t>()));

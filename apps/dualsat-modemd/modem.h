@@ -38,8 +38,8 @@ public:
     // Drains queued packets (up to data.drain_timeout), stops the flowgraph, counts what
     // is left as dropped, finishes the radio (SigMF metadata).
     void shutdown();
-    // The flowgraph ended on its own (e.g. a replayed file ran out).
-    bool finished() const { return m_finished.load(); }
+    // The input ended on its own (a replayed file ran out).
+    bool finished() const;
 
     // SIGHUP: applies modem.modcod/frame/pilots, UHD gains and the log level; reports
     // what would need a restart. Returns log lines.
@@ -74,8 +74,10 @@ private:
     DataPlane* m_data = nullptr;
     const ControlApi* m_api = nullptr;
 
-    std::thread m_waiter;
-    std::atomic<bool> m_running{ false }, m_finished{ false };
+    // No thread sits in top_block::wait(): GNU Radio's wait() is not safe against a
+    // concurrent lock()/unlock() (both join the same scheduler threads), and MODCOD changes
+    // of the stage chain use lock()/unlock(). End of input is detected from the counters.
+    std::atomic<bool> m_running{ false };
     std::chrono::steady_clock::time_point m_start;
 
     std::mutex m_control_mutex; // one control action at a time

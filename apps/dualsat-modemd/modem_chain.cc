@@ -14,7 +14,9 @@
 #include <gnuradio/io_signature.h>
 #include <gnuradio/sync_block.h>
 
+#include <array>
 #include <atomic>
+#include <cstring>
 #include <cmath>
 #include <mutex>
 #include <vector>
@@ -22,6 +24,19 @@
 namespace modemd {
 
 namespace {
+
+// Byte -> its eight bits, MSB first, one per byte: unpacking is one 8-byte copy per byte.
+const std::array<std::array<uint8_t, 8>, 256>& unpack_table()
+{
+    static const auto table = [] {
+        std::array<std::array<uint8_t, 8>, 256> t{};
+        for (int v = 0; v < 256; ++v)
+            for (int k = 0; k < 8; ++k)
+                t[static_cast<size_t>(v)][static_cast<size_t>(k)] = static_cast<uint8_t>((v >> (7 - k)) & 1);
+        return t;
+    }();
+    return table;
+}
 
 // BBFRAME source: pulls whole BBFRAMEs from the TxFeeder, emits them as gr-dtv's
 // one-bit-per-byte stream (MSB of each packed byte first), K_bch items per frame. It never
@@ -49,11 +64,9 @@ public:
         for (int f = 0; f < frames; ++f) {
             m_feeder.build(m_format, m_packed.data());
             uint8_t* o = out + static_cast<size_t>(f) * static_cast<size_t>(m_kbch);
-            for (size_t i = 0; i < m_packed.size(); ++i) {
-                const uint8_t b = m_packed[i];
-                for (int k = 0; k < 8; ++k)
-                    o[i * 8 + static_cast<size_t>(k)] = static_cast<uint8_t>((b >> (7 - k)) & 1);
-            }
+            const auto& table = unpack_table();
+            for (size_t i = 0; i < m_packed.size(); ++i)
+                std::memcpy(o + i * 8, table[m_packed[i]].data(), 8);
         }
         return frames * m_kbch;
     }
@@ -238,7 +251,8 @@ public:
         RxStatus s;
         double p;
         m_sink->read(s.samples, p);
-        s.power_db = p > 0 ? 10 * std::log10(p) : -300.0;
+        if (s.samples > 0)
+            s.power_db = p > 0 ? 10 * std::log10(p) : -300.0;
         return s;
     }
 

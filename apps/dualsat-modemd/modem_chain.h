@@ -50,7 +50,7 @@ struct RxStatus {
     uint64_t frames_ok = 0;
     uint64_t frames_bad = 0;
     uint64_t samples = 0;
-    double power_db = 0; // mean |x|^2 of the input in dB (full scale 0 dB)
+    std::optional<double> power_db; // mean |x|^2 of the input in dB (full scale 0 dB)
 };
 
 // Where a receiver delivers what it decoded (IP PDUs or TS packets); the data plane

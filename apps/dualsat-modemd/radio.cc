@@ -317,6 +317,10 @@ public:
         j["tx_gain_db"] = m_gain.db();
         return j;
     }
+    bool exhausted(uint64_t rx_samples) const override
+    {
+        return m_source && !m_cfg.radio.file.repeat && rx_samples >= m_replay_info.sample_count;
+    }
     void finish() override
     {
         if (!m_sink)

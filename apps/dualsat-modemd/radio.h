@@ -37,6 +37,9 @@ public:
     virtual nlohmann::json status() const = 0;
     // After the flowgraph has stopped (e.g. final SigMF metadata).
     virtual void finish() {}
+    // True when the RX input has run out (a replayed file without repeat), given the
+    // samples the receiver has taken in.
+    virtual bool exhausted(uint64_t /*rx_samples*/) const { return false; }
 };
 
 // Throws RadioError (no UHD device, ...) or ConfigError.

@@ -151,7 +151,11 @@ class Daemon:
         return self.url
 
     def get(self, path, token=None):
-        code, body, _ = http(self.url + path, token=token)
+        try:
+            code, body, _ = http(self.url + path, token=token)
+        except urllib.error.URLError as e:
+            raise AssertionError("daemon unreachable (%s), exit status %s; stderr:\n%s"
+                                 % (e, self.proc.poll(), self.stderr()))
         assert code == 200, (code, body)
         return json.loads(body) if path == "/status" else body
 
@@ -331,6 +335,8 @@ class Loopback(unittest.TestCase):
         self.assertNotIn("dualsat_rx_esn0_db", fams)  # unknown without a receiver
 
     def test_modcod_change_reaches_the_transmitter(self):
+        wait_for(lambda: self.d.get("/status")["tx"]["frames_by_modcod"].get("QPSK 1/2", 0) > 0,
+                 "first QPSK 1/2 frames")
         code, body, _ = http(self.d.url + "/modcod", "POST", {"modcod": "8PSK 3/5"})
         self.assertEqual(code, 200, body)
         r = json.loads(body)

@@ -416,6 +416,36 @@ class Loopback(unittest.TestCase):
         self.assertIn("HTTP 400", r.stderr)
 
 
+class TsInput(unittest.TestCase):
+    def test_ts_datagrams_are_framed(self):
+        d = Daemon("""
+modem: {stream: ts, modcod: QPSK 2/3, frame: short, symbol_rate: 2.0e5}
+radio: {backend: loopback, sample_rate: 4.0e5}
+data: {ts: {listen: "127.0.0.1:0", forward: "127.0.0.1:%d"}}
+control: {port: 0}
+""" % free_port())
+        try:
+            d.start_control()
+            s = d.get("/status")
+            self.assertIsNone(s["data"]["ip_listen"])
+            host, port = s["data"]["ts_listen"].rsplit(":", 1)
+            tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.addCleanup(tx.close)
+            packet = bytes([0x47, 0x01, 0x00, 0x10]) + bytes(184)
+            for i in range(50):
+                tx.sendto(packet * 7, (host, int(port)))        # the 7 x 188 convention
+            tx.sendto(packet * 3 + b"\x00" * 10, (host, int(port)))  # not whole packets
+            tx.sendto(bytes(188), (host, int(port)))           # no sync byte
+            s = wait_for(lambda: (lambda t: t if t["tx"]["packets_sent"] >= 350 else None)(d.get("/status")),
+                         "TS packets to be framed")
+            self.assertEqual(s["tx"]["packets_in"], 350)
+            self.assertEqual(s["tx"]["payload_bytes_sent"], 350 * 188)
+            wait_for(lambda: d.get("/status")["tx"]["packets_rejected"] == 3 + 1, "rejections")
+            self.assertEqual(d.stop(), 0)
+        finally:
+            d.kill()
+
+
 class Auth(unittest.TestCase):
     def test_token_required_on_any_address(self):
         d = temp_dir()

@@ -14,6 +14,8 @@ PACKAGES=(
   libvolk2-dev libliquid-dev
   # core C++ libraries
   libboost-all-dev libssl-dev libzmq3-dev libspdlog-dev libfmt-dev libgmp-dev
+  # dualsat-modemd: YAML config, JSON (control API, SigMF)
+  libyaml-cpp-dev nlohmann-json3-dev
   # tests and bindings
   catch2 pybind11-dev python3-dev python3-pygccxml castxml
   # Python side of tests, tools and plots

@@ -1,0 +1,659 @@
+#include "config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <arpa/inet.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <vector>
+
+namespace modemd {
+
+using dualsat::ConfigError;
+
+namespace {
+
+// Levenshtein distance, for "did you mean" hints on misspelt keys.
+size_t edit_distance(const std::string& a, const std::string& b)
+{
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            size_t up = row[j];
+            row[j] = std::min({ row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1]) });
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+std::string describe(const YAML::Node& n)
+{
+    if (!n.IsDefined() || n.IsNull())
+        return "null";
+    if (n.IsScalar())
+        return "'" + n.Scalar() + "'";
+    if (n.IsSequence())
+        return "a list";
+    return "a mapping";
+}
+
+// One mapping of the config. Reads are recorded; finish() rejects every key that was not
+// read, so a misspelt key is an error instead of a silently ignored setting.
+class Section
+{
+public:
+    Section(const std::string& origin, const std::string& path, const YAML::Node& node)
+        : m_origin(origin), m_path(path), m_node(node)
+    {
+        if (m_node.IsDefined() && !m_node.IsNull() && !m_node.IsMap())
+            fail(m_path, "expected a mapping, got " + describe(m_node));
+    }
+
+    [[noreturn]] void fail(const std::string& key, const std::string& what) const
+    {
+        throw ConfigError(m_origin + ": " + key + ": " + what);
+    }
+
+    std::string key_path(const std::string& key) const
+    {
+        return m_path.empty() ? key : m_path + "." + key;
+    }
+
+    bool present() const { return m_node.IsDefined() && !m_node.IsNull(); }
+
+    bool has(const std::string& key)
+    {
+        m_read.insert(key);
+        if (!present())
+            return false;
+        auto v = m_node[key];
+        return v.IsDefined() && !v.IsNull();
+    }
+
+    YAML::Node get(const std::string& key)
+    {
+        m_read.insert(key);
+        return present() ? m_node[key] : YAML::Node();
+    }
+
+    Section sub(const std::string& key) { return Section(m_origin, key_path(key), get(key)); }
+
+    std::string str(const std::string& key, const std::string& def)
+    {
+        auto v = get(key);
+        if (!v.IsDefined() || v.IsNull())
+            return def;
+        if (!v.IsScalar())
+            fail(key_path(key), "expected a string, got " + describe(v));
+        return v.Scalar();
+    }
+
+    std::string choice(const std::string& key,
+                       const std::string& def,
+                       const std::vector<std::string>& allowed)
+    {
+        std::string s = str(key, def);
+        if (std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
+            std::string list;
+            for (const auto& a : allowed)
+                list += (list.empty() ? "" : ", ") + a;
+            fail(key_path(key), "'" + s + "' is not one of: " + list);
+        }
+        return s;
+    }
+
+    double num(const std::string& key, double def, double lo, double hi, bool lo_open = false)
+    {
+        auto v = get(key);
+        if (!v.IsDefined() || v.IsNull())
+            return def;
+        double x;
+        if (!v.IsScalar() || !YAML::convert<double>::decode(v, x) || !std::isfinite(x))
+            fail(key_path(key), "expected a number, got " + describe(v));
+        if (x < lo || x > hi || (lo_open && x == lo)) {
+            std::ostringstream os;
+            os << v.Scalar() << " is out of range (" << (lo_open ? "> " : ">= ") << lo;
+            if (hi < 1e300)
+                os << " and <= " << hi;
+            os << ")";
+            fail(key_path(key), os.str());
+        }
+        return x;
+    }
+
+    long long integer(const std::string& key, long long def, long long lo, long long hi)
+    {
+        auto v = get(key);
+        if (!v.IsDefined() || v.IsNull())
+            return def;
+        long long x;
+        if (!v.IsScalar() || !YAML::convert<long long>::decode(v, x))
+            fail(key_path(key), "expected an integer, got " + describe(v));
+        if (x < lo || x > hi)
+            fail(key_path(key), v.Scalar() + " is out of range (" + std::to_string(lo) + ".." +
+                                    std::to_string(hi) + ")");
+        return x;
+    }
+
+    bool flag(const std::string& key, bool def)
+    {
+        auto v = get(key);
+        if (!v.IsDefined() || v.IsNull())
+            return def;
+        bool b;
+        if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b))
+            fail(key_path(key), "expected true or false, got " + describe(v));
+        return b;
+    }
+
+    void finish() const
+    {
+        if (!present())
+            return;
+        for (auto it = m_node.begin(); it != m_node.end(); ++it) {
+            std::string k = it->first.Scalar();
+            if (m_read.count(k))
+                continue;
+            std::string hint;
+            size_t best = 3;
+            for (const auto& known : m_read) {
+                size_t d = edit_distance(k, known);
+                if (d < best) {
+                    best = d;
+                    hint = " (did you mean '" + known + "'?)";
+                }
+            }
+            std::string known_list;
+            for (const auto& known : m_read)
+                known_list += (known_list.empty() ? "" : ", ") + known;
+            fail(key_path(k), "unknown key" + hint + "; known keys here: " + known_list);
+        }
+    }
+
+private:
+    std::string m_origin, m_path;
+    YAML::Node m_node;
+    std::set<std::string> m_read;
+};
+
+std::string resolve(const std::string& base_dir, const std::string& p)
+{
+    if (p.empty() || p[0] == '/' || base_dir.empty())
+        return p;
+    return base_dir + "/" + p;
+}
+
+bool file_exists(const std::string& p)
+{
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string parent_dir(const std::string& p)
+{
+    auto slash = p.find_last_of('/');
+    if (slash == std::string::npos)
+        return ".";
+    return slash == 0 ? "/" : p.substr(0, slash);
+}
+
+bool dir_exists(const std::string& p)
+{
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::string read_secret(const std::string& key, const std::string& path)
+{
+    std::ifstream in(path);
+    if (!in)
+        throw ConfigError(key + ": cannot read '" + path + "'");
+    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
+        s.pop_back();
+    return s;
+}
+
+void check_token(const std::string& key, const std::string& token)
+{
+    if (token.size() < 16)
+        throw ConfigError(key + ": the token must have at least 16 characters");
+    for (char c : token)
+        if (c <= ' ' || c > '~')
+            throw ConfigError(key + ": the token must be printable ASCII without spaces");
+}
+
+std::optional<Endpoint> optional_endpoint(Section& s, const std::string& key)
+{
+    if (!s.has(key))
+        return std::nullopt;
+    return parse_endpoint(s.key_path(key), s.str(key, ""));
+}
+
+dualsat::RollOff parse_rolloff(Section& s, const std::string& key)
+{
+    double r = s.num(key, 0.20, 0.0, 1.0);
+    if (std::abs(r - 0.35) < 1e-9)
+        return dualsat::RollOff::R035;
+    if (std::abs(r - 0.25) < 1e-9)
+        return dualsat::RollOff::R025;
+    if (std::abs(r - 0.20) < 1e-9)
+        return dualsat::RollOff::R020;
+    s.fail(s.key_path(key), std::to_string(r) + " is not a DVB-S2 roll-off (0.35, 0.25 or 0.20)");
+}
+
+void parse_modem(Section s, ModemConfig& m)
+{
+    std::string profile = s.choice("profile", "civil", { "civil", "protected" });
+    if (profile == "protected")
+        s.fail(s.key_path("profile"),
+               "'protected' is not available in this build yet (only 'civil')");
+    m.profile = profile;
+    m.chain = s.choice("chain", "auto", { "auto", "stages", "tx_bc" });
+    if (m.chain == "tx_bc")
+        s.fail(s.key_path("chain"),
+               "'tx_bc' (the whole-chain transmitter block) is not in this build; use auto or "
+               "stages");
+    m.stream = s.choice("stream", "gse", { "gse", "ts" }) == "ts" ? StreamInput::Ts
+                                                               : StreamInput::Gse;
+    std::string modcod = s.str("modcod", "QPSK 1/2");
+    std::string frame = s.str("frame", "normal");
+    try {
+        m.format.modcod = dualsat::parse_modcod(modcod);
+    } catch (const dualsat::Error& e) {
+        s.fail(s.key_path("modcod"), "'" + modcod + "' is not a DVB-S2 MODCOD (" + e.what() + ")");
+    }
+    try {
+        m.format.frame = dualsat::parse_frame_size(frame);
+    } catch (const dualsat::Error&) {
+        s.fail(s.key_path("frame"), "'" + frame + "' is not one of: normal, short");
+    }
+    if (!dualsat::code_exists(m.format.frame, m.format.modcod.rate))
+        s.fail(s.key_path("modcod"), "'" + modcod + "' does not exist with " + frame +
+                                         " frames (EN 302 307-1 Table 5b has no short 9/10)");
+    m.format.pilots = s.flag("pilots", true);
+    m.rolloff = parse_rolloff(s, "rolloff");
+    m.symbol_rate = s.num("symbol_rate", 1e6, 1e3, 500e6);
+    m.gold_code = static_cast<int>(s.integer("gold_code", 0, 0, 262141));
+    s.finish();
+}
+
+void parse_uhd_channel(Section s, UhdChannelConfig& c)
+{
+    c.present = s.present();
+    c.freq = s.num("freq", 0, 0, 1e11);
+    if (c.present && !s.has("freq"))
+        s.fail(s.key_path("freq"), "missing (the centre frequency in Hz)");
+    c.gain = s.num("gain", 0, -50, 200);
+    c.antenna = s.str("antenna", "");
+    c.lo_offset = s.num("lo_offset", 0, -1e9, 1e9);
+    c.bandwidth = s.num("bandwidth", 0, 0, 1e10);
+    s.finish();
+}
+
+void parse_radio(Section s, RadioConfig& r, const std::string& base_dir)
+{
+    std::string backend = s.choice("backend", "loopback", { "loopback", "uhd", "file", "zmq" });
+    r.backend = backend == "uhd"    ? Backend::Uhd
+                : backend == "file" ? Backend::File
+                : backend == "zmq"  ? Backend::Zmq
+                                    : Backend::Loopback;
+    std::string dir = s.choice("direction", r.backend == Backend::Loopback ? "both" : "tx",
+                               { "tx", "rx", "both" });
+    r.direction = dir == "tx" ? Direction::Tx : dir == "rx" ? Direction::Rx : Direction::Both;
+    r.sample_rate = s.num("sample_rate", 2e6, 0, 1e10, true);
+    r.tx_rms = s.num("tx_rms", 0.3, 0, 1, true);
+
+    Section u = s.sub("uhd");
+    Section f = s.sub("file");
+    Section z = s.sub("zmq");
+    auto only_for = [&](Section& sec, Backend b, const char* name) {
+        if (sec.present() && r.backend != b)
+            s.fail(s.key_path(name), "section given but radio.backend is '" + backend + "'");
+    };
+    only_for(u, Backend::Uhd, "uhd");
+    only_for(f, Backend::File, "file");
+    only_for(z, Backend::Zmq, "zmq");
+
+    r.uhd.args = u.str("args", "");
+    r.uhd.clock_source = u.choice("clock_source", "", { "", "internal", "external", "gpsdo", "mimo" });
+    r.uhd.time_source = u.choice("time_source", "", { "", "internal", "external", "gpsdo", "mimo" });
+    r.uhd.subdev = u.str("subdev", "");
+    parse_uhd_channel(u.sub("tx"), r.uhd.tx);
+    parse_uhd_channel(u.sub("rx"), r.uhd.rx);
+    u.finish();
+
+    r.file.tx_path = resolve(base_dir, f.str("tx_path", ""));
+    r.file.rx_path = resolve(base_dir, f.str("rx_path", ""));
+    r.file.throttle = f.flag("throttle", true);
+    r.file.repeat = f.flag("repeat", false);
+    r.file.description = f.str("description", "");
+    f.finish();
+
+    r.zmq.pattern = z.choice("pattern", "pushpull", { "pushpull", "pubsub" }) == "pubsub"
+                        ? ZmqPattern::PubSub
+                        : ZmqPattern::PushPull;
+    r.zmq.tx_address = z.str("tx_address", "");
+    r.zmq.rx_address = z.str("rx_address", "");
+    r.zmq.timeout_ms = static_cast<int>(z.integer("timeout_ms", 100, 1, 60000));
+    r.zmq.hwm = static_cast<int>(z.integer("hwm", -1, -1, 1 << 30));
+    r.zmq.throttle = z.flag("throttle", true);
+    z.finish();
+
+    const bool tx = r.direction != Direction::Rx, rx = r.direction != Direction::Tx;
+    switch (r.backend) {
+    case Backend::Loopback:
+        if (r.direction != Direction::Both)
+            s.fail(s.key_path("direction"), "'" + dir + "': the loopback backend is always 'both'");
+        break;
+    case Backend::Uhd:
+        if (tx && !r.uhd.tx.present)
+            s.fail(s.key_path("uhd.tx"), "missing (radio.direction '" + dir + "' transmits)");
+        if (rx && !r.uhd.rx.present)
+            s.fail(s.key_path("uhd.rx"), "missing (radio.direction '" + dir + "' receives)");
+        break;
+    case Backend::File:
+        if (r.direction == Direction::Both)
+            s.fail(s.key_path("direction"),
+                   "'both' is not possible with files: record (tx) or replay (rx)");
+        if (tx) {
+            if (r.file.tx_path.empty())
+                s.fail(s.key_path("file.tx_path"), "missing (radio.direction is 'tx')");
+            if (!dir_exists(parent_dir(r.file.tx_path)))
+                s.fail(s.key_path("file.tx_path"), "directory of '" + r.file.tx_path +
+                                                       "' does not exist");
+        }
+        if (rx) {
+            if (r.file.rx_path.empty())
+                s.fail(s.key_path("file.rx_path"), "missing (radio.direction is 'rx')");
+            if (!file_exists(r.file.rx_path))
+                s.fail(s.key_path("file.rx_path"), "file '" + r.file.rx_path + "' does not exist");
+        }
+        break;
+    case Backend::Zmq:
+        if (r.direction == Direction::Both)
+            s.fail(s.key_path("direction"),
+                   "'both' is not supported with zmq: run one daemon with tx and one with rx");
+        if (tx && r.zmq.tx_address.empty())
+            s.fail(s.key_path("zmq.tx_address"), "missing (radio.direction is 'tx')");
+        if (rx && r.zmq.rx_address.empty())
+            s.fail(s.key_path("zmq.rx_address"), "missing (radio.direction is 'rx')");
+        for (const auto* a : { &r.zmq.tx_address, &r.zmq.rx_address })
+            if (!a->empty() && a->rfind("tcp://", 0) != 0 && a->rfind("ipc://", 0) != 0 &&
+                a->rfind("inproc://", 0) != 0)
+                s.fail(s.key_path(a == &r.zmq.tx_address ? "zmq.tx_address" : "zmq.rx_address"),
+                       "'" + *a + "' is not a ZeroMQ address (tcp://host:port or ipc://path)");
+        break;
+    }
+    s.finish();
+}
+
+void parse_channel(Section s, ChannelConfig& c, Backend backend)
+{
+    if (s.present() && backend != Backend::Loopback)
+        s.fail("channel", "section only applies to radio.backend 'loopback'");
+    c.enabled = s.flag("enabled", true);
+    c.esn0_db = s.num("esn0_db", 20.0, -20.0, 100.0);
+    c.cfo_hz = s.num("cfo_hz", 0.0, -1e9, 1e9);
+    c.timing_offset = s.num("timing_offset", 1.0, 0.9, 1.1);
+    c.seed = static_cast<uint32_t>(s.integer("seed", 0, 0, 0x7fffffff));
+    s.finish();
+}
+
+void parse_data(Section s, DataConfig& d)
+{
+    Section ip = s.sub("ip");
+    d.ip_listen = optional_endpoint(ip, "listen");
+    d.ip_forward = optional_endpoint(ip, "forward");
+    std::string et = ip.str("ethertype", "auto");
+    if (et != "auto") {
+        char* end = nullptr;
+        unsigned long v = std::strtoul(et.c_str(), &end, 0);
+        if (et.empty() || *end != '\0' || v < dualsat::kGseMinEtherType || v > 0xFFFF)
+            ip.fail(ip.key_path("ethertype"),
+                    "'" + et + "' is not 'auto' or an EtherType 0x0600..0xFFFF");
+        d.ethertype = static_cast<uint16_t>(v);
+    }
+    d.tun = ip.str("tun", "");
+    if (d.tun.size() > 15)
+        ip.fail(ip.key_path("tun"), "'" + d.tun + "' is longer than 15 characters (IFNAMSIZ)");
+    ip.finish();
+
+    Section ts = s.sub("ts");
+    d.ts_listen = optional_endpoint(ts, "listen");
+    d.ts_forward = optional_endpoint(ts, "forward");
+    d.ts_packets_per_datagram = static_cast<int>(ts.integer("packets_per_datagram", 7, 1, 348));
+    ts.finish();
+
+    d.queue_bytes = static_cast<size_t>(s.integer("queue_bytes", 4 << 20, 4096, 1ll << 32));
+    d.drain_timeout = s.num("drain_timeout", 0.5, 0.0, 60.0);
+    s.finish();
+}
+
+void parse_control(Section s, ControlConfig& c, const std::string& base_dir, bool file_private)
+{
+    c.enabled = s.flag("enabled", true);
+    c.bind = s.str("bind", "127.0.0.1");
+    in6_addr a6;
+    in_addr a4;
+    if (c.bind != "localhost" && inet_pton(AF_INET, c.bind.c_str(), &a4) != 1 &&
+        inet_pton(AF_INET6, c.bind.c_str(), &a6) != 1)
+        s.fail(s.key_path("bind"), "'" + c.bind + "' is not an IPv4/IPv6 address");
+    c.port = static_cast<uint16_t>(s.integer("port", 8080, 0, 65535));
+    const bool inline_token = s.has("token");
+    const bool file_token = s.has("token_file");
+    if (inline_token && file_token)
+        s.fail(s.key_path("token"), "give either control.token or control.token_file, not both");
+    if (inline_token) {
+        if (!file_private)
+            s.fail(s.key_path("token"),
+                   "an inline token needs a config file that group/others cannot read "
+                   "(chmod 600 it), or use control.token_file");
+        c.token = s.str("token", "");
+        c.token_origin = s.key_path("token");
+        check_token(c.token_origin, c.token);
+    } else if (file_token) {
+        std::string path = resolve(base_dir, s.str("token_file", ""));
+        std::string key = s.key_path("token_file");
+        check_private_file(key, path);
+        c.token = read_secret(key + " '" + path + "'", path);
+        c.token_origin = key + " '" + path + "'";
+        check_token(c.token_origin, c.token);
+    }
+    if (c.enabled && !is_loopback_address(c.bind) && c.token.empty())
+        s.fail(s.key_path("bind"),
+               "'" + c.bind + "' is not a loopback address: a bearer token is required "
+               "(set control.token_file)");
+    s.finish();
+}
+
+} // namespace
+
+std::string Endpoint::text() const
+{
+    if (host.find(':') != std::string::npos)
+        return "[" + host + "]:" + std::to_string(port);
+    return host + ":" + std::to_string(port);
+}
+
+Endpoint parse_endpoint(const std::string& key, const std::string& text)
+{
+    Endpoint e;
+    std::string port;
+    if (!text.empty() && text[0] == '[') {
+        auto close = text.find(']');
+        if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+            throw ConfigError(key + ": '" + text + "' is not [address]:port");
+        e.host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
+    } else {
+        auto colon = text.rfind(':');
+        if (colon == std::string::npos || colon == 0)
+            throw ConfigError(key + ": '" + text + "' is not host:port");
+        e.host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+    }
+    char* end = nullptr;
+    long p = std::strtol(port.c_str(), &end, 10);
+    if (port.empty() || *end != '\0' || p < 0 || p > 65535)
+        throw ConfigError(key + ": '" + text + "' has no valid port (0..65535)");
+    in_addr a4;
+    in6_addr a6;
+    if (e.host == "localhost")
+        e.host = "127.0.0.1";
+    if (inet_pton(AF_INET, e.host.c_str(), &a4) != 1 && inet_pton(AF_INET6, e.host.c_str(), &a6) != 1)
+        throw ConfigError(key + ": '" + e.host + "' is not an IPv4/IPv6 address");
+    e.port = static_cast<uint16_t>(p);
+    return e;
+}
+
+bool is_loopback_address(const std::string& host)
+{
+    if (host == "localhost")
+        return true;
+    in_addr a4;
+    if (inet_pton(AF_INET, host.c_str(), &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    in6_addr a6;
+    if (inet_pton(AF_INET6, host.c_str(), &a6) == 1) {
+        if (IN6_IS_ADDR_LOOPBACK(&a6))
+            return true;
+        if (IN6_IS_ADDR_V4MAPPED(&a6))
+            return a6.s6_addr[12] == 127;
+    }
+    return false;
+}
+
+std::string to_string(Backend b)
+{
+    switch (b) {
+    case Backend::Loopback:
+        return "loopback";
+    case Backend::Uhd:
+        return "uhd";
+    case Backend::File:
+        return "file";
+    case Backend::Zmq:
+        return "zmq";
+    }
+    return "?";
+}
+
+std::string to_string(Direction d)
+{
+    return d == Direction::Tx ? "tx" : d == Direction::Rx ? "rx" : "both";
+}
+
+std::string to_string(StreamInput s) { return s == StreamInput::Ts ? "ts" : "gse"; }
+
+void check_private_file(const std::string& key, const std::string& path)
+{
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0)
+        throw ConfigError(key + ": file '" + path + "' does not exist");
+    if (!S_ISREG(st.st_mode))
+        throw ConfigError(key + ": '" + path + "' is not a regular file");
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        throw ConfigError(key + ": '" + path + "' has mode " + mode +
+                          ": group/others may access it; run chmod 600 on it");
+    }
+}
+
+Config parse_config(const std::string& yaml_text,
+                    const std::string& origin,
+                    const std::string& base_dir,
+                    bool config_file_private)
+{
+    YAML::Node root;
+    try {
+        root = YAML::Load(yaml_text);
+    } catch (const YAML::Exception& e) {
+        throw ConfigError(origin + ": not valid YAML: " + e.what());
+    }
+    Config c;
+    try {
+        Section top(origin, "", root);
+        if (!top.present())
+            throw ConfigError(origin + ": empty config (expected a mapping with a modem section)");
+        parse_modem(top.sub("modem"), c.modem);
+        parse_radio(top.sub("radio"), c.radio, base_dir);
+        parse_channel(top.sub("channel"), c.channel, c.radio.backend);
+        parse_data(top.sub("data"), c.data);
+        parse_control(top.sub("control"), c.control, base_dir, config_file_private);
+        {
+            Section acm = top.sub("acm");
+            c.acm.mode = acm.choice("mode", "fixed", { "fixed", "acm" });
+            if (c.acm.mode != "fixed")
+                acm.fail("acm.mode", "'" + c.acm.mode +
+                                         "' is not available yet (only 'fixed'; ACM comes with "
+                                         "the receiver's Es/N0 feedback)");
+            acm.finish();
+        }
+        {
+            Section log = top.sub("logging");
+            c.logging.level = log.choice(
+                "level", "info", { "trace", "debug", "info", "warn", "error", "critical", "off" });
+            log.finish();
+        }
+        top.finish();
+    } catch (const ConfigError& e) {
+        std::string what = e.what();
+        // Errors raised below the Section helpers (endpoints, secrets) lack the origin.
+        if (what.rfind(origin + ": ", 0) != 0)
+            throw ConfigError(origin + ": " + what);
+        throw;
+    }
+
+    // Cross-section rules.
+    const double sps = c.radio.sample_rate / c.modem.symbol_rate;
+    if (sps < 2.0) {
+        char msg[256];
+        std::snprintf(msg, sizeof msg,
+                      "radio.sample_rate: %.15g is impossible with modem.symbol_rate %.15g: it "
+                      "must be at least 2 x the symbol rate (%.15g)",
+                      c.radio.sample_rate, c.modem.symbol_rate, 2 * c.modem.symbol_rate);
+        throw ConfigError(origin + ": " + msg);
+    }
+    if (c.has_tx()) {
+        bool ip_in = c.data.ip_listen.has_value() || !c.data.tun.empty();
+        if (c.modem.stream == StreamInput::Ts && ip_in)
+            throw ConfigError(origin + ": data.ip: IP input is configured but modem.stream is "
+                                       "'ts' (IP packets travel in GSE: set modem.stream: gse)");
+        if (c.modem.stream == StreamInput::Gse && c.data.ts_listen)
+            throw ConfigError(origin + ": data.ts.listen: TS input is configured but "
+                                       "modem.stream is 'gse' (set modem.stream: ts)");
+    }
+    c.path = origin;
+    return c;
+}
+
+Config load_config(const std::string& path)
+{
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0)
+        throw ConfigError("config file '" + path + "' does not exist");
+    std::ifstream in(path);
+    if (!in)
+        throw ConfigError("config file '" + path + "' cannot be read");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const bool file_private = (st.st_mode & (S_IRWXG | S_IRWXO)) == 0;
+    return parse_config(ss.str(), path, parent_dir(path), file_private);
+}
+
+} // namespace modemd

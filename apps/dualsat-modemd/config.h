@@ -1,0 +1,163 @@
+// dualsat-modemd configuration: the YAML schema as C++ values, and a loader that validates
+// everything up front. Every error names the offending key (dotted path) and its value, so
+// an operator can fix the file without reading code. No GNU Radio headers here: the
+// validator is unit-tested on its own.
+#pragma once
+
+#include <dualsat/bbheader.h>
+#include <dualsat/gse.h>
+#include <dualsat/error.h>
+#include <dualsat/modcod.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace modemd {
+
+// A host:port pair ("127.0.0.1:5000", "[::1]:5000"); port 0 asks the OS for a free one.
+struct Endpoint {
+    std::string host;
+    uint16_t port = 0;
+    std::string text() const;
+};
+// Throws ConfigError naming `key` if `text` is not host:port.
+Endpoint parse_endpoint(const std::string& key, const std::string& text);
+
+// True for 127.0.0.0/8, ::1 and "localhost": addresses no other machine can reach.
+bool is_loopback_address(const std::string& host);
+
+enum class Backend { Loopback, Uhd, File, Zmq };
+enum class Direction { Tx, Rx, Both };
+enum class StreamInput { Gse, Ts };
+enum class ZmqPattern { PushPull, PubSub };
+
+std::string to_string(Backend b);
+std::string to_string(Direction d);
+std::string to_string(StreamInput s);
+
+// modem: what goes on air. profile and chain are selectors for flowgraph-builder parts.
+struct ModemConfig {
+    std::string profile = "civil";   // civil; protected is a future builder part
+    std::string chain = "auto";      // auto | stages (| tx_bc when it exists)
+    StreamInput stream = StreamInput::Gse;
+    dualsat::FrameFormat format{ { dualsat::Modulation::QPSK, dualsat::CodeRate::R1_2 },
+                                 dualsat::FrameSize::Normal,
+                                 true };
+    dualsat::RollOff rolloff = dualsat::RollOff::R020;
+    double symbol_rate = 1e6; // symbols per second
+    int gold_code = 0;        // PL scrambling sequence index n, 0..262141
+};
+
+struct UhdChannelConfig {
+    bool present = false;
+    double freq = 0;      // Hz
+    double gain = 0;      // dB
+    std::string antenna;  // empty: device default
+    double lo_offset = 0; // Hz
+    double bandwidth = 0; // Hz, 0: device default
+};
+
+struct UhdConfig {
+    std::string args;         // device args, e.g. "type=b200" or "addr=192.168.10.2"
+    std::string clock_source; // empty: device default ("internal", "external", "gpsdo")
+    std::string time_source;
+    std::string subdev;       // empty: device default
+    UhdChannelConfig tx, rx;
+};
+
+struct FileConfig {
+    std::string tx_path; // recording (complex float32) + .sigmf-meta beside it
+    std::string rx_path; // replay; its .sigmf-meta must exist and match
+    bool throttle = true;  // pace at the sample rate (false: as fast as the CPU goes)
+    bool repeat = false;   // replay in a loop
+    std::string description; // SigMF core:description
+};
+
+struct ZmqConfig {
+    ZmqPattern pattern = ZmqPattern::PushPull;
+    std::string tx_address; // TX binds here, e.g. tcp://127.0.0.1:5555
+    std::string rx_address; // RX connects here
+    int timeout_ms = 100;
+    int hwm = -1;
+    bool throttle = true; // pace the TX at the sample rate (a ZeroMQ sink does not)
+};
+
+struct RadioConfig {
+    Backend backend = Backend::Loopback;
+    Direction direction = Direction::Both;
+    double sample_rate = 2e6; // Hz, at least 2x the symbol rate
+    double tx_rms = 0.3;      // RMS amplitude of the TX samples (full scale is 1.0)
+    UhdConfig uhd;
+    FileConfig file;
+    ZmqConfig zmq;
+};
+
+// The simulated channel of the loopback backend.
+struct ChannelConfig {
+    bool enabled = true;
+    double esn0_db = 20.0;
+    double cfo_hz = 0.0;        // carrier frequency offset
+    double timing_offset = 1.0; // sample-clock ratio (1.0 = none)
+    uint32_t seed = 0;          // noise seed; 0 picks a fixed default
+};
+
+struct DataConfig {
+    std::optional<Endpoint> ip_listen;  // UDP in: one IP packet per datagram -> GSE
+    std::optional<Endpoint> ip_forward; // UDP out: received IP packets
+    uint16_t ethertype = 0;             // 0 = auto from the IP version nibble
+    std::string tun;                    // optional TUN interface name
+    std::optional<Endpoint> ts_listen;  // UDP in: N x 188-byte TS packets per datagram
+    std::optional<Endpoint> ts_forward; // UDP out
+    int ts_packets_per_datagram = 7;
+    size_t queue_bytes = 4u << 20;      // packet bytes that may wait for the TX
+    double drain_timeout = 0.5;         // seconds at shutdown to send what is queued
+};
+
+struct ControlConfig {
+    bool enabled = true;
+    std::string bind = "127.0.0.1";
+    uint16_t port = 8080;  // 0: an ephemeral port (printed at start)
+    std::string token;     // secret: never logged or shown in status
+    std::string token_origin; // "control.token_file '/etc/..'" or "control.token" (for messages)
+};
+
+struct AcmConfig {
+    std::string mode = "fixed"; // fixed only, for now
+};
+
+struct LoggingConfig {
+    std::string level = "info"; // trace debug info warn error critical off
+};
+
+struct Config {
+    std::string path; // the file it came from ("" for text)
+    ModemConfig modem;
+    RadioConfig radio;
+    ChannelConfig channel;
+    DataConfig data;
+    ControlConfig control;
+    AcmConfig acm;
+    LoggingConfig logging;
+
+    bool has_tx() const { return radio.direction != Direction::Rx; }
+    bool has_rx() const { return radio.direction != Direction::Tx; }
+};
+
+// Parses and validates. `origin` names the source in messages; relative paths in the
+// config are resolved against `base_dir`. `config_file_private` tells whether the file
+// holding the text is unreadable by group/others (an inline control.token needs that).
+// Throws dualsat::ConfigError("<origin>: <key>: <what is wrong>").
+Config parse_config(const std::string& yaml_text,
+                    const std::string& origin,
+                    const std::string& base_dir,
+                    bool config_file_private = true);
+
+// Reads the file (missing/unreadable -> ConfigError) and parse_config()s it.
+Config load_config(const std::string& path);
+
+// Throws ConfigError unless `path` exists, is a regular file and has no group/other
+// permission bits (for secrets: tokens, keys).
+void check_private_file(const std::string& key, const std::string& path);
+
+} // namespace modemd

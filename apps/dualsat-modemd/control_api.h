@@ -1,0 +1,102 @@
+// The control API of dualsat-modemd, independent of the HTTP transport and of GNU Radio:
+// authentication, routing, JSON bodies and the Prometheus text format. The Beast server
+// (http_server.h) feeds it requests; unit tests feed it directly.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace modemd {
+
+struct HttpRequest {
+    std::string method; // "GET", "POST", ...
+    std::string target; // "/status?x=1"
+    std::string authorization; // the Authorization header ("" if absent)
+    std::string body;
+};
+
+struct HttpResponse {
+    int status = 200;
+    std::string content_type = "application/json";
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Outcome of a control action: HTTP status plus either a JSON body or an error message.
+struct ControlResult {
+    int status = 200;
+    std::string error;
+    nlohmann::json body = nlohmann::json::object();
+
+    static ControlResult ok(nlohmann::json b) { return { 200, "", std::move(b) }; }
+    static ControlResult fail(int status, std::string msg) { return { status, std::move(msg), {} }; }
+};
+
+// What the API acts on; the daemon implements it (and tests fake it).
+class ModemControl
+{
+public:
+    virtual ~ModemControl() = default;
+    virtual nlohmann::json status() = 0;
+    virtual std::string metrics() = 0; // Prometheus text exposition format
+    virtual ControlResult set_modcod(const std::string& modcod,
+                                     const std::optional<std::string>& frame,
+                                     const std::optional<bool>& pilots) = 0;
+    virtual ControlResult set_gain(double gain_db, const std::string& direction) = 0;
+    virtual ControlResult set_frequency(double freq_hz, const std::string& direction) = 0;
+};
+
+class ControlApi
+{
+public:
+    // An empty token disables authentication (only allowed on loopback binds; the config
+    // validator enforces that).
+    ControlApi(ModemControl& modem, std::string token);
+
+    HttpResponse handle(const HttpRequest& request);
+
+    uint64_t requests() const { return m_requests.load(); }
+    uint64_t unauthorized() const { return m_unauthorized.load(); }
+
+private:
+    bool authorized(const std::string& header) const;
+
+    ModemControl& m_modem;
+    std::string m_token;
+    std::atomic<uint64_t> m_requests{ 0 }, m_unauthorized{ 0 };
+};
+
+// Constant-time comparison for secrets (time does not depend on where they differ).
+bool secrets_equal(const std::string& a, const std::string& b);
+
+// Builds Prometheus text format 0.0.4: each metric's HELP and TYPE once, then its samples.
+class PrometheusText
+{
+public:
+    using Labels = std::vector<std::pair<std::string, std::string>>;
+    // type: "counter" or "gauge". Names must match [a-zA-Z_:][a-zA-Z0-9_:]*.
+    void add(const std::string& name,
+             const std::string& type,
+             const std::string& help,
+             double value,
+             const Labels& labels = {});
+    // Families in the order first added, samples of one family together.
+    std::string text() const;
+
+private:
+    struct Family {
+        std::string name, type, help;
+        std::string samples;
+    };
+    std::vector<Family> m_families;
+    std::map<std::string, size_t> m_index;
+};
+
+} // namespace modemd

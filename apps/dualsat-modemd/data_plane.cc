@@ -1,0 +1,274 @@
+#include "data_plane.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace modemd {
+
+namespace {
+
+// sockaddr from an endpoint (IPv4 or IPv6 literal; the config validated it).
+socklen_t make_sockaddr(const Endpoint& ep, sockaddr_storage& ss)
+{
+    std::memset(&ss, 0, sizeof ss);
+    auto* a4 = reinterpret_cast<sockaddr_in*>(&ss);
+    if (inet_pton(AF_INET, ep.host.c_str(), &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons(ep.port);
+        return sizeof(sockaddr_in);
+    }
+    auto* a6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    if (inet_pton(AF_INET6, ep.host.c_str(), &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons(ep.port);
+        return sizeof(sockaddr_in6);
+    }
+    throw ResourceError("'" + ep.host + "' is not an IP address");
+}
+
+uint16_t bound_port(int fd)
+{
+    sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
+        return 0;
+    if (ss.ss_family == AF_INET)
+        return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+    return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+}
+
+} // namespace
+
+DataPlane::DataPlane(const Config& config, TxFeeder* feeder) : m_cfg(config), m_feeder(feeder)
+{
+    const auto& d = m_cfg.data;
+    try {
+        if (feeder && d.ip_listen)
+            m_ip_in = open_udp("data.ip.listen", *d.ip_listen, true);
+        if (feeder && d.ts_listen)
+            m_ts_in = open_udp("data.ts.listen", *d.ts_listen, true);
+        if (d.ip_forward)
+            m_ip_out = open_udp("data.ip.forward", *d.ip_forward, false);
+        if (d.ts_forward)
+            m_ts_out = open_udp("data.ts.forward", *d.ts_forward, false);
+        if (!d.tun.empty())
+            open_tun(d.tun);
+    } catch (...) {
+        for (int fd : { m_ip_in.fd, m_ts_in.fd, m_ip_out.fd, m_ts_out.fd, m_tun_fd })
+            if (fd >= 0)
+                ::close(fd);
+        throw;
+    }
+    m_ts_buf.reserve(static_cast<size_t>(d.ts_packets_per_datagram) * dualsat::kTsPacketBytes);
+}
+
+DataPlane::~DataPlane()
+{
+    stop();
+    for (int fd : { m_ip_in.fd, m_ts_in.fd, m_ip_out.fd, m_ts_out.fd, m_tun_fd })
+        if (fd >= 0)
+            ::close(fd);
+}
+
+DataPlane::Socket DataPlane::open_udp(const std::string& key, const Endpoint& ep, bool bind_it)
+{
+    sockaddr_storage ss;
+    socklen_t len = make_sockaddr(ep, ss);
+    Socket s;
+    s.key = key;
+    s.fd = ::socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s.fd < 0)
+        throw ResourceError(key + ": socket(): " + std::strerror(errno));
+    if (bind_it) {
+        int rcvbuf = 4 << 20; // absorb bursts while the TX drains at the symbol rate
+        ::setsockopt(s.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+        if (::bind(s.fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+            int e = errno;
+            ::close(s.fd);
+            throw ResourceError(key + ": cannot bind UDP " + ep.text() + ": " + std::strerror(e));
+        }
+        s.bound = ep;
+        s.bound.port = bound_port(s.fd);
+    } else {
+        // connect() fixes the destination; sends then go to it with send().
+        if (::connect(s.fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+            int e = errno;
+            ::close(s.fd);
+            throw ResourceError(key + ": cannot address UDP " + ep.text() + ": " + std::strerror(e));
+        }
+        s.bound = ep;
+    }
+    return s;
+}
+
+void DataPlane::open_tun(const std::string& name)
+{
+    int fd = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        throw ResourceError("data.ip.tun: cannot open /dev/net/tun: " + std::string(std::strerror(e)) +
+                            (e == ENOENT ? " (no TUN support: modprobe tun, or in a container "
+                                           "pass the device)"
+                                         : ""));
+    }
+    ifreq ifr{};
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
+    if (::ioctl(fd, TUNSETIFF, &ifr) != 0) {
+        int e = errno;
+        ::close(fd);
+        if (e == EPERM)
+            throw ResourceError("data.ip.tun: creating TUN interface '" + name +
+                                "' needs CAP_NET_ADMIN: run as root, or give the capability "
+                                "(systemd: AmbientCapabilities=CAP_NET_ADMIN), or drop data.ip.tun");
+        throw ResourceError("data.ip.tun: TUNSETIFF '" + name + "': " + std::strerror(e));
+    }
+    m_tun_fd = fd;
+    m_tun_name = ifr.ifr_name;
+}
+
+void DataPlane::start()
+{
+    if (m_running.exchange(true))
+        return;
+    if (m_ip_in.fd >= 0)
+        m_threads.emplace_back([this] { udp_loop(m_ip_in.fd, false); });
+    if (m_ts_in.fd >= 0)
+        m_threads.emplace_back([this] { udp_loop(m_ts_in.fd, true); });
+    if (m_tun_fd >= 0 && m_feeder)
+        m_threads.emplace_back([this] { tun_loop(); });
+}
+
+void DataPlane::stop()
+{
+    m_running = false;
+    for (auto& t : m_threads)
+        if (t.joinable())
+            t.join();
+    m_threads.clear();
+}
+
+void DataPlane::udp_loop(int fd, bool ts)
+{
+    std::vector<uint8_t> buf(65536);
+    pollfd p{ fd, POLLIN, 0 };
+    while (m_running) {
+        int r = ::poll(&p, 1, 100); // wake up to notice stop()
+        if (r <= 0)
+            continue;
+        // Drain everything that is waiting before polling again.
+        while (m_running) {
+            ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+            if (n < 0)
+                break;
+            {
+                std::lock_guard<std::mutex> lock(m_mutex);
+                ++m_stats.datagrams_in;
+                m_stats.bytes_in += static_cast<uint64_t>(n);
+            }
+            if (ts)
+                m_feeder->push_ts(buf.data(), static_cast<size_t>(n));
+            else
+                m_feeder->push_ip(buf.data(), static_cast<size_t>(n), m_cfg.data.ethertype);
+        }
+    }
+}
+
+void DataPlane::tun_loop()
+{
+    std::vector<uint8_t> buf(65536);
+    pollfd p{ m_tun_fd, POLLIN, 0 };
+    while (m_running) {
+        if (::poll(&p, 1, 100) <= 0)
+            continue;
+        ssize_t n = ::read(m_tun_fd, buf.data(), buf.size());
+        if (n <= 0)
+            continue;
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            ++m_stats.tun_packets_in;
+        }
+        m_feeder->push_ip(buf.data(), static_cast<size_t>(n), 0);
+    }
+}
+
+void DataPlane::send_to(const Socket& s, const uint8_t* data, size_t len)
+{
+    ssize_t n = ::send(s.fd, data, len, MSG_DONTWAIT);
+    if (n == static_cast<ssize_t>(len)) {
+        ++m_stats.datagrams_out;
+        m_stats.bytes_out += len;
+    } else {
+        ++m_stats.send_errors; // nobody listening (ECONNREFUSED) or socket full
+    }
+}
+
+void DataPlane::forward_ip(const uint8_t* data, size_t len)
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    ++m_stats.packets_out;
+    if (m_ip_out.fd >= 0)
+        send_to(m_ip_out, data, len);
+    if (m_tun_fd >= 0 && ::write(m_tun_fd, data, len) != static_cast<ssize_t>(len))
+        ++m_stats.send_errors;
+}
+
+void DataPlane::forward_ts(const uint8_t* packet)
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    ++m_stats.packets_out;
+    if (m_ts_out.fd < 0)
+        return;
+    m_ts_buf.insert(m_ts_buf.end(), packet, packet + dualsat::kTsPacketBytes);
+    if (m_ts_buf.size() >= static_cast<size_t>(m_cfg.data.ts_packets_per_datagram) * dualsat::kTsPacketBytes) {
+        send_to(m_ts_out, m_ts_buf.data(), m_ts_buf.size());
+        m_ts_buf.clear();
+    }
+}
+
+void DataPlane::flush_ts()
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_ts_out.fd >= 0 && !m_ts_buf.empty())
+        send_to(m_ts_out, m_ts_buf.data(), m_ts_buf.size());
+    m_ts_buf.clear();
+}
+
+DataPlaneStats DataPlane::stats() const
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_stats;
+}
+
+nlohmann::json DataPlane::status() const
+{
+    auto ep = [](const Socket& s) -> nlohmann::json {
+        if (s.fd < 0)
+            return nullptr;
+        return s.bound.text();
+    };
+    auto st = stats();
+    return { { "ip_listen", ep(m_ip_in) },
+             { "ip_forward", ep(m_ip_out) },
+             { "ts_listen", ep(m_ts_in) },
+             { "ts_forward", ep(m_ts_out) },
+             { "tun", m_tun_fd >= 0 ? nlohmann::json(m_tun_name) : nlohmann::json(nullptr) },
+             { "datagrams_in", st.datagrams_in },
+             { "bytes_in", st.bytes_in },
+             { "tun_packets_in", st.tun_packets_in },
+             { "packets_out", st.packets_out },
+             { "datagrams_out", st.datagrams_out },
+             { "send_errors", st.send_errors } };
+}
+
+} // namespace modemd

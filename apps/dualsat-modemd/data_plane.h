@@ -1,0 +1,85 @@
+// The data plane: UDP (and optionally TUN) in front of the modem. Inputs feed the
+// TxFeeder: one IP packet per UDP datagram (or per TUN read) for GSE, N x 188-byte TS
+// packets per datagram for TS. Outputs forward what the receiver decodes: IP packets one
+// per datagram, TS packets grouped packets_per_datagram (7 x 188 = 1316 bytes, the usual
+// TS-over-UDP convention) per datagram. No GNU Radio headers.
+#pragma once
+
+#include "config.h"
+#include "tx_feeder.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace modemd {
+
+// A socket or device could not be opened. Exit code 4.
+class ResourceError : public dualsat::Error
+{
+public:
+    using dualsat::Error::Error;
+};
+
+struct DataPlaneStats {
+    uint64_t datagrams_in = 0;
+    uint64_t bytes_in = 0;
+    uint64_t tun_packets_in = 0;
+    uint64_t packets_out = 0;   // IP packets / TS packets forwarded
+    uint64_t datagrams_out = 0;
+    uint64_t bytes_out = 0;
+    uint64_t send_errors = 0;
+};
+
+class DataPlane
+{
+public:
+    // Opens every configured socket (bind failures -> ResourceError naming the key and
+    // address; a TUN without CAP_NET_ADMIN -> ResourceError saying so). feeder is null
+    // for a receive-only daemon.
+    DataPlane(const Config& config, TxFeeder* feeder);
+    ~DataPlane();
+
+    void start();
+    // Stops the input threads; nothing more enters the TxFeeder after it returns.
+    void stop();
+
+    // For the receiver: forward one decoded IP packet / TS packet.
+    void forward_ip(const uint8_t* data, size_t len);
+    void forward_ts(const uint8_t* packet188);
+    void flush_ts(); // sends a partly filled TS datagram
+
+    DataPlaneStats stats() const;
+    nlohmann::json status() const; // bound addresses (real ports when 0 was asked)
+
+private:
+    struct Socket {
+        int fd = -1;
+        std::string key;
+        Endpoint bound;
+    };
+    Socket open_udp(const std::string& key, const Endpoint& ep, bool bind_it);
+    void open_tun(const std::string& name);
+    void udp_loop(int fd, bool ts);
+    void tun_loop();
+    void send_to(const Socket& s, const uint8_t* data, size_t len);
+
+    const Config m_cfg;
+    TxFeeder* m_feeder;
+    Socket m_ip_in, m_ts_in, m_ip_out, m_ts_out;
+    int m_tun_fd = -1;
+    std::string m_tun_name;
+    std::atomic<bool> m_running{ false };
+    std::vector<std::thread> m_threads;
+
+    mutable std::mutex m_mutex; // stats and the TS output buffer
+    DataPlaneStats m_stats;
+    std::vector<uint8_t> m_ts_buf;
+};
+
+} // namespace modemd

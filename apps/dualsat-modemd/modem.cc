@@ -1,0 +1,499 @@
+#include "modem.h"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace modemd {
+
+using nlohmann::json;
+
+namespace {
+
+json optional_json(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
+std::string fmt_rate(double bps)
+{
+    char buf[32];
+    if (bps >= 1e6)
+        std::snprintf(buf, sizeof buf, "%.2f Mbit/s", bps / 1e6);
+    else
+        std::snprintf(buf, sizeof buf, "%.1f kbit/s", bps / 1e3);
+    return buf;
+}
+
+} // namespace
+
+Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
+{
+    m_tb = gr::make_top_block("dualsat-modemd");
+    m_radio = make_radio(m_cfg); // first: a missing device fails before anything else
+
+    gr::basic_block_sptr tx_out, rx_in;
+    if (m_cfg.has_tx()) {
+        m_feeder = std::make_unique<TxFeeder>(m_cfg.modem.stream, m_cfg.data.queue_bytes,
+                                              m_cfg.modem.rolloff, m_cfg.acm.mode == "fixed");
+        m_tx = make_tx_chain(m_cfg, *m_feeder);
+        m_shaper = make_pulse_shaper(m_cfg.modem.symbol_rate, m_cfg.radio.sample_rate,
+                                     dualsat::rolloff_value(m_cfg.modem.rolloff), m_cfg.radio.tx_rms);
+        m_tx->connect(m_tb, m_shaper);
+        tx_out = m_shaper;
+    }
+    if (m_cfg.has_rx()) {
+        m_rx = make_rx_chain(m_cfg);
+        m_rx->connect(m_tb);
+        m_rx->set_packet_sink([this](const uint8_t* data, size_t len) {
+            if (!m_data)
+                return;
+            if (m_cfg.modem.stream == StreamInput::Gse)
+                m_data->forward_ip(data, len);
+            else
+                for (size_t off = 0; off + dualsat::kTsPacketBytes <= len; off += dualsat::kTsPacketBytes)
+                    m_data->forward_ts(data + off);
+        });
+        rx_in = m_rx->input();
+    }
+    m_radio->connect(m_tb, tx_out, rx_in);
+    m_start = m_rate_time = std::chrono::steady_clock::now();
+}
+
+Modem::~Modem()
+{
+    if (m_running)
+        shutdown();
+}
+
+void Modem::start()
+{
+    m_start = m_rate_time = std::chrono::steady_clock::now();
+    m_tb->start();
+    m_running = true;
+    m_log.info("running: {} {}, {} {} {}, {:.6g} sym/s, sample rate {:.6g} Hz, backend {} ({})",
+               m_cfg.modem.profile, to_string(m_cfg.modem.stream),
+               dualsat::to_string(m_cfg.modem.format.modcod),
+               dualsat::to_string(m_cfg.modem.format.frame),
+               m_cfg.modem.format.pilots ? "pilots" : "no pilots", m_cfg.modem.symbol_rate,
+               m_cfg.radio.sample_rate, to_string(m_cfg.radio.backend),
+               to_string(m_cfg.radio.direction));
+    m_log.info("tx chain: {}; rx chain: {}", m_tx ? m_tx->name() : "none",
+               m_rx ? m_rx->name() : "none");
+}
+
+bool Modem::finished() const
+{
+    return m_rx && m_radio->exhausted(m_rx->status().samples);
+}
+
+void Modem::shutdown()
+{
+    // Serialised with control actions: no MODCOD change (lock/unlock) during stop/wait.
+    std::lock_guard<std::mutex> control(m_control_mutex);
+    if (!m_running.exchange(false))
+        return;
+    // Give queued packets a chance to go out while the flowgraph still runs.
+    if (m_feeder && !finished()) {
+        const auto deadline = std::chrono::steady_clock::now() +
+                              std::chrono::duration<double>(m_cfg.data.drain_timeout);
+        while (!m_feeder->idle() && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    uint64_t dropped = m_feeder ? m_feeder->drop_queued() : 0;
+    m_tb->stop();
+    m_tb->wait();
+    if (m_data)
+        m_data->flush_ts();
+    try {
+        m_radio->finish();
+    } catch (const std::exception& e) {
+        m_log.error("radio: {}", e.what());
+    }
+    if (dropped)
+        m_log.warn("{} queued packets could not be sent before shutdown: counted as dropped", dropped);
+}
+
+double Modem::uptime() const
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+}
+
+void Modem::tick()
+{
+    if (!m_feeder)
+        return;
+    const auto now = std::chrono::steady_clock::now();
+    const uint64_t bytes = m_feeder->stats().payload_bytes_sent;
+    std::lock_guard<std::mutex> lock(m_rate_mutex);
+    const double dt = std::chrono::duration<double>(now - m_rate_time).count();
+    if (dt < 0.5)
+        return;
+    m_goodput_bps = static_cast<double>(bytes - m_rate_bytes) * 8.0 / dt;
+    m_rate_bytes = bytes;
+    m_rate_time = now;
+}
+
+ControlResult Modem::apply_format(const dualsat::FrameFormat& f)
+{
+    if (!m_tx)
+        return ControlResult::fail(409, "this daemon has no transmitter (radio.direction is rx)");
+    const auto before = m_tx->format();
+    if (before == f)
+        return ControlResult::ok({ { "modcod", dualsat::to_string(f.modcod) },
+                                   { "frame", dualsat::to_string(f.frame) },
+                                   { "pilots", f.pilots },
+                                   { "changed", false } });
+    try {
+        m_tx->set_format(f);
+    } catch (const std::exception& e) {
+        m_log.error("MODCOD change to {} failed: {}", dualsat::to_string(f), e.what());
+        return ControlResult::fail(500, std::string("MODCOD change failed: ") + e.what());
+    }
+    ++m_modcod_changes;
+    m_log.info("MODCOD {} -> {}{}", dualsat::to_string(before), dualsat::to_string(f),
+               m_tx->hitless_modcod() ? "" : " (stage chain rebuilt; frames in flight dropped)");
+    return ControlResult::ok({ { "modcod", dualsat::to_string(f.modcod) },
+                               { "modcod_number", dualsat::modcod_number(f.modcod) },
+                               { "frame", dualsat::to_string(f.frame) },
+                               { "pilots", f.pilots },
+                               { "previous", dualsat::to_string(before) },
+                               { "hitless", m_tx->hitless_modcod() },
+                               { "changed", true } });
+}
+
+ControlResult Modem::set_modcod(const std::string& modcod,
+                                const std::optional<std::string>& frame,
+                                const std::optional<bool>& pilots)
+{
+    std::lock_guard<std::mutex> lock(m_control_mutex);
+    if (!m_running)
+        return ControlResult::fail(503, "the modem is not running");
+    if (!m_tx)
+        return ControlResult::fail(409, "this daemon has no transmitter (radio.direction is rx)");
+    if (m_cfg.acm.mode != "fixed")
+        return ControlResult::fail(409, "acm.mode is not fixed: the ACM policy owns the MODCOD");
+    dualsat::FrameFormat f = m_tx->format();
+    try {
+        f.modcod = dualsat::parse_modcod(modcod);
+        if (frame)
+            f.frame = dualsat::parse_frame_size(*frame);
+    } catch (const dualsat::Error& e) {
+        return ControlResult::fail(400, e.what());
+    }
+    if (pilots)
+        f.pilots = *pilots;
+    if (!dualsat::code_exists(f.frame, f.modcod.rate))
+        return ControlResult::fail(400, dualsat::to_string(f.modcod) + " does not exist with " +
+                                            dualsat::to_string(f.frame) + " frames");
+    return apply_format(f);
+}
+
+ControlResult Modem::set_gain(double gain_db, const std::string& direction)
+{
+    std::lock_guard<std::mutex> lock(m_control_mutex);
+    auto r = m_radio->set_gain(gain_db, direction == "rx" ? Direction::Rx : Direction::Tx);
+    if (r.status == 200)
+        m_log.info("{} gain -> {} dB", direction, gain_db);
+    return r;
+}
+
+ControlResult Modem::set_frequency(double freq_hz, const std::string& direction)
+{
+    std::lock_guard<std::mutex> lock(m_control_mutex);
+    auto r = m_radio->set_frequency(freq_hz, direction == "rx" ? Direction::Rx : Direction::Tx);
+    if (r.status == 200)
+        m_log.info("{} frequency -> {} Hz", direction, freq_hz);
+    return r;
+}
+
+std::vector<std::string> Modem::reload(const Config& fresh)
+{
+    std::vector<std::string> notes;
+    if (fresh.logging.level != m_cfg.logging.level) {
+        gr::logging::singleton().set_default_level(spdlog::level::from_str(fresh.logging.level));
+        m_log.set_level(fresh.logging.level);
+        notes.push_back("logging.level -> " + fresh.logging.level);
+        m_cfg.logging = fresh.logging;
+    }
+    if (m_tx && fresh.modem.format != m_tx->format()) {
+        std::lock_guard<std::mutex> lock(m_control_mutex);
+        auto r = apply_format(fresh.modem.format);
+        notes.push_back(r.status == 200 ? "modem format -> " + dualsat::to_string(fresh.modem.format)
+                                        : "modem format change failed: " + r.error);
+    }
+    if (m_cfg.radio.backend == Backend::Uhd && fresh.radio.backend == Backend::Uhd) {
+        if (m_cfg.has_tx() && fresh.radio.uhd.tx.gain != m_cfg.radio.uhd.tx.gain) {
+            auto r = set_gain(fresh.radio.uhd.tx.gain, "tx");
+            notes.push_back(r.status == 200 ? "radio.uhd.tx.gain applied" : "tx gain: " + r.error);
+        }
+        if (m_cfg.has_rx() && fresh.radio.uhd.rx.gain != m_cfg.radio.uhd.rx.gain) {
+            auto r = set_gain(fresh.radio.uhd.rx.gain, "rx");
+            notes.push_back(r.status == 200 ? "radio.uhd.rx.gain applied" : "rx gain: " + r.error);
+        }
+        m_cfg.radio.uhd.tx.gain = fresh.radio.uhd.tx.gain;
+        m_cfg.radio.uhd.rx.gain = fresh.radio.uhd.rx.gain;
+    }
+    // Everything else is wired into the flowgraph or sockets: say so instead of pretending.
+    std::vector<std::string> restart;
+    const auto& a = m_cfg;
+    const auto& b = fresh;
+    if (a.modem.profile != b.modem.profile || a.modem.chain != b.modem.chain ||
+        a.modem.stream != b.modem.stream || a.modem.rolloff != b.modem.rolloff ||
+        a.modem.symbol_rate != b.modem.symbol_rate || a.modem.gold_code != b.modem.gold_code)
+        restart.push_back("modem (profile/chain/stream/rolloff/symbol_rate/gold_code)");
+    if (a.radio.backend != b.radio.backend || a.radio.direction != b.radio.direction ||
+        a.radio.sample_rate != b.radio.sample_rate || a.radio.tx_rms != b.radio.tx_rms ||
+        a.radio.uhd.args != b.radio.uhd.args || a.radio.uhd.tx.freq != b.radio.uhd.tx.freq ||
+        a.radio.uhd.rx.freq != b.radio.uhd.rx.freq || a.radio.file.tx_path != b.radio.file.tx_path ||
+        a.radio.file.rx_path != b.radio.file.rx_path || a.radio.zmq.tx_address != b.radio.zmq.tx_address ||
+        a.radio.zmq.rx_address != b.radio.zmq.rx_address)
+        restart.push_back("radio (use POST /frequency to retune)");
+    if (a.channel.esn0_db != b.channel.esn0_db || a.channel.cfo_hz != b.channel.cfo_hz ||
+        a.channel.enabled != b.channel.enabled || a.channel.timing_offset != b.channel.timing_offset)
+        restart.push_back("channel");
+    auto ep = [](const std::optional<Endpoint>& e) { return e ? e->text() : std::string(); };
+    if (ep(a.data.ip_listen) != ep(b.data.ip_listen) || ep(a.data.ip_forward) != ep(b.data.ip_forward) ||
+        ep(a.data.ts_listen) != ep(b.data.ts_listen) || ep(a.data.ts_forward) != ep(b.data.ts_forward) ||
+        a.data.tun != b.data.tun || a.data.ethertype != b.data.ethertype)
+        restart.push_back("data");
+    if (a.control.bind != b.control.bind || a.control.port != b.control.port ||
+        a.control.enabled != b.control.enabled || a.control.token != b.control.token)
+        restart.push_back("control");
+    for (const auto& r : restart)
+        notes.push_back("changed, needs a restart to take effect: " + r);
+    if (notes.empty())
+        notes.push_back("nothing changed");
+    return notes;
+}
+
+json Modem::status()
+{
+    json j;
+    j["version"] = "0.1.0";
+    j["state"] = !m_running ? "stopped" : finished() ? "finished" : "running";
+    j["uptime_s"] = uptime();
+    j["profile"] = m_cfg.modem.profile;
+    j["stream"] = to_string(m_cfg.modem.stream);
+    j["acm_mode"] = m_cfg.acm.mode;
+    j["symbol_rate"] = m_cfg.modem.symbol_rate;
+
+    RxStatus rx;
+    if (m_rx)
+        rx = m_rx->status();
+    TxFeederStats ts;
+    if (m_feeder)
+        ts = m_feeder->stats();
+    double goodput;
+    {
+        std::lock_guard<std::mutex> lock(m_rate_mutex);
+        goodput = m_goodput_bps;
+    }
+    DataPlaneStats ds;
+    if (m_data)
+        ds = m_data->stats();
+
+    // Summary fields: the receiver's view where there is one.
+    j["lock"] = rx.lock ? json(*rx.lock) : json(nullptr);
+    if (m_tx)
+        j["modcod"] = dualsat::to_string(m_tx->format().modcod);
+    else
+        j["modcod"] = rx.format ? json(dualsat::to_string(rx.format->modcod)) : json(nullptr);
+    j["esn0_db"] = optional_json(rx.esn0_db);
+    j["freq_offset_hz"] = optional_json(rx.freq_offset_hz);
+    j["fer"] = optional_json(rx.fer);
+    j["packets_in"] = ts.packets_in;
+    j["packets_out"] = ds.packets_out;
+    j["throughput_bps"] = goodput;
+
+    if (m_tx) {
+        const auto f = m_tx->format();
+        json by_modcod = json::object();
+        for (const auto& [num, n] : ts.frames_by_modcod)
+            by_modcod[dualsat::to_string(dualsat::modcod_from_number(num))] = n;
+        j["tx"] = { { "chain", m_tx->name() },
+                    { "hitless_modcod", m_tx->hitless_modcod() },
+                    { "modcod", dualsat::to_string(f.modcod) },
+                    { "modcod_number", dualsat::modcod_number(f.modcod) },
+                    { "frame", dualsat::to_string(f.frame) },
+                    { "pilots", f.pilots },
+                    { "modcod_changes", m_modcod_changes.load() },
+                    { "frames", ts.frames },
+                    { "frames_idle", ts.frames_idle },
+                    { "frames_by_modcod", by_modcod },
+                    { "symbols", m_tx->symbols_out() },
+                    { "packets_in", ts.packets_in },
+                    { "bytes_in", ts.bytes_in },
+                    { "packets_sent", ts.packets_sent },
+                    { "payload_bytes_sent", ts.payload_bytes_sent },
+                    { "packets_dropped_queue_full", ts.packets_dropped_full },
+                    { "packets_rejected", ts.packets_rejected },
+                    { "packets_dropped_shutdown", ts.packets_dropped_shutdown },
+                    { "queued_packets", ts.queued_packets },
+                    { "queued_bytes", ts.queued_bytes },
+                    { "goodput_bps", goodput } };
+    } else {
+        j["tx"] = nullptr;
+    }
+    if (m_rx) {
+        j["rx"] = { { "chain", m_rx->name() },
+                    { "lock", rx.lock ? json(*rx.lock) : json(nullptr) },
+                    { "modcod", rx.format ? json(dualsat::to_string(rx.format->modcod)) : json(nullptr) },
+                    { "esn0_db", optional_json(rx.esn0_db) },
+                    { "freq_offset_hz", optional_json(rx.freq_offset_hz) },
+                    { "fer", optional_json(rx.fer) },
+                    { "frames_ok", rx.frames_ok },
+                    { "frames_bad", rx.frames_bad },
+                    { "packets_out", ds.packets_out },
+                    { "samples", rx.samples },
+                    { "power_db", optional_json(rx.power_db) } };
+    } else {
+        j["rx"] = nullptr;
+    }
+    j["radio"] = m_radio->status();
+    j["radio"]["direction"] = to_string(m_cfg.radio.direction);
+    j["data"] = m_data ? m_data->status() : json(nullptr);
+    j["control"] = { { "requests", m_api ? m_api->requests() : 0 },
+                     { "unauthorized", m_api ? m_api->unauthorized() : 0 } };
+    return j;
+}
+
+std::string Modem::metrics()
+{
+    json s = status();
+    PrometheusText p;
+    p.add("dualsat_up", "gauge", "1 while the modem flowgraph runs", s["state"] == "running" ? 1 : 0);
+    p.add("dualsat_uptime_seconds", "gauge", "Seconds since the modem started", s["uptime_s"].get<double>());
+    if (s["tx"].is_object()) {
+        const json& t = s["tx"];
+        p.add("dualsat_tx_modcod", "gauge", "MODCOD number (EN 302 307-1 Table 12) of the frames being sent",
+              t["modcod_number"].get<double>());
+        p.add("dualsat_tx_modcod_changes_total", "counter", "MODCOD changes", t["modcod_changes"].get<double>());
+        json by = t["frames_by_modcod"];
+        if (!by.contains(t["modcod"].get<std::string>()))
+            by[t["modcod"].get<std::string>()] = 0; // the family exists from the start
+        for (auto it = by.begin(); it != by.end(); ++it)
+            p.add("dualsat_tx_frames_total", "counter", "BBFRAMEs built, by MODCOD",
+                  it.value().get<double>(), { { "modcod", it.key() } });
+        p.add("dualsat_tx_idle_frames_total", "counter", "BBFRAMEs sent with an empty data field",
+              t["frames_idle"].get<double>());
+        p.add("dualsat_tx_symbols_total", "counter", "PLFRAME symbols produced", t["symbols"].get<double>());
+        p.add("dualsat_tx_packets_in_total", "counter", "Packets accepted for transmission", t["packets_in"].get<double>());
+        p.add("dualsat_tx_packets_sent_total", "counter", "Packets placed completely in BBFRAMEs",
+              t["packets_sent"].get<double>());
+        p.add("dualsat_tx_payload_bytes_total", "counter", "User bytes placed in BBFRAMEs",
+              t["payload_bytes_sent"].get<double>());
+        p.add("dualsat_tx_packets_dropped_total", "counter", "Packets not sent, by reason",
+              t["packets_dropped_queue_full"].get<double>(), { { "reason", "queue_full" } });
+        p.add("dualsat_tx_packets_dropped_total", "counter", "Packets not sent, by reason",
+              t["packets_rejected"].get<double>(), { { "reason", "malformed" } });
+        p.add("dualsat_tx_packets_dropped_total", "counter", "Packets not sent, by reason",
+              t["packets_dropped_shutdown"].get<double>(), { { "reason", "shutdown" } });
+        p.add("dualsat_tx_queue_bytes", "gauge", "Bytes waiting for the transmitter", t["queued_bytes"].get<double>());
+        p.add("dualsat_tx_goodput_bits_per_second", "gauge", "User bits per second placed in BBFRAMEs",
+              t["goodput_bps"].get<double>());
+    }
+    if (s["rx"].is_object()) {
+        const json& r = s["rx"];
+        p.add("dualsat_rx_samples_total", "counter", "Samples into the receiver", r["samples"].get<double>());
+        if (!r["power_db"].is_null())
+            p.add("dualsat_rx_power_db", "gauge", "Mean receiver input power, dB full scale",
+                  r["power_db"].get<double>());
+        p.add("dualsat_rx_frames_total", "counter", "Frames decoded, by result", r["frames_ok"].get<double>(),
+              { { "result", "ok" } });
+        p.add("dualsat_rx_frames_total", "counter", "Frames decoded, by result", r["frames_bad"].get<double>(),
+              { { "result", "bad" } });
+        // Only what the receiver knows: absent rather than a made-up number.
+        if (!r["lock"].is_null())
+            p.add("dualsat_rx_lock", "gauge", "1 when the receiver is locked", r["lock"].get<bool>() ? 1 : 0);
+        if (!r["esn0_db"].is_null())
+            p.add("dualsat_rx_esn0_db", "gauge", "Estimated Es/N0 in dB", r["esn0_db"].get<double>());
+        if (!r["freq_offset_hz"].is_null())
+            p.add("dualsat_rx_freq_offset_hz", "gauge", "Estimated carrier offset", r["freq_offset_hz"].get<double>());
+        if (!r["fer"].is_null())
+            p.add("dualsat_rx_fer", "gauge", "Frame error rate", r["fer"].get<double>());
+    }
+    if (s["data"].is_object()) {
+        const json& d = s["data"];
+        p.add("dualsat_data_datagrams_in_total", "counter", "UDP datagrams received", d["datagrams_in"].get<double>());
+        p.add("dualsat_data_packets_out_total", "counter", "Packets forwarded from the receiver",
+              d["packets_out"].get<double>());
+        p.add("dualsat_data_send_errors_total", "counter", "Forwarding errors", d["send_errors"].get<double>());
+    }
+    p.add("dualsat_control_requests_total", "counter", "Control API requests", s["control"]["requests"].get<double>());
+    p.add("dualsat_control_unauthorized_total", "counter", "Control API requests refused for a bad token",
+          s["control"]["unauthorized"].get<double>());
+    return p.text();
+}
+
+std::string Modem::status_line()
+{
+    json s = status();
+    auto num_or_dash = [](const json& v, const char* fmt) {
+        if (v.is_null())
+            return std::string("-");
+        char buf[32];
+        std::snprintf(buf, sizeof buf, fmt, v.get<double>());
+        return std::string(buf);
+    };
+    std::ostringstream os;
+    char up[16];
+    std::snprintf(up, sizeof up, "%7.1fs", s["uptime_s"].get<double>());
+    os << "[" << up << "] lock " << (s["lock"].is_null() ? "-" : s["lock"].get<bool>() ? "yes" : "no")
+       << "  MODCOD " << (s["modcod"].is_null() ? "-" : s["modcod"].get<std::string>())
+       << "  Es/N0 " << num_or_dash(s["esn0_db"], "%.1f dB")
+       << "  goodput " << fmt_rate(s["throughput_bps"].get<double>())
+       << "  FER " << num_or_dash(s["fer"], "%.2e")
+       << "  pkts in " << s["packets_in"].get<uint64_t>() << " out " << s["packets_out"].get<uint64_t>();
+    if (s["tx"].is_object())
+        os << "  frames " << s["tx"]["frames"].get<uint64_t>();
+    if (s["rx"].is_object())
+        os << "  rx samples " << s["rx"]["samples"].get<uint64_t>();
+    return os.str();
+}
+
+std::vector<std::string> Modem::summary()
+{
+    json s = status();
+    std::vector<std::string> lines;
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "uptime %.1f s, state %s", s["uptime_s"].get<double>(),
+                  s["state"].get<std::string>().c_str());
+    lines.push_back(buf);
+    if (s["tx"].is_object()) {
+        const json& t = s["tx"];
+        const double secs = std::max(1e-9, s["uptime_s"].get<double>());
+        std::snprintf(buf, sizeof buf,
+                      "tx: %llu frames (%llu idle), %llu symbols, MODCOD %s, %llu changes; packets "
+                      "in %llu, sent %llu, dropped: queue full %llu, malformed %llu, at shutdown "
+                      "%llu; payload %llu bytes (%.3f Mbit/s average)",
+                      static_cast<unsigned long long>(t["frames"].get<uint64_t>()),
+                      static_cast<unsigned long long>(t["frames_idle"].get<uint64_t>()),
+                      static_cast<unsigned long long>(t["symbols"].get<uint64_t>()),
+                      t["modcod"].get<std::string>().c_str(),
+                      static_cast<unsigned long long>(t["modcod_changes"].get<uint64_t>()),
+                      static_cast<unsigned long long>(t["packets_in"].get<uint64_t>()),
+                      static_cast<unsigned long long>(t["packets_sent"].get<uint64_t>()),
+                      static_cast<unsigned long long>(t["packets_dropped_queue_full"].get<uint64_t>()),
+                      static_cast<unsigned long long>(t["packets_rejected"].get<uint64_t>()),
+                      static_cast<unsigned long long>(t["packets_dropped_shutdown"].get<uint64_t>()),
+                      static_cast<unsigned long long>(t["payload_bytes_sent"].get<uint64_t>()),
+                      t["payload_bytes_sent"].get<double>() * 8 / secs / 1e6);
+        lines.push_back(buf);
+        std::string by = "tx frames by MODCOD:";
+        for (auto it = t["frames_by_modcod"].begin(); it != t["frames_by_modcod"].end(); ++it)
+            by += " " + it.key() + "=" + std::to_string(it.value().get<uint64_t>());
+        lines.push_back(by);
+    }
+    if (s["rx"].is_object()) {
+        const json& r = s["rx"];
+        std::snprintf(buf, sizeof buf, "rx (%s): %llu samples, power %.1f dB, frames ok %llu bad %llu, packets out %llu",
+                      r["chain"].get<std::string>().c_str(),
+                      static_cast<unsigned long long>(r["samples"].get<uint64_t>()),
+                      r["power_db"].is_null() ? -300.0 : r["power_db"].get<double>(),
+                      static_cast<unsigned long long>(r["frames_ok"].get<uint64_t>()),
+                      static_cast<unsigned long long>(r["frames_bad"].get<uint64_t>()),
+                      static_cast<unsigned long long>(r["packets_out"].get<uint64_t>()));
+        lines.push_back(buf);
+    }
+    return lines;
+}
+
+} // namespace modemd

@@ -1,0 +1,92 @@
+// The modem: builds the flowgraph from the config (TX chain -> pulse shaper -> radio ->
+// RX chain), runs it, and answers the control API. The flowgraph builder picks each part
+// by config section: modem.profile/chain -> TxChain, radio.backend -> RadioBackend,
+// (later) the receiver and acm.mode -> RxChain / MODCOD policy.
+#pragma once
+
+#include "config.h"
+#include "control_api.h"
+#include "data_plane.h"
+#include "modem_chain.h"
+#include "radio.h"
+#include "tx_feeder.h"
+
+#include <gnuradio/logger.h>
+#include <gnuradio/top_block.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace modemd {
+
+class Modem : public ModemControl
+{
+public:
+    // Builds everything (throws ConfigError / RadioError); nothing runs yet.
+    Modem(const Config& config, gr::logger& log);
+    ~Modem() override;
+
+    TxFeeder* feeder() { return m_feeder.get(); }
+    void set_data_plane(DataPlane* d) { m_data = d; }
+    void set_control_api(const ControlApi* a) { m_api = a; }
+
+    void start();
+    // Drains queued packets (up to data.drain_timeout), stops the flowgraph, counts what
+    // is left as dropped, finishes the radio (SigMF metadata).
+    void shutdown();
+    // The input ended on its own (a replayed file ran out).
+    bool finished() const;
+
+    // SIGHUP: applies modem.modcod/frame/pilots, UHD gains and the log level; reports
+    // what would need a restart. Returns log lines.
+    std::vector<std::string> reload(const Config& fresh);
+
+    // Called about once a second: updates the goodput estimate.
+    void tick();
+    std::string status_line();
+    std::vector<std::string> summary();
+
+    // ModemControl
+    nlohmann::json status() override;
+    std::string metrics() override;
+    ControlResult set_modcod(const std::string& modcod,
+                             const std::optional<std::string>& frame,
+                             const std::optional<bool>& pilots) override;
+    ControlResult set_gain(double gain_db, const std::string& direction) override;
+    ControlResult set_frequency(double freq_hz, const std::string& direction) override;
+
+private:
+    ControlResult apply_format(const dualsat::FrameFormat& f);
+    double uptime() const;
+
+    Config m_cfg;
+    gr::logger& m_log;
+    gr::top_block_sptr m_tb;
+    std::unique_ptr<TxFeeder> m_feeder;
+    std::unique_ptr<TxChain> m_tx;
+    std::unique_ptr<RxChain> m_rx;
+    std::unique_ptr<RadioBackend> m_radio;
+    gr::basic_block_sptr m_shaper;
+    DataPlane* m_data = nullptr;
+    const ControlApi* m_api = nullptr;
+
+    // No thread sits in top_block::wait(): GNU Radio's wait() is not safe against a
+    // concurrent lock()/unlock() (both join the same scheduler threads), and MODCOD changes
+    // of the stage chain use lock()/unlock(). End of input is detected from the counters.
+    std::atomic<bool> m_running{ false };
+    std::chrono::steady_clock::time_point m_start;
+
+    std::mutex m_control_mutex; // one control action at a time
+    std::atomic<uint64_t> m_modcod_changes{ 0 };
+
+    std::mutex m_rate_mutex;
+    std::chrono::steady_clock::time_point m_rate_time;
+    uint64_t m_rate_bytes = 0;
+    double m_goodput_bps = 0;
+};
+
+} // namespace modemd

@@ -1,0 +1,434 @@
+#include "radio.h"
+
+#include "sigmf.h"
+
+#include <gnuradio/blocks/file_sink.h>
+#include <gnuradio/blocks/file_source.h>
+#include <gnuradio/blocks/multiply_const.h>
+#include <gnuradio/blocks/throttle.h>
+#include <gnuradio/channels/channel_model.h>
+#include <gnuradio/uhd/usrp_sink.h>
+#include <gnuradio/uhd/usrp_source.h>
+#include <gnuradio/zeromq/pub_sink.h>
+#include <gnuradio/zeromq/pull_source.h>
+#include <gnuradio/zeromq/push_sink.h>
+#include <gnuradio/zeromq/sub_source.h>
+#include <uhd/device.hpp>
+
+#include <sys/stat.h>
+
+#include <cmath>
+#include <mutex>
+#include <vector>
+
+namespace modemd {
+
+using nlohmann::json;
+
+namespace {
+
+gr_complex db_to_amplitude(double db) { return gr_complex(static_cast<float>(std::pow(10.0, db / 20.0)), 0.0f); }
+
+ControlResult no_tuning(const std::string& backend)
+{
+    return ControlResult::fail(409, "radio backend '" + backend + "' has no tunable frequency");
+}
+
+// Digital TX gain for backends without an RF gain control: a multiply_const.
+class DigitalGain
+{
+public:
+    DigitalGain() : m_block(gr::blocks::multiply_const_cc::make(gr_complex(1, 0))) {}
+    gr::blocks::multiply_const_cc::sptr block() const { return m_block; }
+    ControlResult set(double db, Direction d)
+    {
+        if (d != Direction::Tx)
+            return ControlResult::fail(409, "this backend has no RX gain (the receiver "
+                                            "normalises its input)");
+        if (db < -100 || db > 40)
+            return ControlResult::fail(400, "gain_db must be in -100..40 for a digital gain");
+        m_db = db;
+        m_block->set_k(db_to_amplitude(db));
+        return ControlResult::ok({ { "tx_gain_db", db } });
+    }
+    double db() const { return m_db; }
+
+private:
+    gr::blocks::multiply_const_cc::sptr m_block;
+    double m_db = 0;
+};
+
+// TX -> (throttle) -> digital gain -> AWGN / CFO / timing channel -> RX, in one process.
+class LoopbackRadio : public RadioBackend
+{
+public:
+    explicit LoopbackRadio(const Config& c) : m_cfg(c)
+    {
+        // Noise for the configured Es/N0 at 0 dB TX gain. The TX has mean power tx_rms^2
+        // per sample; Es = P * sps / fs and N0 = sigma^2 / fs, so sigma^2 = P * sps /
+        // (Es/N0). channel_model's complex noise has total power noise_voltage^2.
+        const double sps = c.radio.sample_rate / c.modem.symbol_rate;
+        const double p = c.radio.tx_rms * c.radio.tx_rms;
+        const double esn0 = std::pow(10.0, c.channel.esn0_db / 10.0);
+        const double noise_voltage = c.channel.enabled ? std::sqrt(p * sps / esn0) : 0.0;
+        const std::vector<gr_complex> taps{ gr_complex(1, 0) };
+        m_channel = gr::channels::channel_model::make(
+            noise_voltage,
+            c.channel.enabled ? c.channel.cfo_hz / c.radio.sample_rate : 0.0,
+            c.channel.enabled ? c.channel.timing_offset : 1.0,
+            taps,
+            c.channel.seed ? static_cast<double>(c.channel.seed) : 1.0,
+            false);
+        m_throttle = gr::blocks::throttle::make(sizeof(gr_complex), c.radio.sample_rate);
+    }
+    std::string name() const override { return "loopback"; }
+    void connect(gr::top_block_sptr tb, gr::basic_block_sptr tx, gr::basic_block_sptr rx) override
+    {
+        tb->connect(tx, 0, m_throttle, 0);
+        tb->connect(m_throttle, 0, m_gain.block(), 0);
+        tb->connect(m_gain.block(), 0, m_channel, 0);
+        tb->connect(m_channel, 0, rx, 0);
+    }
+    ControlResult set_gain(double db, Direction d) override
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        auto r = m_gain.set(db, d);
+        if (r.status == 200)
+            r.body["effective_esn0_db"] = m_cfg.channel.esn0_db + db;
+        return r;
+    }
+    ControlResult set_frequency(double, Direction) override { return no_tuning("loopback"); }
+    json status() const override
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        json j = { { "backend", "loopback" },
+                   { "sample_rate", m_cfg.radio.sample_rate },
+                   { "tx_gain_db", m_gain.db() },
+                   { "channel",
+                     { { "enabled", m_cfg.channel.enabled },
+                       { "esn0_db", m_cfg.channel.esn0_db + m_gain.db() },
+                       { "cfo_hz", m_cfg.channel.cfo_hz },
+                       { "timing_offset", m_cfg.channel.timing_offset } } } };
+        return j;
+    }
+
+private:
+    const Config m_cfg;
+    mutable std::mutex m_mutex;
+    DigitalGain m_gain;
+    gr::channels::channel_model::sptr m_channel;
+    gr::blocks::throttle::sptr m_throttle;
+};
+
+class UhdRadio : public RadioBackend
+{
+public:
+    explicit UhdRadio(const Config& c) : m_cfg(c)
+    {
+        const auto& u = c.radio.uhd;
+        // Look before building blocks: gr-uhd would also throw, but with a less useful
+        // message. Callers restrict discovery with args (e.g. type=b200, addr=...).
+        ::uhd::device_addrs_t found;
+        try {
+            found = ::uhd::device::find(::uhd::device_addr_t(u.args));
+        } catch (const std::exception& e) {
+            throw RadioError("UHD device search with args '" + u.args + "' failed: " + e.what());
+        }
+        if (found.empty())
+            throw RadioError("no UHD device found for radio.uhd.args '" + u.args +
+                             "' (is the USRP connected and powered? uhd_find_devices lists "
+                             "what UHD can see)");
+        try {
+            ::uhd::stream_args_t sa("fc32", "sc16");
+            sa.channels = { 0 };
+            if (c.has_tx()) {
+                m_sink = gr::uhd::usrp_sink::make(u.args, sa);
+                if (!u.subdev.empty())
+                    m_sink->set_subdev_spec(u.subdev);
+                setup(m_sink, u.tx);
+            }
+            if (c.has_rx()) {
+                m_source = gr::uhd::usrp_source::make(u.args, sa);
+                if (!u.subdev.empty())
+                    m_source->set_subdev_spec(u.subdev);
+                setup(m_source, u.rx);
+            }
+        } catch (const RadioError&) {
+            throw;
+        } catch (const std::exception& e) {
+            throw RadioError(std::string("UHD device setup failed: ") + e.what());
+        }
+    }
+    std::string name() const override { return "uhd"; }
+    void connect(gr::top_block_sptr tb, gr::basic_block_sptr tx, gr::basic_block_sptr rx) override
+    {
+        if (tx)
+            tb->connect(tx, 0, m_sink, 0);
+        if (rx)
+            tb->connect(m_source, 0, rx, 0);
+    }
+    ControlResult set_gain(double db, Direction d) override
+    {
+        try {
+            if (d == Direction::Tx && m_sink) {
+                m_sink->set_gain(db, 0);
+                return ControlResult::ok({ { "tx_gain_db", m_sink->get_gain(0) } });
+            }
+            if (d == Direction::Rx && m_source) {
+                m_source->set_gain(db, 0);
+                return ControlResult::ok({ { "rx_gain_db", m_source->get_gain(0) } });
+            }
+        } catch (const std::exception& e) {
+            return ControlResult::fail(400, std::string("UHD refused the gain: ") + e.what());
+        }
+        return ControlResult::fail(409, "no " + to_string(d) + " path in this daemon");
+    }
+    ControlResult set_frequency(double hz, Direction d) override
+    {
+        try {
+            if (d == Direction::Tx && m_sink) {
+                m_sink->set_center_freq(::uhd::tune_request_t(hz, m_cfg.radio.uhd.tx.lo_offset), 0);
+                return ControlResult::ok({ { "tx_freq_hz", m_sink->get_center_freq(0) } });
+            }
+            if (d == Direction::Rx && m_source) {
+                m_source->set_center_freq(::uhd::tune_request_t(hz, m_cfg.radio.uhd.rx.lo_offset), 0);
+                return ControlResult::ok({ { "rx_freq_hz", m_source->get_center_freq(0) } });
+            }
+        } catch (const std::exception& e) {
+            return ControlResult::fail(400, std::string("UHD refused the frequency: ") + e.what());
+        }
+        return ControlResult::fail(409, "no " + to_string(d) + " path in this daemon");
+    }
+    json status() const override
+    {
+        json j = { { "backend", "uhd" }, { "sample_rate", m_cfg.radio.sample_rate } };
+        if (m_sink)
+            j["tx"] = { { "freq_hz", m_sink->get_center_freq(0) }, { "gain_db", m_sink->get_gain(0) } };
+        if (m_source)
+            j["rx"] = { { "freq_hz", m_source->get_center_freq(0) },
+                        { "gain_db", m_source->get_gain(0) } };
+        return j;
+    }
+
+private:
+    template <typename Usrp>
+    void setup(Usrp& dev, const UhdChannelConfig& ch)
+    {
+        const auto& u = m_cfg.radio.uhd;
+        if (!u.clock_source.empty())
+            dev->set_clock_source(u.clock_source, 0);
+        if (!u.time_source.empty())
+            dev->set_time_source(u.time_source, 0);
+        dev->set_samp_rate(m_cfg.radio.sample_rate);
+        const double actual = dev->get_samp_rate();
+        if (std::abs(actual - m_cfg.radio.sample_rate) > 1e-6 * m_cfg.radio.sample_rate)
+            throw RadioError("radio.sample_rate " + std::to_string(m_cfg.radio.sample_rate) +
+                             " is not possible on this device (it offers " +
+                             std::to_string(actual) + ")");
+        dev->set_center_freq(::uhd::tune_request_t(ch.freq, ch.lo_offset), 0);
+        dev->set_gain(ch.gain, 0);
+        if (!ch.antenna.empty())
+            dev->set_antenna(ch.antenna, 0);
+        if (ch.bandwidth > 0)
+            dev->set_bandwidth(ch.bandwidth, 0);
+    }
+
+    const Config m_cfg;
+    gr::uhd::usrp_sink::sptr m_sink;
+    gr::uhd::usrp_source::sptr m_source;
+};
+
+SigmfInfo recording_info(const Config& c)
+{
+    SigmfInfo info;
+    info.sample_rate = c.radio.sample_rate;
+    info.description = c.radio.file.description.empty()
+                           ? "dualsat-modemd DVB-S2 transmission"
+                           : c.radio.file.description;
+    info.modcod = dualsat::to_string(c.modem.format.modcod);
+    info.frame = dualsat::to_string(c.modem.format.frame);
+    info.pilots = c.modem.format.pilots;
+    info.symbol_rate = c.modem.symbol_rate;
+    info.rolloff = dualsat::rolloff_value(c.modem.rolloff);
+    return info;
+}
+
+// Records TX as complex float32 with SigMF metadata, or replays a recording into the RX.
+class FileRadio : public RadioBackend
+{
+public:
+    explicit FileRadio(const Config& c) : m_cfg(c)
+    {
+        const auto& f = c.radio.file;
+        if (c.has_rx()) {
+            // Checked before anything runs: a recording at another rate is useless.
+            m_replay_info = read_sigmf_meta(f.rx_path, c.radio.sample_rate);
+            m_source = gr::blocks::file_source::make(sizeof(gr_complex), f.rx_path.c_str(), f.repeat);
+        }
+        if (c.has_tx()) {
+            try {
+                write_sigmf_meta(f.tx_path, recording_info(c));
+                m_sink = gr::blocks::file_sink::make(sizeof(gr_complex), f.tx_path.c_str(), false);
+            } catch (const std::exception& e) {
+                throw RadioError("radio.file.tx_path: " + std::string(e.what()));
+            }
+        }
+        m_throttle = gr::blocks::throttle::make(sizeof(gr_complex), c.radio.sample_rate);
+    }
+    std::string name() const override { return "file"; }
+    void connect(gr::top_block_sptr tb, gr::basic_block_sptr tx, gr::basic_block_sptr rx) override
+    {
+        const bool throttle = m_cfg.radio.file.throttle;
+        if (tx) {
+            gr::basic_block_sptr from = tx;
+            if (throttle) {
+                tb->connect(tx, 0, m_throttle, 0);
+                from = m_throttle;
+            }
+            tb->connect(from, 0, m_gain.block(), 0);
+            tb->connect(m_gain.block(), 0, m_sink, 0);
+        }
+        if (rx) {
+            if (throttle) {
+                tb->connect(m_source, 0, m_throttle, 0);
+                tb->connect(m_throttle, 0, rx, 0);
+            } else {
+                tb->connect(m_source, 0, rx, 0);
+            }
+        }
+    }
+    ControlResult set_gain(double db, Direction d) override
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        return m_gain.set(db, d);
+    }
+    ControlResult set_frequency(double, Direction) override { return no_tuning("file"); }
+    json status() const override
+    {
+        json j = { { "backend", "file" }, { "sample_rate", m_cfg.radio.sample_rate } };
+        if (m_sink)
+            j["tx_path"] = m_cfg.radio.file.tx_path;
+        if (m_source) {
+            j["rx_path"] = m_cfg.radio.file.rx_path;
+            j["rx_samples_in_file"] = m_replay_info.sample_count;
+            j["rx_recorded_modcod"] = m_replay_info.modcod;
+        }
+        std::lock_guard<std::mutex> lock(m_mutex);
+        j["tx_gain_db"] = m_gain.db();
+        return j;
+    }
+    bool exhausted(uint64_t rx_samples) const override
+    {
+        return m_source && !m_cfg.radio.file.repeat && rx_samples >= m_replay_info.sample_count;
+    }
+    void finish() override
+    {
+        if (!m_sink)
+            return;
+        m_sink->close();
+        SigmfInfo info = recording_info(m_cfg);
+        struct stat st;
+        if (::stat(m_cfg.radio.file.tx_path.c_str(), &st) == 0)
+            info.sample_count = static_cast<uint64_t>(st.st_size) / sizeof(gr_complex);
+        write_sigmf_meta(m_cfg.radio.file.tx_path, info);
+    }
+
+private:
+    const Config m_cfg;
+    mutable std::mutex m_mutex;
+    DigitalGain m_gain;
+    SigmfInfo m_replay_info;
+    gr::blocks::file_source::sptr m_source;
+    gr::blocks::file_sink::sptr m_sink;
+    gr::blocks::throttle::sptr m_throttle;
+};
+
+// IQ between processes over ZeroMQ (push/pull or pub/sub). The TX side binds.
+class ZmqRadio : public RadioBackend
+{
+public:
+    explicit ZmqRadio(const Config& c) : m_cfg(c)
+    {
+        const auto& z = c.radio.zmq;
+        std::vector<char> tx(z.tx_address.begin(), z.tx_address.end()), rx(z.rx_address.begin(), z.rx_address.end());
+        tx.push_back('\0');
+        rx.push_back('\0');
+        try {
+            if (c.has_tx())
+                m_sink = z.pattern == ZmqPattern::PubSub
+                             ? gr::basic_block_sptr(gr::zeromq::pub_sink::make(
+                                   sizeof(gr_complex), 1, tx.data(), z.timeout_ms, false, z.hwm))
+                             : gr::basic_block_sptr(gr::zeromq::push_sink::make(
+                                   sizeof(gr_complex), 1, tx.data(), z.timeout_ms, false, z.hwm));
+            if (c.has_rx())
+                m_source = z.pattern == ZmqPattern::PubSub
+                               ? gr::basic_block_sptr(gr::zeromq::sub_source::make(
+                                     sizeof(gr_complex), 1, rx.data(), z.timeout_ms, false, z.hwm))
+                               : gr::basic_block_sptr(gr::zeromq::pull_source::make(
+                                     sizeof(gr_complex), 1, rx.data(), z.timeout_ms, false, z.hwm));
+        } catch (const std::exception& e) {
+            throw RadioError(std::string("ZeroMQ socket setup failed: ") + e.what());
+        }
+        m_throttle = gr::blocks::throttle::make(sizeof(gr_complex), c.radio.sample_rate);
+    }
+    std::string name() const override { return "zmq"; }
+    void connect(gr::top_block_sptr tb, gr::basic_block_sptr tx, gr::basic_block_sptr rx) override
+    {
+        if (tx) {
+            gr::basic_block_sptr from = tx;
+            if (m_cfg.radio.zmq.throttle) {
+                tb->connect(tx, 0, m_throttle, 0);
+                from = m_throttle;
+            }
+            tb->connect(from, 0, m_gain.block(), 0);
+            tb->connect(m_gain.block(), 0, m_sink, 0);
+        }
+        if (rx)
+            tb->connect(m_source, 0, rx, 0);
+    }
+    ControlResult set_gain(double db, Direction d) override
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        return m_gain.set(db, d);
+    }
+    ControlResult set_frequency(double, Direction) override { return no_tuning("zmq"); }
+    json status() const override
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        json j = { { "backend", "zmq" },
+                   { "sample_rate", m_cfg.radio.sample_rate },
+                   { "pattern", m_cfg.radio.zmq.pattern == ZmqPattern::PubSub ? "pubsub" : "pushpull" },
+                   { "tx_gain_db", m_gain.db() } };
+        if (m_sink)
+            j["tx_address"] = m_cfg.radio.zmq.tx_address;
+        if (m_source)
+            j["rx_address"] = m_cfg.radio.zmq.rx_address;
+        return j;
+    }
+
+private:
+    const Config m_cfg;
+    mutable std::mutex m_mutex;
+    DigitalGain m_gain;
+    gr::basic_block_sptr m_sink, m_source;
+    gr::blocks::throttle::sptr m_throttle;
+};
+
+} // namespace
+
+std::unique_ptr<RadioBackend> make_radio(const Config& c)
+{
+    switch (c.radio.backend) {
+    case Backend::Loopback:
+        return std::make_unique<LoopbackRadio>(c);
+    case Backend::Uhd:
+        return std::make_unique<UhdRadio>(c);
+    case Backend::File:
+        return std::make_unique<FileRadio>(c);
+    case Backend::Zmq:
+        return std::make_unique<ZmqRadio>(c);
+    }
+    throw dualsat::ConfigError("radio.backend: unknown");
+}
+
+} // namespace modemd

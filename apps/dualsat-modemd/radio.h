@@ -1,0 +1,48 @@
+// Radio backends: where the TX samples go and the RX samples come from. The daemon builds
+// one from radio.backend; each carries its own controls (gain, frequency) and status.
+#pragma once
+
+#include "config.h"
+#include "control_api.h"
+
+#include <dualsat/error.h>
+#include <gnuradio/top_block.h>
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+
+namespace modemd {
+
+// The radio cannot be used: no device, device refused a setting, file I/O. Exit code 3.
+class RadioError : public dualsat::Error
+{
+public:
+    using dualsat::Error::Error;
+};
+
+class RadioBackend
+{
+public:
+    virtual ~RadioBackend() = default;
+    virtual std::string name() const = 0;
+    // Connects the TX samples (output port 0 of tx_samples, complex at radio.sample_rate;
+    // null without TX) and the RX path (into rx_input port 0; null without RX).
+    virtual void connect(gr::top_block_sptr tb,
+                         gr::basic_block_sptr tx_samples,
+                         gr::basic_block_sptr rx_input) = 0;
+    virtual ControlResult set_gain(double gain_db, Direction direction) = 0;
+    virtual ControlResult set_frequency(double freq_hz, Direction direction) = 0;
+    virtual nlohmann::json status() const = 0;
+    // After the flowgraph has stopped (e.g. final SigMF metadata).
+    virtual void finish() {}
+    // True when the RX input has run out (a replayed file without repeat), given the
+    // samples the receiver has taken in.
+    virtual bool exhausted(uint64_t /*rx_samples*/) const { return false; }
+};
+
+// Throws RadioError (no UHD device, ...) or ConfigError.
+std::unique_ptr<RadioBackend> make_radio(const Config& config);
+
+} // namespace modemd

@@ -1,0 +1,487 @@
+// Unit tests of dualsat-modemd's GNU Radio-free parts: config validation, control API
+// routing and authentication, Prometheus text, SigMF metadata, the TX feeder.
+#include "config.h"
+#include "control_api.h"
+#include "sigmf.h"
+#include "tx_feeder.h"
+
+#include <dualsat/bb_scrambler.h>
+#include <dualsat/gse.h>
+#include <dualsat/ts_adaptation.h>
+
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+
+using modemd::Config;
+using modemd::parse_config;
+
+namespace {
+
+// A private scratch directory, removed at the end.
+struct TempDir {
+    std::string path;
+    TempDir()
+    {
+        char tmpl[] = "/tmp/modemd-test-XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
+    std::string write(const std::string& name, const std::string& text, mode_t mode)
+    {
+        std::string p = path + "/" + name;
+        std::ofstream(p) << text;
+        ::chmod(p.c_str(), mode);
+        return p;
+    }
+};
+
+std::string error_of(const std::string& yaml, const std::string& base = "/tmp", bool priv = true)
+{
+    try {
+        parse_config(yaml, "test.yaml", base, priv);
+    } catch (const dualsat::ConfigError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+} // namespace
+
+TEST_CASE("config: defaults are a valid loopback modem", "[modemd][config]")
+{
+    Config c = parse_config("modem: {}\n", "t", "/tmp");
+    CHECK(c.modem.profile == "civil");
+    CHECK(c.radio.backend == modemd::Backend::Loopback);
+    CHECK(c.radio.direction == modemd::Direction::Both);
+    CHECK(c.modem.format.modcod == dualsat::parse_modcod("QPSK 1/2"));
+    CHECK(c.control.bind == "127.0.0.1");
+    CHECK(c.control.token.empty());
+    CHECK(c.radio.sample_rate >= 2 * c.modem.symbol_rate);
+}
+
+TEST_CASE("config: a full config is read into the right fields", "[modemd][config]")
+{
+    Config c = parse_config(R"(
+modem: {modcod: 16APSK 2/3, frame: short, pilots: false, rolloff: 0.35, symbol_rate: 5e5, gold_code: 7, stream: ts}
+radio: {backend: loopback, sample_rate: 1.5e6, tx_rms: 0.2}
+channel: {esn0_db: 9.5, cfo_hz: 1200, seed: 3}
+data: {ts: {listen: "127.0.0.1:6000", forward: "[::1]:6001", packets_per_datagram: 5}, queue_bytes: 100000}
+control: {bind: "::1", port: 0}
+logging: {level: debug}
+)",
+                            "t", "/tmp");
+    CHECK(c.modem.format.modcod == dualsat::parse_modcod("16APSK 2/3"));
+    CHECK(c.modem.format.frame == dualsat::FrameSize::Short);
+    CHECK_FALSE(c.modem.format.pilots);
+    CHECK(c.modem.rolloff == dualsat::RollOff::R035);
+    CHECK(c.modem.gold_code == 7);
+    CHECK(c.modem.stream == modemd::StreamInput::Ts);
+    CHECK(c.channel.esn0_db == 9.5);
+    CHECK(c.channel.cfo_hz == 1200);
+    REQUIRE(c.data.ts_listen);
+    CHECK(c.data.ts_listen->port == 6000);
+    REQUIRE(c.data.ts_forward);
+    CHECK(c.data.ts_forward->host == "::1");
+    CHECK(c.data.ts_packets_per_datagram == 5);
+    CHECK(c.control.port == 0);
+    CHECK(c.logging.level == "debug");
+}
+
+TEST_CASE("config: errors name the key and the value", "[modemd][config]")
+{
+    // Unknown key, with a hint for a near miss.
+    auto e = error_of("modem: {modcood: QPSK 1/2}\n");
+    CHECK(contains(e, "modem.modcood"));
+    CHECK(contains(e, "unknown key"));
+    CHECK(contains(e, "did you mean 'modcod'"));
+    CHECK(contains(error_of("radoi: {}\n"), "radoi: unknown key"));
+    // Wrong types.
+    e = error_of("modem: {symbol_rate: fast}\n");
+    CHECK(contains(e, "modem.symbol_rate"));
+    CHECK(contains(e, "expected a number"));
+    CHECK(contains(e, "'fast'"));
+    CHECK(contains(error_of("modem: {pilots: maybe}\n"), "modem.pilots: expected true or false"));
+    CHECK(contains(error_of("modem: [1, 2]\n"), "modem: expected a mapping"));
+    CHECK(contains(error_of("control: {port: [1]}\n"), "control.port: expected an integer"));
+    // Out of range and not in the standard.
+    CHECK(contains(error_of("control: {port: 70000}\n"), "control.port: 70000 is out of range"));
+    CHECK(contains(error_of("modem: {gold_code: 262142}\n"), "modem.gold_code"));
+    CHECK(contains(error_of("modem: {rolloff: 0.3}\n"), "modem.rolloff"));
+    CHECK(contains(error_of("modem: {modcod: QPSK 7/8}\n"), "modem.modcod: 'QPSK 7/8'"));
+    CHECK(contains(error_of("modem: {modcod: QPSK 9/10, frame: short}\n"), "short"));
+    CHECK(contains(error_of("radio: {backend: hackrf}\n"), "radio.backend: 'hackrf' is not one of"));
+    CHECK(contains(error_of("data: {ip: {listen: 'nohost'}}\n"), "data.ip.listen"));
+    CHECK(contains(error_of("data: {ip: {listen: '1.2.3.4:99999'}}\n"), "data.ip.listen"));
+    CHECK(contains(error_of("data: {ip: {ethertype: 0x0100}}\n"), "data.ip.ethertype"));
+    // Not yet available parts say so.
+    CHECK(contains(error_of("modem: {profile: protected}\n"), "not available"));
+    CHECK(contains(error_of("acm: {mode: acm}\n"), "acm.mode"));
+    // Not valid YAML at all.
+    CHECK(contains(error_of("modem: {modcod: [\n"), "not valid YAML"));
+}
+
+TEST_CASE("config: the sample rate must be at least twice the symbol rate", "[modemd][config]")
+{
+    auto e = error_of("modem: {symbol_rate: 1e6}\nradio: {sample_rate: 1.5e6}\n");
+    CHECK(contains(e, "radio.sample_rate"));
+    CHECK(contains(e, "1500000"));
+    CHECK(contains(e, "at least 2 x the symbol rate"));
+    CHECK(error_of("modem: {symbol_rate: 1e6}\nradio: {sample_rate: 2e6}\n").empty());
+    CHECK(contains(error_of("radio: {sample_rate: 0}\n"), "radio.sample_rate: 0 is out of range"));
+}
+
+TEST_CASE("config: backend sections and their required keys", "[modemd][config]")
+{
+    CHECK(contains(error_of("radio: {backend: loopback, uhd: {args: ''}}\n"), "radio.uhd: section given"));
+    CHECK(contains(error_of("radio: {backend: uhd, direction: tx, uhd: {args: 'type=b200'}}\n"),
+                   "radio.uhd.tx: missing"));
+    CHECK(contains(error_of("radio: {backend: uhd, direction: tx, uhd: {tx: {gain: 3}}}\n"),
+                   "radio.uhd.tx.freq: missing"));
+    CHECK(contains(error_of("radio: {backend: file, direction: rx, file: {rx_path: nothere.cf32}}\n"),
+                   "radio.file.rx_path: file '/tmp/nothere.cf32' does not exist"));
+    CHECK(contains(error_of("radio: {backend: file, direction: tx, file: {tx_path: /no/such/dir/x}}\n"),
+                   "radio.file.tx_path"));
+    CHECK(contains(error_of("radio: {backend: zmq, direction: tx, zmq: {tx_address: '127.0.0.1:5'}}\n"),
+                   "not a ZeroMQ address"));
+    CHECK(contains(error_of("radio: {backend: zmq, direction: both, zmq: {}}\n"), "radio.direction"));
+    CHECK(contains(error_of("radio: {backend: uhd, direction: rx, uhd: {rx: {freq: 1e9}}}\nchannel: {esn0_db: 3}\n"),
+                   "channel: section only applies"));
+    // IP input needs GSE, TS input needs TS.
+    CHECK(contains(error_of("modem: {stream: ts}\ndata: {ip: {listen: '127.0.0.1:1'}}\n"), "data.ip"));
+    CHECK(contains(error_of("data: {ts: {listen: '127.0.0.1:1'}}\n"), "data.ts.listen"));
+}
+
+TEST_CASE("config: control token rules", "[modemd][config]")
+{
+    TempDir dir;
+    const std::string token = "0123456789abcdef0123456789abcdef";
+    // Non-loopback bind without a token is refused; loopback binds are fine without.
+    auto e = error_of("control: {bind: 0.0.0.0}\n");
+    CHECK(contains(e, "control.bind: '0.0.0.0' is not a loopback address"));
+    CHECK(contains(error_of("control: {bind: '::'}\n"), "token is required"));
+    CHECK(error_of("control: {bind: 127.0.0.2}\n").empty());
+    CHECK(error_of("control: {bind: '::1'}\n").empty());
+    CHECK(contains(error_of("control: {bind: 'example.org'}\n"), "control.bind"));
+
+    // Token file: private -> accepted and read; group/world readable -> refused.
+    std::string priv = dir.write("token", token + "\n", 0600);
+    Config c = parse_config("control: {bind: 0.0.0.0, token_file: token}\n", "t", dir.path);
+    CHECK(c.control.token == token);
+    std::string shared = dir.write("token-shared", token, 0644);
+    e = error_of("control: {bind: 0.0.0.0, token_file: token-shared}\n", dir.path);
+    CHECK(contains(e, "control.token_file"));
+    CHECK(contains(e, "0644"));
+    CHECK(contains(e, "chmod 600"));
+    CHECK_FALSE(contains(e, token)); // the secret never appears in messages
+    dir.write("token-group", token, 0640);
+    CHECK(contains(error_of("control: {token_file: token-group}\n", dir.path), "0640"));
+    CHECK(contains(error_of("control: {token_file: missing}\n", dir.path), "does not exist"));
+    dir.write("token-short", "abc", 0600);
+    CHECK(contains(error_of("control: {token_file: token-short}\n", dir.path), "at least 16"));
+    // Inline token: only in a private config file, never both forms.
+    CHECK(error_of("control: {token: " + token + "}\n", "/tmp", true).empty());
+    e = error_of("control: {token: " + token + "}\n", "/tmp", false);
+    CHECK(contains(e, "control.token"));
+    CHECK_FALSE(contains(e, token));
+    CHECK(contains(error_of("control: {token: " + token + ", token_file: token}\n", dir.path), "not both"));
+}
+
+TEST_CASE("config: load_config checks the file itself", "[modemd][config]")
+{
+    TempDir dir;
+    CHECK_THROWS_WITH(modemd::load_config(dir.path + "/nope.yaml"), Catch::Contains("does not exist"));
+    std::string p = dir.write("c.yaml", "modem: {modcod: 8PSK 3/5}\n", 0644);
+    CHECK(modemd::load_config(p).modem.format.modcod == dualsat::parse_modcod("8PSK 3/5"));
+}
+
+TEST_CASE("config: loopback addresses", "[modemd][config]")
+{
+    CHECK(modemd::is_loopback_address("127.0.0.1"));
+    CHECK(modemd::is_loopback_address("127.255.0.9"));
+    CHECK(modemd::is_loopback_address("::1"));
+    CHECK(modemd::is_loopback_address("::ffff:127.0.0.1"));
+    CHECK(modemd::is_loopback_address("localhost"));
+    CHECK_FALSE(modemd::is_loopback_address("0.0.0.0"));
+    CHECK_FALSE(modemd::is_loopback_address("::"));
+    CHECK_FALSE(modemd::is_loopback_address("128.0.0.1"));
+    CHECK_FALSE(modemd::is_loopback_address("10.0.0.1"));
+}
+
+namespace {
+
+class FakeModem : public modemd::ModemControl
+{
+public:
+    std::string last_modcod;
+    std::optional<std::string> last_frame;
+    std::optional<bool> last_pilots;
+    double last_gain = 0, last_freq = 0;
+    std::string last_dir;
+    nlohmann::json status() override { return { { "lock", nullptr }, { "modcod", last_modcod } }; }
+    std::string metrics() override { return "# HELP x y\n# TYPE x gauge\nx 1\n"; }
+    modemd::ControlResult set_modcod(const std::string& m,
+                                     const std::optional<std::string>& f,
+                                     const std::optional<bool>& p) override
+    {
+        if (m == "bad")
+            return modemd::ControlResult::fail(400, "bad modcod");
+        last_modcod = m;
+        last_frame = f;
+        last_pilots = p;
+        return modemd::ControlResult::ok({ { "modcod", m } });
+    }
+    modemd::ControlResult set_gain(double g, const std::string& d) override
+    {
+        last_gain = g;
+        last_dir = d;
+        return modemd::ControlResult::ok({});
+    }
+    modemd::ControlResult set_frequency(double f, const std::string& d) override
+    {
+        last_freq = f;
+        last_dir = d;
+        return modemd::ControlResult::ok({});
+    }
+};
+
+modemd::HttpRequest req(const std::string& method, const std::string& target,
+                        const std::string& body = "", const std::string& auth = "")
+{
+    return { method, target, auth, body };
+}
+
+} // namespace
+
+TEST_CASE("control API: routes, methods and bodies", "[modemd][api]")
+{
+    FakeModem m;
+    modemd::ControlApi api(m, "");
+    auto r = api.handle(req("GET", "/status"));
+    CHECK(r.status == 200);
+    CHECK(nlohmann::json::parse(r.body).contains("lock"));
+    r = api.handle(req("GET", "/metrics?x=1"));
+    CHECK(r.status == 200);
+    CHECK(contains(r.content_type, "text/plain"));
+    CHECK(api.handle(req("GET", "/nope")).status == 404);
+    r = api.handle(req("GET", "/modcod"));
+    CHECK(r.status == 405);
+    CHECK(r.headers.at(0).first == "Allow");
+    CHECK(api.handle(req("POST", "/status")).status == 405);
+
+    r = api.handle(req("POST", "/modcod", R"({"modcod":"8PSK 3/5","frame":"short","pilots":false})"));
+    CHECK(r.status == 200);
+    CHECK(m.last_modcod == "8PSK 3/5");
+    CHECK(m.last_frame == std::optional<std::string>("short"));
+    CHECK(m.last_pilots == std::optional<bool>(false));
+    CHECK(api.handle(req("POST", "/modcod", R"({"modcod":"bad"})")).status == 400);
+    CHECK(api.handle(req("POST", "/modcod", "{not json")).status == 400);
+    CHECK(api.handle(req("POST", "/modcod", "[1]")).status == 400);
+    CHECK(api.handle(req("POST", "/modcod", R"({"modcod":4})")).status == 400);
+    CHECK(api.handle(req("POST", "/modcod", R"({"modcod":"QPSK 1/2","pilots":"yes"})")).status == 400);
+
+    CHECK(api.handle(req("POST", "/gain", R"({"gain_db": 12.5, "direction": "rx"})")).status == 200);
+    CHECK(m.last_gain == 12.5);
+    CHECK(m.last_dir == "rx");
+    CHECK(api.handle(req("POST", "/gain", R"({"gain_db": "x"})")).status == 400);
+    CHECK(api.handle(req("POST", "/gain", R"({"gain_db": 1, "direction": "up"})")).status == 400);
+    CHECK(api.handle(req("POST", "/frequency", R"({"freq_hz": "1.2e9"})")).status == 200);
+    CHECK(m.last_freq == 1.2e9);
+    CHECK(m.last_dir == "tx");
+    CHECK(api.handle(req("POST", "/frequency", R"({})")).status == 400);
+}
+
+TEST_CASE("control API: bearer token", "[modemd][api]")
+{
+    FakeModem m;
+    const std::string token = "0123456789abcdef0123";
+    modemd::ControlApi api(m, token);
+    auto r = api.handle(req("GET", "/status"));
+    CHECK(r.status == 401);
+    CHECK(r.headers.at(0).first == "WWW-Authenticate");
+    CHECK_FALSE(contains(r.body, token));
+    CHECK(api.handle(req("GET", "/status", "", "Bearer wrong")).status == 401);
+    CHECK(api.handle(req("GET", "/status", "", "Bearer " + token + "x")).status == 401);
+    CHECK(api.handle(req("GET", "/status", "", "Basic " + token)).status == 401);
+    CHECK(api.handle(req("GET", "/status", "", token)).status == 401);
+    // Refused before anything acts: the modem is untouched.
+    CHECK(api.handle(req("POST", "/modcod", R"({"modcod":"8PSK 3/5"})", "Bearer nope")).status == 401);
+    CHECK(m.last_modcod.empty());
+    CHECK(api.handle(req("GET", "/status", "", "Bearer " + token)).status == 200);
+    CHECK(api.handle(req("GET", "/status", "", "bearer " + token)).status == 200);
+    CHECK(api.unauthorized() == 6);
+    CHECK(api.requests() == 8);
+
+    CHECK(modemd::secrets_equal("abc", "abc"));
+    CHECK_FALSE(modemd::secrets_equal("abc", "abd"));
+    CHECK_FALSE(modemd::secrets_equal("abc", "abcd"));
+    CHECK_FALSE(modemd::secrets_equal("", "a"));
+}
+
+TEST_CASE("Prometheus text: HELP/TYPE once per family, samples grouped, labels escaped", "[modemd][api]")
+{
+    modemd::PrometheusText p;
+    p.add("a_total", "counter", "first", 3, { { "k", "x" } });
+    p.add("b", "gauge", "second", 0.5);
+    p.add("a_total", "counter", "first", 4, { { "k", "q\"\\\n" } });
+    p.add("c", "gauge", "nan", std::nan(""));
+    const std::string t = p.text();
+    CHECK(t == "# HELP a_total first\n# TYPE a_total counter\na_total{k=\"x\"} 3\n"
+               "a_total{k=\"q\\\"\\\\\\n\"} 4\n"
+               "# HELP b second\n# TYPE b gauge\nb 0.5\n"
+               "# HELP c nan\n# TYPE c gauge\nc NaN\n");
+    CHECK_THROWS(p.add("bad name", "gauge", "", 1));
+    CHECK_THROWS(p.add("0x", "gauge", "", 1));
+    CHECK_THROWS(p.add("b", "counter", "", 1));
+    CHECK_THROWS(p.add("d", "histogram", "", 1));
+}
+
+TEST_CASE("SigMF: write, read back, and reject what does not match", "[modemd][sigmf]")
+{
+    TempDir dir;
+    CHECK(modemd::sigmf_meta_path("/a/b.sigmf-data") == "/a/b.sigmf-meta");
+    CHECK(modemd::sigmf_meta_path("/a/b.cf32") == "/a/b.cf32.sigmf-meta");
+
+    const std::string data = dir.write("rec.sigmf-data", std::string(8 * 100, '\0'), 0644);
+    modemd::SigmfInfo info;
+    info.sample_rate = 2e6;
+    info.frequency = 1.2e9;
+    info.modcod = "8PSK 3/5";
+    info.frame = "normal";
+    info.pilots = true;
+    info.symbol_rate = 1e6;
+    info.rolloff = 0.2;
+    modemd::write_sigmf_meta(data, info);
+    auto back = modemd::read_sigmf_meta(data, 2e6);
+    CHECK(back.sample_rate == 2e6);
+    CHECK(back.frequency == 1.2e9);
+    CHECK(back.modcod == "8PSK 3/5");
+    CHECK(back.pilots);
+    CHECK(back.sample_count == 100);
+    // Independent check of the JSON itself (not through our reader).
+    std::ifstream in(dir.path + "/rec.sigmf-meta");
+    auto j = nlohmann::json::parse(in);
+    CHECK(j["global"]["core:datatype"] == "cf32_le");
+    CHECK(j["global"]["core:version"] == "1.0.0");
+    CHECK(j["captures"][0]["core:sample_start"] == 0);
+
+    CHECK_THROWS_WITH(modemd::read_sigmf_meta(data, 4e6),
+                      Catch::Contains("core:sample_rate is 2e+06 but radio.sample_rate is 4e+06"));
+    dir.write("odd.sigmf-data", std::string(12, '\0'), 0644);
+    modemd::write_sigmf_meta(dir.path + "/odd.sigmf-data", info);
+    CHECK_THROWS_WITH(modemd::read_sigmf_meta(dir.path + "/odd.sigmf-data", 0),
+                      Catch::Contains("whole number"));
+    dir.write("x.sigmf-data", "", 0644);
+    CHECK_THROWS_WITH(modemd::read_sigmf_meta(dir.path + "/x.sigmf-data", 0), Catch::Contains("missing"));
+    dir.write("x.sigmf-meta", R"({"global":{"core:datatype":"ci16_le","core:sample_rate":1}})", 0644);
+    CHECK_THROWS_WITH(modemd::read_sigmf_meta(dir.path + "/x.sigmf-data", 0), Catch::Contains("ci16_le"));
+    dir.write("x.sigmf-meta", "{", 0644);
+    CHECK_THROWS_WITH(modemd::read_sigmf_meta(dir.path + "/x.sigmf-data", 0), Catch::Contains("JSON"));
+}
+
+TEST_CASE("TX feeder: IP packets in, GSE BBFRAMEs out, reassembled intact", "[modemd][feeder]")
+{
+    modemd::TxFeeder feeder(modemd::StreamInput::Gse, 1 << 20, dualsat::RollOff::R020, true);
+    std::mt19937 rng(5);
+    std::vector<std::vector<uint8_t>> sent;
+    for (int i = 0; i < 40; ++i) {
+        std::vector<uint8_t> pkt(100 + rng() % 3000);
+        for (auto& b : pkt)
+            b = static_cast<uint8_t>(rng());
+        pkt[0] = (i % 2) ? 0x60 : 0x45; // IPv6 / IPv4 version nibble
+        REQUIRE(feeder.push_ip(pkt.data(), pkt.size(), 0));
+        sent.push_back(pkt);
+    }
+    uint8_t not_ip[20] = { 0x15 };
+    CHECK_FALSE(feeder.push_ip(not_ip, sizeof not_ip, 0)); // auto EtherType: not IP
+    CHECK(feeder.push_ip(not_ip, sizeof not_ip, 0x88B5));  // explicit EtherType: anything
+    sent.emplace_back(not_ip, not_ip + sizeof not_ip);
+
+    dualsat::FrameFormat f{ dualsat::parse_modcod("QPSK 1/2"), dualsat::FrameSize::Short, false };
+    const int kbch = f.code().kbch;
+    std::vector<uint8_t> frame(static_cast<size_t>(kbch) / 8);
+    dualsat::GseReassembler rx;
+    dualsat::GsePduBatch out;
+    std::vector<uint16_t> types;
+    for (int n = 0; n < 100 && !feeder.idle(); ++n) {
+        feeder.build(f, frame.data());
+        rx.process_bbframe(frame.data(), kbch, out);
+    }
+    feeder.build(f, frame.data()); // one idle frame
+    REQUIRE(out.size() == sent.size());
+    for (size_t i = 0; i < sent.size(); ++i) {
+        CHECK(std::vector<uint8_t>(out[i].data, out[i].data + out[i].size) == sent[i]);
+        if (i < 40)
+            CHECK(out[i].protocol_type == ((i % 2) ? 0x86DD : 0x0800));
+    }
+    auto s = feeder.stats();
+    CHECK(s.packets_in == 41);
+    CHECK(s.packets_rejected == 1);
+    CHECK(s.packets_sent == 41);
+    CHECK(s.frames_idle >= 1);
+    CHECK(s.frames_by_modcod.at(dualsat::modcod_number(f.modcod)) == s.frames);
+    size_t bytes = 0;
+    for (auto& p : sent)
+        bytes += p.size();
+    CHECK(s.payload_bytes_sent == bytes);
+}
+
+TEST_CASE("TX feeder: full queue and shutdown drops are counted", "[modemd][feeder]")
+{
+    modemd::TxFeeder feeder(modemd::StreamInput::Gse, 4096, dualsat::RollOff::R020, true);
+    std::vector<uint8_t> pkt(1000, 0);
+    pkt[0] = 0x45;
+    int queued = 0;
+    for (int i = 0; i < 10; ++i)
+        queued += feeder.push_ip(pkt.data(), pkt.size(), 0);
+    auto s = feeder.stats();
+    CHECK(queued < 10);
+    CHECK(s.packets_dropped_full == static_cast<uint64_t>(10 - queued));
+    CHECK(feeder.drop_queued() == static_cast<uint64_t>(queued));
+    CHECK(feeder.stats().packets_dropped_shutdown == static_cast<uint64_t>(queued));
+    CHECK_FALSE(feeder.push_ip(pkt.data(), pkt.size(), 0)); // nothing enters after shutdown
+}
+
+TEST_CASE("TX feeder: TS datagrams are checked and framed", "[modemd][feeder]")
+{
+    modemd::TxFeeder feeder(modemd::StreamInput::Ts, 1 << 20, dualsat::RollOff::R020, true);
+    std::vector<uint8_t> dgram(7 * 188);
+    for (size_t i = 0; i < dgram.size(); ++i)
+        dgram[i] = static_cast<uint8_t>(i * 7);
+    for (int p = 0; p < 7; ++p)
+        dgram[static_cast<size_t>(p) * 188] = 0x47;
+    CHECK(feeder.push_ts(dgram.data(), dgram.size()) == 7);
+    CHECK(feeder.push_ts(dgram.data(), 100) == 0);                 // not whole packets
+    auto bad = dgram;
+    bad[188 * 3] = 0x00;
+    CHECK(feeder.push_ts(bad.data(), bad.size()) == 0);             // lost sync
+    uint8_t ip[20] = { 0x45 };
+    CHECK_FALSE(feeder.push_ip(ip, sizeof ip, 0));                  // wrong stream type
+    auto s = feeder.stats();
+    CHECK(s.packets_in == 7);
+    CHECK(s.packets_rejected == 1 + 7 + 1);
+
+    // Normal QPSK 1/2: a 32128-bit data field takes all seven packets, then padding.
+    dualsat::FrameFormat f{ dualsat::parse_modcod("QPSK 1/2"), dualsat::FrameSize::Normal, false };
+    std::vector<uint8_t> frame(static_cast<size_t>(f.code().kbch) / 8);
+    size_t dfl = feeder.build(f, frame.data());
+    CHECK(dfl == 7 * 188 * 8);
+    auto h = dualsat::parse_bbheader(frame.data(), frame.size());
+    CHECK(h.stream_type == dualsat::StreamType::Transport);
+    CHECK(h.upl == 188 * 8);
+    CHECK(h.dfl == 7 * 188 * 8);
+    // The packets' 187 useful bytes follow in order (sync bytes carry CRC-8s).
+    for (int p = 0; p < 7; ++p)
+        CHECK(std::equal(dgram.begin() + p * 188 + 1, dgram.begin() + p * 188 + 188,
+                         frame.begin() + 10 + p * 188 + 1));
+    CHECK(feeder.idle());
+}

@@ -1,0 +1,649 @@
+#!/usr/bin/python3
+"""Process-level tests of dualsat-modemd and dualsat-ctl.
+
+Every daemon binds 127.0.0.1 (or 0.0.0.0 for the token test) on ephemeral ports, runs for
+a bounded time and is killed if a test fails. Nothing here contacts a non-local address:
+the UHD test restricts device discovery to USB (args type=b200).
+
+  MODEMD=/path/dualsat-modemd DUALSAT_CTL=/path/dualsat-ctl test_modemd_daemon.py [Class]
+"""
+import atexit
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+MODEMD = os.environ.get("MODEMD", "dualsat-modemd")
+CTL = os.environ.get("DUALSAT_CTL", "dualsat-ctl")
+TOKEN = "s3cr3t-token-0123456789abcdef"
+DEADLINE = 20.0  # seconds any single wait may take
+
+
+_TEMP_DIRS = []
+
+
+def temp_dir():
+    d = tempfile.mkdtemp(prefix="modemd-test-")
+    _TEMP_DIRS.append(d)
+    return d
+
+
+atexit.register(lambda: [shutil.rmtree(d, ignore_errors=True) for d in _TEMP_DIRS])
+
+
+def write(path, text, mode=0o600):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+    return path
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def http(url, method="GET", body=None, token=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, r.read().decode(), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(), dict(e.headers)
+
+
+def wait_for(predicate, what, timeout=DEADLINE):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = predicate()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+PROM_SAMPLE = re.compile(
+    r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*"'
+    r'(,[a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*")*)\})? '
+    r'(-?[0-9.]+(e[+-]?[0-9]+)?|NaN|[+-]Inf)$')
+
+
+def parse_prometheus(text):
+    """Prometheus text format 0.0.4: returns {name: {"type":..., "samples": [(labels, value)]}}.
+    Raises AssertionError on any line that does not follow the format."""
+    families, current = {}, None
+    assert text.endswith("\n"), "exposition must end with a newline"
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            name = line.split(" ", 3)[2]
+            assert name not in families, "family %s declared twice" % name
+            families[name] = {"type": None, "samples": []}
+            current = name
+        elif line.startswith("# TYPE "):
+            _, _, name, typ = line.split(" ", 3)
+            assert name == current and typ in ("counter", "gauge"), line
+            families[name]["type"] = typ
+        else:
+            m = PROM_SAMPLE.match(line)
+            assert m, "not a sample line: %r" % line
+            assert m.group(1) == current, "sample %s outside its family" % m.group(1)
+            labels = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:\\.|[^"\\])*)"', m.group(3) or ""))
+            value = float(m.group(7))
+            if families[current]["type"] == "counter":
+                assert value >= 0, line
+            families[current]["samples"].append((labels, value))
+    return families
+
+
+class Daemon:
+    """A dualsat-modemd process with its stdout read line by line."""
+
+    def __init__(self, config_text, args=(), dirname=None, config_mode=0o600):
+        self.dir = dirname or temp_dir()
+        self.config = write(os.path.join(self.dir, "modemd.yaml"), config_text, config_mode)
+        self.stderr_path = os.path.join(self.dir, "stderr.log")
+        self.stderr_file = open(self.stderr_path, "w")
+        self.proc = subprocess.Popen([MODEMD, "-c", self.config] + list(args),
+                                     stdout=subprocess.PIPE, stderr=self.stderr_file,
+                                     text=True, bufsize=1)
+        self.lines = queue.Queue()
+        self.stdout = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.url = None
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_line(self, prefix, timeout=DEADLINE):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                if self.proc.poll() is not None and self.lines.empty():
+                    break
+                continue
+            self.stdout.append(line)
+            if line.startswith(prefix):
+                return line
+        raise AssertionError("no line starting %r; stderr:\n%s" % (prefix, self.stderr()))
+
+    def start_control(self):
+        self.url = self.wait_line("control: ").split(" ", 1)[1]
+        return self.url
+
+    def get(self, path, token=None):
+        try:
+            code, body, _ = http(self.url + path, token=token)
+        except urllib.error.URLError as e:
+            raise AssertionError("daemon unreachable (%s), exit status %s; stderr:\n%s"
+                                 % (e, self.proc.poll(), self.stderr()))
+        assert code == 200, (code, body)
+        return json.loads(body) if path == "/status" else body
+
+    def stop(self, sig=signal.SIGTERM, timeout=DEADLINE):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("daemon did not stop within %.0f s" % timeout)
+        time.sleep(0.1)
+        while not self.lines.empty():
+            self.stdout.append(self.lines.get())
+        return rc
+
+    def stderr(self):
+        self.stderr_file.flush()
+        with open(self.stderr_path) as f:
+            return f.read()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+        self.stderr_file.close()
+
+
+LOOPBACK = """
+modem: {modcod: QPSK 1/2, frame: normal, pilots: true, symbol_rate: 2.0e5, rolloff: 0.20}
+radio: {backend: loopback, sample_rate: 4.0e5, tx_rms: 0.3}
+channel: {esn0_db: 10.0, seed: 7}
+data: {ip: {listen: "127.0.0.1:0", forward: "127.0.0.1:%(fwd)d"}, drain_timeout: 2.0}
+control: {bind: 127.0.0.1, port: 0}
+logging: {level: info}
+"""
+
+
+def run(config_text, args=(), timeout=DEADLINE, mode=0o600, dirname=None):
+    d = dirname or temp_dir()
+    path = write(os.path.join(d, "modemd.yaml"), config_text, mode)
+    return subprocess.run([MODEMD, "-c", path] + list(args), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+class BadConfig(unittest.TestCase):
+    def check(self, text, *expected, rc=2, dirname=None):
+        r = run(text, dirname=dirname)
+        self.assertEqual(r.returncode, rc, r.stderr)
+        for e in expected:
+            self.assertIn(e, r.stderr)
+        self.assertNotIn(TOKEN, r.stderr + r.stdout)
+        return r
+
+    def test_unknown_key(self):
+        self.check("modem: {modcod: QPSK 1/2, pilot: true}\n", "modem.pilot", "unknown key",
+                   "did you mean 'pilots'")
+
+    def test_wrong_type(self):
+        self.check("modem: {symbol_rate: lots}\n", "modem.symbol_rate", "expected a number", "'lots'")
+        self.check("radio: {sample_rate: [1, 2]}\n", "radio.sample_rate", "expected a number")
+
+    def test_out_of_range(self):
+        self.check("control: {port: 99999}\n", "control.port", "99999", "out of range")
+        self.check("modem: {modcod: 32APSK 1/2}\n", "modem.modcod", "32APSK 1/2")
+
+    def test_impossible_sample_rate(self):
+        self.check("modem: {symbol_rate: 1.0e6}\nradio: {sample_rate: 1.2e6}\n",
+                   "radio.sample_rate", "1200000", "at least 2 x the symbol rate")
+
+    def test_missing_files(self):
+        r = subprocess.run([MODEMD, "-c", "/nonexistent/modemd.yaml"], capture_output=True,
+                           text=True, timeout=DEADLINE)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("/nonexistent/modemd.yaml", r.stderr)
+        self.check("radio: {backend: file, direction: rx, sample_rate: 2e6, "
+                   "file: {rx_path: /nonexistent/rec.cf32}}\n",
+                   "radio.file.rx_path", "/nonexistent/rec.cf32", "does not exist")
+        self.check("control: {token_file: /nonexistent/token}\n", "control.token_file",
+                   "does not exist")
+
+    def test_world_readable_token_file(self):
+        d = temp_dir()
+        write(os.path.join(d, "token"), TOKEN + "\n", 0o644)
+        self.check("control: {bind: 0.0.0.0, port: 0, token_file: token}\n",
+                   "control.token_file", "0644", "chmod 600", dirname=d)
+
+    def test_inline_token_in_readable_config(self):
+        r = run("control: {token: %s}\n" % TOKEN, mode=0o644)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("control.token", r.stderr)
+        self.assertNotIn(TOKEN, r.stderr)
+
+    def test_non_loopback_bind_needs_token(self):
+        self.check("control: {bind: 0.0.0.0, port: 0}\n", "control.bind", "0.0.0.0",
+                   "not a loopback address", "token")
+
+    def test_check_only_and_bad_option(self):
+        r = run("modem: {modcod: 8PSK 3/5}\n", args=["--check"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("configuration OK", r.stdout)
+        r = run("modem: {}\n", args=["--frobnicate"])
+        self.assertEqual(r.returncode, 64)
+        self.assertIn("--frobnicate", r.stderr)
+
+
+class Uhd(unittest.TestCase):
+    def test_no_device_exits_nonzero_with_a_clear_message(self):
+        # type=b200: USB discovery only, no network broadcast.
+        r = run("""
+modem: {modcod: QPSK 1/2, symbol_rate: 1.0e6}
+radio:
+  backend: uhd
+  direction: tx
+  sample_rate: 4.0e6
+  uhd: {args: "type=b200", tx: {freq: 1.2e9, gain: 10}}
+control: {port: 0}
+""", timeout=60)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("no UHD device found", r.stderr)
+        self.assertIn("type=b200", r.stderr)
+
+
+class Loopback(unittest.TestCase):
+    def setUp(self):
+        self.fwd = free_port()
+        self.d = Daemon(LOOPBACK % {"fwd": self.fwd}, args=["--status-interval", "0.5"])
+        self.d.start_control()
+
+    def tearDown(self):
+        self.d.kill()
+
+    def test_status_fields(self):
+        s = self.d.get("/status")
+        for key in ("lock", "modcod", "esn0_db", "freq_offset_hz", "fer", "packets_in",
+                    "packets_out", "throughput_bps", "uptime_s", "tx", "rx", "radio", "data"):
+            self.assertIn(key, s)
+        # No receiver yet: what it would measure is null, not invented.
+        for key in ("lock", "esn0_db", "freq_offset_hz", "fer"):
+            self.assertIsNone(s[key])
+            self.assertIsNone(s["rx"][key])
+        self.assertEqual(s["state"], "running")
+        self.assertEqual(s["modcod"], "QPSK 1/2")
+        self.assertEqual(s["tx"]["modcod_number"], 4)  # EN 302 307-1 Table 12
+        self.assertEqual(s["rx"]["frames_ok"], 0)
+        self.assertGreater(s["uptime_s"], 0)
+        self.assertTrue(s["data"]["ip_listen"].startswith("127.0.0.1:"))
+        self.assertEqual(s["data"]["ip_forward"], "127.0.0.1:%d" % self.fwd)
+        # The flowgraph runs: frames, symbols and RX samples grow.
+        s2 = wait_for(lambda: (lambda t: t if t["tx"]["frames"] > s["tx"]["frames"] + 2 and
+                               t["rx"]["samples"] > s["rx"]["samples"] else None)(self.d.get("/status")),
+                      "frames to grow")
+        # Symbols: whole PLFRAMEs of QPSK 1/2 normal with pilots (90 + 32400 + 22 x 36 =
+        # 33282 symbols, EN 302 307-1 §5.5), give or take the frames inside the chain.
+        self.assertGreater(s2["tx"]["symbols"], 0)
+        self.assertLessEqual(s2["tx"]["symbols"], s2["tx"]["frames"] * 33282)
+        # Receiver input power: TX power 0.3^2 plus the channel's noise for Es/N0 10 dB at
+        # 2 samples per symbol: N = P * sps / (Es/N0).
+        p = 0.09 * (1 + 2 / 10 ** (10 / 10))
+        import math
+        self.assertAlmostEqual(s2["rx"]["power_db"], 10 * math.log10(p), delta=0.5)
+        self.assertEqual(s2["radio"]["channel"]["esn0_db"], 10.0)
+
+    def test_metrics_parse(self):
+        fams = parse_prometheus(self.d.get("/metrics"))
+        for name, typ in (("dualsat_up", "gauge"), ("dualsat_tx_frames_total", "counter"),
+                          ("dualsat_tx_modcod", "gauge"), ("dualsat_rx_samples_total", "counter"),
+                          ("dualsat_tx_packets_dropped_total", "counter")):
+            self.assertIn(name, fams)
+            self.assertEqual(fams[name]["type"], typ)
+        self.assertEqual(fams["dualsat_up"]["samples"][0][1], 1)
+        self.assertEqual(fams["dualsat_tx_modcod"]["samples"][0][1], 4)
+        self.assertEqual({l["reason"] for l, _ in fams["dualsat_tx_packets_dropped_total"]["samples"]},
+                         {"queue_full", "malformed", "shutdown"})
+        self.assertNotIn("dualsat_rx_esn0_db", fams)  # unknown without a receiver
+
+    def test_modcod_change_reaches_the_transmitter(self):
+        wait_for(lambda: self.d.get("/status")["tx"]["frames_by_modcod"].get("QPSK 1/2", 0) > 0,
+                 "first QPSK 1/2 frames")
+        code, body, _ = http(self.d.url + "/modcod", "POST", {"modcod": "8PSK 3/5"})
+        self.assertEqual(code, 200, body)
+        r = json.loads(body)
+        self.assertEqual(r["modcod"], "8PSK 3/5")
+        self.assertEqual(r["modcod_number"], 12)
+        self.assertEqual(r["previous"], "QPSK 1/2 normal pilots")
+        # Frames of the new MODCOD are built; the old one's count stops.
+        s = wait_for(lambda: (lambda t: t if t["tx"]["frames_by_modcod"].get("8PSK 3/5", 0) >= 3
+                              else None)(self.d.get("/status")), "8PSK 3/5 frames")
+        self.assertEqual(s["modcod"], "8PSK 3/5")
+        self.assertEqual(s["tx"]["modcod_changes"], 1)
+        old = s["tx"]["frames_by_modcod"]["QPSK 1/2"]
+        time.sleep(0.5)
+        s = self.d.get("/status")
+        self.assertEqual(s["tx"]["frames_by_modcod"]["QPSK 1/2"], old)
+        fams = parse_prometheus(self.d.get("/metrics"))
+        self.assertEqual(fams["dualsat_tx_modcod"]["samples"][0][1], 12)
+        by = {l["modcod"]: v for l, v in fams["dualsat_tx_frames_total"]["samples"]}
+        self.assertGreater(by["8PSK 3/5"], 0)
+        # Short frames, no pilots, and errors for what does not exist.
+        code, body, _ = http(self.d.url + "/modcod", "POST",
+                             {"modcod": "QPSK 1/4", "frame": "short", "pilots": False})
+        self.assertEqual(code, 200, body)
+        self.assertEqual(self.d.get("/status")["tx"]["frame"], "short")
+        code, body, _ = http(self.d.url + "/modcod", "POST", {"modcod": "QPSK 9/10"})
+        self.assertEqual(code, 400)
+        self.assertIn("short", json.loads(body)["error"])
+        code, body, _ = http(self.d.url + "/modcod", "POST", {"modcod": "64QAM 1/2"})
+        self.assertEqual(code, 400)
+        # The status line follows.
+        line = wait_for(lambda: next((l for l in list(self.d.lines.queue) if "MODCOD QPSK 1/4" in l), None),
+                        "status line with the new MODCOD")
+        self.assertRegex(line, r"lock - +MODCOD QPSK 1/4 +Es/N0 - +goodput .* FER - +pkts in \d+ out \d+")
+
+    def test_gain_and_frequency(self):
+        code, body, _ = http(self.d.url + "/gain", "POST", {"gain_db": -3})
+        self.assertEqual(code, 200, body)
+        self.assertEqual(self.d.get("/status")["radio"]["channel"]["esn0_db"], 7.0)
+        code, body, _ = http(self.d.url + "/frequency", "POST", {"freq_hz": 1e9})
+        self.assertEqual(code, 409)
+        self.assertIn("loopback", json.loads(body)["error"])
+
+    def test_udp_packets_are_framed(self):
+        s = self.d.get("/status")
+        host, port = s["data"]["ip_listen"].rsplit(":", 1)
+        tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(tx.close)
+        sent = 0
+        for i in range(200):
+            pkt = bytes([0x45]) + bytes([i & 0xFF]) * 799   # IPv4 version nibble
+            tx.sendto(pkt, (host, int(port)))
+            sent += 1
+            if i % 20 == 19:
+                time.sleep(0.02)
+        tx.sendto(b"\x12" * 100, (host, int(port)))  # not IP: rejected, counted
+        s = wait_for(lambda: (lambda t: t if t["tx"]["packets_sent"] >= sent else None)(self.d.get("/status")),
+                     "packets to be framed")
+        self.assertEqual(s["tx"]["packets_in"], sent)
+        self.assertEqual(s["tx"]["payload_bytes_sent"], sent * 800)
+        wait_for(lambda: self.d.get("/status")["tx"]["packets_rejected"] == 1, "rejection count")
+
+    def test_ctl(self):
+        env = dict(os.environ, DUALSAT_URL=self.d.url)
+        r = subprocess.run([CTL, "status", "--line"], capture_output=True, text=True, env=env, timeout=DEADLINE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("MODCOD QPSK 1/2", r.stdout)
+        r = subprocess.run([CTL, "modcod", "16APSK 3/4"], capture_output=True, text=True, env=env,
+                           timeout=DEADLINE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.d.get("/status")["tx"]["modcod"], "16APSK 3/4")
+        r = subprocess.run([CTL, "metrics"], capture_output=True, text=True, env=env, timeout=DEADLINE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        parse_prometheus(r.stdout)
+        r = subprocess.run([CTL, "modcod", "QPSK 11/12"], capture_output=True, text=True, env=env,
+                           timeout=DEADLINE)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("HTTP 400", r.stderr)
+
+
+class TsInput(unittest.TestCase):
+    def test_ts_datagrams_are_framed(self):
+        d = Daemon("""
+modem: {stream: ts, modcod: QPSK 2/3, frame: short, symbol_rate: 2.0e5}
+radio: {backend: loopback, sample_rate: 4.0e5}
+data: {ts: {listen: "127.0.0.1:0", forward: "127.0.0.1:%d"}}
+control: {port: 0}
+""" % free_port())
+        try:
+            d.start_control()
+            s = d.get("/status")
+            self.assertIsNone(s["data"]["ip_listen"])
+            host, port = s["data"]["ts_listen"].rsplit(":", 1)
+            tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.addCleanup(tx.close)
+            packet = bytes([0x47, 0x01, 0x00, 0x10]) + bytes(184)
+            for i in range(50):
+                tx.sendto(packet * 7, (host, int(port)))        # the 7 x 188 convention
+            tx.sendto(packet * 3 + b"\x00" * 10, (host, int(port)))  # not whole packets
+            tx.sendto(bytes(188), (host, int(port)))           # no sync byte
+            s = wait_for(lambda: (lambda t: t if t["tx"]["packets_sent"] >= 350 else None)(d.get("/status")),
+                         "TS packets to be framed")
+            self.assertEqual(s["tx"]["packets_in"], 350)
+            self.assertEqual(s["tx"]["payload_bytes_sent"], 350 * 188)
+            wait_for(lambda: d.get("/status")["tx"]["packets_rejected"] == 3 + 1, "rejections")
+            self.assertEqual(d.stop(), 0)
+        finally:
+            d.kill()
+
+
+class Auth(unittest.TestCase):
+    def test_token_required_on_any_address(self):
+        d = temp_dir()
+        token_file = write(os.path.join(d, "token"), TOKEN + "\n", 0o600)
+        daemon = Daemon("""
+modem: {symbol_rate: 1.0e5}
+radio: {backend: loopback, sample_rate: 2.0e5}
+control: {bind: 0.0.0.0, port: 0, token_file: token}
+""", dirname=d)
+        try:
+            url = daemon.start_control()
+            port = int(url.rsplit(":", 1)[1])
+            local = "http://127.0.0.1:%d" % port   # reach the 0.0.0.0 bind locally only
+            code, body, headers = http(local + "/status")
+            self.assertEqual(code, 401)
+            self.assertIn("Bearer", headers.get("WWW-Authenticate", ""))
+            self.assertNotIn(TOKEN, body)
+            self.assertEqual(http(local + "/status", token="wrong-token-0123456789")[0], 401)
+            self.assertEqual(http(local + "/modcod", "POST", {"modcod": "8PSK 3/5"})[0], 401)
+            code, body, _ = http(local + "/status", token=TOKEN)
+            self.assertEqual(code, 200)
+            self.assertEqual(json.loads(body)["modcod"], "QPSK 1/2")  # the refused POST did nothing
+            self.assertEqual(json.loads(body)["control"]["unauthorized"], 3)
+            r = subprocess.run([CTL, "--url", local, "--token-file", token_file, "status", "--line"],
+                               capture_output=True, text=True, timeout=DEADLINE)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(daemon.stop(), 0)
+            self.assertNotIn(TOKEN, daemon.stderr() + "\n".join(daemon.stdout))
+        finally:
+            daemon.kill()
+
+
+class Signals(unittest.TestCase):
+    def _daemon(self, extra=""):
+        return Daemon(LOOPBACK % {"fwd": free_port()} + extra)
+
+    def test_sigterm_exits_zero_with_counters(self):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            d = self._daemon()
+            try:
+                d.start_control()
+                wait_for(lambda: d.get("/status")["tx"]["frames"] > 0, "frames")
+                self.assertEqual(d.stop(sig), 0)
+                out = "\n".join(d.stdout)
+                self.assertIn("summary (%s)" % ("SIGTERM" if sig == signal.SIGTERM else "SIGINT"), out)
+                self.assertRegex(out, r"tx: \d+ frames")
+                self.assertIn("counters: tx:", d.stderr())
+            finally:
+                d.kill()
+
+    def test_queued_packets_flushed_or_counted(self):
+        # A slow modem (QPSK 1/4, 1e5 sym/s: ~4.5 kB/s) and a burst far larger than what
+        # drains in the 0.2 s drain time: every packet is either sent or counted.
+        d = Daemon("""
+modem: {modcod: QPSK 1/4, symbol_rate: 1.0e5}
+radio: {backend: loopback, sample_rate: 2.0e5}
+data: {ip: {listen: "127.0.0.1:0"}, drain_timeout: 0.2}
+control: {port: 0}
+""")
+        try:
+            d.start_control()
+            host, port = d.get("/status")["data"]["ip_listen"].rsplit(":", 1)
+            tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.addCleanup(tx.close)
+            for i in range(300):
+                tx.sendto(bytes([0x45]) + bytes(999), (host, int(port)))
+            s = wait_for(lambda: (lambda t: t if t["tx"]["packets_in"] == 300 else None)(d.get("/status")),
+                         "packets queued")
+            self.assertEqual(d.stop(), 0)
+            out = "\n".join(d.stdout)
+            m = re.search(r"packets in (\d+), sent (\d+), dropped: queue full (\d+), malformed (\d+), "
+                          r"at shutdown (\d+)", out)
+            self.assertIsNotNone(m, out)
+            pin, sent, full, bad, shut = map(int, m.groups())
+            self.assertEqual(pin, 300)
+            self.assertGreater(shut, 0)
+            # A fragment in progress counts as not sent: sent + dropped covers all, at most
+            # one packet is both partly sent and counted at shutdown.
+            self.assertIn(sent + shut, (pin, pin + 1))
+            self.assertIn("counted as dropped", d.stderr())
+        finally:
+            d.kill()
+
+    def test_sighup_reloads_modcod(self):
+        d = self._daemon()
+        try:
+            d.start_control()
+            with open(d.config) as f:
+                text = f.read()
+            write(d.config, text.replace("modcod: QPSK 1/2", "modcod: 8PSK 2/3")
+                               .replace("esn0_db: 10.0", "esn0_db: 11.0"))
+            d.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: d.get("/status")["tx"]["modcod"] == "8PSK 2/3", "reloaded MODCOD")
+            wait_for(lambda: "needs a restart to take effect: channel" in d.stderr(), "restart note")
+            # A broken config on SIGHUP is rejected; the daemon keeps running.
+            write(d.config, "modem: {modcod: nonsense}\n")
+            d.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: "reload rejected" in d.stderr(), "rejection")
+            self.assertEqual(d.get("/status")["tx"]["modcod"], "8PSK 2/3")
+            self.assertEqual(d.stop(), 0)
+        finally:
+            d.kill()
+
+    def test_duration(self):
+        r = run(LOOPBACK % {"fwd": free_port()}, args=["--duration", "1", "--status-interval", "0.3"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("summary (--duration elapsed)", r.stdout)
+        self.assertGreaterEqual(len([l for l in r.stdout.splitlines() if "MODCOD QPSK 1/2" in l]), 2)
+
+
+class FileBackend(unittest.TestCase):
+    def test_record_then_replay(self):
+        d = temp_dir()
+        common = "modem: {modcod: QPSK 1/2, symbol_rate: 1.0e5}\n"
+        r = run(common + """
+radio: {backend: file, direction: tx, sample_rate: 2.5e5, file: {tx_path: rec.sigmf-data}}
+control: {port: 0}
+""", args=["--duration", "1"], dirname=d)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        data = os.path.join(d, "rec.sigmf-data")
+        size = os.path.getsize(data)
+        self.assertGreater(size, 0)
+        self.assertEqual(size % 8, 0)
+        with open(os.path.join(d, "rec.sigmf-meta")) as f:
+            meta = json.load(f)
+        self.assertEqual(meta["global"]["core:datatype"], "cf32_le")
+        self.assertEqual(meta["global"]["core:sample_rate"], 2.5e5)
+        self.assertEqual(meta["annotations"][0]["core:sample_count"], size // 8)
+        # The samples are the RRC-shaped PLFRAMEs at RMS 0.3 (default tx_rms).
+        import array
+        samples = array.array("f")
+        with open(data, "rb") as f:
+            samples.frombytes(f.read(8 * 20000))
+        power = sum(x * x for x in samples) / (len(samples) / 2)
+        self.assertAlmostEqual(power, 0.09, delta=0.01)
+
+        r = run(common + """
+radio: {backend: file, direction: rx, sample_rate: 2.5e5, file: {rx_path: rec.sigmf-data, throttle: false}}
+control: {enabled: false}
+""", dirname=d)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("end of input", r.stdout)
+        self.assertIn("%d samples" % (size // 8), r.stdout)
+
+        # A replay at another sample rate is refused, naming both rates.
+        r = run("modem: {symbol_rate: 1.0e5}\nradio: {backend: file, direction: rx, sample_rate: 5e5, "
+                "file: {rx_path: rec.sigmf-data}}\ncontrol: {enabled: false}\n", dirname=d)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("core:sample_rate is 250000", r.stderr)
+        os.remove(os.path.join(d, "rec.sigmf-meta"))
+        r = run(common + "radio: {backend: file, direction: rx, sample_rate: 2.5e5, "
+                "file: {rx_path: rec.sigmf-data}}\ncontrol: {enabled: false}\n", dirname=d)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("rec.sigmf-meta", r.stderr)
+
+
+class Zmq(unittest.TestCase):
+    def test_tx_to_rx(self):
+        port = free_port()
+        common = "modem: {modcod: QPSK 3/4, frame: short, symbol_rate: 1.0e5}\n"
+        tx = Daemon(common + """
+radio: {backend: zmq, direction: tx, sample_rate: 2.0e5, zmq: {tx_address: "tcp://127.0.0.1:%d"}}
+control: {port: 0}
+""" % port)
+        rx = None
+        try:
+            tx.start_control()
+            rx = Daemon(common + """
+radio: {backend: zmq, direction: rx, sample_rate: 2.0e5, zmq: {rx_address: "tcp://127.0.0.1:%d"}}
+control: {port: 0}
+""" % port)
+            rx.start_control()
+            s = wait_for(lambda: (lambda t: t if t["rx"]["samples"] > 50000 else None)(rx.get("/status")),
+                         "samples over ZeroMQ")
+            self.assertIsNone(s["tx"])
+            self.assertAlmostEqual(s["rx"]["power_db"], -10.46, delta=0.5)  # 0.3^2, no noise
+            self.assertEqual(rx.stop(), 0)
+            self.assertEqual(tx.stop(), 0)
+        finally:
+            tx.kill()
+            if rx:
+                rx.kill()
+
+
+class Tun(unittest.TestCase):
+    def test_tun_starts_or_says_why_not(self):
+        r = run("""
+modem: {symbol_rate: 1.0e5}
+radio: {backend: loopback, sample_rate: 2.0e5}
+data: {ip: {tun: dsattest%d}}
+control: {port: 0}
+""" % (os.getpid() % 1000), args=["--duration", "0.5"])
+        if r.returncode == 0:
+            self.assertIn("tun dsattest", r.stdout)
+        else:
+            self.assertEqual(r.returncode, 4, r.stderr)
+            self.assertRegex(r.stderr, r"data\.ip\.tun: .*(CAP_NET_ADMIN|/dev/net/tun)")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -64,6 +64,10 @@ struct FecFrameDecoder::Impl {
         // Validates the LDPC options now rather than at the first frame.
         LdpcDecoder probe(FrameSize::Short, CodeRate::R1_4, options.ldpc);
         (void)probe;
+        if (options.per_rate_offset)
+            for (int8_t off : options.ldpc_offset_by_rate)
+                if (off < 0)
+                    throw ConfigError("FecReceiverOptions: negative LDPC offset");
     }
 
     SoftDemapper& demapper(const ModCod& mc)
@@ -84,8 +88,12 @@ struct FecFrameDecoder::Impl {
     LdpcDecoder& ldpc_decoder(const FrameFormat& f)
     {
         auto& p = ldpc[frame_index(f.frame)][static_cast<size_t>(f.modcod.rate)];
-        if (!p)
-            p = std::make_unique<LdpcDecoder>(f.frame, f.modcod.rate, options.ldpc);
+        if (!p) {
+            LdpcDecoderOptions o = options.ldpc;
+            if (options.per_rate_offset)
+                o.offset = options.ldpc_offset_by_rate[static_cast<size_t>(f.modcod.rate)];
+            p = std::make_unique<LdpcDecoder>(f.frame, f.modcod.rate, o);
+        }
         return *p;
     }
     BchCodec& bch_codec(const FrameFormat& f)

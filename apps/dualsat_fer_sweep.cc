@@ -66,7 +66,7 @@ void usage()
         "  --llr-scale S       int8 LLR steps per LLR unit (default 4)\n"
         "  --offset O          offset min-sum offset in LLR steps for every rate\n"
         "                      (default: the receiver's per-rate table)\n"
-        "  --message-limit M   check message cap (default 47)\n"
+        "  --message-limit M   check message cap (default 31, the receiver default)\n"
         "  --csv FILE          results (default fer.csv)\n"
         "  --png FILE          plot FER vs Es/N0 with the QEF points (needs matplotlib)\n"
         "  --qef FILE          QEF table (default data/dvbs2_qef_esn0.csv)\n"
@@ -316,7 +316,7 @@ int main(int argc, char** argv)
             throw ConfigError("cannot write " + opt.csv);
         std::fprintf(csv, "modulation,code_rate,frame,esn0_db,qef_esn0_db,frames,frame_errors,fer,"
                           "bch_failures,undetected_errors,avg_iterations,not_converged,"
-                          "iteration_cap,llr_scale,ldpc_offset,info_mbps,seconds\n");
+                          "iteration_cap,llr_scale,ldpc_offset,message_limit,info_mbps,seconds\n");
         std::printf("FER sweep: %s frames, %u decoder threads, iteration cap %d, LLR scale %.2f, "
                     "offset %s, message limit %d\n",
                     to_string(opt.frame).c_str(), pool.threads(), opt.rx.ldpc.max_iterations,
@@ -350,12 +350,13 @@ int main(int argc, char** argv)
                 const int offset = opt.rx.per_rate_offset
                                        ? opt.rx.ldpc_offset_by_rate[static_cast<size_t>(mc.rate)]
                                        : opt.rx.ldpc.offset;
-                std::fprintf(csv, "%s,%s,%s,%.3f,%.3f,%ld,%ld,%.6e,%ld,%ld,%.3f,%ld,%d,%.3f,%d,%.4f,%.3f\n",
+                std::fprintf(csv, "%s,%s,%s,%.3f,%.3f,%ld,%ld,%.6e,%ld,%ld,%.3f,%ld,%d,%.3f,%d,%d,%.4f,%.3f\n",
                              to_string(mc.mod).c_str(), to_string(mc.rate).c_str(),
                              to_string(opt.frame).c_str(), esn0, q, r.frames, r.errors, fer,
                              r.bch_failures, r.undetected, avg_it, r.not_converged,
                              opt.rx.ldpc.max_iterations,
-                             static_cast<double>(opt.rx.llr_steps_per_unit), offset, mbps,
+                             static_cast<double>(opt.rx.llr_steps_per_unit), offset,
+                             opt.rx.ldpc.message_limit, mbps,
                              r.seconds);
                 std::fflush(csv);
                 if (opt.stop_at_zero && r.errors == 0)

@@ -48,6 +48,7 @@ struct Options {
     std::string qef_csv = DUALSAT_QEF_CSV;
     uint64_t seed = 1;
     bool quiet = false;
+    double fail_above = -1; // exit status 3 if a point's FER exceeds this (smoke tests)
 };
 
 void usage()
@@ -71,7 +72,8 @@ void usage()
         "  --png FILE          plot FER vs Es/N0 with the QEF points (needs matplotlib)\n"
         "  --qef FILE          QEF table (default data/dvbs2_qef_esn0.csv)\n"
         "  --seed S            noise and data seed (default 1)\n"
-        "  --quiet             no progress line\n");
+        "  --quiet             no progress line\n"
+        "  --fail-above FER    exit with status 3 if any point's FER is above this\n");
 }
 
 std::vector<std::string> split(const std::string& s, char sep)
@@ -165,6 +167,8 @@ bool parse_args(int argc, char** argv, Options& o)
             o.seed = std::stoull(need());
         else if (a == "--quiet")
             o.quiet = true;
+        else if (a == "--fail-above")
+            o.fail_above = std::stod(need());
         else if (a == "-h" || a == "--help") {
             usage();
             return false;
@@ -326,6 +330,7 @@ int main(int argc, char** argv)
         std::printf("%-12s %8s %8s %8s %8s %10s %6s %8s %8s\n", "MODCOD", "Es/N0", "QEF", "frames",
                     "errors", "FER", "undet", "avg_it", "Mb/s");
 
+        bool failed = false;
         const int steps = static_cast<int>(std::floor((opt.esn0_to - opt.esn0_from) / opt.esn0_step + 1e-6));
         for (const auto& mc : opt.modcods) {
             const FrameFormat f{ mc, opt.frame, false };
@@ -359,6 +364,8 @@ int main(int argc, char** argv)
                              opt.rx.ldpc.message_limit, mbps,
                              r.seconds);
                 std::fflush(csv);
+                if (opt.fail_above >= 0 && fer > opt.fail_above)
+                    failed = true;
                 if (opt.stop_at_zero && r.errors == 0)
                     break;
             }
@@ -375,6 +382,10 @@ int main(int argc, char** argv)
             std::printf("plot: %s\n", opt.png.c_str());
         }
         std::printf("csv: %s\n", opt.csv.c_str());
+        if (failed) {
+            std::fprintf(stderr, "dualsat-fer-sweep: FER above %g\n", opt.fail_above);
+            return 3;
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "dualsat-fer-sweep: %s\n", e.what());
         return 2;

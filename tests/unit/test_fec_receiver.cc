@@ -11,6 +11,7 @@
 
 #include "fec_loopback_tx.h"
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -469,7 +470,7 @@ TEST_CASE("FecWorkerPool: shutdown with frames in flight", "[fec_receiver][pool]
     Symbols s = lb.frame(f, -0.8f); // near threshold: long decodes
     {
         FecWorkerPool pool({}, 2, 4);
-        int ready_calls = 0;
+        std::atomic<int> ready_calls{ 0 };
         pool.set_ready_callback([&] { ++ready_calls; });
         for (int i = 0; i < 6; ++i) {
             RxFecFrame fr{ f, s, noise_variance_from_esn0_db(-0.8f), static_cast<uint64_t>(i) };

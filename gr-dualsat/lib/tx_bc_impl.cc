@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <exception>
 #include <chrono>
 #include <sstream>
 #include <string>
@@ -233,6 +234,62 @@ void tx_bc_impl::feed_input(const uint8_t* in, size_t available, size_t& consume
         consumed += d_tx.push_ts(in + consumed, std::min(need, available - consumed));
 }
 
+size_t tx_bc_impl::produce_frames(gr_complex* out,
+                                  size_t produced,
+                                  size_t room,
+                                  const uint8_t* in,
+                                  size_t available,
+                                  size_t& consumed)
+{
+    // Frames are started straight into the output buffer, as many as fit (the transmitter
+    // encodes them on its worker threads meanwhile), and all are finished before work()
+    // returns: the buffer is only ours during this call.
+    size_t planned = produced, done = produced;
+    bool can_start = true;
+    std::exception_ptr error;
+    while (true) {
+        if (can_start && error == nullptr &&
+            d_tx.frames_in_flight() < d_tx.max_frames_in_flight()) {
+            try {
+                if (d_ts)
+                    feed_input(in, available, consumed);
+                const size_t n = d_tx.start_plframe(out + planned, room - planned);
+                if (n > 0) {
+                    planned += n;
+                    continue;
+                }
+            } catch (...) {
+                error = std::current_exception();
+            }
+            can_start = false; // no data, no room or a failure: finish what is in flight
+        }
+        if (d_tx.frames_in_flight() == 0)
+            break;
+        ::dualsat::PlFrameInfo info;
+        try {
+            const size_t n = d_tx.finish_plframe(info);
+            if (error == nullptr) {
+                tag_frame(nitems_written(0) + done, info);
+                done += n;
+            }
+        } catch (...) {
+            // The frames after a failed one sit beyond a gap: drop them all.
+            if (error == nullptr)
+                error = std::current_exception();
+        }
+        can_start = can_start && error == nullptr;
+    }
+    if (error)
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+            if (d_work_errors++ % 1000 == 0)
+                d_logger->error("frames dropped ({} errors so far): {}", d_work_errors.load(),
+                                e.what());
+        }
+    return done - produced;
+}
+
 int tx_bc_impl::general_work(int noutput_items,
                              gr_vector_int& ninput_items,
                              gr_vector_const_void_star& input_items,
@@ -254,32 +311,24 @@ int tx_bc_impl::general_work(int noutput_items,
             d_pending_pos += n;
             produced = n;
         }
-        while (d_pending_pos >= d_pending_len && produced < room) {
+        if (d_pending_pos >= d_pending_len)
+            produced += produce_frames(out, produced, room, in, available, consumed);
+        if (d_pending_pos >= d_pending_len && produced == 0 && room < kMax) {
+            // A buffer smaller than one PLFRAME: hand the frame out in pieces.
             if (d_ts)
                 feed_input(in, available, consumed);
             ::dualsat::PlFrameInfo info;
-            if (room - produced >= kMax) {
-                const size_t n = d_tx.next_plframe(out + produced, info);
-                if (n == 0)
-                    break;
-                tag_frame(nitems_written(0) + produced, info);
-                produced += n;
-                continue;
-            }
-            if (produced > 0)
-                break; // come back with more room
-            // A buffer smaller than one PLFRAME: hand the frame out in pieces.
             const size_t n = d_tx.next_plframe(d_pending.data(), info);
-            if (n == 0)
-                break;
-            d_pending_len = n;
-            d_pending_pos = 0;
-            d_pending_info = info;
-            const size_t k = std::min(room, n);
-            tag_frame(nitems_written(0), info);
-            std::copy(d_pending.begin(), d_pending.begin() + static_cast<long>(k), out);
-            d_pending_pos = k;
-            produced = k;
+            if (n > 0) {
+                d_pending_len = n;
+                d_pending_pos = 0;
+                d_pending_info = info;
+                const size_t k = std::min(room, n);
+                tag_frame(nitems_written(0), info);
+                std::copy(d_pending.begin(), d_pending.begin() + static_cast<long>(k), out);
+                d_pending_pos = k;
+                produced = k;
+            }
         }
     } catch (const std::exception& e) {
         // Never out of work(): that would hang the flowgraph. Nothing half-written is

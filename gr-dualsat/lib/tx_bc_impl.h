@@ -33,6 +33,12 @@ private:
     void handle_pdu(const pmt::pmt_t& msg);
     void tag_frame(uint64_t offset, const ::dualsat::PlFrameInfo& info);
     void feed_input(const uint8_t* in, size_t available, size_t& consumed);
+    size_t produce_frames(gr_complex* out,
+                          size_t produced,
+                          size_t room,
+                          const uint8_t* in,
+                          size_t available,
+                          size_t& consumed);
 
     const bool d_ts;
     const bool d_wait;

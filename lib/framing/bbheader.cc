@@ -4,17 +4,25 @@
 namespace dualsat {
 namespace {
 
-// Byte-at-a-time table for the polynomial 0xD5 (X^8+X^7+X^6+X^4+X^2+1, MSB first).
+// Tables for the polynomial 0xD5 (X^8+X^7+X^6+X^4+X^2+1, MSB first), slicing by 8:
+// t[0][x] is the register after byte x from zero (the byte-at-a-time table), t[k][x] the
+// register after byte x followed by k zero bytes. The CRC is linear, so eight bytes
+// d0..d7 move the register c to t[7][c^d0] ^ t[6][d1] ^ ... ^ t[0][d7]: eight independent
+// loads per 8 bytes instead of a chain of eight dependent ones (the TS CRC of every
+// 187-byte packet is on the transmitter's serial path).
 struct Crc8Table {
-    uint8_t t[256];
+    uint8_t t[8][256];
     Crc8Table()
     {
         for (int i = 0; i < 256; ++i) {
             uint8_t c = static_cast<uint8_t>(i);
             for (int b = 0; b < 8; ++b)
                 c = static_cast<uint8_t>((c & 0x80) ? (c << 1) ^ 0xD5 : (c << 1));
-            t[i] = c;
+            t[0][i] = c;
         }
+        for (int k = 1; k < 8; ++k)
+            for (int i = 0; i < 256; ++i)
+                t[k][i] = t[0][t[k - 1][i]];
     }
 };
 const Crc8Table kCrc8;
@@ -43,9 +51,16 @@ bool BbHeader::operator==(const BbHeader& o) const
 
 uint8_t crc8(const uint8_t* data, size_t len, uint8_t init)
 {
+    const auto& t = kCrc8.t;
     uint8_t crc = init;
-    for (size_t i = 0; i < len; ++i)
-        crc = kCrc8.t[crc ^ data[i]];
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        const uint8_t* d = data + i;
+        crc = static_cast<uint8_t>(t[7][crc ^ d[0]] ^ t[6][d[1]] ^ t[5][d[2]] ^ t[4][d[3]] ^
+                                   t[3][d[4]] ^ t[2][d[5]] ^ t[1][d[6]] ^ t[0][d[7]]);
+    }
+    for (; i < len; ++i)
+        crc = t[0][crc ^ data[i]];
     return crc;
 }
 

@@ -23,7 +23,8 @@ namespace {
                                          ::dualsat::RollOff rolloff,
                                          int gold_code,
                                          bool ccm,
-                                         ::dualsat::IdlePolicy idle)
+                                         ::dualsat::IdlePolicy idle,
+                                         int workers)
 {
     if (gold_code < 0 || static_cast<uint32_t>(gold_code) > ::dualsat::GoldScrambling::kMaxCode)
         throw ::dualsat::ConfigError("PL scrambling Gold code " + std::to_string(gold_code) +
@@ -36,6 +37,7 @@ namespace {
     c.gold_code = static_cast<uint32_t>(gold_code);
     c.ccm = ccm;
     c.idle = idle;
+    c.workers = workers; // ConfigError from the transmitter if out of range
     // On air the queue adds latency: a few normal frames' worth is plenty, since the
     // block only takes what the next frame needs.
     c.ts_queue_packets = 256;
@@ -88,10 +90,11 @@ tx_bc::sptr tx_bc::make(::dualsat::TxInputMode input,
                         ::dualsat::RollOff rolloff,
                         int gold_code,
                         bool ccm,
-                        ::dualsat::IdlePolicy idle)
+                        ::dualsat::IdlePolicy idle,
+                        int workers)
 {
-    return gnuradio::make_block_sptr<tx_bc_impl>(
-        make_config(input, frame, rate, constellation, pilots, rolloff, gold_code, ccm, idle));
+    return gnuradio::make_block_sptr<tx_bc_impl>(make_config(
+        input, frame, rate, constellation, pilots, rolloff, gold_code, ccm, idle, workers));
 }
 
 tx_bc_impl::tx_bc_impl(const ::dualsat::TransmitterConfig& config)
@@ -113,8 +116,15 @@ tx_bc_impl::tx_bc_impl(const ::dualsat::TransmitterConfig& config)
       d_key_counter(pmt::intern("frame_counter")),
       d_key_symbols(pmt::intern("symbols")),
       d_key_dfl(pmt::intern("dfl")),
-      d_key_protocol(pmt::intern("protocol_type"))
+      d_key_protocol(pmt::intern("protocol_type")),
+      d_sym_normal(pmt::intern(::dualsat::to_string(::dualsat::FrameSize::Normal))),
+      d_sym_short(pmt::intern(::dualsat::to_string(::dualsat::FrameSize::Short)))
 {
+    // Interned once: pmt::intern takes a global lock and hashes, per frame it would not.
+    d_modcod_names[0] = pmt::intern("dummy");
+    for (int n = 1; n <= 28; ++n)
+        d_modcod_names[static_cast<size_t>(n)] =
+            pmt::intern(::dualsat::to_string(::dualsat::modcod_from_number(n)));
     // Room for two whole PLFRAMEs, so frames are normally written straight into the
     // buffer (a smaller buffer still works, through d_pending).
     set_min_output_buffer(0, 2 * ::dualsat::Transmitter::kMaxFrameSymbols);
@@ -211,12 +221,11 @@ void tx_bc_impl::tag_frame(uint64_t offset, const ::dualsat::PlFrameInfo& info)
 {
     pmt::pmt_t d = pmt::make_dict();
     const bool dummy = info.dummy;
-    d = pmt::dict_add(d, d_key_modcod,
-                      pmt::from_long(dummy ? 0 : ::dualsat::modcod_number(info.format.modcod)));
-    d = pmt::dict_add(d, d_key_name,
-                      pmt::intern(dummy ? "dummy" : ::dualsat::to_string(info.format.modcod)));
-    d = pmt::dict_add(d, d_key_frame,
-                      pmt::intern(dummy ? "normal" : ::dualsat::to_string(info.format.frame)));
+    const int number = dummy ? 0 : ::dualsat::modcod_number(info.format.modcod);
+    const bool short_frame = !dummy && info.format.frame == ::dualsat::FrameSize::Short;
+    d = pmt::dict_add(d, d_key_modcod, pmt::from_long(number));
+    d = pmt::dict_add(d, d_key_name, d_modcod_names[static_cast<size_t>(number)]);
+    d = pmt::dict_add(d, d_key_frame, short_frame ? d_sym_short : d_sym_normal);
     d = pmt::dict_add(d, d_key_pilots, pmt::from_bool(!dummy && info.format.pilots));
     d = pmt::dict_add(d, d_key_dummy, pmt::from_bool(dummy));
     d = pmt::dict_add(d, d_key_counter, pmt::from_uint64(info.frame_counter));

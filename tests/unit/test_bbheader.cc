@@ -53,7 +53,7 @@ TEST_CASE("CRC-8 matches the bit-serial definition", "[bbheader][crc]")
     CHECK(crc8(d.data(), d.size()) == 0);
 }
 
-TEST_CASE("CRC-8: every length around the 8-byte slices, any initial register", "[bbheader][crc]")
+TEST_CASE("CRC-8: every length around the 16-byte slices, any initial register", "[bbheader][crc]")
 {
     std::mt19937 rng(8);
     std::vector<uint8_t> d(64);

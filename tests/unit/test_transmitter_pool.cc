@@ -50,7 +50,9 @@ public:
     bool concurrent_fill() const override { return m_concurrent; }
     const uint8_t* fill(uint64_t fc, int length, uint8_t* scratch) const override
     {
-        REQUIRE(m_concurrent);
+        // Runs on the encoding threads: no Catch assertions here (not thread-safe).
+        if (!m_concurrent)
+            throw Error("fill() called on a sequence without concurrent_fill()");
         generate(fc, length, scratch);
         return scratch;
     }

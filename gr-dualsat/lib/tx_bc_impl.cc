@@ -125,9 +125,12 @@ tx_bc_impl::tx_bc_impl(const ::dualsat::TransmitterConfig& config)
     for (int n = 1; n <= 28; ++n)
         d_modcod_names[static_cast<size_t>(n)] =
             pmt::intern(::dualsat::to_string(::dualsat::modcod_from_number(n)));
-    // Room for two whole PLFRAMEs, so frames are normally written straight into the
-    // buffer (a smaller buffer still works, through d_pending).
-    set_min_output_buffer(0, 2 * ::dualsat::Transmitter::kMaxFrameSymbols);
+    // Room for four whole PLFRAMEs, so that each work() call starts several frames for
+    // the encoding threads and the scheduler's round trips (a few context switches per
+    // call) are shared by several frames; frames are normally written straight into the
+    // buffer (a smaller buffer still works, through d_pending). With a rate-limited sink
+    // this is also how far (in symbols) the output may run ahead of the air.
+    set_min_output_buffer(0, 4 * ::dualsat::Transmitter::kMaxFrameSymbols);
     set_tag_propagation_policy(TPP_DONT);
     message_port_register_in(pmt::mp("modcod"));
     set_msg_handler(pmt::mp("modcod"), [this](const pmt::pmt_t& msg) { handle_modcod(msg); });

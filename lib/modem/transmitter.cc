@@ -368,12 +368,18 @@ size_t Transmitter::next_plframe(std::complex<float>* out, PlFrameInfo& info)
     info = PlFrameInfo{};
     info.format = next_format();
     info.frame_counter = m_frame_counter;
-    if (start_plframe(out, kMaxFrameSymbols) == 0)
+    // Nothing else in flight: encoded here, no hand-over to a worker.
+    if (start_frame(out, kMaxFrameSymbols, true) == 0)
         return 0;
     return finish_plframe(info);
 }
 
 size_t Transmitter::start_plframe(std::complex<float>* out, size_t room)
+{
+    return start_frame(out, room, m_threads.empty());
+}
+
+size_t Transmitter::start_frame(std::complex<float>* out, size_t room, bool encode_here)
 {
     if (out == nullptr)
         throw ConfigError("Transmitter::start_plframe: null output");
@@ -400,12 +406,11 @@ size_t Transmitter::start_plframe(std::complex<float>* out, size_t room)
         s.info.dfl = build_bbframe(f, counter, s.codeword.get(), s.info);
     m_pl_header->header_symbols(dummy ? dummy_pls_code() : pls_code(f), counter, out);
     const int payload_count = length - kPlHeaderSymbols;
-    const bool pooled = !m_threads.empty();
-    if (m_fill_on_workers) {
+    if (m_fill_on_workers && !encode_here) {
         s.rn = nullptr;
     } else {
         s.rn = m_pl_scrambling->rn(counter, payload_count); // valid until the next call
-        if (pooled) {
+        if (!encode_here) {
             std::memcpy(s.rn_copy.get(), s.rn, static_cast<size_t>(payload_count));
             s.rn = s.rn_copy.get();
         }
@@ -431,8 +436,12 @@ size_t Transmitter::start_plframe(std::complex<float>* out, size_t room)
         m_last_format = f;
     }
 
-    if (!pooled) {
-        // R_n from rn() is used before the next call on the sequence.
+    if (encode_here) {
+        // R_n from rn() is used before the next call on the sequence. The job is marked
+        // claimed before it is published, so no worker takes it (every earlier job is
+        // claimed: claimed == published == job here).
+        m_claimed.store(job + 1);
+        m_published.store(job + 1);
         run_job(job);
         return static_cast<size_t>(length);
     }

@@ -227,6 +227,7 @@ private:
                          PlFrameInfo& info);
     bool data_ready_for(const FrameFormat& f) const;
 
+    size_t start_frame(std::complex<float>* out, size_t room, bool encode_here);
     // One frame's encoding state; slot j % size holds started frame j.
     struct Slot;
     void encode(Slot& slot) const; // the heavy part, on any thread

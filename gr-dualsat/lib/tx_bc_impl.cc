@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <exception>
 #include <chrono>
 #include <sstream>
 #include <string>
@@ -22,7 +23,8 @@ namespace {
                                          ::dualsat::RollOff rolloff,
                                          int gold_code,
                                          bool ccm,
-                                         ::dualsat::IdlePolicy idle)
+                                         ::dualsat::IdlePolicy idle,
+                                         int workers)
 {
     if (gold_code < 0 || static_cast<uint32_t>(gold_code) > ::dualsat::GoldScrambling::kMaxCode)
         throw ::dualsat::ConfigError("PL scrambling Gold code " + std::to_string(gold_code) +
@@ -35,6 +37,7 @@ namespace {
     c.gold_code = static_cast<uint32_t>(gold_code);
     c.ccm = ccm;
     c.idle = idle;
+    c.workers = workers; // ConfigError from the transmitter if out of range
     // On air the queue adds latency: a few normal frames' worth is plenty, since the
     // block only takes what the next frame needs.
     c.ts_queue_packets = 256;
@@ -87,10 +90,11 @@ tx_bc::sptr tx_bc::make(::dualsat::TxInputMode input,
                         ::dualsat::RollOff rolloff,
                         int gold_code,
                         bool ccm,
-                        ::dualsat::IdlePolicy idle)
+                        ::dualsat::IdlePolicy idle,
+                        int workers)
 {
-    return gnuradio::make_block_sptr<tx_bc_impl>(
-        make_config(input, frame, rate, constellation, pilots, rolloff, gold_code, ccm, idle));
+    return gnuradio::make_block_sptr<tx_bc_impl>(make_config(
+        input, frame, rate, constellation, pilots, rolloff, gold_code, ccm, idle, workers));
 }
 
 tx_bc_impl::tx_bc_impl(const ::dualsat::TransmitterConfig& config)
@@ -112,11 +116,21 @@ tx_bc_impl::tx_bc_impl(const ::dualsat::TransmitterConfig& config)
       d_key_counter(pmt::intern("frame_counter")),
       d_key_symbols(pmt::intern("symbols")),
       d_key_dfl(pmt::intern("dfl")),
-      d_key_protocol(pmt::intern("protocol_type"))
+      d_key_protocol(pmt::intern("protocol_type")),
+      d_sym_normal(pmt::intern(::dualsat::to_string(::dualsat::FrameSize::Normal))),
+      d_sym_short(pmt::intern(::dualsat::to_string(::dualsat::FrameSize::Short)))
 {
-    // Room for two whole PLFRAMEs, so frames are normally written straight into the
-    // buffer (a smaller buffer still works, through d_pending).
-    set_min_output_buffer(0, 2 * ::dualsat::Transmitter::kMaxFrameSymbols);
+    // Interned once: pmt::intern takes a global lock and hashes, per frame it would not.
+    d_modcod_names[0] = pmt::intern("dummy");
+    for (int n = 1; n <= 28; ++n)
+        d_modcod_names[static_cast<size_t>(n)] =
+            pmt::intern(::dualsat::to_string(::dualsat::modcod_from_number(n)));
+    // Room for four whole PLFRAMEs, so that each work() call starts several frames for
+    // the encoding threads and the scheduler's round trips (a few context switches per
+    // call) are shared by several frames; frames are normally written straight into the
+    // buffer (a smaller buffer still works, through d_pending). With a rate-limited sink
+    // this is also how far (in symbols) the output may run ahead of the air.
+    set_min_output_buffer(0, 4 * ::dualsat::Transmitter::kMaxFrameSymbols);
     set_tag_propagation_policy(TPP_DONT);
     message_port_register_in(pmt::mp("modcod"));
     set_msg_handler(pmt::mp("modcod"), [this](const pmt::pmt_t& msg) { handle_modcod(msg); });
@@ -210,12 +224,11 @@ void tx_bc_impl::tag_frame(uint64_t offset, const ::dualsat::PlFrameInfo& info)
 {
     pmt::pmt_t d = pmt::make_dict();
     const bool dummy = info.dummy;
-    d = pmt::dict_add(d, d_key_modcod,
-                      pmt::from_long(dummy ? 0 : ::dualsat::modcod_number(info.format.modcod)));
-    d = pmt::dict_add(d, d_key_name,
-                      pmt::intern(dummy ? "dummy" : ::dualsat::to_string(info.format.modcod)));
-    d = pmt::dict_add(d, d_key_frame,
-                      pmt::intern(dummy ? "normal" : ::dualsat::to_string(info.format.frame)));
+    const int number = dummy ? 0 : ::dualsat::modcod_number(info.format.modcod);
+    const bool short_frame = !dummy && info.format.frame == ::dualsat::FrameSize::Short;
+    d = pmt::dict_add(d, d_key_modcod, pmt::from_long(number));
+    d = pmt::dict_add(d, d_key_name, d_modcod_names[static_cast<size_t>(number)]);
+    d = pmt::dict_add(d, d_key_frame, short_frame ? d_sym_short : d_sym_normal);
     d = pmt::dict_add(d, d_key_pilots, pmt::from_bool(!dummy && info.format.pilots));
     d = pmt::dict_add(d, d_key_dummy, pmt::from_bool(dummy));
     d = pmt::dict_add(d, d_key_counter, pmt::from_uint64(info.frame_counter));
@@ -231,6 +244,62 @@ void tx_bc_impl::feed_input(const uint8_t* in, size_t available, size_t& consume
     const size_t need = d_tx.ts_bytes_needed();
     if (need > 0 && consumed < available)
         consumed += d_tx.push_ts(in + consumed, std::min(need, available - consumed));
+}
+
+size_t tx_bc_impl::produce_frames(gr_complex* out,
+                                  size_t produced,
+                                  size_t room,
+                                  const uint8_t* in,
+                                  size_t available,
+                                  size_t& consumed)
+{
+    // Frames are started straight into the output buffer, as many as fit (the transmitter
+    // encodes them on its worker threads meanwhile), and all are finished before work()
+    // returns: the buffer is only ours during this call.
+    size_t planned = produced, done = produced;
+    bool can_start = true;
+    std::exception_ptr error;
+    while (true) {
+        if (can_start && error == nullptr &&
+            d_tx.frames_in_flight() < d_tx.max_frames_in_flight()) {
+            try {
+                if (d_ts)
+                    feed_input(in, available, consumed);
+                const size_t n = d_tx.start_plframe(out + planned, room - planned);
+                if (n > 0) {
+                    planned += n;
+                    continue;
+                }
+            } catch (...) {
+                error = std::current_exception();
+            }
+            can_start = false; // no data, no room or a failure: finish what is in flight
+        }
+        if (d_tx.frames_in_flight() == 0)
+            break;
+        ::dualsat::PlFrameInfo info;
+        try {
+            const size_t n = d_tx.finish_plframe(info);
+            if (error == nullptr) {
+                tag_frame(nitems_written(0) + done, info);
+                done += n;
+            }
+        } catch (...) {
+            // The frames after a failed one sit beyond a gap: drop them all.
+            if (error == nullptr)
+                error = std::current_exception();
+        }
+        can_start = can_start && error == nullptr;
+    }
+    if (error)
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+            if (d_work_errors++ % 1000 == 0)
+                d_logger->error("frames dropped ({} errors so far): {}", d_work_errors.load(),
+                                e.what());
+        }
+    return done - produced;
 }
 
 int tx_bc_impl::general_work(int noutput_items,
@@ -254,32 +323,24 @@ int tx_bc_impl::general_work(int noutput_items,
             d_pending_pos += n;
             produced = n;
         }
-        while (d_pending_pos >= d_pending_len && produced < room) {
+        if (d_pending_pos >= d_pending_len)
+            produced += produce_frames(out, produced, room, in, available, consumed);
+        if (d_pending_pos >= d_pending_len && produced == 0 && room < kMax) {
+            // A buffer smaller than one PLFRAME: hand the frame out in pieces.
             if (d_ts)
                 feed_input(in, available, consumed);
             ::dualsat::PlFrameInfo info;
-            if (room - produced >= kMax) {
-                const size_t n = d_tx.next_plframe(out + produced, info);
-                if (n == 0)
-                    break;
-                tag_frame(nitems_written(0) + produced, info);
-                produced += n;
-                continue;
-            }
-            if (produced > 0)
-                break; // come back with more room
-            // A buffer smaller than one PLFRAME: hand the frame out in pieces.
             const size_t n = d_tx.next_plframe(d_pending.data(), info);
-            if (n == 0)
-                break;
-            d_pending_len = n;
-            d_pending_pos = 0;
-            d_pending_info = info;
-            const size_t k = std::min(room, n);
-            tag_frame(nitems_written(0), info);
-            std::copy(d_pending.begin(), d_pending.begin() + static_cast<long>(k), out);
-            d_pending_pos = k;
-            produced = k;
+            if (n > 0) {
+                d_pending_len = n;
+                d_pending_pos = 0;
+                d_pending_info = info;
+                const size_t k = std::min(room, n);
+                tag_frame(nitems_written(0), info);
+                std::copy(d_pending.begin(), d_pending.begin() + static_cast<long>(k), out);
+                d_pending_pos = k;
+                produced = k;
+            }
         }
     } catch (const std::exception& e) {
         // Never out of work(): that would hang the flowgraph. Nothing half-written is

@@ -4,6 +4,7 @@
 #include <gnuradio/dualsat/tx_bc.h>
 #include <pmt/pmt.h>
 
+#include <array>
 #include <atomic>
 #include <vector>
 
@@ -33,6 +34,12 @@ private:
     void handle_pdu(const pmt::pmt_t& msg);
     void tag_frame(uint64_t offset, const ::dualsat::PlFrameInfo& info);
     void feed_input(const uint8_t* in, size_t available, size_t& consumed);
+    size_t produce_frames(gr_complex* out,
+                          size_t produced,
+                          size_t room,
+                          const uint8_t* in,
+                          size_t available,
+                          size_t& consumed);
 
     const bool d_ts;
     const bool d_wait;
@@ -43,7 +50,9 @@ private:
     ::dualsat::PlFrameInfo d_pending_info;
     std::atomic<uint64_t> d_bad_modcod{ 0 }, d_bad_pdu{ 0 }, d_work_errors{ 0 };
     const pmt::pmt_t d_key_plframe, d_key_modcod, d_key_name, d_key_frame, d_key_pilots,
-        d_key_dummy, d_key_counter, d_key_symbols, d_key_dfl, d_key_protocol;
+        d_key_dummy, d_key_counter, d_key_symbols, d_key_dfl, d_key_protocol, d_sym_normal,
+        d_sym_short;
+    std::array<pmt::pmt_t, 29> d_modcod_names; // "dummy", then MODCOD 1..28
 };
 
 } // namespace dualsat

@@ -23,7 +23,36 @@ std::shared_ptr<T> require_sequence(std::shared_ptr<T> seq, const char* what)
     return seq;
 }
 
+// (1+j)/sqrt2 * j^r for r = 0..3: the pilot and dummy symbol scrambled (§5.5.4 rotations
+// are exact sign flips and swaps, so these equal pl_scramble() of the pilot bit for bit).
+const std::complex<float> kScrambledPilot[4] = {
+    { kPilotComponent, kPilotComponent },
+    { -kPilotComponent, kPilotComponent },
+    { -kPilotComponent, -kPilotComponent },
+    { kPilotComponent, -kPilotComponent },
+};
+
+void write_scrambled_constant(const uint8_t* rn, int count, std::complex<float>* out)
+{
+    for (int i = 0; i < count; ++i)
+        out[i] = kScrambledPilot[rn[i] & 3];
+}
+
 } // namespace
+
+void write_scrambled_pilots(const FrameFormat& format, const uint8_t* rn,
+                            std::complex<float>* payload)
+{
+    for (int block = 0; block < format.pilot_blocks(); ++block) {
+        const int at = block * (kPilotPeriodData + kPilotBlockSymbols) + kPilotPeriodData;
+        write_scrambled_constant(rn + at, kPilotBlockSymbols, payload + at);
+    }
+}
+
+void write_scrambled_dummy_payload(const uint8_t* rn, std::complex<float>* payload)
+{
+    write_scrambled_constant(rn, kDummyFrameSymbols - kPlHeaderSymbols, payload);
+}
 
 bool is_pilot_position(const FrameFormat& format, int index)
 {
@@ -107,13 +136,7 @@ int PlFramer::frame_prescrambled(const FrameFormat& format, std::complex<float>*
     m_prescrambled_rn = nullptr;
     m_prescrambled_length = -1;
     m_header->header_symbols(code, m_frame_counter, out);
-    std::complex<float>* payload = out + kPlHeaderSymbols;
-    const std::complex<float> pilot(kPilotComponent, kPilotComponent);
-    for (int block = 0; block < format.pilot_blocks(); ++block) {
-        const int at = block * (kPilotPeriodData + kPilotBlockSymbols) + kPilotPeriodData;
-        std::fill(payload + at, payload + at + kPilotBlockSymbols, pilot);
-        pl_scramble(payload + at, rn + at, kPilotBlockSymbols, payload + at);
-    }
+    write_scrambled_pilots(format, rn, out + kPlHeaderSymbols);
     ++m_frame_counter;
     return length;
 }
@@ -122,11 +145,9 @@ int PlFramer::dummy_frame(std::complex<float>* out)
 {
     require(out, "PLFRAME output");
     m_header->header_symbols(dummy_pls_code(), m_frame_counter, out);
-    std::complex<float>* payload = out + kPlHeaderSymbols;
     const int payload_count = kDummyFrameSymbols - kPlHeaderSymbols;
-    std::fill(payload, payload + payload_count,
-              std::complex<float>(kPilotComponent, kPilotComponent));
-    pl_scramble(payload, m_scrambling->rn(m_frame_counter, payload_count), payload_count, payload);
+    write_scrambled_dummy_payload(m_scrambling->rn(m_frame_counter, payload_count),
+                                  out + kPlHeaderSymbols);
     ++m_frame_counter;
     m_prescrambled_length = -1;
     return kDummyFrameSymbols;

@@ -114,12 +114,33 @@ GoldScrambling::GoldScrambling(uint32_t n) : m_code(n)
     m_rn.resize(kMaxLength);
 }
 
+namespace {
+
+void check_rn_length(int length)
+{
+    if (length < 0 || length > PlScramblingSequence::kMaxLength)
+        throw ConfigError("PL scrambling length " + std::to_string(length) + " outside 0.." +
+                          std::to_string(PlScramblingSequence::kMaxLength));
+}
+
+} // namespace
+
+const uint8_t* PlScramblingSequence::fill(uint64_t, int length, uint8_t*) const
+{
+    check_rn_length(length);
+    throw ConfigError("this PL scrambling sequence has no thread-safe fill(); use rn()");
+}
+
 const uint8_t* GoldScrambling::rn(uint64_t /*frame_counter*/, int length)
 {
-    if (length < 0 || length > kMaxLength)
-        throw ConfigError("PL scrambling length " + std::to_string(length) + " outside 0.." +
-                          std::to_string(kMaxLength));
+    check_rn_length(length);
     return m_rn.data();
+}
+
+const uint8_t* GoldScrambling::fill(uint64_t /*frame_counter*/, int length, uint8_t*) const
+{
+    check_rn_length(length);
+    return m_rn.data(); // immutable after construction
 }
 
 namespace {

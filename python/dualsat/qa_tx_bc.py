@@ -247,6 +247,34 @@ class qa_tx_bc(gr_unittest.TestCase):
         self.assertEqual([t.offset for t in ref_tags], [t.offset for t in small_tags])
         self.check_frames(small, small_tags, 9)
 
+    def test_006_encoding_threads_do_not_change_the_output(self):
+        # Frames encoded by 1, 2 or 3 threads, with output windows that hold one frame,
+        # a few, or part of one: the same symbols and tags.
+        rng = np.random.default_rng(9)
+        ts = ts_packets(rng, 300)
+
+        def run(workers, max_items):
+            tb = gr.top_block()
+            src = blocks.vector_source_b(ts.tolist(), False)
+            tx = dualsat.tx_bc(TS, F.SHORT, R.C3_5, M.PSK8, True, gold_code=11, idle=WAIT,
+                               workers=workers)
+            if max_items:
+                tx.set_max_noutput_items(max_items)
+            snk = blocks.vector_sink_c()
+            tb.connect(src, tx, snk)
+            tb.run()
+            tags = [(t.offset, tag_dict(t)) for t in snk.tags()]
+            return np.array(snk.data(), dtype=np.complex64), tags
+
+        ref, ref_tags = run(1, 0)
+        self.assertGreater(len(ref_tags), 20)
+        for workers, max_items in ((2, 0), (3, 0), (2, 6000), (3, 30000), (2, 2000)):
+            out, tags = run(workers, max_items)
+            self.assertTrue(np.array_equal(ref, out), f"workers {workers}, max {max_items}")
+            self.assertEqual(ref_tags, tags)
+        with self.assertRaises(Exception):
+            dualsat.tx_bc(TS, F.SHORT, R.C3_5, M.PSK8, workers=-5)
+
 
 if __name__ == '__main__':
     gr_unittest.run(qa_tx_bc)

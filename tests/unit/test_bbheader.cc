@@ -53,6 +53,23 @@ TEST_CASE("CRC-8 matches the bit-serial definition", "[bbheader][crc]")
     CHECK(crc8(d.data(), d.size()) == 0);
 }
 
+TEST_CASE("CRC-8: every length around the 16-byte slices, any initial register", "[bbheader][crc]")
+{
+    std::mt19937 rng(8);
+    std::vector<uint8_t> d(64);
+    for (auto& x : d)
+        x = static_cast<uint8_t>(rng());
+    for (size_t len = 0; len <= d.size(); ++len) {
+        const std::vector<uint8_t> part(d.begin(), d.begin() + static_cast<long>(len));
+        CHECK(crc8(part.data(), len) == crc8_bitwise(part));
+        // A CRC continued from a register equals the CRC over both parts.
+        for (size_t split : { size_t{ 0 }, len / 3, len }) {
+            const uint8_t head = crc8(part.data(), split);
+            CHECK(crc8(part.data() + split, len - split, head) == crc8_bitwise(part));
+        }
+    }
+}
+
 TEST_CASE("BBHEADER field layout", "[bbheader]")
 {
     auto b = encode_bbheader(ts_header());

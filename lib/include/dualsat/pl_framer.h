@@ -35,6 +35,17 @@ constexpr float kPilotComponent = 0.70710678118654752440f;
 // symbol of a frame of this format.
 bool is_pilot_position(const FrameFormat& format, int index);
 
+// Sequence-free pieces of PL framing, for producers that build several PLFRAMEs at once
+// (the sequences are fetched in frame order, the symbols written on any thread).
+// payload = the symbols after the PLHEADER; rn = R(i) of the frame from i = 0 (the first
+// payload symbol), only R mod 4 counts.
+//
+// Writes the format's pilot blocks at their payload positions, already scrambled.
+void write_scrambled_pilots(const FrameFormat& format, const uint8_t* rn,
+                            std::complex<float>* payload);
+// Writes the dummy PLFRAME's kDummyFrameSymbols - 90 payload symbols, scrambled.
+void write_scrambled_dummy_payload(const uint8_t* rn, std::complex<float>* payload);
+
 class PlFramer
 {
 public:

@@ -71,6 +71,18 @@ public:
     // The pointer stays valid until the next call on this object or its destruction.
     // Throws ConfigError when length is outside 0..kMaxLength.
     virtual const uint8_t* rn(uint64_t frame_counter, int length) = 0;
+
+    // For encoders that build several PLFRAMEs at once on several threads (Transmitter
+    // with workers >= 2). When concurrent_fill() is true, fill() may be called from any
+    // number of threads at once (not concurrently with rn()) and returns R(i) of frame
+    // `frame_counter` for `length` symbols: either written to `scratch` (room for
+    // `length`) and returned, or a pointer to storage that stays unchanged for the life of
+    // the object (a sequence that is the same every frame needs no copy). A keyed
+    // per-frame sequence computes it from (key, frame_counter) alone.
+    // When false (the default), callers take rn() in frame order on one thread and copy it.
+    virtual bool concurrent_fill() const { return false; }
+    // The default throws ConfigError (no thread-safe access); so does a bad length.
+    virtual const uint8_t* fill(uint64_t frame_counter, int length, uint8_t* scratch) const;
 };
 
 // The standard's scrambling with Gold code n (0..262141), §5.5.4: the same sequence,
@@ -83,6 +95,9 @@ public:
     explicit GoldScrambling(uint32_t n); // throws ConfigError for n > kMaxCode
 
     const uint8_t* rn(uint64_t frame_counter, int length) override;
+    // The precomputed sequence itself: no copy, any number of threads.
+    bool concurrent_fill() const override { return true; }
+    const uint8_t* fill(uint64_t frame_counter, int length, uint8_t* scratch) const override;
 
     uint32_t code() const { return m_code; }
     // The whole precomputed sequence, R_n(0..kMaxLength).

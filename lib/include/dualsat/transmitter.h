@@ -13,7 +13,19 @@
 // (python/dualsat/qa_tx_conformance.py).
 //
 // Threading: set_next_format() and stats() may be called from any thread. Everything else
-// (push_*, next_plframe) belongs to one thread at a time.
+// (push_*, next_plframe, start/finish_plframe) belongs to one thread at a time, "the
+// caller".
+//
+// Parallel encoding (TransmitterConfig::workers >= 2): everything stateful per frame
+// happens in frame order on the caller's thread when a frame is started: the format in
+// force, mode adaptation, the BbFrameTransform, the frame counter, the PLHEADER, and R_n
+// (taken through PlScramblingSequence::fill() by the encoding thread when the sequence
+// offers concurrent_fill(), else through rn() on the caller's thread and copied). The rest
+// of the frame (BB scrambling, BCH, LDPC, bit interleaving, mapping + PL scrambling,
+// pilots) is encoded by workers - 1 pool threads and by the caller while it waits, straight
+// into the caller's output memory. Frames are finished strictly in the order they were
+// started; at most max_frames_in_flight() are started and not finished. The output is
+// byte-identical for any number of workers.
 #pragma once
 
 #include <dualsat/bbheader.h>
@@ -26,9 +38,12 @@
 #include <array>
 #include <atomic>
 #include <complex>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 namespace dualsat {
@@ -88,6 +103,14 @@ struct TransmitterConfig {
     ApskScaling scaling = ApskScaling::UnitAverageEnergy;
     size_t ts_queue_packets = 1024;      // TS input queue capacity
     size_t gse_queue_bytes = 4u << 20;   // GSE PDU queue capacity
+    // Threads encoding frames, the caller's included: 0 or 1 = the caller alone, when the
+    // frame is started (no threads); n >= 2 = n - 1 pool threads plus the caller.
+    // kAutoWorkers = min(2, hardware threads).
+    static constexpr int kAutoWorkers = -1;
+    int workers = kAutoWorkers;
+    // Frames started and not yet finished, at most (the latency bound of the pipeline, in
+    // PLFRAMEs); 0 = 2 * workers (1 without a pool).
+    size_t max_frames_in_flight = 0;
 };
 
 // Replaceable parts. Null members get the standard (civil) ones: StandardPlHeader,
@@ -168,8 +191,26 @@ public:
 
     // Writes one whole PLFRAME (data or dummy) to out (room for kMaxFrameSymbols) and
     // returns its length, or 0 when the idle policy is Wait and no data frame is ready.
-    // Allocation-free.
+    // Allocation-free. Error when frames started by start_plframe() are not finished.
     size_t next_plframe(std::complex<float>* out, PlFrameInfo& info);
+
+    // Pipelined production, for several frames in flight (see Threading above).
+    // start_plframe() commits the next PLFRAME now: reads the format in force, does mode
+    // adaptation and everything else stateful, and hands the encoding to the workers, who
+    // write it to out[0 .. length). Returns its length, or 0 when no frame was started:
+    // the idle policy is Wait and no data frame is ready, or the frame would not fit
+    // `room` symbols (nothing is consumed then), or max_frames_in_flight() frames are in
+    // flight. out must stay valid and untouched until the frame is finished (or the
+    // transmitter destroyed: a frame being encoded then is completed, the others dropped).
+    size_t start_plframe(std::complex<float>* out, size_t room);
+    // Waits for the oldest started frame (the caller encodes queued frames meanwhile) and
+    // returns its length and info; 0 when none is in flight. Frames whose encoding failed
+    // (only a PlScramblingSequence::fill() can fail) throw Error here, in their turn.
+    size_t finish_plframe(PlFrameInfo& info);
+    size_t frames_in_flight() const { return static_cast<size_t>(m_started - m_finished); }
+    size_t max_frames_in_flight() const { return m_slots.size(); }
+    // Threads encoding frames, the caller's included (1 = no pool).
+    int workers() const { return static_cast<int>(m_threads.size()) + 1; }
 
     TransmitterStats stats() const;
 
@@ -182,12 +223,25 @@ private:
     static uint32_t encode_format(const FrameFormat& f);
     static FrameFormat decode_format(uint32_t v);
     size_t overhead_bits(const FrameFormat& f) const;
-    size_t build_bbframe(const FrameFormat& f, uint8_t* frame, PlFrameInfo& info);
+    size_t build_bbframe(const FrameFormat& f, uint64_t counter, uint8_t* frame,
+                         PlFrameInfo& info);
     bool data_ready_for(const FrameFormat& f) const;
+
+    size_t start_frame(std::complex<float>* out, size_t room, bool encode_here);
+    // One frame's encoding state; slot j % size holds started frame j.
+    struct Slot;
+    void encode(Slot& slot) const; // the heavy part, on any thread
+    void run_job(uint64_t job);
+    bool try_claim(uint64_t& job);
+    void worker_loop();
+    void stop_workers();
 
     TransmitterConfig m_config;
     std::shared_ptr<BbFrameTransform> m_transform;
-    PlFramer m_framer;
+    std::shared_ptr<PlHeaderSequence> m_pl_header;
+    std::shared_ptr<PlScramblingSequence> m_pl_scrambling;
+    bool m_fill_on_workers = false; // R_n through fill() on the encoding thread
+    uint64_t m_frame_counter = 0;
     std::atomic<uint32_t> m_next_format;
     bool m_have_last_format = false;
     FrameFormat m_last_format;
@@ -205,9 +259,20 @@ private:
     std::array<std::array<std::unique_ptr<BitInterleaver>, 29>, 2> m_interleaver;
     std::array<std::array<std::unique_ptr<Mapper>, 29>, 2> m_mapper;
 
-    std::vector<uint8_t> m_codeword;    // BBFRAME -> BCH -> LDPC, in place, packed
-    std::vector<uint8_t> m_interleaved; // packed
     Counters m_stats;
+
+    // The pipeline. Started frames are jobs 0, 1, 2, ... The caller publishes job j by
+    // raising m_published to j + 1; a thread claims the next job by raising m_claimed (CAS),
+    // encodes it and sets the slot's done flag. Only the caller touches m_started and
+    // m_finished.
+    std::vector<std::unique_ptr<Slot>> m_slots;
+    uint64_t m_started = 0, m_finished = 0;
+    std::atomic<uint64_t> m_published{ 0 }, m_claimed{ 0 };
+    std::vector<std::thread> m_threads;
+    std::mutex m_mutex; // for sleeping only: the fast paths are the atomics
+    std::condition_variable m_work_cv, m_done_cv;
+    std::atomic<int> m_sleeping_workers{ 0 };
+    std::atomic<bool> m_caller_sleeping{ false }, m_stop{ false };
 };
 
 } // namespace dualsat

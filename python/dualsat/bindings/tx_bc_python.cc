@@ -39,7 +39,8 @@ void bind_tx_bc(py::module& m)
              py::arg("rolloff") = ::dualsat::RollOff::R020,
              py::arg("gold_code") = 0,
              py::arg("ccm") = true,
-             py::arg("idle") = IdlePolicy::Dummy)
+             py::arg("idle") = IdlePolicy::Dummy,
+             py::arg("workers") = -1)
         .def("set_format", &blk::set_format, py::arg("format"))
         .def("format", &blk::format)
         .def("stats", &blk::stats)

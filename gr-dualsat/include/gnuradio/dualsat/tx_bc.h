@@ -38,6 +38,11 @@ namespace dualsat {
  * stops; a short TS queue is sent in a padded frame. Wait (files, tests): data frames
  * only, TS frames only when full (gr-dtv's behaviour: the output is then bit-exact with
  * gr-dtv's DVB-S2 chain for CCM input).
+ *
+ * workers: threads encoding frames, this block's own included (-1 = min(2, hardware
+ * threads); 1 = no extra thread). Each work() call starts every PLFRAME that fits the
+ * output buffer, the extra threads encode them in parallel, and all are finished before
+ * work() returns: no added latency, output identical for any value.
  */
 class DUALSAT_API tx_bc : virtual public gr::block
 {
@@ -52,7 +57,8 @@ public:
                      ::dualsat::RollOff rolloff = ::dualsat::RollOff::R020,
                      int gold_code = 0,
                      bool ccm = true,
-                     ::dualsat::IdlePolicy idle = ::dualsat::IdlePolicy::Dummy);
+                     ::dualsat::IdlePolicy idle = ::dualsat::IdlePolicy::Dummy,
+                     int workers = -1);
 
     //! Format of the next and following PLFRAMEs (thread-safe; ValueError if undefined).
     virtual void set_format(const ::dualsat::FrameFormat& format) = 0;

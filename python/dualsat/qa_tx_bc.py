@@ -211,10 +211,24 @@ class qa_tx_bc(gr_unittest.TestCase):
         tb = gr.top_block()
         src = blocks.vector_source_b(ts_packets(rng, 10).tolist(), False)
         tx = dualsat.tx_bc(TS, F.SHORT, R.C2_3, M.PSK8, False, gold_code=5, idle=DUMMY)
-        head = blocks.head(gr.sizeof_gr_complex, 40 * 3330)
+        # In dummy mode the block never waits for input, so how many dummy frames precede
+        # the data depends on scheduling: run until the data has gone out, paced by a
+        # throttle so that a slow start cannot fill memory.
+        throttle = blocks.throttle(gr.sizeof_gr_complex, 2e6)
         snk = blocks.vector_sink_c()
-        tb.connect(src, tx, head, snk)
-        tb.run()
+        tb.connect(src, tx, throttle, snk)
+        tb.start()
+        try:
+            self.assertTrue(wait_for(
+                lambda: sum(tag_dict(t)["dfl"] for t in snk.tags()
+                            if not tag_dict(t)["dummy"]) >= 10 * 188 * 8
+                and any(tag_dict(t)["dummy"] for t in snk.tags())))
+            # Two more frames started: the last data frame is complete in the sink.
+            seen = len(snk.tags())
+            self.assertTrue(wait_for(lambda: len(snk.tags()) >= seen + 2))
+        finally:
+            tb.stop()
+            tb.wait()
         symbols = np.array(snk.data(), dtype=np.complex64)
         dicts = self.check_frames(symbols, snk.tags(), 5, truncated_last=True)
         self.assertTrue(any(d["dummy"] for d in dicts))

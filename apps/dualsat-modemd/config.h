@@ -39,7 +39,7 @@ std::string to_string(StreamInput s);
 // modem: what goes on air. profile and chain are selectors for flowgraph-builder parts.
 struct ModemConfig {
     std::string profile = "civil";   // civil; protected is a future builder part
-    std::string chain = "auto";      // auto | stages (| tx_bc when it exists)
+    std::string chain = "tx_bc";     // tx_bc (= auto): the whole-chain transmitter block
     StreamInput stream = StreamInput::Gse;
     dualsat::FrameFormat format{ { dualsat::Modulation::QPSK, dualsat::CodeRate::R1_2 },
                                  dualsat::FrameSize::Normal,

@@ -31,9 +31,8 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
 
     gr::basic_block_sptr tx_out, rx_in;
     if (m_cfg.has_tx()) {
-        m_feeder = std::make_unique<TxFeeder>(m_cfg.modem.stream, m_cfg.data.queue_bytes,
-                                              m_cfg.modem.rolloff, m_cfg.acm.mode == "fixed");
-        m_tx = make_tx_chain(m_cfg, *m_feeder);
+        m_input = std::make_unique<TxInput>(m_cfg.modem.stream, m_cfg.data.queue_bytes);
+        m_tx = make_tx_chain(m_cfg, *m_input);
         m_shaper = make_pulse_shaper(m_cfg.modem.symbol_rate, m_cfg.radio.sample_rate,
                                      dualsat::rolloff_value(m_cfg.modem.rolloff), m_cfg.radio.tx_rms);
         m_tx->connect(m_tb, m_shaper);
@@ -91,13 +90,13 @@ void Modem::shutdown()
     if (!m_running.exchange(false))
         return;
     // Give queued packets a chance to go out while the flowgraph still runs.
-    if (m_feeder && !finished()) {
+    if (m_input && !finished()) {
         const auto deadline = std::chrono::steady_clock::now() +
                               std::chrono::duration<double>(m_cfg.data.drain_timeout);
-        while (!m_feeder->idle() && std::chrono::steady_clock::now() < deadline)
+        while (!m_input->idle() && std::chrono::steady_clock::now() < deadline)
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    uint64_t dropped = m_feeder ? m_feeder->drop_queued() : 0;
+    uint64_t dropped = m_input ? m_input->drop_queued() : 0;
     m_tb->stop();
     m_tb->wait();
     if (m_data)
@@ -108,7 +107,8 @@ void Modem::shutdown()
         m_log.error("radio: {}", e.what());
     }
     if (dropped)
-        m_log.warn("{} queued packets could not be sent before shutdown: counted as dropped", dropped);
+        m_log.warn("{} queued packets were not confirmed sent before shutdown: counted as dropped",
+                   dropped);
 }
 
 double Modem::uptime() const
@@ -118,16 +118,17 @@ double Modem::uptime() const
 
 void Modem::tick()
 {
-    if (!m_feeder)
-        return;
     const auto now = std::chrono::steady_clock::now();
-    const uint64_t bytes = m_feeder->stats().payload_bytes_sent;
+    const uint64_t tx_bytes = m_input ? m_input->stats().data_field_bytes : 0;
+    const uint64_t rx_bytes = m_data ? m_data->stats().payload_bytes_out : 0;
     std::lock_guard<std::mutex> lock(m_rate_mutex);
     const double dt = std::chrono::duration<double>(now - m_rate_time).count();
     if (dt < 0.5)
         return;
-    m_goodput_bps = static_cast<double>(bytes - m_rate_bytes) * 8.0 / dt;
-    m_rate_bytes = bytes;
+    m_tx_rate_bps = static_cast<double>(tx_bytes - m_rate_tx_bytes) * 8.0 / dt;
+    m_rx_goodput_bps = static_cast<double>(rx_bytes - m_rate_rx_bytes) * 8.0 / dt;
+    m_rate_tx_bytes = tx_bytes;
+    m_rate_rx_bytes = rx_bytes;
     m_rate_time = now;
 }
 
@@ -141,15 +142,21 @@ ControlResult Modem::apply_format(const dualsat::FrameFormat& f)
                                    { "frame", dualsat::to_string(f.frame) },
                                    { "pilots", f.pilots },
                                    { "changed", false } });
-    try {
-        m_tx->set_format(f);
-    } catch (const std::exception& e) {
-        m_log.error("MODCOD change to {} failed: {}", dualsat::to_string(f), e.what());
-        return ControlResult::fail(500, std::string("MODCOD change failed: ") + e.what());
+    // A message to the transmitter; it takes the new format at its next PLFRAME. Wait
+    // until it has (milliseconds), so the answer and /status agree.
+    m_tx->request_format(f);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (m_tx->format() != f && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    if (m_tx->format() != f) {
+        m_log.error("MODCOD change to {}: the transmitter did not take it within 2 s",
+                    dualsat::to_string(f));
+        return ControlResult::fail(504, "the transmitter did not take the new format within 2 s "
+                                        "(is the flowgraph running?)");
     }
     ++m_modcod_changes;
-    m_log.info("MODCOD {} -> {}{}", dualsat::to_string(before), dualsat::to_string(f),
-               m_tx->hitless_modcod() ? "" : " (stage chain rebuilt; frames in flight dropped)");
+    m_log.info("MODCOD {} -> {} (from the next PLFRAME)", dualsat::to_string(before),
+               dualsat::to_string(f));
     return ControlResult::ok({ { "modcod", dualsat::to_string(f.modcod) },
                                { "modcod_number", dualsat::modcod_number(f.modcod) },
                                { "frame", dualsat::to_string(f.frame) },
@@ -278,13 +285,14 @@ json Modem::status()
     RxStatus rx;
     if (m_rx)
         rx = m_rx->status();
-    TxFeederStats ts;
-    if (m_feeder)
-        ts = m_feeder->stats();
-    double goodput;
+    TxInputStats ts;
+    if (m_input)
+        ts = m_input->stats();
+    double tx_rate, rx_goodput;
     {
         std::lock_guard<std::mutex> lock(m_rate_mutex);
-        goodput = m_goodput_bps;
+        tx_rate = m_tx_rate_bps;
+        rx_goodput = m_rx_goodput_bps;
     }
     DataPlaneStats ds;
     if (m_data)
@@ -301,24 +309,36 @@ json Modem::status()
     j["fer"] = optional_json(rx.fer);
     j["packets_in"] = ts.packets_in;
     j["packets_out"] = ds.packets_out;
-    j["throughput_bps"] = goodput;
+    // Goodput: user bits the receiver delivers; a transmit-only modem reports what it
+    // puts into data fields.
+    j["throughput_bps"] = m_rx ? rx_goodput : tx_rate;
 
     if (m_tx) {
         const auto f = m_tx->format();
+        const auto c = m_tx->counters();
         json by_modcod = json::object();
         for (const auto& [num, n] : ts.frames_by_modcod)
-            by_modcod[dualsat::to_string(dualsat::modcod_from_number(num))] = n;
+            by_modcod[num == 0 ? std::string("dummy") : dualsat::to_string(dualsat::modcod_from_number(num))] = n;
+        json on_air = nullptr;
+        if (ts.last_data_format)
+            on_air = { { "modcod", dualsat::to_string(ts.last_data_format->modcod) },
+                       { "frame", dualsat::to_string(ts.last_data_format->frame) },
+                       { "pilots", ts.last_data_format->pilots } };
         j["tx"] = { { "chain", m_tx->name() },
                     { "hitless_modcod", m_tx->hitless_modcod() },
                     { "modcod", dualsat::to_string(f.modcod) },
                     { "modcod_number", dualsat::modcod_number(f.modcod) },
                     { "frame", dualsat::to_string(f.frame) },
                     { "pilots", f.pilots },
+                    { "last_data_frame", on_air },
                     { "modcod_changes", m_modcod_changes.load() },
+                    { "format_changes_on_air", c.format_changes },
                     { "frames", ts.frames },
-                    { "frames_idle", ts.frames_idle },
+                    { "frames_idle", ts.frames_dummy },
+                    { "frames_padded", ts.frames_padded },
                     { "frames_by_modcod", by_modcod },
-                    { "symbols", m_tx->symbols_out() },
+                    { "symbols", ts.symbols },
+                    { "data_field_bytes", ts.data_field_bytes },
                     { "packets_in", ts.packets_in },
                     { "bytes_in", ts.bytes_in },
                     { "packets_sent", ts.packets_sent },
@@ -326,9 +346,12 @@ json Modem::status()
                     { "packets_dropped_queue_full", ts.packets_dropped_full },
                     { "packets_rejected", ts.packets_rejected },
                     { "packets_dropped_shutdown", ts.packets_dropped_shutdown },
+                    { "packets_refused_by_transmitter", c.pdus_refused },
+                    { "bad_messages", c.bad_messages },
+                    { "work_errors", c.work_errors },
                     { "queued_packets", ts.queued_packets },
                     { "queued_bytes", ts.queued_bytes },
-                    { "goodput_bps", goodput } };
+                    { "data_field_bps", tx_rate } };
     } else {
         j["tx"] = nullptr;
     }
@@ -370,13 +393,15 @@ std::string Modem::metrics()
         if (!by.contains(t["modcod"].get<std::string>()))
             by[t["modcod"].get<std::string>()] = 0; // the family exists from the start
         for (auto it = by.begin(); it != by.end(); ++it)
-            p.add("dualsat_tx_frames_total", "counter", "BBFRAMEs built, by MODCOD",
+            p.add("dualsat_tx_frames_total", "counter", "PLFRAMEs sent, by MODCOD (dummy: idle frames)",
                   it.value().get<double>(), { { "modcod", it.key() } });
-        p.add("dualsat_tx_idle_frames_total", "counter", "BBFRAMEs sent with an empty data field",
+        p.add("dualsat_tx_idle_frames_total", "counter", "Dummy PLFRAMEs sent (nothing queued)",
               t["frames_idle"].get<double>());
+        p.add("dualsat_tx_padded_frames_total", "counter", "Data frames with a short data field",
+              t["frames_padded"].get<double>());
         p.add("dualsat_tx_symbols_total", "counter", "PLFRAME symbols produced", t["symbols"].get<double>());
         p.add("dualsat_tx_packets_in_total", "counter", "Packets accepted for transmission", t["packets_in"].get<double>());
-        p.add("dualsat_tx_packets_sent_total", "counter", "Packets placed completely in BBFRAMEs",
+        p.add("dualsat_tx_packets_sent_total", "counter", "Packets confirmed placed in BBFRAMEs",
               t["packets_sent"].get<double>());
         p.add("dualsat_tx_payload_bytes_total", "counter", "User bytes placed in BBFRAMEs",
               t["payload_bytes_sent"].get<double>());
@@ -387,8 +412,11 @@ std::string Modem::metrics()
         p.add("dualsat_tx_packets_dropped_total", "counter", "Packets not sent, by reason",
               t["packets_dropped_shutdown"].get<double>(), { { "reason", "shutdown" } });
         p.add("dualsat_tx_queue_bytes", "gauge", "Bytes waiting for the transmitter", t["queued_bytes"].get<double>());
-        p.add("dualsat_tx_goodput_bits_per_second", "gauge", "User bits per second placed in BBFRAMEs",
-              t["goodput_bps"].get<double>());
+        p.add("dualsat_tx_data_field_bits_per_second", "gauge",
+              "Bits per second placed in BBFRAME data fields (user data and its encapsulation)",
+              t["data_field_bps"].get<double>());
+        p.add("dualsat_tx_data_field_bytes_total", "counter", "Bytes placed in BBFRAME data fields",
+              t["data_field_bytes"].get<double>());
     }
     if (s["rx"].is_object()) {
         const json& r = s["rx"];

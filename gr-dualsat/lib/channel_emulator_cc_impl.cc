@@ -82,9 +82,12 @@ int channel_emulator_cc_impl::general_work(int noutput_items,
     std::lock_guard<std::mutex> lock(d_mutex);
     const auto* in = static_cast<const gr_complex*>(input_items[0]);
     auto* out = static_cast<gr_complex*>(output_items[0]);
-    // Take as much input as surely fits the output space.
+    // Take as much input as surely fits the output space: start one above the estimate
+    // (floor((noutput - 3) / ratio) is 0 for noutput = 4 and ratio > 1, and the scheduler
+    // offers exactly that small an output at the end of a stream: returning without
+    // progress then spins forever) and step down to what max_output() allows.
     size_t n = std::min(static_cast<size_t>(ninput_items[0]),
-                        static_cast<size_t>(std::max(0.0, std::floor((noutput_items - 3) / d_ratio))));
+                        static_cast<size_t>(std::max(0.0, std::floor((noutput_items - 2) / d_ratio))) + 1);
     while (n > 0 && d_channel.max_output(n) > static_cast<size_t>(noutput_items))
         --n;
     if (n == 0)

@@ -1,0 +1,65 @@
+// The whole civil DVB-S2 receiver in one block over dualsat::Receiver: IQ samples in, TS
+// bytes out, IP PDUs and per-frame stats as messages.
+#pragma once
+
+#include <dualsat/receiver.h>
+#include <gnuradio/block.h>
+#include <gnuradio/dualsat/api.h>
+
+#include <cstdint>
+
+namespace gr {
+namespace dualsat {
+
+/*!
+ * \brief DVB-S2 receiver: AGC, matched filter + timing recovery (any rate >= 2 samples per
+ * symbol, need not be an integer), frame sync, carrier recovery with automatic frequency
+ * correction, LDPC/BCH decoding, BB deframing.
+ * \ingroup dualsat
+ *
+ * Input: complex baseband samples at sample_rate, carrying DVB-S2 at symbol_rate (carrier
+ * offset up to about +-10 % of the symbol rate).
+ *
+ * Output stream: the received TS packets (188 bytes each, sync bytes restored), in order;
+ * packets of frames that fail to decode are dropped (never passed on corrupted).
+ * Message port "pdus": GSE PDUs as pmt pairs (meta dict {protocol_type, label,
+ * fragmented}, u8vector). Message port "stats": one dict per data frame (modcod,
+ * modcod_name, frame_size, pilots, frame_counter, status, ok, ldpc_iterations,
+ * bch_corrected, packets, esn0_db, cfo_hz, header_confirmed).
+ *
+ * fec_threads >= 2 decode frames in parallel (output order kept). The block then keeps a
+ * few hundred input samples back while more keep coming, and decodes everything in flight
+ * once the input runs dry, so nothing is lost at the end of a stream.
+ *
+ * Errors inside work() are logged and counted (work_errors()), never thrown.
+ */
+class DUALSAT_API rx_cb : virtual public gr::block
+{
+public:
+    typedef std::shared_ptr<rx_cb> sptr;
+
+    static sptr make(double symbol_rate,
+                     double sample_rate,
+                     double rolloff = 0.35,
+                     int gold_code = 0,
+                     int fec_threads = 1,
+                     bool afc = true);
+
+    //! Snapshot of lock, MODCOD, Es/N0, CFO, FER and counters (thread-safe).
+    virtual ::dualsat::ReceiverStatus status() const = 0;
+    virtual bool locked() const = 0;
+    virtual uint64_t frames() const = 0;
+    virtual uint64_t frames_ok() const = 0;
+    virtual uint64_t fec_failures() const = 0;
+    virtual uint64_t ts_packets() const = 0;
+    virtual uint64_t gse_pdus() const = 0;
+    virtual uint64_t lock_losses() const = 0;
+    virtual uint64_t acquisitions() const = 0;
+    virtual double esn0_db() const = 0;
+    virtual double cfo_hz() const = 0;
+    //! Exceptions caught inside work() (logged).
+    virtual uint64_t work_errors() const = 0;
+};
+
+} // namespace dualsat
+} // namespace gr

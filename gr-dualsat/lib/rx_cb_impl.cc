@@ -1,0 +1,186 @@
+#include "rx_cb_impl.h"
+
+#include <dualsat/error.h>
+#include <gnuradio/io_signature.h>
+
+#include <algorithm>
+#include <exception>
+#include <string>
+
+namespace gr {
+namespace dualsat {
+
+namespace {
+
+// Input kept back while more keeps coming when the FEC runs on a pool: frames stay in
+// flight across calls, and a call that is given only this much input (the input has run
+// dry, e.g. the end of a stream) takes it all and waits for every frame in flight.
+constexpr int kPoolTailSamples = 512;
+// TS bytes buffered for the output before the block stops taking input.
+constexpr size_t kMaxBacklogBytes = 1u << 20;
+// Input per Receiver call (bounds the latency of one work() call).
+constexpr int kMaxChunk = 1 << 16;
+
+::dualsat::ReceiverConfig make_config(double symbol_rate, double sample_rate, double rolloff,
+                                      int gold_code, int fec_threads, bool afc)
+{
+    if (gold_code < 0 || static_cast<uint32_t>(gold_code) > ::dualsat::GoldScrambling::kMaxCode)
+        throw ::dualsat::ConfigError("PL scrambling Gold code " + std::to_string(gold_code) +
+                                     " is outside 0..262141");
+    if (fec_threads < 0 || fec_threads > 64)
+        throw ::dualsat::ConfigError("fec_threads must be in 0..64");
+    ::dualsat::ReceiverConfig c;
+    c.symbol_rate = symbol_rate;
+    c.sample_rate = sample_rate;
+    c.rolloff = rolloff;
+    c.gold_code = static_cast<uint32_t>(gold_code);
+    c.fec_threads = static_cast<unsigned>(fec_threads);
+    c.afc = afc;
+    return c;
+}
+
+const char* label_type_name(::dualsat::GseLabelType t)
+{
+    switch (t) {
+    case ::dualsat::GseLabelType::SixByte:
+        return "six_byte";
+    case ::dualsat::GseLabelType::ThreeByte:
+        return "three_byte";
+    case ::dualsat::GseLabelType::Broadcast:
+        return "broadcast";
+    case ::dualsat::GseLabelType::ReUse:
+        break;
+    }
+    return "reuse";
+}
+
+} // namespace
+
+rx_cb::sptr rx_cb::make(double symbol_rate, double sample_rate, double rolloff, int gold_code,
+                        int fec_threads, bool afc)
+{
+    return gnuradio::make_block_sptr<rx_cb_impl>(symbol_rate, sample_rate, rolloff, gold_code,
+                                                 fec_threads, afc);
+}
+
+rx_cb_impl::rx_cb_impl(double symbol_rate, double sample_rate, double rolloff, int gold_code,
+                       int fec_threads, bool afc)
+    : gr::block("rx_cb",
+                gr::io_signature::make(1, 1, sizeof(gr_complex)),
+                gr::io_signature::make(1, 1, sizeof(uint8_t))),
+      d_rx(make_config(symbol_rate, sample_rate, rolloff, gold_code, fec_threads, afc)),
+      d_port_pdus(pmt::mp("pdus")),
+      d_port_stats(pmt::mp("stats"))
+{
+    message_port_register_out(d_port_pdus);
+    message_port_register_out(d_port_stats);
+    set_tag_propagation_policy(TPP_DONT);
+}
+
+::dualsat::ReceiverStatus rx_cb_impl::status() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_rx.status();
+}
+bool rx_cb_impl::locked() const { return status().locked; }
+uint64_t rx_cb_impl::frames() const { return status().frames; }
+uint64_t rx_cb_impl::frames_ok() const { return status().frames_ok; }
+uint64_t rx_cb_impl::fec_failures() const { return status().fec_failures; }
+uint64_t rx_cb_impl::ts_packets() const { return status().ts_packets; }
+uint64_t rx_cb_impl::gse_pdus() const { return status().gse_pdus; }
+uint64_t rx_cb_impl::lock_losses() const { return status().lock_losses; }
+uint64_t rx_cb_impl::acquisitions() const { return status().acquisitions; }
+double rx_cb_impl::esn0_db() const { return status().esn0_db; }
+double rx_cb_impl::cfo_hz() const { return status().cfo_hz; }
+uint64_t rx_cb_impl::work_errors() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_work_errors;
+}
+
+void rx_cb_impl::forecast(int, gr_vector_int& ninput_items_required)
+{
+    // Variable rate: bytes waiting in the FIFO need no input; otherwise any input helps.
+    std::lock_guard<std::mutex> lock(d_mutex);
+    ninput_items_required[0] = backlog() > 0 ? 0 : 1;
+}
+
+void rx_cb_impl::publish()
+{
+    d_fifo.insert(d_fifo.end(), d_out.data.ts.begin(), d_out.data.ts.end());
+    const ::dualsat::GsePduBatch& pdus = d_out.data.pdus;
+    for (size_t i = 0; i < pdus.size(); ++i) {
+        const ::dualsat::GsePduView p = pdus[i];
+        pmt::pmt_t meta = pmt::make_dict();
+        meta = pmt::dict_add(meta, pmt::mp("protocol_type"), pmt::from_long(p.protocol_type));
+        meta = pmt::dict_add(meta, pmt::mp("label_type"), pmt::mp(label_type_name(p.label.type)));
+        meta = pmt::dict_add(meta, pmt::mp("label"),
+                             pmt::init_u8vector(p.label.size(), p.label.bytes.data()));
+        meta = pmt::dict_add(meta, pmt::mp("fragmented"), pmt::from_bool(p.fragmented));
+        message_port_pub(d_port_pdus, pmt::cons(meta, pmt::init_u8vector(p.size, p.data)));
+    }
+    for (const ::dualsat::ReceiverFrameStats& f : d_out.frames) {
+        pmt::pmt_t d = pmt::make_dict();
+        d = pmt::dict_add(d, pmt::mp("modcod"),
+                          pmt::from_long(::dualsat::modcod_number(f.fec.format.modcod)));
+        d = pmt::dict_add(d, pmt::mp("modcod_name"), pmt::mp(::dualsat::to_string(f.fec.format.modcod)));
+        d = pmt::dict_add(d, pmt::mp("frame_size"), pmt::mp(::dualsat::to_string(f.fec.format.frame)));
+        d = pmt::dict_add(d, pmt::mp("pilots"), pmt::from_bool(f.fec.format.pilots));
+        d = pmt::dict_add(d, pmt::mp("frame_counter"), pmt::from_uint64(f.fec.frame_counter));
+        d = pmt::dict_add(d, pmt::mp("status"), pmt::mp(::dualsat::to_string(f.fec.status)));
+        d = pmt::dict_add(d, pmt::mp("ok"), pmt::from_bool(f.fec.status == ::dualsat::FecFrameStatus::Ok));
+        d = pmt::dict_add(d, pmt::mp("ldpc_iterations"), pmt::from_long(f.fec.ldpc_iterations));
+        d = pmt::dict_add(d, pmt::mp("bch_corrected"), pmt::from_long(f.fec.bch_corrected));
+        d = pmt::dict_add(d, pmt::mp("packets"), pmt::from_long(f.fec.packets_out));
+        d = pmt::dict_add(d, pmt::mp("esn0_db"), pmt::from_double(f.esn0_db));
+        d = pmt::dict_add(d, pmt::mp("cfo_hz"), pmt::from_double(f.cfo_hz));
+        d = pmt::dict_add(d, pmt::mp("header_confirmed"), pmt::from_bool(f.header_confirmed));
+        message_port_pub(d_port_stats, d);
+    }
+    d_out.clear();
+}
+
+int rx_cb_impl::general_work(int noutput_items,
+                             gr_vector_int& ninput_items,
+                             gr_vector_const_void_star& input_items,
+                             gr_vector_void_star& output_items)
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    const auto* in = static_cast<const gr_complex*>(input_items[0]);
+    auto* out = static_cast<uint8_t*>(output_items[0]);
+    int consumed = 0;
+    const int available = ninput_items[0];
+    if (backlog() < kMaxBacklogBytes && available > 0) {
+        const bool pooled = d_rx.config().fec_threads >= 2;
+        int take = available;
+        if (pooled && available > kPoolTailSamples)
+            take = available - kPoolTailSamples / 2; // more is coming: keep frames in flight
+        take = std::min(take, kMaxChunk);
+        try {
+            d_rx.process(in, static_cast<size_t>(take), d_out);
+            if (pooled && take == available)
+                d_rx.flush(d_out); // the input ran dry: finish every frame in flight
+        } catch (const std::exception& e) {
+            if (d_work_errors++ % 1000 == 0)
+                d_logger->error("receiver error (input skipped, {} so far): {}", d_work_errors, e.what());
+        }
+        consumed = take;
+        publish();
+    }
+    const size_t n = std::min(backlog(), static_cast<size_t>(noutput_items));
+    std::copy(d_fifo.begin() + static_cast<long>(d_fifo_pos),
+              d_fifo.begin() + static_cast<long>(d_fifo_pos + n), out);
+    d_fifo_pos += n;
+    if (d_fifo_pos == d_fifo.size()) {
+        d_fifo.clear();
+        d_fifo_pos = 0;
+    } else if (d_fifo_pos > (1u << 16)) {
+        d_fifo.erase(d_fifo.begin(), d_fifo.begin() + static_cast<long>(d_fifo_pos));
+        d_fifo_pos = 0;
+    }
+    consume_each(consumed);
+    return static_cast<int>(n);
+}
+
+} // namespace dualsat
+} // namespace gr

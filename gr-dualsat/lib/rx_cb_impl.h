@@ -1,0 +1,53 @@
+#pragma once
+
+#include <dualsat/receiver.h>
+#include <gnuradio/dualsat/rx_cb.h>
+#include <pmt/pmt.h>
+
+#include <mutex>
+#include <vector>
+
+namespace gr {
+namespace dualsat {
+
+class rx_cb_impl : public rx_cb
+{
+public:
+    rx_cb_impl(double symbol_rate, double sample_rate, double rolloff, int gold_code,
+               int fec_threads, bool afc);
+
+    ::dualsat::ReceiverStatus status() const override;
+    bool locked() const override;
+    uint64_t frames() const override;
+    uint64_t frames_ok() const override;
+    uint64_t fec_failures() const override;
+    uint64_t ts_packets() const override;
+    uint64_t gse_pdus() const override;
+    uint64_t lock_losses() const override;
+    uint64_t acquisitions() const override;
+    double esn0_db() const override;
+    double cfo_hz() const override;
+    uint64_t work_errors() const override;
+
+    void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;
+    int general_work(int noutput_items,
+                     gr_vector_int& ninput_items,
+                     gr_vector_const_void_star& input_items,
+                     gr_vector_void_star& output_items) override;
+
+private:
+    void publish(); // d_out -> byte FIFO, PDUs, stats messages
+    size_t backlog() const { return d_fifo.size() - d_fifo_pos; }
+
+    mutable std::mutex d_mutex;
+    ::dualsat::Receiver d_rx;
+    ::dualsat::ReceiverOutput d_out;
+    std::vector<uint8_t> d_fifo; // TS bytes waiting for output room
+    size_t d_fifo_pos = 0;
+    uint64_t d_work_errors = 0;
+    const pmt::pmt_t d_port_pdus;
+    const pmt::pmt_t d_port_stats;
+};
+
+} // namespace dualsat
+} // namespace gr

@@ -1,0 +1,311 @@
+#include <dualsat/error.h>
+#include <dualsat/fec_worker_pool.h>
+#include <dualsat/receiver.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace dualsat {
+
+namespace {
+
+constexpr double kTwoPi = 6.28318530717958647692;
+constexpr size_t kSymbolChunk = 8192; // front-end output per step
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0)
+{
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::shared_ptr<PlHeaderSequence> header_or_default(const ReceiverConfig& c)
+{
+    return c.parts.pl_header ? c.parts.pl_header : std::make_shared<StandardPlHeader>();
+}
+
+std::shared_ptr<PlScramblingSequence> scrambling_or_default(const ReceiverConfig& c)
+{
+    return c.parts.pl_scrambling ? c.parts.pl_scrambling
+                                 : std::make_shared<GoldScrambling>(c.gold_code);
+}
+
+RxFrontEndConfig frontend_config(const ReceiverConfig& c)
+{
+    RxFrontEndConfig f = c.frontend;
+    f.symbol_rate = c.symbol_rate;
+    f.sample_rate = c.sample_rate;
+    f.rolloff = c.rolloff;
+    return f;
+}
+
+SymbolReceiverConfig symbol_config(const ReceiverConfig& c)
+{
+    SymbolReceiverConfig s = c.symbols;
+    s.deliver_dummy_frames = true; // the AFC uses them; the FEC skips them
+    return s;
+}
+
+} // namespace
+
+ReceiverConfig Receiver::checked(ReceiverConfig c)
+{
+    if (!(std::isfinite(c.symbol_rate) && c.symbol_rate > 0.0) ||
+        !(std::isfinite(c.sample_rate) && c.sample_rate >= 2.0 * c.symbol_rate))
+        throw ConfigError("receiver: need finite rates with sample_rate >= 2 x symbol_rate");
+    if (!(std::isfinite(c.rolloff) && c.rolloff > 0.0 && c.rolloff <= 1.0))
+        throw ConfigError("receiver: roll-off must be in (0, 1]");
+    if (!(std::isfinite(c.afc_margin_fraction) && c.afc_margin_fraction > 0.0 &&
+          c.afc_margin_fraction <= 1.0))
+        throw ConfigError("receiver: afc_margin_fraction must be in (0, 1]");
+    if (!(std::isfinite(c.afc_max_step) && c.afc_max_step > 0.0 && c.afc_max_step <= 0.5))
+        throw ConfigError("receiver: afc_max_step must be in (0, 0.5] cycles/symbol");
+    if (c.afc_min_frames < 0)
+        throw ConfigError("receiver: afc_min_frames must be >= 0");
+    if (c.fer_window == 0)
+        throw ConfigError("receiver: fer_window must be >= 1");
+    if (!c.parts.pl_scrambling && c.gold_code > GoldScrambling::kMaxCode)
+        throw ConfigError("receiver: Gold code " + std::to_string(c.gold_code) +
+                          " is outside 0..262141");
+    return c;
+}
+
+Receiver::Receiver(const ReceiverConfig& config)
+    : m_cfg(checked(config)),
+      m_afc_threshold(m_cfg.afc_margin_fraction * m_cfg.rolloff / 2.0),
+      m_frontend(frontend_config(m_cfg)),
+      m_symbols(header_or_default(m_cfg), scrambling_or_default(m_cfg), symbol_config(m_cfg)),
+      m_sym(kSymbolChunk),
+      m_times(kSymbolChunk),
+      m_fer_ring(m_cfg.fer_window, 0)
+{
+    if (m_cfg.fec_threads >= 2) {
+        m_pool = std::make_unique<FecWorkerPool>(m_cfg.fec, m_cfg.fec_threads, m_cfg.fec_queue_frames);
+        m_deframer = std::make_unique<BbFrameDeframer>(m_cfg.fec, m_cfg.parts.bbframe_opener);
+    } else {
+        m_fec = std::make_unique<FecReceiver>(m_cfg.fec, m_cfg.parts.bbframe_opener);
+    }
+    m_phase.push_back({ 0.0, 0.0, 0.0 });
+}
+
+Receiver::~Receiver() = default;
+
+void Receiver::set_correction(double cycles_per_symbol)
+{
+    // The derotator's phase is continuous: the new segment starts where the old one is at
+    // the first sample the new frequency applies to (the next one the front end takes).
+    const PhaseSegment& last = m_phase.back();
+    const double s = static_cast<double>(m_samples_in);
+    double phase = last.start_phase + last.rad_per_sample * (s - last.start_sample);
+    phase = std::remainder(phase, kTwoPi);
+    m_frontend.set_frequency_correction(cycles_per_symbol);
+    m_phase.push_back({ s, phase, kTwoPi * cycles_per_symbol / m_frontend.input_sps() });
+    ++m_corrections;
+}
+
+void Receiver::rerotate(std::complex<float>* sym, const double* times, size_t n)
+{
+    if (m_phase.size() == 1 && m_phase.front().rad_per_sample == 0.0 &&
+        m_phase.front().start_phase == 0.0)
+        return; // never corrected: nothing to undo
+    for (size_t i = 0; i < n; ++i) {
+        // Strobe times increase: segments that end before this one are done with.
+        while (m_phase.size() > 1 && m_phase[1].start_sample <= times[i])
+            m_phase.pop_front();
+        const PhaseSegment& seg = m_phase.front();
+        const double phase = seg.start_phase + seg.rad_per_sample * (times[i] - seg.start_sample);
+        // The front end multiplied by e^{+j phase}: undo it.
+        const double reduced = std::remainder(phase, kTwoPi);
+        sym[i] *= std::complex<float>(static_cast<float>(std::cos(reduced)),
+                                      static_cast<float>(-std::sin(reduced)));
+    }
+}
+
+void Receiver::process(const std::complex<float>* in, size_t n, ReceiverOutput& out)
+{
+    size_t pos = 0;
+    while (pos < n) {
+        const auto t0 = Clock::now();
+        const StreamResult r =
+            m_frontend.process(in + pos, n - pos, m_sym.data(), m_sym.size(), m_times.data());
+        pos += r.consumed;
+        m_samples_in += r.consumed;
+        rerotate(m_sym.data(), m_times.data(), r.produced);
+        if (m_cfg.measure_stage_times)
+            m_stage.frontend += seconds_since(t0);
+        if (r.produced > 0) {
+            m_symbols.push(m_sym.data(), r.produced);
+            for (;;) {
+                const auto t1 = Clock::now();
+                const bool got = m_symbols.next_frame(&m_frame);
+                if (m_cfg.measure_stage_times)
+                    m_stage.sync += seconds_since(t1);
+                if (!got)
+                    break;
+                handle_frame(m_frame, out);
+            }
+        }
+        if (r.consumed == 0 && r.produced == 0)
+            break; // cannot happen with a non-empty output buffer; never spin
+    }
+    if (m_pool)
+        drain_ready(out, false);
+}
+
+void Receiver::flush(ReceiverOutput& out)
+{
+    if (m_pool)
+        drain_ready(out, true);
+}
+
+void Receiver::afc_update(const RxFrame& frame)
+{
+    if (!m_cfg.afc || !frame.header_confirmed || !std::isfinite(frame.cfo))
+        return;
+    if (!frame.carrier_fine && m_frames_in_lock < static_cast<uint64_t>(m_cfg.afc_min_frames))
+        return;
+    const double current = m_frontend.frequency_correction();
+    const double target = std::clamp(-frame.cfo, -0.45, 0.45);
+    const double diff = target - current;
+    if (std::abs(diff) <= m_afc_threshold)
+        return;
+    set_correction(current + std::clamp(diff, -m_cfg.afc_max_step, m_cfg.afc_max_step));
+}
+
+void Receiver::handle_frame(RxFrame& frame, ReceiverOutput& out)
+{
+    const uint64_t acq = m_symbols.sync_stats().acquisitions;
+    if (acq != m_seen_acquisitions) {
+        if (m_seen_acquisitions > 0) {
+            ++m_reacquisitions;
+            if (m_have_lock_cfo && std::abs(frame.cfo - m_last_lock_cfo) > m_afc_threshold)
+                ++m_frequency_jumps;
+        }
+        m_seen_acquisitions = acq;
+        m_frames_in_lock = 0;
+    }
+    ++m_frames_in_lock;
+    m_cfo = frame.cfo;
+    m_last_lock_cfo = frame.cfo;
+    m_have_lock_cfo = true;
+    m_esn0_db = frame.esn0_db_smoothed;
+    afc_update(frame);
+    if (frame.dummy)
+        return;
+
+    m_format_valid = true;
+    m_format = frame.format;
+    const SideInfo side{ frame.start, frame.esn0_db, frame.cfo, frame.header_confirmed,
+                         frame.carrier_fine };
+    const auto t0 = Clock::now();
+    if (m_fec) {
+        record(m_fec->process(frame.format, frame.data.data(), frame.data.size(),
+                              frame.noise_variance, frame.frame_counter, out.data),
+               side, out);
+    } else {
+        // Make room first: a full pool frees a slot only when its oldest result is popped.
+        while (m_pool->in_flight() >= m_pool->capacity()) {
+            if (!m_pool->pop(m_decoded))
+                break;
+            deliver(m_decoded, m_side.front(), out);
+            m_side.pop_front();
+        }
+        m_fec_frame.format = frame.format;
+        m_fec_frame.symbols.swap(frame.data); // recycled buffers, no copy
+        m_fec_frame.noise_variance = frame.noise_variance;
+        m_fec_frame.frame_counter = frame.frame_counter;
+        m_pool->submit(m_fec_frame);
+        m_side.push_back(side);
+        drain_ready(out, false);
+    }
+    if (m_cfg.measure_stage_times)
+        m_stage.fec += seconds_since(t0);
+}
+
+void Receiver::deliver(DecodedBbFrame& decoded, const SideInfo& side, ReceiverOutput& out)
+{
+    record(m_deframer->process(decoded, out.data), side, out);
+}
+
+void Receiver::record(const FecFrameStats& s, const SideInfo& side, ReceiverOutput& out)
+{
+    ReceiverFrameStats rs;
+    rs.fec = s;
+    rs.start_symbol = side.start_symbol;
+    rs.esn0_db = side.esn0_db;
+    rs.cfo = side.cfo;
+    rs.cfo_hz = side.cfo * m_cfg.symbol_rate;
+    rs.header_confirmed = side.header_confirmed;
+    rs.carrier_fine = side.carrier_fine;
+    out.frames.push_back(rs);
+    const bool failed = s.status != FecFrameStatus::Ok;
+    ++m_frames_total;
+    m_frames_failed_total += failed;
+    m_fer_failed += failed;
+    m_fer_failed -= m_fer_ring[m_fer_pos];
+    m_fer_ring[m_fer_pos] = failed;
+    m_fer_pos = (m_fer_pos + 1) % m_fer_ring.size();
+    m_fer_count = std::min(m_fer_count + 1, m_fer_ring.size());
+}
+
+void Receiver::drain_ready(ReceiverOutput& out, bool wait_all)
+{
+    const auto t0 = Clock::now();
+    while (!m_side.empty()) {
+        const bool got = wait_all ? m_pool->pop(m_decoded) : m_pool->try_pop(m_decoded);
+        if (!got)
+            break;
+        deliver(m_decoded, m_side.front(), out);
+        m_side.pop_front();
+    }
+    if (m_cfg.measure_stage_times)
+        m_stage.fec += seconds_since(t0);
+}
+
+ReceiverStatus Receiver::status() const
+{
+    ReceiverStatus s;
+    const FrameSyncStats& sync = m_symbols.sync_stats();
+    s.sync_state = m_symbols.state();
+    s.locked = s.sync_state == SyncState::Locked;
+    s.timing_locked = m_frontend.locked();
+    s.format_valid = m_format_valid;
+    s.format = m_format;
+    s.esn0_db = m_esn0_db;
+    s.cfo = m_cfo;
+    s.cfo_hz = m_cfo * m_cfg.symbol_rate;
+    s.frequency_correction_hz = m_frontend.frequency_correction() * m_cfg.symbol_rate;
+    s.clock_offset_ppm = m_frontend.timing().clock_offset() * 1e6;
+    s.fer = m_fer_count ? static_cast<double>(m_fer_failed) / static_cast<double>(m_fer_count) : 0.0;
+    s.fer_total = m_frames_total ? static_cast<double>(m_frames_failed_total) /
+                                       static_cast<double>(m_frames_total)
+                                 : 0.0;
+    s.samples_in = m_samples_in;
+    s.nonfinite_samples = m_frontend.nonfinite_count();
+    s.symbols = sync.symbols_in;
+    s.acquisitions = sync.acquisitions;
+    s.reacquisitions = m_reacquisitions;
+    s.frequency_jumps = m_frequency_jumps;
+    s.lock_losses = sync.lock_losses;
+    s.missed_headers = sync.missed_headers;
+    s.false_detections = sync.false_detections;
+    s.dummy_frames = sync.dummy_frames;
+    const FecReceiverCounters& c = m_fec ? m_fec->counters() : m_deframer->counters();
+    s.frames = c.frames;
+    s.frames_ok = c.frames_ok;
+    s.fec_failures = c.frames_bch_failure;
+    s.bad_headers = c.frames_bad_header;
+    s.open_failures = c.frames_open_failed;
+    s.bad_frames = c.frames_bad_input + c.frames_unsupported_stream;
+    s.ts_packets = c.ts_packets;
+    s.ts_crc_errors = c.ts_crc_errors;
+    s.gse_pdus = c.gse_pdus;
+    s.gse_crc_errors = c.gse_crc_errors;
+    s.frequency_corrections = m_corrections;
+    s.frames_in_flight = m_side.size();
+    s.stage_seconds = m_stage;
+    return s;
+}
+
+} // namespace dualsat

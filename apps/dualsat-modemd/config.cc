@@ -288,6 +288,7 @@ void parse_modem(Section s, ModemConfig& m)
     m.rolloff = parse_rolloff(s, "rolloff");
     m.symbol_rate = s.num("symbol_rate", 1e6, 1e3, 500e6);
     m.gold_code = static_cast<int>(s.integer("gold_code", 0, 0, 262141));
+    m.rx_fec_threads = static_cast<int>(s.integer("rx_fec_threads", 1, 1, 16));
     s.finish();
 }
 

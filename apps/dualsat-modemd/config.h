@@ -47,6 +47,7 @@ struct ModemConfig {
     dualsat::RollOff rolloff = dualsat::RollOff::R020;
     double symbol_rate = 1e6; // symbols per second
     int gold_code = 0;        // PL scrambling sequence index n, 0..262141
+    int rx_fec_threads = 1;   // receiver LDPC/BCH threads (1: on the receiver's own thread)
 };
 
 struct UhdChannelConfig {

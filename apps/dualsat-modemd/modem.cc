@@ -244,8 +244,9 @@ std::vector<std::string> Modem::reload(const Config& fresh)
     const auto& b = fresh;
     if (a.modem.profile != b.modem.profile || a.modem.chain != b.modem.chain ||
         a.modem.stream != b.modem.stream || a.modem.rolloff != b.modem.rolloff ||
-        a.modem.symbol_rate != b.modem.symbol_rate || a.modem.gold_code != b.modem.gold_code)
-        restart.push_back("modem (profile/chain/stream/rolloff/symbol_rate/gold_code)");
+        a.modem.symbol_rate != b.modem.symbol_rate || a.modem.gold_code != b.modem.gold_code ||
+        a.modem.rx_fec_threads != b.modem.rx_fec_threads)
+        restart.push_back("modem (profile/chain/stream/rolloff/symbol_rate/gold_code/rx_fec_threads)");
     if (a.radio.backend != b.radio.backend || a.radio.direction != b.radio.direction ||
         a.radio.sample_rate != b.radio.sample_rate || a.radio.tx_rms != b.radio.tx_rms ||
         a.radio.uhd.args != b.radio.uhd.args || a.radio.uhd.tx.freq != b.radio.uhd.tx.freq ||
@@ -362,9 +363,23 @@ json Modem::status()
                     { "esn0_db", optional_json(rx.esn0_db) },
                     { "freq_offset_hz", optional_json(rx.freq_offset_hz) },
                     { "fer", optional_json(rx.fer) },
+                    { "frame", rx.format ? json(dualsat::to_string(rx.format->frame)) : json(nullptr) },
+                    { "pilots", rx.format ? json(rx.format->pilots) : json(nullptr) },
+                    { "clock_offset_ppm", optional_json(rx.clock_offset_ppm) },
+                    { "frames", rx.frames },
                     { "frames_ok", rx.frames_ok },
                     { "frames_bad", rx.frames_bad },
+                    { "frames_idle", rx.dummy_frames },
+                    { "frames_by_modcod", rx.frames_by_modcod },
+                    { "acquisitions", rx.acquisitions },
+                    { "lock_losses", rx.lock_losses },
+                    { "ts_packets", rx.ts_packets },
+                    { "gse_pdus", rx.gse_pdus },
+                    { "crc_errors", rx.crc_errors },
+                    { "work_errors", rx.work_errors },
                     { "packets_out", ds.packets_out },
+                    { "payload_bytes_out", ds.payload_bytes_out },
+                    { "goodput_bps", rx_goodput },
                     { "samples", rx.samples },
                     { "power_db", optional_json(rx.power_db) } };
     } else {
@@ -424,10 +439,24 @@ std::string Modem::metrics()
         if (!r["power_db"].is_null())
             p.add("dualsat_rx_power_db", "gauge", "Mean receiver input power, dB full scale",
                   r["power_db"].get<double>());
-        p.add("dualsat_rx_frames_total", "counter", "Frames decoded, by result", r["frames_ok"].get<double>(),
+        p.add("dualsat_rx_frames_total", "counter", "Data frames received, by result", r["frames_ok"].get<double>(),
               { { "result", "ok" } });
-        p.add("dualsat_rx_frames_total", "counter", "Frames decoded, by result", r["frames_bad"].get<double>(),
+        p.add("dualsat_rx_frames_total", "counter", "Data frames received, by result", r["frames_bad"].get<double>(),
               { { "result", "bad" } });
+        for (auto it = r["frames_by_modcod"].begin(); it != r["frames_by_modcod"].end(); ++it)
+            p.add("dualsat_rx_modcod_frames_total", "counter", "Data frames received, by MODCOD",
+                  it.value().get<double>(), { { "modcod", it.key() } });
+        p.add("dualsat_rx_idle_frames_total", "counter", "Dummy PLFRAMEs received", r["frames_idle"].get<double>());
+        p.add("dualsat_rx_acquisitions_total", "counter", "Times the receiver acquired lock",
+              r["acquisitions"].get<double>());
+        p.add("dualsat_rx_lock_losses_total", "counter", "Times the receiver lost lock", r["lock_losses"].get<double>());
+        p.add("dualsat_rx_packets_total", "counter", "Packets out of the deframer, by kind",
+              r["gse_pdus"].get<double>(), { { "kind", "gse_pdu" } });
+        p.add("dualsat_rx_packets_total", "counter", "Packets out of the deframer, by kind",
+              r["ts_packets"].get<double>(), { { "kind", "ts" } });
+        p.add("dualsat_rx_crc_errors_total", "counter", "TS CRC-8 / GSE CRC-32 errors", r["crc_errors"].get<double>());
+        p.add("dualsat_rx_goodput_bits_per_second", "gauge", "User bits per second delivered by the receiver",
+              r["goodput_bps"].get<double>());
         // Only what the receiver knows: absent rather than a made-up number.
         if (!r["lock"].is_null())
             p.add("dualsat_rx_lock", "gauge", "1 when the receiver is locked", r["lock"].get<bool>() ? 1 : 0);
@@ -436,7 +465,10 @@ std::string Modem::metrics()
         if (!r["freq_offset_hz"].is_null())
             p.add("dualsat_rx_freq_offset_hz", "gauge", "Estimated carrier offset", r["freq_offset_hz"].get<double>());
         if (!r["fer"].is_null())
-            p.add("dualsat_rx_fer", "gauge", "Frame error rate", r["fer"].get<double>());
+            p.add("dualsat_rx_fer", "gauge", "Frame error rate (recent window)", r["fer"].get<double>());
+        if (!r["modcod"].is_null())
+            p.add("dualsat_rx_modcod", "gauge", "MODCOD number (EN 302 307-1 Table 12) of the last data frame",
+                  dualsat::modcod_number(dualsat::parse_modcod(r["modcod"].get<std::string>())));
     }
     if (s["data"].is_object()) {
         const json& d = s["data"];
@@ -465,15 +497,19 @@ std::string Modem::status_line()
     char up[16];
     std::snprintf(up, sizeof up, "%7.1fs", s["uptime_s"].get<double>());
     os << "[" << up << "] lock " << (s["lock"].is_null() ? "-" : s["lock"].get<bool>() ? "yes" : "no")
-       << "  MODCOD " << (s["modcod"].is_null() ? "-" : s["modcod"].get<std::string>())
-       << "  Es/N0 " << num_or_dash(s["esn0_db"], "%.1f dB")
+       << "  MODCOD " << (s["modcod"].is_null() ? "-" : s["modcod"].get<std::string>());
+    // Both directions: what the receiver decodes next to what is being sent.
+    if (s["tx"].is_object() && s["rx"].is_object())
+        os << " (rx " << (s["rx"]["modcod"].is_null() ? "-" : s["rx"]["modcod"].get<std::string>()) << ")";
+    os << "  Es/N0 " << num_or_dash(s["esn0_db"], "%.1f dB")
        << "  goodput " << fmt_rate(s["throughput_bps"].get<double>())
        << "  FER " << num_or_dash(s["fer"], "%.2e")
        << "  pkts in " << s["packets_in"].get<uint64_t>() << " out " << s["packets_out"].get<uint64_t>();
     if (s["tx"].is_object())
-        os << "  frames " << s["tx"]["frames"].get<uint64_t>();
+        os << "  frames tx " << s["tx"]["frames"].get<uint64_t>();
     if (s["rx"].is_object())
-        os << "  rx samples " << s["rx"]["samples"].get<uint64_t>();
+        os << (s["tx"].is_object() ? " rx " : "  frames rx ") << s["rx"]["frames_ok"].get<uint64_t>()
+           << " ok " << s["rx"]["frames_bad"].get<uint64_t>() << " bad";
     return os.str();
 }
 
@@ -512,14 +548,25 @@ std::vector<std::string> Modem::summary()
     }
     if (s["rx"].is_object()) {
         const json& r = s["rx"];
-        std::snprintf(buf, sizeof buf, "rx (%s): %llu samples, power %.1f dB, frames ok %llu bad %llu, packets out %llu",
+        std::snprintf(buf, sizeof buf,
+                      "rx (%s): %llu samples, power %.1f dB, lock %s (%llu acquisitions, %llu "
+                      "losses), frames ok %llu bad %llu idle %llu, packets out %llu, CRC errors %llu",
                       r["chain"].get<std::string>().c_str(),
                       static_cast<unsigned long long>(r["samples"].get<uint64_t>()),
                       r["power_db"].is_null() ? -300.0 : r["power_db"].get<double>(),
+                      r["lock"].is_null() ? "-" : r["lock"].get<bool>() ? "yes" : "no",
+                      static_cast<unsigned long long>(r["acquisitions"].get<uint64_t>()),
+                      static_cast<unsigned long long>(r["lock_losses"].get<uint64_t>()),
                       static_cast<unsigned long long>(r["frames_ok"].get<uint64_t>()),
                       static_cast<unsigned long long>(r["frames_bad"].get<uint64_t>()),
-                      static_cast<unsigned long long>(r["packets_out"].get<uint64_t>()));
+                      static_cast<unsigned long long>(r["frames_idle"].get<uint64_t>()),
+                      static_cast<unsigned long long>(r["packets_out"].get<uint64_t>()),
+                      static_cast<unsigned long long>(r["crc_errors"].get<uint64_t>()));
         lines.push_back(buf);
+        std::string by = "rx frames by MODCOD:";
+        for (auto it = r["frames_by_modcod"].begin(); it != r["frames_by_modcod"].end(); ++it)
+            by += " " + it.key() + "=" + std::to_string(it.value().get<uint64_t>());
+        lines.push_back(by);
     }
     return lines;
 }

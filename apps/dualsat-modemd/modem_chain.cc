@@ -5,6 +5,7 @@
 #include <gnuradio/block.h>
 #include <gnuradio/blocks/multiply_const.h>
 #include <gnuradio/dualsat/pulse_shaper_cc.h>
+#include <gnuradio/dualsat/rx_cb.h>
 #include <gnuradio/dualsat/tx_bc.h>
 #include <gnuradio/hier_block2.h>
 #include <gnuradio/io_signature.h>
@@ -218,20 +219,21 @@ private:
     gr::basic_block_sptr m_source;
 };
 
-// Receiver placeholder: counts samples and measures input power. The real receiver
-// (timing/carrier recovery, PL deframing, LDPC/BCH decoding, GSE/TS out) replaces it.
-class SampleCounterSink : public gr::sync_block
+// The receiver's input: passes the radio's samples on, counting them and measuring their
+// mean power (the receiver normalises its input, so the level is only visible here).
+class RxInputMeter : public gr::sync_block
 {
 public:
-    SampleCounterSink()
-        : gr::sync_block("dualsat_modemd_rx_placeholder",
+    RxInputMeter()
+        : gr::sync_block("dualsat_modemd_rx_meter",
                          gr::io_signature::make(1, 1, sizeof(gr_complex)),
-                         gr::io_signature::make(0, 0, 0))
+                         gr::io_signature::make(1, 1, sizeof(gr_complex)))
     {
     }
-    int work(int n, gr_vector_const_void_star& in, gr_vector_void_star&) override
+    int work(int n, gr_vector_const_void_star& in, gr_vector_void_star& out) override
     {
         const auto* x = static_cast<const gr_complex*>(in[0]);
+        std::copy_n(x, n, static_cast<gr_complex*>(out[0]));
         double e = 0;
         for (int i = 0; i < n; ++i)
             e += static_cast<double>(std::norm(x[i]));
@@ -239,15 +241,17 @@ public:
         m_samples += static_cast<uint64_t>(n);
         // Exponentially weighted mean power over roughly the last 2^16 samples.
         const double w = std::min(1.0, n / 65536.0);
-        m_power = n ? (m_power_init ? (1 - w) * m_power + w * (e / n) : e / n) : m_power;
+        if (n > 0)
+            m_power = m_power_init ? (1 - w) * m_power + w * (e / n) : e / n;
         m_power_init = m_power_init || n > 0;
         return n;
     }
-    void read(uint64_t& samples, double& power) const
+    void read(uint64_t& samples, std::optional<double>& power_db) const
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         samples = m_samples;
-        power = m_power;
+        if (m_power_init)
+            power_db = m_power > 0 ? 10 * std::log10(m_power) : -300.0;
     }
 
 private:
@@ -257,27 +261,148 @@ private:
     bool m_power_init = false;
 };
 
-class PlaceholderRxChain : public RxChain
+// rx_cb's outputs: TS bytes (whole 188-byte packets, in order) on the stream, GSE PDUs and
+// per-frame stats on message ports. Packets go to the packet sink in the order received.
+class RxOutputSink : public gr::block
 {
 public:
-    PlaceholderRxChain() : m_sink(gnuradio::get_initial_sptr(new SampleCounterSink())) {}
-    std::string name() const override { return "placeholder (sample counter; no receiver yet)"; }
-    gr::basic_block_sptr input() override { return m_sink; }
-    void connect(gr::top_block_sptr) override {}
-    void set_packet_sink(RxPacketSink sink) override { m_packet_sink = std::move(sink); }
+    RxOutputSink()
+        : gr::block("dualsat_modemd_rx_output",
+                    gr::io_signature::make(1, 1, sizeof(uint8_t)),
+                    gr::io_signature::make(0, 0, 0)),
+          m_key_modcod_name(pmt::intern("modcod_name")),
+          m_key_ok(pmt::intern("ok"))
+    {
+        message_port_register_in(pmt::mp("pdus"));
+        set_msg_handler(pmt::mp("pdus"), [this](const pmt::pmt_t& m) { on_pdu(m); });
+        message_port_register_in(pmt::mp("stats"));
+        set_msg_handler(pmt::mp("stats"), [this](const pmt::pmt_t& m) { on_stats(m); });
+    }
+
+    void set_packet_sink(RxPacketSink sink)
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_sink = std::move(sink);
+    }
+
+    std::map<std::string, uint64_t> frames_by_modcod() const
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        return m_by_modcod;
+    }
+
+    int general_work(int, gr_vector_int& ninput_items, gr_vector_const_void_star& input_items,
+                     gr_vector_void_star&) override
+    {
+        const auto* in = static_cast<const uint8_t*>(input_items[0]);
+        const size_t n = static_cast<size_t>(ninput_items[0]);
+        std::lock_guard<std::mutex> lock(m_mutex);
+        size_t i = 0;
+        // Complete a packet split over calls, then whole packets straight from the buffer.
+        while (i < n && !m_partial.empty() && m_partial.size() < dualsat::kTsPacketBytes)
+            m_partial.push_back(in[i++]);
+        if (m_partial.size() == dualsat::kTsPacketBytes) {
+            deliver(m_partial.data(), m_partial.size());
+            m_partial.clear();
+        }
+        for (; i + dualsat::kTsPacketBytes <= n; i += dualsat::kTsPacketBytes)
+            deliver(in + i, dualsat::kTsPacketBytes);
+        m_partial.insert(m_partial.end(), in + i, in + n);
+        consume_each(static_cast<int>(n));
+        return 0;
+    }
+
+private:
+    void deliver(const uint8_t* p, size_t n)
+    {
+        if (m_sink)
+            m_sink(p, n);
+    }
+
+    void on_pdu(const pmt::pmt_t& msg)
+    {
+        if (!pmt::is_pair(msg) || !pmt::is_u8vector(pmt::cdr(msg)))
+            return;
+        size_t len = 0;
+        const uint8_t* data = pmt::u8vector_elements(pmt::cdr(msg), len);
+        std::lock_guard<std::mutex> lock(m_mutex);
+        deliver(data, len);
+    }
+
+    void on_stats(const pmt::pmt_t& msg)
+    {
+        if (!pmt::is_dict(msg))
+            return;
+        const pmt::pmt_t name = pmt::dict_ref(msg, m_key_modcod_name, pmt::PMT_NIL);
+        if (!pmt::is_symbol(name))
+            return;
+        std::lock_guard<std::mutex> lock(m_mutex);
+        ++m_by_modcod[pmt::symbol_to_string(name)];
+    }
+
+    mutable std::mutex m_mutex;
+    RxPacketSink m_sink;
+    std::vector<uint8_t> m_partial;
+    std::map<std::string, uint64_t> m_by_modcod;
+    const pmt::pmt_t m_key_modcod_name, m_key_ok;
+};
+
+// The whole civil receiver.
+class RxBcChain : public RxChain
+{
+public:
+    explicit RxBcChain(const Config& c)
+        : m_meter(gnuradio::get_initial_sptr(new RxInputMeter())),
+          m_rx(gr::dualsat::rx_cb::make(c.modem.symbol_rate, c.radio.sample_rate,
+                                        dualsat::rolloff_value(c.modem.rolloff), c.modem.gold_code,
+                                        c.modem.rx_fec_threads, true)),
+          m_out(gnuradio::get_initial_sptr(new RxOutputSink()))
+    {
+    }
+    std::string name() const override { return "rx_cb"; }
+    gr::basic_block_sptr input() override { return m_meter; }
+    void connect(gr::top_block_sptr tb) override
+    {
+        tb->connect(m_meter, 0, m_rx, 0);
+        tb->connect(m_rx, 0, m_out, 0);
+        tb->msg_connect(m_rx, "pdus", m_out, "pdus");
+        tb->msg_connect(m_rx, "stats", m_out, "stats");
+    }
+    void set_packet_sink(RxPacketSink sink) override { m_out->set_packet_sink(std::move(sink)); }
     RxStatus status() const override
     {
         RxStatus s;
-        double p;
-        m_sink->read(s.samples, p);
-        if (s.samples > 0)
-            s.power_db = p > 0 ? 10 * std::log10(p) : -300.0;
+        m_meter->read(s.samples, s.power_db);
+        const dualsat::ReceiverStatus r = m_rx->status();
+        s.lock = r.locked;
+        if (r.format_valid)
+            s.format = r.format;
+        // Estimates exist once a frame has been received; until then they are unknown.
+        if (r.format_valid || r.locked) {
+            s.esn0_db = r.esn0_db;
+            s.freq_offset_hz = r.cfo_hz;
+            s.clock_offset_ppm = r.clock_offset_ppm;
+        }
+        if (r.frames > 0)
+            s.fer = r.fer;
+        s.frames = r.frames;
+        s.frames_ok = r.frames_ok;
+        s.frames_bad = r.fec_failures + r.bad_headers + r.open_failures + r.bad_frames;
+        s.dummy_frames = r.dummy_frames;
+        s.frames_by_modcod = m_out->frames_by_modcod();
+        s.acquisitions = r.acquisitions;
+        s.lock_losses = r.lock_losses;
+        s.ts_packets = r.ts_packets;
+        s.gse_pdus = r.gse_pdus;
+        s.crc_errors = r.ts_crc_errors + r.gse_crc_errors;
+        s.work_errors = m_rx->work_errors();
         return s;
     }
 
 private:
-    std::shared_ptr<SampleCounterSink> m_sink;
-    RxPacketSink m_packet_sink;
+    std::shared_ptr<RxInputMeter> m_meter;
+    gr::dualsat::rx_cb::sptr m_rx;
+    std::shared_ptr<RxOutputSink> m_out;
 };
 
 } // namespace
@@ -294,9 +419,12 @@ std::unique_ptr<TxChain> make_tx_chain(const Config& config, TxInput& input)
     return std::make_unique<TxBcChain>(config, input);
 }
 
-std::unique_ptr<RxChain> make_rx_chain(const Config&)
+std::unique_ptr<RxChain> make_rx_chain(const Config& config)
 {
-    return std::make_unique<PlaceholderRxChain>();
+    if (config.modem.profile != "civil")
+        throw dualsat::ConfigError("modem.profile: '" + config.modem.profile +
+                                   "' has no receiver in this build");
+    return std::make_unique<RxBcChain>(config);
 }
 
 namespace {

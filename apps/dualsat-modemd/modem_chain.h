@@ -1,8 +1,9 @@
 // The modem chain behind interfaces, so the daemon does not care which blocks implement
 // it. TX: tx_bc, the whole-chain transmitter (GSE PDUs by message, or a TS byte stream;
 // MODCOD by message, hitless at a frame boundary), with a monitor reading its per-frame
-// "plframe" tags. RX: the receiver placeholder until the receiver block lands. The
-// builder picks each from the config (modem.profile / modem.chain).
+// "plframe" tags. RX: rx_cb, the whole receiver (IQ in, TS bytes out, GSE PDUs and
+// per-frame stats as messages). The builder picks each from the config (modem.profile /
+// modem.chain).
 #pragma once
 
 #include "config.h"
@@ -13,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,16 +49,26 @@ public:
     virtual TxChainCounters counters() const = 0;
 };
 
-// What the receiver reports. Optional fields are null (JSON) until a receiver that knows
-// them exists; counters are zero.
+// What the receiver reports. Optional fields are null (JSON) while unknown (no lock yet,
+// no data frame yet); counters are zero.
 struct RxStatus {
     std::optional<bool> lock;
-    std::optional<dualsat::FrameFormat> format; // of the last frame decoded
+    std::optional<dualsat::FrameFormat> format; // of the last data frame received
     std::optional<double> esn0_db;
     std::optional<double> freq_offset_hz;
-    std::optional<double> fer;
+    std::optional<double> fer;                  // over the receiver's recent window
+    std::optional<double> clock_offset_ppm;
+    uint64_t frames = 0;       // data frames handed to the FEC
     uint64_t frames_ok = 0;
-    uint64_t frames_bad = 0;
+    uint64_t frames_bad = 0;   // FEC failures, bad BBHEADERs, unusable frames
+    uint64_t dummy_frames = 0;
+    std::map<std::string, uint64_t> frames_by_modcod; // data frames received, by MODCOD
+    uint64_t acquisitions = 0;
+    uint64_t lock_losses = 0;
+    uint64_t ts_packets = 0;
+    uint64_t gse_pdus = 0;
+    uint64_t crc_errors = 0;   // TS packet CRC-8 / GSE CRC-32 errors
+    uint64_t work_errors = 0;
     uint64_t samples = 0;
     std::optional<double> power_db; // mean |x|^2 of the input in dB (full scale 0 dB)
 };
@@ -80,7 +92,7 @@ public:
 
 // modem.chain auto|tx_bc: tx_bc in GSE or TS mode (modem.stream), fed by `input`.
 std::unique_ptr<TxChain> make_tx_chain(const Config& config, TxInput& input);
-// The receiver placeholder (counts samples, measures power) until the receiver lands.
+// rx_cb, the whole receiver: TS packets / GSE PDUs to the packet sink.
 std::unique_ptr<RxChain> make_rx_chain(const Config& config);
 
 // Root-raised-cosine pulse shaping (pulse_shaper_cc) from one sample per symbol to the

@@ -109,6 +109,12 @@ TEST_CASE("config: errors name the key and the value", "[modemd][config]")
     CHECK(contains(error_of("modem: {pilots: maybe}\n"), "modem.pilots: expected true or false"));
     CHECK(contains(error_of("modem: [1, 2]\n"), "modem: expected a mapping"));
     CHECK(contains(error_of("control: {port: [1]}\n"), "control.port: expected an integer"));
+    // The stage-block transmitter is gone; the message says what replaces it.
+    e = error_of("modem: {chain: stages}\n");
+    CHECK(contains(e, "modem.chain"));
+    CHECK(contains(e, "tx_bc"));
+    CHECK(contains(error_of("modem: {rx_fec_threads: 0}\n"), "modem.rx_fec_threads"));
+    CHECK(parse_config("modem: {chain: auto}\n", "t", "/tmp").modem.chain == "auto");
     // Out of range and not in the standard.
     CHECK(contains(error_of("control: {port: 70000}\n"), "control.port: 70000 is out of range"));
     CHECK(contains(error_of("modem: {gold_code: 262142}\n"), "modem.gold_code"));

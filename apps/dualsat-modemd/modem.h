@@ -1,7 +1,7 @@
 // The modem: builds the flowgraph from the config (TX chain -> pulse shaper -> radio ->
 // RX chain), runs it, and answers the control API. The flowgraph builder picks each part
-// by config section: modem.profile/chain -> TxChain, radio.backend -> RadioBackend,
-// (later) the receiver and acm.mode -> RxChain / MODCOD policy.
+// by config section: modem.profile/chain -> TxChain (tx_bc), radio.backend ->
+// RadioBackend, modem.profile -> RxChain (rx_cb); later acm.mode -> MODCOD policy.
 #pragma once
 
 #include "config.h"

@@ -262,11 +262,11 @@ void parse_modem(Section s, ModemConfig& m)
         s.fail(s.key_path("profile"),
                "'protected' is not available in this build yet (only 'civil')");
     m.profile = profile;
-    m.chain = s.choice("chain", "auto", { "auto", "stages", "tx_bc" });
-    if (m.chain == "tx_bc")
+    m.chain = s.choice("chain", "tx_bc", { "auto", "tx_bc", "stages" });
+    if (m.chain == "stages")
         s.fail(s.key_path("chain"),
-               "'tx_bc' (the whole-chain transmitter block) is not in this build; use auto or "
-               "stages");
+               "'stages' (the per-stage transmitter, rebuilt on every MODCOD change) was "
+               "removed: tx_bc changes the MODCOD hitlessly; use tx_bc (or auto)");
     m.stream = s.choice("stream", "gse", { "gse", "ts" }) == "ts" ? StreamInput::Ts
                                                                : StreamInput::Gse;
     std::string modcod = s.str("modcod", "QPSK 1/2");
@@ -288,6 +288,7 @@ void parse_modem(Section s, ModemConfig& m)
     m.rolloff = parse_rolloff(s, "rolloff");
     m.symbol_rate = s.num("symbol_rate", 1e6, 1e3, 500e6);
     m.gold_code = static_cast<int>(s.integer("gold_code", 0, 0, 262141));
+    m.rx_fec_threads = static_cast<int>(s.integer("rx_fec_threads", 1, 1, 16));
     s.finish();
 }
 

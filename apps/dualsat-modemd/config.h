@@ -39,7 +39,7 @@ std::string to_string(StreamInput s);
 // modem: what goes on air. profile and chain are selectors for flowgraph-builder parts.
 struct ModemConfig {
     std::string profile = "civil";   // civil; protected is a future builder part
-    std::string chain = "auto";      // auto | stages (| tx_bc when it exists)
+    std::string chain = "tx_bc";     // tx_bc (= auto): the whole-chain transmitter block
     StreamInput stream = StreamInput::Gse;
     dualsat::FrameFormat format{ { dualsat::Modulation::QPSK, dualsat::CodeRate::R1_2 },
                                  dualsat::FrameSize::Normal,
@@ -47,6 +47,7 @@ struct ModemConfig {
     dualsat::RollOff rolloff = dualsat::RollOff::R020;
     double symbol_rate = 1e6; // symbols per second
     int gold_code = 0;        // PL scrambling sequence index n, 0..262141
+    int rx_fec_threads = 1;   // receiver LDPC/BCH threads (1: on the receiver's own thread)
 };
 
 struct UhdChannelConfig {

@@ -49,13 +49,13 @@ uint16_t bound_port(int fd)
 
 } // namespace
 
-DataPlane::DataPlane(const Config& config, TxFeeder* feeder) : m_cfg(config), m_feeder(feeder)
+DataPlane::DataPlane(const Config& config, TxInput* input) : m_cfg(config), m_input(input)
 {
     const auto& d = m_cfg.data;
     try {
-        if (feeder && d.ip_listen)
+        if (input && d.ip_listen)
             m_ip_in = open_udp("data.ip.listen", *d.ip_listen, true);
-        if (feeder && d.ts_listen)
+        if (input && d.ts_listen)
             m_ts_in = open_udp("data.ts.listen", *d.ts_listen, true);
         if (d.ip_forward)
             m_ip_out = open_udp("data.ip.forward", *d.ip_forward, false);
@@ -145,7 +145,7 @@ void DataPlane::start()
         m_threads.emplace_back([this] { udp_loop(m_ip_in.fd, false); });
     if (m_ts_in.fd >= 0)
         m_threads.emplace_back([this] { udp_loop(m_ts_in.fd, true); });
-    if (m_tun_fd >= 0 && m_feeder)
+    if (m_tun_fd >= 0 && m_input)
         m_threads.emplace_back([this] { tun_loop(); });
 }
 
@@ -177,9 +177,9 @@ void DataPlane::udp_loop(int fd, bool ts)
                 m_stats.bytes_in += static_cast<uint64_t>(n);
             }
             if (ts)
-                m_feeder->push_ts(buf.data(), static_cast<size_t>(n));
+                m_input->push_ts(buf.data(), static_cast<size_t>(n));
             else
-                m_feeder->push_ip(buf.data(), static_cast<size_t>(n), m_cfg.data.ethertype);
+                m_input->push_ip(buf.data(), static_cast<size_t>(n), m_cfg.data.ethertype);
         }
     }
 }
@@ -198,7 +198,7 @@ void DataPlane::tun_loop()
             std::lock_guard<std::mutex> lock(m_mutex);
             ++m_stats.tun_packets_in;
         }
-        m_feeder->push_ip(buf.data(), static_cast<size_t>(n), 0);
+        m_input->push_ip(buf.data(), static_cast<size_t>(n), 0);
     }
 }
 
@@ -217,6 +217,7 @@ void DataPlane::forward_ip(const uint8_t* data, size_t len)
 {
     std::lock_guard<std::mutex> lock(m_mutex);
     ++m_stats.packets_out;
+    m_stats.payload_bytes_out += len;
     if (m_ip_out.fd >= 0)
         send_to(m_ip_out, data, len);
     if (m_tun_fd >= 0 && ::write(m_tun_fd, data, len) != static_cast<ssize_t>(len))
@@ -226,7 +227,14 @@ void DataPlane::forward_ip(const uint8_t* data, size_t len)
 void DataPlane::forward_ts(const uint8_t* packet)
 {
     std::lock_guard<std::mutex> lock(m_mutex);
+    // Null packets (PID 0x1FFF) carry nothing (ISO/IEC 13818-1 §2.4.3.3); the
+    // transmitter stuffs them when idle. They are not forwarded.
+    if ((packet[1] & 0x1F) == 0x1F && packet[2] == 0xFF) {
+        ++m_stats.null_packets;
+        return;
+    }
     ++m_stats.packets_out;
+    m_stats.payload_bytes_out += dualsat::kTsPacketBytes;
     if (m_ts_out.fd < 0)
         return;
     m_ts_buf.insert(m_ts_buf.end(), packet, packet + dualsat::kTsPacketBytes);
@@ -267,8 +275,10 @@ nlohmann::json DataPlane::status() const
              { "bytes_in", st.bytes_in },
              { "tun_packets_in", st.tun_packets_in },
              { "packets_out", st.packets_out },
+             { "payload_bytes_out", st.payload_bytes_out },
              { "datagrams_out", st.datagrams_out },
-             { "send_errors", st.send_errors } };
+             { "send_errors", st.send_errors },
+             { "ts_null_packets_dropped", st.null_packets } };
 }
 
 } // namespace modemd

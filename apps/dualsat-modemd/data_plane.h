@@ -1,12 +1,14 @@
 // The data plane: UDP (and optionally TUN) in front of the modem. Inputs feed the
-// TxFeeder: one IP packet per UDP datagram (or per TUN read) for GSE, N x 188-byte TS
+// TxInput: one IP packet per UDP datagram (or per TUN read) for GSE, N x 188-byte TS
 // packets per datagram for TS. Outputs forward what the receiver decodes: IP packets one
 // per datagram, TS packets grouped packets_per_datagram (7 x 188 = 1316 bytes, the usual
 // TS-over-UDP convention) per datagram. No GNU Radio headers.
 #pragma once
 
 #include "config.h"
-#include "tx_feeder.h"
+#include "tx_input.h"
+
+#include <dualsat/ts_adaptation.h>
 
 #include <nlohmann/json.hpp>
 
@@ -31,22 +33,24 @@ struct DataPlaneStats {
     uint64_t bytes_in = 0;
     uint64_t tun_packets_in = 0;
     uint64_t packets_out = 0;   // IP packets / TS packets forwarded
+    uint64_t payload_bytes_out = 0;
     uint64_t datagrams_out = 0;
     uint64_t bytes_out = 0;
     uint64_t send_errors = 0;
+    uint64_t null_packets = 0;  // TS null packets received (stuffing), not forwarded
 };
 
 class DataPlane
 {
 public:
     // Opens every configured socket (bind failures -> ResourceError naming the key and
-    // address; a TUN without CAP_NET_ADMIN -> ResourceError saying so). feeder is null
+    // address; a TUN without CAP_NET_ADMIN -> ResourceError saying so). input is null
     // for a receive-only daemon.
-    DataPlane(const Config& config, TxFeeder* feeder);
+    DataPlane(const Config& config, TxInput* input);
     ~DataPlane();
 
     void start();
-    // Stops the input threads; nothing more enters the TxFeeder after it returns.
+    // Stops the input threads; nothing more enters the TxInput after it returns.
     void stop();
 
     // For the receiver: forward one decoded IP packet / TS packet.
@@ -70,7 +74,7 @@ private:
     void send_to(const Socket& s, const uint8_t* data, size_t len);
 
     const Config m_cfg;
-    TxFeeder* m_feeder;
+    TxInput* m_input;
     Socket m_ip_in, m_ts_in, m_ip_out, m_ts_out;
     int m_tun_fd = -1;
     std::string m_tun_name;

@@ -171,7 +171,7 @@ int main(int argc, char** argv)
     std::unique_ptr<modemd::HttpServer> server;
     try {
         modem = std::make_unique<modemd::Modem>(cfg, log);
-        data = std::make_unique<modemd::DataPlane>(cfg, modem->feeder());
+        data = std::make_unique<modemd::DataPlane>(cfg, modem->tx_input());
         modem->set_data_plane(data.get());
         if (cfg.control.enabled) {
             api = std::make_unique<modemd::ControlApi>(*modem, cfg.control.token);

@@ -31,9 +31,8 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
 
     gr::basic_block_sptr tx_out, rx_in;
     if (m_cfg.has_tx()) {
-        m_feeder = std::make_unique<TxFeeder>(m_cfg.modem.stream, m_cfg.data.queue_bytes,
-                                              m_cfg.modem.rolloff, m_cfg.acm.mode == "fixed");
-        m_tx = make_tx_chain(m_cfg, *m_feeder);
+        m_input = std::make_unique<TxInput>(m_cfg.modem.stream, m_cfg.data.queue_bytes);
+        m_tx = make_tx_chain(m_cfg, *m_input);
         m_shaper = make_pulse_shaper(m_cfg.modem.symbol_rate, m_cfg.radio.sample_rate,
                                      dualsat::rolloff_value(m_cfg.modem.rolloff), m_cfg.radio.tx_rms);
         m_tx->connect(m_tb, m_shaper);
@@ -91,13 +90,13 @@ void Modem::shutdown()
     if (!m_running.exchange(false))
         return;
     // Give queued packets a chance to go out while the flowgraph still runs.
-    if (m_feeder && !finished()) {
+    if (m_input && !finished()) {
         const auto deadline = std::chrono::steady_clock::now() +
                               std::chrono::duration<double>(m_cfg.data.drain_timeout);
-        while (!m_feeder->idle() && std::chrono::steady_clock::now() < deadline)
+        while (!m_input->idle() && std::chrono::steady_clock::now() < deadline)
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    uint64_t dropped = m_feeder ? m_feeder->drop_queued() : 0;
+    uint64_t dropped = m_input ? m_input->drop_queued() : 0;
     m_tb->stop();
     m_tb->wait();
     if (m_data)
@@ -108,7 +107,8 @@ void Modem::shutdown()
         m_log.error("radio: {}", e.what());
     }
     if (dropped)
-        m_log.warn("{} queued packets could not be sent before shutdown: counted as dropped", dropped);
+        m_log.warn("{} queued packets were not confirmed sent before shutdown: counted as dropped",
+                   dropped);
 }
 
 double Modem::uptime() const
@@ -118,16 +118,17 @@ double Modem::uptime() const
 
 void Modem::tick()
 {
-    if (!m_feeder)
-        return;
     const auto now = std::chrono::steady_clock::now();
-    const uint64_t bytes = m_feeder->stats().payload_bytes_sent;
+    const uint64_t tx_bytes = m_input ? m_input->stats().data_field_bytes : 0;
+    const uint64_t rx_bytes = m_data ? m_data->stats().payload_bytes_out : 0;
     std::lock_guard<std::mutex> lock(m_rate_mutex);
     const double dt = std::chrono::duration<double>(now - m_rate_time).count();
     if (dt < 0.5)
         return;
-    m_goodput_bps = static_cast<double>(bytes - m_rate_bytes) * 8.0 / dt;
-    m_rate_bytes = bytes;
+    m_tx_rate_bps = static_cast<double>(tx_bytes - m_rate_tx_bytes) * 8.0 / dt;
+    m_rx_goodput_bps = static_cast<double>(rx_bytes - m_rate_rx_bytes) * 8.0 / dt;
+    m_rate_tx_bytes = tx_bytes;
+    m_rate_rx_bytes = rx_bytes;
     m_rate_time = now;
 }
 
@@ -141,15 +142,21 @@ ControlResult Modem::apply_format(const dualsat::FrameFormat& f)
                                    { "frame", dualsat::to_string(f.frame) },
                                    { "pilots", f.pilots },
                                    { "changed", false } });
-    try {
-        m_tx->set_format(f);
-    } catch (const std::exception& e) {
-        m_log.error("MODCOD change to {} failed: {}", dualsat::to_string(f), e.what());
-        return ControlResult::fail(500, std::string("MODCOD change failed: ") + e.what());
+    // A message to the transmitter; it takes the new format at its next PLFRAME. Wait
+    // until it has (milliseconds), so the answer and /status agree.
+    m_tx->request_format(f);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (m_tx->format() != f && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    if (m_tx->format() != f) {
+        m_log.error("MODCOD change to {}: the transmitter did not take it within 2 s",
+                    dualsat::to_string(f));
+        return ControlResult::fail(504, "the transmitter did not take the new format within 2 s "
+                                        "(is the flowgraph running?)");
     }
     ++m_modcod_changes;
-    m_log.info("MODCOD {} -> {}{}", dualsat::to_string(before), dualsat::to_string(f),
-               m_tx->hitless_modcod() ? "" : " (stage chain rebuilt; frames in flight dropped)");
+    m_log.info("MODCOD {} -> {} (from the next PLFRAME)", dualsat::to_string(before),
+               dualsat::to_string(f));
     return ControlResult::ok({ { "modcod", dualsat::to_string(f.modcod) },
                                { "modcod_number", dualsat::modcod_number(f.modcod) },
                                { "frame", dualsat::to_string(f.frame) },
@@ -237,8 +244,9 @@ std::vector<std::string> Modem::reload(const Config& fresh)
     const auto& b = fresh;
     if (a.modem.profile != b.modem.profile || a.modem.chain != b.modem.chain ||
         a.modem.stream != b.modem.stream || a.modem.rolloff != b.modem.rolloff ||
-        a.modem.symbol_rate != b.modem.symbol_rate || a.modem.gold_code != b.modem.gold_code)
-        restart.push_back("modem (profile/chain/stream/rolloff/symbol_rate/gold_code)");
+        a.modem.symbol_rate != b.modem.symbol_rate || a.modem.gold_code != b.modem.gold_code ||
+        a.modem.rx_fec_threads != b.modem.rx_fec_threads)
+        restart.push_back("modem (profile/chain/stream/rolloff/symbol_rate/gold_code/rx_fec_threads)");
     if (a.radio.backend != b.radio.backend || a.radio.direction != b.radio.direction ||
         a.radio.sample_rate != b.radio.sample_rate || a.radio.tx_rms != b.radio.tx_rms ||
         a.radio.uhd.args != b.radio.uhd.args || a.radio.uhd.tx.freq != b.radio.uhd.tx.freq ||
@@ -278,13 +286,14 @@ json Modem::status()
     RxStatus rx;
     if (m_rx)
         rx = m_rx->status();
-    TxFeederStats ts;
-    if (m_feeder)
-        ts = m_feeder->stats();
-    double goodput;
+    TxInputStats ts;
+    if (m_input)
+        ts = m_input->stats();
+    double tx_rate, rx_goodput;
     {
         std::lock_guard<std::mutex> lock(m_rate_mutex);
-        goodput = m_goodput_bps;
+        tx_rate = m_tx_rate_bps;
+        rx_goodput = m_rx_goodput_bps;
     }
     DataPlaneStats ds;
     if (m_data)
@@ -301,24 +310,36 @@ json Modem::status()
     j["fer"] = optional_json(rx.fer);
     j["packets_in"] = ts.packets_in;
     j["packets_out"] = ds.packets_out;
-    j["throughput_bps"] = goodput;
+    // Goodput: user bits the receiver delivers; a transmit-only modem reports what it
+    // puts into data fields.
+    j["throughput_bps"] = m_rx ? rx_goodput : tx_rate;
 
     if (m_tx) {
         const auto f = m_tx->format();
+        const auto c = m_tx->counters();
         json by_modcod = json::object();
         for (const auto& [num, n] : ts.frames_by_modcod)
-            by_modcod[dualsat::to_string(dualsat::modcod_from_number(num))] = n;
+            by_modcod[num == 0 ? std::string("dummy") : dualsat::to_string(dualsat::modcod_from_number(num))] = n;
+        json on_air = nullptr;
+        if (ts.last_data_format)
+            on_air = { { "modcod", dualsat::to_string(ts.last_data_format->modcod) },
+                       { "frame", dualsat::to_string(ts.last_data_format->frame) },
+                       { "pilots", ts.last_data_format->pilots } };
         j["tx"] = { { "chain", m_tx->name() },
                     { "hitless_modcod", m_tx->hitless_modcod() },
                     { "modcod", dualsat::to_string(f.modcod) },
                     { "modcod_number", dualsat::modcod_number(f.modcod) },
                     { "frame", dualsat::to_string(f.frame) },
                     { "pilots", f.pilots },
+                    { "last_data_frame", on_air },
                     { "modcod_changes", m_modcod_changes.load() },
+                    { "format_changes_on_air", c.format_changes },
                     { "frames", ts.frames },
-                    { "frames_idle", ts.frames_idle },
+                    { "frames_idle", ts.frames_dummy },
+                    { "frames_padded", ts.frames_padded },
                     { "frames_by_modcod", by_modcod },
-                    { "symbols", m_tx->symbols_out() },
+                    { "symbols", ts.symbols },
+                    { "data_field_bytes", ts.data_field_bytes },
                     { "packets_in", ts.packets_in },
                     { "bytes_in", ts.bytes_in },
                     { "packets_sent", ts.packets_sent },
@@ -326,9 +347,12 @@ json Modem::status()
                     { "packets_dropped_queue_full", ts.packets_dropped_full },
                     { "packets_rejected", ts.packets_rejected },
                     { "packets_dropped_shutdown", ts.packets_dropped_shutdown },
+                    { "packets_refused_by_transmitter", c.pdus_refused },
+                    { "bad_messages", c.bad_messages },
+                    { "work_errors", c.work_errors },
                     { "queued_packets", ts.queued_packets },
                     { "queued_bytes", ts.queued_bytes },
-                    { "goodput_bps", goodput } };
+                    { "data_field_bps", tx_rate } };
     } else {
         j["tx"] = nullptr;
     }
@@ -339,9 +363,23 @@ json Modem::status()
                     { "esn0_db", optional_json(rx.esn0_db) },
                     { "freq_offset_hz", optional_json(rx.freq_offset_hz) },
                     { "fer", optional_json(rx.fer) },
+                    { "frame", rx.format ? json(dualsat::to_string(rx.format->frame)) : json(nullptr) },
+                    { "pilots", rx.format ? json(rx.format->pilots) : json(nullptr) },
+                    { "clock_offset_ppm", optional_json(rx.clock_offset_ppm) },
+                    { "frames", rx.frames },
                     { "frames_ok", rx.frames_ok },
                     { "frames_bad", rx.frames_bad },
+                    { "frames_idle", rx.dummy_frames },
+                    { "frames_by_modcod", rx.frames_by_modcod },
+                    { "acquisitions", rx.acquisitions },
+                    { "lock_losses", rx.lock_losses },
+                    { "ts_packets", rx.ts_packets },
+                    { "gse_pdus", rx.gse_pdus },
+                    { "crc_errors", rx.crc_errors },
+                    { "work_errors", rx.work_errors },
                     { "packets_out", ds.packets_out },
+                    { "payload_bytes_out", ds.payload_bytes_out },
+                    { "goodput_bps", rx_goodput },
                     { "samples", rx.samples },
                     { "power_db", optional_json(rx.power_db) } };
     } else {
@@ -370,13 +408,15 @@ std::string Modem::metrics()
         if (!by.contains(t["modcod"].get<std::string>()))
             by[t["modcod"].get<std::string>()] = 0; // the family exists from the start
         for (auto it = by.begin(); it != by.end(); ++it)
-            p.add("dualsat_tx_frames_total", "counter", "BBFRAMEs built, by MODCOD",
+            p.add("dualsat_tx_frames_total", "counter", "PLFRAMEs sent, by MODCOD (dummy: idle frames)",
                   it.value().get<double>(), { { "modcod", it.key() } });
-        p.add("dualsat_tx_idle_frames_total", "counter", "BBFRAMEs sent with an empty data field",
+        p.add("dualsat_tx_idle_frames_total", "counter", "Dummy PLFRAMEs sent (nothing queued)",
               t["frames_idle"].get<double>());
+        p.add("dualsat_tx_padded_frames_total", "counter", "Data frames with a short data field",
+              t["frames_padded"].get<double>());
         p.add("dualsat_tx_symbols_total", "counter", "PLFRAME symbols produced", t["symbols"].get<double>());
         p.add("dualsat_tx_packets_in_total", "counter", "Packets accepted for transmission", t["packets_in"].get<double>());
-        p.add("dualsat_tx_packets_sent_total", "counter", "Packets placed completely in BBFRAMEs",
+        p.add("dualsat_tx_packets_sent_total", "counter", "Packets confirmed placed in BBFRAMEs",
               t["packets_sent"].get<double>());
         p.add("dualsat_tx_payload_bytes_total", "counter", "User bytes placed in BBFRAMEs",
               t["payload_bytes_sent"].get<double>());
@@ -387,8 +427,11 @@ std::string Modem::metrics()
         p.add("dualsat_tx_packets_dropped_total", "counter", "Packets not sent, by reason",
               t["packets_dropped_shutdown"].get<double>(), { { "reason", "shutdown" } });
         p.add("dualsat_tx_queue_bytes", "gauge", "Bytes waiting for the transmitter", t["queued_bytes"].get<double>());
-        p.add("dualsat_tx_goodput_bits_per_second", "gauge", "User bits per second placed in BBFRAMEs",
-              t["goodput_bps"].get<double>());
+        p.add("dualsat_tx_data_field_bits_per_second", "gauge",
+              "Bits per second placed in BBFRAME data fields (user data and its encapsulation)",
+              t["data_field_bps"].get<double>());
+        p.add("dualsat_tx_data_field_bytes_total", "counter", "Bytes placed in BBFRAME data fields",
+              t["data_field_bytes"].get<double>());
     }
     if (s["rx"].is_object()) {
         const json& r = s["rx"];
@@ -396,10 +439,24 @@ std::string Modem::metrics()
         if (!r["power_db"].is_null())
             p.add("dualsat_rx_power_db", "gauge", "Mean receiver input power, dB full scale",
                   r["power_db"].get<double>());
-        p.add("dualsat_rx_frames_total", "counter", "Frames decoded, by result", r["frames_ok"].get<double>(),
+        p.add("dualsat_rx_frames_total", "counter", "Data frames received, by result", r["frames_ok"].get<double>(),
               { { "result", "ok" } });
-        p.add("dualsat_rx_frames_total", "counter", "Frames decoded, by result", r["frames_bad"].get<double>(),
+        p.add("dualsat_rx_frames_total", "counter", "Data frames received, by result", r["frames_bad"].get<double>(),
               { { "result", "bad" } });
+        for (auto it = r["frames_by_modcod"].begin(); it != r["frames_by_modcod"].end(); ++it)
+            p.add("dualsat_rx_modcod_frames_total", "counter", "Data frames received, by MODCOD",
+                  it.value().get<double>(), { { "modcod", it.key() } });
+        p.add("dualsat_rx_idle_frames_total", "counter", "Dummy PLFRAMEs received", r["frames_idle"].get<double>());
+        p.add("dualsat_rx_acquisitions_total", "counter", "Times the receiver acquired lock",
+              r["acquisitions"].get<double>());
+        p.add("dualsat_rx_lock_losses_total", "counter", "Times the receiver lost lock", r["lock_losses"].get<double>());
+        p.add("dualsat_rx_packets_total", "counter", "Packets out of the deframer, by kind",
+              r["gse_pdus"].get<double>(), { { "kind", "gse_pdu" } });
+        p.add("dualsat_rx_packets_total", "counter", "Packets out of the deframer, by kind",
+              r["ts_packets"].get<double>(), { { "kind", "ts" } });
+        p.add("dualsat_rx_crc_errors_total", "counter", "TS CRC-8 / GSE CRC-32 errors", r["crc_errors"].get<double>());
+        p.add("dualsat_rx_goodput_bits_per_second", "gauge", "User bits per second delivered by the receiver",
+              r["goodput_bps"].get<double>());
         // Only what the receiver knows: absent rather than a made-up number.
         if (!r["lock"].is_null())
             p.add("dualsat_rx_lock", "gauge", "1 when the receiver is locked", r["lock"].get<bool>() ? 1 : 0);
@@ -408,7 +465,10 @@ std::string Modem::metrics()
         if (!r["freq_offset_hz"].is_null())
             p.add("dualsat_rx_freq_offset_hz", "gauge", "Estimated carrier offset", r["freq_offset_hz"].get<double>());
         if (!r["fer"].is_null())
-            p.add("dualsat_rx_fer", "gauge", "Frame error rate", r["fer"].get<double>());
+            p.add("dualsat_rx_fer", "gauge", "Frame error rate (recent window)", r["fer"].get<double>());
+        if (!r["modcod"].is_null())
+            p.add("dualsat_rx_modcod", "gauge", "MODCOD number (EN 302 307-1 Table 12) of the last data frame",
+                  dualsat::modcod_number(dualsat::parse_modcod(r["modcod"].get<std::string>())));
     }
     if (s["data"].is_object()) {
         const json& d = s["data"];
@@ -437,15 +497,19 @@ std::string Modem::status_line()
     char up[16];
     std::snprintf(up, sizeof up, "%7.1fs", s["uptime_s"].get<double>());
     os << "[" << up << "] lock " << (s["lock"].is_null() ? "-" : s["lock"].get<bool>() ? "yes" : "no")
-       << "  MODCOD " << (s["modcod"].is_null() ? "-" : s["modcod"].get<std::string>())
-       << "  Es/N0 " << num_or_dash(s["esn0_db"], "%.1f dB")
+       << "  MODCOD " << (s["modcod"].is_null() ? "-" : s["modcod"].get<std::string>());
+    // Both directions: what the receiver decodes next to what is being sent.
+    if (s["tx"].is_object() && s["rx"].is_object())
+        os << " (rx " << (s["rx"]["modcod"].is_null() ? "-" : s["rx"]["modcod"].get<std::string>()) << ")";
+    os << "  Es/N0 " << num_or_dash(s["esn0_db"], "%.1f dB")
        << "  goodput " << fmt_rate(s["throughput_bps"].get<double>())
        << "  FER " << num_or_dash(s["fer"], "%.2e")
        << "  pkts in " << s["packets_in"].get<uint64_t>() << " out " << s["packets_out"].get<uint64_t>();
     if (s["tx"].is_object())
-        os << "  frames " << s["tx"]["frames"].get<uint64_t>();
+        os << "  frames tx " << s["tx"]["frames"].get<uint64_t>();
     if (s["rx"].is_object())
-        os << "  rx samples " << s["rx"]["samples"].get<uint64_t>();
+        os << (s["tx"].is_object() ? " rx " : "  frames rx ") << s["rx"]["frames_ok"].get<uint64_t>()
+           << " ok " << s["rx"]["frames_bad"].get<uint64_t>() << " bad";
     return os.str();
 }
 
@@ -484,14 +548,25 @@ std::vector<std::string> Modem::summary()
     }
     if (s["rx"].is_object()) {
         const json& r = s["rx"];
-        std::snprintf(buf, sizeof buf, "rx (%s): %llu samples, power %.1f dB, frames ok %llu bad %llu, packets out %llu",
+        std::snprintf(buf, sizeof buf,
+                      "rx (%s): %llu samples, power %.1f dB, lock %s (%llu acquisitions, %llu "
+                      "losses), frames ok %llu bad %llu idle %llu, packets out %llu, CRC errors %llu",
                       r["chain"].get<std::string>().c_str(),
                       static_cast<unsigned long long>(r["samples"].get<uint64_t>()),
                       r["power_db"].is_null() ? -300.0 : r["power_db"].get<double>(),
+                      r["lock"].is_null() ? "-" : r["lock"].get<bool>() ? "yes" : "no",
+                      static_cast<unsigned long long>(r["acquisitions"].get<uint64_t>()),
+                      static_cast<unsigned long long>(r["lock_losses"].get<uint64_t>()),
                       static_cast<unsigned long long>(r["frames_ok"].get<uint64_t>()),
                       static_cast<unsigned long long>(r["frames_bad"].get<uint64_t>()),
-                      static_cast<unsigned long long>(r["packets_out"].get<uint64_t>()));
+                      static_cast<unsigned long long>(r["frames_idle"].get<uint64_t>()),
+                      static_cast<unsigned long long>(r["packets_out"].get<uint64_t>()),
+                      static_cast<unsigned long long>(r["crc_errors"].get<uint64_t>()));
         lines.push_back(buf);
+        std::string by = "rx frames by MODCOD:";
+        for (auto it = r["frames_by_modcod"].begin(); it != r["frames_by_modcod"].end(); ++it)
+            by += " " + it.key() + "=" + std::to_string(it.value().get<uint64_t>());
+        lines.push_back(by);
     }
     return lines;
 }

@@ -1,7 +1,7 @@
 // The modem: builds the flowgraph from the config (TX chain -> pulse shaper -> radio ->
 // RX chain), runs it, and answers the control API. The flowgraph builder picks each part
-// by config section: modem.profile/chain -> TxChain, radio.backend -> RadioBackend,
-// (later) the receiver and acm.mode -> RxChain / MODCOD policy.
+// by config section: modem.profile/chain -> TxChain (tx_bc), radio.backend ->
+// RadioBackend, modem.profile -> RxChain (rx_cb); later acm.mode -> MODCOD policy.
 #pragma once
 
 #include "config.h"
@@ -9,7 +9,7 @@
 #include "data_plane.h"
 #include "modem_chain.h"
 #include "radio.h"
-#include "tx_feeder.h"
+#include "tx_input.h"
 
 #include <gnuradio/logger.h>
 #include <gnuradio/top_block.h>
@@ -30,7 +30,7 @@ public:
     Modem(const Config& config, gr::logger& log);
     ~Modem() override;
 
-    TxFeeder* feeder() { return m_feeder.get(); }
+    TxInput* tx_input() { return m_input.get(); }
     void set_data_plane(DataPlane* d) { m_data = d; }
     void set_control_api(const ControlApi* a) { m_api = a; }
 
@@ -45,7 +45,7 @@ public:
     // what would need a restart. Returns log lines.
     std::vector<std::string> reload(const Config& fresh);
 
-    // Called about once a second: updates the goodput estimate.
+    // Called about once a second: updates the rate estimates.
     void tick();
     std::string status_line();
     std::vector<std::string> summary();
@@ -66,7 +66,7 @@ private:
     Config m_cfg;
     gr::logger& m_log;
     gr::top_block_sptr m_tb;
-    std::unique_ptr<TxFeeder> m_feeder;
+    std::unique_ptr<TxInput> m_input;
     std::unique_ptr<TxChain> m_tx;
     std::unique_ptr<RxChain> m_rx;
     std::unique_ptr<RadioBackend> m_radio;
@@ -74,9 +74,9 @@ private:
     DataPlane* m_data = nullptr;
     const ControlApi* m_api = nullptr;
 
-    // No thread sits in top_block::wait(): GNU Radio's wait() is not safe against a
-    // concurrent lock()/unlock() (both join the same scheduler threads), and MODCOD changes
-    // of the stage chain use lock()/unlock(). End of input is detected from the counters.
+    // No thread sits in top_block::wait() (it is not safe against a concurrent
+    // lock()/unlock(), which a future chain might use): end of input is detected from
+    // the counters.
     std::atomic<bool> m_running{ false };
     std::chrono::steady_clock::time_point m_start;
 
@@ -85,8 +85,9 @@ private:
 
     std::mutex m_rate_mutex;
     std::chrono::steady_clock::time_point m_rate_time;
-    uint64_t m_rate_bytes = 0;
-    double m_goodput_bps = 0;
+    uint64_t m_rate_tx_bytes = 0, m_rate_rx_bytes = 0;
+    double m_tx_rate_bps = 0; // data-field bits per second (TS: user bits exactly)
+    double m_rx_goodput_bps = 0; // user bits per second delivered by the receiver
 };
 
 } // namespace modemd

@@ -1,23 +1,19 @@
 #include "modem_chain.h"
 
 #include <dualsat/error.h>
+#include <dualsat/ts_adaptation.h>
+#include <gnuradio/block.h>
 #include <gnuradio/blocks/multiply_const.h>
-#include <gnuradio/dualsat/bb_scrambler_bb.h>
-#include <gnuradio/dualsat/bch_encoder_bb.h>
-#include <gnuradio/dualsat/bit_interleaver_bb.h>
-#include <gnuradio/dualsat/ldpc_encoder_bb.h>
-#include <gnuradio/dualsat/modulator_bc.h>
-#include <gnuradio/dualsat/physical_cc.h>
-#include <gnuradio/filter/firdes.h>
-#include <gnuradio/filter/interp_fir_filter.h>
-#include <gnuradio/filter/pfb_arb_resampler_ccf.h>
+#include <gnuradio/dualsat/pulse_shaper_cc.h>
+#include <gnuradio/dualsat/rx_cb.h>
+#include <gnuradio/dualsat/tx_bc.h>
+#include <gnuradio/hier_block2.h>
 #include <gnuradio/io_signature.h>
 #include <gnuradio/sync_block.h>
 
-#include <array>
-#include <atomic>
-#include <cstring>
+#include <algorithm>
 #include <cmath>
+#include <deque>
 #include <mutex>
 #include <vector>
 
@@ -25,194 +21,219 @@ namespace modemd {
 
 namespace {
 
-// Byte -> its eight bits, MSB first, one per byte: unpacking is one 8-byte copy per byte.
-const std::array<std::array<uint8_t, 8>, 256>& unpack_table()
-{
-    static const auto table = [] {
-        std::array<std::array<uint8_t, 8>, 256> t{};
-        for (int v = 0; v < 256; ++v)
-            for (int k = 0; k < 8; ++k)
-                t[static_cast<size_t>(v)][static_cast<size_t>(k)] = static_cast<uint8_t>((v >> (7 - k)) & 1);
-        return t;
-    }();
-    return table;
-}
-
-// BBFRAME source: pulls whole BBFRAMEs from the TxFeeder, emits them as gr-dtv's
-// one-bit-per-byte stream (MSB of each packed byte first), K_bch items per frame. It never
-// waits for data: an empty queue gives an empty data field, so the symbol stream (and the
-// receiver's lock) continues when the user side is quiet.
-class BbframeSource : public gr::sync_block
+// tx_bc's TS input. tx_bc runs only while its input has bytes, so when no user packets
+// are queued and tx_bc has taken everything, one null packet goes in: the carrier never
+// stops (tx_bc sends it in a padded frame), and only when the transmitter is hungry, so
+// user packets never wait behind a backlog of stuffing.
+class TsSource : public gr::sync_block
 {
 public:
-    BbframeSource(TxFeeder& feeder, const dualsat::FrameFormat& format)
-        : gr::sync_block("dualsat_modemd_bbframe_source",
+    explicit TsSource(TxInput& input)
+        : gr::sync_block("dualsat_modemd_ts_source",
                          gr::io_signature::make(0, 0, 0),
                          gr::io_signature::make(1, 1, sizeof(uint8_t))),
-          m_feeder(feeder),
-          m_format(format),
-          m_kbch(format.code().kbch),
-          m_packed(static_cast<size_t>(m_kbch) / 8)
+          m_input(input)
     {
-        set_output_multiple(m_kbch);
     }
 
     int work(int noutput_items, gr_vector_const_void_star&, gr_vector_void_star& output_items) override
     {
-        auto* out = static_cast<uint8_t*>(output_items[0]);
-        const int frames = noutput_items / m_kbch;
-        for (int f = 0; f < frames; ++f) {
-            m_feeder.build(m_format, m_packed.data());
-            uint8_t* o = out + static_cast<size_t>(f) * static_cast<size_t>(m_kbch);
-            const auto& table = unpack_table();
-            for (size_t i = 0; i < m_packed.size(); ++i)
-                std::memcpy(o + i * 8, table[m_packed[i]].data(), 8);
-        }
-        return frames * m_kbch;
+        // The largest space ever offered is the empty buffer: tx_bc has taken everything.
+        m_empty_space = std::max(m_empty_space, noutput_items);
+        const bool hungry = noutput_items >= m_empty_space;
+        return static_cast<int>(m_input.take_ts(static_cast<uint8_t*>(output_items[0]),
+                                                static_cast<size_t>(noutput_items),
+                                                std::chrono::milliseconds(10), hungry));
     }
 
 private:
-    TxFeeder& m_feeder;
-    const dualsat::FrameFormat m_format;
-    const int m_kbch;
-    std::vector<uint8_t> m_packed;
+    TxInput& m_input;
+    int m_empty_space = 0;
 };
 
-// Counts items passing through (symbols at the chain output).
-class ItemCounter : public gr::sync_block
+// Passes tx_bc's symbols on and reports each PLFRAME (from its "plframe" tag) to the
+// TxInput. For GSE it also works out which PDUs a frame that emptied the transmitter's
+// queue confirms: the count of PDUs the transmitter had taken at the end of one call is
+// paired with the end of the data available at the start of the next call (measured
+// later), so any frame starting at or after that point was built after those PDUs were
+// taken.
+class FrameMonitor : public gr::block
 {
 public:
-    explicit ItemCounter(std::atomic<uint64_t>& counter)
-        : gr::sync_block("dualsat_modemd_item_counter",
-                         gr::io_signature::make(1, 1, sizeof(gr_complex)),
-                         gr::io_signature::make(1, 1, sizeof(gr_complex))),
-          m_counter(counter)
+    FrameMonitor(TxInput& input, std::function<uint64_t()> pdus_taken)
+        : gr::block("dualsat_modemd_frame_monitor",
+                    gr::io_signature::make(1, 1, sizeof(gr_complex)),
+                    gr::io_signature::make(1, 1, sizeof(gr_complex))),
+          m_input(input),
+          m_pdus_taken(std::move(pdus_taken)),
+          m_key_plframe(pmt::intern("plframe")),
+          m_key_modcod(pmt::intern("modcod")),
+          m_key_frame(pmt::intern("frame")),
+          m_key_pilots(pmt::intern("pilots")),
+          m_key_dummy(pmt::intern("dummy")),
+          m_key_symbols(pmt::intern("symbols")),
+          m_key_dfl(pmt::intern("dfl"))
     {
+        set_tag_propagation_policy(TPP_DONT);
     }
-    int work(int n, gr_vector_const_void_star& in, gr_vector_void_star& out) override
+
+    int general_work(int noutput_items,
+                     gr_vector_int& ninput_items,
+                     gr_vector_const_void_star& input_items,
+                     gr_vector_void_star& output_items) override
     {
-        std::copy_n(static_cast<const gr_complex*>(in[0]), n, static_cast<gr_complex*>(out[0]));
-        m_counter += static_cast<uint64_t>(n);
+        const uint64_t start = nitems_read(0);
+        if (m_have_snapshot) {
+            m_marks.push_back({ start + static_cast<uint64_t>(ninput_items[0]), m_snapshot });
+            if (m_marks.size() > 64)
+                m_marks.pop_front();
+        }
+        const int n = std::min(noutput_items, ninput_items[0]);
+        std::copy_n(static_cast<const gr_complex*>(input_items[0]), n,
+                    static_cast<gr_complex*>(output_items[0]));
+        get_tags_in_range(m_tags, 0, start, start + static_cast<uint64_t>(n), m_key_plframe);
+        for (const auto& tag : m_tags)
+            report(tag);
+        consume_each(n);
+        if (m_pdus_taken) {
+            m_snapshot = m_pdus_taken();
+            m_have_snapshot = true;
+        }
         return n;
     }
 
 private:
-    std::atomic<uint64_t>& m_counter;
-};
+    struct Mark {
+        uint64_t boundary; // stream offset
+        uint64_t pdus;     // taken before any frame starting at or after boundary
+    };
 
-// The transmitter from the per-stage blocks of main. Each stage block is built for one
-// frame format, so a MODCOD change rebuilds the stages inside lock()/unlock(): the
-// BBFRAME source is new but the adaptation state stays in the TxFeeder; frames in flight
-// inside the old stages are lost. tx_bc will replace this with a message-port change at a
-// frame boundary.
-class StageTxChain : public TxChain
-{
-public:
-    StageTxChain(const Config& config, TxFeeder& feeder)
-        : m_feeder(feeder), m_gold_code(config.modem.gold_code), m_format(config.modem.format)
+    void report(const gr::tag_t& tag)
     {
-        m_counter = gnuradio::get_initial_sptr(new ItemCounter(m_symbols));
+        const pmt::pmt_t& d = tag.value;
+        if (!pmt::is_dict(d))
+            return;
+        TxFrameRecord rec;
+        rec.dummy = pmt::to_bool(pmt::dict_ref(d, m_key_dummy, pmt::PMT_F));
+        rec.symbols = static_cast<uint64_t>(pmt::to_long(pmt::dict_ref(d, m_key_symbols, pmt::from_long(0))));
+        rec.dfl_bits = static_cast<size_t>(pmt::to_long(pmt::dict_ref(d, m_key_dfl, pmt::from_long(0))));
+        if (!rec.dummy) {
+            try {
+                rec.format.modcod = dualsat::modcod_from_number(
+                    static_cast<int>(pmt::to_long(pmt::dict_ref(d, m_key_modcod, pmt::from_long(0)))));
+                rec.format.frame = dualsat::parse_frame_size(
+                    pmt::symbol_to_string(pmt::dict_ref(d, m_key_frame, pmt::intern("normal"))));
+                rec.format.pilots = pmt::to_bool(pmt::dict_ref(d, m_key_pilots, pmt::PMT_F));
+            } catch (const std::exception& e) {
+                d_logger->warn("plframe tag not understood: {}", e.what());
+                return;
+            }
+        }
+        while (m_marks.size() >= 2 && m_marks[1].boundary <= tag.offset)
+            m_marks.pop_front();
+        std::optional<uint64_t> pdus;
+        if (!m_marks.empty() && m_marks.front().boundary <= tag.offset)
+            pdus = m_marks.front().pdus;
+        m_input.frame_sent(rec, pdus);
     }
 
-    std::string name() const override { return "stage-blocks"; }
-    bool hitless_modcod() const override { return false; }
+    TxInput& m_input;
+    std::function<uint64_t()> m_pdus_taken; // null for TS
+    std::vector<gr::tag_t> m_tags;
+    std::deque<Mark> m_marks;
+    uint64_t m_snapshot = 0;
+    bool m_have_snapshot = false;
+    const pmt::pmt_t m_key_plframe, m_key_modcod, m_key_frame, m_key_pilots, m_key_dummy,
+        m_key_symbols, m_key_dfl;
+};
+
+// The whole-chain transmitter. GSE: IP packets go to tx_bc's "pdus" port as messages;
+// TS: a TsSource feeds its byte input. A MODCOD change is a message to its "modcod"
+// port: the transmitter applies it to the next PLFRAME it starts, nothing is rebuilt and
+// no frame is lost.
+class TxBcChain : public TxChain
+{
+public:
+    TxBcChain(const Config& config, TxInput& input) : m_gse(config.modem.stream == StreamInput::Gse)
+    {
+        const auto& f = config.modem.format;
+        m_tx = gr::dualsat::tx_bc::make(m_gse ? dualsat::TxInputMode::Gse
+                                              : dualsat::TxInputMode::TransportStream,
+                                        f.frame, f.modcod.rate, f.modcod.mod, f.pilots,
+                                        config.modem.rolloff, config.modem.gold_code,
+                                        config.acm.mode == "fixed", dualsat::IdlePolicy::Dummy);
+        auto tx = m_tx;
+        m_monitor = gnuradio::get_initial_sptr(new FrameMonitor(
+            input, m_gse ? std::function<uint64_t()>([tx] { return tx->stats().pdus_in; })
+                         : std::function<uint64_t()>()));
+        if (m_gse) {
+            const pmt::pmt_t port = pmt::mp("pdus");
+            const pmt::pmt_t key = pmt::intern("protocol_type");
+            input.set_pdu_sink([tx, port, key](const uint8_t* pdu, size_t len, uint16_t ethertype) {
+                const pmt::pmt_t meta = pmt::dict_add(pmt::make_dict(), key, pmt::from_long(ethertype));
+                tx->_post(port, pmt::cons(meta, pmt::init_u8vector(len, pdu)));
+            });
+        } else {
+            m_source = gnuradio::get_initial_sptr(new TsSource(input));
+        }
+    }
+
+    std::string name() const override { return m_gse ? "tx_bc (GSE)" : "tx_bc (TS)"; }
+    bool hitless_modcod() const override { return true; }
 
     void connect(gr::top_block_sptr tb, gr::basic_block_sptr next) override
     {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_tb = tb;
-        m_stages = make_stages(m_format);
-        connect_stages();
-        tb->connect(m_counter, 0, next, 0);
+        if (m_source)
+            tb->connect(m_source, 0, m_tx, 0);
+        tb->connect(m_tx, 0, m_monitor, 0);
+        tb->connect(m_monitor, 0, next, 0);
     }
 
-    void set_format(const dualsat::FrameFormat& format) override
+    void request_format(const dualsat::FrameFormat& f) override
     {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        if (format == m_format)
-            return;
-        auto stages = make_stages(format); // throws before anything is torn down
-        if (!m_tb) {
-            m_format = format;
-            return;
-        }
-        m_tb->lock();
-        try {
-            disconnect_stages();
-            m_stages = std::move(stages);
-            connect_stages();
-            m_format = format;
-        } catch (...) {
-            m_tb->unlock();
-            throw;
-        }
-        m_tb->unlock();
+        pmt::pmt_t d = pmt::make_dict();
+        d = pmt::dict_add(d, pmt::intern("modcod"), pmt::from_long(dualsat::modcod_number(f.modcod)));
+        d = pmt::dict_add(d, pmt::intern("frame"), pmt::intern(dualsat::to_string(f.frame)));
+        d = pmt::dict_add(d, pmt::intern("pilots"), pmt::from_bool(f.pilots));
+        m_tx->_post(pmt::mp("modcod"), d);
     }
 
-    dualsat::FrameFormat format() const override
+    dualsat::FrameFormat format() const override { return m_tx->format(); }
+
+    TxChainCounters counters() const override
     {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        return m_format;
+        const auto s = m_tx->stats();
+        TxChainCounters c;
+        c.pdus_taken = s.pdus_in;
+        c.pdus_refused = s.rejected_pdus;
+        c.bad_messages = m_tx->bad_pdu_messages() + m_tx->bad_modcod_messages();
+        c.format_changes = s.format_changes;
+        c.work_errors = m_tx->work_errors();
+        return c;
     }
-
-    uint64_t symbols_out() const override { return m_symbols.load(); }
 
 private:
-    std::vector<gr::basic_block_sptr> make_stages(const dualsat::FrameFormat& f)
-    {
-        namespace gd = gr::dualsat;
-        const auto frame = f.frame;
-        const auto rate = f.modcod.rate;
-        const auto mod = f.modcod.mod;
-        return {
-            gnuradio::get_initial_sptr(new BbframeSource(m_feeder, f)),
-            gd::bb_scrambler_bb::make(frame, rate, false),
-            gd::bch_encoder_bb::make(frame, rate),
-            gd::ldpc_encoder_bb::make(frame, rate),
-            gd::bit_interleaver_bb::make(frame, rate, mod),
-            gd::modulator_bc::make(mod, rate, frame, dualsat::MapperInput::Labels),
-            gd::physical_cc::make(frame, rate, mod, f.pilots, m_gold_code, false),
-        };
-    }
-
-    void connect_stages()
-    {
-        for (size_t i = 0; i + 1 < m_stages.size(); ++i)
-            m_tb->connect(m_stages[i], 0, m_stages[i + 1], 0);
-        m_tb->connect(m_stages.back(), 0, m_counter, 0);
-    }
-
-    void disconnect_stages()
-    {
-        for (size_t i = 0; i + 1 < m_stages.size(); ++i)
-            m_tb->disconnect(m_stages[i], 0, m_stages[i + 1], 0);
-        m_tb->disconnect(m_stages.back(), 0, m_counter, 0);
-    }
-
-    TxFeeder& m_feeder;
-    const int m_gold_code;
-    mutable std::mutex m_mutex;
-    dualsat::FrameFormat m_format;
-    gr::top_block_sptr m_tb;
-    std::vector<gr::basic_block_sptr> m_stages;
-    std::atomic<uint64_t> m_symbols{ 0 };
-    gr::basic_block_sptr m_counter;
+    const bool m_gse;
+    gr::dualsat::tx_bc::sptr m_tx;
+    gr::basic_block_sptr m_monitor;
+    gr::basic_block_sptr m_source;
 };
 
-// Receiver placeholder: counts samples and measures input power. The real receiver
-// (timing/carrier recovery, PL deframing, LDPC/BCH decoding, GSE/TS out) replaces it.
-class SampleCounterSink : public gr::sync_block
+// The receiver's input: passes the radio's samples on, counting them and measuring their
+// mean power (the receiver normalises its input, so the level is only visible here).
+class RxInputMeter : public gr::sync_block
 {
 public:
-    SampleCounterSink()
-        : gr::sync_block("dualsat_modemd_rx_placeholder",
+    RxInputMeter()
+        : gr::sync_block("dualsat_modemd_rx_meter",
                          gr::io_signature::make(1, 1, sizeof(gr_complex)),
-                         gr::io_signature::make(0, 0, 0))
+                         gr::io_signature::make(1, 1, sizeof(gr_complex)))
     {
     }
-    int work(int n, gr_vector_const_void_star& in, gr_vector_void_star&) override
+    int work(int n, gr_vector_const_void_star& in, gr_vector_void_star& out) override
     {
         const auto* x = static_cast<const gr_complex*>(in[0]);
+        std::copy_n(x, n, static_cast<gr_complex*>(out[0]));
         double e = 0;
         for (int i = 0; i < n; ++i)
             e += static_cast<double>(std::norm(x[i]));
@@ -220,15 +241,17 @@ public:
         m_samples += static_cast<uint64_t>(n);
         // Exponentially weighted mean power over roughly the last 2^16 samples.
         const double w = std::min(1.0, n / 65536.0);
-        m_power = n ? (m_power_init ? (1 - w) * m_power + w * (e / n) : e / n) : m_power;
+        if (n > 0)
+            m_power = m_power_init ? (1 - w) * m_power + w * (e / n) : e / n;
         m_power_init = m_power_init || n > 0;
         return n;
     }
-    void read(uint64_t& samples, double& power) const
+    void read(uint64_t& samples, std::optional<double>& power_db) const
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         samples = m_samples;
-        power = m_power;
+        if (m_power_init)
+            power_db = m_power > 0 ? 10 * std::log10(m_power) : -300.0;
     }
 
 private:
@@ -238,77 +261,201 @@ private:
     bool m_power_init = false;
 };
 
-class PlaceholderRxChain : public RxChain
+// rx_cb's outputs: TS bytes (whole 188-byte packets, in order) on the stream, GSE PDUs and
+// per-frame stats on message ports. Packets go to the packet sink in the order received.
+class RxOutputSink : public gr::block
 {
 public:
-    PlaceholderRxChain() : m_sink(gnuradio::get_initial_sptr(new SampleCounterSink())) {}
-    std::string name() const override { return "placeholder (sample counter; no receiver yet)"; }
-    gr::basic_block_sptr input() override { return m_sink; }
-    void connect(gr::top_block_sptr) override {}
-    void set_packet_sink(RxPacketSink sink) override { m_packet_sink = std::move(sink); }
+    RxOutputSink()
+        : gr::block("dualsat_modemd_rx_output",
+                    gr::io_signature::make(1, 1, sizeof(uint8_t)),
+                    gr::io_signature::make(0, 0, 0)),
+          m_key_modcod_name(pmt::intern("modcod_name")),
+          m_key_ok(pmt::intern("ok"))
+    {
+        message_port_register_in(pmt::mp("pdus"));
+        set_msg_handler(pmt::mp("pdus"), [this](const pmt::pmt_t& m) { on_pdu(m); });
+        message_port_register_in(pmt::mp("stats"));
+        set_msg_handler(pmt::mp("stats"), [this](const pmt::pmt_t& m) { on_stats(m); });
+    }
+
+    void set_packet_sink(RxPacketSink sink)
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_sink = std::move(sink);
+    }
+
+    std::map<std::string, uint64_t> frames_by_modcod() const
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        return m_by_modcod;
+    }
+
+    int general_work(int, gr_vector_int& ninput_items, gr_vector_const_void_star& input_items,
+                     gr_vector_void_star&) override
+    {
+        const auto* in = static_cast<const uint8_t*>(input_items[0]);
+        const size_t n = static_cast<size_t>(ninput_items[0]);
+        std::lock_guard<std::mutex> lock(m_mutex);
+        size_t i = 0;
+        // Complete a packet split over calls, then whole packets straight from the buffer.
+        while (i < n && !m_partial.empty() && m_partial.size() < dualsat::kTsPacketBytes)
+            m_partial.push_back(in[i++]);
+        if (m_partial.size() == dualsat::kTsPacketBytes) {
+            deliver(m_partial.data(), m_partial.size());
+            m_partial.clear();
+        }
+        for (; i + dualsat::kTsPacketBytes <= n; i += dualsat::kTsPacketBytes)
+            deliver(in + i, dualsat::kTsPacketBytes);
+        m_partial.insert(m_partial.end(), in + i, in + n);
+        consume_each(static_cast<int>(n));
+        return 0;
+    }
+
+private:
+    void deliver(const uint8_t* p, size_t n)
+    {
+        if (m_sink)
+            m_sink(p, n);
+    }
+
+    void on_pdu(const pmt::pmt_t& msg)
+    {
+        if (!pmt::is_pair(msg) || !pmt::is_u8vector(pmt::cdr(msg)))
+            return;
+        size_t len = 0;
+        const uint8_t* data = pmt::u8vector_elements(pmt::cdr(msg), len);
+        std::lock_guard<std::mutex> lock(m_mutex);
+        deliver(data, len);
+    }
+
+    void on_stats(const pmt::pmt_t& msg)
+    {
+        if (!pmt::is_dict(msg))
+            return;
+        const pmt::pmt_t name = pmt::dict_ref(msg, m_key_modcod_name, pmt::PMT_NIL);
+        if (!pmt::is_symbol(name))
+            return;
+        std::lock_guard<std::mutex> lock(m_mutex);
+        ++m_by_modcod[pmt::symbol_to_string(name)];
+    }
+
+    mutable std::mutex m_mutex;
+    RxPacketSink m_sink;
+    std::vector<uint8_t> m_partial;
+    std::map<std::string, uint64_t> m_by_modcod;
+    const pmt::pmt_t m_key_modcod_name, m_key_ok;
+};
+
+// The whole civil receiver.
+class RxBcChain : public RxChain
+{
+public:
+    explicit RxBcChain(const Config& c)
+        : m_meter(gnuradio::get_initial_sptr(new RxInputMeter())),
+          m_rx(gr::dualsat::rx_cb::make(c.modem.symbol_rate, c.radio.sample_rate,
+                                        dualsat::rolloff_value(c.modem.rolloff), c.modem.gold_code,
+                                        c.modem.rx_fec_threads, true)),
+          m_out(gnuradio::get_initial_sptr(new RxOutputSink()))
+    {
+    }
+    std::string name() const override { return "rx_cb"; }
+    gr::basic_block_sptr input() override { return m_meter; }
+    void connect(gr::top_block_sptr tb) override
+    {
+        tb->connect(m_meter, 0, m_rx, 0);
+        tb->connect(m_rx, 0, m_out, 0);
+        tb->msg_connect(m_rx, "pdus", m_out, "pdus");
+        tb->msg_connect(m_rx, "stats", m_out, "stats");
+    }
+    void set_packet_sink(RxPacketSink sink) override { m_out->set_packet_sink(std::move(sink)); }
     RxStatus status() const override
     {
         RxStatus s;
-        double p;
-        m_sink->read(s.samples, p);
-        if (s.samples > 0)
-            s.power_db = p > 0 ? 10 * std::log10(p) : -300.0;
+        m_meter->read(s.samples, s.power_db);
+        const dualsat::ReceiverStatus r = m_rx->status();
+        s.lock = r.locked;
+        if (r.format_valid)
+            s.format = r.format;
+        // Estimates exist once a frame has been received; until then they are unknown.
+        if (r.format_valid || r.locked) {
+            s.esn0_db = r.esn0_db;
+            s.freq_offset_hz = r.cfo_hz;
+            s.clock_offset_ppm = r.clock_offset_ppm;
+        }
+        if (r.frames > 0)
+            s.fer = r.fer;
+        s.frames = r.frames;
+        s.frames_ok = r.frames_ok;
+        s.frames_bad = r.fec_failures + r.bad_headers + r.open_failures + r.bad_frames;
+        s.dummy_frames = r.dummy_frames;
+        s.frames_by_modcod = m_out->frames_by_modcod();
+        s.acquisitions = r.acquisitions;
+        s.lock_losses = r.lock_losses;
+        s.ts_packets = r.ts_packets;
+        s.gse_pdus = r.gse_pdus;
+        s.crc_errors = r.ts_crc_errors + r.gse_crc_errors;
+        s.work_errors = m_rx->work_errors();
         return s;
     }
 
 private:
-    std::shared_ptr<SampleCounterSink> m_sink;
-    RxPacketSink m_packet_sink;
+    std::shared_ptr<RxInputMeter> m_meter;
+    gr::dualsat::rx_cb::sptr m_rx;
+    std::shared_ptr<RxOutputSink> m_out;
 };
 
 } // namespace
 
-std::unique_ptr<TxChain> make_tx_chain(const Config& config, TxFeeder& feeder)
+std::unique_ptr<TxChain> make_tx_chain(const Config& config, TxInput& input)
 {
-    // Profile and chain are builder selections. Only the civil stage-block chain exists
-    // on main; tx_bc and the protected profile add cases here.
+    // Profile and chain are builder selections: the protected profile adds cases here.
     if (config.modem.profile != "civil")
         throw dualsat::ConfigError("modem.profile: '" + config.modem.profile +
                                    "' has no transmitter in this build");
-    if (config.modem.chain != "auto" && config.modem.chain != "stages")
+    if (config.modem.chain != "auto" && config.modem.chain != "tx_bc")
         throw dualsat::ConfigError("modem.chain: '" + config.modem.chain +
                                    "' is not available in this build");
-    return std::make_unique<StageTxChain>(config, feeder);
+    return std::make_unique<TxBcChain>(config, input);
 }
 
-std::unique_ptr<RxChain> make_rx_chain(const Config&)
+std::unique_ptr<RxChain> make_rx_chain(const Config& config)
 {
-    return std::make_unique<PlaceholderRxChain>();
+    if (config.modem.profile != "civil")
+        throw dualsat::ConfigError("modem.profile: '" + config.modem.profile +
+                                   "' has no receiver in this build");
+    return std::make_unique<RxBcChain>(config);
 }
+
+namespace {
+
+class TxShaper : public gr::hier_block2
+{
+public:
+    TxShaper(double symbol_rate, double sample_rate, double rolloff, double rms)
+        : gr::hier_block2("dualsat_modemd_tx_shaper",
+                          gr::io_signature::make(1, 1, sizeof(gr_complex)),
+                          gr::io_signature::make(1, 1, sizeof(gr_complex)))
+    {
+        const double r = sample_rate / symbol_rate;
+        const long whole = std::lround(r);
+        const bool integer = std::abs(r - static_cast<double>(whole)) < 1e-9;
+        const int sps = integer ? static_cast<int>(whole) : 2;
+        const int span_symbols = 12;
+        auto shaper = gr::dualsat::pulse_shaper_cc::make(rolloff, sps, span_symbols, integer ? 1.0 : r / 2.0);
+        // pulse_shaper_cc puts unit-energy symbols out at unit mean sample power.
+        auto gain = gr::blocks::multiply_const_cc::make(gr_complex(static_cast<float>(rms), 0.0f));
+        connect(self(), 0, shaper, 0);
+        connect(shaper, 0, gain, 0);
+        connect(gain, 0, self(), 0);
+    }
+};
+
+} // namespace
 
 gr::basic_block_sptr make_pulse_shaper(double symbol_rate, double sample_rate, double rolloff, double rms)
 {
-    const double sps = sample_rate / symbol_rate;
-    const int span_symbols = 12;
-    const long rounded = std::lround(sps);
-    if (std::abs(sps - static_cast<double>(rounded)) < 1e-9) {
-        const int L = static_cast<int>(rounded);
-        auto taps = gr::filter::firdes::root_raised_cosine(1.0, L, 1.0, rolloff, span_symbols * L + 1);
-        // Per output sample one polyphase branch is active: mean power = sum(h^2) / L for
-        // unit-energy symbols. Scale so the output RMS is `rms`.
-        double e = 0;
-        for (float t : taps)
-            e += static_cast<double>(t) * t;
-        const float scale = static_cast<float>(rms * std::sqrt(L / e));
-        for (auto& t : taps)
-            t *= scale;
-        return gr::filter::interp_fir_filter_ccf::make(static_cast<unsigned>(L), taps);
-    }
-    const int nfilts = 32;
-    auto taps = gr::filter::firdes::root_raised_cosine(
-        1.0, nfilts, 1.0, rolloff, span_symbols * nfilts + 1);
-    double e = 0;
-    for (float t : taps)
-        e += static_cast<double>(t) * t;
-    const float scale = static_cast<float>(rms * std::sqrt(nfilts / e));
-    for (auto& t : taps)
-        t *= scale;
-    return gr::filter::pfb_arb_resampler_ccf::make(static_cast<float>(sps), taps, nfilts);
+    return gnuradio::get_initial_sptr(new TxShaper(symbol_rate, sample_rate, rolloff, rms));
 }
 
 } // namespace modemd

@@ -1,27 +1,36 @@
 // The modem chain behind interfaces, so the daemon does not care which blocks implement
-// it. Today: a transmitter assembled from the stage blocks on main (BBFRAME source ->
-// bb_scrambler_bb -> bch_encoder_bb -> ldpc_encoder_bb -> bit_interleaver_bb ->
-// modulator_bc -> physical_cc), and a receiver placeholder that only counts samples.
-// Later: tx_bc (whole-chain transmitter, MODCOD by message port, hitless) and the real
-// receiver slot in as further implementations chosen by make_tx_chain / make_rx_chain
-// (config: modem.chain, modem.profile).
+// it. TX: tx_bc, the whole-chain transmitter (GSE PDUs by message, or a TS byte stream;
+// MODCOD by message, hitless at a frame boundary), with a monitor reading its per-frame
+// "plframe" tags. RX: rx_cb, the whole receiver (IQ in, TS bytes out, GSE PDUs and
+// per-frame stats as messages). The builder picks each from the config (modem.profile /
+// modem.chain).
 #pragma once
 
 #include "config.h"
-#include "tx_feeder.h"
+#include "tx_input.h"
 
 #include <dualsat/modcod.h>
 #include <gnuradio/top_block.h>
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
 namespace modemd {
 
-// A transmitter: user data from the TxFeeder in, PLFRAME symbols out (complex, one sample
+// The transmitter's own counters (the per-frame ones go to the TxInput).
+struct TxChainCounters {
+    uint64_t pdus_taken = 0;          // PDUs the transmitter queued
+    uint64_t pdus_refused = 0;        // refused by the transmitter (queue full, invalid)
+    uint64_t bad_messages = 0;        // malformed PDU / MODCOD messages
+    uint64_t format_changes = 0;      // data frames whose format differs from the previous
+    uint64_t work_errors = 0;         // errors inside the block (logged)
+};
+
+// A transmitter: user data from the TxInput in, PLFRAME symbols out (complex, one sample
 // per symbol, unit average symbol energy). Pulse shaping and the radio come after it.
 class TxChain
 {
@@ -32,23 +41,34 @@ public:
     virtual bool hitless_modcod() const = 0;
     // Adds the chain's blocks to tb and connects its output to port 0 of `next`.
     virtual void connect(gr::top_block_sptr tb, gr::basic_block_sptr next) = 0;
-    // The format of the frames to come. Called while the flowgraph runs (or before).
-    virtual void set_format(const dualsat::FrameFormat& format) = 0;
+    // Asks for the format of the frames to come (the caller validated it). Takes effect
+    // at the next PLFRAME the transmitter starts after it has handled the request.
+    virtual void request_format(const dualsat::FrameFormat& format) = 0;
+    // The format the transmitter will use for its next data frame.
     virtual dualsat::FrameFormat format() const = 0;
-    // Symbols produced at the chain output so far.
-    virtual uint64_t symbols_out() const = 0;
+    virtual TxChainCounters counters() const = 0;
 };
 
-// What the receiver reports. Optional fields are null (JSON) until a receiver that knows
-// them exists; counters are zero.
+// What the receiver reports. Optional fields are null (JSON) while unknown (no lock yet,
+// no data frame yet); counters are zero.
 struct RxStatus {
     std::optional<bool> lock;
-    std::optional<dualsat::FrameFormat> format; // of the last frame decoded
+    std::optional<dualsat::FrameFormat> format; // of the last data frame received
     std::optional<double> esn0_db;
     std::optional<double> freq_offset_hz;
-    std::optional<double> fer;
+    std::optional<double> fer;                  // over the receiver's recent window
+    std::optional<double> clock_offset_ppm;
+    uint64_t frames = 0;       // data frames handed to the FEC
     uint64_t frames_ok = 0;
-    uint64_t frames_bad = 0;
+    uint64_t frames_bad = 0;   // FEC failures, bad BBHEADERs, unusable frames
+    uint64_t dummy_frames = 0;
+    std::map<std::string, uint64_t> frames_by_modcod; // data frames received, by MODCOD
+    uint64_t acquisitions = 0;
+    uint64_t lock_losses = 0;
+    uint64_t ts_packets = 0;
+    uint64_t gse_pdus = 0;
+    uint64_t crc_errors = 0;   // TS packet CRC-8 / GSE CRC-32 errors
+    uint64_t work_errors = 0;
     uint64_t samples = 0;
     std::optional<double> power_db; // mean |x|^2 of the input in dB (full scale 0 dB)
 };
@@ -70,14 +90,14 @@ public:
     virtual RxStatus status() const = 0;
 };
 
-// modem.chain auto|stages: the stage-block transmitter (the only one on main so far).
-std::unique_ptr<TxChain> make_tx_chain(const Config& config, TxFeeder& feeder);
-// The receiver placeholder (counts samples, measures power) until the receiver lands.
+// modem.chain auto|tx_bc: tx_bc in GSE or TS mode (modem.stream), fed by `input`.
+std::unique_ptr<TxChain> make_tx_chain(const Config& config, TxInput& input);
+// rx_cb, the whole receiver: TS packets / GSE PDUs to the packet sink.
 std::unique_ptr<RxChain> make_rx_chain(const Config& config);
 
-// Root-raised-cosine pulse shaping from one sample per symbol to the radio sample rate:
-// an interpolating FIR for an integer ratio, a polyphase arbitrary resampler otherwise.
-// Output RMS amplitude is `rms` for unit-energy symbols.
+// Root-raised-cosine pulse shaping (pulse_shaper_cc) from one sample per symbol to the
+// radio sample rate, output RMS amplitude `rms` for unit-energy symbols. An integer ratio
+// shapes at that many samples per symbol; any other shapes at 2 and resamples.
 gr::basic_block_sptr make_pulse_shaper(double symbol_rate, double sample_rate, double rolloff, double rms);
 
 } // namespace modemd

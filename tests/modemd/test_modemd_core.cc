@@ -1,22 +1,18 @@
 // Unit tests of dualsat-modemd's GNU Radio-free parts: config validation, control API
-// routing and authentication, Prometheus text, SigMF metadata, the TX feeder.
+// routing and authentication, Prometheus text, SigMF metadata, the TX input.
 #include "config.h"
 #include "control_api.h"
 #include "sigmf.h"
-#include "tx_feeder.h"
-
-#include <dualsat/bb_scrambler.h>
-#include <dualsat/gse.h>
-#include <dualsat/ts_adaptation.h>
+#include "tx_input.h"
 
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <string>
 
@@ -113,6 +109,12 @@ TEST_CASE("config: errors name the key and the value", "[modemd][config]")
     CHECK(contains(error_of("modem: {pilots: maybe}\n"), "modem.pilots: expected true or false"));
     CHECK(contains(error_of("modem: [1, 2]\n"), "modem: expected a mapping"));
     CHECK(contains(error_of("control: {port: [1]}\n"), "control.port: expected an integer"));
+    // The stage-block transmitter is gone; the message says what replaces it.
+    e = error_of("modem: {chain: stages}\n");
+    CHECK(contains(e, "modem.chain"));
+    CHECK(contains(e, "tx_bc"));
+    CHECK(contains(error_of("modem: {rx_fec_threads: 0}\n"), "modem.rx_fec_threads"));
+    CHECK(parse_config("modem: {chain: auto}\n", "t", "/tmp").modem.chain == "auto");
     // Out of range and not in the standard.
     CHECK(contains(error_of("control: {port: 70000}\n"), "control.port: 70000 is out of range"));
     CHECK(contains(error_of("modem: {gold_code: 262142}\n"), "modem.gold_code"));
@@ -388,100 +390,141 @@ TEST_CASE("SigMF: write, read back, and reject what does not match", "[modemd][s
     CHECK_THROWS_WITH(modemd::read_sigmf_meta(dir.path + "/x.sigmf-data", 0), Catch::Contains("JSON"));
 }
 
-TEST_CASE("TX feeder: IP packets in, GSE BBFRAMEs out, reassembled intact", "[modemd][feeder]")
+TEST_CASE("TX input: IP packets checked, admitted, handed on in order", "[modemd][txinput]")
 {
-    modemd::TxFeeder feeder(modemd::StreamInput::Gse, 1 << 20, dualsat::RollOff::R020, true);
-    std::mt19937 rng(5);
-    std::vector<std::vector<uint8_t>> sent;
-    for (int i = 0; i < 40; ++i) {
-        std::vector<uint8_t> pkt(100 + rng() % 3000);
-        for (auto& b : pkt)
-            b = static_cast<uint8_t>(rng());
-        pkt[0] = (i % 2) ? 0x60 : 0x45; // IPv6 / IPv4 version nibble
-        REQUIRE(feeder.push_ip(pkt.data(), pkt.size(), 0));
-        sent.push_back(pkt);
-    }
-    uint8_t not_ip[20] = { 0x15 };
-    CHECK_FALSE(feeder.push_ip(not_ip, sizeof not_ip, 0)); // auto EtherType: not IP
-    CHECK(feeder.push_ip(not_ip, sizeof not_ip, 0x88B5));  // explicit EtherType: anything
-    sent.emplace_back(not_ip, not_ip + sizeof not_ip);
-
-    dualsat::FrameFormat f{ dualsat::parse_modcod("QPSK 1/2"), dualsat::FrameSize::Short, false };
-    const int kbch = f.code().kbch;
-    std::vector<uint8_t> frame(static_cast<size_t>(kbch) / 8);
-    dualsat::GseReassembler rx;
-    dualsat::GsePduBatch out;
-    std::vector<uint16_t> types;
-    for (int n = 0; n < 100 && !feeder.idle(); ++n) {
-        feeder.build(f, frame.data());
-        rx.process_bbframe(frame.data(), kbch, out);
-    }
-    feeder.build(f, frame.data()); // one idle frame
-    REQUIRE(out.size() == sent.size());
-    for (size_t i = 0; i < sent.size(); ++i) {
-        CHECK(std::vector<uint8_t>(out[i].data, out[i].data + out[i].size) == sent[i]);
-        if (i < 40)
-            CHECK(out[i].protocol_type == ((i % 2) ? 0x86DD : 0x0800));
-    }
-    auto s = feeder.stats();
-    CHECK(s.packets_in == 41);
-    CHECK(s.packets_rejected == 1);
-    CHECK(s.packets_sent == 41);
-    CHECK(s.frames_idle >= 1);
-    CHECK(s.frames_by_modcod.at(dualsat::modcod_number(f.modcod)) == s.frames);
-    size_t bytes = 0;
-    for (auto& p : sent)
-        bytes += p.size();
-    CHECK(s.payload_bytes_sent == bytes);
+    modemd::TxInput input(modemd::StreamInput::Gse, 10000);
+    std::vector<std::pair<std::vector<uint8_t>, uint16_t>> handed;
+    input.set_pdu_sink([&](const uint8_t* p, size_t n, uint16_t et) { handed.emplace_back(std::vector<uint8_t>(p, p + n), et); });
+    std::vector<uint8_t> v4(1000, 1), v6(500, 2), other(20, 3);
+    v4[0] = 0x45;
+    v6[0] = 0x60;
+    other[0] = 0x15;
+    CHECK(input.push_ip(v4.data(), v4.size(), 0));
+    CHECK(input.push_ip(v6.data(), v6.size(), 0));
+    CHECK_FALSE(input.push_ip(other.data(), other.size(), 0)); // auto EtherType: not IP
+    CHECK(input.push_ip(other.data(), other.size(), 0x88B5));  // explicit EtherType: anything
+    CHECK_FALSE(input.push_ip(v4.data(), 0, 0));                // empty
+    std::vector<uint8_t> huge(0xFFFF, 0x45);
+    CHECK_FALSE(input.push_ip(huge.data(), huge.size(), 0));    // too long for GSE Total_Length
+    REQUIRE(handed.size() == 3);
+    CHECK(handed[0].first == v4);
+    CHECK(handed[0].second == 0x0800);
+    CHECK(handed[1].first == v6);
+    CHECK(handed[1].second == 0x86DD);
+    CHECK(handed[2].second == 0x88B5);
+    // 1520 bytes queued of 10000: eight more 1000-byte packets fit, the ninth does not.
+    int accepted = 0;
+    for (int i = 0; i < 9; ++i)
+        accepted += input.push_ip(v4.data(), v4.size(), 0);
+    CHECK(accepted == 8);
+    auto s = input.stats();
+    CHECK(s.packets_in == 11);
+    CHECK(s.bytes_in == 1000 + 500 + 20 + 8000);
+    CHECK(s.packets_rejected == 3);
+    CHECK(s.packets_dropped_full == 1);
+    CHECK(s.queued_packets == 11);
+    CHECK(s.queued_bytes == 9520);
+    CHECK_FALSE(input.idle());
 }
 
-TEST_CASE("TX feeder: full queue and shutdown drops are counted", "[modemd][feeder]")
+TEST_CASE("TX input: GSE packets are confirmed only by frames that show an empty queue", "[modemd][txinput]")
 {
-    modemd::TxFeeder feeder(modemd::StreamInput::Gse, 4096, dualsat::RollOff::R020, true);
-    std::vector<uint8_t> pkt(1000, 0);
-    pkt[0] = 0x45;
-    int queued = 0;
-    for (int i = 0; i < 10; ++i)
-        queued += feeder.push_ip(pkt.data(), pkt.size(), 0);
-    auto s = feeder.stats();
-    CHECK(queued < 10);
-    CHECK(s.packets_dropped_full == static_cast<uint64_t>(10 - queued));
-    CHECK(feeder.drop_queued() == static_cast<uint64_t>(queued));
-    CHECK(feeder.stats().packets_dropped_shutdown == static_cast<uint64_t>(queued));
-    CHECK_FALSE(feeder.push_ip(pkt.data(), pkt.size(), 0)); // nothing enters after shutdown
+    modemd::TxInput input(modemd::StreamInput::Gse, 1 << 20);
+    input.set_pdu_sink([](const uint8_t*, size_t, uint16_t) {});
+    std::vector<uint8_t> pkt(100, 0x45);
+    for (int i = 0; i < 10; ++i) {
+        pkt.resize(100 + static_cast<size_t>(i));
+        REQUIRE(input.push_ip(pkt.data(), pkt.size(), 0));
+    }
+    const dualsat::FrameFormat f{ dualsat::parse_modcod("QPSK 1/2"), dualsat::FrameSize::Short, true };
+    const size_t room = static_cast<size_t>(f.code().kbch) - 80;
+    modemd::TxFrameRecord full{ false, f, room, 8370 };
+    modemd::TxFrameRecord nearly_full{ false, f, room - 7 * 8, 8370 }; // GSE may leave 7 bytes
+    modemd::TxFrameRecord padded{ false, f, room - 8 * 8, 8370 };
+    modemd::TxFrameRecord dummy{ true, f, 0, 3330 };
+
+    input.frame_sent(full, 4);        // a full frame says nothing about the queue
+    input.frame_sent(nearly_full, 4); // nor does one GSE could not fill further
+    CHECK(input.stats().packets_sent == 0);
+    input.frame_sent(padded, 3); // emptied the queue: the first 3 PDUs are out
+    auto s = input.stats();
+    CHECK(s.packets_sent == 3);
+    CHECK(s.payload_bytes_sent == 100 + 101 + 102);
+    input.frame_sent(dummy, std::nullopt); // without a count, nothing to confirm
+    CHECK(input.stats().packets_sent == 3);
+    input.frame_sent(dummy, 8);
+    s = input.stats();
+    CHECK(s.packets_sent == 8);
+    CHECK(s.queued_packets == 2);
+    CHECK(s.frames == 5);
+    CHECK(s.frames_dummy == 2);
+    CHECK(s.frames_padded == 2);
+    CHECK(s.frames_by_modcod.at(0) == 2);
+    CHECK(s.frames_by_modcod.at(dualsat::modcod_number(f.modcod)) == 3);
+    CHECK(s.symbols == 3 * 8370 + 2 * 3330);
+    CHECK(s.data_field_bytes == (3 * room - 15 * 8) / 8);
+    REQUIRE(s.last_data_format);
+    CHECK(*s.last_data_format == f);
+    // Shutdown: the two unconfirmed count as dropped; nothing enters after.
+    CHECK(input.drop_queued() == 2);
+    s = input.stats();
+    CHECK(s.packets_dropped_shutdown == 2);
+    CHECK(s.packets_sent + s.packets_dropped_shutdown == s.packets_in);
+    CHECK_FALSE(input.push_ip(pkt.data(), pkt.size(), 0));
+    CHECK(input.idle());
 }
 
-TEST_CASE("TX feeder: TS datagrams are checked and framed", "[modemd][feeder]")
+TEST_CASE("TX input: TS datagrams checked, queued in order, null packets only when asked", "[modemd][txinput]")
 {
-    modemd::TxFeeder feeder(modemd::StreamInput::Ts, 1 << 20, dualsat::RollOff::R020, true);
+    modemd::TxInput input(modemd::StreamInput::Ts, 20 * 188);
     std::vector<uint8_t> dgram(7 * 188);
     for (size_t i = 0; i < dgram.size(); ++i)
         dgram[i] = static_cast<uint8_t>(i * 7);
     for (int p = 0; p < 7; ++p)
         dgram[static_cast<size_t>(p) * 188] = 0x47;
-    CHECK(feeder.push_ts(dgram.data(), dgram.size()) == 7);
-    CHECK(feeder.push_ts(dgram.data(), 100) == 0);                 // not whole packets
+    CHECK(input.push_ts(dgram.data(), dgram.size()) == 7);
+    CHECK(input.push_ts(dgram.data(), 100) == 0);       // not whole packets
     auto bad = dgram;
     bad[188 * 3] = 0x00;
-    CHECK(feeder.push_ts(bad.data(), bad.size()) == 0);             // lost sync
+    CHECK(input.push_ts(bad.data(), bad.size()) == 0);  // lost sync
     uint8_t ip[20] = { 0x45 };
-    CHECK_FALSE(feeder.push_ip(ip, sizeof ip, 0));                  // wrong stream type
-    auto s = feeder.stats();
-    CHECK(s.packets_in == 7);
+    CHECK_FALSE(input.push_ip(ip, sizeof ip, 0));        // wrong stream type
+    CHECK(input.push_ts(dgram.data(), dgram.size()) == 7);
+    CHECK(input.push_ts(dgram.data(), dgram.size()) == 6); // queue of 20 packets
+    auto s = input.stats();
+    CHECK(s.packets_in == 20);
     CHECK(s.packets_rejected == 1 + 7 + 1);
+    CHECK(s.packets_dropped_full == 1);
 
-    // Normal QPSK 1/2: a 32128-bit data field takes all seven packets, then padding.
-    dualsat::FrameFormat f{ dualsat::parse_modcod("QPSK 1/2"), dualsat::FrameSize::Normal, false };
-    std::vector<uint8_t> frame(static_cast<size_t>(f.code().kbch) / 8);
-    size_t dfl = feeder.build(f, frame.data());
-    CHECK(dfl == 7 * 188 * 8);
-    auto h = dualsat::parse_bbheader(frame.data(), frame.size());
-    CHECK(h.stream_type == dualsat::StreamType::Transport);
-    CHECK(h.upl == 188 * 8);
-    CHECK(h.dfl == 7 * 188 * 8);
-    // The packets' 187 useful bytes follow in order (sync bytes carry CRC-8s).
-    for (int p = 0; p < 7; ++p)
-        CHECK(std::equal(dgram.begin() + p * 188 + 1, dgram.begin() + p * 188 + 188,
-                         frame.begin() + 10 + p * 188 + 1));
-    CHECK(feeder.idle());
+    // Taken in pieces, in order, across the ring's wrap.
+    std::vector<uint8_t> taken(20 * 188 + 188);
+    size_t got = input.take_ts(taken.data(), 1000, std::chrono::milliseconds(0), true);
+    got += input.take_ts(taken.data() + got, taken.size() - got, std::chrono::milliseconds(0), true);
+    REQUIRE(got == 20 * 188);
+    for (int d = 0; d < 3; ++d)
+        for (size_t i = 0; i < (d < 2 ? 7u : 6u) * 188; ++i)
+            REQUIRE(taken[static_cast<size_t>(d) * 7 * 188 + i] == dgram[i]);
+    // Empty: nothing unless stuffing is asked for, then one null packet.
+    CHECK(input.take_ts(taken.data(), 188, std::chrono::milliseconds(0), false) == 0);
+    REQUIRE(input.take_ts(taken.data(), 500, std::chrono::milliseconds(0), true) == 188);
+    CHECK(taken[0] == 0x47);
+    CHECK(((taken[1] & 0x1F) << 8 | taken[2]) == 0x1FFF); // PID of a null packet
+    CHECK(input.push_ts(dgram.data(), 188) == 0); // the queue counts what is not yet sent
+
+    // Data fields carry the bytes in the order taken: 20 user packets, a null packet, one
+    // user packet. A field of 10.5 packets, then the rest.
+    const dualsat::FrameFormat f{ dualsat::parse_modcod("QPSK 1/2"), dualsat::FrameSize::Normal, false };
+    input.frame_sent({ false, f, 1974 * 8, 33282 }, std::nullopt);
+    s = input.stats();
+    CHECK(s.packets_sent == 10);
+    CHECK(s.payload_bytes_sent == 10 * 188);
+    CHECK(input.push_ts(dgram.data(), 188) == 1);
+    CHECK(input.take_ts(taken.data(), 188, std::chrono::milliseconds(0), true) == 188);
+    CHECK(taken[1] == dgram[1]);
+    input.frame_sent({ false, f, (22 * 188 - 1974) * 8, 33282 }, std::nullopt);
+    s = input.stats();
+    CHECK(s.packets_sent == 21); // the null packet is not a user packet
+    CHECK(s.payload_bytes_sent == 21 * 188);
+    CHECK(s.queued_packets == 0);
+    CHECK(input.idle());
 }

@@ -24,6 +24,9 @@ import unittest
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+import modemd_traffic  # noqa: E402  (numbered packets, byte-exact and order check)
+
 MODEMD = os.environ.get("MODEMD", "dualsat-modemd")
 CTL = os.environ.get("DUALSAT_CTL", "dualsat-ctl")
 TOKEN = "s3cr3t-token-0123456789abcdef"
@@ -173,6 +176,14 @@ class Daemon:
             self.stdout.append(self.lines.get())
         return rc
 
+    def wait_lock(self, timeout=DEADLINE):
+        return wait_for(lambda: (lambda s: s if s["lock"] else None)(self.get("/status")),
+                        "receiver lock", timeout)
+
+    def address(self, key):
+        host, port = self.get("/status")["data"][key].rsplit(":", 1)
+        return host, int(port)
+
     def stderr(self):
         self.stderr_file.flush()
         with open(self.stderr_path) as f:
@@ -194,6 +205,13 @@ data: {ip: {listen: "127.0.0.1:0", forward: "127.0.0.1:%(fwd)d"}, drain_timeout:
 control: {bind: 127.0.0.1, port: 0}
 logging: {level: info}
 """
+
+
+def udp_receiver(port=0):
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    rx.bind(("127.0.0.1", port))
+    return rx
 
 
 def run(config_text, args=(), timeout=DEADLINE, mode=0o600, dirname=None):
@@ -283,37 +301,47 @@ control: {port: 0}
 
 class Loopback(unittest.TestCase):
     def setUp(self):
-        self.fwd = free_port()
+        self.fwd_sock = udp_receiver()
+        self.fwd = self.fwd_sock.getsockname()[1]
         self.d = Daemon(LOOPBACK % {"fwd": self.fwd}, args=["--status-interval", "0.5"])
         self.d.start_control()
 
     def tearDown(self):
         self.d.kill()
+        self.fwd_sock.close()
+
+    def traffic(self, **kw):
+        check = modemd_traffic.TrafficCheck(self.d.address("ip_listen"), self.fwd_sock, **kw)
+        self.addCleanup(check.close)
+        return check
 
     def test_status_fields(self):
         s = self.d.get("/status")
         for key in ("lock", "modcod", "esn0_db", "freq_offset_hz", "fer", "packets_in",
                     "packets_out", "throughput_bps", "uptime_s", "tx", "rx", "radio", "data"):
             self.assertIn(key, s)
-        # No receiver yet: what it would measure is null, not invented.
-        for key in ("lock", "esn0_db", "freq_offset_hz", "fer"):
-            self.assertIsNone(s[key])
-            self.assertIsNone(s["rx"][key])
         self.assertEqual(s["state"], "running")
         self.assertEqual(s["modcod"], "QPSK 1/2")
         self.assertEqual(s["tx"]["modcod_number"], 4)  # EN 302 307-1 Table 12
-        self.assertEqual(s["rx"]["frames_ok"], 0)
+        self.assertTrue(s["tx"]["hitless_modcod"])
         self.assertGreater(s["uptime_s"], 0)
         self.assertTrue(s["data"]["ip_listen"].startswith("127.0.0.1:"))
         self.assertEqual(s["data"]["ip_forward"], "127.0.0.1:%d" % self.fwd)
-        # The flowgraph runs: frames, symbols and RX samples grow.
-        s2 = wait_for(lambda: (lambda t: t if t["tx"]["frames"] > s["tx"]["frames"] + 2 and
-                               t["rx"]["samples"] > s["rx"]["samples"] else None)(self.d.get("/status")),
-                      "frames to grow")
-        # Symbols: whole PLFRAMEs of QPSK 1/2 normal with pilots (90 + 32400 + 22 x 36 =
-        # 33282 symbols, EN 302 307-1 §5.5), give or take the frames inside the chain.
-        self.assertGreater(s2["tx"]["symbols"], 0)
-        self.assertLessEqual(s2["tx"]["symbols"], s2["tx"]["frames"] * 33282)
+        # With nothing to send the carrier goes on with dummy PLFRAMEs, and the receiver
+        # locks to them. Its estimates are then numbers: Es/N0 near the channel's 10 dB, no
+        # carrier offset (the channel adds none), no data frame yet (no MODCOD, no FER).
+        s = self.d.wait_lock()
+        self.assertTrue(s["rx"]["lock"])
+        self.assertAlmostEqual(s["esn0_db"], 10.0, delta=1.0)
+        self.assertLess(abs(s["freq_offset_hz"]), 200.0)  # 0.1 % of the symbol rate
+        self.assertIsNone(s["rx"]["modcod"])
+        self.assertIsNone(s["fer"])
+        s2 = wait_for(lambda: (lambda t: t if t["tx"]["frames_idle"] > 5 and t["rx"]["frames_idle"] > 5
+                               else None)(self.d.get("/status")), "dummy frames both ways")
+        self.assertEqual(s2["tx"]["frames_by_modcod"].get("dummy"), s2["tx"]["frames_idle"])
+        self.assertEqual(s2["rx"]["frames_bad"], 0)
+        # Symbols: whole PLFRAMEs (dummy: 90 + 36 x 90 = 3330 symbols, EN 302 307-1 §5.5.1).
+        self.assertEqual(s2["tx"]["symbols"] % 3330, 0)
         # Receiver input power: TX power 0.3^2 plus the channel's noise for Es/N0 10 dB at
         # 2 samples per symbol: N = P * sps / (Es/N0).
         p = 0.09 * (1 + 2 / 10 ** (10 / 10))
@@ -322,39 +350,81 @@ class Loopback(unittest.TestCase):
         self.assertEqual(s2["radio"]["channel"]["esn0_db"], 10.0)
 
     def test_metrics_parse(self):
+        self.d.wait_lock()
         fams = parse_prometheus(self.d.get("/metrics"))
         for name, typ in (("dualsat_up", "gauge"), ("dualsat_tx_frames_total", "counter"),
                           ("dualsat_tx_modcod", "gauge"), ("dualsat_rx_samples_total", "counter"),
-                          ("dualsat_tx_packets_dropped_total", "counter")):
+                          ("dualsat_tx_packets_dropped_total", "counter"),
+                          ("dualsat_rx_lock", "gauge"), ("dualsat_rx_esn0_db", "gauge"),
+                          ("dualsat_rx_acquisitions_total", "counter"),
+                          ("dualsat_rx_goodput_bits_per_second", "gauge")):
             self.assertIn(name, fams)
             self.assertEqual(fams[name]["type"], typ)
         self.assertEqual(fams["dualsat_up"]["samples"][0][1], 1)
         self.assertEqual(fams["dualsat_tx_modcod"]["samples"][0][1], 4)
+        self.assertEqual(fams["dualsat_rx_lock"]["samples"][0][1], 1)
         self.assertEqual({l["reason"] for l, _ in fams["dualsat_tx_packets_dropped_total"]["samples"]},
                          {"queue_full", "malformed", "shutdown"})
-        self.assertNotIn("dualsat_rx_esn0_db", fams)  # unknown without a receiver
+        self.assertNotIn("dualsat_rx_modcod", fams)  # no data frame received yet: unknown
 
-    def test_modcod_change_reaches_the_transmitter(self):
-        wait_for(lambda: self.d.get("/status")["tx"]["frames_by_modcod"].get("QPSK 1/2", 0) > 0,
-                 "first QPSK 1/2 frames")
+    def test_udp_traffic_arrives_intact_and_in_order(self):
+        self.d.wait_lock()
+        check = self.traffic(window=24)
+        check.send_count(300, timeout=DEADLINE)
+        check.drain(quiet=2.0)
+        r = check.summary()
+        self.assertEqual(r["sent"], 300)
+        self.assertEqual((r["received"], r["lost"], r["corrupted"], r["out_of_order"], r["duplicates"]),
+                         (300, 0, 0, 0, 0), r)
+        tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(tx.close)
+        tx.sendto(b"\x12" * 100, self.d.address("ip_listen"))  # not IP: rejected, counted
+        s = wait_for(lambda: (lambda t: t if t["tx"]["packets_rejected"] == 1 and t["tx"]["packets_sent"] == 300
+                              else None)(self.d.get("/status")), "rejection and confirmation counts")
+        self.assertEqual(s["tx"]["packets_in"], 300)
+        size = sum(modemd_traffic.packet_size(i) for i in range(300))
+        self.assertEqual(s["tx"]["payload_bytes_sent"], size)
+        self.assertEqual(s["rx"]["gse_pdus"], 300)
+        self.assertEqual(s["packets_out"], 300)
+        self.assertEqual(s["rx"]["frames_bad"], 0)
+        self.assertEqual(s["rx"]["modcod"], "QPSK 1/2")
+        self.assertEqual(s["fer"], 0.0)
+
+    def test_modcod_change_on_air_is_hitless(self):
+        self.d.wait_lock()
+        check = self.traffic(window=24)
+        check.send_count(60, timeout=DEADLINE)
+        wait_for(lambda: self.d.get("/status")["rx"]["modcod"] == "QPSK 1/2", "QPSK 1/2 received")
         code, body, _ = http(self.d.url + "/modcod", "POST", {"modcod": "8PSK 3/5"})
         self.assertEqual(code, 200, body)
         r = json.loads(body)
         self.assertEqual(r["modcod"], "8PSK 3/5")
         self.assertEqual(r["modcod_number"], 12)
         self.assertEqual(r["previous"], "QPSK 1/2 normal pilots")
-        # Frames of the new MODCOD are built; the old one's count stops.
-        s = wait_for(lambda: (lambda t: t if t["tx"]["frames_by_modcod"].get("8PSK 3/5", 0) >= 3
-                              else None)(self.d.get("/status")), "8PSK 3/5 frames")
-        self.assertEqual(s["modcod"], "8PSK 3/5")
-        self.assertEqual(s["tx"]["modcod_changes"], 1)
-        old = s["tx"]["frames_by_modcod"]["QPSK 1/2"]
-        time.sleep(0.5)
+        self.assertTrue(r["hitless"])
+        # Traffic goes on across the change; the RECEIVER reports the new MODCOD.
+        check.send_count(120, timeout=DEADLINE)
+        s = wait_for(lambda: (lambda t: t if t["rx"]["modcod"] == "8PSK 3/5" else None)(self.d.get("/status")),
+                     "the receiver to see 8PSK 3/5")
+        check.drain(quiet=2.0)
+        res = check.summary()
+        # Hitless: nothing lost or damaged across the change, no frame failed.
+        self.assertEqual((res["received"], res["lost"], res["corrupted"], res["out_of_order"]),
+                         (180, 0, 0, 0), res)
         s = self.d.get("/status")
-        self.assertEqual(s["tx"]["frames_by_modcod"]["QPSK 1/2"], old)
+        self.assertEqual(s["rx"]["frames_bad"], 0)
+        self.assertGreater(s["rx"]["frames_by_modcod"]["QPSK 1/2"], 0)
+        self.assertGreater(s["rx"]["frames_by_modcod"]["8PSK 3/5"], 0)
+        self.assertEqual(s["tx"]["modcod_changes"], 1)
+        self.assertEqual(s["tx"]["last_data_frame"]["modcod"], "8PSK 3/5")
+        # What the transmitter sent of each MODCOD is what the receiver decoded.
+        wait_for(lambda: (lambda t: t["rx"]["frames_by_modcod"] == {k: v for k, v in t["tx"]["frames_by_modcod"].items()
+                                                                     if k != "dummy"})(self.d.get("/status")),
+                 "RX frame counts by MODCOD to equal the TX's")
         fams = parse_prometheus(self.d.get("/metrics"))
         self.assertEqual(fams["dualsat_tx_modcod"]["samples"][0][1], 12)
-        by = {l["modcod"]: v for l, v in fams["dualsat_tx_frames_total"]["samples"]}
+        self.assertEqual(fams["dualsat_rx_modcod"]["samples"][0][1], 12)
+        by = {l["modcod"]: v for l, v in fams["dualsat_rx_modcod_frames_total"]["samples"]}
         self.assertGreater(by["8PSK 3/5"], 0)
         # Short frames, no pilots, and errors for what does not exist.
         code, body, _ = http(self.d.url + "/modcod", "POST",
@@ -369,7 +439,8 @@ class Loopback(unittest.TestCase):
         # The status line follows.
         line = wait_for(lambda: next((l for l in list(self.d.lines.queue) if "MODCOD QPSK 1/4" in l), None),
                         "status line with the new MODCOD")
-        self.assertRegex(line, r"lock - +MODCOD QPSK 1/4 +Es/N0 - +goodput .* FER - +pkts in \d+ out \d+")
+        self.assertRegex(line, r"lock yes +MODCOD QPSK 1/4 \(rx [^)]+\) +Es/N0 \d+\.\d dB +goodput .* "
+                               r"FER \S+ +pkts in \d+ out \d+")
 
     def test_gain_and_frequency(self):
         code, body, _ = http(self.d.url + "/gain", "POST", {"gain_db": -3})
@@ -378,25 +449,6 @@ class Loopback(unittest.TestCase):
         code, body, _ = http(self.d.url + "/frequency", "POST", {"freq_hz": 1e9})
         self.assertEqual(code, 409)
         self.assertIn("loopback", json.loads(body)["error"])
-
-    def test_udp_packets_are_framed(self):
-        s = self.d.get("/status")
-        host, port = s["data"]["ip_listen"].rsplit(":", 1)
-        tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.addCleanup(tx.close)
-        sent = 0
-        for i in range(200):
-            pkt = bytes([0x45]) + bytes([i & 0xFF]) * 799   # IPv4 version nibble
-            tx.sendto(pkt, (host, int(port)))
-            sent += 1
-            if i % 20 == 19:
-                time.sleep(0.02)
-        tx.sendto(b"\x12" * 100, (host, int(port)))  # not IP: rejected, counted
-        s = wait_for(lambda: (lambda t: t if t["tx"]["packets_sent"] >= sent else None)(self.d.get("/status")),
-                     "packets to be framed")
-        self.assertEqual(s["tx"]["packets_in"], sent)
-        self.assertEqual(s["tx"]["payload_bytes_sent"], sent * 800)
-        wait_for(lambda: self.d.get("/status")["tx"]["packets_rejected"] == 1, "rejection count")
 
     def test_ctl(self):
         env = dict(os.environ, DUALSAT_URL=self.d.url)
@@ -417,29 +469,48 @@ class Loopback(unittest.TestCase):
 
 
 class TsInput(unittest.TestCase):
-    def test_ts_datagrams_are_framed(self):
+    def test_ts_over_udp_arrives_intact(self):
+        fwd = udp_receiver()
+        self.addCleanup(fwd.close)
         d = Daemon("""
 modem: {stream: ts, modcod: QPSK 2/3, frame: short, symbol_rate: 2.0e5}
 radio: {backend: loopback, sample_rate: 4.0e5}
+channel: {esn0_db: 12.0}
 data: {ts: {listen: "127.0.0.1:0", forward: "127.0.0.1:%d"}}
 control: {port: 0}
-""" % free_port())
+""" % fwd.getsockname()[1])
         try:
             d.start_control()
             s = d.get("/status")
             self.assertIsNone(s["data"]["ip_listen"])
-            host, port = s["data"]["ts_listen"].rsplit(":", 1)
+            # Idle: null packets keep the carrier up (TS stuffing); the receiver locks on
+            # them and they are not forwarded.
+            d.wait_lock()
+            s = wait_for(lambda: (lambda t: t if t["data"]["ts_null_packets_dropped"] > 0 else None)(d.get("/status")),
+                         "null packets")
+            self.assertEqual(s["packets_out"], 0)
             tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             self.addCleanup(tx.close)
-            packet = bytes([0x47, 0x01, 0x00, 0x10]) + bytes(184)
-            for i in range(50):
-                tx.sendto(packet * 7, (host, int(port)))        # the 7 x 188 convention
-            tx.sendto(packet * 3 + b"\x00" * 10, (host, int(port)))  # not whole packets
-            tx.sendto(bytes(188), (host, int(port)))           # no sync byte
+            dest = d.address("ts_listen")
+            sent = []
+            for i in range(50):  # the 7 x 188 convention, continuity counters counting
+                dgram = b"".join(bytes([0x47, 0x01, 0x00, 0x10 | (k % 16)]) + bytes([i, k % 256]) * 92
+                                 for k in range(7 * i, 7 * i + 7))
+                sent.append(dgram)
+                tx.sendto(dgram, dest)
+                time.sleep(0.005)
+            tx.sendto(sent[0][:3 * 188] + b"\x00" * 10, dest)  # not whole packets
+            tx.sendto(bytes(188), dest)                        # no sync byte
+            got = b""
+            fwd.settimeout(DEADLINE)
+            while len(got) < 350 * 188:
+                got += fwd.recv(65536)
+            self.assertEqual(got, b"".join(sent))  # every packet, byte for byte, in order
             s = wait_for(lambda: (lambda t: t if t["tx"]["packets_sent"] >= 350 else None)(d.get("/status")),
-                         "TS packets to be framed")
+                         "TS packets to be confirmed")
             self.assertEqual(s["tx"]["packets_in"], 350)
             self.assertEqual(s["tx"]["payload_bytes_sent"], 350 * 188)
+            self.assertEqual(s["rx"]["crc_errors"], 0)
             wait_for(lambda: d.get("/status")["tx"]["packets_rejected"] == 3 + 1, "rejections")
             self.assertEqual(d.stop(), 0)
         finally:
@@ -589,6 +660,13 @@ control: {enabled: false}
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("end of input", r.stdout)
         self.assertIn("%d samples" % (size // 8), r.stdout)
+        # The recording is a carrier of dummy PLFRAMEs (nothing was sent): the receiver
+        # locks to it and counts them.
+        m = re.search(r"lock (\w+) \((\d+) acquisitions.*frames ok (\d+) bad (\d+) idle (\d+)", r.stdout)
+        self.assertIsNotNone(m, r.stdout)
+        self.assertEqual(m.group(1), "yes")
+        self.assertEqual(int(m.group(4)), 0)
+        self.assertGreater(int(m.group(5)), 10)
 
         # A replay at another sample rate is refused, naming both rates.
         r = run("modem: {symbol_rate: 1.0e5}\nradio: {backend: file, direction: rx, sample_rate: 5e5, "
@@ -603,11 +681,14 @@ control: {enabled: false}
 
 
 class Zmq(unittest.TestCase):
-    def test_tx_to_rx(self):
+    def test_two_daemons_carry_udp_traffic(self):
         port = free_port()
+        fwd = udp_receiver()
+        self.addCleanup(fwd.close)
         common = "modem: {modcod: QPSK 3/4, frame: short, symbol_rate: 1.0e5}\n"
         tx = Daemon(common + """
 radio: {backend: zmq, direction: tx, sample_rate: 2.0e5, zmq: {tx_address: "tcp://127.0.0.1:%d"}}
+data: {ip: {listen: "127.0.0.1:0"}}
 control: {port: 0}
 """ % port)
         rx = None
@@ -615,13 +696,25 @@ control: {port: 0}
             tx.start_control()
             rx = Daemon(common + """
 radio: {backend: zmq, direction: rx, sample_rate: 2.0e5, zmq: {rx_address: "tcp://127.0.0.1:%d"}}
+data: {ip: {forward: "127.0.0.1:%d"}}
 control: {port: 0}
-""" % port)
+""" % (port, fwd.getsockname()[1]))
             rx.start_control()
-            s = wait_for(lambda: (lambda t: t if t["rx"]["samples"] > 50000 else None)(rx.get("/status")),
-                         "samples over ZeroMQ")
+            s = rx.wait_lock()
             self.assertIsNone(s["tx"])
             self.assertAlmostEqual(s["rx"]["power_db"], -10.46, delta=0.5)  # 0.3^2, no noise
+            self.assertGreater(s["esn0_db"], 20)  # a noiseless link
+            check = modemd_traffic.TrafficCheck(tx.address("ip_listen"), fwd, window=16)
+            self.addCleanup(check.close)
+            check.send_count(150, timeout=DEADLINE)
+            check.drain(quiet=2.0)
+            r = check.summary()
+            self.assertEqual((r["sent"], r["received"], r["lost"], r["corrupted"], r["out_of_order"]),
+                             (150, 150, 0, 0, 0), r)
+            s = rx.get("/status")
+            self.assertEqual(s["modcod"], "QPSK 3/4")  # an RX-only daemon reports what it receives
+            self.assertEqual(s["rx"]["frame"], "short")
+            self.assertEqual(s["packets_out"], 150)
             self.assertEqual(rx.stop(), 0)
             self.assertEqual(tx.stop(), 0)
         finally:

@@ -1,0 +1,226 @@
+#include "tx_input.h"
+
+#include <dualsat/ts_adaptation.h>
+#include <dualsat/transmitter.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace modemd {
+
+namespace {
+// GSE Total_Length (16 bits) counts Protocol_Type (2 bytes) + label (none: broadcast) +
+// PDU (ETSI TS 102 606-1 §4.2).
+constexpr size_t kMaxGsePdu = 0xFFFF - 2;
+constexpr size_t kGseMinFragmentBits = 8 * 8;
+} // namespace
+
+TxInput::TxInput(StreamInput stream, size_t queue_bytes) : m_stream(stream), m_queue_bytes(queue_bytes)
+{
+    if (m_stream == StreamInput::Ts)
+        m_ts_ring.resize(std::max<size_t>(queue_bytes, dualsat::kTsPacketBytes));
+}
+
+void TxInput::set_pdu_sink(PduSink sink)
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_pdu_sink = std::move(sink);
+}
+
+bool TxInput::push_ip(const uint8_t* pdu, size_t len, uint16_t ethertype)
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_stream != StreamInput::Gse || m_closed || len == 0 || len > kMaxGsePdu) {
+        ++m_stats.packets_rejected;
+        return false;
+    }
+    if (ethertype == 0)
+        ethertype = dualsat::ip_ethertype(pdu, len);
+    if (ethertype == 0) {
+        ++m_stats.packets_rejected;
+        return false;
+    }
+    if (m_pending_bytes + len > m_queue_bytes || !m_pdu_sink) {
+        ++m_stats.packets_dropped_full;
+        return false;
+    }
+    // Under the lock: the transmitter takes PDUs in the order they are handed on, and
+    // m_pending_sizes must have that order.
+    m_pdu_sink(pdu, len, ethertype);
+    m_pending_sizes.push_back(len);
+    m_pending_bytes += len;
+    ++m_stats.packets_in;
+    m_stats.bytes_in += len;
+    return true;
+}
+
+size_t TxInput::push_ts(const uint8_t* data, size_t len)
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    const size_t n = len / dualsat::kTsPacketBytes;
+    if (m_stream != StreamInput::Ts || m_closed || len == 0 ||
+        len % dualsat::kTsPacketBytes != 0) {
+        m_stats.packets_rejected += n ? n : 1;
+        return 0;
+    }
+    for (size_t i = 0; i < n; ++i)
+        if (data[i * dualsat::kTsPacketBytes] != dualsat::kTsSyncByte) {
+            m_stats.packets_rejected += n;
+            return 0;
+        }
+    // Queued = accepted and not yet seen in a data field (including what the chain holds).
+    const uint64_t queued = m_stats.bytes_in - m_ts_user_bytes_sent;
+    size_t accepted = 0;
+    for (size_t i = 0; i < n; ++i) {
+        if (queued + (accepted + 1) * dualsat::kTsPacketBytes > m_queue_bytes ||
+            m_ts_size + dualsat::kTsPacketBytes > m_ts_ring.size())
+            break;
+        const uint8_t* p = data + i * dualsat::kTsPacketBytes;
+        size_t tail = (m_ts_head + m_ts_size) % m_ts_ring.size();
+        const size_t first = std::min(dualsat::kTsPacketBytes, m_ts_ring.size() - tail);
+        std::memcpy(m_ts_ring.data() + tail, p, first);
+        std::memcpy(m_ts_ring.data(), p + first, dualsat::kTsPacketBytes - first);
+        m_ts_size += dualsat::kTsPacketBytes;
+        ++accepted;
+    }
+    m_stats.packets_in += accepted;
+    m_stats.bytes_in += accepted * dualsat::kTsPacketBytes;
+    m_stats.packets_dropped_full += n - accepted;
+    if (accepted)
+        m_ts_ready.notify_one();
+    return accepted;
+}
+
+size_t TxInput::take_ts(uint8_t* out, size_t max, std::chrono::milliseconds wait, bool stuff)
+{
+    std::unique_lock<std::mutex> lock(m_mutex);
+    if (m_ts_size == 0)
+        m_ts_ready.wait_for(lock, wait, [this] { return m_ts_size > 0 || m_closed; });
+    auto record = [this](bool user, size_t n) {
+        if (!m_ts_taken.empty() && m_ts_taken.back().first == user)
+            m_ts_taken.back().second += n;
+        else
+            m_ts_taken.emplace_back(user, n);
+    };
+    if (m_ts_size == 0) {
+        if (!stuff || m_closed || max < dualsat::kTsPacketBytes)
+            return 0;
+        out[0] = dualsat::kTsSyncByte;
+        out[1] = 0x1F; // PID 0x1FFF
+        out[2] = 0xFF;
+        out[3] = 0x10; // payload only, continuity counter 0 (undefined for null packets)
+        std::memset(out + 4, 0xFF, dualsat::kTsPacketBytes - 4);
+        record(false, dualsat::kTsPacketBytes);
+        return dualsat::kTsPacketBytes;
+    }
+    const size_t n = std::min(max, m_ts_size);
+    const size_t first = std::min(n, m_ts_ring.size() - m_ts_head);
+    std::memcpy(out, m_ts_ring.data() + m_ts_head, first);
+    std::memcpy(out + first, m_ts_ring.data(), n - first);
+    m_ts_head = (m_ts_head + n) % m_ts_ring.size();
+    m_ts_size -= n;
+    record(true, n);
+    return n;
+}
+
+void TxInput::confirm_pdus_locked(uint64_t count)
+{
+    while (m_pdus_confirmed < count && !m_pending_sizes.empty()) {
+        const size_t len = m_pending_sizes.front();
+        m_pending_sizes.pop_front();
+        m_pending_bytes -= len;
+        ++m_pdus_confirmed;
+        ++m_stats.packets_sent;
+        m_stats.payload_bytes_sent += len;
+    }
+}
+
+void TxInput::frame_sent(const TxFrameRecord& f, std::optional<uint64_t> pdus_taken_before)
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    ++m_stats.frames;
+    m_stats.symbols += f.symbols;
+    bool queue_emptied = f.dummy;
+    if (f.dummy) {
+        ++m_stats.frames_dummy;
+        ++m_stats.frames_by_modcod[0];
+    } else {
+        ++m_stats.frames_by_modcod[dualsat::modcod_number(f.format.modcod)];
+        m_stats.last_data_format = f.format;
+        const size_t bytes = f.dfl_bits / 8;
+        m_stats.data_field_bytes += bytes;
+        const size_t room_bits = static_cast<size_t>(f.format.code().kbch) - 80;
+        if (f.dfl_bits < room_bits)
+            ++m_stats.frames_padded;
+        // GSE leaves at most 7 bytes unused while PDUs are still queued (a first fragment
+        // needs 8: fixed header, Frag_ID, Total_Length, Protocol_Type, one byte; TS 102
+        // 606-1 §4.2). More room unused means the transmitter's queue was emptied.
+        if (f.dfl_bits + kGseMinFragmentBits <= room_bits)
+            queue_emptied = true;
+        if (m_stream == StreamInput::Ts) {
+            // The data field carries the taken bytes in order: count the user bytes in it.
+            uint64_t left = bytes;
+            while (left > 0 && !m_ts_taken.empty()) {
+                auto& run = m_ts_taken.front();
+                const uint64_t k = std::min(left, run.second);
+                if (run.first)
+                    m_ts_user_bytes_sent += k;
+                run.second -= k;
+                left -= k;
+                if (run.second == 0)
+                    m_ts_taken.pop_front();
+            }
+            const uint64_t sent = m_ts_user_bytes_sent / dualsat::kTsPacketBytes;
+            m_stats.payload_bytes_sent += (sent - m_stats.packets_sent) * dualsat::kTsPacketBytes;
+            m_stats.packets_sent = sent;
+        }
+    }
+    if (m_stream == StreamInput::Gse && queue_emptied && pdus_taken_before)
+        confirm_pdus_locked(*pdus_taken_before);
+}
+
+bool TxInput::idle() const
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_stream == StreamInput::Gse)
+        return m_pending_sizes.empty();
+    return m_stats.bytes_in <= m_ts_user_bytes_sent;
+}
+
+uint64_t TxInput::drop_queued()
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_closed = true;
+    uint64_t n;
+    if (m_stream == StreamInput::Gse) {
+        n = m_pending_sizes.size();
+        m_pending_sizes.clear();
+        m_pending_bytes = 0;
+    } else {
+        // A packet partly in a data field counts as not sent.
+        n = m_stats.packets_in - m_stats.packets_sent;
+        m_ts_size = 0;
+    }
+    m_stats.packets_dropped_shutdown += n;
+    m_ts_ready.notify_all();
+    return n;
+}
+
+TxInputStats TxInput::stats() const
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    TxInputStats s = m_stats;
+    if (m_closed) {
+        s.queued_packets = 0;
+        s.queued_bytes = 0;
+    } else if (m_stream == StreamInput::Gse) {
+        s.queued_packets = m_pending_sizes.size();
+        s.queued_bytes = m_pending_bytes;
+    } else {
+        s.queued_bytes = static_cast<size_t>(m_stats.bytes_in - std::min(m_stats.bytes_in, m_ts_user_bytes_sent));
+        s.queued_packets = static_cast<size_t>(m_stats.packets_in - m_stats.packets_sent);
+    }
+    return s;
+}
+
+} // namespace modemd

@@ -1,0 +1,126 @@
+// The user side of the transmitter: UDP/TUN threads push IP packets (GSE) or TS packets
+// in; they are checked, admitted against data.queue_bytes and handed on — IP packets to
+// the transmitter as PDUs (a callback the TX chain sets: a message to tx_bc's "pdus"
+// port), TS packets into a byte queue the TX chain's source drains into tx_bc's stream
+// input. Mode adaptation (GSE encapsulation, TS framing) is the transmitter's, not ours.
+//
+// Accounting. The TX chain reports every PLFRAME it produced (from tx_bc's "plframe"
+// tags): frames by MODCOD, dummy and padded frames, data-field bytes. Which packets went
+// out is known exactly for TS (every data-field byte is a TS packet byte, in order). For
+// GSE the transmitter does not say which PDUs a frame carried; but a dummy frame or a
+// padded data frame is only built when its queue is empty, so such a frame confirms every
+// PDU the transmitter had taken before it was built (the chain passes that count). PDUs
+// are confirmed at those points, in order; under continuous full load the confirmation
+// lags until the queue empties. At shutdown, what is not confirmed counts as dropped.
+//
+// Thread-safe; no GNU Radio headers.
+#pragma once
+
+#include "config.h"
+
+#include <dualsat/modcod.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace modemd {
+
+struct TxInputStats {
+    uint64_t packets_in = 0;        // accepted: handed to the transmitter / the TS queue
+    uint64_t bytes_in = 0;
+    uint64_t packets_dropped_full = 0;     // data.queue_bytes reached
+    uint64_t packets_rejected = 0;         // malformed: not IP (auto EtherType), too long for
+                                           // GSE, bad TS sync/length, wrong stream type
+    uint64_t packets_dropped_shutdown = 0; // not confirmed sent when the modem stopped
+    uint64_t packets_sent = 0;             // confirmed placed in PLFRAMEs (see above)
+    uint64_t payload_bytes_sent = 0;       // user bytes of those packets
+    uint64_t frames = 0;                   // PLFRAMEs, data and dummy
+    uint64_t frames_dummy = 0;
+    uint64_t frames_padded = 0;            // data frames with a short data field
+    uint64_t data_field_bytes = 0;         // DFL / 8 summed over data frames
+    uint64_t symbols = 0;                  // PLFRAME symbols
+    std::map<int, uint64_t> frames_by_modcod; // MODCOD number (Table 12; 0 = dummy) -> frames
+    std::optional<dualsat::FrameFormat> last_data_format; // of the last data frame sent
+    size_t queued_packets = 0;             // accepted, not confirmed sent
+    size_t queued_bytes = 0;
+};
+
+// One PLFRAME as the TX chain saw it go out.
+struct TxFrameRecord {
+    bool dummy = false;
+    dualsat::FrameFormat format; // of a data frame
+    size_t dfl_bits = 0;
+    uint64_t symbols = 0;
+};
+
+class TxInput
+{
+public:
+    // PDU and its EtherType, to the transmitter. Called on the data-plane threads.
+    using PduSink = std::function<void(const uint8_t* pdu, size_t len, uint16_t ethertype)>;
+
+    TxInput(StreamInput stream, size_t queue_bytes);
+
+    StreamInput stream() const { return m_stream; }
+    void set_pdu_sink(PduSink sink);
+
+    // One IP packet (GSE). ethertype 0 = from the IP version nibble (4 -> 0x0800,
+    // 6 -> 0x86DD, anything else rejected). Returns true if accepted.
+    bool push_ip(const uint8_t* pdu, size_t len, uint16_t ethertype);
+    // One datagram of whole 188-byte TS packets, each starting with 0x47; anything else
+    // rejects the datagram. Returns the packets accepted.
+    size_t push_ts(const uint8_t* data, size_t len);
+
+    // TS: moves up to max queued bytes to out (whole packets are not required). With
+    // nothing queued it waits up to `wait`; if still nothing and `stuff` is set, it writes
+    // one null packet (PID 0x1FFF, ISO/IEC 13818-1 §2.4.3.3) instead: the transmitter
+    // only runs while its TS input has bytes, and the carrier must not stop. The chain
+    // sets `stuff` only when the transmitter has taken everything given so far.
+    // Returns the bytes written.
+    size_t take_ts(uint8_t* out, size_t max, std::chrono::milliseconds wait, bool stuff);
+
+    // The TX chain, per PLFRAME in order. pdus_taken_before: GSE only — how many PDUs the
+    // transmitter had taken when it built this frame, if known (confirms them when the
+    // frame shows an empty queue: dummy, or padded).
+    void frame_sent(const TxFrameRecord& frame, std::optional<uint64_t> pdus_taken_before);
+
+    bool idle() const; // nothing accepted that is not confirmed sent
+    // Shutdown: counts what is not confirmed sent as dropped; nothing is accepted after.
+    uint64_t drop_queued();
+
+    TxInputStats stats() const;
+
+private:
+    void confirm_pdus_locked(uint64_t count);
+
+    const StreamInput m_stream;
+    const size_t m_queue_bytes;
+    PduSink m_pdu_sink;
+
+    mutable std::mutex m_mutex;
+    std::condition_variable m_ts_ready;
+    bool m_closed = false;
+    // GSE: sizes of the PDUs handed on and not yet confirmed, in order; m_pdus_confirmed
+    // counts the ones before them.
+    std::deque<size_t> m_pending_sizes;
+    uint64_t m_pdus_confirmed = 0;
+    // TS: bytes accepted and not yet taken by the chain, a ring of data.queue_bytes.
+    std::vector<uint8_t> m_ts_ring;
+    size_t m_ts_head = 0, m_ts_size = 0;
+    // TS bytes taken by the chain and not yet seen in a data field, in order: runs of
+    // user bytes (true) and null-packet bytes (false).
+    std::deque<std::pair<bool, uint64_t>> m_ts_taken;
+    uint64_t m_ts_user_bytes_sent = 0;
+    size_t m_pending_bytes = 0; // GSE: sum of m_pending_sizes
+    TxInputStats m_stats;
+};
+
+} // namespace modemd

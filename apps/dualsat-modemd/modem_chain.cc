@@ -52,27 +52,23 @@ private:
 };
 
 // Passes tx_bc's symbols on and reports each PLFRAME (from its "plframe" tag) to the
-// TxInput. For GSE it also works out which PDUs a frame that emptied the transmitter's
-// queue confirms: the count of PDUs the transmitter had taken at the end of one call is
-// paired with the end of the data available at the start of the next call (measured
-// later), so any frame starting at or after that point was built after those PDUs were
-// taken.
+// TxInput, including how many GSE PDUs ended in it.
 class FrameMonitor : public gr::block
 {
 public:
-    FrameMonitor(TxInput& input, std::function<uint64_t()> pdus_taken)
+    explicit FrameMonitor(TxInput& input)
         : gr::block("dualsat_modemd_frame_monitor",
                     gr::io_signature::make(1, 1, sizeof(gr_complex)),
                     gr::io_signature::make(1, 1, sizeof(gr_complex))),
           m_input(input),
-          m_pdus_taken(std::move(pdus_taken)),
           m_key_plframe(pmt::intern("plframe")),
           m_key_modcod(pmt::intern("modcod")),
           m_key_frame(pmt::intern("frame")),
           m_key_pilots(pmt::intern("pilots")),
           m_key_dummy(pmt::intern("dummy")),
           m_key_symbols(pmt::intern("symbols")),
-          m_key_dfl(pmt::intern("dfl"))
+          m_key_dfl(pmt::intern("dfl")),
+          m_key_packets(pmt::intern("packets"))
     {
         set_tag_propagation_policy(TPP_DONT);
     }
@@ -83,11 +79,6 @@ public:
                      gr_vector_void_star& output_items) override
     {
         const uint64_t start = nitems_read(0);
-        if (m_have_snapshot) {
-            m_marks.push_back({ start + static_cast<uint64_t>(ninput_items[0]), m_snapshot });
-            if (m_marks.size() > 64)
-                m_marks.pop_front();
-        }
         const int n = std::min(noutput_items, ninput_items[0]);
         std::copy_n(static_cast<const gr_complex*>(input_items[0]), n,
                     static_cast<gr_complex*>(output_items[0]));
@@ -95,19 +86,10 @@ public:
         for (const auto& tag : m_tags)
             report(tag);
         consume_each(n);
-        if (m_pdus_taken) {
-            m_snapshot = m_pdus_taken();
-            m_have_snapshot = true;
-        }
         return n;
     }
 
 private:
-    struct Mark {
-        uint64_t boundary; // stream offset
-        uint64_t pdus;     // taken before any frame starting at or after boundary
-    };
-
     void report(const gr::tag_t& tag)
     {
         const pmt::pmt_t& d = tag.value;
@@ -117,6 +99,8 @@ private:
         rec.dummy = pmt::to_bool(pmt::dict_ref(d, m_key_dummy, pmt::PMT_F));
         rec.symbols = static_cast<uint64_t>(pmt::to_long(pmt::dict_ref(d, m_key_symbols, pmt::from_long(0))));
         rec.dfl_bits = static_cast<size_t>(pmt::to_long(pmt::dict_ref(d, m_key_dfl, pmt::from_long(0))));
+        rec.pdus_completed =
+            static_cast<uint64_t>(pmt::to_long(pmt::dict_ref(d, m_key_packets, pmt::from_long(0))));
         if (!rec.dummy) {
             try {
                 rec.format.modcod = dualsat::modcod_from_number(
@@ -129,22 +113,13 @@ private:
                 return;
             }
         }
-        while (m_marks.size() >= 2 && m_marks[1].boundary <= tag.offset)
-            m_marks.pop_front();
-        std::optional<uint64_t> pdus;
-        if (!m_marks.empty() && m_marks.front().boundary <= tag.offset)
-            pdus = m_marks.front().pdus;
-        m_input.frame_sent(rec, pdus);
+        m_input.frame_sent(rec);
     }
 
     TxInput& m_input;
-    std::function<uint64_t()> m_pdus_taken; // null for TS
     std::vector<gr::tag_t> m_tags;
-    std::deque<Mark> m_marks;
-    uint64_t m_snapshot = 0;
-    bool m_have_snapshot = false;
     const pmt::pmt_t m_key_plframe, m_key_modcod, m_key_frame, m_key_pilots, m_key_dummy,
-        m_key_symbols, m_key_dfl;
+        m_key_symbols, m_key_dfl, m_key_packets;
 };
 
 // The whole-chain transmitter. GSE: IP packets go to tx_bc's "pdus" port as messages;
@@ -163,9 +138,7 @@ public:
                                         config.modem.rolloff, config.modem.gold_code,
                                         config.acm.mode == "fixed", dualsat::IdlePolicy::Dummy);
         auto tx = m_tx;
-        m_monitor = gnuradio::get_initial_sptr(new FrameMonitor(
-            input, m_gse ? std::function<uint64_t()>([tx] { return tx->stats().pdus_in; })
-                         : std::function<uint64_t()>()));
+        m_monitor = gnuradio::get_initial_sptr(new FrameMonitor(input));
         if (m_gse) {
             const pmt::pmt_t port = pmt::mp("pdus");
             const pmt::pmt_t key = pmt::intern("protocol_type");

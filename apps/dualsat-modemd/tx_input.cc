@@ -12,7 +12,6 @@ namespace {
 // GSE Total_Length (16 bits) counts Protocol_Type (2 bytes) + label (none: broadcast) +
 // PDU (ETSI TS 102 606-1 §4.2).
 constexpr size_t kMaxGsePdu = 0xFFFF - 2;
-constexpr size_t kGseMinFragmentBits = 8 * 8;
 } // namespace
 
 TxInput::TxInput(StreamInput stream, size_t queue_bytes) : m_stream(stream), m_queue_bytes(queue_bytes)
@@ -125,22 +124,20 @@ size_t TxInput::take_ts(uint8_t* out, size_t max, std::chrono::milliseconds wait
 
 void TxInput::confirm_pdus_locked(uint64_t count)
 {
-    while (m_pdus_confirmed < count && !m_pending_sizes.empty()) {
+    for (; count > 0 && !m_pending_sizes.empty(); --count) {
         const size_t len = m_pending_sizes.front();
         m_pending_sizes.pop_front();
         m_pending_bytes -= len;
-        ++m_pdus_confirmed;
         ++m_stats.packets_sent;
         m_stats.payload_bytes_sent += len;
     }
 }
 
-void TxInput::frame_sent(const TxFrameRecord& f, std::optional<uint64_t> pdus_taken_before)
+void TxInput::frame_sent(const TxFrameRecord& f)
 {
     std::lock_guard<std::mutex> lock(m_mutex);
     ++m_stats.frames;
     m_stats.symbols += f.symbols;
-    bool queue_emptied = f.dummy;
     if (f.dummy) {
         ++m_stats.frames_dummy;
         ++m_stats.frames_by_modcod[0];
@@ -152,11 +149,6 @@ void TxInput::frame_sent(const TxFrameRecord& f, std::optional<uint64_t> pdus_ta
         const size_t room_bits = static_cast<size_t>(f.format.code().kbch) - 80;
         if (f.dfl_bits < room_bits)
             ++m_stats.frames_padded;
-        // GSE leaves at most 7 bytes unused while PDUs are still queued (a first fragment
-        // needs 8: fixed header, Frag_ID, Total_Length, Protocol_Type, one byte; TS 102
-        // 606-1 §4.2). More room unused means the transmitter's queue was emptied.
-        if (f.dfl_bits + kGseMinFragmentBits <= room_bits)
-            queue_emptied = true;
         if (m_stream == StreamInput::Ts) {
             // The data field carries the taken bytes in order: count the user bytes in it.
             uint64_t left = bytes;
@@ -175,8 +167,8 @@ void TxInput::frame_sent(const TxFrameRecord& f, std::optional<uint64_t> pdus_ta
             m_stats.packets_sent = sent;
         }
     }
-    if (m_stream == StreamInput::Gse && queue_emptied && pdus_taken_before)
-        confirm_pdus_locked(*pdus_taken_before);
+    if (m_stream == StreamInput::Gse)
+        confirm_pdus_locked(f.pdus_completed);
 }
 
 bool TxInput::idle() const

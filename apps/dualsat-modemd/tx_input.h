@@ -7,11 +7,9 @@
 // Accounting. The TX chain reports every PLFRAME it produced (from tx_bc's "plframe"
 // tags): frames by MODCOD, dummy and padded frames, data-field bytes. Which packets went
 // out is known exactly for TS (every data-field byte is a TS packet byte, in order). For
-// GSE the transmitter does not say which PDUs a frame carried; but a dummy frame or a
-// padded data frame is only built when its queue is empty, so such a frame confirms every
-// PDU the transmitter had taken before it was built (the chain passes that count). PDUs
-// are confirmed at those points, in order; under continuous full load the confirmation
-// lags until the queue empties. At shutdown, what is not confirmed counts as dropped.
+// GSE every frame's tag says how many PDUs ended in it; PDUs reach the transmitter in the
+// order they were handed on, so that count confirms the oldest pending ones. At shutdown,
+// what is not confirmed counts as dropped.
 //
 // Thread-safe; no GNU Radio headers.
 #pragma once
@@ -59,6 +57,7 @@ struct TxFrameRecord {
     dualsat::FrameFormat format; // of a data frame
     size_t dfl_bits = 0;
     uint64_t symbols = 0;
+    uint64_t pdus_completed = 0; // GSE: PDUs whose last byte is in this frame (tag "packets")
 };
 
 class TxInput
@@ -87,10 +86,9 @@ public:
     // Returns the bytes written.
     size_t take_ts(uint8_t* out, size_t max, std::chrono::milliseconds wait, bool stuff);
 
-    // The TX chain, per PLFRAME in order. pdus_taken_before: GSE only — how many PDUs the
-    // transmitter had taken when it built this frame, if known (confirms them when the
-    // frame shows an empty queue: dummy, or padded).
-    void frame_sent(const TxFrameRecord& frame, std::optional<uint64_t> pdus_taken_before);
+    // The TX chain, per PLFRAME in order; for GSE the frame's pdus_completed confirms that
+    // many of the oldest pending PDUs.
+    void frame_sent(const TxFrameRecord& frame);
 
     bool idle() const; // nothing accepted that is not confirmed sent
     // Shutdown: counts what is not confirmed sent as dropped; nothing is accepted after.
@@ -108,10 +106,8 @@ private:
     mutable std::mutex m_mutex;
     std::condition_variable m_ts_ready;
     bool m_closed = false;
-    // GSE: sizes of the PDUs handed on and not yet confirmed, in order; m_pdus_confirmed
-    // counts the ones before them.
+    // GSE: sizes of the PDUs handed on and not yet confirmed, in order.
     std::deque<size_t> m_pending_sizes;
-    uint64_t m_pdus_confirmed = 0;
     // TS: bytes accepted and not yet taken by the chain, a ring of data.queue_bytes.
     std::vector<uint8_t> m_ts_ring;
     size_t m_ts_head = 0, m_ts_size = 0;

@@ -116,6 +116,7 @@ tx_bc_impl::tx_bc_impl(const ::dualsat::TransmitterConfig& config)
       d_key_counter(pmt::intern("frame_counter")),
       d_key_symbols(pmt::intern("symbols")),
       d_key_dfl(pmt::intern("dfl")),
+      d_key_packets(pmt::intern("packets")),
       d_key_protocol(pmt::intern("protocol_type")),
       d_sym_normal(pmt::intern(::dualsat::to_string(::dualsat::FrameSize::Normal))),
       d_sym_short(pmt::intern(::dualsat::to_string(::dualsat::FrameSize::Short)))
@@ -234,6 +235,7 @@ void tx_bc_impl::tag_frame(uint64_t offset, const ::dualsat::PlFrameInfo& info)
     d = pmt::dict_add(d, d_key_counter, pmt::from_uint64(info.frame_counter));
     d = pmt::dict_add(d, d_key_symbols, pmt::from_long(info.symbols));
     d = pmt::dict_add(d, d_key_dfl, pmt::from_long(static_cast<long>(info.dfl)));
+    d = pmt::dict_add(d, d_key_packets, pmt::from_long(static_cast<long>(info.packets)));
     add_item_tag(0, offset, d_key_plframe, d);
 }
 

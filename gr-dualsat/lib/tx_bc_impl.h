@@ -50,7 +50,7 @@ private:
     ::dualsat::PlFrameInfo d_pending_info;
     std::atomic<uint64_t> d_bad_modcod{ 0 }, d_bad_pdu{ 0 }, d_work_errors{ 0 };
     const pmt::pmt_t d_key_plframe, d_key_modcod, d_key_name, d_key_frame, d_key_pilots,
-        d_key_dummy, d_key_counter, d_key_symbols, d_key_dfl, d_key_protocol, d_sym_normal,
+        d_key_dummy, d_key_counter, d_key_symbols, d_key_dfl, d_key_packets, d_key_protocol, d_sym_normal,
         d_sym_short;
     std::array<pmt::pmt_t, 29> d_modcod_names; // "dummy", then MODCOD 1..28
 };

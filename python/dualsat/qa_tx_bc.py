@@ -202,6 +202,8 @@ class qa_tx_bc(gr_unittest.TestCase):
         dicts = self.check_frames(symbols, snk.tags(), 3)
         self.assertGreaterEqual(len(dicts), total // 374)
         self.assertTrue(all(not d["dummy"] and d["modcod"] == 1 and d["pilots"] for d in dicts))
+        # Each PDU is reported once, by the frame its last byte went out in.
+        self.assertEqual(sum(d["packets"] for d in dicts), 3)
         self.assertEqual(tx.bad_pdu_messages(), 0)
         self.assertEqual(tx.stats().bytes_in, total)
 

@@ -427,7 +427,7 @@ TEST_CASE("TX input: IP packets checked, admitted, handed on in order", "[modemd
     CHECK_FALSE(input.idle());
 }
 
-TEST_CASE("TX input: GSE packets are confirmed only by frames that show an empty queue", "[modemd][txinput]")
+TEST_CASE("TX input: GSE packets are confirmed by the PDU counts the frames report", "[modemd][txinput]")
 {
     modemd::TxInput input(modemd::StreamInput::Gse, 1 << 20);
     input.set_pdu_sink([](const uint8_t*, size_t, uint16_t) {});
@@ -438,31 +438,31 @@ TEST_CASE("TX input: GSE packets are confirmed only by frames that show an empty
     }
     const dualsat::FrameFormat f{ dualsat::parse_modcod("QPSK 1/2"), dualsat::FrameSize::Short, true };
     const size_t room = static_cast<size_t>(f.code().kbch) - 80;
-    modemd::TxFrameRecord full{ false, f, room, 8370 };
-    modemd::TxFrameRecord nearly_full{ false, f, room - 7 * 8, 8370 }; // GSE may leave 7 bytes
-    modemd::TxFrameRecord padded{ false, f, room - 8 * 8, 8370 };
-    modemd::TxFrameRecord dummy{ true, f, 0, 3330 };
+    modemd::TxFrameRecord full{ false, f, room, 8370, 0 };        // only a fragment ends here
+    modemd::TxFrameRecord three{ false, f, room, 8370, 3 };
+    modemd::TxFrameRecord padded{ false, f, room - 8 * 8, 8370, 5 };
+    modemd::TxFrameRecord dummy{ true, f, 0, 3330, 0 };
 
-    input.frame_sent(full, 4);        // a full frame says nothing about the queue
-    input.frame_sent(nearly_full, 4); // nor does one GSE could not fill further
+    input.frame_sent(full);
     CHECK(input.stats().packets_sent == 0);
-    input.frame_sent(padded, 3); // emptied the queue: the first 3 PDUs are out
+    input.frame_sent(three); // the oldest three PDUs ended in this frame
     auto s = input.stats();
     CHECK(s.packets_sent == 3);
     CHECK(s.payload_bytes_sent == 100 + 101 + 102);
-    input.frame_sent(dummy, std::nullopt); // without a count, nothing to confirm
+    input.frame_sent(dummy); // a dummy frame carries nothing
     CHECK(input.stats().packets_sent == 3);
-    input.frame_sent(dummy, 8);
+    input.frame_sent(padded);
     s = input.stats();
     CHECK(s.packets_sent == 8);
+    CHECK(s.payload_bytes_sent == 100 + 101 + 102 + 103 + 104 + 105 + 106 + 107);
     CHECK(s.queued_packets == 2);
-    CHECK(s.frames == 5);
-    CHECK(s.frames_dummy == 2);
-    CHECK(s.frames_padded == 2);
-    CHECK(s.frames_by_modcod.at(0) == 2);
+    CHECK(s.frames == 4);
+    CHECK(s.frames_dummy == 1);
+    CHECK(s.frames_padded == 1);
+    CHECK(s.frames_by_modcod.at(0) == 1);
     CHECK(s.frames_by_modcod.at(dualsat::modcod_number(f.modcod)) == 3);
-    CHECK(s.symbols == 3 * 8370 + 2 * 3330);
-    CHECK(s.data_field_bytes == (3 * room - 15 * 8) / 8);
+    CHECK(s.symbols == 3 * 8370 + 3330);
+    CHECK(s.data_field_bytes == (3 * room - 8 * 8) / 8);
     REQUIRE(s.last_data_format);
     CHECK(*s.last_data_format == f);
     // Shutdown: the two unconfirmed count as dropped; nothing enters after.
@@ -514,14 +514,14 @@ TEST_CASE("TX input: TS datagrams checked, queued in order, null packets only wh
     // Data fields carry the bytes in the order taken: 20 user packets, a null packet, one
     // user packet. A field of 10.5 packets, then the rest.
     const dualsat::FrameFormat f{ dualsat::parse_modcod("QPSK 1/2"), dualsat::FrameSize::Normal, false };
-    input.frame_sent({ false, f, 1974 * 8, 33282 }, std::nullopt);
+    input.frame_sent({ false, f, 1974 * 8, 33282, 0 });
     s = input.stats();
     CHECK(s.packets_sent == 10);
     CHECK(s.payload_bytes_sent == 10 * 188);
     CHECK(input.push_ts(dgram.data(), 188) == 1);
     CHECK(input.take_ts(taken.data(), 188, std::chrono::milliseconds(0), true) == 188);
     CHECK(taken[1] == dgram[1]);
-    input.frame_sent({ false, f, (22 * 188 - 1974) * 8, 33282 }, std::nullopt);
+    input.frame_sent({ false, f, (22 * 188 - 1974) * 8, 33282, 0 });
     s = input.stats();
     CHECK(s.packets_sent == 21); // the null packet is not a user packet
     CHECK(s.payload_bytes_sent == 21 * 188);

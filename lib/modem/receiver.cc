@@ -1,5 +1,6 @@
 #include <dualsat/error.h>
 #include <dualsat/fec_worker_pool.h>
+#include <dualsat/phasor.h>
 #include <dualsat/receiver.h>
 
 #include <algorithm>
@@ -116,9 +117,7 @@ void Receiver::rerotate(std::complex<float>* sym, const double* times, size_t n)
         const PhaseSegment& seg = m_phase.front();
         const double phase = seg.start_phase + seg.rad_per_sample * (times[i] - seg.start_sample);
         // The front end multiplied by e^{+j phase}: undo it.
-        const double reduced = std::remainder(phase, kTwoPi);
-        sym[i] *= std::complex<float>(static_cast<float>(std::cos(reduced)),
-                                      static_cast<float>(-std::sin(reduced)));
+        sym[i] *= unit_phasor(-phase);
     }
 }
 

@@ -251,21 +251,23 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         est.phase_rms_residual = std::sqrt(r2 / sw);
     }
 
-    // Phase per symbol: linear between segment centres, held outside.
-    size_t seg = 1;
-    for (int i = 0; i < total; ++i) {
-        double ph;
-        if (i <= phases.front().centre) {
-            ph = phases.front().phase;
-        } else if (i >= phases.back().centre) {
-            ph = phases.back().phase;
-        } else {
-            while (i >= phases[seg].centre)
-                ++seg;
-            const double u = (i - phases[seg - 1].centre) / (phases[seg].centre - phases[seg - 1].centre);
-            ph = phases[seg - 1].phase + u * (phases[seg].phase - phases[seg - 1].phase);
+    // Phase per symbol: linear between segment centres, held outside (one slope per
+    // piece, no division per symbol).
+    {
+        const double c_first = phases.front().centre;
+        int i = 0;
+        for (; i < total && i <= c_first; ++i)
+            m_phase[static_cast<size_t>(i)] = phases.front().phase;
+        for (size_t seg = 1; seg < phases.size() && i < total; ++seg) {
+            const SegPhase& p0 = phases[seg - 1];
+            const SegPhase& p1 = phases[seg];
+            const double slope = (p1.phase - p0.phase) / (p1.centre - p0.centre);
+            const int end = std::min(total, static_cast<int>(std::ceil(p1.centre)));
+            for (; i < end; ++i)
+                m_phase[static_cast<size_t>(i)] = p0.phase + slope * (i - p0.centre);
         }
-        m_phase[static_cast<size_t>(i)] = ph;
+        for (; i < total; ++i)
+            m_phase[static_cast<size_t>(i)] = phases.back().phase;
     }
 
     // Amplitude from the header (needed by the DD loop's decisions).

@@ -15,7 +15,12 @@ inline std::complex<double> unit_phasor_d(double phase)
 {
     constexpr double kTwoPi = 6.28318530717958647692;
     constexpr double kInvTwoPi = 1.0 / kTwoPi;
-    const double r = phase - kTwoPi * std::nearbyint(phase * kInvTwoPi);
+    // Round to nearest by the 1.5 * 2^52 trick (exact for |x| < 2^51): std::nearbyint is
+    // a libm call unless the file is built with SSE4.1.
+    constexpr double kRound = 6755399441055744.0;
+    const double x = phase * kInvTwoPi;
+    const double k = std::fabs(x) < 2251799813685248.0 ? (x + kRound) - kRound : x;
+    const double r = phase - kTwoPi * k;
     const double h = 0.5 * r;
     const double h2 = h * h;
     // sin h = h (1 - h^2/3! + h^4/5! - ... + h^12/13!)

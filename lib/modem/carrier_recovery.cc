@@ -368,8 +368,12 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
                 cd rot = std::polar(inv, -(w * r + phase_a + slope * (r - a)));
                 const int stop = std::min(b, r + kRestart);
                 for (int i = r; i < stop; ++i) {
-                    out[i] = cf(cd(frame[i]) * rot);
-                    rot *= step;
+                    // Real arithmetic: no complex-multiply NaN fallback in the loop.
+                    const double xr = frame[i].real(), xi = frame[i].imag();
+                    out[i] = cf(static_cast<float>(xr * rot.real() - xi * rot.imag()),
+                                static_cast<float>(xr * rot.imag() + xi * rot.real()));
+                    rot = cd(rot.real() * step.real() - rot.imag() * step.imag(),
+                             rot.real() * step.imag() + rot.imag() * step.real());
                 }
             }
         };

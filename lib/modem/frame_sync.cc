@@ -158,9 +158,12 @@ void FrameSync::push(const cf* in, size_t n)
     m_diff.resize(m_buf.size() - 1);
     m_diff_energy.resize(m_buf.size() - 1);
     for (size_t i = first; i + 1 < m_buf.size(); ++i) {
-        const cf d = std::conj(m_buf[i]) * m_buf[i + 1];
-        m_diff[i] = d;
-        m_diff_energy[i] = std::norm(d);
+        // conj(a) b in real arithmetic (inputs are finite: no NaN fallback needed).
+        const float ar = m_buf[i].real(), ai = m_buf[i].imag();
+        const float br = m_buf[i + 1].real(), bi = m_buf[i + 1].imag();
+        const float dr = ar * br + ai * bi, di = ar * bi - ai * br;
+        m_diff[i] = cf(dr, di);
+        m_diff_energy[i] = dr * dr + di * di;
     }
 }
 

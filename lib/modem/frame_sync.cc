@@ -154,7 +154,16 @@ void FrameSync::push(const cf* in, size_t n)
         m_buf[old + k] = v;
     }
     m_stats.symbols_in += n;
-    const size_t first = old == 0 ? 0 : old - 1;
+}
+
+void FrameSync::ensure_diffs()
+{
+    // Differential products are needed by the search and header verification only; once
+    // locked (the carrier recovery tracking the frequency) none are read, so they are
+    // computed on demand instead of on every push. m_diff[i] belongs to m_buf[i].
+    if (m_buf.size() < 2 || m_diff.size() >= m_buf.size() - 1)
+        return;
+    const size_t first = m_diff.size();
     m_diff.resize(m_buf.size() - 1);
     m_diff_energy.resize(m_buf.size() - 1);
     for (size_t i = first; i + 1 < m_buf.size(); ++i) {
@@ -192,6 +201,7 @@ void FrameSync::compact()
 
 FrameSync::DiffResult FrameSync::diff_statistic(size_t pos, uint64_t counter, bool with_pilots)
 {
+    ensure_diffs();
     const Templates& t = templates(counter);
     const cf* d = m_diff.data() + pos;
     const float* e = m_diff_energy.data() + pos;

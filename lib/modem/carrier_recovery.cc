@@ -22,6 +22,8 @@ constexpr double kLrEfficiencyLoss = 1.5;
 // The fine stage may start once the coarse estimate is this good: a quarter of the
 // phase ambiguity between pilot blocks.
 constexpr double kFineEntrySigma = kPi / (4.0 * kPilotPeriod);
+// Largest multiple of the pilot-period ambiguity the QPSK fourth-power test examines.
+constexpr int kMaxAmbiguity = 8;
 
 } // namespace
 
@@ -67,6 +69,50 @@ void CarrierRecovery::add_segment(int start, int n, const cf* ref)
     m_segs.push_back(Seg{ start, n, ref });
 }
 
+double CarrierRecovery::resolve_pilot_ambiguity_qpsk(const cf* frame, int length, double w,
+                                                    double residual) const
+{
+    // The pilot-pair estimate is exact up to a multiple of 2 pi / 1476 rad/symbol; the
+    // coarse stage only tells which multiple once its standard deviation is well below
+    // that (tens of frames at Es/N0 near 0 dB). Every symbol of a QPSK frame (header,
+    // pilots and data alike: all points are at pi/4 + k pi/2) has fourth power -1, so
+    // |sum x^4 e^{-j 4 f i}| over the frame peaks at the true residual f: candidates
+    // 4 * 2 pi / 1476 apart are ~88 bins apart over a normal frame, and the peak's
+    // SNR is N / ~670 at -2 dB (normal frame ~48, short ~12), so the wrong multiple
+    // wins with negligible probability. Candidates: within ~3 coarse sigmas.
+    const double sigma = coarse_sigma();
+    const double spacing = 2.0 * kPi / kPilotPeriod;
+    const int k_max = std::isfinite(sigma) ? std::min(kMaxAmbiguity, static_cast<int>(std::ceil(3.0 * sigma / spacing)))
+                                           : kMaxAmbiguity;
+    if (k_max <= 0)
+        return residual;
+    double best = -1.0;
+    double best_f = residual;
+    for (int k = -k_max; k <= k_max; ++k) {
+        const double f = residual + k * spacing;
+        const cd step = std::polar(1.0, -4.0 * (w + f));
+        cd acc = 0.0;
+        constexpr int kRestart = 1024;
+        for (int r = 0; r < length; r += kRestart) {
+            cd rot = std::polar(1.0, -4.0 * (w + f) * r);
+            cd part = 0.0;
+            const int stop = std::min(length, r + kRestart);
+            for (int i = r; i < stop; ++i) {
+                const cf x2 = frame[i] * frame[i];
+                part += cd(x2 * x2) * rot;
+                rot *= step;
+            }
+            acc += part;
+        }
+        const double mag = std::norm(acc);
+        if (mag > best) {
+            best = mag;
+            best_f = f;
+        }
+    }
+    return best_f;
+}
+
 void CarrierRecovery::process(const cf* frame, int length, bool dummy, const FrameFormat& format,
                               const cf* header_ref, const uint8_t* rn, const cf* next_sof,
                               cf* out, CarrierEstimate* estimate)
@@ -108,6 +154,8 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     };
     std::vector<SegPhase> phases;
     phases.reserve(m_segs.size());
+    std::vector<cd> seg_sum;
+    seg_sum.reserve(m_segs.size());
     cf z[kSlotSymbols];
     bool finite_input = true;
     for (const Seg& s : m_segs) {
@@ -123,6 +171,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
             for (int k = 0; k + m < s.n; ++k, ++lag_counts[m])
                 lags[m] += cd(z[k + m]) * std::conj(cd(z[k]));
         phases.push_back({ s.start + 0.5 * (s.n - 1), std::arg(c), static_cast<double>(s.n) });
+        seg_sum.push_back(c);
     }
 
     CarrierEstimate est;
@@ -152,6 +201,29 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         if (std::abs(acc) > 0.0)
             predicted = 2.0 / (kLrLags + 1) * std::arg(acc);
     }
+    // Refine the advance per pilot period on this frame before unwrapping: the products
+    // of consecutive pilot-block sums (all exactly kPilotPeriod apart) summed over the
+    // frame give the phase advance per period modulo 2 pi with the noise of ~20 pairs
+    // instead of one, so that a coarse residual of up to almost pi / 1476 rad/symbol
+    // unwraps every pair the same (right) way. Unwrapping pair by pair around the
+    // coarse prediction alone slipped single pairs at low Es/N0 while the coarse
+    // estimate was still a fraction of pi / 1476 off, which lost the frame.
+    {
+        cd pair_sum = 0.0;
+        int pairs = 0;
+        for (size_t s = 1; s < m_segs.size(); ++s)
+            if (m_segs[s].start - m_segs[s - 1].start == kPilotPeriod &&
+                m_segs[s].n == kPilotBlockSymbols && m_segs[s - 1].n == kPilotBlockSymbols) {
+                pair_sum += seg_sum[s] * std::conj(seg_sum[s - 1]);
+                ++pairs;
+            }
+        if (pairs >= 2 && std::abs(pair_sum) > 0.0) {
+            const double base = predicted * kPilotPeriod;
+            predicted = (base + std::remainder(std::arg(pair_sum) - base, 2.0 * kPi)) / kPilotPeriod;
+            if (!m_fine && !dummy && format.modcod.mod == Modulation::QPSK)
+                predicted = resolve_pilot_ambiguity_qpsk(frame, length, w, predicted);
+        }
+    }
     // Unwrap along the frame and fit a line (weights = segment lengths).
     for (size_t s = 1; s < phases.size(); ++s) {
         const double advance = predicted * (phases[s].centre - phases[s - 1].centre);
@@ -179,21 +251,23 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         est.phase_rms_residual = std::sqrt(r2 / sw);
     }
 
-    // Phase per symbol: linear between segment centres, held outside.
-    size_t seg = 1;
-    for (int i = 0; i < total; ++i) {
-        double ph;
-        if (i <= phases.front().centre) {
-            ph = phases.front().phase;
-        } else if (i >= phases.back().centre) {
-            ph = phases.back().phase;
-        } else {
-            while (i >= phases[seg].centre)
-                ++seg;
-            const double u = (i - phases[seg - 1].centre) / (phases[seg].centre - phases[seg - 1].centre);
-            ph = phases[seg - 1].phase + u * (phases[seg].phase - phases[seg - 1].phase);
+    // Phase per symbol: linear between segment centres, held outside (one slope per
+    // piece, no division per symbol).
+    {
+        const double c_first = phases.front().centre;
+        int i = 0;
+        for (; i < total && i <= c_first; ++i)
+            m_phase[static_cast<size_t>(i)] = phases.front().phase;
+        for (size_t seg = 1; seg < phases.size() && i < total; ++seg) {
+            const SegPhase& p0 = phases[seg - 1];
+            const SegPhase& p1 = phases[seg];
+            const double slope = (p1.phase - p0.phase) / (p1.centre - p0.centre);
+            const int end = std::min(total, static_cast<int>(std::ceil(p1.centre)));
+            for (; i < end; ++i)
+                m_phase[static_cast<size_t>(i)] = p0.phase + slope * (i - p0.centre);
         }
-        m_phase[static_cast<size_t>(i)] = ph;
+        for (; i < total; ++i)
+            m_phase[static_cast<size_t>(i)] = phases.back().phase;
     }
 
     // Amplitude from the header (needed by the DD loop's decisions).
@@ -280,8 +354,51 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     est.esn0_db_smoothed = static_cast<float>(10.0 * std::log10(m_esn0_smoothed));
 
     const double inv = 1.0 / amp;
-    for (int i = 0; i < length; ++i)
-        out[i] = cf(cd(frame[i]) * std::polar(inv, -(w * i + m_phase[static_cast<size_t>(i)])));
+    if (use_dd) {
+        for (int i = 0; i < length; ++i)
+            out[i] = cf(cd(frame[i]) * std::polar(inv, -(w * i + m_phase[static_cast<size_t>(i)])));
+    } else {
+        // The phase is piecewise linear (held, then linear between segment centres, then
+        // held): one phasor recursion per piece instead of a sincos per symbol, restarted
+        // exactly every kRestart symbols so that rounding cannot accumulate.
+        constexpr int kRestart = 512;
+        auto rotate = [&](int a, int b, double phase_a, double slope) {
+            const cd step = std::polar(1.0, -(w + slope));
+            for (int r = a; r < b; r += kRestart) {
+                cd rot = std::polar(inv, -(w * r + phase_a + slope * (r - a)));
+                const int stop = std::min(b, r + kRestart);
+                for (int i = r; i < stop; ++i) {
+                    // Real arithmetic: no complex-multiply NaN fallback in the loop.
+                    const double xr = frame[i].real(), xi = frame[i].imag();
+                    out[i] = cf(static_cast<float>(xr * rot.real() - xi * rot.imag()),
+                                static_cast<float>(xr * rot.imag() + xi * rot.real()));
+                    rot = cd(rot.real() * step.real() - rot.imag() * step.imag(),
+                             rot.real() * step.imag() + rot.imag() * step.real());
+                }
+            }
+        };
+        const double c_first = phases.front().centre, c_last = phases.back().centre;
+        size_t piece = 1;
+        for (int i = 0; i < length;) {
+            int end;
+            if (i <= c_first) {
+                end = std::min(length, static_cast<int>(std::floor(c_first)) + 1);
+                rotate(i, end, phases.front().phase, 0.0);
+            } else if (i >= c_last) {
+                end = length;
+                rotate(i, end, phases.back().phase, 0.0);
+            } else {
+                while (i >= phases[piece].centre)
+                    ++piece;
+                const SegPhase& p0 = phases[piece - 1];
+                const SegPhase& p1 = phases[piece];
+                end = std::min(length, static_cast<int>(std::ceil(p1.centre)));
+                const double slope = (p1.phase - p0.phase) / (p1.centre - p0.centre);
+                rotate(i, end, p0.phase + slope * (i - p0.centre), slope);
+            }
+            i = end;
+        }
+    }
 
     // Frequency update for the next frame.
     if (!m_fine) {

@@ -39,6 +39,39 @@ DotMultiFn dot_cr_multi_for(SimdLevel level)
     return &dot_cr_multi_scalar;
 }
 
+void dot_cr2_scalar(const std::complex<float>* xa, const float* ta, const std::complex<float>* xb,
+                    const float* tb, size_t n, std::complex<float>* out)
+{
+    out[0] = dot_cr_scalar(xa, ta, n);
+    out[1] = dot_cr_scalar(xb, tb, n);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+void dot_cr2_sse41(const std::complex<float>* xa, const float* ta, const std::complex<float>* xb,
+                   const float* tb, size_t n, std::complex<float>* out)
+{
+    out[0] = dot_cr_sse41(xa, ta, n);
+    out[1] = dot_cr_sse41(xb, tb, n);
+}
+#endif
+
+DotComplexReal2Fn dot_cr2_for(SimdLevel level)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    switch (supported(level)) {
+    case SimdLevel::AVX2:
+        return &dot_cr2_avx2;
+    case SimdLevel::SSE41:
+        return &dot_cr2_sse41;
+    case SimdLevel::Scalar:
+        break;
+    }
+#else
+    (void)level;
+#endif
+    return &dot_cr2_scalar;
+}
+
 DotComplexRealFn dot_cr_for(SimdLevel level)
 {
 #if defined(__x86_64__) || defined(__i386__)

@@ -154,13 +154,25 @@ void FrameSync::push(const cf* in, size_t n)
         m_buf[old + k] = v;
     }
     m_stats.symbols_in += n;
-    const size_t first = old == 0 ? 0 : old - 1;
+}
+
+void FrameSync::ensure_diffs()
+{
+    // Differential products are needed by the search and header verification only; once
+    // locked (the carrier recovery tracking the frequency) none are read, so they are
+    // computed on demand instead of on every push. m_diff[i] belongs to m_buf[i].
+    if (m_buf.size() < 2 || m_diff.size() >= m_buf.size() - 1)
+        return;
+    const size_t first = m_diff.size();
     m_diff.resize(m_buf.size() - 1);
     m_diff_energy.resize(m_buf.size() - 1);
     for (size_t i = first; i + 1 < m_buf.size(); ++i) {
-        const cf d = std::conj(m_buf[i]) * m_buf[i + 1];
-        m_diff[i] = d;
-        m_diff_energy[i] = std::norm(d);
+        // conj(a) b in real arithmetic (inputs are finite: no NaN fallback needed).
+        const float ar = m_buf[i].real(), ai = m_buf[i].imag();
+        const float br = m_buf[i + 1].real(), bi = m_buf[i + 1].imag();
+        const float dr = ar * br + ai * bi, di = ar * bi - ai * br;
+        m_diff[i] = cf(dr, di);
+        m_diff_energy[i] = dr * dr + di * di;
     }
 }
 
@@ -189,6 +201,7 @@ void FrameSync::compact()
 
 FrameSync::DiffResult FrameSync::diff_statistic(size_t pos, uint64_t counter, bool with_pilots)
 {
+    ensure_diffs();
     const Templates& t = templates(counter);
     const cf* d = m_diff.data() + pos;
     const float* e = m_diff_energy.data() + pos;

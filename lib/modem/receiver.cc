@@ -1,5 +1,6 @@
 #include <dualsat/error.h>
 #include <dualsat/fec_worker_pool.h>
+#include <dualsat/phasor.h>
 #include <dualsat/receiver.h>
 
 #include <algorithm>
@@ -109,16 +110,32 @@ void Receiver::rerotate(std::complex<float>* sym, const double* times, size_t n)
     if (m_phase.size() == 1 && m_phase.front().rad_per_sample == 0.0 &&
         m_phase.front().start_phase == 0.0)
         return; // never corrected: nothing to undo
-    for (size_t i = 0; i < n; ++i) {
+    float* s = reinterpret_cast<float*>(sym);
+    for (size_t i = 0; i < n;) {
         // Strobe times increase: segments that end before this one are done with.
         while (m_phase.size() > 1 && m_phase[1].start_sample <= times[i])
             m_phase.pop_front();
         const PhaseSegment& seg = m_phase.front();
-        const double phase = seg.start_phase + seg.rad_per_sample * (times[i] - seg.start_sample);
-        // The front end multiplied by e^{+j phase}: undo it.
-        const double reduced = std::remainder(phase, kTwoPi);
-        sym[i] *= std::complex<float>(static_cast<float>(std::cos(reduced)),
-                                      static_cast<float>(-std::sin(reduced)));
+        size_t end = i + 1;
+        if (m_phase.size() == 1) {
+            end = n;
+        } else {
+            const double next = m_phase[1].start_sample;
+            while (end < n && times[end] < next)
+                ++end;
+        }
+        // One segment: a branch-free body (real arithmetic, no complex-multiply NaN
+        // fallback call) that the compiler can vectorise.
+        const double p0 = -seg.start_phase, slope = -seg.rad_per_sample, t0 = seg.start_sample;
+        for (size_t k = i; k < end; ++k) {
+            // The front end multiplied by e^{+j phase}: undo it.
+            const std::complex<double> r = unit_phasor_d(p0 + slope * (times[k] - t0));
+            const float re = s[2 * k], im = s[2 * k + 1];
+            const float c = static_cast<float>(r.real()), d = static_cast<float>(r.imag());
+            s[2 * k] = re * c - im * d;
+            s[2 * k + 1] = re * d + im * c;
+        }
+        i = end;
     }
 }
 

@@ -81,10 +81,26 @@ void RxFrontEnd::set_frequency_correction(double cycles_per_symbol)
 
 void RxFrontEnd::derotate(std::complex<float>* x, size_t n)
 {
-    for (size_t i = 0; i < n; ++i) {
-        x[i] *= std::complex<float>(m_nco);
-        m_nco *= m_nco_step;
-        if ((++m_nco_count & 1023u) == 0)
+    // Runs up to the next renormalisation, real arithmetic (the same operations as the
+    // complex products, without their NaN fallback, so the body has no call or branch).
+    float* xf = reinterpret_cast<float*>(x);
+    const double sr = m_nco_step.real(), si = m_nco_step.imag();
+    for (size_t i = 0; i < n;) {
+        const size_t run = std::min<size_t>(n - i, 1024u - (m_nco_count & 1023u));
+        double nr = m_nco.real(), ni = m_nco.imag();
+        for (size_t k = i; k < i + run; ++k) {
+            const float cr = static_cast<float>(nr), ci = static_cast<float>(ni);
+            const float re = xf[2 * k], im = xf[2 * k + 1];
+            xf[2 * k] = re * cr - im * ci;
+            xf[2 * k + 1] = re * ci + im * cr;
+            const double t = nr * sr - ni * si;
+            ni = nr * si + ni * sr;
+            nr = t;
+        }
+        m_nco = std::complex<double>(nr, ni);
+        m_nco_count += run;
+        i += run;
+        if ((m_nco_count & 1023u) == 0)
             m_nco /= std::abs(m_nco); // keep |nco| = 1 against rounding drift
     }
 }

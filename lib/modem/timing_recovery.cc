@@ -52,7 +52,7 @@ double TimingRecovery::gardner_gain(double beta)
 }
 
 TimingRecovery::TimingRecovery(const TimingRecoveryConfig& config, SimdLevel simd)
-    : m_cfg(config), m_simd(supported(simd)), m_dot(kernels::dot_cr_for(simd))
+    : m_cfg(config), m_simd(supported(simd)), m_dot(kernels::dot_cr_for(simd)), m_dot2(kernels::dot_cr2_for(simd))
 {
     const TimingRecoveryConfig& c = m_cfg;
     if (!(std::isfinite(c.samples_per_symbol) && c.samples_per_symbol >= 2.0 && c.samples_per_symbol <= 64.0))
@@ -147,12 +147,18 @@ size_t TimingRecovery::max_output(size_t n_in) const
     return static_cast<size_t>(std::floor((end - t_on) / t_min)) + 1;
 }
 
-inline std::complex<float> TimingRecovery::strobe(uint64_t n, uint32_t frac) const
+inline const std::complex<float>* TimingRecovery::window(uint64_t n) const
+{
+    return &m_buf[n + m_hist - (m_k - 1) - m_base];
+}
+
+inline const float* TimingRecovery::branch_taps(uint32_t frac) const
 {
     // Nearest branch: round(frac · B), 0..B (B = branch 0 one sample later).
     const uint64_t b = (static_cast<uint64_t>(frac) * m_b + (uint64_t{ 1 } << 31)) >> 32;
-    return m_dot(&m_buf[n + m_hist - (m_k - 1) - m_base], &m_bank[b * 2 * m_k], m_k);
+    return &m_bank[b * 2 * m_k];
 }
+
 
 double TimingRecovery::symbol_update(std::complex<float> y_mid, std::complex<float> y_on)
 {
@@ -244,8 +250,10 @@ StreamResult TimingRecovery::process(const std::complex<float>* in, size_t n_in,
                 full = true;
                 break;
             }
-            const std::complex<float> y_mid = strobe(n_mid, f_mid);
-            const std::complex<float> y_on = strobe(n_on, f_on);
+            std::complex<float> y[2];
+            m_dot2(window(n_mid), branch_taps(f_mid), window(n_on), branch_taps(f_on), m_k, y);
+            const std::complex<float> y_mid = y[0];
+            const std::complex<float> y_on = y[1];
             m_t_n = n_on;
             m_t_frac = f_on;
             if (strobe_times)

@@ -16,6 +16,9 @@
 //   fine — the segment phases unwrapped along the frame (pilot blocks 1476 apart), the
 //     least-squares slope gives the residual, applied with gain `fine_gain` per frame. A
 //     residual above the ambiguity limit drops back to coarse.
+//   Within a frame (either stage) the segment phases are unwrapped around the pilot-pair
+//     estimate (consecutive pilot blocks' products summed over the frame); in the coarse
+//     stage a QPSK frame picks the multiple of 2 pi / 1476 by its fourth-power spectrum.
 //   Pilotless data frames have only the header and the next SOF (a frame length apart),
 //   so the fine stage comes from the decision-directed loop's frequency integrator.
 // Phase: per segment, linear interpolation between segment centres over the data (held
@@ -90,6 +93,10 @@ private:
         const std::complex<float>* ref; // n reference symbols
     };
     void add_segment(int start, int n, const std::complex<float>* ref);
+    // Residual frequency (rad/symbol, relative to w) among residual + k 2 pi / 1476 that
+    // maximises the frame's fourth-power spectrum (QPSK frames only).
+    double resolve_pilot_ambiguity_qpsk(const std::complex<float>* frame, int length, double w,
+                                        double residual) const;
     const Constellation& constellation(const ModCod& mc);
 
     CarrierConfig m_config;

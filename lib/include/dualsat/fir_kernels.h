@@ -54,8 +54,28 @@ void dot_cr_multi_avx2(const std::complex<float>* x, const float* taps_dup, size
                        size_t stride, size_t count, std::complex<float>* out);
 #endif
 
+// Two independent dot products of the same length in one call (a timing loop's mid and
+// on-time strobes): out[0] = dot(xa, ta), out[1] = dot(xb, tb), each bit-identical to
+// the same level's single dot_cr (the two accumulations interleave, so their latencies
+// overlap).
+using DotComplexReal2Fn = void (*)(const std::complex<float>* xa, const float* ta,
+                                   const std::complex<float>* xb, const float* tb, size_t n,
+                                   std::complex<float>* out);
+void dot_cr2_scalar(const std::complex<float>* xa, const float* ta,
+                    const std::complex<float>* xb, const float* tb, size_t n,
+                    std::complex<float>* out);
+#if defined(__x86_64__) || defined(__i386__)
+void dot_cr2_sse41(const std::complex<float>* xa, const float* ta,
+                   const std::complex<float>* xb, const float* tb, size_t n,
+                   std::complex<float>* out);
+void dot_cr2_avx2(const std::complex<float>* xa, const float* ta,
+                  const std::complex<float>* xb, const float* tb, size_t n,
+                  std::complex<float>* out);
+#endif
+
 // The kernels for a SIMD level, clamped to what this CPU supports.
 DotComplexRealFn dot_cr_for(SimdLevel level);
+DotComplexReal2Fn dot_cr2_for(SimdLevel level);
 DotMultiFn dot_cr_multi_for(SimdLevel level);
 
 // h0 h1 ... -> h0 h0 h1 h1 ...

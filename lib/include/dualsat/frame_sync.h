@@ -174,6 +174,7 @@ private:
     bool locked_step(SyncedFrame* frame);
     void enter_lock(Hypothesis& h);
     void compact();
+    void ensure_diffs(); // m_diff / m_diff_energy up to the end of m_buf
     size_t index(uint64_t stream_pos) const { return static_cast<size_t>(stream_pos - m_base); }
     uint64_t end() const { return m_base + m_buf.size(); }
 

@@ -131,7 +131,8 @@ public:
     static double gardner_gain(double beta);
 
 private:
-    std::complex<float> strobe(uint64_t n, uint32_t frac) const;
+    const std::complex<float>* window(uint64_t n) const;
+    const float* branch_taps(uint32_t frac) const;
     // Loop update from one symbol's strobes; returns the next half period (samples).
     double symbol_update(std::complex<float> y_mid, std::complex<float> y_on);
     void update_lock(double alpha);
@@ -141,6 +142,7 @@ private:
     TimingRecoveryConfig m_cfg;
     SimdLevel m_simd;
     kernels::DotComplexRealFn m_dot;
+    kernels::DotComplexReal2Fn m_dot2; // both strobes of a symbol in one call
     size_t m_k = 0;              // taps per branch
     unsigned m_b = 0;            // branches
     double m_delay = 0.0;        // matched-filter delay in input samples (K/2)

@@ -48,6 +48,11 @@ using cvec = std::vector<cf>;
 namespace {
 
 double g_cfo_b = 0.05; // part (b) carrier offset, cycles/symbol (--cfo)
+double g_ppm_b = 100.0; // part (b) sample-clock offset, ppm (--ppm)
+// Part (b) point set (--points): "issue" = the lowest MODCOD at -1.85 dB and one per
+// constellation at QEF + 0.5 dB; "all" = every normal MODCOD at QEF + 0.5 dB; "pilotless" =
+// every QPSK and 8PSK MODCOD without pilots at QEF + 1 dB.
+std::string g_points_b = "issue";
 
 double cpu_now()
 {
@@ -338,7 +343,16 @@ void part_b(int frames)
         std::string name;
         double esn0;
     };
-    std::vector<P> points = {
+    std::vector<P> points;
+    if (g_points_b == "all" || g_points_b == "pilotless") {
+        const bool pilots = g_points_b == "all";
+        for (const FrameFormat& f : all_frame_formats(FrameSize::Normal, pilots)) {
+            if (!pilots && f.modcod.mod != Modulation::QPSK && f.modcod.mod != Modulation::PSK8)
+                continue;
+            const std::string name = to_string(f.modcod);
+            points.push_back({ f, name, qef.at(name) + (pilots ? 0.5 : 1.0) });
+        }
+    } else points = {
         { fmt(Modulation::QPSK, CodeRate::R1_4), "QPSK 1/4", -1.85 },
         { fmt(Modulation::QPSK, CodeRate::R1_4), "QPSK 1/4", -1.35 },
         { fmt(Modulation::QPSK, CodeRate::R1_2), "QPSK 1/2", qef.at("QPSK 1/2") + 0.5 },
@@ -346,8 +360,10 @@ void part_b(int frames)
         { fmt(Modulation::APSK16, CodeRate::R3_4), "16APSK 3/4", qef.at("16APSK 3/4") + 0.5 },
         { fmt(Modulation::APSK32, CodeRate::R4_5), "32APSK 4/5", qef.at("32APSK 4/5") + 0.5 },
     };
-    std::printf("\n(b) FER after lock, normal frames with pilots, IQ at 2.37 sps, CFO %.1f %% Rs, "
-                "SCO 100 ppm, roll-off 0.2, %d frames per point\n", 100.0 * g_cfo_b, frames);
+    std::printf("\n(b) FER after lock, normal frames %s, IQ at 2.37 sps, CFO %.1f %% Rs, "
+                "SCO %.0f ppm, roll-off 0.2, %d frames per point\n",
+                g_points_b == "pilotless" ? "without pilots" : "with pilots", 100.0 * g_cfo_b,
+                g_ppm_b, frames);
     std::printf("%-11s %7s %7s %9s %9s %9s %9s %9s %11s\n", "MODCOD", "Es/N0", "QEF", "frames",
                 "failed", "missing", "FER", "FER ideal", "Es/N0 est");
     for (const P& p : points) {
@@ -357,7 +373,7 @@ void part_b(int frames)
         im.sps = 2.37;
         im.esn0_db = p.esn0;
         im.cfo = g_cfo_b;
-        im.ppm = 100.0;
+        im.ppm = g_ppm_b;
         im.seed = 5;
         const cvec iq = to_iq(s.symbols, im);
         Receiver rx(rx_config(im, 2));
@@ -395,7 +411,7 @@ void part_b(int frames)
         const size_t sent_after_first =
             all.empty() ? 0 : static_cast<size_t>(frames + skip) -
                                   static_cast<size_t>(std::lround(static_cast<double>(all.front().start_symbol) /
-                                                                  (1.0 + 100e-6) /
+                                                                  (1.0 + g_ppm_b * 1e-6) /
                                                                   static_cast<double>(p.f.plframe_symbols())));
         const size_t expected = sent_after_first > static_cast<size_t>(skip) ? sent_after_first - static_cast<size_t>(skip) : 0;
         const size_t missing = expected > counted ? expected - counted : 0;
@@ -490,10 +506,14 @@ int main(int argc, char** argv)
             part = argv[++i];
         else if (!std::strcmp(argv[i], "--cfo") && i + 1 < argc)
             g_cfo_b = std::atof(argv[++i]);
+        else if (!std::strcmp(argv[i], "--ppm") && i + 1 < argc)
+            g_ppm_b = std::atof(argv[++i]);
+        else if (!std::strcmp(argv[i], "--points") && i + 1 < argc)
+            g_points_b = argv[++i];
         else if (!std::strcmp(argv[i], "--quick"))
             frames = 20;
         else {
-            std::fprintf(stderr, "usage: %s [--frames N] [--part a|b|c|all] [--cfo F] [--quick]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--frames N] [--part a|b|c|all] [--cfo F] [--ppm P] [--points issue|all|pilotless] [--quick]\n", argv[0]);
             return 2;
         }
     }

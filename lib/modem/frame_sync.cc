@@ -385,17 +385,7 @@ void FrameSync::search()
         }
         Hypothesis h;
         h.first_start = m_search_pos;
-        SyncedFrame f;
-        f.start = m_search_pos;
-        f.frame_counter = m_acq_counter;
-        f.dummy = r.dummy;
-        f.format = r.format;
-        f.length = r.length;
-        f.plsc = r.plsc;
-        f.header_statistic = r.statistic;
-        f.frequency = r.frequency;
-        f.header_phase = r.phase;
-        h.chain.push_back(f);
+        h.chain.push_back(frame_from_header(m_search_pos, m_acq_counter, r));
         h.next_start = m_search_pos + static_cast<uint64_t>(r.length);
         h.next_counter = m_acq_counter + 1;
         h.frequency = r.frequency;
@@ -403,6 +393,21 @@ void FrameSync::search()
         m_hyps.push_back(std::move(h));
         ++m_stats.hypotheses_opened;
     }
+}
+
+SyncedFrame FrameSync::frame_from_header(uint64_t start, uint64_t counter, const HeaderResult& r)
+{
+    SyncedFrame f;
+    f.start = start;
+    f.frame_counter = counter;
+    f.dummy = r.dummy;
+    f.format = r.format;
+    f.length = r.length;
+    f.plsc = r.plsc;
+    f.header_statistic = r.statistic;
+    f.frequency = r.frequency;
+    f.header_phase = r.phase;
+    return f;
 }
 
 void FrameSync::verify_hypotheses()
@@ -434,17 +439,7 @@ void FrameSync::verify_hypotheses()
             ++m_stats.false_detections;
             continue;
         }
-        SyncedFrame f;
-        f.start = h.next_start;
-        f.frame_counter = h.next_counter;
-        f.dummy = r.dummy;
-        f.format = r.format;
-        f.length = r.length;
-        f.plsc = r.plsc;
-        f.header_statistic = r.statistic;
-        f.frequency = r.frequency;
-        f.header_phase = r.phase;
-        h.chain.push_back(f);
+        h.chain.push_back(frame_from_header(h.next_start, h.next_counter, r));
         h.next_start += static_cast<uint64_t>(r.length);
         ++h.next_counter;
         ++h.confirmations;
@@ -492,30 +487,15 @@ bool FrameSync::locked_step(SyncedFrame* frame)
         }
     }
     const HeaderResult r = examine_header(pos, counter, nullptr, true, m_freq);
-    SyncedFrame f;
-    f.start = next;
-    f.frame_counter = counter;
+    SyncedFrame f = frame_from_header(next, counter, r);
     f.frequency = m_freq;
     if (r.ok && r.statistic >= m_config.lock_threshold) {
         m_missed = 0;
-        f.dummy = r.dummy;
-        f.format = r.format;
-        f.length = r.length;
-        f.plsc = r.plsc;
-        f.header_statistic = r.statistic;
-        f.header_phase = r.phase;
     } else {
         ++m_stats.missed_headers;
         ++m_missed;
         f.header_confirmed = false;
-        f.plsc = r.plsc;
-        f.header_statistic = r.statistic;
-        f.header_phase = r.phase;
-        if (r.length > 0) {
-            f.dummy = r.dummy;
-            f.format = r.format;
-            f.length = r.length;
-        } else {
+        if (r.length <= 0) { // nothing decodable: the flywheel keeps the current format
             f.dummy = m_current.dummy;
             f.format = m_current.format;
             f.length = m_current.length;

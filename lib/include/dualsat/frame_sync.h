@@ -152,6 +152,8 @@ private:
         double phase = 0;
         float statistic = 0;      // coherent statistic
     };
+    // The frame a decoded header at `start` describes (symbols unset).
+    static SyncedFrame frame_from_header(uint64_t start, uint64_t counter, const HeaderResult& r);
     struct Hypothesis {
         uint64_t first_start;     // stream index of the first header
         std::vector<SyncedFrame> chain; // frames so far (symbols unset)

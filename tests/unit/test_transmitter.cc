@@ -4,6 +4,8 @@
 // every frame and the user data (TS packets, GSE PDUs) exactly, across per-frame changes
 // of MODCOD, frame size and pilots. Bit-exactness against gr-dtv is
 // python/dualsat/qa_tx_conformance.py.
+#include "vcm_schedule.h"
+
 #include <catch2/catch.hpp>
 #include <dualsat/bb_scrambler.h>
 #include <dualsat/bch.h>
@@ -97,23 +99,6 @@ Received receive(const std::complex<float>* plframe, uint64_t counter, uint32_t 
     return r;
 }
 
-// A VCM schedule touching every constellation, both frame sizes and both pilot settings.
-std::vector<FrameFormat> vcm_schedule()
-{
-    using M = Modulation;
-    using R = CodeRate;
-    return {
-        { { M::QPSK, R::R1_4 }, FrameSize::Short, false },
-        { { M::APSK32, R::R9_10 }, FrameSize::Normal, true },
-        { { M::PSK8, R::R3_5 }, FrameSize::Short, true },
-        { { M::APSK16, R::R2_3 }, FrameSize::Normal, false },
-        { { M::QPSK, R::R9_10 }, FrameSize::Normal, true },
-        { { M::APSK32, R::R3_4 }, FrameSize::Short, false },
-        { { M::PSK8, R::R9_10 }, FrameSize::Normal, false },
-        { { M::APSK16, R::R8_9 }, FrameSize::Short, true },
-    };
-}
-
 } // namespace
 
 TEST_CASE("TS: every frame's PLHEADER, length and data survive per-frame format changes",
@@ -125,7 +110,7 @@ TEST_CASE("TS: every frame's PLHEADER, length and data survive per-frame format 
     cfg.ccm = false;
     cfg.idle = IdlePolicy::Wait;
     Transmitter tx(cfg);
-    const auto schedule = vcm_schedule();
+    const auto schedule = dualsat_test::vcm_schedule();
     const Bytes ts = random_ts(rng, 400);
 
     TsDeframer rx;
@@ -195,7 +180,7 @@ TEST_CASE("GSE: PDUs larger than a BBFRAME come back whole", "[transmitter]")
     GseReassembler rx;
     GsePduBatch batch;
     Symbols out(Transmitter::kMaxFrameSymbols);
-    const auto schedule = vcm_schedule();
+    const auto schedule = dualsat_test::vcm_schedule();
     size_t frames = 0, pdus_reported = 0;
     PlFrameInfo info;
     for (size_t n; (n = tx.next_plframe(out.data(), info)) > 0; ++frames) {

@@ -4,6 +4,8 @@
 // between frames, dummy and padded frames, a BBFRAME transform and per-frame PL scrambling
 // sequences (thread-safe fill() or not). Plus: destruction with frames in flight, failures
 // of an encoding thread, misuse.
+#include "vcm_schedule.h"
+
 #include <catch2/catch.hpp>
 #include <dualsat/error.h>
 #include <dualsat/pl_framer.h>
@@ -120,18 +122,7 @@ TransmitterParts make_parts(Parts p, std::shared_ptr<CounterTag> tag)
 // frame only when the pipeline is full.
 Produced drive(int workers, size_t in_flight, Parts p, bool with_tag, size_t steps)
 {
-    using M = Modulation;
-    using R = CodeRate;
-    const FrameFormat schedule[] = {
-        { { M::QPSK, R::R1_4 }, FrameSize::Short, false },
-        { { M::APSK32, R::R9_10 }, FrameSize::Normal, true },
-        { { M::PSK8, R::R3_5 }, FrameSize::Short, true },
-        { { M::APSK16, R::R2_3 }, FrameSize::Normal, false },
-        { { M::QPSK, R::R9_10 }, FrameSize::Normal, true },
-        { { M::APSK32, R::R3_4 }, FrameSize::Short, false },
-        { { M::PSK8, R::R9_10 }, FrameSize::Normal, false },
-        { { M::APSK16, R::R8_9 }, FrameSize::Short, true },
-    };
+    const auto schedule = dualsat_test::vcm_schedule();
     TransmitterConfig cfg;
     cfg.format = schedule[0];
     cfg.ccm = false;
@@ -167,7 +158,7 @@ Produced drive(int workers, size_t in_flight, Parts p, bool with_tag, size_t ste
     size_t offered = 0;
     for (size_t step = 0; step < steps; ++step) {
         if (script() % 3 == 0)
-            tx.set_next_format(schedule[script() % 8]);
+            tx.set_next_format(schedule[script() % schedule.size()]);
         // Input: none (a dummy frame when the queue is empty), a few packets (a padded
         // frame) or plenty.
         const unsigned kind = script() % 3;

@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
 #include <mutex>
 #include <vector>
 
@@ -177,7 +176,6 @@ public:
     {
         const auto s = m_tx->stats();
         TxChainCounters c;
-        c.pdus_taken = s.pdus_in;
         c.pdus_refused = s.rejected_pdus;
         c.bad_messages = m_tx->bad_pdu_messages() + m_tx->bad_modcod_messages();
         c.format_changes = s.format_changes;

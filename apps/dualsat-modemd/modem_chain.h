@@ -23,7 +23,6 @@ namespace modemd {
 
 // The transmitter's own counters (the per-frame ones go to the TxInput).
 struct TxChainCounters {
-    uint64_t pdus_taken = 0;          // PDUs the transmitter queued
     uint64_t pdus_refused = 0;        // refused by the transmitter (queue full, invalid)
     uint64_t bad_messages = 0;        // malformed PDU / MODCOD messages
     uint64_t format_changes = 0;      // data frames whose format differs from the previous

@@ -24,6 +24,17 @@ constexpr double kLrEfficiencyLoss = 1.5;
 constexpr double kFineEntrySigma = kPi / (4.0 * kPilotPeriod);
 // Largest multiple of the pilot-period ambiguity the QPSK fourth-power test examines.
 constexpr int kMaxAmbiguity = 8;
+// Blind estimator: u summed over kBlindBase symbols for the frequency search, over
+// kBlindWindow symbols for the phase trajectory.
+constexpr int kBlindBase = 4;
+constexpr int kBlindWindow = 64;
+// The search's peak must stand this far above the mean spectral power (noise alone: the
+// largest of ~16k exponential bins is ~10, above 20 with probability ~3e-5) before the coarse stage trusts it.
+constexpr double kBlindPeakRatio = 20.0;
+// A fine-stage residual above this (rad/symbol) means the blind tracking has lost the
+// frequency: the next frame searches again. The unwrapping of 64-symbol windows holds to
+// ~pi / (8 * 64) = 6e-3 for 8PSK.
+constexpr double kBlindLostFrequency = 1e-3;
 
 } // namespace
 
@@ -33,6 +44,8 @@ CarrierRecovery::CarrierRecovery(const CarrierConfig& config) : m_config(config)
         throw ConfigError("carrier recovery: DD loop bandwidth must be in (0, 0.1)");
     if (!(config.fine_gain > 0.0 && config.fine_gain <= 1.0))
         throw ConfigError("carrier recovery: fine gain must be in (0, 1]");
+    if (!(config.blind_span_snr >= 1.0 && config.blind_span_snr <= 1000.0))
+        throw ConfigError("carrier recovery: blind span SNR must be in [1, 1000]");
     m_constellations.resize(29);
     m_known.resize(kMaxPlframeSymbols);
     m_phase.resize(kMaxPlframeSymbols + kSofSymbols);
@@ -113,6 +126,166 @@ double CarrierRecovery::resolve_pilot_ambiguity_qpsk(const cf* frame, int length
     return best_f;
 }
 
+bool CarrierRecovery::blind_phases(const cf* frame, int total, double w, int order, bool search,
+                                   const SegPhase& header, const SegPhase* next_sof,
+                                   CarrierEstimate* est)
+{
+    // u = |y|^2 e^{j M arg y}: y^4 / |y|^2 (QPSK) or y^8 / |y|^6 (8PSK); the QPSK grid's
+    // fourth power is -1, the 8PSK grid's eighth power +1.
+    const double sign = order == 4 ? -1.0 : 1.0;
+    const int nbase = total / kBlindBase;
+    if (nbase < 2)
+        return false;
+    m_blind_base.resize(static_cast<size_t>(nbase));
+    {
+        constexpr int kRestart = 512; // exact phasor every 512 symbols (a multiple of 4)
+        const cd step = std::polar(1.0, -w);
+        cd rot = 1.0;
+        double energy = 0.0;
+        for (int b = 0; b < nbase; ++b) {
+            const int i0 = b * kBlindBase;
+            if (i0 % kRestart == 0)
+                rot = std::polar(1.0, -w * i0);
+            cd acc = 0.0;
+            for (int k = 0; k < kBlindBase; ++k) {
+                const cd y = cd(frame[i0 + k]) * rot;
+                rot *= step;
+                const double p = std::norm(y);
+                if (!(p > 0.0))
+                    continue;
+                const cd y2 = y * y;
+                const cd y4 = y2 * y2;
+                acc += order == 4 ? y4 / p : (y4 * y4) / (p * p * p);
+                energy += p;
+            }
+            m_blind_base[static_cast<size_t>(b)] = sign * acc;
+        }
+        if (!(energy > 0.0) || !std::isfinite(energy))
+            return false;
+    }
+
+    // Frequency of u (rad/symbol, = M x the carrier's residual).
+    double omega = 0.0;
+    if (search) {
+        const size_t n = Fft::next_power_of_two(2 * static_cast<size_t>(nbase));
+        std::unique_ptr<Fft>* slot = nullptr;
+        for (auto& f : m_ffts)
+            if (f->size() == n)
+                slot = &f;
+        if (!slot) {
+            m_ffts.push_back(std::make_unique<Fft>(n));
+            slot = &m_ffts.back();
+        }
+        m_fft_buffer.assign(n, cd(0.0));
+        std::copy(m_blind_base.begin(), m_blind_base.end(), m_fft_buffer.begin());
+        (*slot)->forward(m_fft_buffer.data());
+        size_t peak = 0;
+        double peak_power = -1.0, total_power = 0.0;
+        for (size_t k = 0; k < n; ++k) {
+            const double pw = std::norm(m_fft_buffer[k]);
+            total_power += pw;
+            if (pw > peak_power) {
+                peak_power = pw;
+                peak = k;
+            }
+        }
+        est->blind_peak_ratio = total_power > 0.0 ? peak_power / (total_power / static_cast<double>(n)) : 0.0;
+        // Parabolic interpolation of the magnitude around the peak.
+        const double a = std::abs(m_fft_buffer[(peak + n - 1) % n]);
+        const double b = std::abs(m_fft_buffer[peak]);
+        const double c = std::abs(m_fft_buffer[(peak + 1) % n]);
+        const double den = a - 2.0 * b + c;
+        double bin = static_cast<double>(peak) + (den < 0.0 ? 0.5 * (a - c) / den : 0.0);
+        if (bin >= 0.5 * static_cast<double>(n))
+            bin -= static_cast<double>(n);
+        omega = 2.0 * kPi * bin / (static_cast<double>(n) * kBlindBase);
+    }
+
+    // Windows of 64 symbols with omega removed (each 4-symbol sum carries the phase of
+    // its centre, 4 b + 1.5).
+    const int per_window = kBlindWindow / kBlindBase;
+    const int nwin = (nbase + per_window - 1) / per_window;
+    m_blind_window.assign(static_cast<size_t>(nwin), cd(0.0));
+    std::vector<double> centre(static_cast<size_t>(nwin), 0.0);
+    {
+        const cd step = std::polar(1.0, -omega * kBlindBase);
+        cd rot = std::polar(1.0, -omega * 1.5);
+        for (int b = 0; b < nbase; ++b) {
+            if (b % 256 == 0)
+                rot = std::polar(1.0, -omega * (kBlindBase * b + 1.5));
+            const int m = b / per_window;
+            m_blind_window[static_cast<size_t>(m)] += m_blind_base[static_cast<size_t>(b)] * rot;
+            centre[static_cast<size_t>(m)] += kBlindBase * b + 1.5;
+            rot *= step;
+        }
+        for (int m = 0; m < nwin; ++m) {
+            const int count = std::min(per_window, nbase - m * per_window);
+            centre[static_cast<size_t>(m)] /= count;
+        }
+    }
+
+    // Sliding sums over a span long enough for a coherent SNR of blind_span_snr: the
+    // M-th power costs ~25 dB at QPSK's threshold (an SNR of ~0.0012 per symbol at
+    // -2.35 dB), so the span is a few thousand symbols there and a few windows at high
+    // Es/N0. Window SNR: the signal power from the lag-1 products of windows (immune to
+    // the noise, and to a phase that drifts slowly), the noise from the rest.
+    double half_windows;
+    {
+        cd lag1 = 0.0;
+        double power = 0.0;
+        for (int m = 0; m < nwin; ++m) {
+            power += std::norm(m_blind_window[static_cast<size_t>(m)]);
+            if (m > 0)
+                lag1 += m_blind_window[static_cast<size_t>(m)] * std::conj(m_blind_window[static_cast<size_t>(m - 1)]);
+        }
+        power /= nwin;
+        const double signal = nwin > 1 ? std::abs(lag1) / (nwin - 1) : power;
+        const double noise = std::max(power - signal, 1e-12 * power);
+        const double window_snr = signal / noise;
+        half_windows = 0.5 * m_config.blind_span_snr / std::max(window_snr, 1e-6);
+    }
+    const int half = std::clamp(static_cast<int>(std::ceil(half_windows)), 2, nwin);
+    m_blind_phases.resize(static_cast<size_t>(nwin));
+    cd sliding = 0.0;
+    for (int m = 0; m < std::min(half, nwin); ++m)
+        sliding += m_blind_window[static_cast<size_t>(m)];
+    double previous = 0.0;
+    for (int m = 0; m < nwin; ++m) {
+        if (m + half < nwin)
+            sliding += m_blind_window[static_cast<size_t>(m + half)];
+        if (m - half - 1 >= 0)
+            sliding -= m_blind_window[static_cast<size_t>(m - half - 1)];
+        double phi = std::arg(sliding);
+        if (m > 0)
+            phi = previous + std::remainder(phi - previous, 2.0 * kPi);
+        previous = phi;
+        const double c = centre[static_cast<size_t>(m)];
+        m_blind_phases[static_cast<size_t>(m)] = { c, (phi + omega * c) / order, static_cast<double>(kBlindWindow) };
+    }
+
+    // The M-fold ambiguity from the header's data-aided phase (the first window is next
+    // to it; the slope carries the phase across the few symbols between the centres).
+    const double sector = 2.0 * kPi / order;
+    const SegPhase& first = m_blind_phases.front();
+    const double slope0 = nwin > 1 ? (m_blind_phases[1].phase - first.phase) / (m_blind_phases[1].centre - first.centre)
+                                   : omega / order;
+    const double at_header = first.phase + slope0 * (header.centre - first.centre);
+    const double shift = sector * std::round((header.phase - at_header) / sector);
+    for (SegPhase& p : m_blind_phases)
+        p.phase += shift;
+
+    // The next SOF's data-aided phase checks the end of the frame.
+    if (next_sof && nwin > 1) {
+        const SegPhase& last = m_blind_phases.back();
+        const SegPhase& before = m_blind_phases[static_cast<size_t>(nwin - 2)];
+        const double slope1 = (last.phase - before.phase) / (last.centre - before.centre);
+        const double at_sof = last.phase + slope1 * (next_sof->centre - last.centre);
+        est->cycle_slip = std::fabs(std::remainder(next_sof->phase - at_sof, 2.0 * kPi)) > 0.5 * sector;
+    }
+    est->used_blind = true;
+    return true;
+}
+
 void CarrierRecovery::process(const cf* frame, int length, bool dummy, const FrameFormat& format,
                               const cf* header_ref, const uint8_t* rn, const cf* next_sof,
                               cf* out, CarrierEstimate* estimate)
@@ -149,9 +322,6 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     const double w = m_freq;
     cd lags[kLrLags + 1] = {};
     int lag_counts[kLrLags + 1] = {};
-    struct SegPhase {
-        double centre, phase, weight;
-    };
     std::vector<SegPhase> phases;
     phases.reserve(m_segs.size());
     std::vector<cd> seg_sum;
@@ -187,48 +357,57 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         return;
     }
 
-    // Residual frequency predicted by the coarse stage with this frame's lags included
-    // (0 in the fine stage): segment phases are unwrapped around it, so that a residual
-    // of a few pi/1476 rad/symbol left at acquisition does not slip a cycle.
-    double predicted = 0.0;
-    if (!m_fine) {
-        cd acc = 0.0;
-        for (int m = 1; m <= kLrLags; ++m) {
-            const double count = m_lr_count[m] + lag_counts[m];
-            if (count > 0)
-                acc += (m_lr_acc[m] * std::polar(1.0, (m_ref_freq - w) * m) + lags[m]) / count;
-        }
-        if (std::abs(acc) > 0.0)
-            predicted = 2.0 / (kLrLags + 1) * std::arg(acc);
-    }
-    // Refine the advance per pilot period on this frame before unwrapping: the products
-    // of consecutive pilot-block sums (all exactly kPilotPeriod apart) summed over the
-    // frame give the phase advance per period modulo 2 pi with the noise of ~20 pairs
-    // instead of one, so that a coarse residual of up to almost pi / 1476 rad/symbol
-    // unwraps every pair the same (right) way. Unwrapping pair by pair around the
-    // coarse prediction alone slipped single pairs at low Es/N0 while the coarse
-    // estimate was still a fraction of pi / 1476 off, which lost the frame.
-    {
-        cd pair_sum = 0.0;
-        int pairs = 0;
-        for (size_t s = 1; s < m_segs.size(); ++s)
-            if (m_segs[s].start - m_segs[s - 1].start == kPilotPeriod &&
-                m_segs[s].n == kPilotBlockSymbols && m_segs[s - 1].n == kPilotBlockSymbols) {
-                pair_sum += seg_sum[s] * std::conj(seg_sum[s - 1]);
-                ++pairs;
+    // Pilotless QPSK / 8PSK: the blind estimator's trajectory replaces the two segments.
+    const bool psk = format.modcod.mod == Modulation::QPSK || format.modcod.mod == Modulation::PSK8;
+    const bool use_blind = m_config.blind_psk && !dummy && pilot_blocks == 0 && psk &&
+                           blind_phases(frame, total, w, format.modcod.mod == Modulation::QPSK ? 4 : 8,
+                                        !m_fine, phases.front(), next_sof ? &phases.back() : nullptr, &est);
+    if (use_blind) {
+        phases = m_blind_phases;
+    } else {
+        // Residual frequency predicted by the coarse stage with this frame's lags included
+        // (0 in the fine stage): segment phases are unwrapped around it, so that a residual
+        // of a few pi/1476 rad/symbol left at acquisition does not slip a cycle.
+        double predicted = 0.0;
+        if (!m_fine) {
+            cd acc = 0.0;
+            for (int m = 1; m <= kLrLags; ++m) {
+                const double count = m_lr_count[m] + lag_counts[m];
+                if (count > 0)
+                    acc += (m_lr_acc[m] * std::polar(1.0, (m_ref_freq - w) * m) + lags[m]) / count;
             }
-        if (pairs >= 2 && std::abs(pair_sum) > 0.0) {
-            const double base = predicted * kPilotPeriod;
-            predicted = (base + std::remainder(std::arg(pair_sum) - base, 2.0 * kPi)) / kPilotPeriod;
-            if (!m_fine && !dummy && format.modcod.mod == Modulation::QPSK)
-                predicted = resolve_pilot_ambiguity_qpsk(frame, length, w, predicted);
+            if (std::abs(acc) > 0.0)
+                predicted = 2.0 / (kLrLags + 1) * std::arg(acc);
         }
-    }
-    // Unwrap along the frame and fit a line (weights = segment lengths).
-    for (size_t s = 1; s < phases.size(); ++s) {
-        const double advance = predicted * (phases[s].centre - phases[s - 1].centre);
-        phases[s].phase = phases[s - 1].phase + advance +
-                          std::remainder(phases[s].phase - phases[s - 1].phase - advance, 2.0 * kPi);
+        // Refine the advance per pilot period on this frame before unwrapping: the products
+        // of consecutive pilot-block sums (all exactly kPilotPeriod apart) summed over the
+        // frame give the phase advance per period modulo 2 pi with the noise of ~20 pairs
+        // instead of one, so that a coarse residual of up to almost pi / 1476 rad/symbol
+        // unwraps every pair the same (right) way. Unwrapping pair by pair around the
+        // coarse prediction alone slipped single pairs at low Es/N0 while the coarse
+        // estimate was still a fraction of pi / 1476 off, which lost the frame.
+        {
+            cd pair_sum = 0.0;
+            int pairs = 0;
+            for (size_t s = 1; s < m_segs.size(); ++s)
+                if (m_segs[s].start - m_segs[s - 1].start == kPilotPeriod &&
+                    m_segs[s].n == kPilotBlockSymbols && m_segs[s - 1].n == kPilotBlockSymbols) {
+                    pair_sum += seg_sum[s] * std::conj(seg_sum[s - 1]);
+                    ++pairs;
+                }
+            if (pairs >= 2 && std::abs(pair_sum) > 0.0) {
+                const double base = predicted * kPilotPeriod;
+                predicted = (base + std::remainder(std::arg(pair_sum) - base, 2.0 * kPi)) / kPilotPeriod;
+                if (!m_fine && !dummy && format.modcod.mod == Modulation::QPSK)
+                    predicted = resolve_pilot_ambiguity_qpsk(frame, length, w, predicted);
+            }
+        }
+        // Unwrap along the frame and fit a line (weights = segment lengths).
+        for (size_t s = 1; s < phases.size(); ++s) {
+            const double advance = predicted * (phases[s].centre - phases[s - 1].centre);
+            phases[s].phase = phases[s - 1].phase + advance +
+                              std::remainder(phases[s].phase - phases[s - 1].phase - advance, 2.0 * kPi);
+        }
     }
     double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
     for (const auto& p : phases) {
@@ -297,7 +476,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     };
 
     double dd_frequency = 0.0;
-    const bool use_dd = m_config.decision_directed && !dummy && pilot_blocks == 0;
+    const bool use_dd = m_config.decision_directed && !dummy && pilot_blocks == 0 && !use_blind;
     if (use_dd) {
         double a0, n0;
         int c0;
@@ -401,7 +580,25 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     }
 
     // Frequency update for the next frame.
-    if (!m_fine) {
+    // A blind frame: its trajectory's slope is the whole residual (search included). In
+    // the coarse stage a clear search peak moves straight to the fine stage; an unclear
+    // one leaves the frame to the coarse stage's header/SOF evidence below.
+    bool updated = false;
+    if (use_blind) {
+        est.residual_frequency = slope;
+        if (!m_fine && est.blind_peak_ratio >= kBlindPeakRatio && !est.cycle_slip) {
+            m_freq = w + slope;
+            m_fine = true;
+            updated = true;
+        } else if (m_fine) {
+            if (est.cycle_slip || std::fabs(slope) > kBlindLostFrequency)
+                reset(m_freq); // search again on the next pilotless frame
+            else
+                m_freq += m_config.fine_gain * slope;
+            updated = true;
+        }
+    }
+    if (!updated && !m_fine) {
         // The lag sums were taken relative to m_freq; refer them to m_ref_freq.
         // Mean lag products (see FrameSync's L&R), weighted across frames by SNR and count.
         for (int m = 1; m <= kLrLags; ++m)
@@ -420,7 +617,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         m_freq = coarse;
         if (coarse_sigma() < kFineEntrySigma)
             m_fine = true;
-    } else {
+    } else if (!updated) {
         double residual;
         if (use_dd)
             residual = dd_frequency;

@@ -19,19 +19,43 @@
 //   Within a frame (either stage) the segment phases are unwrapped around the pilot-pair
 //     estimate (consecutive pilot blocks' products summed over the frame); in the coarse
 //     stage a QPSK frame picks the multiple of 2 pi / 1476 by its fourth-power spectrum.
-//   Pilotless data frames have only the header and the next SOF (a frame length apart),
-//   so the fine stage comes from the decision-directed loop's frequency integrator.
+//   Pilotless data frames have only the header and the next SOF (a frame length apart):
+//   QPSK and 8PSK frames use the blind estimator below (its frequency search is the
+//   coarse stage, its phase slope the fine residual); APSK frames take the fine residual
+//   from the decision-directed loop's frequency integrator.
 // Phase: per segment, linear interpolation between segment centres over the data (held
 // before the first / after the last). For pilotless data frames with decision_directed a
 // second-order decision-directed PLL (nearest constellation point; every DVB-S2
 // constellation is invariant under the scrambling's 90-degree rotations, so decisions work
 // on scrambled symbols) runs from the header phase over the data instead.
+// Blind (non-data-aided) estimation for pilotless QPSK and 8PSK frames. Every symbol of
+// such a frame — header, data and the next SOF alike, scrambled or not — lies on the
+// M-PSK grid (M = 4: pi/4 + k pi/2; M = 8: k pi/4; PL scrambling rotates by k pi/2), so
+// u = |y|^2 e^{j M arg y} (sign-corrected so the grid maps to +1) is a tone at M times
+// the carrier's residual frequency and phase plus noise (Viterbi & Viterbi's M-th power
+// estimator, nonlinearity |y|^2). Sums of u over 4 symbols are
+//   - in the coarse stage, Fourier transformed (zero-padded x2): the peak gives the
+//     residual frequency over +-pi/(4M) rad/symbol (+-0.196 for QPSK, +-0.098 for 8PSK,
+//     beyond any acquisition error) in one frame; at QPSK's lowest operating point
+//     (-2.35 dB, ~0.0012 SNR per symbol after the nonlinearity) the peak of a normal
+//     frame stands ~16 dB above the mean noise bin;
+//   - then summed per 64 symbols after removing that frequency, smoothed over a sliding
+//     span (long enough for a coherent SNR of blind_span_snr, measured on the frame:
+//     thousands of symbols near QPSK's threshold, a few windows at high Es/N0), their
+//     phases unwrapped along the frame and divided by M:
+//     the carrier phase at every 64 symbols up to a multiple of 2 pi / M, which the
+//     PLHEADER's data-aided phase resolves. The next frame's SOF (known symbols) checks
+//     the end of the frame: a disagreement of more than pi / M is a cycle slip, counted
+//     (CarrierEstimate::cycle_slip) and answered by a new frequency search.
+// The phase between window centres is interpolated linearly like the pilot phases, and
+// the least-squares slope through them is the fine residual.
 // Amplitude A = mean Re(z e^-jphi) over the known symbols; noise variance
 // N = mean |z e^-jphi - A|^2; Es/N0 = A^2 / N. The output symbols are divided by A (unit
 // symbol energy for the gr-dtv-scaled constellations) and their noise variance is N / A^2.
 #pragma once
 
 #include <dualsat/constellation.h>
+#include <dualsat/fft.h>
 #include <dualsat/modcod.h>
 
 #include <complex>
@@ -45,6 +69,10 @@ struct CarrierConfig {
     bool decision_directed = true; // DD phase tracking over pilotless data frames
     double dd_loop_bandwidth = 2e-3; // B_L T of the DD PLL (damping 0.707)
     double fine_gain = 0.5;        // fraction of the per-frame fine residual applied
+    bool blind_psk = true;         // blind M-th power estimation on pilotless QPSK / 8PSK
+    // Coherent SNR the blind estimator's smoothing span is chosen for (per frame, from the
+    // measured SNR of its 64-symbol windows): M x phase error ~ 1 / sqrt(2 x this).
+    double blind_span_snr = 12.0;
 };
 
 struct CarrierEstimate {
@@ -59,6 +87,9 @@ struct CarrierEstimate {
     float esn0_db_smoothed = 0.0f; // exponential average over frames (in linear)
     int known_symbols = 0;         // symbols the estimate used
     bool used_decision_directed = false;
+    bool used_blind = false;       // the blind M-th power estimator gave the phase
+    double blind_peak_ratio = 0.0; // its frequency search: peak / mean spectral power
+    bool cycle_slip = false;       // blind phase disagreed with the next SOF by > pi / M
 };
 
 class CarrierRecovery
@@ -87,6 +118,9 @@ public:
     double coarse_sigma() const;
 
 private:
+    struct SegPhase {
+        double centre, phase, weight;
+    };
     struct Seg {
         int start;
         int n;
@@ -98,6 +132,12 @@ private:
     double resolve_pilot_ambiguity_qpsk(const std::complex<float>* frame, int length, double w,
                                         double residual) const;
     const Constellation& constellation(const ModCod& mc);
+    // Blind phase trajectory of a pilotless M-PSK frame (see above), relative to the
+    // derotation by w, anchored on the header's phase; fills m_blind_phases. search: run
+    // the frequency search (coarse stage). Returns false when the input has no energy.
+    bool blind_phases(const std::complex<float>* frame, int total, double w, int order,
+                      bool search, const SegPhase& header, const SegPhase* next_sof,
+                      CarrierEstimate* est);
 
     CarrierConfig m_config;
     double m_freq = 0.0;
@@ -114,6 +154,11 @@ private:
     std::vector<std::complex<float>> m_known; // pilot / dummy reference symbols
     std::vector<double> m_phase;              // per-symbol phase of the frame
     std::vector<std::unique_ptr<Constellation>> m_constellations; // by MODCOD number
+    std::vector<std::complex<double>> m_blind_base;   // sums of u over 4 symbols
+    std::vector<std::complex<double>> m_blind_window; // per 64 symbols, frequency removed
+    std::vector<std::complex<double>> m_fft_buffer;
+    std::vector<std::unique_ptr<Fft>> m_ffts;         // by size, made on first use
+    std::vector<SegPhase> m_blind_phases;
 };
 
 } // namespace dualsat

@@ -77,6 +77,7 @@ Receiver::Receiver(const ReceiverConfig& config)
       m_afc_threshold(m_cfg.afc_margin_fraction * m_cfg.rolloff / 2.0),
       m_frontend(frontend_config(m_cfg)),
       m_symbols(header_or_default(m_cfg), scrambling_or_default(m_cfg), symbol_config(m_cfg)),
+      m_acq_cfo(m_frontend.input_sps()),
       m_sym(kSymbolChunk),
       m_times(kSymbolChunk),
       m_fer_ring(m_cfg.fer_window, 0)
@@ -146,8 +147,20 @@ void Receiver::process(const std::complex<float>* in, size_t n, ReceiverOutput& 
         const auto t0 = Clock::now();
         const StreamResult r =
             m_frontend.process(in + pos, n - pos, m_sym.data(), m_sym.size(), m_times.data());
-        pos += r.consumed;
-        m_samples_in += r.consumed;
+        if (m_cfg.afc && m_cfg.acquisition_afc && m_symbols.state() == SyncState::Searching &&
+            m_acq_cfo.push(in + pos, r.consumed) && m_acq_cfo.reliable()) {
+            // Applies from the next sample the front end takes (set_correction's rule).
+            m_samples_in += r.consumed;
+            pos += r.consumed;
+            const double target = std::clamp(-m_acq_cfo.cfo(), -0.45, 0.45);
+            if (std::abs(target - m_frontend.frequency_correction()) > m_afc_threshold) {
+                set_correction(target);
+                ++m_acquisition_corrections;
+            }
+        } else {
+            pos += r.consumed;
+            m_samples_in += r.consumed;
+        }
         rerotate(m_sym.data(), m_times.data(), r.produced);
         if (m_cfg.measure_stage_times)
             m_stage.frontend += seconds_since(t0);
@@ -201,11 +214,15 @@ void Receiver::handle_frame(RxFrame& frame, ReceiverOutput& out)
         }
         m_seen_acquisitions = acq;
         m_frames_in_lock = 0;
+        m_acq_cfo.reset(); // the next search measures afresh
     }
     ++m_frames_in_lock;
     m_cfo = frame.cfo;
-    m_last_lock_cfo = frame.cfo;
-    m_have_lock_cfo = true;
+    if (frame.header_confirmed) {
+        // Flywheel frames (e.g. into a gap of noise) carry no evidence of the carrier.
+        m_last_lock_cfo = frame.cfo;
+        m_have_lock_cfo = true;
+    }
     m_esn0_db = frame.esn0_db_smoothed;
     afc_update(frame);
     if (frame.dummy)
@@ -320,6 +337,7 @@ ReceiverStatus Receiver::status() const
     s.gse_pdus = c.gse_pdus;
     s.gse_crc_errors = c.gse_crc_errors;
     s.frequency_corrections = m_corrections;
+    s.acquisition_frequency_corrections = m_acquisition_corrections;
     s.frames_in_flight = m_side.size();
     s.stage_seconds = m_stage;
     return s;

@@ -35,6 +35,10 @@
 // Large changes are made at most afc_max_step per frame (0.05 Rs by default: 10 % is
 // reached in two frames) to keep that disturbance small.
 // On loss of lock the correction is kept (the carrier is likely still there).
+// Before lock (acquisition_afc): a SpectralCfoEstimator on the input samples measures the
+// offset blindly while the frame synchroniser searches, and the correction is set to it
+// once it is reliable (same hysteresis): the timing loop then works on a centred signal,
+// which it needs below ~0 dB (see spectral_cfo.h). The estimator restarts at every lock.
 //
 // Lock and counters: ReceiverStatus is the receiver's whole state as the modem daemon's
 // /status reports it (lock, MODCOD, Es/N0, CFO in Hz, FER, counters).
@@ -46,6 +50,7 @@
 
 #include <dualsat/fec_receiver.h>
 #include <dualsat/rx_frontend.h>
+#include <dualsat/spectral_cfo.h>
 #include <dualsat/symbol_receiver.h>
 
 #include <chrono>
@@ -86,6 +91,7 @@ struct ReceiverConfig {
     double afc_margin_fraction = 0.1; // of rolloff / 2, (0, 1]
     double afc_max_step = 0.05;       // cycles/symbol per frame, (0, 0.5]
     int afc_min_frames = 1;           // frames into a lock before coarse estimates count
+    bool acquisition_afc = true;      // blind spectral estimate while searching (needs afc)
     // FER of ReceiverStatus::fer over the last fer_window data frames (>= 1).
     size_t fer_window = 1000;
     // Accumulate the time spent per stage (ReceiverStatus::stage_seconds); for benches.
@@ -160,6 +166,7 @@ struct ReceiverStatus {
     uint64_t gse_pdus = 0;
     uint64_t gse_crc_errors = 0;
     uint64_t frequency_corrections = 0; // AFC changes
+    uint64_t acquisition_frequency_corrections = 0; // of them from the blind pre-lock estimate
     uint64_t frames_in_flight = 0;      // submitted to the FEC pool, not yet delivered
     ReceiverStageSeconds stage_seconds; // when measure_stage_times
 };
@@ -218,6 +225,7 @@ private:
     double m_afc_threshold;
     RxFrontEnd m_frontend;
     SymbolReceiver m_symbols;
+    SpectralCfoEstimator m_acq_cfo;
     std::unique_ptr<FecReceiver> m_fec;      // fec_threads <= 1
     std::unique_ptr<FecWorkerPool> m_pool;   // fec_threads >= 2
     std::unique_ptr<BbFrameDeframer> m_deframer; // with the pool
@@ -240,6 +248,7 @@ private:
     uint64_t m_reacquisitions = 0;
     uint64_t m_frequency_jumps = 0;
     uint64_t m_corrections = 0;
+    uint64_t m_acquisition_corrections = 0;
 
     // status
     bool m_format_valid = false;

@@ -47,8 +47,15 @@
 namespace dualsat {
 
 struct FrameSyncConfig {
-    // q threshold of the search (false alarms per position ~ exp(-q) per hypothesis).
-    float acquisition_threshold = 13.0f;
+    // q threshold of the search (false alarms per position ~ exp(-q)). A detection is a
+    // candidate only: it opens a hypothesis when its coherent header statistic (below)
+    // reaches acquisition_header_threshold. Without pilots q has a mean of only ~11 at
+    // -1.35 dB (57 differential products), so the first stage must pass most headers;
+    // the coherent stage removes the false alarms (~10 per normal frame at 8).
+    float acquisition_threshold = 8.0f;
+    // Coherent header statistic (as lock_threshold) that opens a hypothesis; a header at
+    // -3 dB gives ~50, noise exceeds 24 with probability ~1e-3 per decoded candidate.
+    float acquisition_header_threshold = 24.0f;
     // q threshold at a predicted header during acquisition.
     float verify_threshold = 4.0f;
     // Coherent header statistic threshold in lock: |SOF correlation|^2 / SOF energy plus
@@ -166,10 +173,14 @@ private:
 
     const Templates& templates(uint64_t counter);
     DiffResult diff_statistic(size_t pos, uint64_t counter, bool with_pilots);
-    // Frequency (local estimate unless use_freq) , phase from SOF, PLSC decode, coherent
-    // statistic, at buffer position pos.
+    // Frequency (local estimate unless use_freq), phase from SOF, PLSC decode, coherent
+    // statistic, at buffer position pos; with candidates > 0 the PLSC is also decoded at
+    // that many frequency steps each side, the strongest kept and its frequency refined
+    // on the whole header.
     HeaderResult examine_header(size_t pos, uint64_t counter, const DiffResult* diff,
-                                bool use_freq, double freq);
+                                bool use_freq, double freq, int candidates = 0);
+    // Phase from SOF, PLSC decode and coherent statistic at frequency w.
+    HeaderResult decode_header(size_t pos, uint64_t counter, double w);
     double local_frequency(size_t pos, const Templates& t, const DiffResult& diff);
     void search();
     void verify_hypotheses();

@@ -11,7 +11,7 @@ void bind_symbol_sync_cc(py::module& m)
         m, "symbol_sync_cc", "DVB-S2 frame sync + carrier recovery + descrambling at symbol rate")
         .def(py::init(&blk::make),
              py::arg("gold_code") = 0,
-             py::arg("acquisition_threshold") = 13.0f,
+             py::arg("acquisition_threshold") = 8.0f,
              py::arg("confirm_frames") = 2,
              py::arg("max_missed_frames") = 3)
         .def("locked", &blk::locked)

@@ -31,7 +31,7 @@ public:
     typedef std::shared_ptr<symbol_sync_cc> sptr;
 
     static sptr make(int gold_code = 0,
-                     float acquisition_threshold = 13.0f,
+                     float acquisition_threshold = 8.0f,
                      int confirm_frames = 2,
                      int max_missed_frames = 3);
 

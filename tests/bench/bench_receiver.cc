@@ -53,6 +53,8 @@ double g_ppm_b = 100.0; // part (b) sample-clock offset, ppm (--ppm)
 // constellation at QEF + 0.5 dB; "all" = every normal MODCOD at QEF + 0.5 dB; "pilotless" =
 // every QPSK and 8PSK MODCOD without pilots at QEF + 1 dB.
 std::string g_points_b = "issue";
+std::string g_only_b;  // --only: part (b) points whose MODCOD name contains this
+double g_esn0_offset_b = 0.0; // --offset: dB added to every part (b) point
 
 double cpu_now()
 {
@@ -366,7 +368,11 @@ void part_b(int frames)
                 g_ppm_b, frames);
     std::printf("%-11s %7s %7s %9s %9s %9s %9s %9s %11s\n", "MODCOD", "Es/N0", "QEF", "frames",
                 "failed", "missing", "FER", "FER ideal", "Es/N0 est");
+    for (P& p : points)
+        p.esn0 += g_esn0_offset_b;
     for (const P& p : points) {
+        if (!g_only_b.empty() && p.name.find(g_only_b) == std::string::npos)
+            continue;
         const int skip = 3; // frames around acquisition not counted
         const TxStream s = make_stream(p.f, frames + skip, 21);
         Impair im;
@@ -420,6 +426,15 @@ void part_b(int frames)
         std::printf("%-11s %7.2f %7.2f %9zu %9zu %9zu %9.4f %9.4f %11.2f\n", p.name.c_str(), p.esn0,
                     qef.count(p.name) ? qef.at(p.name) : NAN, expected, failed, missing, fer, ideal,
                     counted ? es / static_cast<double>(counted) : NAN);
+        {
+            const ReceiverStatus st = rx.status();
+            if (all.empty() || st.lock_losses || st.acquisitions > 1 || expected < static_cast<size_t>(frames) / 2)
+                std::printf("            sync: %llu acquisitions, %llu lock losses, %llu missed headers, "
+                            "%llu false detections\n", static_cast<unsigned long long>(st.acquisitions),
+                            static_cast<unsigned long long>(st.lock_losses),
+                            static_cast<unsigned long long>(st.missed_headers),
+                            static_cast<unsigned long long>(st.false_detections));
+        }
         if (failed)
             std::printf("            failed frames (index after lock, Es/N0 estimate, LDPC iterations):%s;"
                         " flywheel %zu, coarse carrier %zu\n", where.c_str(), failed_flywheel, failed_coarse);
@@ -510,10 +525,14 @@ int main(int argc, char** argv)
             g_ppm_b = std::atof(argv[++i]);
         else if (!std::strcmp(argv[i], "--points") && i + 1 < argc)
             g_points_b = argv[++i];
+        else if (!std::strcmp(argv[i], "--only") && i + 1 < argc)
+            g_only_b = argv[++i];
+        else if (!std::strcmp(argv[i], "--offset") && i + 1 < argc)
+            g_esn0_offset_b = std::atof(argv[++i]);
         else if (!std::strcmp(argv[i], "--quick"))
             frames = 20;
         else {
-            std::fprintf(stderr, "usage: %s [--frames N] [--part a|b|c|all] [--cfo F] [--ppm P] [--points issue|all|pilotless] [--quick]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--frames N] [--part a|b|c|all] [--cfo F] [--ppm P] [--points issue|all|pilotless] [--only MODCOD] [--offset dB] [--quick]\n", argv[0]);
             return 2;
         }
     }

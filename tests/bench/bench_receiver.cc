@@ -9,9 +9,13 @@
 //      the FER of the same FEC with ideal synchronisation (symbol-level AWGN at the same
 //      Es/N0, known frame boundaries) — a point that fails with sync and not without is
 //      a synchronisation loss;
-//  (c) lock time in frames at 0 dB and re-lock time after a gap of noise.
+//  (c) lock time in frames at 0 dB and re-lock time after a gap of noise;
+//  (d) (only on request: long) implementation loss — FER against Es/N0 in 0.1 dB steps of
+//      the receiver (CFO, SCO as (b)) and of the FEC with ideal synchronisation, for QPSK
+//      1/2, 8PSK 3/5, 16APSK 3/4, 32APSK 4/5 with pilots; the Es/N0 of each at FER 1e-2
+//      and their difference.
 //
-// Usage: bench_receiver [--frames N] [--part a|b|c|all] [--cfo cycles/symbol for (b)] [--quick]
+// Usage: bench_receiver [--frames N] [--part a|b|c|d|all] [--cfo cycles/symbol for (b)] [--quick]
 #include <dualsat/bb_scrambler.h>
 #include <dualsat/bch.h>
 #include <dualsat/bit_interleaver.h>
@@ -337,6 +341,83 @@ double ideal_fer(const TxStream& s, double esn0_db, uint64_t seed, size_t first)
     return n ? static_cast<double>(failed) / static_cast<double>(n) : 0.0;
 }
 
+struct PointResult {
+    size_t expected = 0, failed = 0, missing = 0, failed_flywheel = 0, failed_coarse = 0;
+    double fer = 1.0, ideal = 1.0, esn0_estimate = NAN;
+    std::string where;     // the failed frames
+    std::string sync_note; // lock trouble, if any
+};
+
+// One FER point: `frames` frames of format f through the channel (2.37 sps, CFO g_cfo_b,
+// SCO g_ppm_b) and the whole receiver; FER after lock (the first delivered frame + 3 on;
+// missing frames count as failed), and the FER of the same FEC with ideal sync.
+PointResult run_point(const FrameFormat& f, double esn0, int frames, bool details)
+{
+    const int skip = 3; // frames around acquisition not counted
+    const TxStream s = make_stream(f, frames + skip, 21);
+    Impair im;
+    im.sps = 2.37;
+    im.esn0_db = esn0;
+    im.cfo = g_cfo_b;
+    im.ppm = g_ppm_b;
+    im.seed = 5;
+    const cvec iq = to_iq(s.symbols, im);
+    Receiver rx(rx_config(im, 2));
+    ReceiverOutput out;
+    std::vector<ReceiverFrameStats> all;
+    for (size_t k = 0; k < iq.size(); k += 65536) {
+        rx.process(iq.data() + k, std::min<size_t>(65536, iq.size() - k), out);
+        all.insert(all.end(), out.frames.begin(), out.frames.end());
+        out.clear();
+    }
+    rx.flush(out);
+    all.insert(all.end(), out.frames.begin(), out.frames.end());
+    PointResult r;
+    // Frames after lock: from the first delivered frame + skip on. Frame counters count
+    // the receiver's frames (dummies included); data frames are consecutive.
+    size_t counted = 0;
+    double es = 0;
+    for (size_t k = static_cast<size_t>(skip); k < all.size(); ++k) {
+        const bool bad = all[k].fec.status != FecFrameStatus::Ok;
+        r.failed += bad;
+        if (bad) {
+            r.failed_flywheel += !all[k].header_confirmed;
+            r.failed_coarse += !all[k].carrier_fine;
+            if (details) {
+                char b[64];
+                std::snprintf(b, sizeof b, " #%zu(%.2f dB, %d it)", k, all[k].esn0_db,
+                              all[k].fec.ldpc_iterations);
+                r.where += b;
+            }
+        }
+        es += all[k].esn0_db;
+        ++counted;
+    }
+    // Delivered frames cover [first, last data frame]; anything between not delivered is
+    // missing. The receiver's start symbols count received symbols (SCO): map by order
+    // instead — the transmitted data frames after the first delivered one.
+    const size_t sent_after_first =
+        all.empty() ? 0 : static_cast<size_t>(frames + skip) -
+                              static_cast<size_t>(std::lround(static_cast<double>(all.front().start_symbol) /
+                                                              (1.0 + g_ppm_b * 1e-6) /
+                                                              static_cast<double>(f.plframe_symbols())));
+    r.expected = sent_after_first > static_cast<size_t>(skip) ? sent_after_first - static_cast<size_t>(skip) : 0;
+    r.missing = r.expected > counted ? r.expected - counted : 0;
+    r.fer = r.expected ? static_cast<double>(r.failed + r.missing) / static_cast<double>(r.expected) : 1.0;
+    r.ideal = ideal_fer(s, esn0, 99, static_cast<size_t>(skip));
+    r.esn0_estimate = counted ? es / static_cast<double>(counted) : NAN;
+    const ReceiverStatus st = rx.status();
+    if (all.empty() || st.lock_losses || st.acquisitions > 1 || r.expected < static_cast<size_t>(frames) / 2) {
+        char b[200];
+        std::snprintf(b, sizeof b, "sync: %llu acquisitions, %llu lock losses, %llu missed headers, %llu false detections",
+                      static_cast<unsigned long long>(st.acquisitions), static_cast<unsigned long long>(st.lock_losses),
+                      static_cast<unsigned long long>(st.missed_headers),
+                      static_cast<unsigned long long>(st.false_detections));
+        r.sync_note = b;
+    }
+    return r;
+}
+
 void part_b(int frames)
 {
     const auto qef = load_qef();
@@ -373,92 +454,96 @@ void part_b(int frames)
     for (const P& p : points) {
         if (!g_only_b.empty() && p.name.find(g_only_b) == std::string::npos)
             continue;
-        const int skip = 3; // frames around acquisition not counted
-        const TxStream s = make_stream(p.f, frames + skip, 21);
-        Impair im;
-        im.sps = 2.37;
-        im.esn0_db = p.esn0;
-        im.cfo = g_cfo_b;
-        im.ppm = g_ppm_b;
-        im.seed = 5;
-        const cvec iq = to_iq(s.symbols, im);
-        Receiver rx(rx_config(im, 2));
-        ReceiverOutput out;
-        std::vector<ReceiverFrameStats> all;
-        for (size_t k = 0; k < iq.size(); k += 65536) {
-            rx.process(iq.data() + k, std::min<size_t>(65536, iq.size() - k), out);
-            all.insert(all.end(), out.frames.begin(), out.frames.end());
-            out.clear();
-        }
-        rx.flush(out);
-        all.insert(all.end(), out.frames.begin(), out.frames.end());
-        // Frames after lock: from the first delivered frame + skip on. Frame counters
-        // count the receiver's frames (dummies included); data frames are consecutive.
-        size_t failed = 0, counted = 0, failed_flywheel = 0, failed_coarse = 0;
-        double es = 0;
-        std::string where;
-        for (size_t k = static_cast<size_t>(skip); k < all.size(); ++k) {
-            const bool bad = all[k].fec.status != FecFrameStatus::Ok;
-            failed += bad;
-            if (bad) {
-                failed_flywheel += !all[k].header_confirmed;
-                failed_coarse += !all[k].carrier_fine;
-                char b[64];
-                std::snprintf(b, sizeof b, " #%zu(%.2f dB, %d it)", k, all[k].esn0_db,
-                              all[k].fec.ldpc_iterations);
-                where += b;
-            }
-            es += all[k].esn0_db;
-            ++counted;
-        }
-        // Delivered frames cover [first, last data frame]; anything between not delivered
-        // is missing. The receiver's start symbols count received symbols (SCO): map by
-        // order instead — the transmitted data frames after the first delivered one.
-        const size_t sent_after_first =
-            all.empty() ? 0 : static_cast<size_t>(frames + skip) -
-                                  static_cast<size_t>(std::lround(static_cast<double>(all.front().start_symbol) /
-                                                                  (1.0 + g_ppm_b * 1e-6) /
-                                                                  static_cast<double>(p.f.plframe_symbols())));
-        const size_t expected = sent_after_first > static_cast<size_t>(skip) ? sent_after_first - static_cast<size_t>(skip) : 0;
-        const size_t missing = expected > counted ? expected - counted : 0;
-        const double fer = expected ? static_cast<double>(failed + missing) / static_cast<double>(expected) : 1.0;
-        const double ideal = ideal_fer(s, p.esn0, 99, static_cast<size_t>(skip));
+        const PointResult r = run_point(p.f, p.esn0, frames, true);
         std::printf("%-11s %7.2f %7.2f %9zu %9zu %9zu %9.4f %9.4f %11.2f\n", p.name.c_str(), p.esn0,
-                    qef.count(p.name) ? qef.at(p.name) : NAN, expected, failed, missing, fer, ideal,
-                    counted ? es / static_cast<double>(counted) : NAN);
-        {
-            const ReceiverStatus st = rx.status();
-            if (all.empty() || st.lock_losses || st.acquisitions > 1 || expected < static_cast<size_t>(frames) / 2)
-                std::printf("            sync: %llu acquisitions, %llu lock losses, %llu missed headers, "
-                            "%llu false detections\n", static_cast<unsigned long long>(st.acquisitions),
-                            static_cast<unsigned long long>(st.lock_losses),
-                            static_cast<unsigned long long>(st.missed_headers),
-                            static_cast<unsigned long long>(st.false_detections));
-        }
-        if (failed)
+                    qef.count(p.name) ? qef.at(p.name) : NAN, r.expected, r.failed, r.missing, r.fer,
+                    r.ideal, r.esn0_estimate);
+        if (!r.sync_note.empty())
+            std::printf("            %s\n", r.sync_note.c_str());
+        if (r.failed)
             std::printf("            failed frames (index after lock, Es/N0 estimate, LDPC iterations):%s;"
-                        " flywheel %zu, coarse carrier %zu\n", where.c_str(), failed_flywheel, failed_coarse);
+                        " flywheel %zu, coarse carrier %zu\n", r.where.c_str(), r.failed_flywheel, r.failed_coarse);
         std::fflush(stdout);
     }
+}
+
+// ----------------------------------------------------------------------------- (d)
+
+// Es/N0 where a FER curve (ascending Es/N0) falls through `target`: log-linear
+// interpolation between the bracketing points; NaN when it does not cross.
+double crossing(const std::vector<std::pair<double, double>>& curve, double target)
+{
+    for (size_t k = 1; k < curve.size(); ++k) {
+        const auto [x0, y0] = curve[k - 1];
+        const auto [x1, y1] = curve[k];
+        if (y0 >= target && y1 < target) {
+            // A FER of 0 is put at half an error of the frames measured (floor of the log).
+            const double l0 = std::log10(std::max(y0, 1e-6)), l1 = std::log10(std::max(y1, 1e-6));
+            const double lt = std::log10(target);
+            return l0 == l1 ? x1 : x0 + (x1 - x0) * (l0 - lt) / (l0 - l1);
+        }
+    }
+    return NAN;
+}
+
+void part_d(int frames)
+{
+    const auto qef = load_qef();
+    std::printf("\n(d) Implementation loss at FER 1e-2, normal frames with pilots, IQ at 2.37 sps, "
+                "CFO %.1f %% Rs, SCO %.0f ppm, roll-off 0.2, %d frames per point: Es/N0 swept in "
+                "0.1 dB steps, the receiver against the same FEC with ideal synchronisation\n",
+                100.0 * g_cfo_b, g_ppm_b, frames);
+    const FrameFormat formats[] = { fmt(Modulation::QPSK, CodeRate::R1_2), fmt(Modulation::PSK8, CodeRate::R3_5),
+                                    fmt(Modulation::APSK16, CodeRate::R3_4), fmt(Modulation::APSK32, CodeRate::R4_5) };
+    std::printf("%-11s %8s %8s %8s\n", "MODCOD", "Es/N0", "FER rx", "FER ideal");
+    std::vector<std::string> summary;
+    for (const FrameFormat& f : formats) {
+        const std::string name = to_string(f.modcod);
+        if (!g_only_b.empty() && name.find(g_only_b) == std::string::npos)
+            continue;
+        std::vector<std::pair<double, double>> rx_curve, ideal_curve;
+        int clean = 0;
+        // From below the QEF point up until both curves have shown FER 0 twice.
+        for (double e = qef.at(name) - 0.5; e < qef.at(name) + 1.5 && clean < 2; e += 0.1) {
+            const PointResult r = run_point(f, e, frames, false);
+            rx_curve.push_back({ e, r.fer });
+            ideal_curve.push_back({ e, r.ideal });
+            std::printf("%-11s %8.2f %8.4f %8.4f\n", name.c_str(), e, r.fer, r.ideal);
+            std::fflush(stdout);
+            clean = (r.fer == 0.0 && r.ideal == 0.0) ? clean + 1 : 0;
+        }
+        const double at_rx = crossing(rx_curve, 1e-2), at_ideal = crossing(ideal_curve, 1e-2);
+        char line[160];
+        std::snprintf(line, sizeof line, "%-11s ideal %6.2f dB  receiver %6.2f dB  loss %5.2f dB", name.c_str(),
+                      at_ideal, at_rx, at_rx - at_ideal);
+        summary.push_back(line);
+    }
+    std::printf("\nEs/N0 at FER 1e-2:\n");
+    for (const std::string& l : summary)
+        std::printf("%s\n", l.c_str());
 }
 
 // ----------------------------------------------------------------------------- (c)
 
 void part_c(int trials)
 {
-    std::printf("\n(c) Lock and re-lock time in frames, QPSK 1/2 short frames with pilots, "
-                "2 sps, CFO 5 %% Rs, %d trials\n", trials);
-    std::printf("%-8s %-22s %8s %8s %8s %8s\n", "Es/N0", "event", "mean", "min", "max", "fails");
-    const FrameFormat f = fmt(Modulation::QPSK, CodeRate::R1_2, FrameSize::Short, true);
-    const double frame_len = f.plframe_symbols();
+    std::printf("\n(c) Lock and re-lock time in frames (after a gap of 100k symbols of noise: 1 s at "
+                "100 ksym/s), 2 sps, CFO 5 %% Rs, %d trials\n", trials);
+    std::printf("%-26s %-8s %-22s %8s %8s %8s %8s\n", "frames", "Es/N0", "event", "mean", "min", "max", "fails");
+    for (const FrameFormat& f : { fmt(Modulation::QPSK, CodeRate::R1_2, FrameSize::Short, true),
+                                  fmt(Modulation::QPSK, CodeRate::R1_2, FrameSize::Normal, false) })
     for (double esn0 : { 0.0, 3.0 }) {
+        const double frame_len = f.plframe_symbols();
+        const std::string label = std::string("QPSK 1/2 ") + (f.frame == FrameSize::Short ? "short" : "normal") +
+                                  (f.pilots ? " + pilots" : ", no pilots");
         std::vector<double> lock, relock;
         int fail_lock = 0, fail_relock = 0;
         for (int t = 0; t < trials; ++t) {
-            TxStream s = make_stream(f, 60, 100 + static_cast<uint64_t>(t));
+            const int per_half = f.frame == FrameSize::Short ? 60 : 30; // frames before / after the gap
+            TxStream s = make_stream(f, per_half, 100 + static_cast<uint64_t>(t));
             const size_t restart = s.symbols.size();
             const size_t gap = 100000; // symbols of noise
-            cvec second = make_stream(f, 60, 200 + static_cast<uint64_t>(t)).symbols;
+            cvec second = make_stream(f, per_half, 200 + static_cast<uint64_t>(t)).symbols;
             s.symbols.insert(s.symbols.end(), gap, cf(0, 0));
             s.symbols.insert(s.symbols.end(), second.begin(), second.end());
             Impair im;
@@ -499,7 +584,7 @@ void part_c(int trials)
             }
             if (!v.empty())
                 mean /= static_cast<double>(v.size());
-            std::printf("%-8.1f %-22s %8.1f %8.1f %8.1f %8d\n", esn0, what, v.empty() ? NAN : mean,
+            std::printf("%-26s %-8.1f %-22s %8.1f %8.1f %8.1f %8d\n", label.c_str(), esn0, what, v.empty() ? NAN : mean,
                         v.empty() ? NAN : mn, v.empty() ? NAN : mx, fails);
         };
         row("lock from start", lock, fail_lock);
@@ -532,7 +617,7 @@ int main(int argc, char** argv)
         else if (!std::strcmp(argv[i], "--quick"))
             frames = 20;
         else {
-            std::fprintf(stderr, "usage: %s [--frames N] [--part a|b|c|all] [--cfo F] [--ppm P] [--points issue|all|pilotless] [--only MODCOD] [--offset dB] [--quick]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--frames N] [--part a|b|c|d|all] [--cfo F] [--ppm P] [--points issue|all|pilotless] [--only MODCOD] [--offset dB] [--quick]\n", argv[0]);
             return 2;
         }
     }
@@ -541,6 +626,8 @@ int main(int argc, char** argv)
         part_a(std::max(4, frames / 5));
     if (part == "b" || part == "all")
         part_b(frames);
+    if (part == "d")
+        part_d(frames);
     if (part == "c" || part == "all")
         part_c(std::max(3, frames / 20));
     return 0;

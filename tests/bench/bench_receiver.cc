@@ -471,14 +471,15 @@ void part_b(int frames)
 
 // Es/N0 where a FER curve (ascending Es/N0) falls through `target`: log-linear
 // interpolation between the bracketing points; NaN when it does not cross.
-double crossing(const std::vector<std::pair<double, double>>& curve, double target)
+double crossing(const std::vector<std::pair<double, double>>& curve, double target, int frames)
 {
+    const double floor = 0.5 / frames;
     for (size_t k = 1; k < curve.size(); ++k) {
         const auto [x0, y0] = curve[k - 1];
         const auto [x1, y1] = curve[k];
         if (y0 >= target && y1 < target) {
             // A FER of 0 is put at half an error of the frames measured (floor of the log).
-            const double l0 = std::log10(std::max(y0, 1e-6)), l1 = std::log10(std::max(y1, 1e-6));
+            const double l0 = std::log10(std::max(y0, floor)), l1 = std::log10(std::max(y1, floor));
             const double lt = std::log10(target);
             return l0 == l1 ? x1 : x0 + (x1 - x0) * (l0 - lt) / (l0 - l1);
         }
@@ -512,7 +513,7 @@ void part_d(int frames)
             std::fflush(stdout);
             clean = (r.fer == 0.0 && r.ideal == 0.0) ? clean + 1 : 0;
         }
-        const double at_rx = crossing(rx_curve, 1e-2), at_ideal = crossing(ideal_curve, 1e-2);
+        const double at_rx = crossing(rx_curve, 1e-2, frames), at_ideal = crossing(ideal_curve, 1e-2, frames);
         char line[160];
         std::snprintf(line, sizeof line, "%-11s ideal %6.2f dB  receiver %6.2f dB  loss %5.2f dB", name.c_str(),
                       at_ideal, at_rx, at_rx - at_ideal);

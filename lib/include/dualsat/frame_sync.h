@@ -12,10 +12,14 @@
 //     pilot blocks (§5.5.3; short 32APSK, the shortest frame, has two).
 // The detection statistic q = |C|^2 / sum |d|^2 is gain independent and about
 // exponentially distributed with mean 1 on noise, so the threshold sets the false-alarm
-// rate per position (e^-threshold). A detection opens a hypothesis: the frequency offset
-// is estimated on the spot (arg C, then Luise & Reggiannini on SOF and pilot symbols), the
-// PLSC is decoded coherently (PlHeaderSequence::decode), and the next header is expected
-// plframe_symbols() later (3330 for a dummy frame: VCM/ACM work). A hypothesis whose
+// rate per position (e^-threshold). A detection is examined: the frequency offset is
+// estimated on the spot (arg C, then Luise & Reggiannini on SOF and pilot symbols), the
+// PLSC is decoded coherently (PlHeaderSequence::decode) at that frequency and at +-1..3
+// steps of 0.02 rad/symbol (the strongest header kept: without pilots the SOF alone leaves
+// errors that turn the header by a radian near -1 dB), and the frequency is refined on
+// the whole decided header. It opens a hypothesis if its coherent header statistic
+// reaches acquisition_header_threshold; the next header is expected plframe_symbols()
+// later (3330 for a dummy frame: VCM/ACM work). A hypothesis whose
 // predicted headers are confirmed `confirm_frames` times in a row becomes the lock; the
 // ones that fail are counted as false detections. Several hypotheses are followed at once.
 //

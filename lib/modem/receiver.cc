@@ -4,6 +4,10 @@
 #include <dualsat/receiver.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cmath>
 #include <string>
 
@@ -50,6 +54,32 @@ SymbolReceiverConfig symbol_config(const ReceiverConfig& c)
 
 } // namespace
 
+// ---------------------------------------------------------------- front end
+
+// The front end's own thread (ReceiverConfig::frontend_thread): input chunks in, symbol
+// blocks out, both queues bounded. Everything the front end owns (RxFrontEnd, the
+// derotator's phase record, the acquisition estimator) is touched by this thread only;
+// the symbol side talks to it through `pending_correction` / `restart_acquisition` /
+// `searching` and reads `snapshot`.
+struct Receiver::Pipeline {
+    std::thread thread;
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::deque<std::vector<std::complex<float>>> input, free_input;
+    std::deque<SymbolBlock> output, free_output;
+    bool stop = false;
+    bool busy = false; // the worker holds an input chunk
+    std::exception_ptr error;
+    bool has_pending_correction = false;
+    double pending_correction = 0.0;
+    bool restart_acquisition = false;
+    std::atomic<bool> searching{ true };
+    FrontEndSnapshot snapshot;
+    static constexpr size_t kMaxInputChunks = 4;
+    static constexpr size_t kMaxOutputBlocks = 8;
+    static constexpr size_t kChunkSamples = 65536;
+};
+
 ReceiverConfig Receiver::checked(ReceiverConfig c)
 {
     if (!(std::isfinite(c.symbol_rate) && c.symbol_rate > 0.0) ||
@@ -89,9 +119,13 @@ Receiver::Receiver(const ReceiverConfig& config)
         m_fec = std::make_unique<FecReceiver>(m_cfg.fec, m_cfg.parts.bbframe_opener);
     }
     m_phase.push_back({ 0.0, 0.0, 0.0 });
+    if (m_cfg.frontend_thread) {
+        m_pipe = std::make_unique<Pipeline>();
+        m_pipe->thread = std::thread(&Receiver::frontend_worker, this);
+    }
 }
 
-Receiver::~Receiver() = default;
+Receiver::~Receiver() { stop_pipeline(); }
 
 void Receiver::set_correction(double cycles_per_symbol)
 {
@@ -140,44 +174,242 @@ void Receiver::rerotate(std::complex<float>* sym, const double* times, size_t n)
     }
 }
 
-void Receiver::process(const std::complex<float>* in, size_t n, ReceiverOutput& out)
+Receiver::FrontEndSnapshot Receiver::frontend_snapshot() const
+{
+    if (m_pipe) {
+        std::lock_guard<std::mutex> lock(m_pipe->mutex);
+        return m_pipe->snapshot;
+    }
+    FrontEndSnapshot f;
+    f.samples_in = m_samples_in;
+    f.frequency_correction = m_frontend.frequency_correction();
+    f.timing_locked = m_frontend.locked();
+    f.clock_offset = m_frontend.timing().clock_offset();
+    f.nonfinite = m_frontend.nonfinite_count();
+    f.corrections = m_corrections;
+    f.acquisition_corrections = m_acquisition_corrections;
+    f.seconds = m_frontend_seconds;
+    return f;
+}
+
+void Receiver::run_frontend(const std::complex<float>* in, size_t n, bool searching,
+                            const std::function<void(std::complex<float>*, size_t)>& emit)
 {
     size_t pos = 0;
     while (pos < n) {
         const auto t0 = Clock::now();
         const StreamResult r =
             m_frontend.process(in + pos, n - pos, m_sym.data(), m_sym.size(), m_times.data());
-        if (m_cfg.afc && m_cfg.acquisition_afc && m_symbols.state() == SyncState::Searching &&
-            m_acq_cfo.push(in + pos, r.consumed) && m_acq_cfo.reliable()) {
-            // Applies from the next sample the front end takes (set_correction's rule).
-            m_samples_in += r.consumed;
-            pos += r.consumed;
+        const bool acquisition_step = m_cfg.afc && m_cfg.acquisition_afc && searching &&
+                                      m_acq_cfo.push(in + pos, r.consumed) && m_acq_cfo.reliable();
+        // A correction applies from the next sample the front end takes.
+        pos += r.consumed;
+        m_samples_in += r.consumed;
+        if (acquisition_step) {
             const double target = std::clamp(-m_acq_cfo.cfo(), -0.45, 0.45);
             if (std::abs(target - m_frontend.frequency_correction()) > m_afc_threshold) {
                 set_correction(target);
                 ++m_acquisition_corrections;
             }
-        } else {
-            pos += r.consumed;
-            m_samples_in += r.consumed;
         }
         rerotate(m_sym.data(), m_times.data(), r.produced);
         if (m_cfg.measure_stage_times)
-            m_stage.frontend += seconds_since(t0);
-        if (r.produced > 0) {
-            m_symbols.push(m_sym.data(), r.produced);
-            for (;;) {
-                const auto t1 = Clock::now();
-                const bool got = m_symbols.next_frame(&m_frame);
-                if (m_cfg.measure_stage_times)
-                    m_stage.sync += seconds_since(t1);
-                if (!got)
-                    break;
-                handle_frame(m_frame, out);
-            }
-        }
+            m_frontend_seconds += seconds_since(t0);
+        if (r.produced > 0)
+            emit(m_sym.data(), r.produced);
         if (r.consumed == 0 && r.produced == 0)
             break; // cannot happen with a non-empty output buffer; never spin
+    }
+}
+
+void Receiver::frontend_worker()
+{
+    Pipeline& p = *m_pipe;
+    try {
+        for (;;) {
+            std::vector<std::complex<float>> chunk;
+            {
+                std::unique_lock<std::mutex> lock(p.mutex);
+                p.cv.wait(lock, [&] { return p.stop || !p.input.empty(); });
+                if (p.stop)
+                    return;
+                chunk.swap(p.input.front());
+                p.input.pop_front();
+                p.busy = true;
+                if (p.restart_acquisition) {
+                    m_acq_cfo.reset();
+                    p.restart_acquisition = false;
+                }
+                if (p.has_pending_correction) {
+                    set_correction(p.pending_correction);
+                    p.has_pending_correction = false;
+                }
+            }
+            p.cv.notify_all(); // room in the input queue
+            run_frontend(chunk.data(), chunk.size(), p.searching.load(std::memory_order_relaxed),
+                         [&](std::complex<float>* sym, size_t n) {
+                             std::unique_lock<std::mutex> lock(p.mutex);
+                             p.cv.wait(lock, [&] { return p.stop || p.output.size() < Pipeline::kMaxOutputBlocks; });
+                             if (p.stop)
+                                 return;
+                             SymbolBlock block;
+                             if (!p.free_output.empty()) {
+                                 block = std::move(p.free_output.front());
+                                 p.free_output.pop_front();
+                             }
+                             block.symbols.assign(sym, sym + n);
+                             p.output.push_back(std::move(block));
+                             // Corrections asked for meanwhile apply from the next sample.
+                             if (p.has_pending_correction) {
+                                 set_correction(p.pending_correction);
+                                 p.has_pending_correction = false;
+                             }
+                             p.cv.notify_all();
+                         });
+            std::lock_guard<std::mutex> lock(p.mutex);
+            p.busy = false;
+            chunk.clear();
+            p.free_input.push_back(std::move(chunk));
+            FrontEndSnapshot& f = p.snapshot;
+            f.samples_in = m_samples_in;
+            f.frequency_correction = m_frontend.frequency_correction();
+            f.timing_locked = m_frontend.locked();
+            f.clock_offset = m_frontend.timing().clock_offset();
+            f.nonfinite = m_frontend.nonfinite_count();
+            f.corrections = m_corrections;
+            f.acquisition_corrections = m_acquisition_corrections;
+            f.seconds = m_frontend_seconds;
+            p.cv.notify_all();
+        }
+    } catch (...) {
+        std::lock_guard<std::mutex> lock(p.mutex);
+        p.error = std::current_exception();
+        p.busy = false;
+        p.cv.notify_all();
+    }
+}
+
+void Receiver::stop_pipeline()
+{
+    if (!m_pipe)
+        return;
+    {
+        std::lock_guard<std::mutex> lock(m_pipe->mutex);
+        m_pipe->stop = true;
+    }
+    m_pipe->cv.notify_all();
+    if (m_pipe->thread.joinable())
+        m_pipe->thread.join();
+}
+
+void Receiver::request_correction(double cycles_per_symbol)
+{
+    if (!m_pipe) {
+        set_correction(cycles_per_symbol);
+        return;
+    }
+    std::lock_guard<std::mutex> lock(m_pipe->mutex);
+    m_pipe->has_pending_correction = true;
+    m_pipe->pending_correction = cycles_per_symbol;
+}
+
+double Receiver::current_correction() const
+{
+    if (!m_pipe)
+        return m_frontend.frequency_correction();
+    std::lock_guard<std::mutex> lock(m_pipe->mutex);
+    return m_pipe->has_pending_correction ? m_pipe->pending_correction
+                                          : m_pipe->snapshot.frequency_correction;
+}
+
+void Receiver::restart_acquisition_estimate()
+{
+    if (!m_pipe) {
+        m_acq_cfo.reset();
+        return;
+    }
+    std::lock_guard<std::mutex> lock(m_pipe->mutex);
+    m_pipe->restart_acquisition = true;
+}
+
+void Receiver::consume_symbols(std::complex<float>* sym, size_t n, ReceiverOutput& out)
+{
+    m_symbols.push(sym, n);
+    for (;;) {
+        const auto t1 = Clock::now();
+        const bool got = m_symbols.next_frame(&m_frame);
+        if (m_cfg.measure_stage_times)
+            m_stage.sync += seconds_since(t1);
+        if (!got)
+            break;
+        handle_frame(m_frame, out);
+    }
+    if (m_pipe)
+        m_pipe->searching.store(m_symbols.state() == SyncState::Searching, std::memory_order_relaxed);
+}
+
+// Hands the symbol blocks the worker has made to the symbol side; with wait_all, until the
+// worker has nothing left. Rethrows the worker's exception.
+void Receiver::drain_pipeline(ReceiverOutput& out, bool wait_all)
+{
+    Pipeline& p = *m_pipe;
+    std::unique_lock<std::mutex> lock(p.mutex);
+    for (;;) {
+        if (p.error)
+            std::rethrow_exception(p.error);
+        if (!p.output.empty()) {
+            SymbolBlock block = std::move(p.output.front());
+            p.output.pop_front();
+            lock.unlock();
+            p.cv.notify_all(); // room in the output queue
+            consume_symbols(block.symbols.data(), block.symbols.size(), out);
+            lock.lock();
+            p.free_output.push_back(std::move(block));
+            continue;
+        }
+        if (!wait_all || (p.input.empty() && !p.busy))
+            return;
+        p.cv.wait(lock);
+    }
+}
+
+void Receiver::process(const std::complex<float>* in, size_t n, ReceiverOutput& out)
+{
+    if (!m_pipe) {
+        run_frontend(in, n, m_symbols.state() == SyncState::Searching,
+                     [&](std::complex<float>* sym, size_t produced) { consume_symbols(sym, produced, out); });
+    } else {
+        Pipeline& p = *m_pipe;
+        for (size_t pos = 0; pos < n;) {
+            const size_t take = std::min(n - pos, Pipeline::kChunkSamples);
+            std::unique_lock<std::mutex> lock(p.mutex);
+            // Wait for room, handing finished blocks on meanwhile (the worker may be
+            // waiting for the output queue to drain: never wait on both).
+            while (p.input.size() >= Pipeline::kMaxInputChunks) {
+                if (p.error)
+                    std::rethrow_exception(p.error);
+                if (!p.output.empty()) {
+                    lock.unlock();
+                    drain_pipeline(out, false);
+                    lock.lock();
+                } else {
+                    p.cv.wait(lock);
+                }
+            }
+            if (p.error)
+                std::rethrow_exception(p.error);
+            std::vector<std::complex<float>> chunk;
+            if (!p.free_input.empty()) {
+                chunk = std::move(p.free_input.front());
+                p.free_input.pop_front();
+            }
+            chunk.assign(in + pos, in + pos + take);
+            p.input.push_back(std::move(chunk));
+            lock.unlock();
+            p.cv.notify_all();
+            pos += take;
+        }
+        drain_pipeline(out, false);
     }
     if (m_pool)
         drain_ready(out, false);
@@ -185,6 +417,8 @@ void Receiver::process(const std::complex<float>* in, size_t n, ReceiverOutput& 
 
 void Receiver::flush(ReceiverOutput& out)
 {
+    if (m_pipe)
+        drain_pipeline(out, true);
     if (m_pool)
         drain_ready(out, true);
 }
@@ -195,12 +429,12 @@ void Receiver::afc_update(const RxFrame& frame)
         return;
     if (!frame.carrier_fine && m_frames_in_lock < static_cast<uint64_t>(m_cfg.afc_min_frames))
         return;
-    const double current = m_frontend.frequency_correction();
+    const double current = current_correction();
     const double target = std::clamp(-frame.cfo, -0.45, 0.45);
     const double diff = target - current;
     if (std::abs(diff) <= m_afc_threshold)
         return;
-    set_correction(current + std::clamp(diff, -m_cfg.afc_max_step, m_cfg.afc_max_step));
+    request_correction(current + std::clamp(diff, -m_cfg.afc_max_step, m_cfg.afc_max_step));
 }
 
 void Receiver::handle_frame(RxFrame& frame, ReceiverOutput& out)
@@ -214,7 +448,7 @@ void Receiver::handle_frame(RxFrame& frame, ReceiverOutput& out)
         }
         m_seen_acquisitions = acq;
         m_frames_in_lock = 0;
-        m_acq_cfo.reset(); // the next search measures afresh
+        restart_acquisition_estimate(); // the next search measures afresh
     }
     ++m_frames_in_lock;
     m_cfo = frame.cfo;
@@ -303,20 +537,21 @@ ReceiverStatus Receiver::status() const
     const FrameSyncStats& sync = m_symbols.sync_stats();
     s.sync_state = m_symbols.state();
     s.locked = s.sync_state == SyncState::Locked;
-    s.timing_locked = m_frontend.locked();
+    const FrontEndSnapshot fe = frontend_snapshot();
+    s.timing_locked = fe.timing_locked;
     s.format_valid = m_format_valid;
     s.format = m_format;
     s.esn0_db = m_esn0_db;
     s.cfo = m_cfo;
     s.cfo_hz = m_cfo * m_cfg.symbol_rate;
-    s.frequency_correction_hz = m_frontend.frequency_correction() * m_cfg.symbol_rate;
-    s.clock_offset_ppm = m_frontend.timing().clock_offset() * 1e6;
+    s.frequency_correction_hz = fe.frequency_correction * m_cfg.symbol_rate;
+    s.clock_offset_ppm = fe.clock_offset * 1e6;
     s.fer = m_fer_count ? static_cast<double>(m_fer_failed) / static_cast<double>(m_fer_count) : 0.0;
     s.fer_total = m_frames_total ? static_cast<double>(m_frames_failed_total) /
                                        static_cast<double>(m_frames_total)
                                  : 0.0;
-    s.samples_in = m_samples_in;
-    s.nonfinite_samples = m_frontend.nonfinite_count();
+    s.samples_in = fe.samples_in;
+    s.nonfinite_samples = fe.nonfinite;
     s.symbols = sync.symbols_in;
     s.acquisitions = sync.acquisitions;
     s.reacquisitions = m_reacquisitions;
@@ -336,10 +571,11 @@ ReceiverStatus Receiver::status() const
     s.ts_crc_errors = c.ts_crc_errors;
     s.gse_pdus = c.gse_pdus;
     s.gse_crc_errors = c.gse_crc_errors;
-    s.frequency_corrections = m_corrections;
-    s.acquisition_frequency_corrections = m_acquisition_corrections;
+    s.frequency_corrections = fe.corrections;
+    s.acquisition_frequency_corrections = fe.acquisition_corrections;
     s.frames_in_flight = m_side.size();
     s.stage_seconds = m_stage;
+    s.stage_seconds.frontend = fe.seconds;
     return s;
 }
 

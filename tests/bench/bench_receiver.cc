@@ -2,7 +2,8 @@
 //
 //  (a) throughput of the Receiver, IQ at 2 samples/symbol -> TS, QPSK 1/2 normal frames
 //      with pilots at Es/N0 6 dB and 1.5 dB, in Msym/s (thread CPU time of the calling
-//      thread, and wall time; with 1 and 2 FEC threads), and a stage-by-stage breakdown
+//      thread, and wall time; with 1 and 2 FEC threads, and 2 FEC threads plus the
+//      front end on its own thread), and a stage-by-stage breakdown
 //      (front end, sync, demap, deinterleave, LDPC, BCH, deframe) from a pass that runs
 //      the same stages one by one under a thread CPU-time clock;
 //  (b) FER after lock over N frames at given Es/N0 with CFO and SCO per MODCOD, next to
@@ -53,6 +54,8 @@ namespace {
 
 double g_cfo_b = 0.05; // part (b) carrier offset, cycles/symbol (--cfo)
 double g_ppm_b = 100.0; // part (b) sample-clock offset, ppm (--ppm)
+bool g_phase_noise_b = false; // part (b)/(d): the DVB-S2 phase-noise mask at 10 Msym/s (--phase-noise)
+FrameSize g_size_b = FrameSize::Normal; // part (b) --points all|pilotless: --short
 // Part (b) point set (--points): "issue" = the lowest MODCOD at -1.85 dB and one per
 // constellation at QEF + 0.5 dB; "all" = every normal MODCOD at QEF + 0.5 dB; "pilotless" =
 // every QPSK and 8PSK MODCOD without pilots at QEF + 1 dB.
@@ -167,8 +170,8 @@ void part_a(int frames)
 {
     std::printf("\n(a) Throughput, QPSK 1/2 normal + pilots, IQ at 2 sps -> TS, %d frames "
                 "(CFO 2 %% Rs, no SCO)\n", frames);
-    std::printf("%-8s %-9s %12s %12s %12s\n", "Es/N0", "FEC thr", "Msym/s CPU", "Msym/s wall",
-                "frames ok");
+    std::printf("%-8s %-9s %-9s %12s %12s %12s\n", "Es/N0", "FEC thr", "FE thread", "Msym/s CPU",
+                "Msym/s wall", "frames ok");
     const FrameFormat f = fmt(Modulation::QPSK, CodeRate::R1_2);
     struct Breakdown {
         double fe = 0, sync = 0, demap = 0, deint = 0, ldpc = 0, bch = 0, deframe = 0;
@@ -183,8 +186,15 @@ void part_a(int frames)
         im.seed = 3;
         const cvec iq = to_iq(s.symbols, im);
         const double nsym = static_cast<double>(iq.size()) / im.sps;
-        for (unsigned threads : { 1u, 2u }) {
-            Receiver rx(rx_config(im, threads));
+        struct Setup {
+            unsigned fec_threads;
+            bool frontend_thread;
+        };
+        for (const Setup& setup : { Setup{ 1, false }, Setup{ 2, false }, Setup{ 2, true } }) {
+            const unsigned threads = setup.fec_threads;
+            ReceiverConfig rc = rx_config(im, threads);
+            rc.frontend_thread = setup.frontend_thread;
+            Receiver rx(rc);
             ReceiverOutput out;
             const double c0 = cpu_now(), w0 = wall_now();
             for (size_t k = 0; k < iq.size(); k += 65536) {
@@ -196,9 +206,10 @@ void part_a(int frames)
             const ReceiverStatus st = rx.status();
             // CPU time of this thread only: with a pool the workers' time is not in it.
             char cpu_txt[32] = "-";
-            if (threads == 1)
+            if (threads == 1 && !setup.frontend_thread)
                 std::snprintf(cpu_txt, sizeof cpu_txt, "%.2f", nsym / cpu / 1e6);
-            std::printf("%-8.1f %-9u %12s %12.2f %7llu/%-4llu\n", esn0, threads, cpu_txt,
+            std::printf("%-8.1f %-9u %-9s %12s %12.2f %7llu/%-4llu\n", esn0, threads,
+                        setup.frontend_thread ? "yes" : "no", cpu_txt,
                         nsym / wall / 1e6, static_cast<unsigned long long>(st.frames_ok),
                         static_cast<unsigned long long>(st.frames));
         }
@@ -360,6 +371,7 @@ PointResult run_point(const FrameFormat& f, double esn0, int frames, bool detail
     im.esn0_db = esn0;
     im.cfo = g_cfo_b;
     im.ppm = g_ppm_b;
+    im.phase_noise = g_phase_noise_b;
     im.seed = 5;
     const cvec iq = to_iq(s.symbols, im);
     Receiver rx(rx_config(im, 2));
@@ -429,7 +441,7 @@ void part_b(int frames)
     std::vector<P> points;
     if (g_points_b == "all" || g_points_b == "pilotless") {
         const bool pilots = g_points_b == "all";
-        for (const FrameFormat& f : all_frame_formats(FrameSize::Normal, pilots)) {
+        for (const FrameFormat& f : all_frame_formats(g_size_b, pilots)) {
             if (!pilots && f.modcod.mod != Modulation::QPSK && f.modcod.mod != Modulation::PSK8)
                 continue;
             const std::string name = to_string(f.modcod);
@@ -443,10 +455,11 @@ void part_b(int frames)
         { fmt(Modulation::APSK16, CodeRate::R3_4), "16APSK 3/4", qef.at("16APSK 3/4") + 0.5 },
         { fmt(Modulation::APSK32, CodeRate::R4_5), "32APSK 4/5", qef.at("32APSK 4/5") + 0.5 },
     };
-    std::printf("\n(b) FER after lock, normal frames %s, IQ at 2.37 sps, CFO %.1f %% Rs, "
-                "SCO %.0f ppm, roll-off 0.2, %d frames per point\n",
+    std::printf("\n(b) FER after lock, %s frames %s, IQ at 2.37 sps, CFO %.1f %% Rs, "
+                "SCO %.0f ppm, roll-off 0.2,%s %d frames per point (QEF: Table 13, normal frames)\n",
+                g_size_b == FrameSize::Short && g_points_b != "issue" ? "short" : "normal",
                 g_points_b == "pilotless" ? "without pilots" : "with pilots", 100.0 * g_cfo_b,
-                g_ppm_b, frames);
+                g_ppm_b, g_phase_noise_b ? " phase noise (DVB-S2 mask at 10 Msym/s)," : "", frames);
     std::printf("%-11s %7s %7s %9s %9s %9s %9s %9s %11s\n", "MODCOD", "Es/N0", "QEF", "frames",
                 "failed", "missing", "FER", "FER ideal", "Es/N0 est");
     for (P& p : points)
@@ -615,10 +628,14 @@ int main(int argc, char** argv)
             g_only_b = argv[++i];
         else if (!std::strcmp(argv[i], "--offset") && i + 1 < argc)
             g_esn0_offset_b = std::atof(argv[++i]);
+        else if (!std::strcmp(argv[i], "--phase-noise"))
+            g_phase_noise_b = true;
+        else if (!std::strcmp(argv[i], "--short"))
+            g_size_b = FrameSize::Short;
         else if (!std::strcmp(argv[i], "--quick"))
             frames = 20;
         else {
-            std::fprintf(stderr, "usage: %s [--frames N] [--part a|b|c|d|all] [--cfo F] [--ppm P] [--points issue|all|pilotless] [--only MODCOD] [--offset dB] [--quick]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--frames N] [--part a|b|c|d|all] [--cfo F] [--ppm P] [--points issue|all|pilotless] [--only MODCOD] [--offset dB] [--phase-noise] [--short] [--quick]\n", argv[0]);
             return 2;
         }
     }

@@ -212,13 +212,17 @@ TEST_CASE("Receiver: VCM loopback at 2.37 sps with CFO, SCO and phase noise give
     transmit({ { true, FrameFormat{} } }, 2, s, tx, framer); // the last data frame's end
     const cvec rx_in = shape_and_impair(s.symbols, link);
 
-    const unsigned threads = GENERATE(1u, 2u);
-    INFO("FEC threads " << threads);
+    // Inline; FEC pool; FEC pool + the front end on its own thread (pipelined).
+    const int mode = GENERATE(0, 1, 2);
+    const unsigned threads = mode == 0 ? 1u : 2u;
+    INFO("FEC threads " << threads << ", front-end thread " << (mode == 2));
     ReceiverConfig cfg = rx_config(link);
     cfg.fec_threads = threads;
+    cfg.frontend_thread = mode == 2;
     Receiver rx(cfg);
     ReceiverOutput out;
     run(rx, rx_in, out);
+    CHECK(rx.status().samples_in == rx_in.size()); // flush() waited for every sample
     const uint32_t first = check_contiguous(out.data.ts);
     const ReceiverStatus st = rx.status();
     // Lock from the first frames on: every packet from the third frame's on arrives.
@@ -470,6 +474,8 @@ TEST_CASE("Receiver: noise, NaN and empty input are counted, never delivered", "
     ReceiverConfig c;
     c.symbol_rate = 1.0;
     c.sample_rate = 2.0;
+    c.frontend_thread = GENERATE(false, true);
+    INFO("front-end thread " << c.frontend_thread);
     Receiver rx(c);
     ReceiverOutput out;
     Rng rng(3);
@@ -488,6 +494,27 @@ TEST_CASE("Receiver: noise, NaN and empty input are counted, never delivered", "
     CHECK(st.nonfinite_samples == (noise.size() + 996) / 997);
     CHECK(st.samples_in == noise.size());
     CHECK(st.frames == 0);
+}
+
+TEST_CASE("Receiver: the front-end thread stops cleanly with work queued", "[receiver]")
+{
+    // Destroyed right after process() with chunks still queued and without flush():
+    // no hang, no crash (the worker is told to stop and joined).
+    ReceiverConfig c;
+    c.symbol_rate = 1.0;
+    c.sample_rate = 2.37;
+    c.frontend_thread = true;
+    c.fec_threads = 2;
+    Rng rng(5);
+    cvec noise(600000);
+    for (auto& v : noise)
+        v = rng.complex_gaussian(1.0);
+    for (int round = 0; round < 3; ++round) {
+        Receiver rx(c);
+        ReceiverOutput out;
+        rx.process(noise.data(), noise.size(), out);
+        CHECK(rx.status().samples_in <= noise.size());
+    }
 }
 
 TEST_CASE("Receiver: configuration errors", "[receiver]")

@@ -35,6 +35,7 @@ constexpr int kMaxChunk = 1 << 16;
     c.rolloff = rolloff;
     c.gold_code = static_cast<uint32_t>(gold_code);
     c.fec_threads = static_cast<unsigned>(fec_threads);
+    c.frontend_thread = fec_threads >= 2; // asked for more than one core: pipeline it all
     c.afc = afc;
     return c;
 }

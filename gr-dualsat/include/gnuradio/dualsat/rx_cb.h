@@ -27,7 +27,9 @@ namespace dualsat {
  * modcod_name, frame_size, pilots, frame_counter, status, ok, ldpc_iterations,
  * bch_corrected, packets, esn0_db, cfo_hz, header_confirmed).
  *
- * fec_threads >= 2 decode frames in parallel (output order kept). The block then keeps a
+ * fec_threads >= 2 decode frames in parallel (output order kept) and run the front end
+ * (AGC, matched filter, timing) on a thread of its own, pipelined with the frame sync and
+ * carrier recovery (dualsat::ReceiverConfig::frontend_thread). The block then keeps a
  * few hundred input samples back while more keep coming, and decodes everything in flight
  * once the input runs dry, so nothing is lost at the end of a stream.
  *

@@ -35,6 +35,33 @@ constexpr double kBlindPeakRatio = 20.0;
 // frequency: the next frame searches again. The unwrapping of 64-symbol windows holds to
 // ~pi / (8 * 64) = 6e-3 for 8PSK.
 constexpr double kBlindLostFrequency = 1e-3;
+// Decision-directed refinement: window length (symbols) of its phase-error averages.
+constexpr int kRefineWindow = 64;
+
+// atan2 to ~1e-7 rad without a libm call and without branches (the octant's quadrant
+// tests are data-dependent coin tosses: branches on them cost more than the polynomial):
+// octant reduction, then the odd polynomial of Abramowitz & Stegun 4.4.49 (|error| <= 2e-8
+// on [0, 1]), then the quadrant by arithmetic selects.
+inline float fast_atan2(float y, float x)
+{
+    const float ax = std::fabs(x), ay = std::fabs(y);
+    const float hi = std::max(ax, ay), lo = std::min(ax, ay);
+    const float t = lo / std::max(hi, 1e-30f), t2 = t * t;
+    float a = 0.0028662257f;
+    a = a * t2 - 0.0161657367f;
+    a = a * t2 + 0.0429096138f;
+    a = a * t2 - 0.0752896400f;
+    a = a * t2 + 0.1065626393f;
+    a = a * t2 - 0.1420889944f;
+    a = a * t2 + 0.1999355085f;
+    a = a * t2 - 0.3333314528f;
+    a = (a * t2 + 1.0f) * t;
+    const float steep = static_cast<float>(ay > ax);   // angle above pi/4: pi/2 - a
+    a += steep * (1.57079632679f - 2.0f * a);
+    const float left = static_cast<float>(x < 0.0f);   // left half-plane: pi - a
+    a += left * (3.14159265359f - 2.0f * a);
+    return std::copysign(a, y);
+}
 
 } // namespace
 
@@ -46,7 +73,10 @@ CarrierRecovery::CarrierRecovery(const CarrierConfig& config) : m_config(config)
         throw ConfigError("carrier recovery: fine gain must be in (0, 1]");
     if (!(config.blind_span_snr >= 1.0 && config.blind_span_snr <= 1000.0))
         throw ConfigError("carrier recovery: blind span SNR must be in [1, 1000]");
+    if (config.dd_refine_passes < 0 || config.dd_refine_passes > 4)
+        throw ConfigError("carrier recovery: dd_refine_passes must be 0..4");
     m_constellations.resize(29);
+    m_ring_grids.resize(29);
     m_known.resize(kMaxPlframeSymbols);
     m_phase.resize(kMaxPlframeSymbols + kSofSymbols);
 }
@@ -126,9 +156,7 @@ double CarrierRecovery::resolve_pilot_ambiguity_qpsk(const cf* frame, int length
     return best_f;
 }
 
-bool CarrierRecovery::blind_phases(const cf* frame, int total, double w, int order, bool search,
-                                   const SegPhase& header, const SegPhase* next_sof,
-                                   CarrierEstimate* est)
+bool CarrierRecovery::blind_base_sums(const cf* frame, int total, double w, int order)
 {
     // u = |y|^2 e^{j M arg y}: y^4 / |y|^2 (QPSK) or y^8 / |y|^6 (8PSK); the QPSK grid's
     // fourth power is -1, the 8PSK grid's eighth power +1.
@@ -137,69 +165,77 @@ bool CarrierRecovery::blind_phases(const cf* frame, int total, double w, int ord
     if (nbase < 2)
         return false;
     m_blind_base.resize(static_cast<size_t>(nbase));
-    {
-        constexpr int kRestart = 512; // exact phasor every 512 symbols (a multiple of 4)
-        const cd step = std::polar(1.0, -w);
-        cd rot = 1.0;
-        double energy = 0.0;
-        for (int b = 0; b < nbase; ++b) {
-            const int i0 = b * kBlindBase;
-            if (i0 % kRestart == 0)
-                rot = std::polar(1.0, -w * i0);
-            cd acc = 0.0;
-            for (int k = 0; k < kBlindBase; ++k) {
-                const cd y = cd(frame[i0 + k]) * rot;
-                rot *= step;
-                const double p = std::norm(y);
-                if (!(p > 0.0))
-                    continue;
-                const cd y2 = y * y;
-                const cd y4 = y2 * y2;
-                acc += order == 4 ? y4 / p : (y4 * y4) / (p * p * p);
-                energy += p;
-            }
-            m_blind_base[static_cast<size_t>(b)] = sign * acc;
+    constexpr int kRestart = 512; // exact phasor every 512 symbols (a multiple of 4)
+    const cd step = std::polar(1.0, -w);
+    cd rot = 1.0;
+    double energy = 0.0;
+    for (int b = 0; b < nbase; ++b) {
+        const int i0 = b * kBlindBase;
+        if (i0 % kRestart == 0)
+            rot = std::polar(1.0, -w * i0);
+        cd acc = 0.0;
+        for (int k = 0; k < kBlindBase; ++k) {
+            const cd y = cd(frame[i0 + k]) * rot;
+            rot *= step;
+            const double p = std::norm(y);
+            if (!(p > 0.0))
+                continue;
+            const cd y2 = y * y;
+            const cd y4 = y2 * y2;
+            acc += order == 4 ? y4 / p : (y4 * y4) / (p * p * p);
+            energy += p;
         }
-        if (!(energy > 0.0) || !std::isfinite(energy))
-            return false;
+        m_blind_base[static_cast<size_t>(b)] = sign * acc;
     }
+    return energy > 0.0 && std::isfinite(energy);
+}
 
-    // Frequency of u (rad/symbol, = M x the carrier's residual).
-    double omega = 0.0;
-    if (search) {
-        const size_t n = Fft::next_power_of_two(2 * static_cast<size_t>(nbase));
-        std::unique_ptr<Fft>* slot = nullptr;
-        for (auto& f : m_ffts)
-            if (f->size() == n)
-                slot = &f;
-        if (!slot) {
-            m_ffts.push_back(std::make_unique<Fft>(n));
-            slot = &m_ffts.back();
-        }
-        m_fft_buffer.assign(n, cd(0.0));
-        std::copy(m_blind_base.begin(), m_blind_base.end(), m_fft_buffer.begin());
-        (*slot)->forward(m_fft_buffer.data());
-        size_t peak = 0;
-        double peak_power = -1.0, total_power = 0.0;
-        for (size_t k = 0; k < n; ++k) {
-            const double pw = std::norm(m_fft_buffer[k]);
-            total_power += pw;
-            if (pw > peak_power) {
-                peak_power = pw;
-                peak = k;
-            }
-        }
-        est->blind_peak_ratio = total_power > 0.0 ? peak_power / (total_power / static_cast<double>(n)) : 0.0;
-        // Parabolic interpolation of the magnitude around the peak.
-        const double a = std::abs(m_fft_buffer[(peak + n - 1) % n]);
-        const double b = std::abs(m_fft_buffer[peak]);
-        const double c = std::abs(m_fft_buffer[(peak + 1) % n]);
-        const double den = a - 2.0 * b + c;
-        double bin = static_cast<double>(peak) + (den < 0.0 ? 0.5 * (a - c) / den : 0.0);
-        if (bin >= 0.5 * static_cast<double>(n))
-            bin -= static_cast<double>(n);
-        omega = 2.0 * kPi * bin / (static_cast<double>(n) * kBlindBase);
+double CarrierRecovery::blind_search(double* peak_ratio)
+{
+    // Frequency of u (rad/symbol, = M x the carrier's residual): the peak of the
+    // zero-padded spectrum of the 4-symbol sums, parabolically interpolated.
+    const size_t nbase = m_blind_base.size();
+    const size_t n = Fft::next_power_of_two(2 * nbase);
+    std::unique_ptr<Fft>* slot = nullptr;
+    for (auto& f : m_ffts)
+        if (f->size() == n)
+            slot = &f;
+    if (!slot) {
+        m_ffts.push_back(std::make_unique<Fft>(n));
+        slot = &m_ffts.back();
     }
+    m_fft_buffer.assign(n, cd(0.0));
+    std::copy(m_blind_base.begin(), m_blind_base.end(), m_fft_buffer.begin());
+    (*slot)->forward(m_fft_buffer.data());
+    size_t peak = 0;
+    double peak_power = -1.0, total_power = 0.0;
+    for (size_t k = 0; k < n; ++k) {
+        const double pw = std::norm(m_fft_buffer[k]);
+        total_power += pw;
+        if (pw > peak_power) {
+            peak_power = pw;
+            peak = k;
+        }
+    }
+    *peak_ratio = total_power > 0.0 ? peak_power / (total_power / static_cast<double>(n)) : 0.0;
+    const double a = std::abs(m_fft_buffer[(peak + n - 1) % n]);
+    const double b = std::abs(m_fft_buffer[peak]);
+    const double c = std::abs(m_fft_buffer[(peak + 1) % n]);
+    const double den = a - 2.0 * b + c;
+    double bin = static_cast<double>(peak) + (den < 0.0 ? 0.5 * (a - c) / den : 0.0);
+    if (bin >= 0.5 * static_cast<double>(n))
+        bin -= static_cast<double>(n);
+    return 2.0 * kPi * bin / (static_cast<double>(n) * kBlindBase);
+}
+
+bool CarrierRecovery::blind_phases(const cf* frame, int total, double w, int order, bool search,
+                                   const SegPhase& header, const SegPhase* next_sof,
+                                   CarrierEstimate* est)
+{
+    if (!blind_base_sums(frame, total, w, order))
+        return false;
+    const int nbase = static_cast<int>(m_blind_base.size());
+    const double omega = search ? blind_search(&est->blind_peak_ratio) : 0.0;
 
     // Windows of 64 symbols with omega removed (each 4-symbol sum carries the phase of
     // its centre, 4 b + 1.5).
@@ -286,6 +322,130 @@ bool CarrierRecovery::blind_phases(const cf* frame, int total, double w, int ord
     return true;
 }
 
+const CarrierRecovery::RingGrid& CarrierRecovery::ring_grid(const ModCod& mc)
+{
+    auto& slot = m_ring_grids[static_cast<size_t>(modcod_number(mc))];
+    if (!slot) {
+        const Constellation& con = constellation(mc);
+        auto g = std::make_unique<RingGrid>();
+        g->rings = con.rings();
+        for (int r = 0; r < con.rings(); ++r) {
+            int n = 0;
+            double first = 0.0;
+            for (int l = 0; l < con.size(); ++l)
+                if (con.ring_of(static_cast<unsigned>(l)) == r) {
+                    if (n == 0)
+                        first = std::arg(std::complex<double>(con.point(static_cast<unsigned>(l))));
+                    ++n;
+                }
+            // Every DVB-S2 ring is n equally spaced points (EN 302 307-1 Figures 9-12).
+            const double sector = 2.0 * kPi / n;
+            g->sector[r] = static_cast<float>(sector);
+            g->inv_sector[r] = static_cast<float>(1.0 / sector);
+            g->offset[r] = static_cast<float>(std::remainder(first, sector));
+            if (r > 0) {
+                const double mid = 0.5 * (con.ring_radius(r - 1) + con.ring_radius(r));
+                g->threshold2[r - 1] = static_cast<float>(mid * mid);
+            }
+        }
+        slot = std::move(g);
+    }
+    return *slot;
+}
+
+void CarrierRecovery::refine_decision_directed(cf* out, int length, int pilot_blocks,
+                                               const ModCod& mc)
+{
+    // Over the data symbols (not the header or pilot blocks: they anchored the phase
+    // already), each symbol's phase error against its nearest point: ring by radius,
+    // then the angle modulo the ring's spacing. Averaged per 64-symbol window (of payload
+    // index), smoothed [1 2 1] over neighbouring windows, interpolated linearly between
+    // window centres and removed. Decision errors pull the average towards 0 (never past
+    // it), so a second pass takes most of what the first left.
+    const RingGrid& g = ring_grid(mc);
+    const int payload = length - kPlHeaderSymbols;
+    const int windows = (payload + kRefineWindow - 1) / kRefineWindow;
+    if (windows < 1)
+        return;
+    m_refine_error.resize(static_cast<size_t>(windows));
+    m_refine_count.resize(static_cast<size_t>(windows));
+    m_refine_smooth.resize(static_cast<size_t>(windows));
+    const float inf = std::numeric_limits<float>::infinity();
+    const float t0 = g.rings > 1 ? g.threshold2[0] : inf, t1 = g.rings > 2 ? g.threshold2[1] : inf;
+    constexpr float kRound = 12582912.0f; // 1.5 * 2^23: (x + kRound) - kRound rounds x
+    cf* data = out + kPlHeaderSymbols;
+    for (int pass = 0; pass < m_config.dd_refine_passes; ++pass) {
+        for (int w = 0; w < windows; ++w) {
+            // The window's data symbols: [start, stop) minus any pilot block inside.
+            const int start = w * kRefineWindow, stop = std::min(payload, start + kRefineWindow);
+            float acc = 0.0f, weight = 0.0f;
+            for (int p = start; p < stop;) {
+                int run_end = stop;
+                if (pilot_blocks > 0) {
+                    const int block = p / kPilotPeriod, in_period = p % kPilotPeriod;
+                    if (block < pilot_blocks && in_period >= kFirstPilot) { // inside a pilot block
+                        p = std::min(stop, (block + 1) * kPilotPeriod);
+                        continue;
+                    }
+                    if (block < pilot_blocks)
+                        run_end = std::min(stop, block * kPilotPeriod + kFirstPilot);
+                }
+                for (int k = p; k < run_end; ++k) {
+                    const cf z = data[k];
+                    const float r2 = z.real() * z.real() + z.imag() * z.imag();
+                    const int ring = (r2 > t0) + (r2 > t1);
+                    float e = fast_atan2(z.imag(), z.real()) - g.offset[ring];
+                    e -= g.sector[ring] * ((e * g.inv_sector[ring] + kRound) - kRound);
+                    // Weighted by |z|^2: a point's phase is as precise as its radius is large.
+                    acc += r2 * e;
+                    weight += r2;
+                }
+                p = run_end;
+            }
+            m_refine_error[static_cast<size_t>(w)] = acc;
+            m_refine_count[static_cast<size_t>(w)] = weight;
+        }
+        for (int w = 0; w < windows; ++w) {
+            float acc = 2.0f * m_refine_error[static_cast<size_t>(w)];
+            float cnt = 2.0f * m_refine_count[static_cast<size_t>(w)];
+            if (w > 0) {
+                acc += m_refine_error[static_cast<size_t>(w - 1)];
+                cnt += m_refine_count[static_cast<size_t>(w - 1)];
+            }
+            if (w + 1 < windows) {
+                acc += m_refine_error[static_cast<size_t>(w + 1)];
+                cnt += m_refine_count[static_cast<size_t>(w + 1)];
+            }
+            m_refine_smooth[static_cast<size_t>(w)] = cnt > 0.0f ? std::clamp(acc / cnt, -0.5f, 0.5f) : 0.0f;
+        }
+        // Remove it: held before the first window centre and after the last, linear in
+        // between; the angles are small (a fraction of a sector), so a short series gives
+        // the rotation.
+        const float half = 0.5f * (kRefineWindow - 1);
+        auto rotate = [&](int from, int to, float c0, float slope) {
+            for (int k = from; k < to; ++k) {
+                const float c = c0 + slope * static_cast<float>(k - from);
+                const float c2 = c * c;
+                const float cs = 1.0f - c2 * (0.5f - c2 * (1.0f / 24.0f));
+                const float sn = c * (1.0f - c2 * (1.0f / 6.0f - c2 * (1.0f / 120.0f)));
+                const cf z = data[k];
+                data[k] = cf(z.real() * cs + z.imag() * sn, z.imag() * cs - z.real() * sn);
+            }
+        };
+        const int first_centre = static_cast<int>(std::ceil(half));
+        rotate(0, std::min(payload, first_centre), m_refine_smooth.front(), 0.0f);
+        for (int w = 0; w + 1 < windows; ++w) {
+            const float c0 = m_refine_smooth[static_cast<size_t>(w)], c1 = m_refine_smooth[static_cast<size_t>(w + 1)];
+            const int from = std::min(payload, first_centre + w * kRefineWindow);
+            const int to = std::min(payload, from + kRefineWindow);
+            const float slope = (c1 - c0) / kRefineWindow;
+            rotate(from, to, c0 + slope * (static_cast<float>(from) - (half + static_cast<float>(w * kRefineWindow))), slope);
+        }
+        const int last_from = std::min(payload, first_centre + (windows - 1) * kRefineWindow);
+        rotate(last_from, payload, m_refine_smooth.back(), 0.0f);
+    }
+}
+
 void CarrierRecovery::process(const cf* frame, int length, bool dummy, const FrameFormat& format,
                               const cf* header_ref, const uint8_t* rn, const cf* next_sof,
                               cf* out, CarrierEstimate* estimate)
@@ -357,6 +517,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         return;
     }
 
+    bool searched = false; // a pilot frame's frequency came from the blind search
     // Pilotless QPSK / 8PSK: the blind estimator's trajectory replaces the two segments.
     const bool psk = format.modcod.mod == Modulation::QPSK || format.modcod.mod == Modulation::PSK8;
     const bool use_blind = m_config.blind_psk && !dummy && pilot_blocks == 0 && psk &&
@@ -369,7 +530,20 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         // (0 in the fine stage): segment phases are unwrapped around it, so that a residual
         // of a few pi/1476 rad/symbol left at acquisition does not slip a cycle.
         double predicted = 0.0;
-        if (!m_fine) {
+        // Coarse stage, QPSK / 8PSK frame with pilots: every symbol (header, pilots,
+        // data) is on the M-PSK grid, so the blind frequency search settles the residual
+        // at once (the pilot blocks alone leave it ambiguous by multiples of 2 pi / 1476,
+        // and the lag sums need tens of frames near -2 dB to tell which).
+        if (!m_fine && pilot_blocks > 0 && psk && m_config.blind_psk &&
+            blind_base_sums(frame, length, w, format.modcod.mod == Modulation::QPSK ? 4 : 8)) {
+            const int order = format.modcod.mod == Modulation::QPSK ? 4 : 8;
+            const double omega = blind_search(&est.blind_peak_ratio);
+            if (est.blind_peak_ratio >= kBlindPeakRatio) {
+                predicted = omega / order;
+                searched = true;
+            }
+        }
+        if (!m_fine && !searched) {
             cd acc = 0.0;
             for (int m = 1; m <= kLrLags; ++m) {
                 const double count = m_lr_count[m] + lag_counts[m];
@@ -395,7 +569,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
                     pair_sum += seg_sum[s] * std::conj(seg_sum[s - 1]);
                     ++pairs;
                 }
-            if (pairs >= 2 && std::abs(pair_sum) > 0.0) {
+            if (pairs >= 2 && std::abs(pair_sum) > 0.0 && !searched) {
                 const double base = predicted * kPilotPeriod;
                 predicted = (base + std::remainder(std::arg(pair_sum) - base, 2.0 * kPi)) / kPilotPeriod;
                 if (!m_fine && !dummy && format.modcod.mod == Modulation::QPSK)
@@ -579,12 +753,27 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         }
     }
 
+    // Decision-directed refinement between the known symbols where decisions are mostly
+    // right (the frame's Es/N0 estimate against the constellation's threshold).
+    if (!dummy && !use_dd && m_config.dd_refine_passes > 0 &&
+        est.esn0_db >= dd_refine_threshold_db(format.modcod.mod)) {
+        refine_decision_directed(out, length, pilot_blocks, format.modcod);
+        est.refined = true;
+    }
+
     // Frequency update for the next frame.
     // A blind frame: its trajectory's slope is the whole residual (search included). In
     // the coarse stage a clear search peak moves straight to the fine stage; an unclear
     // one leaves the frame to the coarse stage's header/SOF evidence below.
     bool updated = false;
-    if (use_blind) {
+    if (searched) {
+        // A pilot frame whose residual the blind search found: the pilot phases' slope,
+        // unwrapped around it, ends the coarse stage.
+        est.residual_frequency = slope;
+        m_freq = w + slope;
+        m_fine = true;
+        updated = true;
+    } else if (use_blind) {
         est.residual_frequency = slope;
         if (!m_fine && est.blind_peak_ratio >= kBlindPeakRatio && !est.cycle_slip) {
             m_freq = w + slope;

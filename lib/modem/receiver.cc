@@ -119,6 +119,7 @@ Receiver::Receiver(const ReceiverConfig& config)
         m_fec = std::make_unique<FecReceiver>(m_cfg.fec, m_cfg.parts.bbframe_opener);
     }
     m_phase.push_back({ 0.0, 0.0, 0.0 });
+    m_phase_rx.push_back({ 0.0, 0.0, 0.0 });
     if (m_cfg.frontend_thread) {
         m_pipe = std::make_unique<Pipeline>();
         m_pipe->thread = std::thread(&Receiver::frontend_worker, this);
@@ -137,11 +138,19 @@ void Receiver::set_correction(double cycles_per_symbol)
     phase = std::remainder(phase, kTwoPi);
     m_frontend.set_frequency_correction(cycles_per_symbol);
     m_phase.push_back({ s, phase, kTwoPi * cycles_per_symbol / m_frontend.input_sps() });
+    if (m_pipe) {
+        // Threaded: the symbol side re-rotates (its own copy of the record, fed with the
+        // blocks); this side keeps only the newest segment.
+        m_new_segments.push_back(m_phase.back());
+        m_phase.erase(m_phase.begin(), m_phase.end() - 1);
+    }
     ++m_corrections;
 }
 
-void Receiver::rerotate(std::complex<float>* sym, const double* times, size_t n)
+void Receiver::rerotate(std::deque<PhaseSegment>& record, std::complex<float>* sym,
+                        const double* times, size_t n)
 {
+    std::deque<PhaseSegment>& m_phase = record; // the record this side keeps
     if (m_phase.size() == 1 && m_phase.front().rad_per_sample == 0.0 &&
         m_phase.front().start_phase == 0.0)
         return; // never corrected: nothing to undo
@@ -193,7 +202,7 @@ Receiver::FrontEndSnapshot Receiver::frontend_snapshot() const
 }
 
 void Receiver::run_frontend(const std::complex<float>* in, size_t n, bool searching,
-                            const std::function<void(std::complex<float>*, size_t)>& emit)
+                            const std::function<void(std::complex<float>*, const double*, size_t)>& emit)
 {
     size_t pos = 0;
     while (pos < n) {
@@ -212,11 +221,12 @@ void Receiver::run_frontend(const std::complex<float>* in, size_t n, bool search
                 ++m_acquisition_corrections;
             }
         }
-        rerotate(m_sym.data(), m_times.data(), r.produced);
+        if (!m_pipe) // threaded: the symbol side re-rotates, off this (busier) thread
+            rerotate(m_phase, m_sym.data(), m_times.data(), r.produced);
         if (m_cfg.measure_stage_times)
             m_frontend_seconds += seconds_since(t0);
         if (r.produced > 0)
-            emit(m_sym.data(), r.produced);
+            emit(m_sym.data(), m_times.data(), r.produced);
         if (r.consumed == 0 && r.produced == 0)
             break; // cannot happen with a non-empty output buffer; never spin
     }
@@ -247,7 +257,7 @@ void Receiver::frontend_worker()
             }
             p.cv.notify_all(); // room in the input queue
             run_frontend(chunk.data(), chunk.size(), p.searching.load(std::memory_order_relaxed),
-                         [&](std::complex<float>* sym, size_t n) {
+                         [&](std::complex<float>* sym, const double* times, size_t n) {
                              std::unique_lock<std::mutex> lock(p.mutex);
                              p.cv.wait(lock, [&] { return p.stop || p.output.size() < Pipeline::kMaxOutputBlocks; });
                              if (p.stop)
@@ -258,6 +268,9 @@ void Receiver::frontend_worker()
                                  p.free_output.pop_front();
                              }
                              block.symbols.assign(sym, sym + n);
+                             block.times.assign(times, times + n);
+                             block.new_segments.swap(m_new_segments);
+                             m_new_segments.clear();
                              p.output.push_back(std::move(block));
                              // Corrections asked for meanwhile apply from the next sample.
                              if (p.has_pending_correction) {
@@ -362,6 +375,9 @@ void Receiver::drain_pipeline(ReceiverOutput& out, bool wait_all)
             p.output.pop_front();
             lock.unlock();
             p.cv.notify_all(); // room in the output queue
+            // Corrections made since the previous block apply from inside this one.
+            m_phase_rx.insert(m_phase_rx.end(), block.new_segments.begin(), block.new_segments.end());
+            rerotate(m_phase_rx, block.symbols.data(), block.times.data(), block.symbols.size());
             consume_symbols(block.symbols.data(), block.symbols.size(), out);
             lock.lock();
             p.free_output.push_back(std::move(block));
@@ -377,7 +393,9 @@ void Receiver::process(const std::complex<float>* in, size_t n, ReceiverOutput& 
 {
     if (!m_pipe) {
         run_frontend(in, n, m_symbols.state() == SyncState::Searching,
-                     [&](std::complex<float>* sym, size_t produced) { consume_symbols(sym, produced, out); });
+                     [&](std::complex<float>* sym, const double*, size_t produced) {
+                         consume_symbols(sym, produced, out);
+                     });
     } else {
         Pipeline& p = *m_pipe;
         for (size_t pos = 0; pos < n;) {

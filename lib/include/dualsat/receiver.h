@@ -209,8 +209,16 @@ public:
 
 private:
     struct Pipeline; // the front-end thread and its queues
+    // Derotator phase (rad) as a function of the input sample index: piecewise linear.
+    struct PhaseSegment {
+        double start_sample;
+        double start_phase;
+        double rad_per_sample;
+    };
     struct SymbolBlock {
-        std::vector<std::complex<float>> symbols;
+        std::vector<std::complex<float>> symbols; // not yet re-rotated
+        std::vector<double> times;                // strobe instants (input samples)
+        std::vector<PhaseSegment> new_segments;   // corrections since the previous block
     };
     // What status() reports of the front end (a copy the front-end thread keeps current).
     struct FrontEndSnapshot {
@@ -223,12 +231,6 @@ private:
         uint64_t acquisition_corrections = 0;
         double seconds = 0.0;
     };
-    // Derotator phase (rad) as a function of the input sample index: piecewise linear.
-    struct PhaseSegment {
-        double start_sample;
-        double start_phase;
-        double rad_per_sample;
-    };
     struct SideInfo { // what travels with a frame through the FEC pool
         uint64_t start_symbol;
         float esn0_db;
@@ -238,15 +240,16 @@ private:
     };
 
     static ReceiverConfig checked(ReceiverConfig c);
-    void rerotate(std::complex<float>* sym, const double* times, size_t n);
+    void rerotate(std::deque<PhaseSegment>& record, std::complex<float>* sym, const double* times,
+                  size_t n);
     void set_correction(double cycles_per_symbol); // front-end side
     void request_correction(double cycles_per_symbol); // symbol side
     double current_correction() const;                  // symbol side: requested or applied
     void restart_acquisition_estimate();                // symbol side
     FrontEndSnapshot frontend_snapshot() const;
-    // The front end over n samples; emit(symbols, count) for each block it makes.
+    // The front end over n samples; emit(symbols, strobe times, count) for each block.
     void run_frontend(const std::complex<float>* in, size_t n, bool searching,
-                      const std::function<void(std::complex<float>*, size_t)>& emit);
+                      const std::function<void(std::complex<float>*, const double*, size_t)>& emit);
     void frontend_worker();
     void stop_pipeline();
     void drain_pipeline(ReceiverOutput& out, bool wait_all);
@@ -269,7 +272,9 @@ private:
 
     std::vector<std::complex<float>> m_sym;
     std::vector<double> m_times;
-    std::deque<PhaseSegment> m_phase;
+    std::deque<PhaseSegment> m_phase;        // front-end side (inline: also re-rotates)
+    std::vector<PhaseSegment> m_new_segments; // threaded: made since the last block
+    std::deque<PhaseSegment> m_phase_rx;     // threaded: the symbol side's copy
     uint64_t m_samples_in = 0;
     RxFrame m_frame;
     RxFecFrame m_fec_frame;

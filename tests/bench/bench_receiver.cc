@@ -54,7 +54,8 @@ namespace {
 
 double g_cfo_b = 0.05; // part (b) carrier offset, cycles/symbol (--cfo)
 double g_ppm_b = 100.0; // part (b) sample-clock offset, ppm (--ppm)
-bool g_phase_noise_b = false; // part (b)/(d): the DVB-S2 phase-noise mask at 10 Msym/s (--phase-noise)
+bool g_phase_noise_b = false; // part (b)/(d): the DVB-S2 phase-noise mask (--phase-noise)
+double g_symbol_rate = 10e6;   // Hz (--rate): what the phase-noise mask is scaled against
 FrameSize g_size_b = FrameSize::Normal; // part (b) --points all|pilotless: --short
 // Part (b) point set (--points): "issue" = the lowest MODCOD at -1.85 dB and one per
 // constellation at QEF + 0.5 dB; "all" = every normal MODCOD at QEF + 0.5 dB; "pilotless" =
@@ -135,7 +136,7 @@ struct Impair {
 
 cvec to_iq(const cvec& symbols, const Impair& im)
 {
-    const double rs = 10e6;
+    const double rs = g_symbol_rate;
     TxPulseShaper shaper = TxPulseShaper::for_rates(im.rolloff, 16, rs, rs * im.sps);
     cvec x = shaper.process(symbols);
     ChannelConfig c;
@@ -456,10 +457,11 @@ void part_b(int frames)
         { fmt(Modulation::APSK32, CodeRate::R4_5), "32APSK 4/5", qef.at("32APSK 4/5") + 0.5 },
     };
     std::printf("\n(b) FER after lock, %s frames %s, IQ at 2.37 sps, CFO %.1f %% Rs, "
-                "SCO %.0f ppm, roll-off 0.2,%s %d frames per point (QEF: Table 13, normal frames)\n",
+                "SCO %.0f ppm, roll-off 0.2, %.3g Msym/s,%s %d frames per point (QEF: Table 13, "
+                "normal frames)\n",
                 g_size_b == FrameSize::Short && g_points_b != "issue" ? "short" : "normal",
                 g_points_b == "pilotless" ? "without pilots" : "with pilots", 100.0 * g_cfo_b,
-                g_ppm_b, g_phase_noise_b ? " phase noise (DVB-S2 mask at 10 Msym/s)," : "", frames);
+                g_ppm_b, g_symbol_rate / 1e6, g_phase_noise_b ? " phase noise (DVB-S2 mask)," : "", frames);
     std::printf("%-11s %7s %7s %9s %9s %9s %9s %9s %11s\n", "MODCOD", "Es/N0", "QEF", "frames",
                 "failed", "missing", "FER", "FER ideal", "Es/N0 est");
     for (P& p : points)
@@ -628,6 +630,8 @@ int main(int argc, char** argv)
             g_only_b = argv[++i];
         else if (!std::strcmp(argv[i], "--offset") && i + 1 < argc)
             g_esn0_offset_b = std::atof(argv[++i]);
+        else if (!std::strcmp(argv[i], "--rate") && i + 1 < argc)
+            g_symbol_rate = std::atof(argv[++i]);
         else if (!std::strcmp(argv[i], "--phase-noise"))
             g_phase_noise_b = true;
         else if (!std::strcmp(argv[i], "--short"))
@@ -635,7 +639,7 @@ int main(int argc, char** argv)
         else if (!std::strcmp(argv[i], "--quick"))
             frames = 20;
         else {
-            std::fprintf(stderr, "usage: %s [--frames N] [--part a|b|c|d|all] [--cfo F] [--ppm P] [--points issue|all|pilotless] [--only MODCOD] [--offset dB] [--phase-noise] [--short] [--quick]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--frames N] [--part a|b|c|d|all] [--cfo F] [--ppm P] [--points issue|all|pilotless] [--only MODCOD] [--offset dB] [--phase-noise] [--rate Hz] [--short] [--quick]\n", argv[0]);
             return 2;
         }
     }

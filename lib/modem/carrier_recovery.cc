@@ -654,28 +654,50 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     }
 
     // Amplitude from the header (needed by the DD loop's decisions).
+    // With the blind trajectory the known symbols (header, next SOF) are measured each at
+    // its own best phase: the trajectory's small error there would otherwise read as noise
+    // (the pilotless Es/N0 estimate came out ~0.15-0.2 dB low).
+    const bool own_phase = use_blind;
     auto amplitude_noise = [&](double* amp, double* noise, int* count) {
+        m_seg_turn.assign(m_segs.size(), cd(1.0));
+        if (own_phase)
+            for (size_t g = 0; g < m_segs.size(); ++g) {
+                const Seg& s = m_segs[g];
+                cd acc = 0.0;
+                for (int k = 0; k < s.n; ++k) {
+                    const int i = s.start + k;
+                    acc += cd(frame[i]) * std::polar(1.0, -(w * i + m_phase[static_cast<size_t>(i)])) *
+                           std::conj(cd(s.ref[k]));
+                }
+                if (std::abs(acc) > 0.0)
+                    m_seg_turn[g] = std::conj(acc) / std::abs(acc);
+            }
         double a = 0.0;
         int n = 0;
-        for (const Seg& s : m_segs)
+        for (size_t g = 0; g < m_segs.size(); ++g) {
+            const Seg& s = m_segs[g];
             for (int k = 0; k < s.n; ++k) {
                 const int i = s.start + k;
                 const cd v = cd(frame[i]) * std::polar(1.0, -(w * i + m_phase[static_cast<size_t>(i)])) *
-                             std::conj(cd(s.ref[k]));
+                             std::conj(cd(s.ref[k])) * m_seg_turn[g];
                 a += v.real();
                 ++n;
             }
+        }
         a /= n;
         double nv = 0.0;
-        for (const Seg& s : m_segs)
+        for (size_t g = 0; g < m_segs.size(); ++g) {
+            const Seg& s = m_segs[g];
             for (int k = 0; k < s.n; ++k) {
                 const int i = s.start + k;
                 const cd v = cd(frame[i]) * std::polar(1.0, -(w * i + m_phase[static_cast<size_t>(i)])) *
-                             std::conj(cd(s.ref[k]));
+                             std::conj(cd(s.ref[k])) * m_seg_turn[g];
                 nv += std::norm(v - a);
             }
+        }
         *amp = a;
-        *noise = nv / n;
+        // A phase fitted per segment takes one of the 2n real degrees of freedom each.
+        *noise = own_phase ? nv / (n - 0.5 * static_cast<double>(m_segs.size())) : nv / n;
         *count = n;
     };
 

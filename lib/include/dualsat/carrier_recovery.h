@@ -61,7 +61,7 @@
 // error against its nearest point (ring by radius, angle modulo the ring's spacing; fast
 // polynomial atan2) is averaged per 64 symbols, weighted by |z|^2, smoothed [1 2 1] and
 // removed, twice. Measured (bench_receiver --part b --phase-noise, DVB-S2 mask at
-// 10 Msym/s): 32APSK 4/5 then needs QEF + 1.5 dB instead of + 2.5; 16APSK 3/4 FER 0.09 ->
+// 10 Msym/s): 32APSK 4/5 then needs QEF + 1.5 dB instead of + 2; 16APSK 3/4 FER 0.09 ->
 // 0 at QEF + 0.5. Cost ~5 ns per data symbol per pass.
 // Amplitude A = mean Re(z e^-jphi) over the known symbols; noise variance
 // N = mean |z e^-jphi - A|^2; Es/N0 = A^2 / N. The output symbols are divided by A (unit

@@ -242,7 +242,8 @@ bool CarrierRecovery::blind_phases(const cf* frame, int total, double w, int ord
     const int per_window = kBlindWindow / kBlindBase;
     const int nwin = (nbase + per_window - 1) / per_window;
     m_blind_window.assign(static_cast<size_t>(nwin), cd(0.0));
-    std::vector<double> centre(static_cast<size_t>(nwin), 0.0);
+    std::vector<double>& centre = m_blind_centre;
+    centre.assign(static_cast<size_t>(nwin), 0.0);
     {
         const cd step = std::polar(1.0, -omega * kBlindBase);
         cd rot = std::polar(1.0, -omega * 1.5);
@@ -550,9 +551,10 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     bool searched = false; // a pilot frame's frequency came from the blind search
     // Pilotless QPSK / 8PSK: the blind estimator's trajectory replaces the two segments.
     const bool psk = format.modcod.mod == Modulation::QPSK || format.modcod.mod == Modulation::PSK8;
+    const int order = format.modcod.mod == Modulation::QPSK ? 4 : 8; // of the M-th power, if psk
     const bool use_blind = m_config.blind_psk && !dummy && pilot_blocks == 0 && psk &&
-                           blind_phases(frame, total, w, format.modcod.mod == Modulation::QPSK ? 4 : 8,
-                                        !m_fine, phases.front(), next_sof ? &phases.back() : nullptr, &est);
+                           blind_phases(frame, total, w, order, !m_fine, phases.front(),
+                                        next_sof ? &phases.back() : nullptr, &est);
     if (use_blind) {
         phases = m_blind_phases;
     } else {
@@ -565,8 +567,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         // at once (the pilot blocks alone leave it ambiguous by multiples of 2 pi / 1476,
         // and the lag sums need tens of frames near -2 dB to tell which).
         if (!m_fine && pilot_blocks > 0 && psk && m_config.blind_psk &&
-            blind_base_sums(frame, length, w, format.modcod.mod == Modulation::QPSK ? 4 : 8)) {
-            const int order = format.modcod.mod == Modulation::QPSK ? 4 : 8;
+            blind_base_sums(frame, length, w, order)) {
             const double omega = blind_search(&est.blind_peak_ratio);
             if (est.blind_peak_ratio >= kBlindPeakRatio) {
                 predicted = omega / order;
@@ -589,8 +590,9 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         // instead of one, so that a coarse residual of up to almost pi / 1476 rad/symbol
         // unwraps every pair the same (right) way. Unwrapping pair by pair around the
         // coarse prediction alone slipped single pairs at low Es/N0 while the coarse
-        // estimate was still a fraction of pi / 1476 off, which lost the frame.
-        {
+        // estimate was still a fraction of pi / 1476 off, which lost the frame. (Not needed
+        // after a blind search: its residual is far finer than the pilot ambiguity.)
+        if (!searched) {
             cd pair_sum = 0.0;
             int pairs = 0;
             for (size_t s = 1; s < m_segs.size(); ++s)
@@ -599,7 +601,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
                     pair_sum += seg_sum[s] * std::conj(seg_sum[s - 1]);
                     ++pairs;
                 }
-            if (pairs >= 2 && std::abs(pair_sum) > 0.0 && !searched) {
+            if (pairs >= 2 && std::abs(pair_sum) > 0.0) {
                 const double base = predicted * kPilotPeriod;
                 predicted = (base + std::remainder(std::arg(pair_sum) - base, 2.0 * kPi)) / kPilotPeriod;
                 if (!m_fine && !dummy && format.modcod.mod == Modulation::QPSK)
@@ -659,42 +661,35 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     // (the pilotless Es/N0 estimate came out ~0.15-0.2 dB low).
     const bool own_phase = use_blind;
     auto amplitude_noise = [&](double* amp, double* noise, int* count) {
-        m_seg_turn.assign(m_segs.size(), cd(1.0));
-        if (own_phase)
-            for (size_t g = 0; g < m_segs.size(); ++g) {
-                const Seg& s = m_segs[g];
-                cd acc = 0.0;
-                for (int k = 0; k < s.n; ++k) {
-                    const int i = s.start + k;
-                    acc += cd(frame[i]) * std::polar(1.0, -(w * i + m_phase[static_cast<size_t>(i)])) *
-                           std::conj(cd(s.ref[k]));
-                }
-                if (std::abs(acc) > 0.0)
-                    m_seg_turn[g] = std::conj(acc) / std::abs(acc);
-            }
-        double a = 0.0;
-        int n = 0;
-        for (size_t g = 0; g < m_segs.size(); ++g) {
-            const Seg& s = m_segs[g];
+        // z = y e^{-j(w i + phase)} conj(ref) of every known symbol, once; then (blind
+        // frames) each segment's own phase off its z, the mean real part, the spread.
+        m_known_z.clear();
+        for (const Seg& s : m_segs) {
+            const size_t first = m_known_z.size();
             for (int k = 0; k < s.n; ++k) {
                 const int i = s.start + k;
-                const cd v = cd(frame[i]) * std::polar(1.0, -(w * i + m_phase[static_cast<size_t>(i)])) *
-                             std::conj(cd(s.ref[k])) * m_seg_turn[g];
-                a += v.real();
-                ++n;
+                m_known_z.push_back(cd(frame[i]) * std::polar(1.0, -(w * i + m_phase[static_cast<size_t>(i)])) *
+                                    std::conj(cd(s.ref[k])));
+            }
+            if (own_phase) {
+                cd acc = 0.0;
+                for (size_t k = first; k < m_known_z.size(); ++k)
+                    acc += m_known_z[k];
+                if (std::abs(acc) > 0.0) {
+                    const cd turn = std::conj(acc) / std::abs(acc);
+                    for (size_t k = first; k < m_known_z.size(); ++k)
+                        m_known_z[k] *= turn;
+                }
             }
         }
+        const int n = static_cast<int>(m_known_z.size());
+        double a = 0.0;
+        for (const cd& v : m_known_z)
+            a += v.real();
         a /= n;
         double nv = 0.0;
-        for (size_t g = 0; g < m_segs.size(); ++g) {
-            const Seg& s = m_segs[g];
-            for (int k = 0; k < s.n; ++k) {
-                const int i = s.start + k;
-                const cd v = cd(frame[i]) * std::polar(1.0, -(w * i + m_phase[static_cast<size_t>(i)])) *
-                             std::conj(cd(s.ref[k])) * m_seg_turn[g];
-                nv += std::norm(v - a);
-            }
-        }
+        for (const cd& v : m_known_z)
+            nv += std::norm(v - a);
         *amp = a;
         // A phase fitted per segment takes one of the 2n real degrees of freedom each.
         *noise = own_phase ? nv / (n - 0.5 * static_cast<double>(m_segs.size())) : nv / n;
@@ -817,29 +812,20 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     // A blind frame: its trajectory's slope is the whole residual (search included). In
     // the coarse stage a clear search peak moves straight to the fine stage; an unclear
     // one leaves the frame to the coarse stage's header/SOF evidence below.
-    bool updated = false;
-    if (searched) {
-        // A pilot frame whose residual the blind search found: the pilot phases' slope,
-        // unwrapped around it, ends the coarse stage.
+    const bool blind_found = use_blind && est.blind_peak_ratio >= kBlindPeakRatio && !est.cycle_slip;
+    if (searched || (!m_fine && blind_found)) {
+        // A pilot frame whose residual the blind search found (the pilot phases' slope,
+        // unwrapped around it), or a blind frame's clear search: the coarse stage ends.
         est.residual_frequency = slope;
         m_freq = w + slope;
         m_fine = true;
-        updated = true;
-    } else if (use_blind) {
+    } else if (use_blind && m_fine) {
         est.residual_frequency = slope;
-        if (!m_fine && est.blind_peak_ratio >= kBlindPeakRatio && !est.cycle_slip) {
-            m_freq = w + slope;
-            m_fine = true;
-            updated = true;
-        } else if (m_fine) {
-            if (est.cycle_slip || std::fabs(slope) > kBlindLostFrequency)
-                reset(m_freq); // search again on the next pilotless frame
-            else
-                m_freq += m_config.fine_gain * slope;
-            updated = true;
-        }
-    }
-    if (!updated && !m_fine) {
+        if (est.cycle_slip || std::fabs(slope) > kBlindLostFrequency)
+            reset(m_freq); // search again on the next pilotless frame
+        else
+            m_freq += m_config.fine_gain * slope;
+    } else if (!m_fine) {
         // The lag sums were taken relative to m_freq; refer them to m_ref_freq.
         // Mean lag products (see FrameSync's L&R), weighted across frames by SNR and count.
         for (int m = 1; m <= kLrLags; ++m)
@@ -858,7 +844,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         m_freq = coarse;
         if (coarse_sigma() < kFineEntrySigma)
             m_fine = true;
-    } else if (!updated) {
+    } else {
         double residual;
         if (use_dd)
             residual = dd_frequency;

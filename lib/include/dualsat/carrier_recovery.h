@@ -205,7 +205,8 @@ private:
     std::vector<std::complex<double>> m_fft_buffer;
     std::vector<std::unique_ptr<Fft>> m_ffts;         // by size, made on first use
     std::vector<SegPhase> m_blind_phases;
-    std::vector<std::complex<double>> m_seg_turn; // per segment: its own phase removed
+    std::vector<std::complex<double>> m_known_z;  // known symbols against their references
+    std::vector<double> m_blind_centre;           // centres of the blind windows
     std::vector<std::unique_ptr<RingGrid>> m_ring_grids; // by MODCOD number
     std::vector<float> m_refine_error, m_refine_smooth;
     std::vector<float> m_refine_count; // sum of weights per window

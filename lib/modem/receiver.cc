@@ -5,11 +5,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <mutex>
-#include <thread>
-#include <cmath>
 #include <string>
+#include <thread>
 
 namespace dualsat {
 
@@ -150,21 +150,20 @@ void Receiver::set_correction(double cycles_per_symbol)
 void Receiver::rerotate(std::deque<PhaseSegment>& record, std::complex<float>* sym,
                         const double* times, size_t n)
 {
-    std::deque<PhaseSegment>& m_phase = record; // the record this side keeps
-    if (m_phase.size() == 1 && m_phase.front().rad_per_sample == 0.0 &&
-        m_phase.front().start_phase == 0.0)
+    if (record.size() == 1 && record.front().rad_per_sample == 0.0 &&
+        record.front().start_phase == 0.0)
         return; // never corrected: nothing to undo
     float* s = reinterpret_cast<float*>(sym);
     for (size_t i = 0; i < n;) {
         // Strobe times increase: segments that end before this one are done with.
-        while (m_phase.size() > 1 && m_phase[1].start_sample <= times[i])
-            m_phase.pop_front();
-        const PhaseSegment& seg = m_phase.front();
+        while (record.size() > 1 && record[1].start_sample <= times[i])
+            record.pop_front();
+        const PhaseSegment& seg = record.front();
         size_t end = i + 1;
-        if (m_phase.size() == 1) {
+        if (record.size() == 1) {
             end = n;
         } else {
-            const double next = m_phase[1].start_sample;
+            const double next = record[1].start_sample;
             while (end < n && times[end] < next)
                 ++end;
         }
@@ -189,6 +188,11 @@ Receiver::FrontEndSnapshot Receiver::frontend_snapshot() const
         std::lock_guard<std::mutex> lock(m_pipe->mutex);
         return m_pipe->snapshot;
     }
+    return read_frontend();
+}
+
+Receiver::FrontEndSnapshot Receiver::read_frontend() const
+{
     FrontEndSnapshot f;
     f.samples_in = m_samples_in;
     f.frequency_correction = m_frontend.frequency_correction();
@@ -235,6 +239,14 @@ void Receiver::run_frontend(const std::complex<float>* in, size_t n, bool search
 void Receiver::frontend_worker()
 {
     Pipeline& p = *m_pipe;
+    // With p.mutex held: a correction the symbol side asked for applies from the next
+    // sample this thread takes.
+    auto apply_pending_correction = [&] {
+        if (p.has_pending_correction) {
+            set_correction(p.pending_correction);
+            p.has_pending_correction = false;
+        }
+    };
     try {
         for (;;) {
             std::vector<std::complex<float>> chunk;
@@ -250,10 +262,7 @@ void Receiver::frontend_worker()
                     m_acq_cfo.reset();
                     p.restart_acquisition = false;
                 }
-                if (p.has_pending_correction) {
-                    set_correction(p.pending_correction);
-                    p.has_pending_correction = false;
-                }
+                apply_pending_correction();
             }
             p.cv.notify_all(); // room in the input queue
             run_frontend(chunk.data(), chunk.size(), p.searching.load(std::memory_order_relaxed),
@@ -272,26 +281,14 @@ void Receiver::frontend_worker()
                              block.new_segments.swap(m_new_segments);
                              m_new_segments.clear();
                              p.output.push_back(std::move(block));
-                             // Corrections asked for meanwhile apply from the next sample.
-                             if (p.has_pending_correction) {
-                                 set_correction(p.pending_correction);
-                                 p.has_pending_correction = false;
-                             }
+                             apply_pending_correction();
                              p.cv.notify_all();
                          });
             std::lock_guard<std::mutex> lock(p.mutex);
             p.busy = false;
             chunk.clear();
             p.free_input.push_back(std::move(chunk));
-            FrontEndSnapshot& f = p.snapshot;
-            f.samples_in = m_samples_in;
-            f.frequency_correction = m_frontend.frequency_correction();
-            f.timing_locked = m_frontend.locked();
-            f.clock_offset = m_frontend.timing().clock_offset();
-            f.nonfinite = m_frontend.nonfinite_count();
-            f.corrections = m_corrections;
-            f.acquisition_corrections = m_acquisition_corrections;
-            f.seconds = m_frontend_seconds;
+            p.snapshot = read_frontend();
             p.cv.notify_all();
         }
     } catch (...) {

@@ -246,7 +246,8 @@ private:
     void request_correction(double cycles_per_symbol); // symbol side
     double current_correction() const;                  // symbol side: requested or applied
     void restart_acquisition_estimate();                // symbol side
-    FrontEndSnapshot frontend_snapshot() const;
+    FrontEndSnapshot frontend_snapshot() const; // symbol side (the thread's copy, if any)
+    FrontEndSnapshot read_frontend() const;     // front-end side
     // The front end over n samples; emit(symbols, strobe times, count) for each block.
     void run_frontend(const std::complex<float>* in, size_t n, bool searching,
                       const std::function<void(std::complex<float>*, const double*, size_t)>& emit);

@@ -6,11 +6,11 @@
 // BBFRAME that was not recovered exactly (BCH failure, or "undetected": BCH accepted a
 // wrong frame). Writes a CSV and, with --png, a plot of FER vs Es/N0 with the EN 302 307-1
 // Table 13 QEF points drawn in (apps/dualsat_fer_plot.py, run with /usr/bin/python3).
-#include <dualsat/error.h>
-#include <dualsat/fec_receiver.h>
-#include <dualsat/fec_worker_pool.h>
-#include <dualsat/modcod.h>
-#include <dualsat/ts_adaptation.h>
+#include <dualsat/core/error.h>
+#include <dualsat/rx/fec_receiver.h>
+#include <dualsat/rx/fec_worker_pool.h>
+#include <dualsat/modcod/modcod.h>
+#include <dualsat/framing/ts_adaptation.h>
 
 #include "fec_loopback_tx.h"
 

@@ -4,10 +4,10 @@
 // validator is unit-tested on its own.
 #pragma once
 
-#include <dualsat/bbheader.h>
-#include <dualsat/gse.h>
-#include <dualsat/error.h>
-#include <dualsat/modcod.h>
+#include <dualsat/framing/bbheader.h>
+#include <dualsat/framing/gse.h>
+#include <dualsat/core/error.h>
+#include <dualsat/modcod/modcod.h>
 
 #include <cstdint>
 #include <optional>

@@ -8,7 +8,7 @@
 #include "config.h"
 #include "tx_input.h"
 
-#include <dualsat/ts_adaptation.h>
+#include <dualsat/framing/ts_adaptation.h>
 
 #include <nlohmann/json.hpp>
 

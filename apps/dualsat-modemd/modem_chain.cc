@@ -1,7 +1,7 @@
 #include "modem_chain.h"
 
-#include <dualsat/error.h>
-#include <dualsat/ts_adaptation.h>
+#include <dualsat/core/error.h>
+#include <dualsat/framing/ts_adaptation.h>
 #include <gnuradio/block.h>
 #include <gnuradio/blocks/multiply_const.h>
 #include <gnuradio/dualsat/pulse_shaper_cc.h>

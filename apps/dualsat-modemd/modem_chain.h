@@ -9,7 +9,7 @@
 #include "config.h"
 #include "tx_input.h"
 
-#include <dualsat/modcod.h>
+#include <dualsat/modcod/modcod.h>
 #include <gnuradio/top_block.h>
 
 #include <cstdint>

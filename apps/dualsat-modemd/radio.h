@@ -5,7 +5,7 @@
 #include "config.h"
 #include "control_api.h"
 
-#include <dualsat/error.h>
+#include <dualsat/core/error.h>
 #include <gnuradio/top_block.h>
 
 #include <nlohmann/json.hpp>

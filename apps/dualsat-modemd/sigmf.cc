@@ -1,6 +1,6 @@
 #include "sigmf.h"
 
-#include <dualsat/error.h>
+#include <dualsat/core/error.h>
 
 #include <nlohmann/json.hpp>
 

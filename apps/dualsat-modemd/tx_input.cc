@@ -1,7 +1,7 @@
 #include "tx_input.h"
 
-#include <dualsat/ts_adaptation.h>
-#include <dualsat/transmitter.h>
+#include <dualsat/framing/ts_adaptation.h>
+#include <dualsat/tx/transmitter.h>
 
 #include <algorithm>
 #include <cstring>

@@ -16,7 +16,7 @@
 
 #include "config.h"
 
-#include <dualsat/modcod.h>
+#include <dualsat/modcod/modcod.h>
 
 #include <chrono>
 #include <condition_variable>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <dualsat/bb_scrambler.h>
+#include <dualsat/framing/bb_scrambler.h>
 #include <gnuradio/dualsat/bb_scrambler_bb.h>
 
 namespace gr {

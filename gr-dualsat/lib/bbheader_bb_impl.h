@@ -1,6 +1,6 @@
 #pragma once
 
-#include <dualsat/ts_adaptation.h>
+#include <dualsat/framing/ts_adaptation.h>
 #include <gnuradio/dualsat/bbheader_bb.h>
 
 #include <vector>

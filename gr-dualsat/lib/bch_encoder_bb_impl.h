@@ -2,7 +2,7 @@
 
 #include "fec_stage_impl.h"
 
-#include <dualsat/bch.h>
+#include <dualsat/coding/bch.h>
 #include <gnuradio/dualsat/bch_encoder_bb.h>
 
 namespace gr {

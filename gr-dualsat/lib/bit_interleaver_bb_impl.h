@@ -2,7 +2,7 @@
 
 #include "fec_stage_impl.h"
 
-#include <dualsat/bit_interleaver.h>
+#include <dualsat/coding/bit_interleaver.h>
 #include <gnuradio/dualsat/bit_interleaver_bb.h>
 
 namespace gr {

@@ -1,6 +1,6 @@
 #include "channel_emulator_cc_impl.h"
 
-#include <dualsat/channel_emulator.h>
+#include <dualsat/channel/channel_emulator.h>
 #include <gnuradio/io_signature.h>
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <dualsat/channel_emulator.h>
+#include <dualsat/channel/channel_emulator.h>
 #include <gnuradio/dualsat/channel_emulator_cc.h>
 #include <mutex>
 

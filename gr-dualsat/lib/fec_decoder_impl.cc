@@ -1,7 +1,7 @@
 #include "fec_decoder_impl.h"
 
-#include <dualsat/error.h>
-#include <dualsat/soft_demapper.h>
+#include <dualsat/core/error.h>
+#include <dualsat/mapping/soft_demapper.h>
 #include <gnuradio/io_signature.h>
 
 #include <algorithm>

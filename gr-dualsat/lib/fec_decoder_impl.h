@@ -1,7 +1,7 @@
 #pragma once
 
-#include <dualsat/fec_receiver.h>
-#include <dualsat/fec_worker_pool.h>
+#include <dualsat/rx/fec_receiver.h>
+#include <dualsat/rx/fec_worker_pool.h>
 #include <gnuradio/block_detail.h>
 #include <gnuradio/dualsat/fec_decoder.h>
 

@@ -2,7 +2,7 @@
 
 #include "fec_stage_impl.h"
 
-#include <dualsat/ldpc_encoder.h>
+#include <dualsat/coding/ldpc_encoder.h>
 #include <gnuradio/dualsat/ldpc_encoder_bb.h>
 
 namespace gr {

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <dualsat/mapper.h>
+#include <dualsat/mapping/mapper.h>
 #include <gnuradio/dualsat/modulator_bc.h>
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 #include "physical_cc_impl.h"
 
-#include <dualsat/error.h>
+#include <dualsat/core/error.h>
 #include <gnuradio/io_signature.h>
 #include <algorithm>
 #include <string>

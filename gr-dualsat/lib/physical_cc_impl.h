@@ -1,6 +1,6 @@
 #pragma once
 
-#include <dualsat/pl_framer.h>
+#include <dualsat/pl/pl_framer.h>
 #include <gnuradio/dualsat/physical_cc.h>
 #include <vector>
 

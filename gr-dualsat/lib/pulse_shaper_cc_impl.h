@@ -1,6 +1,6 @@
 #pragma once
 
-#include <dualsat/pulse_shaper.h>
+#include <dualsat/dsp/pulse_shaper.h>
 #include <gnuradio/dualsat/pulse_shaper_cc.h>
 
 namespace gr {

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <dualsat/receiver.h>
+#include <dualsat/rx/receiver.h>
 #include <gnuradio/dualsat/rx_cb.h>
 #include <pmt/pmt.h>
 

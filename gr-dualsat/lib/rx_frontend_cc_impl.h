@@ -1,6 +1,6 @@
 #pragma once
 
-#include <dualsat/rx_frontend.h>
+#include <dualsat/rx/rx_frontend.h>
 #include <gnuradio/dualsat/rx_frontend_cc.h>
 
 #include <mutex>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <dualsat/symbol_receiver.h>
+#include <dualsat/rx/symbol_receiver.h>
 #include <gnuradio/dualsat/symbol_sync_cc.h>
 #include <mutex>
 

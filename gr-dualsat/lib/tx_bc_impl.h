@@ -1,6 +1,6 @@
 #pragma once
 
-#include <dualsat/transmitter.h>
+#include <dualsat/tx/transmitter.h>
 #include <gnuradio/dualsat/tx_bc.h>
 #include <pmt/pmt.h>
 

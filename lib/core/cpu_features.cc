@@ -1,4 +1,4 @@
-#include <dualsat/cpu_features.h>
+#include <dualsat/core/cpu_features.h>
 
 #include <cstdlib>
 #include <cstring>

@@ -1,5 +1,6 @@
-#include <dualsat/error.h>
-#include <dualsat/fft.h>
+#include <dualsat/core/constants.h>
+#include <dualsat/core/error.h>
+#include <dualsat/core/fft.h>
 
 #include <cmath>
 #include <utility>
@@ -18,7 +19,6 @@ Fft::Fft(size_t size) : m_size(size)
 {
     if (size < 2 || (size & (size - 1)) != 0)
         throw ConfigError("FFT size must be a power of two >= 2");
-    constexpr double kTwoPi = 6.283185307179586476925;
     m_twiddle.resize(size / 2);
     for (size_t k = 0; k < size / 2; ++k)
         m_twiddle[k] = std::polar(1.0, -kTwoPi * static_cast<double>(k) / static_cast<double>(size));

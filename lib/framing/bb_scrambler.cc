@@ -1,5 +1,5 @@
-#include <dualsat/bb_scrambler.h>
-#include <dualsat/error.h>
+#include <dualsat/framing/bb_scrambler.h>
+#include <dualsat/core/error.h>
 
 #include <string>
 

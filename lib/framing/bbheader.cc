@@ -1,5 +1,5 @@
-#include <dualsat/bbheader.h>
-#include <dualsat/error.h>
+#include <dualsat/framing/bbheader.h>
+#include <dualsat/core/error.h>
 
 namespace dualsat {
 namespace {
@@ -29,19 +29,6 @@ struct Crc8Table {
 const Crc8Table kCrc8;
 
 } // namespace
-
-double rolloff_value(RollOff ro)
-{
-    switch (ro) {
-    case RollOff::R035:
-        return 0.35;
-    case RollOff::R025:
-        return 0.25;
-    case RollOff::R020:
-        return 0.20;
-    }
-    throw ConfigError("unknown roll-off");
-}
 
 bool BbHeader::operator==(const BbHeader& o) const
 {

@@ -1,6 +1,6 @@
-#include <dualsat/error.h>
-#include <dualsat/gse.h>
-#include <dualsat/ts_adaptation.h> // kMaxKbch
+#include <dualsat/core/error.h>
+#include <dualsat/framing/gse.h>
+#include <dualsat/framing/ts_adaptation.h> // kMaxKbch
 
 #include <algorithm>
 #include <cstring>

@@ -1,5 +1,5 @@
-#include <dualsat/error.h>
-#include <dualsat/ts_adaptation.h>
+#include <dualsat/core/error.h>
+#include <dualsat/framing/ts_adaptation.h>
 
 #include <algorithm>
 #include <cstring>

@@ -1,8 +1,8 @@
 // Throughput of the soft demapper (scalar vs SSE4.1 vs AVX2, same run) and of the mapper.
 // Usage: bench_demapper [seconds per measurement, default 0.3]
-#include <dualsat/cpu_features.h>
-#include <dualsat/mapper.h>
-#include <dualsat/soft_demapper.h>
+#include <dualsat/core/cpu_features.h>
+#include <dualsat/mapping/mapper.h>
+#include <dualsat/mapping/soft_demapper.h>
 
 #include <chrono>
 #include <cstdio>

@@ -8,8 +8,8 @@
 // case): root finding by Berlekamp's trace algorithm against the Chien search.
 #include "fec_reference.h"
 
-#include <dualsat/bch.h>
-#include <dualsat/ldpc_encoder.h>
+#include <dualsat/coding/bch.h>
+#include <dualsat/coding/ldpc_encoder.h>
 
 #include <chrono>
 #include <cstdio>

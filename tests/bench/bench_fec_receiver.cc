@@ -9,13 +9,13 @@
 // EN 302 307-1 Table 13). Frames are generated first with the library's transmitter stages
 // (not timed); each figure is the best of several passes over the same frames, because
 // the machine is shared.
-#include <dualsat/cpu_features.h>
-#include <dualsat/fec_receiver.h>
-#include <dualsat/fec_worker_pool.h>
-#include <dualsat/ldpc_decoder.h>
-#include <dualsat/bit_interleaver.h>
-#include <dualsat/soft_demapper.h>
-#include <dualsat/ts_adaptation.h>
+#include <dualsat/core/cpu_features.h>
+#include <dualsat/rx/fec_receiver.h>
+#include <dualsat/rx/fec_worker_pool.h>
+#include <dualsat/coding/ldpc_decoder.h>
+#include <dualsat/coding/bit_interleaver.h>
+#include <dualsat/mapping/soft_demapper.h>
+#include <dualsat/framing/ts_adaptation.h>
 
 #include "fec_loopback_tx.h"
 

@@ -13,8 +13,8 @@
 // noisy frames (channel simulation not timed), best of the full run and five passes over a
 // 64-frame pool, because the build machine is shared. All kernels run in the same
 // process on the same frames; the ratio to scalar is the comparable figure.
-#include <dualsat/ldpc_decoder.h>
-#include <dualsat/ldpc_tables.h>
+#include <dualsat/coding/ldpc_decoder.h>
+#include <dualsat/coding/ldpc_tables.h>
 
 #include "ldpc_test_channel.h"
 

@@ -4,9 +4,9 @@
 // outside reference for the kernel. Not a test: numbers depend on the machine and its load.
 //
 //   ./tests/bench/bench_pulse_shaper [seconds_per_point]
-#include <dualsat/matched_filter.h>
-#include <dualsat/pulse_shaper.h>
-#include <dualsat/resampler.h>
+#include <dualsat/dsp/matched_filter.h>
+#include <dualsat/dsp/pulse_shaper.h>
+#include <dualsat/dsp/resampler.h>
 
 #include <algorithm>
 #include <chrono>

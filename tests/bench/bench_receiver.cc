@@ -17,20 +17,20 @@
 //      and their difference.
 //
 // Usage: bench_receiver [--frames N] [--part a|b|c|d|all] [--cfo cycles/symbol for (b)] [--quick]
-#include <dualsat/bb_scrambler.h>
-#include <dualsat/bch.h>
-#include <dualsat/bit_interleaver.h>
-#include <dualsat/channel_emulator.h>
-#include <dualsat/constellation.h>
-#include <dualsat/fec_receiver.h>
-#include <dualsat/ldpc_decoder.h>
-#include <dualsat/pl_framer.h>
-#include <dualsat/pulse_shaper.h>
-#include <dualsat/receiver.h>
-#include <dualsat/rx_frontend.h>
-#include <dualsat/soft_demapper.h>
-#include <dualsat/symbol_receiver.h>
-#include <dualsat/transmitter.h>
+#include <dualsat/framing/bb_scrambler.h>
+#include <dualsat/coding/bch.h>
+#include <dualsat/coding/bit_interleaver.h>
+#include <dualsat/channel/channel_emulator.h>
+#include <dualsat/mapping/constellation.h>
+#include <dualsat/rx/fec_receiver.h>
+#include <dualsat/coding/ldpc_decoder.h>
+#include <dualsat/pl/pl_framer.h>
+#include <dualsat/dsp/pulse_shaper.h>
+#include <dualsat/rx/receiver.h>
+#include <dualsat/rx/rx_frontend.h>
+#include <dualsat/mapping/soft_demapper.h>
+#include <dualsat/rx/symbol_receiver.h>
+#include <dualsat/tx/transmitter.h>
 
 #include <algorithm>
 #include <chrono>

@@ -5,10 +5,10 @@
 // the timing recovery alone. Not a test: numbers depend on the machine and its load.
 //
 //   ./tests/bench/bench_rx_frontend [seconds_per_point]
-#include <dualsat/agc.h>
-#include <dualsat/pulse_shaper.h>
-#include <dualsat/rx_frontend.h>
-#include <dualsat/timing_recovery.h>
+#include <dualsat/dsp/agc.h>
+#include <dualsat/dsp/pulse_shaper.h>
+#include <dualsat/rx/rx_frontend.h>
+#include <dualsat/rx/timing_recovery.h>
 
 #include <algorithm>
 #include <ctime>

@@ -3,10 +3,10 @@
 // Msym/s and as a ratio to a reference measured in the same run (a per-symbol complex
 // rotation by std::polar, the least any carrier correction costs).
 // Usage: bench_sync [trials per Es/N0, default 10]
-#include <dualsat/channel_emulator.h>
-#include <dualsat/constellation.h>
-#include <dualsat/pl_framer.h>
-#include <dualsat/symbol_receiver.h>
+#include <dualsat/channel/channel_emulator.h>
+#include <dualsat/mapping/constellation.h>
+#include <dualsat/pl/pl_framer.h>
+#include <dualsat/rx/symbol_receiver.h>
 
 #include <chrono>
 #include <cstdio>

@@ -10,14 +10,14 @@
 // The machine may be shared: each figure is the best of the repeats, the measurements of
 // one MODCOD interleaved (inline, pooled, inline, pooled, ...). CPU us/frame: the CPU time of
 // all threads per frame (the pool's cost: synchronisation and idle spinning).
-#include <dualsat/bb_scrambler.h>
-#include <dualsat/bch.h>
-#include <dualsat/bit_interleaver.h>
-#include <dualsat/ldpc_encoder.h>
-#include <dualsat/mapper.h>
-#include <dualsat/pl_framer.h>
-#include <dualsat/transmitter.h>
-#include <dualsat/ts_adaptation.h>
+#include <dualsat/framing/bb_scrambler.h>
+#include <dualsat/coding/bch.h>
+#include <dualsat/coding/bit_interleaver.h>
+#include <dualsat/coding/ldpc_encoder.h>
+#include <dualsat/mapping/mapper.h>
+#include <dualsat/pl/pl_framer.h>
+#include <dualsat/tx/transmitter.h>
+#include <dualsat/framing/ts_adaptation.h>
 
 #include <chrono>
 #include <complex>

@@ -4,12 +4,12 @@
 // Used by the loopback unit tests, the FER sweep and the FEC benchmark.
 #pragma once
 
-#include <dualsat/bb_scrambler.h>
-#include <dualsat/bch.h>
-#include <dualsat/bit_interleaver.h>
-#include <dualsat/ldpc_encoder.h>
-#include <dualsat/mapper.h>
-#include <dualsat/modcod.h>
+#include <dualsat/framing/bb_scrambler.h>
+#include <dualsat/coding/bch.h>
+#include <dualsat/coding/bit_interleaver.h>
+#include <dualsat/coding/ldpc_encoder.h>
+#include <dualsat/mapping/mapper.h>
+#include <dualsat/modcod/modcod.h>
 
 #include <array>
 #include <cmath>

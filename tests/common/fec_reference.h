@@ -4,8 +4,8 @@
 // address table (LDPC), and process one bit at a time.
 #pragma once
 
-#include <dualsat/ldpc_tables.h>
-#include <dualsat/modcod.h>
+#include <dualsat/coding/ldpc_tables.h>
+#include <dualsat/modcod/modcod.h>
 
 #include <cstdint>
 #include <fstream>

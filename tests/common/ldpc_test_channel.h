@@ -4,7 +4,7 @@
 
 #include "fec_reference.h"
 
-#include <dualsat/ldpc_tables.h>
+#include <dualsat/coding/ldpc_tables.h>
 
 #include <cmath>
 #include <cstdint>

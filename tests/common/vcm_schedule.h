@@ -2,7 +2,7 @@
 // pilot settings, consecutive entries always differing in all three.
 #pragma once
 
-#include <dualsat/modcod.h>
+#include <dualsat/modcod/modcod.h>
 
 #include <vector>
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
-#include <dualsat/bb_scrambler.h>
-#include <dualsat/bbheader.h>
-#include <dualsat/error.h>
+#include <dualsat/framing/bb_scrambler.h>
+#include <dualsat/framing/bbheader.h>
+#include <dualsat/core/error.h>
 
 #include <random>
 #include <vector>

@@ -1,8 +1,8 @@
 #include "fec_reference.h"
 
 #include <catch2/catch.hpp>
-#include <dualsat/bch.h>
-#include <dualsat/error.h>
+#include <dualsat/coding/bch.h>
+#include <dualsat/core/error.h>
 
 #include <algorithm>
 #include <random>

@@ -1,8 +1,8 @@
 #include "fec_reference.h"
 
 #include <catch2/catch.hpp>
-#include <dualsat/bit_interleaver.h>
-#include <dualsat/error.h>
+#include <dualsat/coding/bit_interleaver.h>
+#include <dualsat/core/error.h>
 
 #include <random>
 #include <tuple>

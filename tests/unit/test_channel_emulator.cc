@@ -1,7 +1,8 @@
 // ChannelEmulator: every impairment measured on its own against its definition.
 #include <catch2/catch.hpp>
-#include <dualsat/channel_emulator.h>
-#include <dualsat/error.h>
+#include <dualsat/core/constants.h>
+#include <dualsat/channel/channel_emulator.h>
+#include <dualsat/core/error.h>
 
 #include <cmath>
 #include <complex>
@@ -13,7 +14,6 @@ using cvec = std::vector<std::complex<float>>;
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 
 cvec qpsk(size_t n, uint64_t seed)
 {

@@ -1,8 +1,9 @@
 // Constellations against EN 302 307-1 §5.4: ring ratios transcribed here from Tables 9/10
 // independently of lib/, unit energy, ring populations and spot points of Figures 9-12.
 #include <catch2/catch.hpp>
-#include <dualsat/constellation.h>
-#include <dualsat/error.h>
+#include <dualsat/core/constants.h>
+#include <dualsat/mapping/constellation.h>
+#include <dualsat/core/error.h>
 
 #include <cmath>
 #include <map>
@@ -12,7 +13,7 @@ using namespace dualsat;
 
 namespace {
 
-double deg(std::complex<float> p) { return std::atan2(p.imag(), p.real()) * 180.0 / M_PI; }
+double deg(std::complex<float> p) { return std::atan2(p.imag(), p.real()) * 180.0 / dualsat::kPi; }
 
 bool angle_is(std::complex<float> p, double degrees)
 {

@@ -3,11 +3,11 @@
 // (PDUs larger than a BBFRAME), malformed input, the opener hook, and the worker pool
 // (in-order output, shutdown with frames in flight).
 #include <catch2/catch.hpp>
-#include <dualsat/error.h>
-#include <dualsat/fec_receiver.h>
-#include <dualsat/fec_worker_pool.h>
-#include <dualsat/gse.h>
-#include <dualsat/ts_adaptation.h>
+#include <dualsat/core/error.h>
+#include <dualsat/rx/fec_receiver.h>
+#include <dualsat/rx/fec_worker_pool.h>
+#include <dualsat/framing/gse.h>
+#include <dualsat/framing/ts_adaptation.h>
 
 #include "fec_loopback_tx.h"
 

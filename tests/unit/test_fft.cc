@@ -1,7 +1,8 @@
 // The radix-2 FFT against the DFT's definition.
 #include <catch2/catch.hpp>
-#include <dualsat/error.h>
-#include <dualsat/fft.h>
+#include <dualsat/core/constants.h>
+#include <dualsat/core/error.h>
+#include <dualsat/core/fft.h>
 
 #include <cmath>
 #include <complex>
@@ -12,7 +13,6 @@ using cd = std::complex<double>;
 
 TEST_CASE("FFT equals the direct DFT", "[fft]")
 {
-    constexpr double kTwoPi = 6.283185307179586476925;
     for (size_t n : { 2u, 4u, 8u, 64u, 1024u }) {
         INFO("size " << n);
         std::vector<cd> x(n);

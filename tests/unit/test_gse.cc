@@ -2,9 +2,9 @@
 // against the spec, round trips of 20..9000-byte PDUs over changing data-field lengths,
 // losses, timeouts and garbage.
 #include <catch2/catch.hpp>
-#include <dualsat/error.h>
-#include <dualsat/gse.h>
-#include <dualsat/modcod.h>
+#include <dualsat/core/error.h>
+#include <dualsat/framing/gse.h>
+#include <dualsat/modcod/modcod.h>
 
 #include <algorithm>
 #include <random>

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
-#include <dualsat/error.h>
-#include <dualsat/ldpc_decoder.h>
-#include <dualsat/ldpc_tables.h>
+#include <dualsat/core/error.h>
+#include <dualsat/coding/ldpc_decoder.h>
+#include <dualsat/coding/ldpc_tables.h>
 
 #include "ldpc_test_channel.h"
 

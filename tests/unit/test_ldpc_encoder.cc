@@ -1,9 +1,9 @@
 #include "fec_reference.h"
 
 #include <catch2/catch.hpp>
-#include <dualsat/error.h>
-#include <dualsat/ldpc_encoder.h>
-#include <dualsat/ldpc_tables.h>
+#include <dualsat/core/error.h>
+#include <dualsat/coding/ldpc_encoder.h>
+#include <dualsat/coding/ldpc_tables.h>
 
 #include <algorithm>
 #include <random>

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
-#include <dualsat/cpu_features.h>
-#include <dualsat/error.h>
-#include <dualsat/ldpc_tables.h>
+#include <dualsat/core/cpu_features.h>
+#include <dualsat/core/error.h>
+#include <dualsat/coding/ldpc_tables.h>
 
 #include <vector>
 

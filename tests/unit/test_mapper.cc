@@ -1,7 +1,7 @@
 // Mapper against a bit-serial reference (label = bits read one by one, first bit = MSB).
 #include <catch2/catch.hpp>
-#include <dualsat/error.h>
-#include <dualsat/mapper.h>
+#include <dualsat/core/error.h>
+#include <dualsat/mapping/mapper.h>
 
 #include <random>
 #include <vector>

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
-#include <dualsat/error.h>
-#include <dualsat/modcod.h>
+#include <dualsat/core/error.h>
+#include <dualsat/modcod/modcod.h>
 
 using namespace dualsat;
 

@@ -1,7 +1,7 @@
 // unit_phasor (polynomial e^{j phase}) against libm's cos / sin.
 #include <catch2/catch.hpp>
-#include <dualsat/channel_emulator.h>
-#include <dualsat/phasor.h>
+#include <dualsat/channel/channel_emulator.h>
+#include <dualsat/core/phasor.h>
 
 #include <cmath>
 #include <complex>

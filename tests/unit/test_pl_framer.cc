@@ -1,8 +1,8 @@
 // PLFRAME layout, round trips through PlFramer/PlDeframer, dummy frames, and injected
 // (non-standard) sequences.
 #include <catch2/catch.hpp>
-#include <dualsat/error.h>
-#include <dualsat/pl_framer.h>
+#include <dualsat/core/error.h>
+#include <dualsat/pl/pl_framer.h>
 
 #include <complex>
 #include <memory>

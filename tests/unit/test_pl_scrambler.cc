@@ -1,8 +1,8 @@
 // PL scrambling: Gold sequence vs the standard's bit-serial definition, register jumps,
 // scrambling and descrambling.
 #include <catch2/catch.hpp>
-#include <dualsat/error.h>
-#include <dualsat/pl_scrambler.h>
+#include <dualsat/core/error.h>
+#include <dualsat/pl/pl_scrambler.h>
 
 #include <complex>
 #include <random>

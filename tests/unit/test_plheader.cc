@@ -1,7 +1,7 @@
 // PLHEADER: PLS code words, pi/2-BPSK mapping, ML decoding, PLS interpretation.
 #include <catch2/catch.hpp>
-#include <dualsat/error.h>
-#include <dualsat/plheader.h>
+#include <dualsat/core/error.h>
+#include <dualsat/pl/plheader.h>
 
 #include <array>
 #include <cmath>

@@ -1,11 +1,13 @@
 // Transmit pulse shaping, resampling and the receive matched filter.
 #include <catch2/catch.hpp>
-#include <dualsat/error.h>
-#include <dualsat/fir_kernels.h>
-#include <dualsat/matched_filter.h>
-#include <dualsat/pulse_shaper.h>
-#include <dualsat/resampler.h>
-#include <dualsat/rrc.h>
+#include <dualsat/core/constants.h>
+#include <dualsat/core/error.h>
+#include <dualsat/dsp/fir_kernels.h>
+#include <dualsat/dsp/matched_filter.h>
+#include <dualsat/dsp/pulse_shaper.h>
+#include <dualsat/dsp/resampler.h>
+#include <dualsat/dsp/rrc.h>
+#include <dualsat/modcod/modcod.h>
 
 #include <cmath>
 #include <complex>
@@ -17,7 +19,6 @@ using namespace dualsat;
 using cf = std::complex<float>;
 
 namespace {
-constexpr double kPi = 3.14159265358979323846;
 
 std::vector<cf> random_qpsk(size_t n, uint32_t seed)
 {

@@ -4,12 +4,12 @@
 // automatic frequency correction; a gap of noise; injected PL sequences / opener; the
 // FEC pool. Received TS packets are compared with the transmitted ones byte for byte.
 #include <catch2/catch.hpp>
-#include <dualsat/channel_emulator.h>
-#include <dualsat/error.h>
-#include <dualsat/pl_framer.h>
-#include <dualsat/pulse_shaper.h>
-#include <dualsat/receiver.h>
-#include <dualsat/transmitter.h>
+#include <dualsat/channel/channel_emulator.h>
+#include <dualsat/core/error.h>
+#include <dualsat/pl/pl_framer.h>
+#include <dualsat/dsp/pulse_shaper.h>
+#include <dualsat/rx/receiver.h>
+#include <dualsat/tx/transmitter.h>
 
 #include <algorithm>
 #include <atomic>

@@ -5,15 +5,16 @@
 // front end's strobe instants are checked against the true symbol instants (timing jitter)
 // and the symbols against the transmitted ones (EVM/MER after one complex gain).
 #include <catch2/catch.hpp>
-#include <dualsat/agc.h>
-#include <dualsat/constellation.h>
-#include <dualsat/error.h>
-#include <dualsat/pl_framer.h>
-#include <dualsat/pulse_shaper.h>
-#include <dualsat/resampler.h>
-#include <dualsat/rrc.h>
-#include <dualsat/rx_frontend.h>
-#include <dualsat/timing_recovery.h>
+#include <dualsat/core/constants.h>
+#include <dualsat/dsp/agc.h>
+#include <dualsat/mapping/constellation.h>
+#include <dualsat/core/error.h>
+#include <dualsat/pl/pl_framer.h>
+#include <dualsat/dsp/pulse_shaper.h>
+#include <dualsat/dsp/resampler.h>
+#include <dualsat/dsp/rrc.h>
+#include <dualsat/rx/rx_frontend.h>
+#include <dualsat/rx/timing_recovery.h>
 
 #include <algorithm>
 #include <cmath>
@@ -28,7 +29,6 @@ using cf = std::complex<float>;
 using cd = std::complex<double>;
 
 namespace {
-constexpr double kPi = 3.14159265358979323846;
 
 // PLFRAMEs (header, random data of the format's constellation, pilots) back to back.
 std::vector<cf> plframes(const FrameFormat& format, int frames, uint32_t seed)

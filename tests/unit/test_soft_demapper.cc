@@ -2,9 +2,9 @@
 // double computation from the point list, exact-log against max-log, hard decisions of
 // mapped frames, erasures and bad arguments.
 #include <catch2/catch.hpp>
-#include <dualsat/error.h>
-#include <dualsat/mapper.h>
-#include <dualsat/soft_demapper.h>
+#include <dualsat/core/error.h>
+#include <dualsat/mapping/mapper.h>
+#include <dualsat/mapping/soft_demapper.h>
 
 #include <cmath>
 #include <limits>

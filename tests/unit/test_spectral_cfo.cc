@@ -1,10 +1,10 @@
 // The blind pre-lock carrier-offset estimate on RRC-shaped QPSK through the channel
 // emulator, at non-integer samples per symbol.
 #include <catch2/catch.hpp>
-#include <dualsat/channel_emulator.h>
-#include <dualsat/error.h>
-#include <dualsat/pulse_shaper.h>
-#include <dualsat/spectral_cfo.h>
+#include <dualsat/channel/channel_emulator.h>
+#include <dualsat/core/error.h>
+#include <dualsat/dsp/pulse_shaper.h>
+#include <dualsat/rx/spectral_cfo.h>
 
 #include <cmath>
 #include <complex>

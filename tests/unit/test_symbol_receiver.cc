@@ -1,12 +1,13 @@
 // Frame synchronisation, carrier recovery and the symbol receiver on PlFramer-made VCM
 // streams through the channel emulator (symbol rate).
 #include <catch2/catch.hpp>
-#include <dualsat/channel_emulator.h>
-#include <dualsat/constellation.h>
-#include <dualsat/error.h>
-#include <dualsat/frame_sync.h>
-#include <dualsat/pl_framer.h>
-#include <dualsat/symbol_receiver.h>
+#include <dualsat/core/constants.h>
+#include <dualsat/channel/channel_emulator.h>
+#include <dualsat/mapping/constellation.h>
+#include <dualsat/core/error.h>
+#include <dualsat/rx/frame_sync.h>
+#include <dualsat/pl/pl_framer.h>
+#include <dualsat/rx/symbol_receiver.h>
 
 #include <cmath>
 #include <complex>
@@ -20,7 +21,6 @@ using cvec = std::vector<cf>;
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 
 struct TxFrame {
     uint64_t start;

@@ -7,16 +7,16 @@
 #include "vcm_schedule.h"
 
 #include <catch2/catch.hpp>
-#include <dualsat/bb_scrambler.h>
-#include <dualsat/bch.h>
-#include <dualsat/bit_interleaver.h>
-#include <dualsat/constellation.h>
-#include <dualsat/error.h>
-#include <dualsat/gse.h>
-#include <dualsat/mapper.h>
-#include <dualsat/pl_framer.h>
-#include <dualsat/transmitter.h>
-#include <dualsat/ts_adaptation.h>
+#include <dualsat/framing/bb_scrambler.h>
+#include <dualsat/coding/bch.h>
+#include <dualsat/coding/bit_interleaver.h>
+#include <dualsat/mapping/constellation.h>
+#include <dualsat/core/error.h>
+#include <dualsat/framing/gse.h>
+#include <dualsat/mapping/mapper.h>
+#include <dualsat/pl/pl_framer.h>
+#include <dualsat/tx/transmitter.h>
+#include <dualsat/framing/ts_adaptation.h>
 
 #include <complex>
 #include <cstring>

@@ -7,10 +7,10 @@
 #include "vcm_schedule.h"
 
 #include <catch2/catch.hpp>
-#include <dualsat/error.h>
-#include <dualsat/pl_framer.h>
-#include <dualsat/transmitter.h>
-#include <dualsat/ts_adaptation.h>
+#include <dualsat/core/error.h>
+#include <dualsat/pl/pl_framer.h>
+#include <dualsat/tx/transmitter.h>
+#include <dualsat/framing/ts_adaptation.h>
 
 #include <atomic>
 #include <chrono>

@@ -1,9 +1,9 @@
 // TS mode adaptation (EN 302 307-1 §5.1): TsFramer against an independent bit-level
 // reference of the standard, round trips through TsDeframer, losses and malformed input.
 #include <catch2/catch.hpp>
-#include <dualsat/error.h>
-#include <dualsat/modcod.h>
-#include <dualsat/ts_adaptation.h>
+#include <dualsat/core/error.h>
+#include <dualsat/modcod/modcod.h>
+#include <dualsat/framing/ts_adaptation.h>
 
 #include <algorithm>
 #include <random>

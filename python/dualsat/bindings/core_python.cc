@@ -4,13 +4,13 @@
 #include <pybind11/complex.h>
 #include <pybind11/stl.h>
 
-#include <dualsat/bbheader.h>
-#include <dualsat/constellation.h>
-#include <dualsat/mapper.h>
-#include <dualsat/soft_demapper.h>
-#include <dualsat/error.h>
-#include <dualsat/modcod.h>
-#include <dualsat/rrc.h>
+#include <dualsat/framing/bbheader.h>
+#include <dualsat/mapping/constellation.h>
+#include <dualsat/mapping/mapper.h>
+#include <dualsat/mapping/soft_demapper.h>
+#include <dualsat/core/error.h>
+#include <dualsat/modcod/modcod.h>
+#include <dualsat/dsp/rrc.h>
 
 namespace py = pybind11;
 using namespace dualsat;

@@ -3,8 +3,8 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
-#include <dualsat/error.h>
-#include <dualsat/pl_framer.h>
+#include <dualsat/core/error.h>
+#include <dualsat/pl/pl_framer.h>
 
 #include <algorithm>
 #include <string>

@@ -1,7 +1,7 @@
 // BBFRAME scrambler/descrambler block (EN 302 307-1 §5.2.2) over dualsat::BbScrambler.
 #pragma once
 
-#include <dualsat/modcod.h>
+#include <dualsat/modcod/modcod.h>
 #include <gnuradio/dualsat/api.h>
 #include <gnuradio/sync_block.h>
 

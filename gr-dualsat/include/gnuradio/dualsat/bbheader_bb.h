@@ -1,8 +1,8 @@
 // TS -> BBFRAME mode adaptation block (EN 302 307-1 §5.1) over dualsat::TsFramer.
 #pragma once
 
-#include <dualsat/bbheader.h>
-#include <dualsat/modcod.h>
+#include <dualsat/framing/bbheader.h>
+#include <dualsat/modcod/modcod.h>
 #include <gnuradio/block.h>
 #include <gnuradio/dualsat/api.h>
 

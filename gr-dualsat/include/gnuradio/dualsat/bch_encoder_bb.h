@@ -1,7 +1,7 @@
 // DVB-S2 BCH encoder block (EN 302 307-1 §5.3.1) over dualsat::BchCodec.
 #pragma once
 
-#include <dualsat/modcod.h>
+#include <dualsat/modcod/modcod.h>
 #include <gnuradio/block.h>
 #include <gnuradio/dualsat/api.h>
 

@@ -1,7 +1,7 @@
 // DVB-S2 bit interleaver block (EN 302 307-1 §5.3.3) over dualsat::BitInterleaver.
 #pragma once
 
-#include <dualsat/modcod.h>
+#include <dualsat/modcod/modcod.h>
 #include <gnuradio/block.h>
 #include <gnuradio/dualsat/api.h>
 

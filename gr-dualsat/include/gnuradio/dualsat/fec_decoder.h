@@ -1,7 +1,7 @@
 // DVB-S2 receiver FEC block over dualsat::FecWorkerPool + dualsat::BbFrameDeframer.
 #pragma once
 
-#include <dualsat/fec_receiver.h>
+#include <dualsat/rx/fec_receiver.h>
 #include <gnuradio/block.h>
 #include <gnuradio/dualsat/api.h>
 

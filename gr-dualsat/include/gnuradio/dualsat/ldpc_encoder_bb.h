@@ -1,7 +1,7 @@
 // DVB-S2 LDPC encoder block (EN 302 307-1 §5.3.2) over dualsat::LdpcEncoder.
 #pragma once
 
-#include <dualsat/modcod.h>
+#include <dualsat/modcod/modcod.h>
 #include <gnuradio/block.h>
 #include <gnuradio/dualsat/api.h>
 

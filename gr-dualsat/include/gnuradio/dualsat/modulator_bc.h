@@ -1,9 +1,9 @@
 // DVB-S2 constellation mapper block (EN 302 307-1 §5.4) over dualsat::Mapper.
 #pragma once
 
-#include <dualsat/constellation.h>
-#include <dualsat/mapper.h>
-#include <dualsat/modcod.h>
+#include <dualsat/mapping/constellation.h>
+#include <dualsat/mapping/mapper.h>
+#include <dualsat/modcod/modcod.h>
 #include <gnuradio/block.h>
 #include <gnuradio/dualsat/api.h>
 

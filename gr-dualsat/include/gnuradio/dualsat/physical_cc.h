@@ -1,7 +1,7 @@
 // DVB-S2 physical-layer framer block (EN 302 307-1 §5.5) over dualsat::PlFramer.
 #pragma once
 
-#include <dualsat/modcod.h>
+#include <dualsat/modcod/modcod.h>
 #include <gnuradio/block.h>
 #include <gnuradio/dualsat/api.h>
 

@@ -2,7 +2,7 @@
 // bytes out, IP PDUs and per-frame stats as messages.
 #pragma once
 
-#include <dualsat/receiver.h>
+#include <dualsat/rx/receiver.h>
 #include <gnuradio/block.h>
 #include <gnuradio/dualsat/api.h>
 

@@ -2,9 +2,9 @@
 // dualsat::Transmitter: TS bytes or GSE PDUs in, PLFRAME symbols out.
 #pragma once
 
-#include <dualsat/bbheader.h>
-#include <dualsat/modcod.h>
-#include <dualsat/transmitter.h>
+#include <dualsat/framing/bbheader.h>
+#include <dualsat/modcod/modcod.h>
+#include <dualsat/tx/transmitter.h>
 #include <gnuradio/block.h>
 #include <gnuradio/dualsat/api.h>
 

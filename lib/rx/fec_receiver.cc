@@ -1,0 +1,323 @@
+// Receiver FEC chain: see dualsat/fec_receiver.h.
+#include <dualsat/rx/fec_receiver.h>
+
+#include <dualsat/framing/bb_scrambler.h>
+#include <dualsat/coding/bch.h>
+#include <dualsat/coding/bit_interleaver.h>
+#include <dualsat/mapping/constellation.h>
+#include <dualsat/core/error.h>
+
+#include <array>
+#include <cmath>
+#include <cstring>
+
+namespace dualsat {
+
+std::string to_string(FecFrameStatus status)
+{
+    switch (status) {
+    case FecFrameStatus::Ok:
+        return "ok";
+    case FecFrameStatus::BadInput:
+        return "bad input";
+    case FecFrameStatus::BchFailure:
+        return "BCH failure";
+    case FecFrameStatus::OpenFailed:
+        return "open failed";
+    case FecFrameStatus::BadHeader:
+        return "bad BBHEADER";
+    case FecFrameStatus::UnsupportedStream:
+        return "unsupported stream";
+    }
+    return "unknown";
+}
+
+namespace {
+
+constexpr int kNumModcods = 29; // index = MODCOD number 1..28
+constexpr size_t kMaxNldpc = 64800;
+
+size_t frame_index(FrameSize f) { return f == FrameSize::Normal ? 0 : 1; }
+
+} // namespace
+
+struct FecFrameDecoder::Impl {
+    FecReceiverOptions options;
+    BbScrambler scrambler;
+    // Lazily built, cached for the life of the decoder: VCM/ACM switch MODCOD per frame.
+    std::array<std::unique_ptr<SoftDemapper>, kNumModcods> demappers;
+    std::array<std::array<std::unique_ptr<BitInterleaver>, kNumModcods>, 2> interleavers;
+    std::array<std::array<std::unique_ptr<LdpcDecoder>, kNumCodeRates>, 2> ldpc;
+    std::array<std::array<std::unique_ptr<BchCodec>, kNumCodeRates>, 2> bch;
+    std::vector<int8_t> llr_symbol_order; // demapper output
+    std::vector<int8_t> llr_codeword_order;
+    std::vector<uint8_t> ldpc_info;        // k_ldpc bits = BCH codeword, packed
+
+    explicit Impl(const FecReceiverOptions& o)
+        : options(o),
+          llr_symbol_order(kMaxNldpc),
+          llr_codeword_order(kMaxNldpc),
+          ldpc_info(kMaxNldpc / 8)
+    {
+        if (!(options.llr_steps_per_unit > 0.0f && std::isfinite(options.llr_steps_per_unit)))
+            throw ConfigError("FecReceiverOptions: llr_steps_per_unit must be positive");
+        // Validates the LDPC options now rather than at the first frame.
+        LdpcDecoder probe(FrameSize::Short, CodeRate::R1_4, options.ldpc);
+        (void)probe;
+        if (options.per_rate_offset)
+            for (int8_t off : options.ldpc_offset_by_rate)
+                if (off < 0)
+                    throw ConfigError("FecReceiverOptions: negative LDPC offset");
+    }
+
+    SoftDemapper& demapper(const ModCod& mc)
+    {
+        auto& d = demappers[static_cast<size_t>(modcod_number(mc))];
+        if (!d)
+            d = std::make_unique<SoftDemapper>(Constellation(mc), options.demap_algorithm,
+                                               options.demap_simd);
+        return *d;
+    }
+    BitInterleaver& interleaver(const FrameFormat& f)
+    {
+        auto& p = interleavers[frame_index(f.frame)][static_cast<size_t>(modcod_number(f.modcod))];
+        if (!p)
+            p = std::make_unique<BitInterleaver>(f.frame, f.modcod.rate, f.modcod.mod);
+        return *p;
+    }
+    LdpcDecoder& ldpc_decoder(const FrameFormat& f)
+    {
+        auto& p = ldpc[frame_index(f.frame)][static_cast<size_t>(f.modcod.rate)];
+        if (!p) {
+            LdpcDecoderOptions o = options.ldpc;
+            if (options.per_rate_offset)
+                o.offset = options.ldpc_offset_by_rate[static_cast<size_t>(f.modcod.rate)];
+            p = std::make_unique<LdpcDecoder>(f.frame, f.modcod.rate, o);
+        }
+        return *p;
+    }
+    BchCodec& bch_codec(const FrameFormat& f)
+    {
+        auto& p = bch[frame_index(f.frame)][static_cast<size_t>(f.modcod.rate)];
+        if (!p)
+            p = std::make_unique<BchCodec>(f.frame, f.modcod.rate);
+        return *p;
+    }
+};
+
+FecFrameDecoder::FecFrameDecoder(const FecReceiverOptions& options)
+    : impl_(std::make_unique<Impl>(options))
+{
+}
+
+FecFrameDecoder::~FecFrameDecoder() = default;
+
+const FecReceiverOptions& FecFrameDecoder::options() const { return impl_->options; }
+
+void FecFrameDecoder::set_max_iterations(int max_iterations)
+{
+    if (max_iterations < 1)
+        throw ConfigError("LDPC max_iterations must be >= 1");
+    impl_->options.ldpc.max_iterations = max_iterations;
+    for (auto& per_frame : impl_->ldpc)
+        for (auto& d : per_frame)
+            if (d)
+                d->set_max_iterations(max_iterations);
+}
+
+void FecFrameDecoder::decode(const FrameFormat& format, const std::complex<float>* symbols,
+                             size_t n_symbols, float noise_variance, uint64_t frame_counter,
+                             DecodedBbFrame& out)
+{
+    Impl& d = *impl_;
+    FecFrameStats& st = out.stats;
+    st = FecFrameStats{};
+    st.frame_counter = frame_counter;
+    st.format = format;
+    st.status = FecFrameStatus::BadInput;
+    out.bytes.clear();
+
+    // Everything a synchroniser could get wrong is a counted drop, not an exception.
+    if (!modcod_valid(format.modcod) || !code_exists(format.frame, format.modcod.rate))
+        return;
+    if (symbols == nullptr || n_symbols != static_cast<size_t>(format.data_symbols()))
+        return;
+    if (!(noise_variance > 0.0f) || !std::isfinite(noise_variance))
+        return;
+    st.esn0_db = -10.0f * std::log10(noise_variance);
+
+    const CodeParams& code = format.code();
+    const size_t n_bits = static_cast<size_t>(code.nldpc);
+
+    SoftDemapper& demapper = d.demapper(format.modcod);
+    st.erased_symbols = static_cast<uint32_t>(
+        demapper.demap_int8(symbols, n_symbols, std::max(noise_variance, kMinNoiseVariance),
+                            d.options.llr_steps_per_unit, d.llr_symbol_order.data(), n_bits));
+    // Nothing to decode: all-zero LLRs would "converge" to the all-zero codeword, which
+    // only the BBHEADER CRC would then catch.
+    if (st.erased_symbols == n_symbols)
+        return;
+
+    const int8_t* llr = d.llr_symbol_order.data();
+    BitInterleaver& interleaver = d.interleaver(format);
+    if (!interleaver.is_identity()) {
+        interleaver.deinterleave_soft(d.llr_symbol_order.data(), d.llr_codeword_order.data());
+        llr = d.llr_codeword_order.data();
+    }
+
+    LdpcDecoder& ldpc = d.ldpc_decoder(format);
+    const LdpcDecodeResult lr = ldpc.decode(llr, d.ldpc_info.data());
+    st.ldpc_iterations = lr.iterations_used;
+    st.ldpc_converged = lr.converged;
+
+    // BCH also guards converged frames: the LDPC decoder can settle on a wrong codeword.
+    const BchResult br = d.bch_codec(format).decode(d.ldpc_info.data());
+    if (!br.ok) {
+        st.bch_failure = true;
+        st.status = FecFrameStatus::BchFailure;
+        return;
+    }
+    st.bch_corrected = br.corrected_bits;
+
+    const size_t kbch_bytes = static_cast<size_t>(code.kbch) / 8;
+    out.bytes.assign(d.ldpc_info.begin(), d.ldpc_info.begin() + static_cast<ptrdiff_t>(kbch_bytes));
+    d.scrambler.apply_packed(out.bytes.data(), kbch_bytes);
+    st.status = FecFrameStatus::Ok;
+}
+
+// ---------------------------------------------------------------------------------------
+
+BbFrameDeframer::BbFrameDeframer(const FecReceiverOptions& options,
+                                 std::shared_ptr<BbFrameOpener> opener)
+    : m_opener(std::move(opener)), m_ts(options.ts_crc_policy), m_gse(options.gse_timeout_frames)
+{
+}
+
+void BbFrameDeframer::lost()
+{
+    // The stream type of a lost frame is unknown: both deframers see the gap.
+    m_ts.frame_lost();
+    m_gse.frame_lost();
+}
+
+void BbFrameDeframer::count(const FecFrameStats& s)
+{
+    FecReceiverCounters& c = m_counters;
+    ++c.frames;
+    switch (s.status) {
+    case FecFrameStatus::Ok:
+        ++c.frames_ok;
+        break;
+    case FecFrameStatus::BadInput:
+        ++c.frames_bad_input;
+        break;
+    case FecFrameStatus::BchFailure:
+        ++c.frames_bch_failure;
+        break;
+    case FecFrameStatus::OpenFailed:
+        ++c.frames_open_failed;
+        break;
+    case FecFrameStatus::BadHeader:
+        ++c.frames_bad_header;
+        break;
+    case FecFrameStatus::UnsupportedStream:
+        ++c.frames_unsupported_stream;
+        break;
+    }
+    if (s.ldpc_iterations > 0 && !s.ldpc_converged)
+        ++c.frames_ldpc_not_converged;
+    c.ldpc_iterations += static_cast<uint64_t>(s.ldpc_iterations);
+    c.bch_corrected_bits += static_cast<uint64_t>(s.bch_corrected);
+    c.erased_symbols += s.erased_symbols;
+}
+
+const FecFrameStats& BbFrameDeframer::process(DecodedBbFrame& frame, FecOutput& out)
+{
+    FecFrameStats& st = frame.stats;
+    st.bbheader_ok = false;
+    st.packets_out = 0;
+    st.crc_failures = 0;
+    if (!frame.decoded_ok()) {
+        if (st.status == FecFrameStatus::Ok) // Ok without bytes: never trust it
+            st.status = FecFrameStatus::BadInput;
+        lost();
+        count(st);
+        return st;
+    }
+
+    size_t len = frame.bytes.size();
+    if (m_opener) {
+        const size_t plain = m_opener->open(frame.bytes.data(), len, st.format, st.frame_counter);
+        if (plain <= kBbHeaderBytes || plain > len) {
+            st.status = FecFrameStatus::OpenFailed;
+            lost();
+            count(st);
+            return st;
+        }
+        len = plain;
+    }
+
+    BbHeader h;
+    const size_t max_dfl = (len - kBbHeaderBytes) * 8;
+    if (try_parse_bbheader(frame.bytes.data(), len, h, max_dfl) != BbHeaderStatus::Ok) {
+        st.status = FecFrameStatus::BadHeader;
+        lost();
+        count(st);
+        return st;
+    }
+    st.bbheader_ok = true;
+    st.stream_type = h.stream_type;
+
+    if (h.stream_type == StreamType::Transport) {
+        const TsDeframerStats before = m_ts.stats();
+        const size_t n = m_ts.process(frame.bytes.data(), static_cast<int>(len * 8), out.ts);
+        const TsDeframerStats& after = m_ts.stats();
+        if (after.frames_not_ts != before.frames_not_ts)
+            st.status = FecFrameStatus::UnsupportedStream; // e.g. UPL != 188 bytes, NPD
+        else if (after.frames_ok == before.frames_ok)
+            st.status = FecFrameStatus::BadHeader; // DFL/SYNCD rejected by the deframer
+        st.packets_out = static_cast<uint32_t>(n);
+        st.crc_failures = static_cast<uint32_t>(after.packets_crc_error - before.packets_crc_error);
+        m_counters.ts_packets += n;
+        m_counters.ts_crc_errors += st.crc_failures;
+    } else if (h.stream_type == StreamType::GenericContinuous && h.upl == 0) {
+        // GSE (TS 102 606-1): generic continuous, UPL = 0.
+        const uint64_t crc_before = m_gse.stats().crc_errors;
+        const size_t n = m_gse.process(frame.bytes.data() + kBbHeaderBytes, h.dfl, out.pdus);
+        st.packets_out = static_cast<uint32_t>(n);
+        st.crc_failures = static_cast<uint32_t>(m_gse.stats().crc_errors - crc_before);
+        m_counters.gse_pdus += n;
+        m_counters.gse_crc_errors += st.crc_failures;
+    } else {
+        st.status = FecFrameStatus::UnsupportedStream;
+        lost();
+    }
+    count(st);
+    return st;
+}
+
+// ---------------------------------------------------------------------------------------
+
+FecReceiver::FecReceiver(const FecReceiverOptions& options, std::shared_ptr<BbFrameOpener> opener)
+    : m_decoder(options), m_deframer(options, std::move(opener))
+{
+}
+
+FecFrameStats FecReceiver::process(const FrameFormat& format, const std::complex<float>* symbols,
+                                   size_t n_symbols, float noise_variance,
+                                   uint64_t frame_counter, FecOutput& out)
+{
+    m_decoder.decode(format, symbols, n_symbols, noise_variance, frame_counter, m_frame);
+    return m_deframer.process(m_frame, out);
+}
+
+const DecodedBbFrame& FecReceiver::decode_bbframe(const FrameFormat& format,
+                                                  const std::complex<float>* symbols,
+                                                  size_t n_symbols, float noise_variance,
+                                                  uint64_t frame_counter)
+{
+    m_decoder.decode(format, symbols, n_symbols, noise_variance, frame_counter, m_frame);
+    return m_frame;
+}
+
+} // namespace dualsat

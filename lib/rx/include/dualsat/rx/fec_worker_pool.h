@@ -1,0 +1,98 @@
+// Parallel FEC decoding: N worker threads, each with its own FecFrameDecoder, decode
+// frames independently (no batching by MODCOD: every frame may differ); results come out
+// strictly in submission order.
+//
+// Bounded: the pool holds at most capacity() = threads + queue_frames frames between
+// submit() and the matching pop(). submit() blocks (or try_submit() refuses) while it is
+// full. Latency bound: a frame's result is ready after at most capacity() frame-decode
+// times of one worker, i.e. a frame waits behind at most threads + queue_frames - 1
+// others. Memory is allocated per slot once and recycled by swapping buffers with the
+// caller (submit swaps the frame's symbol vector, pop swaps the BBFRAME vector).
+//
+// Shutdown (shutdown() or the destructor) with frames in flight is clean: queued frames
+// are discarded, workers finish the frame they are decoding (at most one frame time)
+// and are joined; submit() then throws Error and pop() returns false.
+#pragma once
+
+#include <dualsat/rx/fec_receiver.h>
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace dualsat {
+
+class FecWorkerPool
+{
+public:
+    // threads = 0: std::thread::hardware_concurrency() (at least 1). queue_frames: frames
+    // that may wait for a worker beyond one per thread (>= 0).
+    explicit FecWorkerPool(const FecReceiverOptions& options = {}, unsigned threads = 0,
+                           size_t queue_frames = 2);
+    ~FecWorkerPool();
+    FecWorkerPool(const FecWorkerPool&) = delete;
+    FecWorkerPool& operator=(const FecWorkerPool&) = delete;
+
+    unsigned threads() const { return static_cast<unsigned>(m_workers.size()); }
+    size_t capacity() const { return m_slots.size(); }
+    // Frames submitted and not yet popped.
+    size_t in_flight() const;
+
+    // Queues a frame, blocking while the pool is full. The frame's content is swapped
+    // with a recycled slot buffer (the caller gets an empty frame with spare capacity).
+    // Returns the frame's sequence number (0, 1, 2, ... in submission order). Throws Error
+    // after shutdown().
+    uint64_t submit(RxFecFrame& frame);
+    // Same without blocking: false (frame untouched) when the pool is full.
+    bool try_submit(RxFecFrame& frame);
+
+    // The next result in submission order, swapped into out. pop() waits for it; it
+    // returns false only when nothing is in flight or after shutdown(). try_pop() returns
+    // false when the next result is not ready yet.
+    bool pop(DecodedBbFrame& out);
+    bool try_pop(DecodedBbFrame& out);
+    // Waits at most timeout_ms for the next result.
+    bool pop_for(DecodedBbFrame& out, unsigned timeout_ms);
+
+    // Called (from a worker thread, without the pool's lock) whenever the next result in
+    // order has become ready; e.g. to wake a consumer thread. Set before submitting.
+    void set_ready_callback(std::function<void()> callback);
+
+    // Changes the LDPC iteration cap of every worker, from their next frame on.
+    void set_max_iterations(int max_iterations);
+
+    // Stops the workers (see above). Idempotent.
+    void shutdown();
+
+private:
+    enum class SlotState : uint8_t { Free, Queued, Decoding, Done };
+    struct Slot {
+        SlotState state = SlotState::Free;
+        RxFecFrame frame;
+        DecodedBbFrame result;
+    };
+
+    void worker_main(size_t index);
+    bool take_locked(DecodedBbFrame& out); // next result must be Done
+    void enqueue_locked(RxFecFrame& frame);
+
+    FecReceiverOptions m_options;
+    mutable std::mutex m_mutex;
+    std::condition_variable m_work_cv;  // workers: a frame was queued / shutdown
+    std::condition_variable m_space_cv; // submitters: a slot was freed
+    std::condition_variable m_done_cv;  // poppers: a result is ready
+    std::vector<Slot> m_slots;
+    uint64_t m_next_submit = 0;   // sequence number of the next submitted frame
+    uint64_t m_next_dispatch = 0; // next queued frame a worker takes
+    uint64_t m_next_pop = 0;      // next result to deliver
+    bool m_stop = false;
+    int m_max_iterations;
+    std::function<void()> m_ready_callback;
+    std::vector<std::thread> m_workers;
+};
+
+} // namespace dualsat

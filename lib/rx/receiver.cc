@@ -1,0 +1,587 @@
+#include <dualsat/core/constants.h>
+#include <dualsat/core/error.h>
+#include <dualsat/rx/fec_worker_pool.h>
+#include <dualsat/core/phasor.h>
+#include <dualsat/rx/receiver.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace dualsat {
+
+namespace {
+
+constexpr size_t kSymbolChunk = 8192; // front-end output per step
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0)
+{
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+RxFrontEndConfig frontend_config(const ReceiverConfig& c)
+{
+    RxFrontEndConfig f = c.frontend;
+    f.symbol_rate = c.symbol_rate;
+    f.sample_rate = c.sample_rate;
+    f.rolloff = c.rolloff;
+    return f;
+}
+
+SymbolReceiverConfig symbol_config(const ReceiverConfig& c)
+{
+    SymbolReceiverConfig s = c.symbols;
+    s.deliver_dummy_frames = true; // the AFC uses them; the FEC skips them
+    return s;
+}
+
+} // namespace
+
+// ---------------------------------------------------------------- front end
+
+// The front end's own thread (ReceiverConfig::frontend_thread): input chunks in, symbol
+// blocks out, both queues bounded. Everything the front end owns (RxFrontEnd, the
+// derotator's phase record, the acquisition estimator) is touched by this thread only;
+// the symbol side talks to it through `pending_correction` / `restart_acquisition` /
+// `searching` and reads `snapshot`.
+struct Receiver::Pipeline {
+    std::thread thread;
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::deque<std::vector<std::complex<float>>> input, free_input;
+    std::deque<SymbolBlock> output, free_output;
+    bool stop = false;
+    bool busy = false; // the worker holds an input chunk
+    std::exception_ptr error;
+    bool has_pending_correction = false;
+    double pending_correction = 0.0;
+    bool restart_acquisition = false;
+    std::atomic<bool> searching{ true };
+    FrontEndSnapshot snapshot;
+    static constexpr size_t kMaxInputChunks = 4;
+    static constexpr size_t kMaxOutputBlocks = 8;
+    static constexpr size_t kChunkSamples = 65536;
+};
+
+ReceiverConfig Receiver::checked(ReceiverConfig c)
+{
+    if (!(std::isfinite(c.symbol_rate) && c.symbol_rate > 0.0) ||
+        !(std::isfinite(c.sample_rate) && c.sample_rate >= 2.0 * c.symbol_rate))
+        throw ConfigError("receiver: need finite rates with sample_rate >= 2 x symbol_rate");
+    if (!(std::isfinite(c.rolloff) && c.rolloff > 0.0 && c.rolloff <= 1.0))
+        throw ConfigError("receiver: roll-off must be in (0, 1]");
+    if (!(std::isfinite(c.afc_margin_fraction) && c.afc_margin_fraction > 0.0 &&
+          c.afc_margin_fraction <= 1.0))
+        throw ConfigError("receiver: afc_margin_fraction must be in (0, 1]");
+    if (!(std::isfinite(c.afc_max_step) && c.afc_max_step > 0.0 && c.afc_max_step <= 0.5))
+        throw ConfigError("receiver: afc_max_step must be in (0, 0.5] cycles/symbol");
+    if (c.afc_min_frames < 0)
+        throw ConfigError("receiver: afc_min_frames must be >= 0");
+    if (c.fer_window == 0)
+        throw ConfigError("receiver: fer_window must be >= 1");
+    if (!c.parts.pl_scrambling && c.gold_code > GoldScrambling::kMaxCode)
+        throw ConfigError("receiver: Gold code " + std::to_string(c.gold_code) +
+                          " is outside 0..262141");
+    return c;
+}
+
+Receiver::Receiver(const ReceiverConfig& config)
+    : m_cfg(checked(config)),
+      m_afc_threshold(m_cfg.afc_margin_fraction * m_cfg.rolloff / 2.0),
+      m_frontend(frontend_config(m_cfg)),
+      m_symbols(pl_header_or_standard(m_cfg.parts.pl_header),
+                pl_scrambling_or_gold(m_cfg.parts.pl_scrambling, m_cfg.gold_code), symbol_config(m_cfg)),
+      m_acq_cfo(m_frontend.input_sps()),
+      m_sym(kSymbolChunk),
+      m_times(kSymbolChunk),
+      m_fer_ring(m_cfg.fer_window, 0)
+{
+    if (m_cfg.fec_threads >= 2) {
+        m_pool = std::make_unique<FecWorkerPool>(m_cfg.fec, m_cfg.fec_threads, m_cfg.fec_queue_frames);
+        m_deframer = std::make_unique<BbFrameDeframer>(m_cfg.fec, m_cfg.parts.bbframe_opener);
+    } else {
+        m_fec = std::make_unique<FecReceiver>(m_cfg.fec, m_cfg.parts.bbframe_opener);
+    }
+    m_phase.push_back({ 0.0, 0.0, 0.0 });
+    m_phase_rx.push_back({ 0.0, 0.0, 0.0 });
+    if (m_cfg.frontend_thread) {
+        m_pipe = std::make_unique<Pipeline>();
+        m_pipe->thread = std::thread(&Receiver::frontend_worker, this);
+    }
+}
+
+Receiver::~Receiver() { stop_pipeline(); }
+
+void Receiver::set_correction(double cycles_per_symbol)
+{
+    // The derotator's phase is continuous: the new segment starts where the old one is at
+    // the first sample the new frequency applies to (the next one the front end takes).
+    const PhaseSegment& last = m_phase.back();
+    const double s = static_cast<double>(m_samples_in);
+    double phase = last.start_phase + last.rad_per_sample * (s - last.start_sample);
+    phase = std::remainder(phase, kTwoPi);
+    m_frontend.set_frequency_correction(cycles_per_symbol);
+    m_phase.push_back({ s, phase, kTwoPi * cycles_per_symbol / m_frontend.input_sps() });
+    if (m_pipe) {
+        // Threaded: the symbol side re-rotates (its own copy of the record, fed with the
+        // blocks); this side keeps only the newest segment.
+        m_new_segments.push_back(m_phase.back());
+        m_phase.erase(m_phase.begin(), m_phase.end() - 1);
+    }
+    ++m_corrections;
+}
+
+void Receiver::rerotate(std::deque<PhaseSegment>& record, std::complex<float>* sym,
+                        const double* times, size_t n)
+{
+    if (record.size() == 1 && record.front().rad_per_sample == 0.0 &&
+        record.front().start_phase == 0.0)
+        return; // never corrected: nothing to undo
+    float* s = reinterpret_cast<float*>(sym);
+    for (size_t i = 0; i < n;) {
+        // Strobe times increase: segments that end before this one are done with.
+        while (record.size() > 1 && record[1].start_sample <= times[i])
+            record.pop_front();
+        const PhaseSegment& seg = record.front();
+        size_t end = i + 1;
+        if (record.size() == 1) {
+            end = n;
+        } else {
+            const double next = record[1].start_sample;
+            while (end < n && times[end] < next)
+                ++end;
+        }
+        // One segment: a branch-free body (real arithmetic, no complex-multiply NaN
+        // fallback call) that the compiler can vectorise.
+        const double p0 = -seg.start_phase, slope = -seg.rad_per_sample, t0 = seg.start_sample;
+        for (size_t k = i; k < end; ++k) {
+            // The front end multiplied by e^{+j phase}: undo it.
+            const std::complex<double> r = unit_phasor_d(p0 + slope * (times[k] - t0));
+            const float re = s[2 * k], im = s[2 * k + 1];
+            const float c = static_cast<float>(r.real()), d = static_cast<float>(r.imag());
+            s[2 * k] = re * c - im * d;
+            s[2 * k + 1] = re * d + im * c;
+        }
+        i = end;
+    }
+}
+
+Receiver::FrontEndSnapshot Receiver::frontend_snapshot() const
+{
+    if (m_pipe) {
+        std::lock_guard<std::mutex> lock(m_pipe->mutex);
+        return m_pipe->snapshot;
+    }
+    return read_frontend();
+}
+
+Receiver::FrontEndSnapshot Receiver::read_frontend() const
+{
+    FrontEndSnapshot f;
+    f.samples_in = m_samples_in;
+    f.frequency_correction = m_frontend.frequency_correction();
+    f.timing_locked = m_frontend.locked();
+    f.clock_offset = m_frontend.timing().clock_offset();
+    f.nonfinite = m_frontend.nonfinite_count();
+    f.corrections = m_corrections;
+    f.acquisition_corrections = m_acquisition_corrections;
+    f.seconds = m_frontend_seconds;
+    return f;
+}
+
+void Receiver::run_frontend(const std::complex<float>* in, size_t n, bool searching,
+                            const std::function<void(std::complex<float>*, const double*, size_t)>& emit)
+{
+    size_t pos = 0;
+    while (pos < n) {
+        const auto t0 = Clock::now();
+        const StreamResult r =
+            m_frontend.process(in + pos, n - pos, m_sym.data(), m_sym.size(), m_times.data());
+        const bool acquisition_step = m_cfg.afc && m_cfg.acquisition_afc && searching &&
+                                      m_acq_cfo.push(in + pos, r.consumed) && m_acq_cfo.reliable();
+        // A correction applies from the next sample the front end takes.
+        pos += r.consumed;
+        m_samples_in += r.consumed;
+        if (acquisition_step) {
+            const double target = std::clamp(-m_acq_cfo.cfo(), -0.45, 0.45);
+            if (std::abs(target - m_frontend.frequency_correction()) > m_afc_threshold) {
+                set_correction(target);
+                ++m_acquisition_corrections;
+            }
+        }
+        if (!m_pipe) // threaded: the symbol side re-rotates, off this (busier) thread
+            rerotate(m_phase, m_sym.data(), m_times.data(), r.produced);
+        if (m_cfg.measure_stage_times)
+            m_frontend_seconds += seconds_since(t0);
+        if (r.produced > 0)
+            emit(m_sym.data(), m_times.data(), r.produced);
+        if (r.consumed == 0 && r.produced == 0)
+            break; // cannot happen with a non-empty output buffer; never spin
+    }
+}
+
+void Receiver::frontend_worker()
+{
+    Pipeline& p = *m_pipe;
+    // With p.mutex held: a correction the symbol side asked for applies from the next
+    // sample this thread takes.
+    auto apply_pending_correction = [&] {
+        if (p.has_pending_correction) {
+            set_correction(p.pending_correction);
+            p.has_pending_correction = false;
+        }
+    };
+    try {
+        for (;;) {
+            std::vector<std::complex<float>> chunk;
+            {
+                std::unique_lock<std::mutex> lock(p.mutex);
+                p.cv.wait(lock, [&] { return p.stop || !p.input.empty(); });
+                if (p.stop)
+                    return;
+                chunk.swap(p.input.front());
+                p.input.pop_front();
+                p.busy = true;
+                if (p.restart_acquisition) {
+                    m_acq_cfo.reset();
+                    p.restart_acquisition = false;
+                }
+                apply_pending_correction();
+            }
+            p.cv.notify_all(); // room in the input queue
+            run_frontend(chunk.data(), chunk.size(), p.searching.load(std::memory_order_relaxed),
+                         [&](std::complex<float>* sym, const double* times, size_t n) {
+                             std::unique_lock<std::mutex> lock(p.mutex);
+                             p.cv.wait(lock, [&] { return p.stop || p.output.size() < Pipeline::kMaxOutputBlocks; });
+                             if (p.stop)
+                                 return;
+                             SymbolBlock block;
+                             if (!p.free_output.empty()) {
+                                 block = std::move(p.free_output.front());
+                                 p.free_output.pop_front();
+                             }
+                             block.symbols.assign(sym, sym + n);
+                             block.times.assign(times, times + n);
+                             block.new_segments.swap(m_new_segments);
+                             m_new_segments.clear();
+                             p.output.push_back(std::move(block));
+                             apply_pending_correction();
+                             p.cv.notify_all();
+                         });
+            std::lock_guard<std::mutex> lock(p.mutex);
+            p.busy = false;
+            chunk.clear();
+            p.free_input.push_back(std::move(chunk));
+            p.snapshot = read_frontend();
+            p.cv.notify_all();
+        }
+    } catch (...) {
+        std::lock_guard<std::mutex> lock(p.mutex);
+        p.error = std::current_exception();
+        p.busy = false;
+        p.cv.notify_all();
+    }
+}
+
+void Receiver::stop_pipeline()
+{
+    if (!m_pipe)
+        return;
+    {
+        std::lock_guard<std::mutex> lock(m_pipe->mutex);
+        m_pipe->stop = true;
+    }
+    m_pipe->cv.notify_all();
+    if (m_pipe->thread.joinable())
+        m_pipe->thread.join();
+}
+
+void Receiver::request_correction(double cycles_per_symbol)
+{
+    if (!m_pipe) {
+        set_correction(cycles_per_symbol);
+        return;
+    }
+    std::lock_guard<std::mutex> lock(m_pipe->mutex);
+    m_pipe->has_pending_correction = true;
+    m_pipe->pending_correction = cycles_per_symbol;
+}
+
+double Receiver::current_correction() const
+{
+    if (!m_pipe)
+        return m_frontend.frequency_correction();
+    std::lock_guard<std::mutex> lock(m_pipe->mutex);
+    return m_pipe->has_pending_correction ? m_pipe->pending_correction
+                                          : m_pipe->snapshot.frequency_correction;
+}
+
+void Receiver::restart_acquisition_estimate()
+{
+    if (!m_pipe) {
+        m_acq_cfo.reset();
+        return;
+    }
+    std::lock_guard<std::mutex> lock(m_pipe->mutex);
+    m_pipe->restart_acquisition = true;
+}
+
+void Receiver::consume_symbols(std::complex<float>* sym, size_t n, ReceiverOutput& out)
+{
+    m_symbols.push(sym, n);
+    for (;;) {
+        const auto t1 = Clock::now();
+        const bool got = m_symbols.next_frame(&m_frame);
+        if (m_cfg.measure_stage_times)
+            m_stage.sync += seconds_since(t1);
+        if (!got)
+            break;
+        handle_frame(m_frame, out);
+    }
+    if (m_pipe)
+        m_pipe->searching.store(m_symbols.state() == SyncState::Searching, std::memory_order_relaxed);
+}
+
+// Hands the symbol blocks the worker has made to the symbol side; with wait_all, until the
+// worker has nothing left. Rethrows the worker's exception.
+void Receiver::drain_pipeline(ReceiverOutput& out, bool wait_all)
+{
+    Pipeline& p = *m_pipe;
+    std::unique_lock<std::mutex> lock(p.mutex);
+    for (;;) {
+        if (p.error)
+            std::rethrow_exception(p.error);
+        if (!p.output.empty()) {
+            SymbolBlock block = std::move(p.output.front());
+            p.output.pop_front();
+            lock.unlock();
+            p.cv.notify_all(); // room in the output queue
+            // Corrections made since the previous block apply from inside this one.
+            m_phase_rx.insert(m_phase_rx.end(), block.new_segments.begin(), block.new_segments.end());
+            rerotate(m_phase_rx, block.symbols.data(), block.times.data(), block.symbols.size());
+            consume_symbols(block.symbols.data(), block.symbols.size(), out);
+            lock.lock();
+            p.free_output.push_back(std::move(block));
+            continue;
+        }
+        if (!wait_all || (p.input.empty() && !p.busy))
+            return;
+        p.cv.wait(lock);
+    }
+}
+
+void Receiver::process(const std::complex<float>* in, size_t n, ReceiverOutput& out)
+{
+    if (!m_pipe) {
+        run_frontend(in, n, m_symbols.state() == SyncState::Searching,
+                     [&](std::complex<float>* sym, const double*, size_t produced) {
+                         consume_symbols(sym, produced, out);
+                     });
+    } else {
+        Pipeline& p = *m_pipe;
+        for (size_t pos = 0; pos < n;) {
+            const size_t take = std::min(n - pos, Pipeline::kChunkSamples);
+            std::unique_lock<std::mutex> lock(p.mutex);
+            // Wait for room, handing finished blocks on meanwhile (the worker may be
+            // waiting for the output queue to drain: never wait on both).
+            while (p.input.size() >= Pipeline::kMaxInputChunks) {
+                if (p.error)
+                    std::rethrow_exception(p.error);
+                if (!p.output.empty()) {
+                    lock.unlock();
+                    drain_pipeline(out, false);
+                    lock.lock();
+                } else {
+                    p.cv.wait(lock);
+                }
+            }
+            if (p.error)
+                std::rethrow_exception(p.error);
+            std::vector<std::complex<float>> chunk;
+            if (!p.free_input.empty()) {
+                chunk = std::move(p.free_input.front());
+                p.free_input.pop_front();
+            }
+            chunk.assign(in + pos, in + pos + take);
+            p.input.push_back(std::move(chunk));
+            lock.unlock();
+            p.cv.notify_all();
+            pos += take;
+        }
+        drain_pipeline(out, false);
+    }
+    if (m_pool)
+        drain_ready(out, false);
+}
+
+void Receiver::flush(ReceiverOutput& out)
+{
+    if (m_pipe)
+        drain_pipeline(out, true);
+    if (m_pool)
+        drain_ready(out, true);
+}
+
+void Receiver::afc_update(const RxFrame& frame)
+{
+    if (!m_cfg.afc || !frame.header_confirmed || !std::isfinite(frame.cfo))
+        return;
+    if (!frame.carrier_fine && m_frames_in_lock < static_cast<uint64_t>(m_cfg.afc_min_frames))
+        return;
+    const double current = current_correction();
+    const double target = std::clamp(-frame.cfo, -0.45, 0.45);
+    const double diff = target - current;
+    if (std::abs(diff) <= m_afc_threshold)
+        return;
+    request_correction(current + std::clamp(diff, -m_cfg.afc_max_step, m_cfg.afc_max_step));
+}
+
+void Receiver::handle_frame(RxFrame& frame, ReceiverOutput& out)
+{
+    const uint64_t acq = m_symbols.sync_stats().acquisitions;
+    if (acq != m_seen_acquisitions) {
+        if (m_seen_acquisitions > 0) {
+            ++m_reacquisitions;
+            if (m_have_lock_cfo && std::abs(frame.cfo - m_last_lock_cfo) > m_afc_threshold)
+                ++m_frequency_jumps;
+        }
+        m_seen_acquisitions = acq;
+        m_frames_in_lock = 0;
+        restart_acquisition_estimate(); // the next search measures afresh
+    }
+    ++m_frames_in_lock;
+    m_cfo = frame.cfo;
+    if (frame.header_confirmed) {
+        // Flywheel frames (e.g. into a gap of noise) carry no evidence of the carrier.
+        m_last_lock_cfo = frame.cfo;
+        m_have_lock_cfo = true;
+    }
+    m_esn0_db = frame.esn0_db_smoothed;
+    afc_update(frame);
+    if (frame.dummy)
+        return;
+
+    m_format_valid = true;
+    m_format = frame.format;
+    const SideInfo side{ frame.start, frame.esn0_db, frame.cfo, frame.header_confirmed,
+                         frame.carrier_fine };
+    const auto t0 = Clock::now();
+    if (m_fec) {
+        record(m_fec->process(frame.format, frame.data.data(), frame.data.size(),
+                              frame.noise_variance, frame.frame_counter, out.data),
+               side, out);
+    } else {
+        // Make room first: a full pool frees a slot only when its oldest result is popped.
+        while (m_pool->in_flight() >= m_pool->capacity()) {
+            if (!m_pool->pop(m_decoded))
+                break;
+            deliver(m_decoded, m_side.front(), out);
+            m_side.pop_front();
+        }
+        m_fec_frame.format = frame.format;
+        m_fec_frame.symbols.swap(frame.data); // recycled buffers, no copy
+        m_fec_frame.noise_variance = frame.noise_variance;
+        m_fec_frame.frame_counter = frame.frame_counter;
+        m_pool->submit(m_fec_frame);
+        m_side.push_back(side);
+        drain_ready(out, false);
+    }
+    if (m_cfg.measure_stage_times)
+        m_stage.fec += seconds_since(t0);
+}
+
+void Receiver::deliver(DecodedBbFrame& decoded, const SideInfo& side, ReceiverOutput& out)
+{
+    record(m_deframer->process(decoded, out.data), side, out);
+}
+
+void Receiver::record(const FecFrameStats& s, const SideInfo& side, ReceiverOutput& out)
+{
+    ReceiverFrameStats rs;
+    rs.fec = s;
+    rs.start_symbol = side.start_symbol;
+    rs.esn0_db = side.esn0_db;
+    rs.cfo = side.cfo;
+    rs.cfo_hz = side.cfo * m_cfg.symbol_rate;
+    rs.header_confirmed = side.header_confirmed;
+    rs.carrier_fine = side.carrier_fine;
+    out.frames.push_back(rs);
+    const bool failed = s.status != FecFrameStatus::Ok;
+    ++m_frames_total;
+    m_frames_failed_total += failed;
+    m_fer_failed += failed;
+    m_fer_failed -= m_fer_ring[m_fer_pos];
+    m_fer_ring[m_fer_pos] = failed;
+    m_fer_pos = (m_fer_pos + 1) % m_fer_ring.size();
+    m_fer_count = std::min(m_fer_count + 1, m_fer_ring.size());
+}
+
+void Receiver::drain_ready(ReceiverOutput& out, bool wait_all)
+{
+    const auto t0 = Clock::now();
+    while (!m_side.empty()) {
+        const bool got = wait_all ? m_pool->pop(m_decoded) : m_pool->try_pop(m_decoded);
+        if (!got)
+            break;
+        deliver(m_decoded, m_side.front(), out);
+        m_side.pop_front();
+    }
+    if (m_cfg.measure_stage_times)
+        m_stage.fec += seconds_since(t0);
+}
+
+ReceiverStatus Receiver::status() const
+{
+    ReceiverStatus s;
+    const FrameSyncStats& sync = m_symbols.sync_stats();
+    s.sync_state = m_symbols.state();
+    s.locked = s.sync_state == SyncState::Locked;
+    const FrontEndSnapshot fe = frontend_snapshot();
+    s.timing_locked = fe.timing_locked;
+    s.format_valid = m_format_valid;
+    s.format = m_format;
+    s.esn0_db = m_esn0_db;
+    s.cfo = m_cfo;
+    s.cfo_hz = m_cfo * m_cfg.symbol_rate;
+    s.frequency_correction_hz = fe.frequency_correction * m_cfg.symbol_rate;
+    s.clock_offset_ppm = fe.clock_offset * 1e6;
+    s.fer = m_fer_count ? static_cast<double>(m_fer_failed) / static_cast<double>(m_fer_count) : 0.0;
+    s.fer_total = m_frames_total ? static_cast<double>(m_frames_failed_total) /
+                                       static_cast<double>(m_frames_total)
+                                 : 0.0;
+    s.samples_in = fe.samples_in;
+    s.nonfinite_samples = fe.nonfinite;
+    s.symbols = sync.symbols_in;
+    s.acquisitions = sync.acquisitions;
+    s.reacquisitions = m_reacquisitions;
+    s.frequency_jumps = m_frequency_jumps;
+    s.lock_losses = sync.lock_losses;
+    s.missed_headers = sync.missed_headers;
+    s.false_detections = sync.false_detections;
+    s.dummy_frames = sync.dummy_frames;
+    const FecReceiverCounters& c = m_fec ? m_fec->counters() : m_deframer->counters();
+    s.frames = c.frames;
+    s.frames_ok = c.frames_ok;
+    s.fec_failures = c.frames_bch_failure;
+    s.bad_headers = c.frames_bad_header;
+    s.open_failures = c.frames_open_failed;
+    s.bad_frames = c.frames_bad_input + c.frames_unsupported_stream;
+    s.ts_packets = c.ts_packets;
+    s.ts_crc_errors = c.ts_crc_errors;
+    s.gse_pdus = c.gse_pdus;
+    s.gse_crc_errors = c.gse_crc_errors;
+    s.frequency_corrections = fe.corrections;
+    s.acquisition_frequency_corrections = fe.acquisition_corrections;
+    s.frames_in_flight = m_side.size();
+    s.stage_seconds = m_stage;
+    s.stage_seconds.frontend = fe.seconds;
+    return s;
+}
+
+} // namespace dualsat

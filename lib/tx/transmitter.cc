@@ -1,0 +1,581 @@
+#include <dualsat/tx/transmitter.h>
+
+#include <dualsat/framing/bb_scrambler.h>
+#include <dualsat/coding/bch.h>
+#include <dualsat/coding/bit_interleaver.h>
+#include <dualsat/core/error.h>
+#include <dualsat/coding/ldpc_encoder.h>
+#include <dualsat/mapping/mapper.h>
+#include <dualsat/pl/plheader.h>
+#include <dualsat/framing/ts_adaptation.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <exception>
+#include <string>
+
+namespace dualsat {
+namespace {
+
+constexpr size_t kMaxNldpcBytes = 64800 / 8;
+constexpr size_t kMaxPayloadSymbols = kMaxPlframeSymbols - kPlHeaderSymbols;
+constexpr int kMaxWorkers = 64;
+constexpr size_t kMaxInFlight = 256;
+// How long an idle thread polls before it sleeps on a condition variable. A frame takes
+// tens of microseconds, so a worker that finished one usually finds the next within this
+// time and a wake-up (a futex round trip, much longer on a loaded machine) is saved.
+constexpr std::chrono::microseconds kSpinTime{ 50 };
+
+template <typename Ready>
+bool spin_until(Ready&& ready)
+{
+    const auto until = std::chrono::steady_clock::now() + kSpinTime;
+    for (;;) {
+        for (int i = 0; i < 32; ++i) {
+            if (ready())
+                return true;
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        }
+        if (std::chrono::steady_clock::now() >= until)
+            return false;
+        std::this_thread::yield(); // the machine may be oversubscribed
+    }
+}
+
+int resolve_workers(int workers)
+{
+    if (workers == TransmitterConfig::kAutoWorkers) {
+        const unsigned hw = std::thread::hardware_concurrency();
+        return hw >= 2 ? 2 : 1;
+    }
+    if (workers < 0 || workers > kMaxWorkers)
+        throw ConfigError("Transmitter: workers must be kAutoWorkers or 0.." +
+                          std::to_string(kMaxWorkers) + ", not " + std::to_string(workers));
+    return std::max(workers, 1);
+}
+
+size_t fs_index(FrameSize f) { return f == FrameSize::Normal ? 0 : 1; }
+size_t rate_index(CodeRate r) { return static_cast<size_t>(r); }
+
+void relaxed_add(std::atomic<uint64_t>& c, uint64_t v) { c.fetch_add(v, std::memory_order_relaxed); }
+
+} // namespace
+
+uint16_t ip_ethertype(const uint8_t* packet, size_t len)
+{
+    if (packet == nullptr || len == 0)
+        return 0;
+    switch (packet[0] >> 4) {
+    case 4:
+        return 0x0800;
+    case 6:
+        return 0x86DD;
+    default:
+        return 0;
+    }
+}
+
+uint32_t Transmitter::encode_format(const FrameFormat& f)
+{
+    return static_cast<uint32_t>(f.modcod.mod) | static_cast<uint32_t>(f.modcod.rate) << 8 |
+           static_cast<uint32_t>(f.frame) << 16 | (f.pilots ? 1u : 0u) << 24;
+}
+
+FrameFormat Transmitter::decode_format(uint32_t v)
+{
+    FrameFormat f;
+    f.modcod.mod = static_cast<Modulation>(v & 0xFF);
+    f.modcod.rate = static_cast<CodeRate>((v >> 8) & 0xFF);
+    f.frame = static_cast<FrameSize>((v >> 16) & 0xFF);
+    f.pilots = ((v >> 24) & 1) != 0;
+    return f;
+}
+
+struct Transmitter::Slot {
+    FrameFormat format;
+    bool dummy = false;
+    uint64_t counter = 0;
+    std::complex<float>* out = nullptr;
+    const uint8_t* rn = nullptr; // null: fill() on the encoding thread
+    PlFrameInfo info;
+    std::exception_ptr error;
+    std::atomic<bool> done{ false };
+    std::unique_ptr<uint8_t[]> codeword{ new uint8_t[kMaxNldpcBytes]() };    // BBFRAME -> LDPC, in place
+    std::unique_ptr<uint8_t[]> interleaved{ new uint8_t[kMaxNldpcBytes]() }; // packed
+    std::unique_ptr<uint8_t[]> rn_copy{ new uint8_t[kMaxPayloadSymbols]() }; // R_n of this frame
+};
+
+Transmitter::Transmitter(const TransmitterConfig& config, TransmitterParts parts)
+    : m_config(config),
+      m_transform(std::move(parts.bbframe_transform)),
+      m_pl_header(pl_header_or_standard(std::move(parts.pl_header))),
+      m_pl_scrambling(pl_scrambling_or_gold(std::move(parts.pl_scrambling), config.gold_code)),
+      m_next_format(0)
+{
+    (void)pls_code(config.format); // ConfigError for a format outside Table 12 / 5b
+    m_next_format.store(encode_format(config.format));
+    if (config.input == TxInputMode::TransportStream) {
+        if (config.ts_queue_packets == 0)
+            throw ConfigError("Transmitter: TS queue must hold at least one packet");
+        // A full data field of any frame must fit, plus the packets split at its ends.
+        const size_t min_packets = static_cast<size_t>(kMaxKbch) / 8 / kTsPacketBytes + 2;
+        m_ts = std::make_unique<TsFramer>(std::max(config.ts_queue_packets, min_packets));
+    } else {
+        if (config.gse_queue_bytes == 0)
+            throw ConfigError("Transmitter: GSE queue must hold at least one byte");
+        GseEncapsulator::Config gc;
+        gc.max_queue_bytes = config.gse_queue_bytes;
+        m_gse = std::make_unique<GseEncapsulator>(gc);
+    }
+    m_bb_scrambler = std::make_unique<BbScrambler>();
+    for (FrameSize fs : { FrameSize::Normal, FrameSize::Short }) {
+        for (int r = 0; r < kNumCodeRates; ++r) {
+            const auto rate = static_cast<CodeRate>(r);
+            if (!code_exists(fs, rate))
+                continue;
+            m_bch[fs_index(fs)][rate_index(rate)] = std::make_unique<BchCodec>(fs, rate);
+            m_ldpc[fs_index(fs)][rate_index(rate)] = std::make_unique<LdpcEncoder>(fs, rate);
+        }
+        for (int n = 1; n <= 28; ++n) {
+            const ModCod mc = modcod_from_number(n);
+            if (!code_exists(fs, mc.rate))
+                continue;
+            m_interleaver[fs_index(fs)][static_cast<size_t>(n)] =
+                std::make_unique<BitInterleaver>(fs, mc.rate, mc.mod);
+            m_mapper[fs_index(fs)][static_cast<size_t>(n)] =
+                std::make_unique<Mapper>(mc, fs, config.scaling);
+        }
+    }
+    if (m_transform) // fail at construction, not on the air, for an impossible overhead
+        (void)overhead_bits(config.format);
+
+    const int workers = resolve_workers(config.workers);
+    size_t in_flight = config.max_frames_in_flight;
+    if (in_flight == 0)
+        in_flight = workers >= 2 ? 2 * static_cast<size_t>(workers) : 1;
+    if (in_flight > kMaxInFlight)
+        throw ConfigError("Transmitter: at most " + std::to_string(kMaxInFlight) +
+                          " frames in flight");
+    for (size_t i = 0; i < in_flight; ++i)
+        m_slots.push_back(std::make_unique<Slot>());
+    m_fill_on_workers = workers >= 2 && m_pl_scrambling->concurrent_fill();
+    try {
+        for (int i = 1; i < workers; ++i)
+            m_threads.emplace_back([this] { worker_loop(); });
+    } catch (...) {
+        stop_workers();
+        throw;
+    }
+}
+
+Transmitter::~Transmitter() { stop_workers(); }
+
+void Transmitter::stop_workers()
+{
+    // A frame being encoded is completed (its output memory must still be valid); frames
+    // not yet claimed are dropped.
+    m_stop.store(true);
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_work_cv.notify_all();
+    }
+    for (auto& t : m_threads)
+        if (t.joinable())
+            t.join();
+    m_threads.clear();
+}
+
+void Transmitter::set_next_format(const FrameFormat& format)
+{
+    (void)pls_code(format); // throws ConfigError for an undefined format
+    if (m_transform)
+        (void)overhead_bits(format);
+    m_next_format.store(encode_format(format), std::memory_order_release);
+}
+
+FrameFormat Transmitter::next_format() const
+{
+    return decode_format(m_next_format.load(std::memory_order_acquire));
+}
+
+size_t Transmitter::overhead_bits(const FrameFormat& f) const
+{
+    if (!m_transform)
+        return 0;
+    const size_t bits = m_transform->data_field_overhead_bits(f);
+    const size_t field = static_cast<size_t>(f.code().kbch) - kBbHeaderBits;
+    if (bits % 8 != 0 || bits + 8 > field)
+        throw ConfigError("BBFRAME transform overhead of " + std::to_string(bits) +
+                          " bits does not fit a data field of " + std::to_string(field) +
+                          " bits in whole bytes");
+    return bits;
+}
+
+// ------------------------------------------------------------------------------- input
+
+size_t Transmitter::push_ts(const uint8_t* data, size_t len)
+{
+    if (!m_ts)
+        throw ConfigError("Transmitter::push_ts: the transmitter is in GSE mode");
+    if (data == nullptr && len > 0)
+        throw ConfigError("Transmitter::push_ts: null data");
+    size_t taken = 0;
+    uint64_t skipped = 0, packets = 0;
+    while (taken < len) {
+        if (m_partial_fill == 0) {
+            if (data[taken] != kTsSyncByte) {
+                // Not a packet start: resynchronise on the next 0x47.
+                const uint8_t* next = static_cast<const uint8_t*>(
+                    std::memchr(data + taken, kTsSyncByte, len - taken));
+                const size_t skip = next ? static_cast<size_t>(next - (data + taken)) : len - taken;
+                skipped += skip;
+                taken += skip;
+                continue;
+            }
+            if (m_ts->free_packets() == 0)
+                break; // full: the caller offers the rest later
+            if (len - taken >= kTsPacketBytes) {
+                m_ts->push(data + taken); // whole packet straight from the caller's buffer
+                taken += kTsPacketBytes;
+                ++packets;
+                continue;
+            }
+        }
+        const size_t take = std::min(len - taken, kTsPacketBytes - m_partial_fill);
+        std::memcpy(m_partial.data() + m_partial_fill, data + taken, take);
+        m_partial_fill += take;
+        taken += take;
+        if (m_partial_fill == kTsPacketBytes) {
+            m_ts->push(m_partial.data()); // room was checked when the packet started
+            m_partial_fill = 0;
+            ++packets;
+        }
+    }
+    relaxed_add(m_stats.bytes_in, taken - skipped);
+    relaxed_add(m_stats.rejected_bytes, skipped);
+    relaxed_add(m_stats.ts_packets_in, packets);
+    return taken;
+}
+
+size_t Transmitter::ts_bytes_needed() const
+{
+    if (!m_ts)
+        return 0;
+    const FrameFormat f = next_format();
+    const size_t field = (static_cast<size_t>(f.code().kbch) - overhead_bits(f)) / 8 - kBbHeaderBytes;
+    const size_t queued = m_ts->queued_bytes();
+    if (queued >= field)
+        return 0;
+    const size_t packets = (field - queued + kTsPacketBytes - 1) / kTsPacketBytes;
+    return packets * kTsPacketBytes - m_partial_fill;
+}
+
+PushStatus Transmitter::push_pdu(const uint8_t* pdu, size_t len, uint16_t protocol_type,
+                                 const GseLabel& label)
+{
+    if (!m_gse)
+        throw ConfigError("Transmitter::push_pdu: the transmitter is in TS mode");
+    bool ok = false;
+    try {
+        ok = m_gse->push(pdu, len, protocol_type, label);
+    } catch (const ConfigError&) {
+        relaxed_add(m_stats.rejected_pdus, 1);
+        return PushStatus::Invalid;
+    }
+    if (!ok) {
+        relaxed_add(m_stats.rejected_pdus, 1);
+        return PushStatus::QueueFull;
+    }
+    relaxed_add(m_stats.pdus_in, 1);
+    relaxed_add(m_stats.bytes_in, len);
+    return PushStatus::Accepted;
+}
+
+// ------------------------------------------------------------------------------- frames
+
+bool Transmitter::data_ready_for(const FrameFormat& f) const
+{
+    if (m_gse)
+        return m_gse->queued_pdus() > 0;
+    if (m_ts->can_fill(f.code().kbch - static_cast<int>(overhead_bits(f))))
+        return true;
+    return m_config.idle == IdlePolicy::Dummy && m_ts->queued_bytes() > 0;
+}
+
+bool Transmitter::data_ready() const { return data_ready_for(next_format()); }
+
+// Mode adaptation (+ transform) into `frame` (K_bch / 8 bytes, unscrambled).
+size_t Transmitter::build_bbframe(const FrameFormat& f, uint64_t counter, uint8_t* frame,
+                                  PlFrameInfo& info)
+{
+    const int kbch = f.code().kbch;
+    const size_t overhead = overhead_bits(f);
+    const int room = kbch - static_cast<int>(overhead); // mode adaptation's frame size
+    size_t dfl;
+    if (m_ts) {
+        dfl = m_ts->build(room, m_config.ccm, m_config.rolloff, frame);
+    } else {
+        const GseEncapsulatorStats& s = m_gse->stats();
+        const uint64_t before = s.pdus_complete + s.pdus_fragmented;
+        dfl = m_gse->build(room, m_config.ccm, m_config.rolloff, frame);
+        info.packets = static_cast<size_t>(s.pdus_complete + s.pdus_fragmented - before);
+    }
+    // The header is rewritten below only when a transform changed it; the room it left
+    // is zero padding until then.
+    if (overhead > 0)
+        std::memset(frame + room / 8, 0, overhead / 8);
+    BbHeader header;
+    if (m_ts || m_transform)
+        header = parse_bbheader(frame, kBbHeaderBytes); // our own header: CRC cannot fail
+    if (m_ts && header.syncd != kSyncdNoPacketStart && dfl > 0)
+        info.packets = 1 + (dfl / 8 - 1 - header.syncd / 8u) / kTsPacketBytes;
+    info.padded = dfl + overhead < static_cast<size_t>(kbch) - kBbHeaderBits;
+    if (m_transform) {
+        const size_t field_bytes = static_cast<size_t>(kbch) / 8 - kBbHeaderBytes;
+        m_transform->apply(f, counter, header, frame + kBbHeaderBytes,
+                           field_bytes);
+        if (header.dfl > field_bytes * 8)
+            throw Error("BBFRAME transform produced DFL " + std::to_string(header.dfl) +
+                        " beyond the data field of " + std::to_string(field_bytes * 8) + " bits");
+        const auto bytes = encode_bbheader(header);
+        std::memcpy(frame, bytes.data(), kBbHeaderBytes);
+        dfl = header.dfl;
+    }
+    return dfl;
+}
+
+size_t Transmitter::next_plframe(std::complex<float>* out, PlFrameInfo& info)
+{
+    if (out == nullptr)
+        throw ConfigError("Transmitter::next_plframe: null output");
+    if (frames_in_flight() > 0)
+        throw ConfigError("Transmitter::next_plframe: frames started by start_plframe() are "
+                          "not finished");
+    info = PlFrameInfo{};
+    info.format = next_format();
+    info.frame_counter = m_frame_counter;
+    // Nothing else in flight: encoded here, no hand-over to a worker.
+    if (start_frame(out, kMaxFrameSymbols, true) == 0)
+        return 0;
+    return finish_plframe(info);
+}
+
+size_t Transmitter::start_plframe(std::complex<float>* out, size_t room)
+{
+    return start_frame(out, room, m_threads.empty());
+}
+
+size_t Transmitter::start_frame(std::complex<float>* out, size_t room, bool encode_here)
+{
+    if (out == nullptr)
+        throw ConfigError("Transmitter::start_plframe: null output");
+    if (frames_in_flight() >= m_slots.size())
+        return 0;
+    const FrameFormat f = next_format();
+    const bool dummy = !data_ready_for(f);
+    if (dummy && m_config.idle == IdlePolicy::Wait)
+        return 0;
+    const int length = dummy ? kDummyFrameSymbols : f.plframe_symbols();
+    if (static_cast<size_t>(length) > room)
+        return 0;
+
+    // Everything stateful, in frame order, here on the caller's thread.
+    const uint64_t job = m_started;
+    Slot& s = *m_slots[job % m_slots.size()];
+    const uint64_t counter = m_frame_counter;
+    s.info = PlFrameInfo{};
+    s.info.format = f;
+    s.info.frame_counter = counter;
+    s.info.dummy = dummy;
+    s.info.symbols = length;
+    if (!dummy) // the transform, if any, sees this frame's counter
+        s.info.dfl = build_bbframe(f, counter, s.codeword.get(), s.info);
+    m_pl_header->header_symbols(dummy ? dummy_pls_code() : pls_code(f), counter, out);
+    const int payload_count = length - kPlHeaderSymbols;
+    if (m_fill_on_workers && !encode_here) {
+        s.rn = nullptr;
+    } else {
+        s.rn = m_pl_scrambling->rn(counter, payload_count); // valid until the next call
+        if (!encode_here) {
+            std::memcpy(s.rn_copy.get(), s.rn, static_cast<size_t>(payload_count));
+            s.rn = s.rn_copy.get();
+        }
+    }
+    s.format = f;
+    s.dummy = dummy;
+    s.counter = counter;
+    s.out = out;
+    s.error = nullptr;
+    s.done.store(false, std::memory_order_relaxed);
+    ++m_frame_counter;
+    m_started = job + 1;
+
+    relaxed_add(m_stats.frames, 1);
+    if (dummy) {
+        relaxed_add(m_stats.dummy_frames, 1);
+    } else {
+        if (s.info.padded)
+            relaxed_add(m_stats.padded_frames, 1);
+        if (m_have_last_format && f != m_last_format)
+            relaxed_add(m_stats.format_changes, 1);
+        m_have_last_format = true;
+        m_last_format = f;
+    }
+
+    if (encode_here) {
+        // R_n from rn() is used before the next call on the sequence. The job is marked
+        // claimed before it is published, so no worker takes it (every earlier job is
+        // claimed: claimed == published == job here).
+        m_claimed.store(job + 1);
+        m_published.store(job + 1);
+        run_job(job);
+        return static_cast<size_t>(length);
+    }
+    m_published.store(job + 1); // seq_cst: pairs with a worker going to sleep
+    if (m_sleeping_workers.load() > 0) {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_work_cv.notify_one();
+    }
+    return static_cast<size_t>(length);
+}
+
+size_t Transmitter::finish_plframe(PlFrameInfo& info)
+{
+    if (m_finished == m_started)
+        return 0;
+    Slot& s = *m_slots[m_finished % m_slots.size()];
+    while (!s.done.load(std::memory_order_acquire)) {
+        uint64_t job;
+        if (try_claim(job)) { // this frame or a later one: help rather than wait
+            run_job(job);
+            continue;
+        }
+        // Claimed by a worker, which is encoding it now.
+        if (spin_until([&] { return s.done.load(std::memory_order_acquire); }))
+            break;
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_caller_sleeping.store(true); // seq_cst: pairs with the worker's done store
+        m_done_cv.wait(lock, [&] { return s.done.load(); });
+        m_caller_sleeping.store(false);
+    }
+    ++m_finished;
+    info = s.info;
+    if (s.error)
+        std::rethrow_exception(s.error); // this frame is lost; the next ones are not
+    return static_cast<size_t>(s.info.symbols);
+}
+
+bool Transmitter::try_claim(uint64_t& job)
+{
+    uint64_t c = m_claimed.load(std::memory_order_acquire);
+    while (c < m_published.load(std::memory_order_acquire)) {
+        if (m_claimed.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel)) {
+            job = c;
+            return true;
+        }
+    }
+    return false;
+}
+
+void Transmitter::run_job(uint64_t job)
+{
+    Slot& s = *m_slots[job % m_slots.size()];
+    try {
+        encode(s);
+    } catch (...) {
+        s.error = std::current_exception();
+    }
+    s.done.store(true); // seq_cst: pairs with the caller going to sleep
+    if (m_caller_sleeping.load()) {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_done_cv.notify_all();
+    }
+}
+
+void Transmitter::worker_loop()
+{
+    const auto work_or_stop = [this] {
+        return m_stop.load(std::memory_order_acquire) ||
+               m_claimed.load(std::memory_order_acquire) <
+                   m_published.load(std::memory_order_acquire);
+    };
+    while (!m_stop.load(std::memory_order_acquire)) {
+        uint64_t job;
+        if (try_claim(job)) {
+            run_job(job);
+            continue;
+        }
+        if (spin_until(work_or_stop))
+            continue;
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_sleeping_workers.fetch_add(1); // seq_cst: pairs with the publisher's store
+        m_work_cv.wait(lock, [this] {
+            return m_stop.load() || m_claimed.load() < m_published.load();
+        });
+        m_sleeping_workers.fetch_sub(1);
+    }
+}
+
+// BB scrambling, BCH, LDPC, interleaving, mapping + PL scrambling, pilots: a function of
+// the slot and of immutable tables only, so any thread may run it.
+void Transmitter::encode(Slot& s) const
+{
+    std::complex<float>* payload = s.out + kPlHeaderSymbols;
+    const FrameFormat& f = s.format;
+    const int payload_count = (s.dummy ? kDummyFrameSymbols : f.plframe_symbols()) - kPlHeaderSymbols;
+    const uint8_t* rn = s.rn ? s.rn : m_pl_scrambling->fill(s.counter, payload_count, s.rn_copy.get());
+    if (s.dummy) {
+        write_scrambled_dummy_payload(rn, payload);
+        return;
+    }
+    const size_t fi = fs_index(f.frame);
+    const int number = modcod_number(f.modcod);
+    const CodeParams& code = f.code();
+    uint8_t* cw = s.codeword.get();
+    m_bb_scrambler->apply_packed(cw, static_cast<size_t>(code.kbch) / 8);
+    m_bch[fi][rate_index(f.modcod.rate)]->encode(cw, cw);
+    m_ldpc[fi][rate_index(f.modcod.rate)]->encode(cw, cw);
+    const BitInterleaver& il = *m_interleaver[fi][static_cast<size_t>(number)];
+    const Mapper& mapper = *m_mapper[fi][static_cast<size_t>(number)];
+    const uint8_t* bits = cw;
+    if (!il.is_identity()) {
+        il.interleave(cw, s.interleaved.get());
+        bits = s.interleaved.get();
+    }
+    // Map and PL-scramble in one pass straight into the PLFRAME, 1440 symbols (16 slots)
+    // between pilot blocks; every such run starts on a byte boundary (1440 * bits per
+    // symbol is a multiple of 8).
+    const int data_count = f.data_symbols();
+    const size_t bps = static_cast<size_t>(mapper.bits_per_symbol());
+    int in = 0, pos = 0;
+    for (int block = 0; block < f.pilot_blocks(); ++block) {
+        mapper.map_packed_scrambled(bits + static_cast<size_t>(in) * bps / 8, rn + pos, kPilotSpacing,
+                                    payload + pos);
+        in += kPilotSpacing;
+        pos += kPilotPeriod;
+    }
+    mapper.map_packed_scrambled(bits + static_cast<size_t>(in) * bps / 8, rn + pos,
+                                static_cast<size_t>(data_count - in), payload + pos);
+    write_scrambled_pilots(f, rn, payload);
+}
+
+TransmitterStats Transmitter::stats() const
+{
+    TransmitterStats s;
+    const auto get = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+    s.frames = get(m_stats.frames);
+    s.dummy_frames = get(m_stats.dummy_frames);
+    s.padded_frames = get(m_stats.padded_frames);
+    s.bytes_in = get(m_stats.bytes_in);
+    s.ts_packets_in = get(m_stats.ts_packets_in);
+    s.pdus_in = get(m_stats.pdus_in);
+    s.rejected_bytes = get(m_stats.rejected_bytes);
+    s.rejected_pdus = get(m_stats.rejected_pdus);
+    s.format_changes = get(m_stats.format_changes);
+    return s;
+}
+
+} // namespace dualsat

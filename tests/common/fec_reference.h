@@ -1,6 +1,6 @@
 // Bit-serial reference encoders written straight from ETSI EN 302 307-1 §5.3.1/§5.3.2 and
 // the tables in data/, for the unit tests and the benchmark. Deliberately independent of
-// lib/fec: they read the standard's tables from data/ themselves (BCH) or use only the
+// lib/coding: they read the standard's tables from data/ themselves (BCH) or use only the
 // address table (LDPC), and process one bit at a time.
 #pragma once
 

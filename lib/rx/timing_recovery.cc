@@ -20,6 +20,17 @@ constexpr double kErrAlpha = 1.0 / 1024.0;
 constexpr uint64_t kLockMinSymbols = 256;
 constexpr double kFrac = 1.0 / 4294967296.0; // 2^-32: strobe fractions are 0.32 fixed point
 constexpr uint64_t kSlowUpdate = 16; // symbols between normaliser / lock-statistic refreshes
+// Level steps (a burst of zeros, NaN replaced by the AGC, a blocker switching off): the
+// normaliser's EMA takes ~512 symbols to follow a rise, during which the Gardner error
+// would be scaled up by the whole step (60 dB when the AGC sits at its maximum gain after
+// a dead input) and drive the integrator into its clamp, where it stays for seconds. So a
+// symbol whose power (on-time or mid-point) exceeds kPowerJump times the estimate is taken
+// as a level step, not as evidence about timing: the loop coasts through it. A stationary signal gets there
+// with probability ~e^-32 per symbol (|y|^2 of noise is exponential), i.e. never. Every
+// kSlowUpdate symbols, a block whose mean power exceeds kPowerBlockJump times the
+// estimate resets the estimate to it (the mean of 16 exponentials is never 8x its own).
+constexpr double kPowerJump = 32.0;
+constexpr double kPowerBlockJump = 8.0;
 
 // Half period (input samples, < 2^31) as 32.32 fixed point.
 uint64_t to_fixed(double samples) { return static_cast<uint64_t>(samples * 4294967296.0 + 0.5); }
@@ -130,6 +141,8 @@ void TimingRecovery::reset()
     m_integrator = 0.0;
     m_power = 0.0;
     m_inv_power = 0.0;
+    m_block_power = 0.0;
+    m_level_steps = 0;
     m_err_avg = 0.0;
     m_lock_mean = m_lock_sq = m_lock_stat = 0.0;
     m_locked = false;
@@ -172,15 +185,29 @@ double TimingRecovery::symbol_update(std::complex<float> y_mid, std::complex<flo
                          static_cast<double>(y_mid.imag()) * y_mid.imag();
     double v = m_integrator;
     if (std::isfinite(p_on) && std::isfinite(p_mid)) {
+        bool level_step = false;
         if (m_symbols < kPowerWarmup) {
             m_power += (p_on - m_power) / static_cast<double>(m_symbols + 1);
             m_inv_power = m_power > 1e-30 ? 1.0 / m_power : 0.0;
         } else {
+            // Against the inverse in use (refreshed only every kSlowUpdate symbols): it is
+            // what would scale this symbol's error.
+            level_step = std::max(p_on, p_mid) * m_inv_power > kPowerJump;
+            m_block_power += p_on;
             m_power += kPowerAlpha * (p_on - m_power);
-            if ((m_symbols & (kSlowUpdate - 1)) == 0)
+            if (level_step || (m_symbols & (kSlowUpdate - 1)) == 0) {
+                if ((m_symbols & (kSlowUpdate - 1)) == 0) {
+                    const double block_mean = m_block_power / static_cast<double>(kSlowUpdate);
+                    if (block_mean > kPowerBlockJump * m_power) {
+                        m_power = block_mean;
+                        ++m_level_steps;
+                    }
+                    m_block_power = 0.0;
+                }
                 m_inv_power = m_power > 1e-30 ? 1.0 / m_power : 0.0;
+            }
         }
-        if (m_symbols > 0 && m_inv_power > 0.0) {
+        if (m_symbols > 0 && m_inv_power > 0.0 && !level_step) {
             const double dre = static_cast<double>(m_prev.real()) - y_on.real();
             const double dim = static_cast<double>(m_prev.imag()) - y_on.imag();
             const double e = (y_mid.real() * dre + y_mid.imag() * dim) * m_inv_power;

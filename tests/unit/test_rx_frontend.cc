@@ -605,6 +605,46 @@ TEST_CASE("RxFrontEnd: NaN input is counted, zeroed, and the loop recovers", "[r
     CHECK(a.evm_db < -25.0);
 }
 
+TEST_CASE("RxFrontEnd: a dead input, then the signal 60 dB up or a huge burst, does not run "
+          "the clock loop away",
+          "[rxfe][abuse]")
+{
+    // Before the level-step gate in TimingRecovery, the normaliser (EMA of 512 symbols,
+    // inverse refreshed every 16) scaled the first Gardner errors after such a step by the
+    // whole step, and the integrator hit its 1 % clamp, from which it took seconds of
+    // signal to come back (the receiver stayed out of lock meanwhile).
+    Channel ch;
+    ch.sps = 2.37;
+    ch.ppm = 200.0;
+    ch.esn0_db = 10.0;
+    // 24 frames: after the huge burst the AGC, at its minimum gain, climbs back at its decay
+    // rate (~110k samples for 120 dB) before the loop can lock again.
+    const std::vector<cf> sym = plframes(kQpsk, 24, 31);
+    Received rx = transmit(sym, ch);
+    const size_t dead = rx.samples.size() / 3, dead_end = dead + 50000;
+    const bool huge_burst = GENERATE(false, true);
+    INFO((huge_burst ? "huge burst" : "zeros then +60 dB"));
+    for (size_t i = dead; i < dead_end; ++i)
+        rx.samples[i] = huge_burst ? cf(3e38f, -3e38f) : cf(0.0f, 0.0f);
+    if (!huge_burst)
+        for (size_t i = dead_end; i < rx.samples.size(); ++i)
+            rx.samples[i] *= 1000.0f;
+    RxFrontEnd fe(fe_config(ch.sps, ch.rolloff));
+    // In chunks, watching the integrator all the way.
+    double worst_ppm = 0.0;
+    std::vector<cf> y(fe.max_output(4096) + 1);
+    for (size_t k = 0; k < rx.samples.size(); k += 4096) {
+        const size_t n = std::min<size_t>(4096, rx.samples.size() - k);
+        const StreamResult r = fe.process(rx.samples.data() + k, n, y.data(), y.size());
+        REQUIRE(r.consumed == n);
+        if (k > dead / 2)
+            worst_ppm = std::max(worst_ppm, std::abs(fe.timing().clock_offset() * 1e6 - ch.ppm));
+    }
+    CHECK(worst_ppm < 150.0);
+    CHECK(fe.timing().level_steps() >= 1);
+    CHECK(fe.timing().locked());
+}
+
 TEST_CASE("RxFrontEnd: scalar and SIMD kernels give the same symbols", "[rxfe]")
 {
     Channel ch;

@@ -110,6 +110,8 @@ public:
     bool acquiring() const { return m_symbols < m_cfg.acquisition_symbols; }
     // Mean |symbol|² at the strobes (what the TED is normalised by).
     double symbol_power() const { return m_power; }
+    // Input level steps the power normaliser jumped to (the loop coasted through them).
+    uint64_t level_steps() const { return m_level_steps; }
     uint64_t samples_in() const { return m_base; }
     uint64_t symbols_out() const { return m_symbols; }
     // Times the lock decision went from locked to unlocked.
@@ -169,6 +171,8 @@ private:
     double m_integrator = 0.0;
     double m_power = 0.0;
     double m_inv_power = 0.0;
+    double m_block_power = 0.0;  // sum of |y_on|^2 since the last slow update
+    uint64_t m_level_steps = 0;  // times the normaliser jumped to a level step
     double m_err_avg = 0.0;
     double m_lock_mean = 0.0, m_lock_sq = 0.0;
     double m_lock_stat = 0.0;

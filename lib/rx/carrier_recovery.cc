@@ -14,9 +14,6 @@ namespace {
 using cf = std::complex<float>;
 using cd = std::complex<double>;
 
-constexpr int kLrLags = 12;
-// L&R's variance is somewhat above the Cramer-Rao bound at the lags used.
-constexpr double kLrEfficiencyLoss = 1.5;
 // The fine stage may start once the coarse estimate is this good: a quarter of the
 // phase ambiguity between pilot blocks.
 constexpr double kFineEntrySigma = kPi / (4.0 * kPilotPeriod);
@@ -75,7 +72,6 @@ CarrierRecovery::CarrierRecovery(const CarrierConfig& config) : m_config(config)
         throw ConfigError("carrier recovery: dd_refine_passes must be 0..4");
     m_constellations.resize(29);
     m_ring_grids.resize(29);
-    m_known.resize(kMaxPlframeSymbols);
     m_phase.resize(kMaxPlframeSymbols + kSofSymbols);
 }
 
@@ -84,17 +80,13 @@ void CarrierRecovery::reset(double frequency_rad_per_symbol)
     if (!std::isfinite(frequency_rad_per_symbol))
         frequency_rad_per_symbol = 0.0;
     m_freq = frequency_rad_per_symbol;
-    m_ref_freq = m_freq;
-    std::fill(std::begin(m_lr_acc), std::end(m_lr_acc), std::complex<double>(0.0));
-    std::fill(std::begin(m_lr_count), std::end(m_lr_count), 0.0);
-    m_fisher = 0.0;
+    m_coarse.reset(m_freq);
     m_fine = false;
 }
 
 double CarrierRecovery::coarse_sigma() const
 {
-    return m_fisher > 0.0 ? std::sqrt(kLrEfficiencyLoss / m_fisher)
-                          : std::numeric_limits<double>::infinity();
+    return m_coarse.sigma();
 }
 
 const Constellation& CarrierRecovery::constellation(const ModCod& mc)
@@ -103,11 +95,6 @@ const Constellation& CarrierRecovery::constellation(const ModCod& mc)
     if (!slot)
         slot = std::make_unique<Constellation>(mc);
     return *slot;
-}
-
-void CarrierRecovery::add_segment(int start, int n, const cf* ref)
-{
-    m_segs.push_back(Seg{ start, n, ref });
 }
 
 double CarrierRecovery::resolve_pilot_ambiguity_qpsk(const cf* frame, int length, double w,
@@ -486,38 +473,20 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         throw ConfigError("carrier recovery: frame length does not match its format");
     const int total = length + (next_sof ? kSofSymbols : 0);
 
-    // Known symbols after the header, and the segment list.
-    m_segs.clear();
-    add_segment(0, kPlHeaderSymbols, header_ref);
-    const cf plain(kPilotComponent, kPilotComponent);
     const int pilot_blocks = dummy ? 0 : format.pilot_blocks();
-    for (int b = 0; b < pilot_blocks; ++b) {
-        const int p = b * kPilotPeriod + kPilotSpacing; // payload index
-        std::fill(m_known.begin() + p, m_known.begin() + p + kPilotBlockSymbols, plain);
-        pl_scramble(m_known.data() + p, rn + p, kPilotBlockSymbols, m_known.data() + p);
-        add_segment(kPlHeaderSymbols + p, kPilotBlockSymbols, m_known.data() + p);
-    }
-    if (dummy) {
-        const int payload = kDummyFrameSymbols - kPlHeaderSymbols;
-        std::fill(m_known.begin(), m_known.begin() + payload, plain);
-        pl_scramble(m_known.data(), rn, payload, m_known.data());
-        for (int p = 0; p < payload; p += kSlotSymbols)
-            add_segment(kPlHeaderSymbols + p, kSlotSymbols, m_known.data() + p);
-    }
-    if (next_sof)
-        add_segment(length, kSofSymbols, next_sof);
+    m_known.build(length, dummy, pilot_blocks, header_ref, rn, next_sof);
+    const std::vector<KnownSegment>& segs = m_known.segments();
 
     // Per-segment phase at its centre, and L&R lag sums, after derotation by m_freq.
     const double w = m_freq;
-    cd lags[kLrLags + 1] = {};
-    int lag_counts[kLrLags + 1] = {};
+    LrLagSums lags;
     std::vector<SegPhase> phases;
-    phases.reserve(m_segs.size());
+    phases.reserve(segs.size());
     std::vector<cd> seg_sum;
-    seg_sum.reserve(m_segs.size());
+    seg_sum.reserve(segs.size());
     cf z[kSlotSymbols];
     bool finite_input = true;
-    for (const Seg& s : m_segs) {
+    for (const KnownSegment& s : segs) {
         cd c = 0.0;
         for (int k = 0; k < s.n; ++k) {
             const cd v = cd(frame[s.start + k]) * std::polar(1.0, -w * (s.start + k));
@@ -526,9 +495,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         }
         if (!std::isfinite(c.real()) || !std::isfinite(c.imag()))
             finite_input = false;
-        for (int m = 1; m <= kLrLags && m < s.n; ++m)
-            for (int k = 0; k + m < s.n; ++k, ++lag_counts[m])
-                lags[m] += cd(z[k + m]) * std::conj(cd(z[k]));
+        lags.add_segment(z, s.n);
         phases.push_back({ s.start + 0.5 * (s.n - 1), std::arg(c), static_cast<double>(s.n) });
         seg_sum.push_back(c);
     }
@@ -572,16 +539,8 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
                 searched = true;
             }
         }
-        if (!m_fine && !searched) {
-            cd acc = 0.0;
-            for (int m = 1; m <= kLrLags; ++m) {
-                const double count = m_lr_count[m] + lag_counts[m];
-                if (count > 0)
-                    acc += (m_lr_acc[m] * std::polar(1.0, (m_ref_freq - w) * m) + lags[m]) / count;
-            }
-            if (std::abs(acc) > 0.0)
-                predicted = 2.0 / (kLrLags + 1) * std::arg(acc);
-        }
+        if (!m_fine && !searched)
+            predicted = m_coarse.predict_residual(lags, w);
         // Refine the advance per pilot period on this frame before unwrapping: the products
         // of consecutive pilot-block sums (all exactly kPilotPeriod apart) summed over the
         // frame give the phase advance per period modulo 2 pi with the noise of ~20 pairs
@@ -593,9 +552,9 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         if (!searched) {
             cd pair_sum = 0.0;
             int pairs = 0;
-            for (size_t s = 1; s < m_segs.size(); ++s)
-                if (m_segs[s].start - m_segs[s - 1].start == kPilotPeriod &&
-                    m_segs[s].n == kPilotBlockSymbols && m_segs[s - 1].n == kPilotBlockSymbols) {
+            for (size_t s = 1; s < segs.size(); ++s)
+                if (segs[s].start - segs[s - 1].start == kPilotPeriod &&
+                    segs[s].n == kPilotBlockSymbols && segs[s - 1].n == kPilotBlockSymbols) {
                     pair_sum += seg_sum[s] * std::conj(seg_sum[s - 1]);
                     ++pairs;
                 }
@@ -662,7 +621,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         // z = y e^{-j(w i + phase)} conj(ref) of every known symbol, once; then (blind
         // frames) each segment's own phase off its z, the mean real part, the spread.
         m_known_z.clear();
-        for (const Seg& s : m_segs) {
+        for (const KnownSegment& s : segs) {
             const size_t first = m_known_z.size();
             for (int k = 0; k < s.n; ++k) {
                 const int i = s.start + k;
@@ -690,7 +649,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
             nv += std::norm(v - a);
         *amp = a;
         // A phase fitted per segment takes one of the 2n real degrees of freedom each.
-        *noise = own_phase ? nv / (n - 0.5 * static_cast<double>(m_segs.size())) : nv / n;
+        *noise = own_phase ? nv / (n - 0.5 * static_cast<double>(segs.size())) : nv / n;
         *count = n;
     };
 
@@ -824,20 +783,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         else
             m_freq += m_config.fine_gain * slope;
     } else if (!m_fine) {
-        // The lag sums were taken relative to m_freq; refer them to m_ref_freq.
-        // Mean lag products (see FrameSync's L&R), weighted across frames by SNR and count.
-        for (int m = 1; m <= kLrLags; ++m)
-            if (lag_counts[m] > 0)
-                m_lr_acc[m] += lags[m] * std::polar(esn0 / (1.0 + esn0), (w - m_ref_freq) * m);
-        for (int m = 1; m <= kLrLags; ++m)
-            m_lr_count[m] += lag_counts[m] * esn0 / (1.0 + esn0);
-        std::complex<double> acc = 0.0;
-        for (int m = 1; m <= kLrLags; ++m)
-            if (m_lr_count[m] > 0)
-                acc += m_lr_acc[m] / m_lr_count[m];
-        for (const Seg& s : m_segs)
-            m_fisher += 2.0 * esn0 * s.n * (static_cast<double>(s.n) * s.n - 1.0) / 12.0;
-        const double coarse = m_ref_freq + 2.0 / (kLrLags + 1) * std::arg(acc);
+        const double coarse = m_coarse.update(lags, w, esn0, segs);
         est.residual_frequency = coarse - m_freq;
         m_freq = coarse;
         if (coarse_sigma() < kFineEntrySigma)

@@ -71,6 +71,8 @@
 #include <dualsat/mapping/constellation.h>
 #include <dualsat/core/fft.h>
 #include <dualsat/modcod/modcod.h>
+#include <dualsat/rx/carrier_lr_frequency.h>
+#include <dualsat/rx/carrier_segments.h>
 
 #include <complex>
 #include <cstdint>
@@ -151,12 +153,6 @@ private:
     struct SegPhase {
         double centre, phase, weight;
     };
-    struct Seg {
-        int start;
-        int n;
-        const std::complex<float>* ref; // n reference symbols
-    };
-    void add_segment(int start, int n, const std::complex<float>* ref);
     // Residual frequency (rad/symbol, relative to w) among residual + k 2 pi / 1476 that
     // maximises the frame's fourth-power spectrum (QPSK frames only).
     double resolve_pilot_ambiguity_qpsk(const std::complex<float>* frame, int length, double w,
@@ -188,16 +184,10 @@ private:
     CarrierConfig m_config;
     double m_freq = 0.0;
     bool m_fine = false;
-    // Coarse stage: L&R lag sums relative to m_ref_freq, and their Fisher information.
-    double m_ref_freq = 0.0;
-    static constexpr int kLags = 12;
-    std::complex<double> m_lr_acc[kLags + 1] = {};
-    double m_lr_count[kLags + 1] = {};
-    double m_fisher = 0.0;
+    LrFrequencyEstimator m_coarse; // the coarse stage
     double m_esn0_smoothed = -1.0; // linear, < 0 until the first frame
 
-    std::vector<Seg> m_segs;
-    std::vector<std::complex<float>> m_known; // pilot / dummy reference symbols
+    KnownSegments m_known;
     std::vector<double> m_phase;              // per-symbol phase of the frame
     std::vector<std::unique_ptr<Constellation>> m_constellations; // by MODCOD number
     std::vector<std::complex<double>> m_blind_base;   // sums of u over 4 symbols

@@ -30,37 +30,12 @@ constexpr double kBlindPeakRatio = 20.0;
 // frequency: the next frame searches again. The unwrapping of 64-symbol windows holds to
 // ~pi / (8 * 64) = 6e-3 for 8PSK.
 constexpr double kBlindLostFrequency = 1e-3;
-// Decision-directed refinement: window length (symbols) of its phase-error averages.
-constexpr int kRefineWindow = 64;
-
-// atan2 to ~1e-7 rad without a libm call and without branches (the octant's quadrant
-// tests are data-dependent coin tosses: branches on them cost more than the polynomial):
-// octant reduction, then the odd polynomial of Abramowitz & Stegun 4.4.49 (|error| <= 2e-8
-// on [0, 1]), then the quadrant by arithmetic selects.
-inline float fast_atan2(float y, float x)
-{
-    const float ax = std::fabs(x), ay = std::fabs(y);
-    const float hi = std::max(ax, ay), lo = std::min(ax, ay);
-    const float t = lo / std::max(hi, 1e-30f), t2 = t * t;
-    float a = 0.0028662257f;
-    a = a * t2 - 0.0161657367f;
-    a = a * t2 + 0.0429096138f;
-    a = a * t2 - 0.0752896400f;
-    a = a * t2 + 0.1065626393f;
-    a = a * t2 - 0.1420889944f;
-    a = a * t2 + 0.1999355085f;
-    a = a * t2 - 0.3333314528f;
-    a = (a * t2 + 1.0f) * t;
-    const float steep = static_cast<float>(ay > ax);   // angle above pi/4: pi/2 - a
-    a += steep * (1.57079632679f - 2.0f * a);
-    const float left = static_cast<float>(x < 0.0f);   // left half-plane: pi - a
-    a += left * (kPiF - 2.0f * a);
-    return std::copysign(a, y);
-}
 
 } // namespace
 
-CarrierRecovery::CarrierRecovery(const CarrierConfig& config) : m_config(config)
+CarrierRecovery::CarrierRecovery(const CarrierConfig& config)
+    : m_config(config), m_dd_pll(config.dd_loop_bandwidth),
+      m_refiner(config.dd_refine_passes)
 {
     if (!(config.dd_loop_bandwidth > 0.0 && config.dd_loop_bandwidth < 0.1))
         throw ConfigError("carrier recovery: DD loop bandwidth must be in (0, 0.1)");
@@ -70,8 +45,6 @@ CarrierRecovery::CarrierRecovery(const CarrierConfig& config) : m_config(config)
         throw ConfigError("carrier recovery: blind span SNR must be in [1, 1000]");
     if (config.dd_refine_passes < 0 || config.dd_refine_passes > 4)
         throw ConfigError("carrier recovery: dd_refine_passes must be 0..4");
-    m_constellations.resize(29);
-    m_ring_grids.resize(29);
     m_phase.resize(kMaxPlframeSymbols + kSofSymbols);
 }
 
@@ -87,14 +60,6 @@ void CarrierRecovery::reset(double frequency_rad_per_symbol)
 double CarrierRecovery::coarse_sigma() const
 {
     return m_coarse.sigma();
-}
-
-const Constellation& CarrierRecovery::constellation(const ModCod& mc)
-{
-    auto& slot = m_constellations[static_cast<size_t>(modcod_number(mc))];
-    if (!slot)
-        slot = std::make_unique<Constellation>(mc);
-    return *slot;
 }
 
 double CarrierRecovery::resolve_pilot_ambiguity_qpsk(const cf* frame, int length, double w,
@@ -338,130 +303,6 @@ bool CarrierRecovery::blind_phases(const cf* frame, int total, double w, int ord
     return true;
 }
 
-const CarrierRecovery::RingGrid& CarrierRecovery::ring_grid(const ModCod& mc)
-{
-    auto& slot = m_ring_grids[static_cast<size_t>(modcod_number(mc))];
-    if (!slot) {
-        const Constellation& con = constellation(mc);
-        auto g = std::make_unique<RingGrid>();
-        g->rings = con.rings();
-        for (int r = 0; r < con.rings(); ++r) {
-            int n = 0;
-            double first = 0.0;
-            for (int l = 0; l < con.size(); ++l)
-                if (con.ring_of(static_cast<unsigned>(l)) == r) {
-                    if (n == 0)
-                        first = std::arg(std::complex<double>(con.point(static_cast<unsigned>(l))));
-                    ++n;
-                }
-            // Every DVB-S2 ring is n equally spaced points (EN 302 307-1 Figures 9-12).
-            const double sector = 2.0 * kPi / n;
-            g->sector[r] = static_cast<float>(sector);
-            g->inv_sector[r] = static_cast<float>(1.0 / sector);
-            g->offset[r] = static_cast<float>(std::remainder(first, sector));
-            if (r > 0) {
-                const double mid = 0.5 * (con.ring_radius(r - 1) + con.ring_radius(r));
-                g->threshold2[r - 1] = static_cast<float>(mid * mid);
-            }
-        }
-        slot = std::move(g);
-    }
-    return *slot;
-}
-
-void CarrierRecovery::refine_decision_directed(cf* out, int length, int pilot_blocks,
-                                               const ModCod& mc)
-{
-    // Over the data symbols (not the header or pilot blocks: they anchored the phase
-    // already), each symbol's phase error against its nearest point: ring by radius,
-    // then the angle modulo the ring's spacing. Averaged per 64-symbol window (of payload
-    // index), smoothed [1 2 1] over neighbouring windows, interpolated linearly between
-    // window centres and removed. Decision errors pull the average towards 0 (never past
-    // it), so a second pass takes most of what the first left.
-    const RingGrid& g = ring_grid(mc);
-    const int payload = length - kPlHeaderSymbols;
-    const int windows = (payload + kRefineWindow - 1) / kRefineWindow;
-    if (windows < 1)
-        return;
-    m_refine_error.resize(static_cast<size_t>(windows));
-    m_refine_count.resize(static_cast<size_t>(windows));
-    m_refine_smooth.resize(static_cast<size_t>(windows));
-    const float inf = std::numeric_limits<float>::infinity();
-    const float t0 = g.rings > 1 ? g.threshold2[0] : inf, t1 = g.rings > 2 ? g.threshold2[1] : inf;
-    constexpr float kRound = 12582912.0f; // 1.5 * 2^23: (x + kRound) - kRound rounds x
-    cf* data = out + kPlHeaderSymbols;
-    for (int pass = 0; pass < m_config.dd_refine_passes; ++pass) {
-        for (int w = 0; w < windows; ++w) {
-            // The window's data symbols: [start, stop) minus any pilot block inside.
-            const int start = w * kRefineWindow, stop = std::min(payload, start + kRefineWindow);
-            float acc = 0.0f, weight = 0.0f;
-            for (int p = start; p < stop;) {
-                int run_end = stop;
-                if (pilot_blocks > 0) {
-                    const int block = p / kPilotPeriod, in_period = p % kPilotPeriod;
-                    if (block < pilot_blocks && in_period >= kPilotSpacing) { // inside a pilot block
-                        p = std::min(stop, (block + 1) * kPilotPeriod);
-                        continue;
-                    }
-                    if (block < pilot_blocks)
-                        run_end = std::min(stop, block * kPilotPeriod + kPilotSpacing);
-                }
-                for (int k = p; k < run_end; ++k) {
-                    const cf z = data[k];
-                    const float r2 = z.real() * z.real() + z.imag() * z.imag();
-                    const int ring = (r2 > t0) + (r2 > t1);
-                    float e = fast_atan2(z.imag(), z.real()) - g.offset[ring];
-                    e -= g.sector[ring] * ((e * g.inv_sector[ring] + kRound) - kRound);
-                    // Weighted by |z|^2: a point's phase is as precise as its radius is large.
-                    acc += r2 * e;
-                    weight += r2;
-                }
-                p = run_end;
-            }
-            m_refine_error[static_cast<size_t>(w)] = acc;
-            m_refine_count[static_cast<size_t>(w)] = weight;
-        }
-        for (int w = 0; w < windows; ++w) {
-            float acc = 2.0f * m_refine_error[static_cast<size_t>(w)];
-            float cnt = 2.0f * m_refine_count[static_cast<size_t>(w)];
-            if (w > 0) {
-                acc += m_refine_error[static_cast<size_t>(w - 1)];
-                cnt += m_refine_count[static_cast<size_t>(w - 1)];
-            }
-            if (w + 1 < windows) {
-                acc += m_refine_error[static_cast<size_t>(w + 1)];
-                cnt += m_refine_count[static_cast<size_t>(w + 1)];
-            }
-            m_refine_smooth[static_cast<size_t>(w)] = cnt > 0.0f ? std::clamp(acc / cnt, -0.5f, 0.5f) : 0.0f;
-        }
-        // Remove it: held before the first window centre and after the last, linear in
-        // between; the angles are small (a fraction of a sector), so a short series gives
-        // the rotation.
-        const float half = 0.5f * (kRefineWindow - 1);
-        auto rotate = [&](int from, int to, float c0, float slope) {
-            for (int k = from; k < to; ++k) {
-                const float c = c0 + slope * static_cast<float>(k - from);
-                const float c2 = c * c;
-                const float cs = 1.0f - c2 * (0.5f - c2 * (1.0f / 24.0f));
-                const float sn = c * (1.0f - c2 * (1.0f / 6.0f - c2 * (1.0f / 120.0f)));
-                const cf z = data[k];
-                data[k] = cf(z.real() * cs + z.imag() * sn, z.imag() * cs - z.real() * sn);
-            }
-        };
-        const int first_centre = static_cast<int>(std::ceil(half));
-        rotate(0, std::min(payload, first_centre), m_refine_smooth.front(), 0.0f);
-        for (int w = 0; w + 1 < windows; ++w) {
-            const float c0 = m_refine_smooth[static_cast<size_t>(w)], c1 = m_refine_smooth[static_cast<size_t>(w + 1)];
-            const int from = std::min(payload, first_centre + w * kRefineWindow);
-            const int to = std::min(payload, from + kRefineWindow);
-            const float slope = (c1 - c0) / kRefineWindow;
-            rotate(from, to, c0 + slope * (static_cast<float>(from) - (half + static_cast<float>(w * kRefineWindow))), slope);
-        }
-        const int last_from = std::min(payload, first_centre + (windows - 1) * kRefineWindow);
-        rotate(last_from, payload, m_refine_smooth.back(), 0.0f);
-    }
-}
-
 void CarrierRecovery::process(const cf* frame, int length, bool dummy, const FrameFormat& format,
                               const cf* header_ref, const uint8_t* rn, const cf* next_sof,
                               cf* out, CarrierEstimate* estimate)
@@ -659,34 +500,8 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         double a0, n0;
         int c0;
         amplitude_noise(&a0, &n0, &c0);
-        const Constellation& con = constellation(format.modcod);
-        const int npts = con.size();
-        // Second-order loop, damping 0.707 (standard discrete-time PLL gains).
-        const double zeta = 0.7071067811865476;
-        const double theta_n = m_config.dd_loop_bandwidth / (zeta + 0.25 / zeta);
-        const double den = 1.0 + 2.0 * zeta * theta_n + theta_n * theta_n;
-        const double kp = 4.0 * zeta * theta_n / den;
-        const double ki = 4.0 * theta_n * theta_n / den;
-        double theta = phases.front().phase, nu = 0.0;
-        for (int i = kPlHeaderSymbols; i < length; ++i) {
-            const cd x = cd(frame[i]) * std::polar(1.0, -(w * i + theta));
-            // Nearest point of the amplitude-scaled constellation.
-            double best = std::numeric_limits<double>::infinity();
-            cd d = 1.0;
-            for (int p = 0; p < npts; ++p) {
-                const cd s = a0 * cd(con.point(static_cast<unsigned>(p)));
-                const double dist = std::norm(x - s);
-                if (dist < best) {
-                    best = dist;
-                    d = s;
-                }
-            }
-            m_phase[static_cast<size_t>(i)] = theta;
-            const double e = (x * std::conj(d)).imag() / std::max(std::norm(d), 1e-30);
-            nu += ki * e;
-            theta += nu + kp * e;
-        }
-        dd_frequency = nu;
+        dd_frequency = m_dd_pll.track(frame, length, w, a0, phases.front().phase, format.modcod,
+                                      m_phase.data());
         est.used_decision_directed = true;
     }
 
@@ -761,7 +576,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     // right (the frame's Es/N0 estimate against the constellation's threshold).
     if (!dummy && !use_dd && m_config.dd_refine_passes > 0 &&
         est.esn0_db >= dd_refine_threshold_db(format.modcod.mod)) {
-        refine_decision_directed(out, length, pilot_blocks, format.modcod);
+        m_refiner.refine(out, length, pilot_blocks, format.modcod);
         est.refined = true;
     }
 

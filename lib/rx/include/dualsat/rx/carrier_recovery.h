@@ -71,6 +71,8 @@
 #include <dualsat/mapping/constellation.h>
 #include <dualsat/core/fft.h>
 #include <dualsat/modcod/modcod.h>
+#include <dualsat/rx/carrier_dd_pll.h>
+#include <dualsat/rx/carrier_dd_refinement.h>
 #include <dualsat/rx/carrier_lr_frequency.h>
 #include <dualsat/rx/carrier_segments.h>
 
@@ -157,18 +159,6 @@ private:
     // maximises the frame's fourth-power spectrum (QPSK frames only).
     double resolve_pilot_ambiguity_qpsk(const std::complex<float>* frame, int length, double w,
                                         double residual) const;
-    const Constellation& constellation(const ModCod& mc);
-    // Per ring: squared radius thresholds between rings, angular spacing and offset.
-    struct RingGrid {
-        int rings = 1;
-        float threshold2[Constellation::kMaxRings] = {};
-        float sector[Constellation::kMaxRings] = {};
-        float inv_sector[Constellation::kMaxRings] = {};
-        float offset[Constellation::kMaxRings] = {};
-    };
-    const RingGrid& ring_grid(const ModCod& mc);
-    void refine_decision_directed(std::complex<float>* out, int length, int pilot_blocks,
-                                  const ModCod& mc);
     // Blind phase trajectory of a pilotless M-PSK frame (see above), relative to the
     // derotation by w, anchored on the header's phase; fills m_blind_phases. search: run
     // the frequency search (coarse stage). Returns false when the input has no energy.
@@ -189,7 +179,6 @@ private:
 
     KnownSegments m_known;
     std::vector<double> m_phase;              // per-symbol phase of the frame
-    std::vector<std::unique_ptr<Constellation>> m_constellations; // by MODCOD number
     std::vector<std::complex<double>> m_blind_base;   // sums of u over 4 symbols
     std::vector<std::complex<double>> m_blind_window; // per 64 symbols, frequency removed
     std::vector<std::complex<double>> m_fft_buffer;
@@ -197,9 +186,8 @@ private:
     std::vector<SegPhase> m_blind_phases;
     std::vector<std::complex<double>> m_known_z;  // known symbols against their references
     std::vector<double> m_blind_centre;           // centres of the blind windows
-    std::vector<std::unique_ptr<RingGrid>> m_ring_grids; // by MODCOD number
-    std::vector<float> m_refine_error, m_refine_smooth;
-    std::vector<float> m_refine_count; // sum of weights per window
+    DecisionDirectedPll m_dd_pll;
+    DecisionDirectedRefiner m_refiner;
 };
 
 } // namespace dualsat

@@ -19,22 +19,11 @@ using cd = std::complex<double>;
 constexpr double kFineEntrySigma = kPi / (4.0 * kPilotPeriod);
 // Largest multiple of the pilot-period ambiguity the QPSK fourth-power test examines.
 constexpr int kMaxAmbiguity = 8;
-// Blind estimator: u summed over kBlindBase symbols for the frequency search, over
-// kBlindWindow symbols for the phase trajectory.
-constexpr int kBlindBase = 4;
-constexpr int kBlindWindow = 64;
-// The search's peak must stand this far above the mean spectral power (noise alone: the
-// largest of ~16k exponential bins is ~10, above 20 with probability ~3e-5) before the coarse stage trusts it.
-constexpr double kBlindPeakRatio = 20.0;
-// A fine-stage residual above this (rad/symbol) means the blind tracking has lost the
-// frequency: the next frame searches again. The unwrapping of 64-symbol windows holds to
-// ~pi / (8 * 64) = 6e-3 for 8PSK.
-constexpr double kBlindLostFrequency = 1e-3;
 
 } // namespace
 
 CarrierRecovery::CarrierRecovery(const CarrierConfig& config)
-    : m_config(config), m_dd_pll(config.dd_loop_bandwidth),
+    : m_config(config), m_blind(config.blind_span_snr), m_dd_pll(config.dd_loop_bandwidth),
       m_refiner(config.dd_refine_passes)
 {
     if (!(config.dd_loop_bandwidth > 0.0 && config.dd_loop_bandwidth < 0.1))
@@ -106,203 +95,6 @@ double CarrierRecovery::resolve_pilot_ambiguity_qpsk(const cf* frame, int length
     return best_f;
 }
 
-bool CarrierRecovery::blind_base_sums(const cf* frame, int total, double w, int order)
-{
-    // u = |y|^2 e^{j M arg y}: y^4 / |y|^2 (QPSK) or y^8 / |y|^6 (8PSK); the QPSK grid's
-    // fourth power is -1, the 8PSK grid's eighth power +1.
-    const double sign = order == 4 ? -1.0 : 1.0;
-    const int nbase = total / kBlindBase;
-    if (nbase < 2)
-        return false;
-    m_blind_base.resize(static_cast<size_t>(nbase));
-    constexpr int kRestart = 512; // exact phasor every 512 symbols (a multiple of 4)
-    const cd step = std::polar(1.0, -w);
-    cd rot = 1.0;
-    double energy = 0.0;
-    for (int b = 0; b < nbase; ++b) {
-        const int i0 = b * kBlindBase;
-        if (i0 % kRestart == 0)
-            rot = std::polar(1.0, -w * i0);
-        cd acc = 0.0;
-        for (int k = 0; k < kBlindBase; ++k) {
-            const cd y = cd(frame[i0 + k]) * rot;
-            rot *= step;
-            const double p = std::norm(y);
-            if (!(p > 0.0))
-                continue;
-            const cd y2 = y * y;
-            const cd y4 = y2 * y2;
-            acc += order == 4 ? y4 / p : (y4 * y4) / (p * p * p);
-            energy += p;
-        }
-        m_blind_base[static_cast<size_t>(b)] = sign * acc;
-    }
-    return energy > 0.0 && std::isfinite(energy);
-}
-
-double CarrierRecovery::blind_search(double* peak_ratio)
-{
-    // Frequency of u (rad/symbol, = M x the carrier's residual): the peak of the
-    // zero-padded spectrum of the 4-symbol sums, parabolically interpolated.
-    const size_t nbase = m_blind_base.size();
-    const size_t n = Fft::next_power_of_two(2 * nbase);
-    std::unique_ptr<Fft>* slot = nullptr;
-    for (auto& f : m_ffts)
-        if (f->size() == n)
-            slot = &f;
-    if (!slot) {
-        m_ffts.push_back(std::make_unique<Fft>(n));
-        slot = &m_ffts.back();
-    }
-    m_fft_buffer.assign(n, cd(0.0));
-    std::copy(m_blind_base.begin(), m_blind_base.end(), m_fft_buffer.begin());
-    (*slot)->forward(m_fft_buffer.data());
-    size_t peak = 0;
-    double peak_power = -1.0, total_power = 0.0;
-    for (size_t k = 0; k < n; ++k) {
-        const double pw = std::norm(m_fft_buffer[k]);
-        total_power += pw;
-        if (pw > peak_power) {
-            peak_power = pw;
-            peak = k;
-        }
-    }
-    *peak_ratio = total_power > 0.0 ? peak_power / (total_power / static_cast<double>(n)) : 0.0;
-    const double a = std::abs(m_fft_buffer[(peak + n - 1) % n]);
-    const double b = std::abs(m_fft_buffer[peak]);
-    const double c = std::abs(m_fft_buffer[(peak + 1) % n]);
-    const double den = a - 2.0 * b + c;
-    double bin = static_cast<double>(peak) + (den < 0.0 ? 0.5 * (a - c) / den : 0.0);
-    if (bin >= 0.5 * static_cast<double>(n))
-        bin -= static_cast<double>(n);
-    return 2.0 * kPi * bin / (static_cast<double>(n) * kBlindBase);
-}
-
-bool CarrierRecovery::blind_phases(const cf* frame, int total, double w, int order, bool search,
-                                   const SegPhase& header, const SegPhase* next_sof,
-                                   CarrierEstimate* est)
-{
-    if (!blind_base_sums(frame, total, w, order))
-        return false;
-    const int nbase = static_cast<int>(m_blind_base.size());
-    const double omega = search ? blind_search(&est->blind_peak_ratio) : 0.0;
-
-    // Windows of 64 symbols with omega removed (each 4-symbol sum carries the phase of
-    // its centre, 4 b + 1.5).
-    const int per_window = kBlindWindow / kBlindBase;
-    const int nwin = (nbase + per_window - 1) / per_window;
-    m_blind_window.assign(static_cast<size_t>(nwin), cd(0.0));
-    std::vector<double>& centre = m_blind_centre;
-    centre.assign(static_cast<size_t>(nwin), 0.0);
-    {
-        const cd step = std::polar(1.0, -omega * kBlindBase);
-        cd rot = std::polar(1.0, -omega * 1.5);
-        for (int b = 0; b < nbase; ++b) {
-            if (b % 256 == 0)
-                rot = std::polar(1.0, -omega * (kBlindBase * b + 1.5));
-            const int m = b / per_window;
-            m_blind_window[static_cast<size_t>(m)] += m_blind_base[static_cast<size_t>(b)] * rot;
-            centre[static_cast<size_t>(m)] += kBlindBase * b + 1.5;
-            rot *= step;
-        }
-        for (int m = 0; m < nwin; ++m) {
-            const int count = std::min(per_window, nbase - m * per_window);
-            centre[static_cast<size_t>(m)] /= count;
-        }
-    }
-
-    // Sliding sums over a span long enough for a coherent SNR of blind_span_snr: the
-    // M-th power costs ~25 dB at QPSK's threshold (an SNR of ~0.0012 per symbol at
-    // -2.35 dB), so the span is a few thousand symbols there and a few windows at high
-    // Es/N0. Window SNR: the signal power from the lag-1 products of windows (immune to
-    // the noise, and to a phase that drifts slowly), the noise from the rest.
-    //
-    // Phase noise shortens it: a span so long that the carrier's phase wanders within it
-    // (an LNB's 1-10 kHz phase noise, multiplied by M here) averages the wander in. For a
-    // random-walk phase of variance q per window (M-th power domain), the lag-k window
-    // products decay as exp(-q (k - 1) / 2) relative to lag 1; the error of a span of n
-    // windows is ~1/(2 r n) (noise, r the window SNR) + q n / 12 (wander), least at
-    // n = sqrt(6 / (r q)). The span is the shorter of the two, but never below a coherent
-    // SNR of 3 (below that the unwrapping of the sliding sums itself starts to slip).
-    // Measured with the DVB-S2 phase-noise mask at 10 Msym/s (bench_receiver --part b
-    // --points pilotless --phase-noise): 8PSK 2/3 at QEF + 1 dB FER 0.48 -> 0.32; near
-    // QPSK 1/4's and 8PSK 3/5's thresholds the decay cannot be told from its noise and
-    // the span stays (FER 0.37 / 0.90 there: without pilots, phase noise of this level
-    // is beyond non-data-aided estimation — the reason DVB-S2 has pilots).
-    double half_windows;
-    {
-        constexpr int kDecayLag = 16;
-        cd lag1 = 0.0, lagk = 0.0;
-        double power = 0.0;
-        for (int m = 0; m < nwin; ++m) {
-            const cd v = m_blind_window[static_cast<size_t>(m)];
-            power += std::norm(v);
-            if (m > 0)
-                lag1 += v * std::conj(m_blind_window[static_cast<size_t>(m - 1)]);
-            if (m >= kDecayLag)
-                lagk += v * std::conj(m_blind_window[static_cast<size_t>(m - kDecayLag)]);
-        }
-        power /= nwin;
-        const double signal = nwin > 1 ? std::abs(lag1) / (nwin - 1) : power;
-        const double noise = std::max(power - signal, 1e-12 * power);
-        const double window_snr = std::max(signal / noise, 1e-6);
-        double span = m_config.blind_span_snr / window_snr; // windows, for the SNR target
-        if (nwin > 4 * kDecayLag && signal > 0.0) {
-            const double decay = std::clamp(std::abs(lagk) / (nwin - kDecayLag) / signal, 1e-3, 1.0);
-            // Only a decay well beyond the noise of its own estimate (the lag products'
-            // noise relative to the signal, ~(1 + 1/r) / sqrt(count)) counts: without
-            // phase noise a spurious one would cut the span where it matters most.
-            const double spread = (1.0 + 1.0 / window_snr) / std::sqrt(static_cast<double>(nwin - kDecayLag));
-            const double q = decay < 1.0 - 3.0 * spread ? -2.0 * std::log(decay) / (kDecayLag - 1) : 0.0;
-            if (q > 0.0) {
-                const double best = std::sqrt(6.0 / (window_snr * q));
-                span = std::min(span, std::max(best, 3.0 / window_snr));
-            }
-        }
-        half_windows = 0.5 * span;
-    }
-    const int half = std::clamp(static_cast<int>(std::ceil(half_windows)), 2, nwin);
-    m_blind_phases.resize(static_cast<size_t>(nwin));
-    cd sliding = 0.0;
-    for (int m = 0; m < std::min(half, nwin); ++m)
-        sliding += m_blind_window[static_cast<size_t>(m)];
-    double previous = 0.0;
-    for (int m = 0; m < nwin; ++m) {
-        if (m + half < nwin)
-            sliding += m_blind_window[static_cast<size_t>(m + half)];
-        if (m - half - 1 >= 0)
-            sliding -= m_blind_window[static_cast<size_t>(m - half - 1)];
-        double phi = std::arg(sliding);
-        if (m > 0)
-            phi = previous + std::remainder(phi - previous, 2.0 * kPi);
-        previous = phi;
-        const double c = centre[static_cast<size_t>(m)];
-        m_blind_phases[static_cast<size_t>(m)] = { c, (phi + omega * c) / order, static_cast<double>(kBlindWindow) };
-    }
-
-    // The M-fold ambiguity from the header's data-aided phase (the first window is next
-    // to it; the slope carries the phase across the few symbols between the centres).
-    const double sector = 2.0 * kPi / order;
-    const SegPhase& first = m_blind_phases.front();
-    const double slope0 = nwin > 1 ? (m_blind_phases[1].phase - first.phase) / (m_blind_phases[1].centre - first.centre)
-                                   : omega / order;
-    const double at_header = first.phase + slope0 * (header.centre - first.centre);
-    const double shift = sector * std::round((header.phase - at_header) / sector);
-    for (SegPhase& p : m_blind_phases)
-        p.phase += shift;
-
-    // The next SOF's data-aided phase checks the end of the frame.
-    if (next_sof && nwin > 1) {
-        const SegPhase& last = m_blind_phases.back();
-        const SegPhase& before = m_blind_phases[static_cast<size_t>(nwin - 2)];
-        const double slope1 = (last.phase - before.phase) / (last.centre - before.centre);
-        const double at_sof = last.phase + slope1 * (next_sof->centre - last.centre);
-        est->cycle_slip = std::fabs(std::remainder(next_sof->phase - at_sof, 2.0 * kPi)) > 0.5 * sector;
-    }
-    est->used_blind = true;
-    return true;
-}
-
 void CarrierRecovery::process(const cf* frame, int length, bool dummy, const FrameFormat& format,
                               const cf* header_ref, const uint8_t* rn, const cf* next_sof,
                               cf* out, CarrierEstimate* estimate)
@@ -321,7 +113,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     // Per-segment phase at its centre, and L&R lag sums, after derotation by m_freq.
     const double w = m_freq;
     LrLagSums lags;
-    std::vector<SegPhase> phases;
+    std::vector<SegmentPhase> phases;
     phases.reserve(segs.size());
     std::vector<cd> seg_sum;
     seg_sum.reserve(segs.size());
@@ -358,11 +150,15 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     // Pilotless QPSK / 8PSK: the blind estimator's trajectory replaces the two segments.
     const bool psk = format.modcod.mod == Modulation::QPSK || format.modcod.mod == Modulation::PSK8;
     const int order = format.modcod.mod == Modulation::QPSK ? 4 : 8; // of the M-th power, if psk
+    BlindPskEstimator::Trajectory blind;
     const bool use_blind = m_config.blind_psk && !dummy && pilot_blocks == 0 && psk &&
-                           blind_phases(frame, total, w, order, !m_fine, phases.front(),
-                                        next_sof ? &phases.back() : nullptr, &est);
+                           m_blind.track(frame, total, w, order, !m_fine, phases.front(),
+                                         next_sof ? &phases.back() : nullptr, &blind);
     if (use_blind) {
-        phases = m_blind_phases;
+        est.used_blind = true;
+        est.blind_peak_ratio = blind.peak_ratio;
+        est.cycle_slip = blind.cycle_slip;
+        phases = m_blind.phases();
     } else {
         // Residual frequency predicted by the coarse stage with this frame's lags included
         // (0 in the fine stage): segment phases are unwrapped around it, so that a residual
@@ -373,9 +169,9 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         // at once (the pilot blocks alone leave it ambiguous by multiples of 2 pi / 1476,
         // and the lag sums need tens of frames near -2 dB to tell which).
         if (!m_fine && pilot_blocks > 0 && psk && m_config.blind_psk &&
-            blind_base_sums(frame, length, w, order)) {
-            const double omega = blind_search(&est.blind_peak_ratio);
-            if (est.blind_peak_ratio >= kBlindPeakRatio) {
+            m_blind.base_sums(frame, length, w, order)) {
+            const double omega = m_blind.search(&est.blind_peak_ratio);
+            if (est.blind_peak_ratio >= BlindPskEstimator::kPeakRatio) {
                 predicted = omega / order;
                 searched = true;
             }
@@ -442,8 +238,8 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         for (; i < total && i <= c_first; ++i)
             m_phase[static_cast<size_t>(i)] = phases.front().phase;
         for (size_t seg = 1; seg < phases.size() && i < total; ++seg) {
-            const SegPhase& p0 = phases[seg - 1];
-            const SegPhase& p1 = phases[seg];
+            const SegmentPhase& p0 = phases[seg - 1];
+            const SegmentPhase& p1 = phases[seg];
             const double slope = (p1.phase - p0.phase) / (p1.centre - p0.centre);
             const int end = std::min(total, static_cast<int>(std::ceil(p1.centre)));
             for (; i < end; ++i)
@@ -562,8 +358,8 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
             } else {
                 while (i >= phases[piece].centre)
                     ++piece;
-                const SegPhase& p0 = phases[piece - 1];
-                const SegPhase& p1 = phases[piece];
+                const SegmentPhase& p0 = phases[piece - 1];
+                const SegmentPhase& p1 = phases[piece];
                 end = std::min(length, static_cast<int>(std::ceil(p1.centre)));
                 const double slope = (p1.phase - p0.phase) / (p1.centre - p0.centre);
                 rotate(i, end, p0.phase + slope * (i - p0.centre), slope);
@@ -584,7 +380,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     // A blind frame: its trajectory's slope is the whole residual (search included). In
     // the coarse stage a clear search peak moves straight to the fine stage; an unclear
     // one leaves the frame to the coarse stage's header/SOF evidence below.
-    const bool blind_found = use_blind && est.blind_peak_ratio >= kBlindPeakRatio && !est.cycle_slip;
+    const bool blind_found = use_blind && est.blind_peak_ratio >= BlindPskEstimator::kPeakRatio && !est.cycle_slip;
     if (searched || (!m_fine && blind_found)) {
         // A pilot frame whose residual the blind search found (the pilot phases' slope,
         // unwrapped around it), or a blind frame's clear search: the coarse stage ends.
@@ -593,7 +389,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         m_fine = true;
     } else if (use_blind && m_fine) {
         est.residual_frequency = slope;
-        if (est.cycle_slip || std::fabs(slope) > kBlindLostFrequency)
+        if (est.cycle_slip || std::fabs(slope) > BlindPskEstimator::kLostFrequency)
             reset(m_freq); // search again on the next pilotless frame
         else
             m_freq += m_config.fine_gain * slope;

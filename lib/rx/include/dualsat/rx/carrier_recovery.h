@@ -71,6 +71,7 @@
 #include <dualsat/mapping/constellation.h>
 #include <dualsat/core/fft.h>
 #include <dualsat/modcod/modcod.h>
+#include <dualsat/rx/carrier_blind_psk.h>
 #include <dualsat/rx/carrier_dd_pll.h>
 #include <dualsat/rx/carrier_dd_refinement.h>
 #include <dualsat/rx/carrier_lr_frequency.h>
@@ -152,24 +153,10 @@ public:
     double coarse_sigma() const;
 
 private:
-    struct SegPhase {
-        double centre, phase, weight;
-    };
     // Residual frequency (rad/symbol, relative to w) among residual + k 2 pi / 1476 that
     // maximises the frame's fourth-power spectrum (QPSK frames only).
     double resolve_pilot_ambiguity_qpsk(const std::complex<float>* frame, int length, double w,
                                         double residual) const;
-    // Blind phase trajectory of a pilotless M-PSK frame (see above), relative to the
-    // derotation by w, anchored on the header's phase; fills m_blind_phases. search: run
-    // the frequency search (coarse stage). Returns false when the input has no energy.
-    // The 4-symbol sums of u over `total` symbols derotated by w (m_blind_base); false
-    // when the input has no energy.
-    bool blind_base_sums(const std::complex<float>* frame, int total, double w, int order);
-    // The frequency of u (rad/symbol) from m_blind_base's spectrum, and its peak ratio.
-    double blind_search(double* peak_ratio);
-    bool blind_phases(const std::complex<float>* frame, int total, double w, int order,
-                      bool search, const SegPhase& header, const SegPhase* next_sof,
-                      CarrierEstimate* est);
 
     CarrierConfig m_config;
     double m_freq = 0.0;
@@ -179,13 +166,8 @@ private:
 
     KnownSegments m_known;
     std::vector<double> m_phase;              // per-symbol phase of the frame
-    std::vector<std::complex<double>> m_blind_base;   // sums of u over 4 symbols
-    std::vector<std::complex<double>> m_blind_window; // per 64 symbols, frequency removed
-    std::vector<std::complex<double>> m_fft_buffer;
-    std::vector<std::unique_ptr<Fft>> m_ffts;         // by size, made on first use
-    std::vector<SegPhase> m_blind_phases;
     std::vector<std::complex<double>> m_known_z;  // known symbols against their references
-    std::vector<double> m_blind_centre;           // centres of the blind windows
+    BlindPskEstimator m_blind;
     DecisionDirectedPll m_dd_pll;
     DecisionDirectedRefiner m_refiner;
 };

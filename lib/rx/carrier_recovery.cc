@@ -141,7 +141,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         est.amplitude = 0.0f;
         est.noise_variance = std::numeric_limits<float>::infinity();
         est.esn0_db = -std::numeric_limits<float>::infinity();
-        est.esn0_db_smoothed = m_esn0_smoothed > 0 ? static_cast<float>(10.0 * std::log10(m_esn0_smoothed)) : est.esn0_db;
+        est.esn0_db_smoothed = m_level.smoothed() > 0 ? static_cast<float>(10.0 * std::log10(m_level.smoothed())) : est.esn0_db;
         *estimate = est;
         return;
     }
@@ -254,57 +254,18 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     // its own best phase: the trajectory's small error there would otherwise read as noise
     // (the pilotless Es/N0 estimate came out ~0.15-0.2 dB low).
     const bool own_phase = use_blind;
-    auto amplitude_noise = [&](double* amp, double* noise, int* count) {
-        // z = y e^{-j(w i + phase)} conj(ref) of every known symbol, once; then (blind
-        // frames) each segment's own phase off its z, the mean real part, the spread.
-        m_known_z.clear();
-        for (const KnownSegment& s : segs) {
-            const size_t first = m_known_z.size();
-            for (int k = 0; k < s.n; ++k) {
-                const int i = s.start + k;
-                m_known_z.push_back(cd(frame[i]) * std::polar(1.0, -(w * i + m_phase[static_cast<size_t>(i)])) *
-                                    std::conj(cd(s.ref[k])));
-            }
-            if (own_phase) {
-                cd acc = 0.0;
-                for (size_t k = first; k < m_known_z.size(); ++k)
-                    acc += m_known_z[k];
-                if (std::abs(acc) > 0.0) {
-                    const cd turn = std::conj(acc) / std::abs(acc);
-                    for (size_t k = first; k < m_known_z.size(); ++k)
-                        m_known_z[k] *= turn;
-                }
-            }
-        }
-        const int n = static_cast<int>(m_known_z.size());
-        double a = 0.0;
-        for (const cd& v : m_known_z)
-            a += v.real();
-        a /= n;
-        double nv = 0.0;
-        for (const cd& v : m_known_z)
-            nv += std::norm(v - a);
-        *amp = a;
-        // A phase fitted per segment takes one of the 2n real degrees of freedom each.
-        *noise = own_phase ? nv / (n - 0.5 * static_cast<double>(segs.size())) : nv / n;
-        *count = n;
-    };
-
     double dd_frequency = 0.0;
     const bool use_dd = m_config.decision_directed && !dummy && pilot_blocks == 0 && !use_blind;
     if (use_dd) {
-        double a0, n0;
-        int c0;
-        amplitude_noise(&a0, &n0, &c0);
+        const double a0 = m_level.measure(frame, w, m_phase.data(), segs, own_phase).amplitude;
         dd_frequency = m_dd_pll.track(frame, length, w, a0, phases.front().phase, format.modcod,
                                       m_phase.data());
         est.used_decision_directed = true;
     }
 
-    double amp, noise;
-    int count;
-    amplitude_noise(&amp, &noise, &count);
-    est.known_symbols = count;
+    const SignalLevel level = m_level.measure(frame, w, m_phase.data(), segs, own_phase);
+    const double amp = level.amplitude, noise = level.noise;
+    est.known_symbols = level.count;
     est.phase_start = m_phase[0];
     if (!(amp > 0.0) || !std::isfinite(amp) || !std::isfinite(noise)) {
         std::fill(out, out + length, cf(0.0f, 0.0f));
@@ -314,12 +275,11 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
         *estimate = est;
         return;
     }
-    const double esn0 = amp * amp / std::max(noise, 1e-30);
+    const double esn0 = level.esn0();
     est.amplitude = static_cast<float>(amp);
     est.noise_variance = static_cast<float>(std::max(noise, 1e-30) / (amp * amp));
     est.esn0_db = static_cast<float>(10.0 * std::log10(esn0));
-    m_esn0_smoothed = m_esn0_smoothed < 0 ? esn0 : 0.8 * m_esn0_smoothed + 0.2 * esn0;
-    est.esn0_db_smoothed = static_cast<float>(10.0 * std::log10(m_esn0_smoothed));
+    est.esn0_db_smoothed = static_cast<float>(10.0 * std::log10(m_level.smooth(esn0)));
 
     const double inv = 1.0 / amp;
     if (use_dd) {

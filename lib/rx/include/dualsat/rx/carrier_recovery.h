@@ -76,6 +76,7 @@
 #include <dualsat/rx/carrier_dd_refinement.h>
 #include <dualsat/rx/carrier_lr_frequency.h>
 #include <dualsat/rx/carrier_segments.h>
+#include <dualsat/rx/carrier_signal_level.h>
 
 #include <complex>
 #include <cstdint>
@@ -162,14 +163,13 @@ private:
     double m_freq = 0.0;
     bool m_fine = false;
     LrFrequencyEstimator m_coarse; // the coarse stage
-    double m_esn0_smoothed = -1.0; // linear, < 0 until the first frame
 
     KnownSegments m_known;
     std::vector<double> m_phase;              // per-symbol phase of the frame
-    std::vector<std::complex<double>> m_known_z;  // known symbols against their references
     BlindPskEstimator m_blind;
     DecisionDirectedPll m_dd_pll;
     DecisionDirectedRefiner m_refiner;
+    SignalLevelEstimator m_level;
 };
 
 } // namespace dualsat

@@ -57,9 +57,11 @@ public:
     // passes: 1..4 (CarrierRecovery checks its configuration).
     explicit DecisionDirectedRefiner(int passes);
 
-    // Refines in place the data symbols of a phase-corrected, amplitude-normalised
-    // (still scrambled) frame of `length` symbols: its header and pilot blocks are left
-    // as they are. Every DVB-S2 constellation is invariant under the scrambling's
+    // Refines in place the payload of a phase-corrected, amplitude-normalised (still
+    // scrambled) frame of `length` symbols: the phase errors are measured on its data
+    // symbols only (not the header or the pilot blocks, which anchored the phase already);
+    // the correction is applied to the whole payload, pilot blocks included, the header
+    // left as it is. Every DVB-S2 constellation is invariant under the scrambling's
     // 90-degree rotations, so decisions work on scrambled symbols.
     void refine(std::complex<float>* frame, int length, int pilot_blocks, const ModCod& mc);
 

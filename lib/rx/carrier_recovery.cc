@@ -1,8 +1,7 @@
 #include <dualsat/core/constants.h>
-#include <dualsat/rx/carrier_recovery.h>
 #include <dualsat/core/error.h>
-#include <dualsat/pl/pl_framer.h>
-#include <dualsat/pl/pl_scrambler.h>
+#include <dualsat/pl/pl_geometry.h>
+#include <dualsat/rx/carrier_recovery.h>
 
 #include <algorithm>
 #include <cmath>
@@ -14,56 +13,28 @@ namespace {
 using cf = std::complex<float>;
 using cd = std::complex<double>;
 
-constexpr int kLrLags = 12;
-// L&R's variance is somewhat above the Cramer-Rao bound at the lags used.
-constexpr double kLrEfficiencyLoss = 1.5;
 // The fine stage may start once the coarse estimate is this good: a quarter of the
 // phase ambiguity between pilot blocks.
 constexpr double kFineEntrySigma = kPi / (4.0 * kPilotPeriod);
-// Largest multiple of the pilot-period ambiguity the QPSK fourth-power test examines.
-constexpr int kMaxAmbiguity = 8;
-// Blind estimator: u summed over kBlindBase symbols for the frequency search, over
-// kBlindWindow symbols for the phase trajectory.
-constexpr int kBlindBase = 4;
-constexpr int kBlindWindow = 64;
-// The search's peak must stand this far above the mean spectral power (noise alone: the
-// largest of ~16k exponential bins is ~10, above 20 with probability ~3e-5) before the coarse stage trusts it.
-constexpr double kBlindPeakRatio = 20.0;
-// A fine-stage residual above this (rad/symbol) means the blind tracking has lost the
-// frequency: the next frame searches again. The unwrapping of 64-symbol windows holds to
-// ~pi / (8 * 64) = 6e-3 for 8PSK.
-constexpr double kBlindLostFrequency = 1e-3;
-// Decision-directed refinement: window length (symbols) of its phase-error averages.
-constexpr int kRefineWindow = 64;
 
-// atan2 to ~1e-7 rad without a libm call and without branches (the octant's quadrant
-// tests are data-dependent coin tosses: branches on them cost more than the polynomial):
-// octant reduction, then the odd polynomial of Abramowitz & Stegun 4.4.49 (|error| <= 2e-8
-// on [0, 1]), then the quadrant by arithmetic selects.
-inline float fast_atan2(float y, float x)
+// Every symbol of a QPSK or 8PSK frame lies on the M-PSK grid (see BlindPskEstimator).
+bool is_psk(Modulation m) { return m == Modulation::QPSK || m == Modulation::PSK8; }
+int mth_power_order(Modulation m) { return m == Modulation::QPSK ? 4 : 8; }
+
+// No usable estimate: zero output, amplitude 0, noise variance +inf.
+void no_estimate(cf* out, int length, CarrierEstimate* est)
 {
-    const float ax = std::fabs(x), ay = std::fabs(y);
-    const float hi = std::max(ax, ay), lo = std::min(ax, ay);
-    const float t = lo / std::max(hi, 1e-30f), t2 = t * t;
-    float a = 0.0028662257f;
-    a = a * t2 - 0.0161657367f;
-    a = a * t2 + 0.0429096138f;
-    a = a * t2 - 0.0752896400f;
-    a = a * t2 + 0.1065626393f;
-    a = a * t2 - 0.1420889944f;
-    a = a * t2 + 0.1999355085f;
-    a = a * t2 - 0.3333314528f;
-    a = (a * t2 + 1.0f) * t;
-    const float steep = static_cast<float>(ay > ax);   // angle above pi/4: pi/2 - a
-    a += steep * (1.57079632679f - 2.0f * a);
-    const float left = static_cast<float>(x < 0.0f);   // left half-plane: pi - a
-    a += left * (kPiF - 2.0f * a);
-    return std::copysign(a, y);
+    std::fill(out, out + length, cf(0.0f, 0.0f));
+    est->amplitude = 0.0f;
+    est->noise_variance = std::numeric_limits<float>::infinity();
+    est->esn0_db = -std::numeric_limits<float>::infinity();
 }
 
 } // namespace
 
-CarrierRecovery::CarrierRecovery(const CarrierConfig& config) : m_config(config)
+CarrierRecovery::CarrierRecovery(const CarrierConfig& config)
+    : m_config(config), m_blind(config.blind_span_snr), m_dd_pll(config.dd_loop_bandwidth),
+      m_refiner(config.dd_refine_passes)
 {
     if (!(config.dd_loop_bandwidth > 0.0 && config.dd_loop_bandwidth < 0.1))
         throw ConfigError("carrier recovery: DD loop bandwidth must be in (0, 0.1)");
@@ -73,9 +44,6 @@ CarrierRecovery::CarrierRecovery(const CarrierConfig& config) : m_config(config)
         throw ConfigError("carrier recovery: blind span SNR must be in [1, 1000]");
     if (config.dd_refine_passes < 0 || config.dd_refine_passes > 4)
         throw ConfigError("carrier recovery: dd_refine_passes must be 0..4");
-    m_constellations.resize(29);
-    m_ring_grids.resize(29);
-    m_known.resize(kMaxPlframeSymbols);
     m_phase.resize(kMaxPlframeSymbols + kSofSymbols);
 }
 
@@ -84,394 +52,89 @@ void CarrierRecovery::reset(double frequency_rad_per_symbol)
     if (!std::isfinite(frequency_rad_per_symbol))
         frequency_rad_per_symbol = 0.0;
     m_freq = frequency_rad_per_symbol;
-    m_ref_freq = m_freq;
-    std::fill(std::begin(m_lr_acc), std::end(m_lr_acc), std::complex<double>(0.0));
-    std::fill(std::begin(m_lr_count), std::end(m_lr_count), 0.0);
-    m_fisher = 0.0;
+    m_coarse.reset(m_freq);
     m_fine = false;
 }
 
 double CarrierRecovery::coarse_sigma() const
 {
-    return m_fisher > 0.0 ? std::sqrt(kLrEfficiencyLoss / m_fisher)
-                          : std::numeric_limits<double>::infinity();
+    return m_coarse.sigma();
 }
 
-const Constellation& CarrierRecovery::constellation(const ModCod& mc)
+double CarrierRecovery::unwrap_residual(const cf* frame, int length, bool dummy,
+                                        const FrameFormat& format, int pilot_blocks, double w,
+                                        const LrLagSums& lags, CarrierEstimate* est,
+                                        bool* searched)
 {
-    auto& slot = m_constellations[static_cast<size_t>(modcod_number(mc))];
-    if (!slot)
-        slot = std::make_unique<Constellation>(mc);
-    return *slot;
+    // Residual frequency predicted by the coarse stage with this frame's lags included
+    // (0 in the fine stage): segment phases are unwrapped around it, so that a residual
+    // of a few pi/1476 rad/symbol left at acquisition does not slip a cycle.
+    double predicted = 0.0;
+    *searched = false;
+    // Coarse stage, QPSK / 8PSK frame with pilots: every symbol (header, pilots,
+    // data) is on the M-PSK grid, so the blind frequency search settles the residual
+    // at once (the pilot blocks alone leave it ambiguous by multiples of 2 pi / 1476,
+    // and the lag sums need tens of frames near -2 dB to tell which).
+    const Modulation mod = format.modcod.mod;
+    if (!m_fine && pilot_blocks > 0 && is_psk(mod) && m_config.blind_psk &&
+        m_blind.base_sums(frame, length, w, mth_power_order(mod))) {
+        const double omega = m_blind.search(&est->blind_peak_ratio);
+        if (est->blind_peak_ratio >= BlindPskEstimator::kPeakRatio) {
+            predicted = omega / mth_power_order(mod);
+            *searched = true;
+        }
+    }
+    if (*searched)
+        return predicted; // far finer than the pilot ambiguity: no pair refinement
+    if (!m_fine)
+        predicted = m_coarse.predict_residual(lags, w);
+    // Refine the advance per pilot period on this frame before unwrapping: the pilot-pair
+    // estimate has the noise of ~20 pairs instead of one, so that a coarse residual of up
+    // to almost pi / 1476 rad/symbol unwraps every pair the same (right) way. Unwrapping
+    // pair by pair around the coarse prediction alone slipped single pairs at low Es/N0
+    // while the coarse estimate was still a fraction of pi / 1476 off, which lost the
+    // frame. In the coarse stage a QPSK frame then picks the multiple of 2 pi / 1476 by
+    // its fourth-power spectrum.
+    if (m_pilot.pilot_pair_residual(m_known.segments(), &predicted) && !m_fine && !dummy &&
+        mod == Modulation::QPSK)
+        predicted = PilotPhaseEstimator::resolve_pilot_ambiguity_qpsk(frame, length, w, predicted,
+                                                                      m_coarse.sigma());
+    return predicted;
 }
 
-void CarrierRecovery::add_segment(int start, int n, const cf* ref)
+void CarrierRecovery::update_frequency(const FrameEvidence& e, const LrLagSums& lags,
+                                       CarrierEstimate* est)
 {
-    m_segs.push_back(Seg{ start, n, ref });
-}
-
-double CarrierRecovery::resolve_pilot_ambiguity_qpsk(const cf* frame, int length, double w,
-                                                    double residual) const
-{
-    // The pilot-pair estimate is exact up to a multiple of 2 pi / 1476 rad/symbol; the
-    // coarse stage only tells which multiple once its standard deviation is well below
-    // that (tens of frames at Es/N0 near 0 dB). Every symbol of a QPSK frame (header,
-    // pilots and data alike: all points are at pi/4 + k pi/2) has fourth power -1, so
-    // |sum x^4 e^{-j 4 f i}| over the frame peaks at the true residual f: candidates
-    // 4 * 2 pi / 1476 apart are ~88 bins apart over a normal frame, and the peak's
-    // SNR is N / ~670 at -2 dB (normal frame ~48, short ~12), so the wrong multiple
-    // wins with negligible probability. Candidates: within ~3 coarse sigmas.
-    const double sigma = coarse_sigma();
-    const double spacing = 2.0 * kPi / kPilotPeriod;
-    const int k_max = std::isfinite(sigma) ? std::min(kMaxAmbiguity, static_cast<int>(std::ceil(3.0 * sigma / spacing)))
-                                           : kMaxAmbiguity;
-    if (k_max <= 0)
-        return residual;
-    double best = -1.0;
-    double best_f = residual;
-    for (int k = -k_max; k <= k_max; ++k) {
-        const double f = residual + k * spacing;
-        const cd step = std::polar(1.0, -4.0 * (w + f));
-        cd acc = 0.0;
-        constexpr int kRestart = 1024;
-        for (int r = 0; r < length; r += kRestart) {
-            cd rot = std::polar(1.0, -4.0 * (w + f) * r);
-            cd part = 0.0;
-            const int stop = std::min(length, r + kRestart);
-            for (int i = r; i < stop; ++i) {
-                const cf x2 = frame[i] * frame[i];
-                part += cd(x2 * x2) * rot;
-                rot *= step;
-            }
-            acc += part;
-        }
-        const double mag = std::norm(acc);
-        if (mag > best) {
-            best = mag;
-            best_f = f;
-        }
-    }
-    return best_f;
-}
-
-bool CarrierRecovery::blind_base_sums(const cf* frame, int total, double w, int order)
-{
-    // u = |y|^2 e^{j M arg y}: y^4 / |y|^2 (QPSK) or y^8 / |y|^6 (8PSK); the QPSK grid's
-    // fourth power is -1, the 8PSK grid's eighth power +1.
-    const double sign = order == 4 ? -1.0 : 1.0;
-    const int nbase = total / kBlindBase;
-    if (nbase < 2)
-        return false;
-    m_blind_base.resize(static_cast<size_t>(nbase));
-    constexpr int kRestart = 512; // exact phasor every 512 symbols (a multiple of 4)
-    const cd step = std::polar(1.0, -w);
-    cd rot = 1.0;
-    double energy = 0.0;
-    for (int b = 0; b < nbase; ++b) {
-        const int i0 = b * kBlindBase;
-        if (i0 % kRestart == 0)
-            rot = std::polar(1.0, -w * i0);
-        cd acc = 0.0;
-        for (int k = 0; k < kBlindBase; ++k) {
-            const cd y = cd(frame[i0 + k]) * rot;
-            rot *= step;
-            const double p = std::norm(y);
-            if (!(p > 0.0))
-                continue;
-            const cd y2 = y * y;
-            const cd y4 = y2 * y2;
-            acc += order == 4 ? y4 / p : (y4 * y4) / (p * p * p);
-            energy += p;
-        }
-        m_blind_base[static_cast<size_t>(b)] = sign * acc;
-    }
-    return energy > 0.0 && std::isfinite(energy);
-}
-
-double CarrierRecovery::blind_search(double* peak_ratio)
-{
-    // Frequency of u (rad/symbol, = M x the carrier's residual): the peak of the
-    // zero-padded spectrum of the 4-symbol sums, parabolically interpolated.
-    const size_t nbase = m_blind_base.size();
-    const size_t n = Fft::next_power_of_two(2 * nbase);
-    std::unique_ptr<Fft>* slot = nullptr;
-    for (auto& f : m_ffts)
-        if (f->size() == n)
-            slot = &f;
-    if (!slot) {
-        m_ffts.push_back(std::make_unique<Fft>(n));
-        slot = &m_ffts.back();
-    }
-    m_fft_buffer.assign(n, cd(0.0));
-    std::copy(m_blind_base.begin(), m_blind_base.end(), m_fft_buffer.begin());
-    (*slot)->forward(m_fft_buffer.data());
-    size_t peak = 0;
-    double peak_power = -1.0, total_power = 0.0;
-    for (size_t k = 0; k < n; ++k) {
-        const double pw = std::norm(m_fft_buffer[k]);
-        total_power += pw;
-        if (pw > peak_power) {
-            peak_power = pw;
-            peak = k;
-        }
-    }
-    *peak_ratio = total_power > 0.0 ? peak_power / (total_power / static_cast<double>(n)) : 0.0;
-    const double a = std::abs(m_fft_buffer[(peak + n - 1) % n]);
-    const double b = std::abs(m_fft_buffer[peak]);
-    const double c = std::abs(m_fft_buffer[(peak + 1) % n]);
-    const double den = a - 2.0 * b + c;
-    double bin = static_cast<double>(peak) + (den < 0.0 ? 0.5 * (a - c) / den : 0.0);
-    if (bin >= 0.5 * static_cast<double>(n))
-        bin -= static_cast<double>(n);
-    return 2.0 * kPi * bin / (static_cast<double>(n) * kBlindBase);
-}
-
-bool CarrierRecovery::blind_phases(const cf* frame, int total, double w, int order, bool search,
-                                   const SegPhase& header, const SegPhase* next_sof,
-                                   CarrierEstimate* est)
-{
-    if (!blind_base_sums(frame, total, w, order))
-        return false;
-    const int nbase = static_cast<int>(m_blind_base.size());
-    const double omega = search ? blind_search(&est->blind_peak_ratio) : 0.0;
-
-    // Windows of 64 symbols with omega removed (each 4-symbol sum carries the phase of
-    // its centre, 4 b + 1.5).
-    const int per_window = kBlindWindow / kBlindBase;
-    const int nwin = (nbase + per_window - 1) / per_window;
-    m_blind_window.assign(static_cast<size_t>(nwin), cd(0.0));
-    std::vector<double>& centre = m_blind_centre;
-    centre.assign(static_cast<size_t>(nwin), 0.0);
-    {
-        const cd step = std::polar(1.0, -omega * kBlindBase);
-        cd rot = std::polar(1.0, -omega * 1.5);
-        for (int b = 0; b < nbase; ++b) {
-            if (b % 256 == 0)
-                rot = std::polar(1.0, -omega * (kBlindBase * b + 1.5));
-            const int m = b / per_window;
-            m_blind_window[static_cast<size_t>(m)] += m_blind_base[static_cast<size_t>(b)] * rot;
-            centre[static_cast<size_t>(m)] += kBlindBase * b + 1.5;
-            rot *= step;
-        }
-        for (int m = 0; m < nwin; ++m) {
-            const int count = std::min(per_window, nbase - m * per_window);
-            centre[static_cast<size_t>(m)] /= count;
-        }
-    }
-
-    // Sliding sums over a span long enough for a coherent SNR of blind_span_snr: the
-    // M-th power costs ~25 dB at QPSK's threshold (an SNR of ~0.0012 per symbol at
-    // -2.35 dB), so the span is a few thousand symbols there and a few windows at high
-    // Es/N0. Window SNR: the signal power from the lag-1 products of windows (immune to
-    // the noise, and to a phase that drifts slowly), the noise from the rest.
-    //
-    // Phase noise shortens it: a span so long that the carrier's phase wanders within it
-    // (an LNB's 1-10 kHz phase noise, multiplied by M here) averages the wander in. For a
-    // random-walk phase of variance q per window (M-th power domain), the lag-k window
-    // products decay as exp(-q (k - 1) / 2) relative to lag 1; the error of a span of n
-    // windows is ~1/(2 r n) (noise, r the window SNR) + q n / 12 (wander), least at
-    // n = sqrt(6 / (r q)). The span is the shorter of the two, but never below a coherent
-    // SNR of 3 (below that the unwrapping of the sliding sums itself starts to slip).
-    // Measured with the DVB-S2 phase-noise mask at 10 Msym/s (bench_receiver --part b
-    // --points pilotless --phase-noise): 8PSK 2/3 at QEF + 1 dB FER 0.48 -> 0.32; near
-    // QPSK 1/4's and 8PSK 3/5's thresholds the decay cannot be told from its noise and
-    // the span stays (FER 0.37 / 0.90 there: without pilots, phase noise of this level
-    // is beyond non-data-aided estimation — the reason DVB-S2 has pilots).
-    double half_windows;
-    {
-        constexpr int kDecayLag = 16;
-        cd lag1 = 0.0, lagk = 0.0;
-        double power = 0.0;
-        for (int m = 0; m < nwin; ++m) {
-            const cd v = m_blind_window[static_cast<size_t>(m)];
-            power += std::norm(v);
-            if (m > 0)
-                lag1 += v * std::conj(m_blind_window[static_cast<size_t>(m - 1)]);
-            if (m >= kDecayLag)
-                lagk += v * std::conj(m_blind_window[static_cast<size_t>(m - kDecayLag)]);
-        }
-        power /= nwin;
-        const double signal = nwin > 1 ? std::abs(lag1) / (nwin - 1) : power;
-        const double noise = std::max(power - signal, 1e-12 * power);
-        const double window_snr = std::max(signal / noise, 1e-6);
-        double span = m_config.blind_span_snr / window_snr; // windows, for the SNR target
-        if (nwin > 4 * kDecayLag && signal > 0.0) {
-            const double decay = std::clamp(std::abs(lagk) / (nwin - kDecayLag) / signal, 1e-3, 1.0);
-            // Only a decay well beyond the noise of its own estimate (the lag products'
-            // noise relative to the signal, ~(1 + 1/r) / sqrt(count)) counts: without
-            // phase noise a spurious one would cut the span where it matters most.
-            const double spread = (1.0 + 1.0 / window_snr) / std::sqrt(static_cast<double>(nwin - kDecayLag));
-            const double q = decay < 1.0 - 3.0 * spread ? -2.0 * std::log(decay) / (kDecayLag - 1) : 0.0;
-            if (q > 0.0) {
-                const double best = std::sqrt(6.0 / (window_snr * q));
-                span = std::min(span, std::max(best, 3.0 / window_snr));
-            }
-        }
-        half_windows = 0.5 * span;
-    }
-    const int half = std::clamp(static_cast<int>(std::ceil(half_windows)), 2, nwin);
-    m_blind_phases.resize(static_cast<size_t>(nwin));
-    cd sliding = 0.0;
-    for (int m = 0; m < std::min(half, nwin); ++m)
-        sliding += m_blind_window[static_cast<size_t>(m)];
-    double previous = 0.0;
-    for (int m = 0; m < nwin; ++m) {
-        if (m + half < nwin)
-            sliding += m_blind_window[static_cast<size_t>(m + half)];
-        if (m - half - 1 >= 0)
-            sliding -= m_blind_window[static_cast<size_t>(m - half - 1)];
-        double phi = std::arg(sliding);
-        if (m > 0)
-            phi = previous + std::remainder(phi - previous, 2.0 * kPi);
-        previous = phi;
-        const double c = centre[static_cast<size_t>(m)];
-        m_blind_phases[static_cast<size_t>(m)] = { c, (phi + omega * c) / order, static_cast<double>(kBlindWindow) };
-    }
-
-    // The M-fold ambiguity from the header's data-aided phase (the first window is next
-    // to it; the slope carries the phase across the few symbols between the centres).
-    const double sector = 2.0 * kPi / order;
-    const SegPhase& first = m_blind_phases.front();
-    const double slope0 = nwin > 1 ? (m_blind_phases[1].phase - first.phase) / (m_blind_phases[1].centre - first.centre)
-                                   : omega / order;
-    const double at_header = first.phase + slope0 * (header.centre - first.centre);
-    const double shift = sector * std::round((header.phase - at_header) / sector);
-    for (SegPhase& p : m_blind_phases)
-        p.phase += shift;
-
-    // The next SOF's data-aided phase checks the end of the frame.
-    if (next_sof && nwin > 1) {
-        const SegPhase& last = m_blind_phases.back();
-        const SegPhase& before = m_blind_phases[static_cast<size_t>(nwin - 2)];
-        const double slope1 = (last.phase - before.phase) / (last.centre - before.centre);
-        const double at_sof = last.phase + slope1 * (next_sof->centre - last.centre);
-        est->cycle_slip = std::fabs(std::remainder(next_sof->phase - at_sof, 2.0 * kPi)) > 0.5 * sector;
-    }
-    est->used_blind = true;
-    return true;
-}
-
-const CarrierRecovery::RingGrid& CarrierRecovery::ring_grid(const ModCod& mc)
-{
-    auto& slot = m_ring_grids[static_cast<size_t>(modcod_number(mc))];
-    if (!slot) {
-        const Constellation& con = constellation(mc);
-        auto g = std::make_unique<RingGrid>();
-        g->rings = con.rings();
-        for (int r = 0; r < con.rings(); ++r) {
-            int n = 0;
-            double first = 0.0;
-            for (int l = 0; l < con.size(); ++l)
-                if (con.ring_of(static_cast<unsigned>(l)) == r) {
-                    if (n == 0)
-                        first = std::arg(std::complex<double>(con.point(static_cast<unsigned>(l))));
-                    ++n;
-                }
-            // Every DVB-S2 ring is n equally spaced points (EN 302 307-1 Figures 9-12).
-            const double sector = 2.0 * kPi / n;
-            g->sector[r] = static_cast<float>(sector);
-            g->inv_sector[r] = static_cast<float>(1.0 / sector);
-            g->offset[r] = static_cast<float>(std::remainder(first, sector));
-            if (r > 0) {
-                const double mid = 0.5 * (con.ring_radius(r - 1) + con.ring_radius(r));
-                g->threshold2[r - 1] = static_cast<float>(mid * mid);
-            }
-        }
-        slot = std::move(g);
-    }
-    return *slot;
-}
-
-void CarrierRecovery::refine_decision_directed(cf* out, int length, int pilot_blocks,
-                                               const ModCod& mc)
-{
-    // Over the data symbols (not the header or pilot blocks: they anchored the phase
-    // already), each symbol's phase error against its nearest point: ring by radius,
-    // then the angle modulo the ring's spacing. Averaged per 64-symbol window (of payload
-    // index), smoothed [1 2 1] over neighbouring windows, interpolated linearly between
-    // window centres and removed. Decision errors pull the average towards 0 (never past
-    // it), so a second pass takes most of what the first left.
-    const RingGrid& g = ring_grid(mc);
-    const int payload = length - kPlHeaderSymbols;
-    const int windows = (payload + kRefineWindow - 1) / kRefineWindow;
-    if (windows < 1)
-        return;
-    m_refine_error.resize(static_cast<size_t>(windows));
-    m_refine_count.resize(static_cast<size_t>(windows));
-    m_refine_smooth.resize(static_cast<size_t>(windows));
-    const float inf = std::numeric_limits<float>::infinity();
-    const float t0 = g.rings > 1 ? g.threshold2[0] : inf, t1 = g.rings > 2 ? g.threshold2[1] : inf;
-    constexpr float kRound = 12582912.0f; // 1.5 * 2^23: (x + kRound) - kRound rounds x
-    cf* data = out + kPlHeaderSymbols;
-    for (int pass = 0; pass < m_config.dd_refine_passes; ++pass) {
-        for (int w = 0; w < windows; ++w) {
-            // The window's data symbols: [start, stop) minus any pilot block inside.
-            const int start = w * kRefineWindow, stop = std::min(payload, start + kRefineWindow);
-            float acc = 0.0f, weight = 0.0f;
-            for (int p = start; p < stop;) {
-                int run_end = stop;
-                if (pilot_blocks > 0) {
-                    const int block = p / kPilotPeriod, in_period = p % kPilotPeriod;
-                    if (block < pilot_blocks && in_period >= kPilotSpacing) { // inside a pilot block
-                        p = std::min(stop, (block + 1) * kPilotPeriod);
-                        continue;
-                    }
-                    if (block < pilot_blocks)
-                        run_end = std::min(stop, block * kPilotPeriod + kPilotSpacing);
-                }
-                for (int k = p; k < run_end; ++k) {
-                    const cf z = data[k];
-                    const float r2 = z.real() * z.real() + z.imag() * z.imag();
-                    const int ring = (r2 > t0) + (r2 > t1);
-                    float e = fast_atan2(z.imag(), z.real()) - g.offset[ring];
-                    e -= g.sector[ring] * ((e * g.inv_sector[ring] + kRound) - kRound);
-                    // Weighted by |z|^2: a point's phase is as precise as its radius is large.
-                    acc += r2 * e;
-                    weight += r2;
-                }
-                p = run_end;
-            }
-            m_refine_error[static_cast<size_t>(w)] = acc;
-            m_refine_count[static_cast<size_t>(w)] = weight;
-        }
-        for (int w = 0; w < windows; ++w) {
-            float acc = 2.0f * m_refine_error[static_cast<size_t>(w)];
-            float cnt = 2.0f * m_refine_count[static_cast<size_t>(w)];
-            if (w > 0) {
-                acc += m_refine_error[static_cast<size_t>(w - 1)];
-                cnt += m_refine_count[static_cast<size_t>(w - 1)];
-            }
-            if (w + 1 < windows) {
-                acc += m_refine_error[static_cast<size_t>(w + 1)];
-                cnt += m_refine_count[static_cast<size_t>(w + 1)];
-            }
-            m_refine_smooth[static_cast<size_t>(w)] = cnt > 0.0f ? std::clamp(acc / cnt, -0.5f, 0.5f) : 0.0f;
-        }
-        // Remove it: held before the first window centre and after the last, linear in
-        // between; the angles are small (a fraction of a sector), so a short series gives
-        // the rotation.
-        const float half = 0.5f * (kRefineWindow - 1);
-        auto rotate = [&](int from, int to, float c0, float slope) {
-            for (int k = from; k < to; ++k) {
-                const float c = c0 + slope * static_cast<float>(k - from);
-                const float c2 = c * c;
-                const float cs = 1.0f - c2 * (0.5f - c2 * (1.0f / 24.0f));
-                const float sn = c * (1.0f - c2 * (1.0f / 6.0f - c2 * (1.0f / 120.0f)));
-                const cf z = data[k];
-                data[k] = cf(z.real() * cs + z.imag() * sn, z.imag() * cs - z.real() * sn);
-            }
-        };
-        const int first_centre = static_cast<int>(std::ceil(half));
-        rotate(0, std::min(payload, first_centre), m_refine_smooth.front(), 0.0f);
-        for (int w = 0; w + 1 < windows; ++w) {
-            const float c0 = m_refine_smooth[static_cast<size_t>(w)], c1 = m_refine_smooth[static_cast<size_t>(w + 1)];
-            const int from = std::min(payload, first_centre + w * kRefineWindow);
-            const int to = std::min(payload, from + kRefineWindow);
-            const float slope = (c1 - c0) / kRefineWindow;
-            rotate(from, to, c0 + slope * (static_cast<float>(from) - (half + static_cast<float>(w * kRefineWindow))), slope);
-        }
-        const int last_from = std::min(payload, first_centre + (windows - 1) * kRefineWindow);
-        rotate(last_from, payload, m_refine_smooth.back(), 0.0f);
+    // A blind frame: its trajectory's slope is the whole residual (search included). In
+    // the coarse stage a clear search peak moves straight to the fine stage; an unclear
+    // one leaves the frame to the coarse stage's header/SOF evidence below.
+    const bool blind_found = e.blind && est->blind_peak_ratio >= BlindPskEstimator::kPeakRatio &&
+                             !est->cycle_slip;
+    if (e.searched || (!m_fine && blind_found)) {
+        // A pilot frame whose residual the blind search found (the pilot phases' slope,
+        // unwrapped around it), or a blind frame's clear search: the coarse stage ends.
+        est->residual_frequency = e.slope;
+        m_freq = e.w + e.slope;
+        m_fine = true;
+    } else if (e.blind && m_fine) {
+        est->residual_frequency = e.slope;
+        if (est->cycle_slip || std::fabs(e.slope) > BlindPskEstimator::kLostFrequency)
+            reset(m_freq); // search again on the next pilotless frame
+        else
+            m_freq += m_config.fine_gain * e.slope;
+    } else if (!m_fine) {
+        const double coarse = m_coarse.update(lags, e.w, e.esn0, m_known.segments());
+        est->residual_frequency = coarse - m_freq;
+        m_freq = coarse;
+        if (coarse_sigma() < kFineEntrySigma)
+            m_fine = true;
+    } else {
+        const double residual = e.decision_directed ? e.dd_frequency : e.slope;
+        est->residual_frequency = residual;
+        if (!e.decision_directed && e.pilots_or_dummy && std::fabs(residual) > kPi / (2.0 * kPilotPeriod))
+            reset(m_freq); // lost: start the coarse stage again from here
+        else
+            m_freq += m_config.fine_gain * residual;
     }
 }
 
@@ -485,376 +148,102 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     if (length != expected)
         throw ConfigError("carrier recovery: frame length does not match its format");
     const int total = length + (next_sof ? kSofSymbols : 0);
-
-    // Known symbols after the header, and the segment list.
-    m_segs.clear();
-    add_segment(0, kPlHeaderSymbols, header_ref);
-    const cf plain(kPilotComponent, kPilotComponent);
     const int pilot_blocks = dummy ? 0 : format.pilot_blocks();
-    for (int b = 0; b < pilot_blocks; ++b) {
-        const int p = b * kPilotPeriod + kPilotSpacing; // payload index
-        std::fill(m_known.begin() + p, m_known.begin() + p + kPilotBlockSymbols, plain);
-        pl_scramble(m_known.data() + p, rn + p, kPilotBlockSymbols, m_known.data() + p);
-        add_segment(kPlHeaderSymbols + p, kPilotBlockSymbols, m_known.data() + p);
-    }
-    if (dummy) {
-        const int payload = kDummyFrameSymbols - kPlHeaderSymbols;
-        std::fill(m_known.begin(), m_known.begin() + payload, plain);
-        pl_scramble(m_known.data(), rn, payload, m_known.data());
-        for (int p = 0; p < payload; p += kSlotSymbols)
-            add_segment(kPlHeaderSymbols + p, kSlotSymbols, m_known.data() + p);
-    }
-    if (next_sof)
-        add_segment(length, kSofSymbols, next_sof);
+    const Modulation mod = format.modcod.mod;
+    m_known.build(length, dummy, pilot_blocks, header_ref, rn, next_sof);
+    const std::vector<KnownSegment>& segs = m_known.segments();
 
-    // Per-segment phase at its centre, and L&R lag sums, after derotation by m_freq.
+    // Segment phases and L&R lag sums, after derotation by the current frequency.
     const double w = m_freq;
-    cd lags[kLrLags + 1] = {};
-    int lag_counts[kLrLags + 1] = {};
-    std::vector<SegPhase> phases;
-    phases.reserve(m_segs.size());
-    std::vector<cd> seg_sum;
-    seg_sum.reserve(m_segs.size());
-    cf z[kSlotSymbols];
-    bool finite_input = true;
-    for (const Seg& s : m_segs) {
-        cd c = 0.0;
-        for (int k = 0; k < s.n; ++k) {
-            const cd v = cd(frame[s.start + k]) * std::polar(1.0, -w * (s.start + k));
-            z[k] = cf(v * std::conj(cd(s.ref[k])));
-            c += cd(z[k]);
-        }
-        if (!std::isfinite(c.real()) || !std::isfinite(c.imag()))
-            finite_input = false;
-        for (int m = 1; m <= kLrLags && m < s.n; ++m)
-            for (int k = 0; k + m < s.n; ++k, ++lag_counts[m])
-                lags[m] += cd(z[k + m]) * std::conj(cd(z[k]));
-        phases.push_back({ s.start + 0.5 * (s.n - 1), std::arg(c), static_cast<double>(s.n) });
-        seg_sum.push_back(c);
-    }
-
     CarrierEstimate est;
     est.frequency = w;
     est.fine = m_fine;
-    if (!finite_input) {
-        std::fill(out, out + length, cf(0.0f, 0.0f));
-        est.amplitude = 0.0f;
-        est.noise_variance = std::numeric_limits<float>::infinity();
-        est.esn0_db = -std::numeric_limits<float>::infinity();
-        est.esn0_db_smoothed = m_esn0_smoothed > 0 ? static_cast<float>(10.0 * std::log10(m_esn0_smoothed)) : est.esn0_db;
+    LrLagSums lags;
+    if (!m_pilot.measure(frame, w, segs, &lags)) {
+        no_estimate(out, length, &est);
+        est.esn0_db_smoothed = m_level.smoothed() > 0 ? static_cast<float>(10.0 * std::log10(m_level.smoothed()))
+                                                      : est.esn0_db;
         *estimate = est;
         return;
     }
 
+    // The phase trajectory: for pilotless QPSK / 8PSK the blind estimator's (it replaces
+    // the header and next-SOF segments), else the segment phases unwrapped.
+    BlindPskEstimator::Trajectory blind;
+    const bool use_blind = m_config.blind_psk && !dummy && pilot_blocks == 0 && is_psk(mod) &&
+                           m_blind.track(frame, total, w, mth_power_order(mod), !m_fine,
+                                         m_pilot.phases().front(),
+                                         next_sof ? &m_pilot.phases().back() : nullptr, &blind);
     bool searched = false; // a pilot frame's frequency came from the blind search
-    // Pilotless QPSK / 8PSK: the blind estimator's trajectory replaces the two segments.
-    const bool psk = format.modcod.mod == Modulation::QPSK || format.modcod.mod == Modulation::PSK8;
-    const int order = format.modcod.mod == Modulation::QPSK ? 4 : 8; // of the M-th power, if psk
-    const bool use_blind = m_config.blind_psk && !dummy && pilot_blocks == 0 && psk &&
-                           blind_phases(frame, total, w, order, !m_fine, phases.front(),
-                                        next_sof ? &phases.back() : nullptr, &est);
     if (use_blind) {
-        phases = m_blind_phases;
+        est.used_blind = true;
+        est.blind_peak_ratio = blind.peak_ratio;
+        est.cycle_slip = blind.cycle_slip;
     } else {
-        // Residual frequency predicted by the coarse stage with this frame's lags included
-        // (0 in the fine stage): segment phases are unwrapped around it, so that a residual
-        // of a few pi/1476 rad/symbol left at acquisition does not slip a cycle.
-        double predicted = 0.0;
-        // Coarse stage, QPSK / 8PSK frame with pilots: every symbol (header, pilots,
-        // data) is on the M-PSK grid, so the blind frequency search settles the residual
-        // at once (the pilot blocks alone leave it ambiguous by multiples of 2 pi / 1476,
-        // and the lag sums need tens of frames near -2 dB to tell which).
-        if (!m_fine && pilot_blocks > 0 && psk && m_config.blind_psk &&
-            blind_base_sums(frame, length, w, order)) {
-            const double omega = blind_search(&est.blind_peak_ratio);
-            if (est.blind_peak_ratio >= kBlindPeakRatio) {
-                predicted = omega / order;
-                searched = true;
-            }
-        }
-        if (!m_fine && !searched) {
-            cd acc = 0.0;
-            for (int m = 1; m <= kLrLags; ++m) {
-                const double count = m_lr_count[m] + lag_counts[m];
-                if (count > 0)
-                    acc += (m_lr_acc[m] * std::polar(1.0, (m_ref_freq - w) * m) + lags[m]) / count;
-            }
-            if (std::abs(acc) > 0.0)
-                predicted = 2.0 / (kLrLags + 1) * std::arg(acc);
-        }
-        // Refine the advance per pilot period on this frame before unwrapping: the products
-        // of consecutive pilot-block sums (all exactly kPilotPeriod apart) summed over the
-        // frame give the phase advance per period modulo 2 pi with the noise of ~20 pairs
-        // instead of one, so that a coarse residual of up to almost pi / 1476 rad/symbol
-        // unwraps every pair the same (right) way. Unwrapping pair by pair around the
-        // coarse prediction alone slipped single pairs at low Es/N0 while the coarse
-        // estimate was still a fraction of pi / 1476 off, which lost the frame. (Not needed
-        // after a blind search: its residual is far finer than the pilot ambiguity.)
-        if (!searched) {
-            cd pair_sum = 0.0;
-            int pairs = 0;
-            for (size_t s = 1; s < m_segs.size(); ++s)
-                if (m_segs[s].start - m_segs[s - 1].start == kPilotPeriod &&
-                    m_segs[s].n == kPilotBlockSymbols && m_segs[s - 1].n == kPilotBlockSymbols) {
-                    pair_sum += seg_sum[s] * std::conj(seg_sum[s - 1]);
-                    ++pairs;
-                }
-            if (pairs >= 2 && std::abs(pair_sum) > 0.0) {
-                const double base = predicted * kPilotPeriod;
-                predicted = (base + std::remainder(std::arg(pair_sum) - base, 2.0 * kPi)) / kPilotPeriod;
-                if (!m_fine && !dummy && format.modcod.mod == Modulation::QPSK)
-                    predicted = resolve_pilot_ambiguity_qpsk(frame, length, w, predicted);
-            }
-        }
-        // Unwrap along the frame and fit a line (weights = segment lengths).
-        for (size_t s = 1; s < phases.size(); ++s) {
-            const double advance = predicted * (phases[s].centre - phases[s - 1].centre);
-            phases[s].phase = phases[s - 1].phase + advance +
-                              std::remainder(phases[s].phase - phases[s - 1].phase - advance, 2.0 * kPi);
-        }
+        m_pilot.unwrap(unwrap_residual(frame, length, dummy, format, pilot_blocks, w, lags, &est,
+                                       &searched));
     }
-    double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (const auto& p : phases) {
-        sw += p.weight;
-        sx += p.weight * p.centre;
-        sy += p.weight * p.phase;
-        sxx += p.weight * p.centre * p.centre;
-        sxy += p.weight * p.centre * p.phase;
-    }
-    double slope = 0.0, intercept = phases[0].phase;
-    if (phases.size() >= 2) {
-        const double den = sw * sxx - sx * sx;
-        slope = den > 0 ? (sw * sxy - sx * sy) / den : 0.0;
-        intercept = (sy - slope * sx) / sw;
-        double r2 = 0.0;
-        for (const auto& p : phases) {
-            const double e = p.phase - (intercept + slope * p.centre);
-            r2 += p.weight * e * e;
-        }
-        est.phase_rms_residual = std::sqrt(r2 / sw);
-    }
+    const std::vector<SegmentPhase>& phases = use_blind ? m_blind.phases() : m_pilot.phases();
+    const PhaseLine line = fit_phase_line(phases);
+    est.phase_rms_residual = line.rms_residual;
+    interpolate_phase(phases, total, m_phase.data());
 
-    // Phase per symbol: linear between segment centres, held outside (one slope per
-    // piece, no division per symbol).
-    {
-        const double c_first = phases.front().centre;
-        int i = 0;
-        for (; i < total && i <= c_first; ++i)
-            m_phase[static_cast<size_t>(i)] = phases.front().phase;
-        for (size_t seg = 1; seg < phases.size() && i < total; ++seg) {
-            const SegPhase& p0 = phases[seg - 1];
-            const SegPhase& p1 = phases[seg];
-            const double slope = (p1.phase - p0.phase) / (p1.centre - p0.centre);
-            const int end = std::min(total, static_cast<int>(std::ceil(p1.centre)));
-            for (; i < end; ++i)
-                m_phase[static_cast<size_t>(i)] = p0.phase + slope * (i - p0.centre);
-        }
-        for (; i < total; ++i)
-            m_phase[static_cast<size_t>(i)] = phases.back().phase;
-    }
-
-    // Amplitude from the header (needed by the DD loop's decisions).
+    // Pilotless data frames without the blind estimator: the DD PLL from the header's phase
+    // (its decisions need the amplitude, from the header).
     // With the blind trajectory the known symbols (header, next SOF) are measured each at
     // its own best phase: the trajectory's small error there would otherwise read as noise
     // (the pilotless Es/N0 estimate came out ~0.15-0.2 dB low).
     const bool own_phase = use_blind;
-    auto amplitude_noise = [&](double* amp, double* noise, int* count) {
-        // z = y e^{-j(w i + phase)} conj(ref) of every known symbol, once; then (blind
-        // frames) each segment's own phase off its z, the mean real part, the spread.
-        m_known_z.clear();
-        for (const Seg& s : m_segs) {
-            const size_t first = m_known_z.size();
-            for (int k = 0; k < s.n; ++k) {
-                const int i = s.start + k;
-                m_known_z.push_back(cd(frame[i]) * std::polar(1.0, -(w * i + m_phase[static_cast<size_t>(i)])) *
-                                    std::conj(cd(s.ref[k])));
-            }
-            if (own_phase) {
-                cd acc = 0.0;
-                for (size_t k = first; k < m_known_z.size(); ++k)
-                    acc += m_known_z[k];
-                if (std::abs(acc) > 0.0) {
-                    const cd turn = std::conj(acc) / std::abs(acc);
-                    for (size_t k = first; k < m_known_z.size(); ++k)
-                        m_known_z[k] *= turn;
-                }
-            }
-        }
-        const int n = static_cast<int>(m_known_z.size());
-        double a = 0.0;
-        for (const cd& v : m_known_z)
-            a += v.real();
-        a /= n;
-        double nv = 0.0;
-        for (const cd& v : m_known_z)
-            nv += std::norm(v - a);
-        *amp = a;
-        // A phase fitted per segment takes one of the 2n real degrees of freedom each.
-        *noise = own_phase ? nv / (n - 0.5 * static_cast<double>(m_segs.size())) : nv / n;
-        *count = n;
-    };
-
-    double dd_frequency = 0.0;
     const bool use_dd = m_config.decision_directed && !dummy && pilot_blocks == 0 && !use_blind;
+    double dd_frequency = 0.0;
     if (use_dd) {
-        double a0, n0;
-        int c0;
-        amplitude_noise(&a0, &n0, &c0);
-        const Constellation& con = constellation(format.modcod);
-        const int npts = con.size();
-        // Second-order loop, damping 0.707 (standard discrete-time PLL gains).
-        const double zeta = 0.7071067811865476;
-        const double theta_n = m_config.dd_loop_bandwidth / (zeta + 0.25 / zeta);
-        const double den = 1.0 + 2.0 * zeta * theta_n + theta_n * theta_n;
-        const double kp = 4.0 * zeta * theta_n / den;
-        const double ki = 4.0 * theta_n * theta_n / den;
-        double theta = phases.front().phase, nu = 0.0;
-        for (int i = kPlHeaderSymbols; i < length; ++i) {
-            const cd x = cd(frame[i]) * std::polar(1.0, -(w * i + theta));
-            // Nearest point of the amplitude-scaled constellation.
-            double best = std::numeric_limits<double>::infinity();
-            cd d = 1.0;
-            for (int p = 0; p < npts; ++p) {
-                const cd s = a0 * cd(con.point(static_cast<unsigned>(p)));
-                const double dist = std::norm(x - s);
-                if (dist < best) {
-                    best = dist;
-                    d = s;
-                }
-            }
-            m_phase[static_cast<size_t>(i)] = theta;
-            const double e = (x * std::conj(d)).imag() / std::max(std::norm(d), 1e-30);
-            nu += ki * e;
-            theta += nu + kp * e;
-        }
-        dd_frequency = nu;
+        const double a0 = m_level.measure(frame, w, m_phase.data(), segs, own_phase).amplitude;
+        dd_frequency = m_dd_pll.track(frame, length, w, a0, phases.front().phase, format.modcod,
+                                      m_phase.data());
         est.used_decision_directed = true;
     }
 
-    double amp, noise;
-    int count;
-    amplitude_noise(&amp, &noise, &count);
-    est.known_symbols = count;
+    const SignalLevel level = m_level.measure(frame, w, m_phase.data(), segs, own_phase);
+    est.known_symbols = level.count;
     est.phase_start = m_phase[0];
+    const double amp = level.amplitude, noise = level.noise;
     if (!(amp > 0.0) || !std::isfinite(amp) || !std::isfinite(noise)) {
-        std::fill(out, out + length, cf(0.0f, 0.0f));
-        est.amplitude = 0.0f;
-        est.noise_variance = std::numeric_limits<float>::infinity();
-        est.esn0_db = -std::numeric_limits<float>::infinity();
+        no_estimate(out, length, &est);
         *estimate = est;
         return;
     }
-    const double esn0 = amp * amp / std::max(noise, 1e-30);
+    const double esn0 = level.esn0();
     est.amplitude = static_cast<float>(amp);
     est.noise_variance = static_cast<float>(std::max(noise, 1e-30) / (amp * amp));
     est.esn0_db = static_cast<float>(10.0 * std::log10(esn0));
-    m_esn0_smoothed = m_esn0_smoothed < 0 ? esn0 : 0.8 * m_esn0_smoothed + 0.2 * esn0;
-    est.esn0_db_smoothed = static_cast<float>(10.0 * std::log10(m_esn0_smoothed));
+    est.esn0_db_smoothed = static_cast<float>(10.0 * std::log10(m_level.smooth(esn0)));
 
+    // Output: derotated, phase-corrected, divided by the amplitude.
     const double inv = 1.0 / amp;
     if (use_dd) {
         for (int i = 0; i < length; ++i)
             out[i] = cf(cd(frame[i]) * std::polar(inv, -(w * i + m_phase[static_cast<size_t>(i)])));
     } else {
-        // The phase is piecewise linear (held, then linear between segment centres, then
-        // held): one phasor recursion per piece instead of a sincos per symbol, restarted
-        // exactly every kRestart symbols so that rounding cannot accumulate.
-        constexpr int kRestart = 512;
-        auto rotate = [&](int a, int b, double phase_a, double slope) {
-            const cd step = std::polar(1.0, -(w + slope));
-            for (int r = a; r < b; r += kRestart) {
-                cd rot = std::polar(inv, -(w * r + phase_a + slope * (r - a)));
-                const int stop = std::min(b, r + kRestart);
-                for (int i = r; i < stop; ++i) {
-                    // Real arithmetic: no complex-multiply NaN fallback in the loop.
-                    const double xr = frame[i].real(), xi = frame[i].imag();
-                    out[i] = cf(static_cast<float>(xr * rot.real() - xi * rot.imag()),
-                                static_cast<float>(xr * rot.imag() + xi * rot.real()));
-                    rot = cd(rot.real() * step.real() - rot.imag() * step.imag(),
-                             rot.real() * step.imag() + rot.imag() * step.real());
-                }
-            }
-        };
-        const double c_first = phases.front().centre, c_last = phases.back().centre;
-        size_t piece = 1;
-        for (int i = 0; i < length;) {
-            int end;
-            if (i <= c_first) {
-                end = std::min(length, static_cast<int>(std::floor(c_first)) + 1);
-                rotate(i, end, phases.front().phase, 0.0);
-            } else if (i >= c_last) {
-                end = length;
-                rotate(i, end, phases.back().phase, 0.0);
-            } else {
-                while (i >= phases[piece].centre)
-                    ++piece;
-                const SegPhase& p0 = phases[piece - 1];
-                const SegPhase& p1 = phases[piece];
-                end = std::min(length, static_cast<int>(std::ceil(p1.centre)));
-                const double slope = (p1.phase - p0.phase) / (p1.centre - p0.centre);
-                rotate(i, end, p0.phase + slope * (i - p0.centre), slope);
-            }
-            i = end;
-        }
+        derotate_piecewise(frame, length, w, inv, phases, out);
     }
 
     // Decision-directed refinement between the known symbols where decisions are mostly
     // right (the frame's Es/N0 estimate against the constellation's threshold).
-    if (!dummy && !use_dd && m_config.dd_refine_passes > 0 &&
-        est.esn0_db >= dd_refine_threshold_db(format.modcod.mod)) {
-        refine_decision_directed(out, length, pilot_blocks, format.modcod);
+    if (!dummy && !use_dd && m_config.dd_refine_passes > 0 && est.esn0_db >= dd_refine_threshold_db(mod)) {
+        m_refiner.refine(out, length, pilot_blocks, format.modcod);
         est.refined = true;
     }
 
-    // Frequency update for the next frame.
-    // A blind frame: its trajectory's slope is the whole residual (search included). In
-    // the coarse stage a clear search peak moves straight to the fine stage; an unclear
-    // one leaves the frame to the coarse stage's header/SOF evidence below.
-    const bool blind_found = use_blind && est.blind_peak_ratio >= kBlindPeakRatio && !est.cycle_slip;
-    if (searched || (!m_fine && blind_found)) {
-        // A pilot frame whose residual the blind search found (the pilot phases' slope,
-        // unwrapped around it), or a blind frame's clear search: the coarse stage ends.
-        est.residual_frequency = slope;
-        m_freq = w + slope;
-        m_fine = true;
-    } else if (use_blind && m_fine) {
-        est.residual_frequency = slope;
-        if (est.cycle_slip || std::fabs(slope) > kBlindLostFrequency)
-            reset(m_freq); // search again on the next pilotless frame
-        else
-            m_freq += m_config.fine_gain * slope;
-    } else if (!m_fine) {
-        // The lag sums were taken relative to m_freq; refer them to m_ref_freq.
-        // Mean lag products (see FrameSync's L&R), weighted across frames by SNR and count.
-        for (int m = 1; m <= kLrLags; ++m)
-            if (lag_counts[m] > 0)
-                m_lr_acc[m] += lags[m] * std::polar(esn0 / (1.0 + esn0), (w - m_ref_freq) * m);
-        for (int m = 1; m <= kLrLags; ++m)
-            m_lr_count[m] += lag_counts[m] * esn0 / (1.0 + esn0);
-        std::complex<double> acc = 0.0;
-        for (int m = 1; m <= kLrLags; ++m)
-            if (m_lr_count[m] > 0)
-                acc += m_lr_acc[m] / m_lr_count[m];
-        for (const Seg& s : m_segs)
-            m_fisher += 2.0 * esn0 * s.n * (static_cast<double>(s.n) * s.n - 1.0) / 12.0;
-        const double coarse = m_ref_freq + 2.0 / (kLrLags + 1) * std::arg(acc);
-        est.residual_frequency = coarse - m_freq;
-        m_freq = coarse;
-        if (coarse_sigma() < kFineEntrySigma)
-            m_fine = true;
-    } else {
-        double residual;
-        if (use_dd)
-            residual = dd_frequency;
-        else
-            residual = slope;
-        est.residual_frequency = residual;
-        if (!use_dd && (pilot_blocks > 0 || dummy) && std::fabs(residual) > kPi / (2.0 * kPilotPeriod)) {
-            reset(m_freq); // lost: start the coarse stage again from here
-        } else {
-            m_freq += m_config.fine_gain * residual;
-        }
-    }
+    FrameEvidence evidence;
+    evidence.w = w;
+    evidence.slope = line.slope;
+    evidence.esn0 = esn0;
+    evidence.searched = searched;
+    evidence.blind = use_blind;
+    evidence.decision_directed = use_dd;
+    evidence.dd_frequency = dd_frequency;
+    evidence.pilots_or_dummy = pilot_blocks > 0 || dummy;
+    update_frequency(evidence, lags, &est);
     *estimate = est;
 }
 

@@ -1,19 +1,30 @@
 // Carrier recovery of frame-aligned DVB-S2 PLFRAMEs at symbol rate: frequency tracking
 // across frames, pilot-aided phase estimation with interpolation over the data,
 // blind or decision-directed phase tracking for pilotless frames, decision-directed
-// refinement of the data's phase, amplitude and Es/N0 per frame.
-//
-// Known symbols of a frame ("segments"): its PLHEADER (90, once the PLSC is decided), each
-// pilot block (36, scrambled, §5.5.3), the whole payload of a dummy frame (in 90-symbol
-// pieces) and the SOF of the next frame (26). On each segment z = y conj(ref) is a tone
-// plus noise.
+// refinement of the data's phase, amplitude and Es/N0 per frame. CarrierRecovery composes
+// the estimators below and decides which of them a frame uses; each header says how its
+// estimator works:
+//   KnownSegments (carrier_segments.h): the frame's known symbols ("segments": the
+//     PLHEADER, each pilot block, a dummy frame's payload in 90-symbol pieces, the next
+//     SOF). On each segment z = y conj(ref) is a tone plus noise.
+//   LrFrequencyEstimator (carrier_lr_frequency.h): Luise & Reggiannini lag correlations
+//     summed over segments and frames, Fisher-weighted: the coarse frequency and its
+//     predicted standard deviation.
+//   PilotPhaseEstimator (carrier_pilot_phase.h): segment phases, unwrapped around the
+//     pilot-pair estimate; their least-squares slope (the fine residual); the phase
+//     interpolated linearly over the data and removed.
+//   BlindPskEstimator (carrier_blind_psk.h): Viterbi & Viterbi M-th power frequency search
+//     and phase trajectory for QPSK / 8PSK, with the next SOF's cycle-slip check.
+//   DecisionDirectedPll (carrier_dd_pll.h): pilotless data frames the blind estimator
+//     does not cover.
+//   DecisionDirectedRefiner (carrier_dd_refinement.h): the data's phase between the known
+//     symbols, from decisions, for 8PSK / 16APSK / 32APSK at high enough Es/N0.
+//   SignalLevelEstimator (carrier_signal_level.h): amplitude, noise, Es/N0.
 //
 // Frequency, two stages:
-//   coarse — Luise & Reggiannini inside each segment (lags 1..12, range +-2pi/13 rad/symbol
-//     around a reference frequency), the lag correlations summed over segments AND frames
-//     with the Fisher information of the summed segments, so the estimate sharpens with
-//     every frame. Used until its predicted standard deviation is below
-//     pi / (4 * 1476) rad/symbol (a quarter of the pilot-block ambiguity), then:
+//   coarse — the L&R estimate (LrFrequencyEstimator), sharpening with every frame. Used
+//     until its predicted standard deviation is below pi / (4 * 1476) rad/symbol (a
+//     quarter of the pilot-block ambiguity), then:
 //   fine — the segment phases unwrapped along the frame (pilot blocks 1476 apart), the
 //     least-squares slope gives the residual, applied with gain `fine_gain` per frame. A
 //     residual above the ambiguity limit drops back to coarse.
@@ -21,60 +32,37 @@
 //     estimate (consecutive pilot blocks' products summed over the frame); in the coarse
 //     stage a QPSK frame picks the multiple of 2 pi / 1476 by its fourth-power spectrum.
 //   A QPSK or 8PSK frame with pilots in the coarse stage first tries the blind frequency
-//   search below (all its symbols are on the M-PSK grid): a clear peak gives the residual
-//   outright, the pilot phases are unwrapped around it and the fine stage starts with the
-//   next frame (near -2 dB the lag sums alone need ~30 frames).
+//     search (all its symbols are on the M-PSK grid): a clear peak gives the residual
+//     outright, the pilot phases are unwrapped around it and the fine stage starts with the
+//     next frame (near -2 dB the lag sums alone need ~30 frames).
 //   Pilotless data frames have only the header and the next SOF (a frame length apart):
-//   QPSK and 8PSK frames use the blind estimator below (its frequency search is the
-//   coarse stage, its phase slope the fine residual); APSK frames take the fine residual
-//   from the decision-directed loop's frequency integrator.
+//     QPSK and 8PSK frames use the blind estimator (its frequency search is the coarse
+//     stage, its phase slope the fine residual; a cycle slip or a residual above 1e-3
+//     rad/symbol searches again on the next frame); APSK frames take the fine residual
+//     from the decision-directed loop's frequency integrator.
 // Phase: per segment, linear interpolation between segment centres over the data (held
-// before the first / after the last). For pilotless data frames with decision_directed a
-// second-order decision-directed PLL (nearest constellation point; every DVB-S2
-// constellation is invariant under the scrambling's 90-degree rotations, so decisions work
-// on scrambled symbols) runs from the header phase over the data instead.
-// Blind (non-data-aided) estimation for pilotless QPSK and 8PSK frames. Every symbol of
-// such a frame — header, data and the next SOF alike, scrambled or not — lies on the
-// M-PSK grid (M = 4: pi/4 + k pi/2; M = 8: k pi/4; PL scrambling rotates by k pi/2), so
-// u = |y|^2 e^{j M arg y} (sign-corrected so the grid maps to +1) is a tone at M times
-// the carrier's residual frequency and phase plus noise (Viterbi & Viterbi's M-th power
-// estimator, nonlinearity |y|^2). Sums of u over 4 symbols are
-//   - in the coarse stage, Fourier transformed (zero-padded x2): the peak gives the
-//     residual frequency over +-pi/(4M) rad/symbol (+-0.196 for QPSK, +-0.098 for 8PSK,
-//     beyond any acquisition error) in one frame; at QPSK's lowest operating point
-//     (-2.35 dB, ~0.0012 SNR per symbol after the nonlinearity) the peak of a normal
-//     frame stands ~16 dB above the mean noise bin;
-//   - then summed per 64 symbols after removing that frequency, smoothed over a sliding
-//     span (long enough for a coherent SNR of blind_span_snr, measured on the frame:
-//     thousands of symbols near QPSK's threshold, a few windows at high Es/N0), their
-//     phases unwrapped along the frame and divided by M:
-//     the carrier phase at every 64 symbols up to a multiple of 2 pi / M, which the
-//     PLHEADER's data-aided phase resolves. The next frame's SOF (known symbols) checks
-//     the end of the frame: a disagreement of more than pi / M is a cycle slip, counted
-//     (CarrierEstimate::cycle_slip) and answered by a new frequency search.
-// The phase between window centres is interpolated linearly like the pilot phases, and
-// the least-squares slope through them is the fine residual.
-// Decision-directed refinement (dd_refine_passes, for 8PSK / 16APSK / 32APSK frames whose
-// Es/N0 estimate clears dd_refine_threshold_db): the phase between pilots (or along the
-// blind trajectory) is only an interpolation; the phase noise of a real LNB moves it by a
-// good part of 32APSK's pi/16 sectors between pilot blocks. Each data symbol's phase
-// error against its nearest point (ring by radius, angle modulo the ring's spacing; fast
-// polynomial atan2) is averaged per 64 symbols, weighted by |z|^2, smoothed [1 2 1] and
-// removed, twice. Measured (bench_receiver --part b --phase-noise, DVB-S2 mask at
-// 10 Msym/s): 32APSK 4/5 then needs QEF + 1.5 dB instead of + 2; 16APSK 3/4 FER 0.09 ->
-// 0 at QEF + 0.5. Cost ~5 ns per data symbol per pass.
-// Amplitude A = mean Re(z e^-jphi) over the known symbols; noise variance
-// N = mean |z e^-jphi - A|^2; Es/N0 = A^2 / N. The output symbols are divided by A (unit
-// symbol energy for the gr-dtv-scaled constellations) and their noise variance is N / A^2.
+// before the first / after the last); for pilotless QPSK / 8PSK the blind trajectory's
+// points (every 64 symbols) instead of the segments. For pilotless data frames without
+// the blind estimator and with decision_directed, the DD PLL runs from the header phase
+// over the data instead. Then, for 8PSK / 16APSK / 32APSK frames whose Es/N0 estimate
+// clears dd_refine_threshold_db, dd_refine_passes of decision-directed refinement.
+// Amplitude and noise from the known symbols at the final phase (with the blind trajectory
+// each segment at its own best phase); the output symbols are divided by the amplitude
+// (unit symbol energy for the gr-dtv-scaled constellations) and their noise variance is
+// N / A^2.
 #pragma once
 
-#include <dualsat/mapping/constellation.h>
-#include <dualsat/core/fft.h>
 #include <dualsat/modcod/modcod.h>
+#include <dualsat/rx/carrier_blind_psk.h>
+#include <dualsat/rx/carrier_dd_pll.h>
+#include <dualsat/rx/carrier_dd_refinement.h>
+#include <dualsat/rx/carrier_lr_frequency.h>
+#include <dualsat/rx/carrier_pilot_phase.h>
+#include <dualsat/rx/carrier_segments.h>
+#include <dualsat/rx/carrier_signal_level.h>
 
 #include <complex>
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 namespace dualsat {
@@ -148,68 +136,39 @@ public:
     double coarse_sigma() const;
 
 private:
-    struct SegPhase {
-        double centre, phase, weight;
+    // What one frame measured, for the frequency update.
+    struct FrameEvidence {
+        double w = 0.0;            // frequency the frame was derotated by, rad/symbol
+        double slope = 0.0;        // least-squares slope of its phase trajectory
+        double esn0 = 0.0;         // its Es/N0 estimate, linear
+        bool searched = false;     // a pilot frame's residual came from the blind search
+        bool blind = false;        // the blind trajectory gave the phase
+        bool decision_directed = false; // the DD PLL gave the phase
+        double dd_frequency = 0.0; // the DD PLL's frequency integrator at the frame's end
+        bool pilots_or_dummy = false;
     };
-    struct Seg {
-        int start;
-        int n;
-        const std::complex<float>* ref; // n reference symbols
-    };
-    void add_segment(int start, int n, const std::complex<float>* ref);
-    // Residual frequency (rad/symbol, relative to w) among residual + k 2 pi / 1476 that
-    // maximises the frame's fourth-power spectrum (QPSK frames only).
-    double resolve_pilot_ambiguity_qpsk(const std::complex<float>* frame, int length, double w,
-                                        double residual) const;
-    const Constellation& constellation(const ModCod& mc);
-    // Per ring: squared radius thresholds between rings, angular spacing and offset.
-    struct RingGrid {
-        int rings = 1;
-        float threshold2[Constellation::kMaxRings] = {};
-        float sector[Constellation::kMaxRings] = {};
-        float inv_sector[Constellation::kMaxRings] = {};
-        float offset[Constellation::kMaxRings] = {};
-    };
-    const RingGrid& ring_grid(const ModCod& mc);
-    void refine_decision_directed(std::complex<float>* out, int length, int pilot_blocks,
-                                  const ModCod& mc);
-    // Blind phase trajectory of a pilotless M-PSK frame (see above), relative to the
-    // derotation by w, anchored on the header's phase; fills m_blind_phases. search: run
-    // the frequency search (coarse stage). Returns false when the input has no energy.
-    // The 4-symbol sums of u over `total` symbols derotated by w (m_blind_base); false
-    // when the input has no energy.
-    bool blind_base_sums(const std::complex<float>* frame, int total, double w, int order);
-    // The frequency of u (rad/symbol) from m_blind_base's spectrum, and its peak ratio.
-    double blind_search(double* peak_ratio);
-    bool blind_phases(const std::complex<float>* frame, int total, double w, int order,
-                      bool search, const SegPhase& header, const SegPhase* next_sof,
-                      CarrierEstimate* est);
+    // The residual frequency (relative to w) the segment phases are unwrapped around: the
+    // blind search's (coarse stage, QPSK / 8PSK with pilots; *searched), else the coarse
+    // stage's prediction (0 in the fine stage) refined by the pilot pairs.
+    double unwrap_residual(const std::complex<float>* frame, int length, bool dummy,
+                           const FrameFormat& format, int pilot_blocks, double w,
+                           const LrLagSums& lags, CarrierEstimate* est, bool* searched);
+    // The frequency for the next frame, and est->residual_frequency.
+    void update_frequency(const FrameEvidence& evidence, const LrLagSums& lags,
+                          CarrierEstimate* est);
 
     CarrierConfig m_config;
     double m_freq = 0.0;
     bool m_fine = false;
-    // Coarse stage: L&R lag sums relative to m_ref_freq, and their Fisher information.
-    double m_ref_freq = 0.0;
-    static constexpr int kLags = 12;
-    std::complex<double> m_lr_acc[kLags + 1] = {};
-    double m_lr_count[kLags + 1] = {};
-    double m_fisher = 0.0;
-    double m_esn0_smoothed = -1.0; // linear, < 0 until the first frame
+    LrFrequencyEstimator m_coarse; // the coarse stage
 
-    std::vector<Seg> m_segs;
-    std::vector<std::complex<float>> m_known; // pilot / dummy reference symbols
+    KnownSegments m_known;
     std::vector<double> m_phase;              // per-symbol phase of the frame
-    std::vector<std::unique_ptr<Constellation>> m_constellations; // by MODCOD number
-    std::vector<std::complex<double>> m_blind_base;   // sums of u over 4 symbols
-    std::vector<std::complex<double>> m_blind_window; // per 64 symbols, frequency removed
-    std::vector<std::complex<double>> m_fft_buffer;
-    std::vector<std::unique_ptr<Fft>> m_ffts;         // by size, made on first use
-    std::vector<SegPhase> m_blind_phases;
-    std::vector<std::complex<double>> m_known_z;  // known symbols against their references
-    std::vector<double> m_blind_centre;           // centres of the blind windows
-    std::vector<std::unique_ptr<RingGrid>> m_ring_grids; // by MODCOD number
-    std::vector<float> m_refine_error, m_refine_smooth;
-    std::vector<float> m_refine_count; // sum of weights per window
+    PilotPhaseEstimator m_pilot;
+    BlindPskEstimator m_blind;
+    DecisionDirectedPll m_dd_pll;
+    DecisionDirectedRefiner m_refiner;
+    SignalLevelEstimator m_level;
 };
 
 } // namespace dualsat

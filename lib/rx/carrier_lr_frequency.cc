@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <dualsat/rx/carrier_lr_frequency.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <limits>
+
+namespace dualsat {
+namespace {
+
+// L&R's variance is somewhat above the Cramer-Rao bound at the lags used.
+constexpr double kLrEfficiencyLoss = 1.5;
+
+} // namespace
+
+void LrLagSums::add_segment(const std::complex<float>* z, int n)
+{
+    for (int m = 1; m <= kLags && m < n; ++m)
+        for (int k = 0; k + m < n; ++k, ++count[m])
+            sum[m] += std::complex<double>(z[k + m]) * std::conj(std::complex<double>(z[k]));
+}
+
+void LrFrequencyEstimator::reset(double reference_frequency)
+{
+    m_ref_freq = reference_frequency;
+    std::fill(std::begin(m_acc), std::end(m_acc), std::complex<double>(0.0));
+    std::fill(std::begin(m_count), std::end(m_count), 0.0);
+    m_fisher = 0.0;
+}
+
+double LrFrequencyEstimator::sigma() const
+{
+    return m_fisher > 0.0 ? std::sqrt(kLrEfficiencyLoss / m_fisher)
+                          : std::numeric_limits<double>::infinity();
+}
+
+double LrFrequencyEstimator::predict_residual(const LrLagSums& frame, double w) const
+{
+    std::complex<double> acc = 0.0;
+    for (int m = 1; m <= kLags; ++m) {
+        const double count = m_count[m] + frame.count[m];
+        if (count > 0)
+            acc += (m_acc[m] * std::polar(1.0, (m_ref_freq - w) * m) + frame.sum[m]) / count;
+    }
+    return std::abs(acc) > 0.0 ? 2.0 / (kLags + 1) * std::arg(acc) : 0.0;
+}
+
+double LrFrequencyEstimator::update(const LrLagSums& frame, double w, double esn0,
+                                    const std::vector<KnownSegment>& segments)
+{
+    // The lag sums were taken relative to w; refer them to m_ref_freq. Mean lag products
+    // (see FrameSync's L&R), weighted across frames by SNR and count.
+    for (int m = 1; m <= kLags; ++m)
+        if (frame.count[m] > 0)
+            m_acc[m] += frame.sum[m] * std::polar(esn0 / (1.0 + esn0), (w - m_ref_freq) * m);
+    for (int m = 1; m <= kLags; ++m)
+        m_count[m] += frame.count[m] * esn0 / (1.0 + esn0);
+    std::complex<double> acc = 0.0;
+    for (int m = 1; m <= kLags; ++m)
+        if (m_count[m] > 0)
+            acc += m_acc[m] / m_count[m];
+    // Fisher information of a tone's frequency over n symbols at SNR esn0:
+    // 2 esn0 n (n^2 - 1) / 12.
+    for (const KnownSegment& s : segments)
+        m_fisher += 2.0 * esn0 * s.n * (static_cast<double>(s.n) * s.n - 1.0) / 12.0;
+    return m_ref_freq + 2.0 / (kLags + 1) * std::arg(acc);
+}
+
+} // namespace dualsat

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <dualsat/core/constants.h>
+#include <dualsat/pl/pl_geometry.h>
+#include <dualsat/rx/carrier_pilot_phase.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace dualsat {
+namespace {
+
+using cf = std::complex<float>;
+using cd = std::complex<double>;
+
+// Largest multiple of the pilot-period ambiguity the QPSK fourth-power test examines.
+constexpr int kMaxAmbiguity = 8;
+
+} // namespace
+
+bool PilotPhaseEstimator::measure(const cf* frame, double w, const std::vector<KnownSegment>& segments,
+                                  LrLagSums* lags)
+{
+    m_phases.clear();
+    m_sums.clear();
+    cf z[kSlotSymbols]; // the longest segment: a dummy frame's 90-symbol piece
+    bool finite = true;
+    for (const KnownSegment& s : segments) {
+        cd c = 0.0;
+        for (int k = 0; k < s.n; ++k) {
+            const cd v = cd(frame[s.start + k]) * std::polar(1.0, -w * (s.start + k));
+            z[k] = cf(v * std::conj(cd(s.ref[k])));
+            c += cd(z[k]);
+        }
+        if (!std::isfinite(c.real()) || !std::isfinite(c.imag()))
+            finite = false;
+        lags->add_segment(z, s.n);
+        m_phases.push_back({ s.start + 0.5 * (s.n - 1), std::arg(c), static_cast<double>(s.n) });
+        m_sums.push_back(c);
+    }
+    return finite;
+}
+
+bool PilotPhaseEstimator::pilot_pair_residual(const std::vector<KnownSegment>& segments,
+                                              double* residual) const
+{
+    cd pair_sum = 0.0;
+    int pairs = 0;
+    for (size_t s = 1; s < segments.size(); ++s)
+        if (segments[s].start - segments[s - 1].start == kPilotPeriod &&
+            segments[s].n == kPilotBlockSymbols && segments[s - 1].n == kPilotBlockSymbols) {
+            pair_sum += m_sums[s] * std::conj(m_sums[s - 1]);
+            ++pairs;
+        }
+    if (!(pairs >= 2 && std::abs(pair_sum) > 0.0))
+        return false;
+    const double base = *residual * kPilotPeriod;
+    *residual = (base + std::remainder(std::arg(pair_sum) - base, 2.0 * kPi)) / kPilotPeriod;
+    return true;
+}
+
+void PilotPhaseEstimator::unwrap(double residual)
+{
+    std::vector<SegmentPhase>& phases = m_phases;
+    for (size_t s = 1; s < phases.size(); ++s) {
+        const double advance = residual * (phases[s].centre - phases[s - 1].centre);
+        phases[s].phase = phases[s - 1].phase + advance +
+                          std::remainder(phases[s].phase - phases[s - 1].phase - advance, 2.0 * kPi);
+    }
+}
+
+double PilotPhaseEstimator::resolve_pilot_ambiguity_qpsk(const cf* frame, int length, double w,
+                                                         double residual, double coarse_sigma)
+{
+    // The pilot-pair estimate is exact up to a multiple of 2 pi / 1476 rad/symbol; the
+    // coarse stage only tells which multiple once its standard deviation is well below
+    // that (tens of frames at Es/N0 near 0 dB). Every symbol of a QPSK frame (header,
+    // pilots and data alike: all points are at pi/4 + k pi/2) has fourth power -1, so
+    // |sum x^4 e^{-j 4 f i}| over the frame peaks at the true residual f: candidates
+    // 4 * 2 pi / 1476 apart are ~88 bins apart over a normal frame, and the peak's
+    // SNR is N / ~670 at -2 dB (normal frame ~48, short ~12), so the wrong multiple
+    // wins with negligible probability. Candidates: within ~3 coarse sigmas.
+    const double sigma = coarse_sigma;
+    const double spacing = 2.0 * kPi / kPilotPeriod;
+    const int k_max = std::isfinite(sigma) ? std::min(kMaxAmbiguity, static_cast<int>(std::ceil(3.0 * sigma / spacing)))
+                                           : kMaxAmbiguity;
+    if (k_max <= 0)
+        return residual;
+    double best = -1.0;
+    double best_f = residual;
+    for (int k = -k_max; k <= k_max; ++k) {
+        const double f = residual + k * spacing;
+        const cd step = std::polar(1.0, -4.0 * (w + f));
+        cd acc = 0.0;
+        constexpr int kRestart = 1024;
+        for (int r = 0; r < length; r += kRestart) {
+            cd rot = std::polar(1.0, -4.0 * (w + f) * r);
+            cd part = 0.0;
+            const int stop = std::min(length, r + kRestart);
+            for (int i = r; i < stop; ++i) {
+                const cf x2 = frame[i] * frame[i];
+                part += cd(x2 * x2) * rot;
+                rot *= step;
+            }
+            acc += part;
+        }
+        const double mag = std::norm(acc);
+        if (mag > best) {
+            best = mag;
+            best_f = f;
+        }
+    }
+    return best_f;
+}
+
+PhaseLine fit_phase_line(const std::vector<SegmentPhase>& phases)
+{
+    double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (const auto& p : phases) {
+        sw += p.weight;
+        sx += p.weight * p.centre;
+        sy += p.weight * p.phase;
+        sxx += p.weight * p.centre * p.centre;
+        sxy += p.weight * p.centre * p.phase;
+    }
+    PhaseLine line;
+    if (phases.size() >= 2) {
+        const double den = sw * sxx - sx * sx;
+        line.slope = den > 0 ? (sw * sxy - sx * sy) / den : 0.0;
+        const double intercept = (sy - line.slope * sx) / sw;
+        double r2 = 0.0;
+        for (const auto& p : phases) {
+            const double e = p.phase - (intercept + line.slope * p.centre);
+            r2 += p.weight * e * e;
+        }
+        line.rms_residual = std::sqrt(r2 / sw);
+    }
+    return line;
+}
+
+void interpolate_phase(const std::vector<SegmentPhase>& phases, int total, double* phase)
+{
+    // One slope per piece, no division per symbol.
+    const double c_first = phases.front().centre;
+    int i = 0;
+    for (; i < total && i <= c_first; ++i)
+        phase[i] = phases.front().phase;
+    for (size_t seg = 1; seg < phases.size() && i < total; ++seg) {
+        const SegmentPhase& p0 = phases[seg - 1];
+        const SegmentPhase& p1 = phases[seg];
+        const double slope = (p1.phase - p0.phase) / (p1.centre - p0.centre);
+        const int end = std::min(total, static_cast<int>(std::ceil(p1.centre)));
+        for (; i < end; ++i)
+            phase[i] = p0.phase + slope * (i - p0.centre);
+    }
+    for (; i < total; ++i)
+        phase[i] = phases.back().phase;
+}
+
+void derotate_piecewise(const cf* frame, int length, double w, double gain,
+                        const std::vector<SegmentPhase>& phases, cf* out)
+{
+    // The phase is piecewise linear (held, then linear between segment centres, then
+    // held): one phasor recursion per piece instead of a sincos per symbol, restarted
+    // exactly every kRestart symbols so that rounding cannot accumulate.
+    constexpr int kRestart = 512;
+    auto rotate = [&](int a, int b, double phase_a, double slope) {
+        const cd step = std::polar(1.0, -(w + slope));
+        for (int r = a; r < b; r += kRestart) {
+            cd rot = std::polar(gain, -(w * r + phase_a + slope * (r - a)));
+            const int stop = std::min(b, r + kRestart);
+            for (int i = r; i < stop; ++i) {
+                // Real arithmetic: no complex-multiply NaN fallback in the loop.
+                const double xr = frame[i].real(), xi = frame[i].imag();
+                out[i] = cf(static_cast<float>(xr * rot.real() - xi * rot.imag()),
+                            static_cast<float>(xr * rot.imag() + xi * rot.real()));
+                rot = cd(rot.real() * step.real() - rot.imag() * step.imag(),
+                         rot.real() * step.imag() + rot.imag() * step.real());
+            }
+        }
+    };
+    const double c_first = phases.front().centre, c_last = phases.back().centre;
+    size_t piece = 1;
+    for (int i = 0; i < length;) {
+        int end;
+        if (i <= c_first) {
+            end = std::min(length, static_cast<int>(std::floor(c_first)) + 1);
+            rotate(i, end, phases.front().phase, 0.0);
+        } else if (i >= c_last) {
+            end = length;
+            rotate(i, end, phases.back().phase, 0.0);
+        } else {
+            while (i >= phases[piece].centre)
+                ++piece;
+            const SegmentPhase& p0 = phases[piece - 1];
+            const SegmentPhase& p1 = phases[piece];
+            end = std::min(length, static_cast<int>(std::ceil(p1.centre)));
+            const double slope = (p1.phase - p0.phase) / (p1.centre - p0.centre);
+            rotate(i, end, p0.phase + slope * (i - p0.centre), slope);
+        }
+        i = end;
+    }
+}
+
+} // namespace dualsat

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <dualsat/rx/carrier_signal_level.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace dualsat {
+
+double SignalLevel::esn0() const { return amplitude * amplitude / std::max(noise, 1e-30); }
+
+SignalLevel SignalLevelEstimator::measure(const std::complex<float>* frame, double w,
+                                          const double* phase,
+                                          const std::vector<KnownSegment>& segments,
+                                          bool own_phase)
+{
+    using cd = std::complex<double>;
+    // z of every known symbol, once; then (own_phase) each segment's own phase off its z,
+    // the mean real part, the spread.
+    m_z.clear();
+    for (const KnownSegment& s : segments) {
+        const size_t first = m_z.size();
+        for (int k = 0; k < s.n; ++k) {
+            const int i = s.start + k;
+            m_z.push_back(cd(frame[i]) * std::polar(1.0, -(w * i + phase[i])) * std::conj(cd(s.ref[k])));
+        }
+        if (own_phase) {
+            cd acc = 0.0;
+            for (size_t k = first; k < m_z.size(); ++k)
+                acc += m_z[k];
+            if (std::abs(acc) > 0.0) {
+                const cd turn = std::conj(acc) / std::abs(acc);
+                for (size_t k = first; k < m_z.size(); ++k)
+                    m_z[k] *= turn;
+            }
+        }
+    }
+    const int n = static_cast<int>(m_z.size());
+    double a = 0.0;
+    for (const cd& v : m_z)
+        a += v.real();
+    a /= n;
+    double nv = 0.0;
+    for (const cd& v : m_z)
+        nv += std::norm(v - a);
+    SignalLevel level;
+    level.amplitude = a;
+    // A phase fitted per segment takes one of the 2n real degrees of freedom each.
+    level.noise = own_phase ? nv / (n - 0.5 * static_cast<double>(segments.size())) : nv / n;
+    level.count = n;
+    return level;
+}
+
+double SignalLevelEstimator::smooth(double esn0)
+{
+    m_smoothed = m_smoothed < 0 ? esn0 : 0.8 * m_smoothed + 0.2 * esn0;
+    return m_smoothed;
+}
+
+} // namespace dualsat

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//
+// Amplitude, noise and Es/N0 of a frame from its known symbols once the carrier phase is
+// known: with z = y e^{-j(w i + phi_i)} conj(ref) over the known segments, the amplitude
+// A = mean Re(z), the noise variance N = mean |z - A|^2 and Es/N0 = A^2 / N. CarrierRecovery
+// divides its output symbols by A (unit symbol energy for the gr-dtv-scaled
+// constellations), so their noise variance is N / A^2.
+#pragma once
+
+#include <dualsat/rx/carrier_segments.h>
+
+#include <complex>
+#include <vector>
+
+namespace dualsat {
+
+struct SignalLevel {
+    double amplitude = 0.0; // A
+    double noise = 0.0;     // N, per complex symbol
+    int count = 0;          // known symbols measured
+
+    // A^2 / N (linear).
+    double esn0() const;
+};
+
+class SignalLevelEstimator
+{
+public:
+    // frame: the frame's symbols; symbol i is derotated by w i + phase[i]. own_phase: each
+    // segment measured at its own best phase (for a phase trajectory that is not fitted
+    // to the known symbols, whose small error there would otherwise read as noise; one
+    // real degree of freedom per segment is then taken off the noise's count).
+    SignalLevel measure(const std::complex<float>* frame, double w, const double* phase,
+                        const std::vector<KnownSegment>& segments, bool own_phase);
+
+    // Exponential average of Es/N0 over frames (linear, weight 0.2 for the newest);
+    // returns it.
+    double smooth(double esn0);
+    // The average so far, < 0 before the first frame.
+    double smoothed() const { return m_smoothed; }
+
+private:
+    std::vector<std::complex<double>> m_z; // known symbols against their references
+    double m_smoothed = -1.0;
+};
+
+} // namespace dualsat

@@ -33,7 +33,9 @@
 //     [trim_min_db, trim_max_db]; errors on the lowest rung do not raise it (no margin can
 //     help there);
 //   - loop delay: measured from our clock alone — the time from a change to the first
-//     report whose "last MODCOD decoded" shows it — smoothed, starting at loop_delay_s;
+//     report whose "last MODCOD decoded" shows it (so it includes the wait for that
+//     report: up to one interval more than the round trip, erring long) — smoothed
+//     (EWMA 1/4), starting at loop_delay_s;
 //   - reports: another link's, a duplicate or an older sequence number (serial-number
 //     arithmetic, so the u32 wraps) are ignored; gaps count as lost reports; after a
 //     timeout any sequence number is taken (the far end may have restarted).
@@ -58,45 +60,58 @@ enum class PilotsPolicy : uint8_t {
               // and 8PSK, APSK without pilots relies on decision-directed tracking alone
 };
 
+// Defaults and why.
 struct AcmConfig {
-    uint16_t link_id = 0;
+    uint16_t link_id = 0; // reports naming another link are ignored
 
     // Allowed set, by MODCOD number (EN 302 307-1 Table 12).
     int min_modcod = 1;
     int max_modcod = 28;
     std::vector<int> excluded_modcods;
     std::vector<Modulation> excluded_modulations; // e.g. APSK32 on a non-linear transponder
-    bool skip_dominated = true;
-    FrameSize frame = FrameSize::Normal;
+    bool skip_dominated = true;  // a MODCOD needing more Es/N0 for less throughput never helps
+    FrameSize frame = FrameSize::Normal; // Table 13's thresholds are for normal frames
     PilotsPolicy pilots = PilotsPolicy::Always;
     int fallback_modcod = 0; // 0: the most robust rung; else must be on the ladder
 
     // Inner loop.
-    double margin_db = 1.0;
-    double hysteresis_db = 0.4;
-    double step_up_hold_s = 1.0;
+    double margin_db = 1.0;     // what shipping modems default to; covers estimate noise and
+                                // a 1 dB/s fade over a GEO loop (0.75 s) without prediction
+    double hysteresis_db = 0.4; // 2 sigma of a 4-frame Es/N0 average (0.2 dB, issue 11's
+                                // measurement target): noise alone rarely clears it, and
+                                // then not on every report through the hold
+    double step_up_hold_s = 1.0; // 4 reports at 4 per second, and longer than a GEO loop
+                                 // delay plus a report, so the reports (and frame errors) of
+                                 // the previous rung are in before the next step
 
     // Fade prediction.
     bool predict_fades = true;
-    double loop_delay_s = 0.5; // until measured: GEO, ~250 ms each way
+    double loop_delay_s = 0.5;  // until measured: GEO, ~250 ms each way
     bool measure_loop_delay = true;
-    double report_interval_s = 0.25;
-    double slope_window_s = 2.0;
+    double report_interval_s = 0.25; // the far end's rate, 4 per second by default
+    double slope_window_s = 2.0; // 8 reports: slope noise ~0.12 dB/s at 0.2 dB per report,
+                                 // ~0.09 dB over the 0.75 s horizon, yet short enough to
+                                 // follow a rain fade's onset
     int slope_min_reports = 3;
-    double max_prediction_db = 3.0;
+    double max_prediction_db = 3.0; // covers 4 dB/s over a GEO horizon; bounds what one odd
+                                    // report's slope can do
 
     // Outer loop.
     bool outer_loop = true;
-    double target_fer = 1e-4;
-    double olla_step_up_db = 0.5;
-    double olla_max_up_per_report_db = 1.0;
-    double olla_max_down_db_per_s = 0.05;
-    double trim_min_db = -0.5;
-    double trim_max_db = 3.0;
+    double target_fer = 1e-4;       // a tenth of issue 11's 1e-3 budget: the rest is left
+                                    // for fades the inner loop meets late
+    double olla_step_up_db = 0.5;   // per failed frame
+    double olla_max_up_per_report_db = 1.0; // a burst of errors (a fade) raises it by at
+                                            // most 1 dB per report
+    double olla_max_down_db_per_s = 0.05;   // 1 dB in 20 s: slow, whatever the frame rate
+    double trim_min_db = -0.5; // the margin never below 0.5 dB: estimate noise needs it
+    double trim_max_db = 3.0;  // beyond that the thresholds are wrong, not the margin
 
     // Return path.
-    double report_timeout_s = 1.0;
-    double max_report_loss = 0.05;
+    double report_timeout_s = 1.0; // margin / fastest fade (1 dB / 1 dB/s): later, the
+                                   // link may already be below the MODCOD in force
+    double max_report_loss = 0.05; // smoothed over ~16 reports: one isolated loss blocks
+                                   // steps up for ~1 s, 30 % loss blocks them for good
 };
 
 enum class AcmReason : uint8_t {

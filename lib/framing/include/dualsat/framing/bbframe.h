@@ -195,8 +195,11 @@ enum class BbFrameStatus : uint8_t {
 // What one BbFrameParser::parse() found.
 struct BbFrameResult {
     BbFrameStatus status = BbFrameStatus::BadHeader;
-    BbHeaderStatus header = BbHeaderStatus::Ok; // why the header failed (BadHeader only)
-    bool header_ok = false;                     // CRC-8 and field checks passed
+    // Why a BadHeader frame was refused. header_ok: the BBHEADER passed the CRC-8 and
+    // field checks; the TS deframer may still refuse a DFL or SYNCD that is not on a byte
+    // boundary (BadHeader with header_ok and BadLength).
+    BbHeaderStatus header = BbHeaderStatus::Ok;
+    bool header_ok = false;
     StreamType stream_type = StreamType::Transport; // valid when header_ok
     uint32_t packets = 0;      // TS packets or GSE PDUs delivered from this frame
     uint32_t crc_failures = 0; // TS CRC-8 or GSE CRC-32 failures in this frame
@@ -217,6 +220,7 @@ struct BbFrameParserCounters {
     uint64_t ts_crc_errors = 0;
     uint64_t gse_pdus = 0;
     uint64_t gse_crc_errors = 0;
+    // Frames parse() refused (frame_lost() ones are not counted here).
     uint64_t frames_dropped() const
     {
         return frames_open_failed + frames_bad_header + frames_unsupported_stream;

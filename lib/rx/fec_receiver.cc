@@ -39,6 +39,39 @@ constexpr size_t kMaxNldpc = 64800;
 
 size_t frame_index(FrameSize f) { return f == FrameSize::Normal ? 0 : 1; }
 
+FecFrameStatus to_fec_status(BbFrameStatus s)
+{
+    switch (s) {
+    case BbFrameStatus::Ok:
+        return FecFrameStatus::Ok;
+    case BbFrameStatus::OpenFailed:
+        return FecFrameStatus::OpenFailed;
+    case BbFrameStatus::BadHeader:
+        return FecFrameStatus::BadHeader;
+    case BbFrameStatus::UnsupportedStream:
+        return FecFrameStatus::UnsupportedStream;
+    }
+    return FecFrameStatus::BadHeader;
+}
+
+// The parser's deliveries appended to a FecOutput.
+class AppendTo final : public BbFrameSink
+{
+public:
+    explicit AppendTo(FecOutput& out) : m_out(out) {}
+    void ts_packets(const uint8_t* packets, size_t count) override
+    {
+        m_out.ts.insert(m_out.ts.end(), packets, packets + count * kTsPacketBytes);
+    }
+    void pdu(const GsePduView& p) override
+    {
+        m_out.pdus.add(p.protocol_type, p.label, p.fragmented, p.data, p.size);
+    }
+
+private:
+    FecOutput& m_out;
+};
+
 } // namespace
 
 struct FecFrameDecoder::Impl {
@@ -189,15 +222,9 @@ void FecFrameDecoder::decode(const FrameFormat& format, const std::complex<float
 
 BbFrameDeframer::BbFrameDeframer(const FecReceiverOptions& options,
                                  std::shared_ptr<BbFrameOpener> opener)
-    : m_opener(std::move(opener)), m_ts(options.ts_crc_policy), m_gse(options.gse_timeout_frames)
+    : m_parser(BbFrameParserConfig{ options.ts_crc_policy, options.gse_timeout_frames },
+               std::move(opener))
 {
-}
-
-void BbFrameDeframer::lost()
-{
-    // The stream type of a lost frame is unknown: both deframers see the gap.
-    m_ts.frame_lost();
-    m_gse.frame_lost();
 }
 
 void BbFrameDeframer::count(const FecFrameStats& s)
@@ -240,57 +267,26 @@ const FecFrameStats& BbFrameDeframer::process(DecodedBbFrame& frame, FecOutput& 
     if (!frame.decoded_ok()) {
         if (st.status == FecFrameStatus::Ok) // Ok without bytes: never trust it
             st.status = FecFrameStatus::BadInput;
-        lost();
+        m_parser.frame_lost();
         count(st);
         return st;
     }
 
-    size_t len = frame.bytes.size();
-    if (m_opener) {
-        const size_t plain = m_opener->open(frame.bytes.data(), len, st.format, st.frame_counter);
-        if (plain <= kBbHeaderBytes || plain > len) {
-            st.status = FecFrameStatus::OpenFailed;
-            lost();
-            count(st);
-            return st;
-        }
-        len = plain;
-    }
-
-    BbHeader h;
-    const size_t max_dfl = (len - kBbHeaderBytes) * 8;
-    if (try_parse_bbheader(frame.bytes.data(), len, h, max_dfl) != BbHeaderStatus::Ok) {
-        st.status = FecFrameStatus::BadHeader;
-        lost();
-        count(st);
-        return st;
-    }
-    st.bbheader_ok = true;
-    st.stream_type = h.stream_type;
-
-    if (h.stream_type == StreamType::Transport) {
-        const TsDeframerStats before = m_ts.stats();
-        const size_t n = m_ts.process(frame.bytes.data(), static_cast<int>(len * 8), out.ts);
-        const TsDeframerStats& after = m_ts.stats();
-        if (after.frames_not_ts != before.frames_not_ts)
-            st.status = FecFrameStatus::UnsupportedStream; // e.g. UPL != 188 bytes, NPD
-        else if (after.frames_ok == before.frames_ok)
-            st.status = FecFrameStatus::BadHeader; // DFL/SYNCD rejected by the deframer
-        st.packets_out = static_cast<uint32_t>(n);
-        st.crc_failures = static_cast<uint32_t>(after.packets_crc_error - before.packets_crc_error);
-        m_counters.ts_packets += n;
-        m_counters.ts_crc_errors += st.crc_failures;
-    } else if (h.stream_type == StreamType::GenericContinuous && h.upl == 0) {
-        // GSE (TS 102 606-1): generic continuous, UPL = 0.
-        const uint64_t crc_before = m_gse.stats().crc_errors;
-        const size_t n = m_gse.process(frame.bytes.data() + kBbHeaderBytes, h.dfl, out.pdus);
-        st.packets_out = static_cast<uint32_t>(n);
-        st.crc_failures = static_cast<uint32_t>(m_gse.stats().crc_errors - crc_before);
-        m_counters.gse_pdus += n;
-        m_counters.gse_crc_errors += st.crc_failures;
-    } else {
-        st.status = FecFrameStatus::UnsupportedStream;
-        lost();
+    AppendTo sink(out);
+    const BbFrameResult r = m_parser.parse(frame.bytes.data(), frame.bytes.size(), st.format,
+                                           st.frame_counter, sink);
+    st.status = to_fec_status(r.status);
+    st.bbheader_ok = r.header_ok;
+    if (r.header_ok)
+        st.stream_type = r.stream_type;
+    st.packets_out = r.packets;
+    st.crc_failures = r.crc_failures;
+    if (r.header_ok && r.stream_type == StreamType::Transport) {
+        m_counters.ts_packets += r.packets;
+        m_counters.ts_crc_errors += r.crc_failures;
+    } else if (r.header_ok) {
+        m_counters.gse_pdus += r.packets;
+        m_counters.gse_crc_errors += r.crc_failures;
     }
     count(st);
     return st;

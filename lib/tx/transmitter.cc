@@ -7,7 +7,6 @@
 #include <dualsat/coding/ldpc_encoder.h>
 #include <dualsat/mapping/mapper.h>
 #include <dualsat/pl/plheader.h>
-#include <dualsat/framing/ts_adaptation.h>
 
 #include <algorithm>
 #include <chrono>
@@ -110,26 +109,20 @@ struct Transmitter::Slot {
 
 Transmitter::Transmitter(const TransmitterConfig& config, TransmitterParts parts)
     : m_config(config),
-      m_transform(std::move(parts.bbframe_transform)),
       m_pl_header(pl_header_or_standard(std::move(parts.pl_header))),
       m_pl_scrambling(pl_scrambling_or_gold(std::move(parts.pl_scrambling), config.gold_code)),
       m_next_format(0)
 {
     (void)pls_code(config.format); // ConfigError for a format outside Table 12 / 5b
     m_next_format.store(encode_format(config.format));
-    if (config.input == TxInputMode::TransportStream) {
-        if (config.ts_queue_packets == 0)
-            throw ConfigError("Transmitter: TS queue must hold at least one packet");
-        // A full data field of any frame must fit, plus the packets split at its ends.
-        const size_t min_packets = static_cast<size_t>(kMaxKbch) / 8 / kTsPacketBytes + 2;
-        m_ts = std::make_unique<TsFramer>(std::max(config.ts_queue_packets, min_packets));
-    } else {
-        if (config.gse_queue_bytes == 0)
-            throw ConfigError("Transmitter: GSE queue must hold at least one byte");
-        GseEncapsulator::Config gc;
-        gc.max_queue_bytes = config.gse_queue_bytes;
-        m_gse = std::make_unique<GseEncapsulator>(gc);
-    }
+    BbFrameBuilderConfig bc;
+    bc.input = config.input == TxInputMode::TransportStream ? BbFrameInput::TransportStream
+                                                            : BbFrameInput::Gse;
+    bc.ccm = config.ccm;
+    bc.rolloff = config.rolloff;
+    bc.ts_queue_packets = config.ts_queue_packets;
+    bc.gse_queue_bytes = config.gse_queue_bytes;
+    m_bbframes = std::make_unique<BbFrameBuilder>(bc, std::move(parts.bbframe_transform));
     m_bb_scrambler = std::make_unique<BbScrambler>();
     for (FrameSize fs : { FrameSize::Normal, FrameSize::Short }) {
         for (int r = 0; r < kNumCodeRates; ++r) {
@@ -149,8 +142,8 @@ Transmitter::Transmitter(const TransmitterConfig& config, TransmitterParts parts
                 std::make_unique<Mapper>(mc, fs, config.scaling);
         }
     }
-    if (m_transform) // fail at construction, not on the air, for an impossible overhead
-        (void)overhead_bits(config.format);
+    // Fail at construction, not on the air, for an impossible transform overhead.
+    (void)m_bbframes->overhead_bits(config.format);
 
     const int workers = resolve_workers(config.workers);
     size_t in_flight = config.max_frames_in_flight;
@@ -191,8 +184,7 @@ void Transmitter::stop_workers()
 void Transmitter::set_next_format(const FrameFormat& format)
 {
     (void)pls_code(format); // throws ConfigError for an undefined format
-    if (m_transform)
-        (void)overhead_bits(format);
+    (void)m_bbframes->overhead_bits(format);
     m_next_format.store(encode_format(format), std::memory_order_release);
 }
 
@@ -201,108 +193,32 @@ FrameFormat Transmitter::next_format() const
     return decode_format(m_next_format.load(std::memory_order_acquire));
 }
 
-size_t Transmitter::overhead_bits(const FrameFormat& f) const
-{
-    if (!m_transform)
-        return 0;
-    const size_t bits = m_transform->data_field_overhead_bits(f);
-    const size_t field = static_cast<size_t>(f.code().kbch) - kBbHeaderBits;
-    if (bits % 8 != 0 || bits + 8 > field)
-        throw ConfigError("BBFRAME transform overhead of " + std::to_string(bits) +
-                          " bits does not fit a data field of " + std::to_string(field) +
-                          " bits in whole bytes");
-    return bits;
-}
-
 // ------------------------------------------------------------------------------- input
 
 size_t Transmitter::push_ts(const uint8_t* data, size_t len)
 {
-    if (!m_ts)
+    if (m_config.input != TxInputMode::TransportStream)
         throw ConfigError("Transmitter::push_ts: the transmitter is in GSE mode");
     if (data == nullptr && len > 0)
         throw ConfigError("Transmitter::push_ts: null data");
-    size_t taken = 0;
-    uint64_t skipped = 0, packets = 0;
-    while (taken < len) {
-        if (m_partial_fill == 0) {
-            if (data[taken] != kTsSyncByte) {
-                // Not a packet start: resynchronise on the next 0x47.
-                const uint8_t* next = static_cast<const uint8_t*>(
-                    std::memchr(data + taken, kTsSyncByte, len - taken));
-                const size_t skip = next ? static_cast<size_t>(next - (data + taken)) : len - taken;
-                skipped += skip;
-                taken += skip;
-                continue;
-            }
-            if (m_ts->free_packets() == 0)
-                break; // full: the caller offers the rest later
-            if (len - taken >= kTsPacketBytes) {
-                m_ts->push(data + taken); // whole packet straight from the caller's buffer
-                taken += kTsPacketBytes;
-                ++packets;
-                continue;
-            }
-        }
-        const size_t take = std::min(len - taken, kTsPacketBytes - m_partial_fill);
-        std::memcpy(m_partial.data() + m_partial_fill, data + taken, take);
-        m_partial_fill += take;
-        taken += take;
-        if (m_partial_fill == kTsPacketBytes) {
-            m_ts->push(m_partial.data()); // room was checked when the packet started
-            m_partial_fill = 0;
-            ++packets;
-        }
-    }
-    relaxed_add(m_stats.bytes_in, taken - skipped);
-    relaxed_add(m_stats.rejected_bytes, skipped);
-    relaxed_add(m_stats.ts_packets_in, packets);
-    return taken;
+    return m_bbframes->push_ts(data, len);
 }
 
-size_t Transmitter::ts_bytes_needed() const
-{
-    if (!m_ts)
-        return 0;
-    const FrameFormat f = next_format();
-    const size_t field = (static_cast<size_t>(f.code().kbch) - overhead_bits(f)) / 8 - kBbHeaderBytes;
-    const size_t queued = m_ts->queued_bytes();
-    if (queued >= field)
-        return 0;
-    const size_t packets = (field - queued + kTsPacketBytes - 1) / kTsPacketBytes;
-    return packets * kTsPacketBytes - m_partial_fill;
-}
+size_t Transmitter::ts_bytes_needed() const { return m_bbframes->ts_bytes_needed(next_format()); }
 
 PushStatus Transmitter::push_pdu(const uint8_t* pdu, size_t len, uint16_t protocol_type,
                                  const GseLabel& label)
 {
-    if (!m_gse)
+    if (m_config.input != TxInputMode::Gse)
         throw ConfigError("Transmitter::push_pdu: the transmitter is in TS mode");
-    bool ok = false;
-    try {
-        ok = m_gse->push(pdu, len, protocol_type, label);
-    } catch (const ConfigError&) {
-        relaxed_add(m_stats.rejected_pdus, 1);
-        return PushStatus::Invalid;
-    }
-    if (!ok) {
-        relaxed_add(m_stats.rejected_pdus, 1);
-        return PushStatus::QueueFull;
-    }
-    relaxed_add(m_stats.pdus_in, 1);
-    relaxed_add(m_stats.bytes_in, len);
-    return PushStatus::Accepted;
+    return m_bbframes->push_pdu(pdu, len, protocol_type, label);
 }
 
 // ------------------------------------------------------------------------------- frames
 
 bool Transmitter::data_ready_for(const FrameFormat& f) const
 {
-    if (m_gse)
-        return m_gse->queued_pdus() > 0;
-    if (m_ts->can_fill(f.code().kbch - static_cast<int>(overhead_bits(f))))
-        return true;
-    return m_config.idle == IdlePolicy::Dummy && m_ts->queued_bytes() > 0;
+    return m_bbframes->data_ready(f, m_config.idle == IdlePolicy::Dummy);
 }
 
 bool Transmitter::data_ready() const { return data_ready_for(next_format()); }
@@ -311,40 +227,10 @@ bool Transmitter::data_ready() const { return data_ready_for(next_format()); }
 size_t Transmitter::build_bbframe(const FrameFormat& f, uint64_t counter, uint8_t* frame,
                                   PlFrameInfo& info)
 {
-    const int kbch = f.code().kbch;
-    const size_t overhead = overhead_bits(f);
-    const int room = kbch - static_cast<int>(overhead); // mode adaptation's frame size
-    size_t dfl;
-    if (m_ts) {
-        dfl = m_ts->build(room, m_config.ccm, m_config.rolloff, frame);
-    } else {
-        const GseEncapsulatorStats& s = m_gse->stats();
-        const uint64_t before = s.pdus_complete + s.pdus_fragmented;
-        dfl = m_gse->build(room, m_config.ccm, m_config.rolloff, frame);
-        info.packets = static_cast<size_t>(s.pdus_complete + s.pdus_fragmented - before);
-    }
-    // The header is rewritten below only when a transform changed it; the room it left
-    // is zero padding until then.
-    if (overhead > 0)
-        std::memset(frame + room / 8, 0, overhead / 8);
-    BbHeader header;
-    if (m_ts || m_transform)
-        header = parse_bbheader(frame, kBbHeaderBytes); // our own header: CRC cannot fail
-    if (m_ts && header.syncd != kSyncdNoPacketStart && dfl > 0)
-        info.packets = 1 + (dfl / 8 - 1 - header.syncd / 8u) / kTsPacketBytes;
-    info.padded = dfl + overhead < static_cast<size_t>(kbch) - kBbHeaderBits;
-    if (m_transform) {
-        const size_t field_bytes = static_cast<size_t>(kbch) / 8 - kBbHeaderBytes;
-        m_transform->apply(f, counter, header, frame + kBbHeaderBytes,
-                           field_bytes);
-        if (header.dfl > field_bytes * 8)
-            throw Error("BBFRAME transform produced DFL " + std::to_string(header.dfl) +
-                        " beyond the data field of " + std::to_string(field_bytes * 8) + " bits");
-        const auto bytes = encode_bbheader(header);
-        std::memcpy(frame, bytes.data(), kBbHeaderBytes);
-        dfl = header.dfl;
-    }
-    return dfl;
+    const BbFrameInfo built = m_bbframes->build(f, counter, frame);
+    info.packets = built.packets;
+    info.padded = built.padded;
+    return built.dfl;
 }
 
 size_t Transmitter::next_plframe(std::complex<float>* out, PlFrameInfo& info)
@@ -569,11 +455,12 @@ TransmitterStats Transmitter::stats() const
     s.frames = get(m_stats.frames);
     s.dummy_frames = get(m_stats.dummy_frames);
     s.padded_frames = get(m_stats.padded_frames);
-    s.bytes_in = get(m_stats.bytes_in);
-    s.ts_packets_in = get(m_stats.ts_packets_in);
-    s.pdus_in = get(m_stats.pdus_in);
-    s.rejected_bytes = get(m_stats.rejected_bytes);
-    s.rejected_pdus = get(m_stats.rejected_pdus);
+    const BbFrameBuilderStats in = m_bbframes->stats();
+    s.bytes_in = in.bytes_in;
+    s.ts_packets_in = in.ts_packets_in;
+    s.pdus_in = in.pdus_in;
+    s.rejected_bytes = in.rejected_bytes;
+    s.rejected_pdus = in.rejected_pdus;
     s.format_changes = get(m_stats.format_changes);
     return s;
 }

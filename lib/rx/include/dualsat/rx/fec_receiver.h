@@ -6,8 +6,9 @@
 //     -> LDPC decoding                     (LdpcDecoder, layered offset min-sum, SIMD)
 //     -> BCH decoding                      (BchCodec)
 //     -> BB descrambling                   (BbScrambler)          = a DecodedBbFrame
-//     -> [BbFrameOpener: protected profile, e.g. AEAD open + replay check]
-//     -> BBHEADER parse with CRC-8, MATYPE -> TsDeframer or GseReassembler
+//     -> BbFrameParser (framing layer):
+//          [BbFrameOpener: protected profile, e.g. AEAD open + replay check]
+//          -> BBHEADER parse with CRC-8, MATYPE -> TsDeframer or GseReassembler
 //     -> TS packets / GSE PDUs
 //
 // The MODCOD and frame size may change on every frame (VCM/ACM): decoders, demappers and
@@ -16,8 +17,9 @@
 // The chain is split in two stages so that frames can be decoded in parallel:
 //   FecFrameDecoder  - everything up to the descrambled BBFRAME. Independent per frame,
 //                      one object per thread (FecWorkerPool runs N of them).
-//   BbFrameDeframer  - opener, BBHEADER, TS/GSE deframing and the cumulative counters.
-//                      Stateful across frames: must see the frames in order, on one thread.
+//   BbFrameDeframer  - a BbFrameParser (opener, BBHEADER, TS/GSE deframing) and the
+//                      cumulative counters. Stateful across frames: must see the frames
+//                      in order, on one thread.
 // FecReceiver is the two glued together for single-threaded use.
 //
 // Failures are never passed on as data: a frame with bad input, a BCH failure, a rejected
@@ -25,6 +27,7 @@
 // frame (frame_lost()), so that no packet is stitched across the gap.
 #pragma once
 
+#include <dualsat/framing/bbframe.h>
 #include <dualsat/framing/bbheader.h>
 #include <dualsat/framing/gse.h>
 #include <dualsat/coding/ldpc_decoder.h>
@@ -110,22 +113,6 @@ struct DecodedBbFrame {
     {
         return stats.status == FecFrameStatus::Ok && !bytes.empty();
     }
-};
-
-// Hook between BB descrambling and BBHEADER parsing: the inverse of the transmitter's
-// per-BBFRAME transform (protected profile: AEAD open + replay check; civil profile: none,
-// pass a null pointer). Called by the BbFrameDeframer in frame order on one thread, so a
-// replay window needs no locking.
-class BbFrameOpener
-{
-public:
-    virtual ~BbFrameOpener() = default;
-    // frame: the descrambled BBFRAME as decoded, len = K_bch / 8 bytes, modified in place.
-    // Returns the length in bytes of the plain BBFRAME now at the start of the buffer
-    // (BBHEADER first; 11 .. len), or 0 to reject the frame (counted as OpenFailed and
-    // dropped).
-    virtual size_t open(uint8_t* frame, size_t len, const FrameFormat& format,
-                        uint64_t frame_counter) = 0;
 };
 
 // The LDPC options the receiver uses by default: the decoder's defaults with the check
@@ -215,16 +202,13 @@ public:
     const FecFrameStats& process(DecodedBbFrame& frame, FecOutput& out);
 
     const FecReceiverCounters& counters() const { return m_counters; }
-    const TsDeframerStats& ts_stats() const { return m_ts.stats(); }
-    const GseReassemblerStats& gse_stats() const { return m_gse.stats(); }
+    const TsDeframerStats& ts_stats() const { return m_parser.ts_stats(); }
+    const GseReassemblerStats& gse_stats() const { return m_parser.gse_stats(); }
 
 private:
-    void lost();
     void count(const FecFrameStats& s);
 
-    std::shared_ptr<BbFrameOpener> m_opener;
-    TsDeframer m_ts;
-    GseReassembler m_gse;
+    BbFrameParser m_parser;
     FecReceiverCounters m_counters;
 };
 

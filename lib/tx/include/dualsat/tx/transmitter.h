@@ -2,8 +2,8 @@
 // symbols out, one call per PLFRAME. The frame format (MODCOD, frame size, pilots) may
 // change on every frame (VCM/ACM).
 //
-//   mode adaptation (TS: TsFramer, §5.1; GSE: GseEncapsulator, TS 102 606-1)
-//   -> BbFrameTransform (optional hook; civil: none)
+//   BbFrameBuilder (framing layer): mode adaptation (TS: TsFramer, §5.1; GSE:
+//   GseEncapsulator, TS 102 606-1) -> BbFrameTransform (optional hook; civil: none)
 //   -> BB scrambling (§5.2.2) -> BCH (§5.3.1) -> LDPC (§5.3.2) -> bit interleaving (§5.3.3)
 //   -> mapping (§5.4) -> PL framing (§5.5: PLHEADER, pilots, PL scrambling)
 //
@@ -28,6 +28,7 @@
 // byte-identical for any number of workers.
 #pragma once
 
+#include <dualsat/framing/bbframe.h>
 #include <dualsat/framing/bbheader.h>
 #include <dualsat/mapping/constellation.h>
 #include <dualsat/framing/gse.h>
@@ -53,29 +54,6 @@ class BchCodec;
 class LdpcEncoder;
 class BitInterleaver;
 class Mapper;
-class TsFramer;
-
-// A transformation of the BBFRAME data field between mode adaptation and BB scrambling,
-// e.g. an AEAD seal that adds a nonce and a tag. Mode adaptation leaves room for it: the
-// data field it fills is data_field_overhead_bits() shorter than K_bch - 80.
-class BbFrameTransform
-{
-public:
-    virtual ~BbFrameTransform() = default;
-
-    // Bits the transform adds to the data field of a frame of this format; a multiple of
-    // 8, smaller than K_bch - 80 - 8 (checked by the transmitter: ConfigError).
-    virtual size_t data_field_overhead_bits(const FrameFormat& format) const = 0;
-
-    // header: the BBHEADER as mode adaptation made it (DFL = payload bits, at most
-    // K_bch - 80 - overhead). data_field: K_bch / 8 - 10 bytes, the payload in its first
-    // DFL bits, zeros after. On return header describes the transformed field (DFL at
-    // most K_bch - 80, SYNCD adjusted if the payload moved) and data_field holds it, zeros
-    // after DFL. The transmitter then writes the header with a fresh CRC-8.
-    // frame_counter is the PLFRAME counter this BBFRAME goes out in (dummy frames count).
-    virtual void apply(const FrameFormat& format, uint64_t frame_counter, BbHeader& header,
-                       uint8_t* data_field, size_t data_field_bytes) = 0;
-};
 
 enum class TxInputMode : uint8_t {
     TransportStream, // 188-byte MPEG-TS packets, sync byte 0x47 (MATYPE TS/GS = 11)
@@ -146,8 +124,6 @@ struct TransmitterStats {
     uint64_t format_changes = 0; // data frames whose format differs from the previous one
 };
 
-enum class PushStatus : uint8_t { Accepted, QueueFull, Invalid };
-
 // The EtherType of an IP packet from its version nibble: 0x0800 (IPv4), 0x86DD (IPv6), or
 // 0 when it is neither (or empty).
 uint16_t ip_ethertype(const uint8_t* packet, size_t len);
@@ -216,13 +192,11 @@ public:
 
 private:
     struct Counters {
-        std::atomic<uint64_t> frames{ 0 }, dummy_frames{ 0 }, padded_frames{ 0 }, bytes_in{ 0 },
-            ts_packets_in{ 0 }, pdus_in{ 0 }, rejected_bytes{ 0 }, rejected_pdus{ 0 },
+        std::atomic<uint64_t> frames{ 0 }, dummy_frames{ 0 }, padded_frames{ 0 },
             format_changes{ 0 };
     };
     static uint32_t encode_format(const FrameFormat& f);
     static FrameFormat decode_format(uint32_t v);
-    size_t overhead_bits(const FrameFormat& f) const;
     size_t build_bbframe(const FrameFormat& f, uint64_t counter, uint8_t* frame,
                          PlFrameInfo& info);
     bool data_ready_for(const FrameFormat& f) const;
@@ -237,7 +211,6 @@ private:
     void stop_workers();
 
     TransmitterConfig m_config;
-    std::shared_ptr<BbFrameTransform> m_transform;
     std::shared_ptr<PlHeaderSequence> m_pl_header;
     std::shared_ptr<PlScramblingSequence> m_pl_scrambling;
     bool m_fill_on_workers = false; // R_n through fill() on the encoding thread
@@ -246,10 +219,7 @@ private:
     bool m_have_last_format = false;
     FrameFormat m_last_format;
 
-    std::unique_ptr<TsFramer> m_ts;
-    std::unique_ptr<GseEncapsulator> m_gse;
-    std::array<uint8_t, 188> m_partial{}; // TS packet being assembled from push_ts chunks
-    size_t m_partial_fill = 0;
+    std::unique_ptr<BbFrameBuilder> m_bbframes; // input queues, mode adaptation, transform
 
     std::unique_ptr<BbScrambler> m_bb_scrambler;
     // Per (frame size, code rate) and per (frame size, MODCOD 1..28), built up front so

@@ -1,8 +1,11 @@
 // Internal to the LDPC decoder: the layered schedule derived from the Annex B/C tables and
-// the kernel interface the scalar / SSE4.1 / AVX2 implementations share.
+// the kernel interface the scalar / SSE4.1 / AVX2 implementations share. The family follows
+// dualsat/core/simd.h: the scalar reference and the dispatch in ldpc_decoder.cc, the vector
+// kernel once in ldpc_decoder_simd.h, instantiated by ldpc_decoder_{sse41,avx2}.cc.
 #pragma once
 
 #include <dualsat/coding/ldpc_decoder.h>
+#include <dualsat/core/simd.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -67,9 +70,16 @@ public:
     virtual LdpcDecodeResult decode(const int8_t* llr, uint8_t* info_out, int max_iterations) = 0;
 };
 
-std::unique_ptr<LdpcKernel> make_scalar_kernel(const LdpcSchedule& s);
-std::unique_ptr<LdpcKernel> make_sse41_kernel(const LdpcSchedule& s); // nullptr if not built
-std::unique_ptr<LdpcKernel> make_avx2_kernel(const LdpcSchedule& s);  // nullptr if not built
+// The kernels of one SIMD level: a decoder holds per-code state, so the table has a factory.
+struct LdpcKernels {
+    std::unique_ptr<LdpcKernel> (*make)(const LdpcSchedule& s);
+};
+
+// One table per ISA (simd.h): ldpc_decoder.cc, ldpc_decoder_sse41.cc, ldpc_decoder_avx2.cc;
+// nullptr where the file was not built for its ISA.
+const LdpcKernels* ldpc_kernel_table(simd::Scalar);
+const LdpcKernels* ldpc_kernel_table(simd::Sse41);
+const LdpcKernels* ldpc_kernel_table(simd::Avx2);
 
 // Zero-initialised, 64-byte-aligned byte buffer (allocated once, in constructors).
 class AlignedBytes

@@ -23,10 +23,59 @@
 
 #include <cstring>
 #include <emmintrin.h>
+#include <new>
 
 namespace dualsat {
 namespace ldpc_detail {
 namespace {
+
+// Zero-initialised, 64-byte-aligned byte buffer (allocated once, in constructors). Here,
+// not in a shared header, so that each ISA file has its own copy (see simd.h).
+class AlignedBytes
+{
+public:
+    AlignedBytes() = default;
+    explicit AlignedBytes(size_t size)
+        : size_(size),
+          data_(static_cast<int8_t*>(::operator new[](size ? size : 1, std::align_val_t(64))))
+    {
+        for (size_t i = 0; i < size; ++i)
+            data_[i] = 0;
+    }
+    ~AlignedBytes() { release(); }
+    AlignedBytes(AlignedBytes&& o) noexcept : size_(o.size_), data_(o.data_)
+    {
+        o.data_ = nullptr;
+        o.size_ = 0;
+    }
+    AlignedBytes& operator=(AlignedBytes&& o) noexcept
+    {
+        if (this != &o) {
+            release();
+            size_ = o.size_;
+            data_ = o.data_;
+            o.data_ = nullptr;
+            o.size_ = 0;
+        }
+        return *this;
+    }
+    AlignedBytes(const AlignedBytes&) = delete;
+    AlignedBytes& operator=(const AlignedBytes&) = delete;
+
+    int8_t* data() { return data_; }
+    const int8_t* data() const { return data_; }
+    size_t size() const { return size_; }
+
+private:
+    void release()
+    {
+        if (data_)
+            ::operator delete[](data_, std::align_val_t(64));
+        data_ = nullptr;
+    }
+    size_t size_ = 0;
+    int8_t* data_ = nullptr;
+};
 
 template <class Isa>
 class SimdKernel final : public LdpcKernel

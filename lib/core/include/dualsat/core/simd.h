@@ -107,12 +107,13 @@ inline std::vector<SimdLevel> supported_levels()
 // Vector operations per ISA, for the kernels' templates. Ops<Isa>::f32 is the widest float
 // vector, f32x4 the 128-bit one (the same type for SSE4.1), i8 the widest int8 vector.
 // Every type has kLanes and `reg`; loads and stores named without "u" need the vector's
-// alignment.
+// alignment. Each definition is the same in every file that has it (no per-file #if inside
+// a type), and a file has only the types its ISA flags allow.
 template <class Isa>
 struct Ops;
 
 #if DUALSAT_SIMD_SSE41 || DUALSAT_SIMD_AVX2
-// 4 x float. Isa only decides madd (and keeps the instances of different ISAs apart).
+// 4 x float. Isa keeps the instances of different ISAs apart.
 template <class Isa>
 struct F32x4 {
     using reg = __m128;
@@ -128,16 +129,8 @@ struct F32x4 {
     static reg add(reg a, reg b) { return _mm_add_ps(a, b); }
     static reg sub(reg a, reg b) { return _mm_sub_ps(a, b); }
     static reg mul(reg a, reg b) { return _mm_mul_ps(a, b); }
-    // a·b + c: one rounding with AVX2's FMA, two (c + a·b) on SSE4.1.
-    static reg madd(reg a, reg b, reg c)
-    {
-#if DUALSAT_SIMD_AVX2
-        if constexpr (std::is_same_v<Isa, Avx2>)
-            return _mm_fmadd_ps(a, b, c);
-        else
-#endif
-            return _mm_add_ps(c, _mm_mul_ps(a, b));
-    }
+    // c + a·b, rounded twice (F32x4Fused: once).
+    static reg madd(reg a, reg b, reg c) { return _mm_add_ps(c, _mm_mul_ps(a, b)); }
     // minps / maxps: the second operand when either is NaN.
     static reg min(reg a, reg b) { return _mm_min_ps(a, b); }
     static reg max(reg a, reg b) { return _mm_max_ps(a, b); }
@@ -228,6 +221,13 @@ struct Ops<Sse41> {
 #endif
 
 #if DUALSAT_SIMD_AVX2
+// 4 x float whose madd is AVX2's FMA: a·b + c rounded once.
+template <class Isa>
+struct F32x4Fused : F32x4<Isa> {
+    using reg = __m128;
+    static reg madd(reg a, reg b, reg c) { return _mm_fmadd_ps(a, b, c); }
+};
+
 // 8 x float (AVX2 + FMA).
 template <class Isa>
 struct F32x8 {
@@ -317,7 +317,7 @@ struct I8x32 {
 template <>
 struct Ops<Avx2> {
     using f32 = F32x8<Avx2>;
-    using f32x4 = F32x4<Avx2>;
+    using f32x4 = F32x4Fused<Avx2>;
     using i8 = I8x32<Avx2>;
 };
 #endif

@@ -3,15 +3,20 @@
 // The one SIMD pattern every kernel family in lib/ follows.
 //
 //   <family>.cc          the scalar reference (the test oracle) and the dispatch:
-//                        simd::select(level, [](auto isa) { return <family>_table(isa); })
+//                        simd::select(level, [](auto isa) { return <f>_kernel_table(isa); })
+//   <family>_kernels.h   the family's kernel table (a struct of function pointers, or of
+//                        factories) and its three providers <f>_kernel_table(simd::Scalar /
+//                        Sse41 / Avx2); for FIR the public dualsat/dsp/fir_kernels.h, as
+//                        rx's timing loop calls the kernels directly
 //   <family>_simd.h      the algorithm, written once as templates over an ISA tag (Sse41,
-//                        Avx2) whose vector operations come from simd::Ops<Isa> below
-//   <family>_sse41.cc    thin instantiations: `<family>_table(simd::Sse41)` returns the
-//   <family>_avx2.cc     table of that ISA's template instances (nullptr when the file is
-//                        not compiled for the ISA, e.g. on a non-x86 target)
+//                        Avx2) whose vector operations come from simd::Ops<Isa> below, and
+//                        <f>_simd_table<Isa>(), the table of that ISA's instances
+//   <family>_sse41.cc    thin instantiations: <f>_kernel_table(simd::Sse41) returns
+//   <family>_avx2.cc     <f>_simd_table<simd::Sse41>() (likewise Avx2), or nullptr when the
+//                        file is not compiled for its ISA (a non-x86 target)
 //
-// A family's table is a struct of function pointers (or factories) that the family defines;
-// the three `<family>_table(simd::Scalar / Sse41 / Avx2)` overloads provide one per ISA.
+// Families (<family>, <f>): FIR dot products (lib/dsp/fir_kernels*, fir), max-log soft
+// demapper (lib/mapping/soft_demapper*, demap), LDPC decoder (lib/coding/ldpc_decoder*, ldpc).
 //
 // Only files named *_sse41.cc / *_avx2.cc are compiled with the ISA's -m flags
 // (cmake/Modules/DualsatCompilerFlags.cmake); DUALSAT_SIMD_SSE41 / DUALSAT_SIMD_AVX2 say
@@ -21,7 +26,11 @@
 // function or template instance and may take it from any object file. Everything an ISA
 // file instantiates must therefore depend on the ISA tag (all of Ops<Isa> does: F32x4<Sse41>
 // and F32x4<Avx2> are different types) or sit in an anonymous namespace; otherwise an AVX2
-// copy of shared code could end up running on a CPU without AVX2.
+// copy of shared code could end up running on a CPU without AVX2. (In the Release build the
+// *_sse41.o / *_avx2.o objects export nothing but their table providers; an unoptimised
+// build can still emit standard-library inlines such as std::complex's constructor out of
+// line there.) Hence every inline definition in this header is a template: the vector types
+// on the tag, select() on its caller's lambda.
 //
 // Floating point: the lib layers build with -ffp-contract=off, so add(mul(a, b), c) rounds
 // twice on every ISA and a kernel that uses only add/mul/... reproduces a scalar reference
@@ -95,14 +104,7 @@ auto select(SimdLevel requested, Tables&& tables)
 
 // Every level this CPU runs, scalar first: what tests and benchmarks iterate over so each
 // kernel is checked, not only the best one.
-inline std::vector<SimdLevel> supported_levels()
-{
-    std::vector<SimdLevel> levels;
-    for (SimdLevel l : { SimdLevel::Scalar, SimdLevel::SSE41, SimdLevel::AVX2 })
-        if (supported(l) == l)
-            levels.push_back(l);
-    return levels;
-}
+std::vector<SimdLevel> supported_levels();
 
 // Vector operations per ISA, for the kernels' templates. Ops<Isa>::f32 is the widest float
 // vector, f32x4 the 128-bit one (the same type for SSE4.1), i8 the widest int8 vector.

@@ -23,7 +23,8 @@ endif()
 
 # SIMD kernels live in files named *_avx2.cc, *_sse41.cc, ... and only those files get
 # the ISA flags: the rest of the binary stays baseline x86-64 and picks a kernel at run
-# time by CPU feature (lib/core/cpu_features).
+# time by CPU feature (simd::select, lib/core/include/dualsat/core/simd.h, which also
+# checks that these flags are on: DUALSAT_SIMD_AVX2 needs -mavx2 -mfma).
 function(dualsat_set_isa_flags)
   if(NOT CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
     return()

@@ -1,6 +1,7 @@
 // DVB-S2 LDPC decoder: layered schedule from the Annex B/C tables, the scalar reference
-// kernel, and run-time kernel selection. See dualsat/ldpc_decoder.h for the algorithm.
-#include "ldpc_decoder_internal.h"
+// kernel, and run-time kernel selection (the pattern of dualsat/core/simd.h; the vector
+// kernel: ldpc_decoder_simd.h, instantiated by ldpc_decoder_{sse41,avx2}.cc). See dualsat/ldpc_decoder.h for the algorithm.
+#include "ldpc_decoder_kernels.h"
 
 #include <dualsat/core/error.h>
 #include <dualsat/coding/ldpc_tables.h>
@@ -192,9 +193,17 @@ private:
 
 } // namespace
 
+namespace {
 std::unique_ptr<LdpcKernel> make_scalar_kernel(const LdpcSchedule& s)
 {
     return std::make_unique<ScalarKernel>(s);
+}
+} // namespace
+
+const LdpcKernels* ldpc_kernel_table(simd::Scalar)
+{
+    static constexpr LdpcKernels table{ &make_scalar_kernel };
+    return &table;
 }
 
 } // namespace ldpc_detail
@@ -234,9 +243,9 @@ SimdLevel requested_level(LdpcDecoderOptions::Kernel k)
     case LdpcDecoderOptions::Kernel::Scalar:
         return SimdLevel::Scalar;
     case LdpcDecoderOptions::Kernel::SSE41:
-        return supported(SimdLevel::SSE41);
+        return SimdLevel::SSE41;
     case LdpcDecoderOptions::Kernel::AVX2:
-        return supported(SimdLevel::AVX2);
+        return SimdLevel::AVX2;
     case LdpcDecoderOptions::Kernel::Auto:
         break;
     }
@@ -256,22 +265,11 @@ LdpcDecoder::LdpcDecoder(FrameSize frame, CodeRate rate, const LdpcDecoderOption
     impl_->schedule = ldpc_detail::build_schedule(table, options);
     impl_->llr_buffer.resize(static_cast<size_t>(table.n));
 
-    SimdLevel level = requested_level(options.kernel);
-    if (level == SimdLevel::AVX2) {
-        impl_->kernel = ldpc_detail::make_avx2_kernel(impl_->schedule);
-        if (!impl_->kernel)
-            level = SimdLevel::SSE41;
-    }
-    if (level == SimdLevel::SSE41 && !impl_->kernel) {
-        impl_->kernel = ldpc_detail::make_sse41_kernel(impl_->schedule);
-        if (!impl_->kernel)
-            level = SimdLevel::Scalar;
-    }
-    if (!impl_->kernel) {
-        impl_->kernel = ldpc_detail::make_scalar_kernel(impl_->schedule);
-        level = SimdLevel::Scalar;
-    }
-    impl_->level = level;
+    const auto kernels = simd::select(requested_level(options.kernel), [](auto isa) {
+        return ldpc_detail::ldpc_kernel_table(isa);
+    });
+    impl_->kernel = kernels.table->make(impl_->schedule);
+    impl_->level = kernels.level;
 }
 
 LdpcDecoder::~LdpcDecoder() = default;

@@ -1,3 +1,5 @@
+// FIR kernels: the scalar reference (the SIMD kernels' test oracle) and the dispatch.
+// The vector kernels: fir_kernels_simd.h, instantiated by fir_kernels_{sse41,avx2}.cc.
 #include <dualsat/dsp/fir_kernels.h>
 
 namespace dualsat {
@@ -22,23 +24,6 @@ void dot_cr_multi_scalar(const std::complex<float>* x, const float* taps_dup, si
         out[j] = dot_cr_scalar(x, taps_dup + j * stride, n);
 }
 
-DotMultiFn dot_cr_multi_for(SimdLevel level)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    switch (supported(level)) {
-    case SimdLevel::AVX2:
-        return &dot_cr_multi_avx2;
-    case SimdLevel::SSE41:
-        return &dot_cr_multi_sse41;
-    case SimdLevel::Scalar:
-        break;
-    }
-#else
-    (void)level;
-#endif
-    return &dot_cr_multi_scalar;
-}
-
 void dot_cr2_scalar(const std::complex<float>* xa, const float* ta, const std::complex<float>* xb,
                     const float* tb, size_t n, std::complex<float>* out)
 {
@@ -46,48 +31,20 @@ void dot_cr2_scalar(const std::complex<float>* xa, const float* ta, const std::c
     out[1] = dot_cr_scalar(xb, tb, n);
 }
 
-#if defined(__x86_64__) || defined(__i386__)
-void dot_cr2_sse41(const std::complex<float>* xa, const float* ta, const std::complex<float>* xb,
-                   const float* tb, size_t n, std::complex<float>* out)
+const FirKernels* fir_kernel_table(simd::Scalar)
 {
-    out[0] = dot_cr_sse41(xa, ta, n);
-    out[1] = dot_cr_sse41(xb, tb, n);
-}
-#endif
-
-DotComplexReal2Fn dot_cr2_for(SimdLevel level)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    switch (supported(level)) {
-    case SimdLevel::AVX2:
-        return &dot_cr2_avx2;
-    case SimdLevel::SSE41:
-        return &dot_cr2_sse41;
-    case SimdLevel::Scalar:
-        break;
-    }
-#else
-    (void)level;
-#endif
-    return &dot_cr2_scalar;
+    static constexpr FirKernels table{ &dot_cr_scalar, &dot_cr2_scalar, &dot_cr_multi_scalar };
+    return &table;
 }
 
-DotComplexRealFn dot_cr_for(SimdLevel level)
+simd::Selected<FirKernels> fir_kernels_for(SimdLevel level)
 {
-#if defined(__x86_64__) || defined(__i386__)
-    switch (supported(level)) {
-    case SimdLevel::AVX2:
-        return &dot_cr_avx2;
-    case SimdLevel::SSE41:
-        return &dot_cr_sse41;
-    case SimdLevel::Scalar:
-        break;
-    }
-#else
-    (void)level;
-#endif
-    return &dot_cr_scalar;
+    return simd::select(level, [](auto isa) { return fir_kernel_table(isa); });
 }
+
+DotComplexRealFn dot_cr_for(SimdLevel level) { return fir_kernels_for(level).table->dot; }
+DotComplexReal2Fn dot_cr2_for(SimdLevel level) { return fir_kernels_for(level).table->dot2; }
+DotMultiFn dot_cr_multi_for(SimdLevel level) { return fir_kernels_for(level).table->dot_multi; }
 
 std::vector<float> duplicate_taps(const float* taps, size_t n)
 {

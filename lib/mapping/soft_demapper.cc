@@ -1,5 +1,6 @@
 // Soft demapper: dispatch, the scalar max-log reference, the exact-log reference and
-// quantisation. The SIMD kernels are in soft_demapper_{sse41,avx2}.cc.
+// quantisation. The SIMD kernels: soft_demapper_simd.h, instantiated by
+// soft_demapper_{sse41,avx2}.cc (the pattern of dualsat/core/simd.h).
 #include "soft_demapper_kernels.h"
 
 #include <dualsat/core/error.h>
@@ -118,6 +119,12 @@ KernelResult maxlog_scalar(const DemapTables& t,
                             : scalar_dispatch<false>(t, symbols, n, inv_n0, scale, llr_f, llr_q);
 }
 
+const DemapKernels* demap_kernel_table(simd::Scalar)
+{
+    static constexpr DemapKernels table{ &maxlog_scalar };
+    return &table;
+}
+
 } // namespace detail
 
 namespace {
@@ -168,17 +175,9 @@ size_t exact_log(const Constellation& c,
     return erasures;
 }
 
-detail::MaxLogKernel kernel_for(SimdLevel level)
+simd::Selected<detail::DemapKernels> kernels_for(SimdLevel level)
 {
-    switch (level) {
-    case SimdLevel::AVX2:
-        return detail::maxlog_avx2;
-    case SimdLevel::SSE41:
-        return detail::maxlog_sse41;
-    case SimdLevel::Scalar:
-        break;
-    }
-    return detail::maxlog_scalar;
+    return simd::select(level, [](auto isa) { return detail::demap_kernel_table(isa); });
 }
 
 float checked_inverse_noise(float noise_variance)
@@ -225,8 +224,8 @@ struct SoftDemapper::Impl {
     detail::MaxLogKernel kernel;
     detail::DemapTables tables;
 
-    Impl(const Constellation& c, DemapAlgorithm a, SimdLevel s)
-        : constellation(c), algorithm(a), level(supported(s)), kernel(kernel_for(level)), tables()
+    Impl(const Constellation& c, DemapAlgorithm a, simd::Selected<detail::DemapKernels> k)
+        : constellation(c), algorithm(a), level(k.level), kernel(k.table->maxlog), tables()
     {
         tables.mod = c.modulation();
         tables.bits = c.bits_per_symbol();
@@ -289,7 +288,7 @@ struct SoftDemapper::Impl {
 };
 
 SoftDemapper::SoftDemapper(const Constellation& constellation, DemapAlgorithm algorithm, SimdLevel simd)
-    : impl_(std::make_unique<Impl>(constellation, algorithm, simd))
+    : impl_(std::make_unique<Impl>(constellation, algorithm, kernels_for(simd)))
 {
 }
 

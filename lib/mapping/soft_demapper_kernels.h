@@ -1,5 +1,7 @@
 // Internal: max-log demapping kernels (scalar reference, SSE4.1, AVX2) and the tables they
-// share. Not installed.
+// share. Not installed. The family follows dualsat/core/simd.h: the scalar reference and
+// the dispatch in soft_demapper.cc, the vector algorithm once in soft_demapper_simd.h,
+// instantiated by soft_demapper_sse41.cc and soft_demapper_avx2.cc.
 //
 // Every kernel computes, per symbol y = (yr, yi) clamped to +-kMaxSymbolComponent:
 //   QPSK:   LLR0 = yr * k, LLR1 = yi * k with k = qpsk_4a * inv_n0 (a = |Re s| = |Im s|):
@@ -12,6 +14,7 @@
 // reference bit for bit. int8 outputs are quantise_lane(LLR * scale).
 #pragma once
 
+#include <dualsat/core/simd.h>
 #include <dualsat/modcod/modcod.h>
 
 #include <complex>
@@ -45,12 +48,20 @@ using MaxLogKernel = KernelResult (*)(const DemapTables& t,
                                       float* llr_f,
                                       int8_t* llr_q);
 
+// The reference; also finishes the symbols a SIMD kernel leaves (KernelResult::done).
 KernelResult maxlog_scalar(const DemapTables&, const std::complex<float>*, size_t, float, float,
                            float*, int8_t*);
-KernelResult maxlog_sse41(const DemapTables&, const std::complex<float>*, size_t, float, float,
-                          float*, int8_t*);
-KernelResult maxlog_avx2(const DemapTables&, const std::complex<float>*, size_t, float, float,
-                         float*, int8_t*);
+
+// The kernels of one SIMD level.
+struct DemapKernels {
+    MaxLogKernel maxlog;
+};
+
+// One table per ISA (simd.h): soft_demapper.cc, soft_demapper_sse41.cc,
+// soft_demapper_avx2.cc; nullptr where the file was not built for its ISA.
+const DemapKernels* demap_kernel_table(simd::Scalar);
+const DemapKernels* demap_kernel_table(simd::Sse41);
+const DemapKernels* demap_kernel_table(simd::Avx2);
 
 } // namespace detail
 } // namespace dualsat

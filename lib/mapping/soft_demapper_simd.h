@@ -1,27 +1,55 @@
-// Internal: the max-log kernel bodies, written once over a vector-traits type V and
-// instantiated by soft_demapper_sse41.cc (V = 4 lanes) and soft_demapper_avx2.cc (8 lanes).
-// Everything here is a template on V, and each V lives in its TU's anonymous namespace, so
-// the two ISA builds can never be merged by the linker.
-//
-// V provides: reg, W (lanes), set1, load (aligned, from a DemapTables row), add, sub, mul,
-// min, max, and_, load_symbols (W complex -> re, im in symbol order), finite_mask(re, im),
-// erased(mask) (number of lanes not set), pair_finite_mask(interleaved) (for QPSK: a lane
-// pair is finite only if both are), store, quantise_store8(int8_t*, reg) (W bytes).
+// Internal: the max-log kernels, written once over an ISA tag (dualsat/core/simd.h) and
+// instantiated by soft_demapper_sse41.cc (4 lanes) and soft_demapper_avx2.cc (8 lanes).
+// Scalar reference: maxlog_scalar in soft_demapper.cc, matched bit for bit: the same float
+// operations per lane in the same order (see soft_demapper_kernels.h).
+// Everything here is in an anonymous namespace: each ISA file gets its own copy.
 #pragma once
 
 #include "soft_demapper_kernels.h"
 
+#include <dualsat/core/simd.h>
 #include <dualsat/mapping/soft_demapper.h>
 
 #include <utility>
 
 namespace dualsat {
 namespace detail {
+namespace {
 
-#define DUALSAT_INLINE inline __attribute__((always_inline))
+// All-ones lanes where both re and im are finite (x - x is 0 for finite x, NaN for NaN/Inf).
+template <class V>
+DUALSAT_SIMD_INLINE typename V::reg finite_mask(typename V::reg re, typename V::reg im)
+{
+    return V::ordered(V::add(V::sub(re, re), V::sub(im, im)));
+}
+
+// Interleaved I Q I Q ...: all-ones on both lanes of a symbol when both are finite.
+template <class V>
+DUALSAT_SIMD_INLINE typename V::reg pair_finite_mask(typename V::reg y)
+{
+    const typename V::reg t = V::sub(y, y);
+    return V::ordered(V::add(t, V::swap_pairs(t)));
+}
+
+// Lanes not set in mask. Erasures are rare: the branch is predicted and the count (a
+// libgcc call without -mpopcnt) only runs when a lane is erased.
+template <class V>
+DUALSAT_SIMD_INLINE int erased(typename V::reg mask)
+{
+    constexpr unsigned kAll = (1u << V::kLanes) - 1;
+    const unsigned bits = V::movemask(mask);
+    return bits == kAll ? 0 : V::kLanes - __builtin_popcount(bits);
+}
+
+// quantise() of every lane: saturate to +-127, round to nearest even (MXCSR default).
+template <class V>
+DUALSAT_SIMD_INLINE void quantise_store8(int8_t* p, typename V::reg v)
+{
+    V::store_rounded_i8(p, V::min(V::max(v, V::set1(-127.0f)), V::set1(127.0f)));
+}
 
 template <class V, int B, int J, int K>
-DUALSAT_INLINE void simd_update(typename V::reg (&mn0)[B], typename V::reg (&mn1)[B], typename V::reg m)
+DUALSAT_SIMD_INLINE void simd_update(typename V::reg (&mn0)[B], typename V::reg (&mn1)[B], typename V::reg m)
 {
     if constexpr (((J >> (B - 1 - K)) & 1) != 0)
         mn1[K] = V::min(mn1[K], m);
@@ -30,12 +58,12 @@ DUALSAT_INLINE void simd_update(typename V::reg (&mn0)[B], typename V::reg (&mn1
 }
 
 template <class V, int B, int J, int... K>
-DUALSAT_INLINE void simd_point(const DemapTables& t,
-                               typename V::reg yr,
-                               typename V::reg yi,
-                               typename V::reg (&mn0)[B],
-                               typename V::reg (&mn1)[B],
-                               std::integer_sequence<int, K...>)
+DUALSAT_SIMD_INLINE void simd_point(const DemapTables& t,
+                                    typename V::reg yr,
+                                    typename V::reg yi,
+                                    typename V::reg (&mn0)[B],
+                                    typename V::reg (&mn1)[B],
+                                    std::integer_sequence<int, K...>)
 {
     const typename V::reg m =
         V::add(V::add(V::mul(V::load(t.ar[J]), yr), V::mul(V::load(t.ai[J]), yi)), V::load(t.c[J]));
@@ -43,12 +71,12 @@ DUALSAT_INLINE void simd_point(const DemapTables& t,
 }
 
 template <class V, int B, int... J>
-DUALSAT_INLINE void simd_all_points(const DemapTables& t,
-                                    typename V::reg yr,
-                                    typename V::reg yi,
-                                    typename V::reg (&mn0)[B],
-                                    typename V::reg (&mn1)[B],
-                                    std::integer_sequence<int, J...>)
+DUALSAT_SIMD_INLINE void simd_all_points(const DemapTables& t,
+                                         typename V::reg yr,
+                                         typename V::reg yi,
+                                         typename V::reg (&mn0)[B],
+                                         typename V::reg (&mn1)[B],
+                                         std::integer_sequence<int, J...>)
 {
     (simd_point<V, B, J>(t, yr, yi, mn0, mn1, std::make_integer_sequence<int, B>{}), ...);
 }
@@ -64,7 +92,7 @@ KernelResult simd_metric_kernel(const DemapTables& t,
                                 int8_t* llr_q)
 {
     using reg = typename V::reg;
-    constexpr int W = V::W;
+    constexpr int W = V::kLanes;
     const reg lim = V::set1(kMaxSymbolComponent);
     const reg nlim = V::set1(-kMaxSymbolComponent);
     const reg big = V::set1(3.0e38f);
@@ -76,9 +104,9 @@ KernelResult simd_metric_kernel(const DemapTables& t,
     alignas(32) int8_t tmp_q[B][W];
     for (size_t blk = 0; blk < blocks; ++blk) {
         reg yr, yi;
-        V::load_symbols(reinterpret_cast<const float*>(symbols + blk * W), yr, yi);
-        const reg ok = V::finite_mask(yr, yi);
-        erasures += static_cast<size_t>(V::erased(ok));
+        V::deinterleave(reinterpret_cast<const float*>(symbols + blk * W), yr, yi);
+        const reg ok = finite_mask<V>(yr, yi);
+        erasures += static_cast<size_t>(erased<V>(ok));
         yr = V::min(V::max(yr, nlim), lim);
         yi = V::min(V::max(yi, nlim), lim);
         reg mn0[B], mn1[B];
@@ -88,7 +116,7 @@ KernelResult simd_metric_kernel(const DemapTables& t,
         for (int k = 0; k < B; ++k) {
             const reg llr = V::and_(V::mul(V::sub(mn1[k], mn0[k]), inv), ok);
             if constexpr (Int8)
-                V::quantise_store8(tmp_q[k], V::mul(llr, sc));
+                quantise_store8<V>(tmp_q[k], V::mul(llr, sc));
             else
                 V::store(tmp_f[k], llr);
         }
@@ -116,7 +144,7 @@ KernelResult simd_qpsk_kernel(const DemapTables& t,
                               int8_t* llr_q)
 {
     using reg = typename V::reg;
-    constexpr int W = V::W; // floats per vector = W / 2 symbols
+    constexpr int W = V::kLanes; // floats per vector = W / 2 symbols
     const reg lim = V::set1(kMaxSymbolComponent);
     const reg nlim = V::set1(-kMaxSymbolComponent);
     const reg k = V::set1(t.qpsk_4a * inv_n0);
@@ -126,12 +154,12 @@ KernelResult simd_qpsk_kernel(const DemapTables& t,
     size_t erased_lanes = 0;
     for (size_t blk = 0; blk < blocks; ++blk) {
         reg y = V::loadu(in + blk * W);
-        const reg ok = V::pair_finite_mask(y);
-        erased_lanes += static_cast<size_t>(V::erased(ok));
+        const reg ok = pair_finite_mask<V>(y);
+        erased_lanes += static_cast<size_t>(erased<V>(ok));
         y = V::min(V::max(y, nlim), lim);
         const reg llr = V::and_(V::mul(y, k), ok);
         if constexpr (Int8)
-            V::quantise_store8(llr_q + blk * W, V::mul(llr, sc));
+            quantise_store8<V>(llr_q + blk * W, V::mul(llr, sc));
         else
             V::storeu(llr_f + blk * W, llr);
     }
@@ -165,7 +193,13 @@ KernelResult simd_maxlog(const DemapTables& t,
     return { 0, 0 };
 }
 
-#undef DUALSAT_INLINE
+template <class Isa>
+const DemapKernels* demap_simd_table()
+{
+    static constexpr DemapKernels table{ &simd_maxlog<typename simd::Ops<Isa>::f32> };
+    return &table;
+}
 
+} // namespace
 } // namespace detail
 } // namespace dualsat

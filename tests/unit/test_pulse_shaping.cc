@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <dualsat/core/constants.h>
 #include <dualsat/core/error.h>
+#include <dualsat/core/simd.h>
 #include <dualsat/dsp/fir_kernels.h>
 #include <dualsat/dsp/matched_filter.h>
 #include <dualsat/dsp/pulse_shaper.h>
@@ -237,6 +238,7 @@ TEST_CASE("SIMD complex-by-real dot product matches the scalar reference", "[sim
             WARN("CPU lacks " << to_string(level) << "; kernel not tested");
             continue;
         }
+        REQUIRE(kernels::fir_kernels_for(level).level == level);
         const auto fn = kernels::dot_cr_for(level);
         // every length through the tail paths, and offsets (unaligned pointers)
         for (size_t n = 0; n <= 70; ++n)
@@ -265,9 +267,7 @@ TEST_CASE("Multi-tap-set kernel: bit-identical to the single kernel, close to sc
         for (size_t j = 0; j < count_max; ++j) // duplicated layout
             for (size_t k = 0; k < n; ++k)
                 bank[j * stride + 2 * k + 1] = bank[j * stride + 2 * k];
-        for (SimdLevel level : { SimdLevel::Scalar, SimdLevel::SSE41, SimdLevel::AVX2 }) {
-            if (supported(level) != level)
-                continue;
+        for (SimdLevel level : simd::supported_levels()) {
             const auto single = kernels::dot_cr_for(level);
             const auto multi = kernels::dot_cr_multi_for(level);
             for (size_t count = 1; count <= count_max; ++count) {
@@ -295,9 +295,7 @@ TEST_CASE("Two-window kernel: bit-identical to two single-kernel calls", "[simd]
     for (auto& v : h)
         v = u(rng);
     const auto hd = kernels::duplicate_taps(h.data(), h.size());
-    for (SimdLevel level : { SimdLevel::Scalar, SimdLevel::SSE41, SimdLevel::AVX2 }) {
-        if (supported(level) != level)
-            continue;
+    for (SimdLevel level : simd::supported_levels()) {
         const auto single = kernels::dot_cr_for(level);
         const auto pair = kernels::dot_cr2_for(level);
         for (size_t n = 0; n <= 70; ++n)
@@ -336,14 +334,25 @@ TEST_CASE("Pulse shaper: SIMD and scalar outputs agree", "[simd][pulse_shaper]")
     const auto x = random_complex(5000, 22);
     ResamplerDesign d;
     d.force_interpolated = true;
-    Resampler rs_ref(2.37, d, SimdLevel::Scalar), rs(2.37, d, active_simd_level());
-    MatchedFilter mf_ref(0.2, 8, 16, 2, SimdLevel::Scalar), mf(0.2, 8, 16, 2, active_simd_level());
-    const auto a = rs_ref.process(x), b = rs.process(x);
-    const auto c = mf_ref.process(x), e = mf.process(x);
-    REQUIRE(a.size() == b.size());
-    REQUIRE(c.size() == e.size());
-    CHECK(evm_db(a, b) < -110.0);
-    CHECK(evm_db(c, e) < -110.0);
+    Resampler rs_ref(2.37, d, SimdLevel::Scalar);
+    MatchedFilter mf_ref(0.2, 8, 16, 2, SimdLevel::Scalar);
+    const auto a = rs_ref.process(x);
+    const auto c = mf_ref.process(x);
+    for (SimdLevel level : simd::supported_levels()) {
+        if (level == SimdLevel::Scalar)
+            continue;
+        INFO(to_string(level));
+        Resampler rs(2.37, d, level);
+        MatchedFilter mf(0.2, 8, 16, 2, level);
+        REQUIRE(rs.simd_level() == level);
+        REQUIRE(mf.simd_level() == level);
+        const auto b = rs.process(x);
+        const auto e = mf.process(x);
+        REQUIRE(a.size() == b.size());
+        REQUIRE(c.size() == e.size());
+        CHECK(evm_db(a, b) < -110.0);
+        CHECK(evm_db(c, e) < -110.0);
+    }
 }
 
 TEST_CASE("Pulse shaper equals zero-stuffing and direct convolution", "[pulse_shaper]")

@@ -3,6 +3,7 @@
 // mapped frames, erasures and bad arguments.
 #include <catch2/catch.hpp>
 #include <dualsat/core/error.h>
+#include <dualsat/core/simd.h>
 #include <dualsat/mapping/mapper.h>
 #include <dualsat/mapping/soft_demapper.h>
 
@@ -24,14 +25,12 @@ std::vector<ModCod> all_modcods()
     return out;
 }
 
+// The vector levels this CPU runs (every one of them is compared with the reference).
 std::vector<SimdLevel> simd_levels()
 {
-    std::vector<SimdLevel> out{ SimdLevel::SSE41, SimdLevel::AVX2 };
-    std::vector<SimdLevel> have;
-    for (SimdLevel l : out)
-        if (supported(l) == l)
-            have.push_back(l);
-    if (have.size() != out.size())
+    std::vector<SimdLevel> have = simd::supported_levels();
+    have.erase(have.begin()); // scalar
+    if (have.size() != 2)
         WARN("CPU lacks some SIMD levels; only " << have.size() << " compared");
     return have;
 }
@@ -132,7 +131,7 @@ TEST_CASE("int8 LLRs are the quantised float LLRs", "[demapper]")
     for (ModCod mc : { ModCod{ Modulation::QPSK, CodeRate::R1_2 }, ModCod{ Modulation::APSK32, CodeRate::R3_4 } }) {
         Constellation c(mc);
         const auto y = noisy_symbols(c, 777, 0.1f, rng);
-        for (SimdLevel level : { SimdLevel::Scalar, supported(SimdLevel::AVX2) })
+        for (SimdLevel level : simd::supported_levels())
             for (DemapAlgorithm alg : { DemapAlgorithm::MaxLog, DemapAlgorithm::ExactLog }) {
                 SoftDemapper d(c, alg, level);
                 std::vector<float> f(y.size() * static_cast<size_t>(c.bits_per_symbol()));

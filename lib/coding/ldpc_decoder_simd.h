@@ -1,7 +1,8 @@
-// The vector LDPC kernel, written once over a small vector-ops type `Ops` and compiled per
-// ISA: included by ldpc_decoder_sse41.cc and ldpc_decoder_avx2.cc (each built with its own
-// -m flags). Everything here is in an anonymous namespace so the per-ISA instantiations
-// never merge at link time.
+// The vector LDPC kernel, written once over an ISA tag (dualsat/core/simd.h; int8 vectors
+// simd::Ops<Isa>::i8) and instantiated by ldpc_decoder_sse41.cc (16 lanes per register, 23
+// per layer vector) and ldpc_decoder_avx2.cc (32 lanes, 12 per layer vector). Scalar
+// reference: ScalarKernel in ldpc_decoder.cc, matched bit for bit. Everything here is in an
+// anonymous namespace: each ISA file gets its own copy.
 //
 // Memory layout. Each 360-bit variable block is stored as D[0..360) plus a wrap
 // D[360 + i] = D[i] for i < 32, inside a padded slot. Lane t of a layer reads bit
@@ -16,20 +17,72 @@
 // minima and the sign parity, kept in registers then spilled as the scaled magnitudes;
 // (2) edge by edge: new R and, for blocks met once in the layer, the new L; (3) blocks
 // met several times: L updates in edge order (see ldpc_decoder.h).
-#include "ldpc_decoder_internal.h"
+#include "ldpc_decoder_kernels.h"
+
+#include <dualsat/core/simd.h>
 
 #include <cstring>
 #include <emmintrin.h>
+#include <new>
 
 namespace dualsat {
 namespace ldpc_detail {
 namespace {
 
-template <class Ops>
+// Zero-initialised, 64-byte-aligned byte buffer (allocated once, in constructors). Here,
+// not in a shared header, so that each ISA file has its own copy (see simd.h).
+class AlignedBytes
+{
+public:
+    AlignedBytes() = default;
+    explicit AlignedBytes(size_t size)
+        : size_(size),
+          data_(static_cast<int8_t*>(::operator new[](size ? size : 1, std::align_val_t(64))))
+    {
+        for (size_t i = 0; i < size; ++i)
+            data_[i] = 0;
+    }
+    ~AlignedBytes() { release(); }
+    AlignedBytes(AlignedBytes&& o) noexcept : size_(o.size_), data_(o.data_)
+    {
+        o.data_ = nullptr;
+        o.size_ = 0;
+    }
+    AlignedBytes& operator=(AlignedBytes&& o) noexcept
+    {
+        if (this != &o) {
+            release();
+            size_ = o.size_;
+            data_ = o.data_;
+            o.data_ = nullptr;
+            o.size_ = 0;
+        }
+        return *this;
+    }
+    AlignedBytes(const AlignedBytes&) = delete;
+    AlignedBytes& operator=(const AlignedBytes&) = delete;
+
+    int8_t* data() { return data_; }
+    const int8_t* data() const { return data_; }
+    size_t size() const { return size_; }
+
+private:
+    void release()
+    {
+        if (data_)
+            ::operator delete[](data_, std::align_val_t(64));
+        data_ = nullptr;
+    }
+    size_t size_ = 0;
+    int8_t* data_ = nullptr;
+};
+
+template <class Isa>
 class SimdKernel final : public LdpcKernel
 {
-    using V = typename Ops::V;
-    static constexpr int W = Ops::kWidth;
+    using Ops = typename simd::Ops<Isa>::i8;
+    using V = typename Ops::reg;
+    static constexpr int W = Ops::kLanes;
     static constexpr int kFull = 352 / W;      // full registers per layer vector
     static constexpr int kTail = 352;          // first lane of the partial register
     static constexpr int kSlot = 512;          // bytes per variable block slot
@@ -153,7 +206,7 @@ private:
         const int width = partial ? 8 : W;
         auto put = [&](int at) {
             if (partial)
-                Ops::store8(d + at, v);
+                Ops::store_low8(d + at, v);
             else
                 Ops::storeu(d + at, v);
         };
@@ -167,7 +220,7 @@ private:
     V scale(V m) const
     {
         const V f = s_.algorithm == LdpcAlgorithm::NormalisedMinSum
-                        ? Ops::mulhrs_u8(m, s_.scale_q15)
+                        ? Ops::mul_q15_u8(m, s_.scale_q15)
                         : Ops::subs_u8(m, Ops::set1(s_.offset));
         return Ops::min(f, Ops::set1(s_.message_limit));
     }
@@ -181,8 +234,8 @@ private:
         int8_t* L = L_.data();
         const V m127 = Ops::set1(-127);
         const V p127 = Ops::set1(127);
-        const V phantom_max = Ops::lane0_or(Ops::set1(-128), 127); // 127 in lane 0
-        const V lane0 = Ops::lane0_or(Ops::zero(), -1);             // 0xff in lane 0
+        const V phantom_max = Ops::with_lane0(Ops::set1(-128), 127); // 127 in lane 0
+        const V lane0 = Ops::with_lane0(Ops::zero(), -1);             // 0xff in lane 0
         bool any_multi = false;
         const V one = Ops::set1(1);
         int8_t* qbuf = Qreg_.data();
@@ -204,7 +257,7 @@ private:
                     q = Ops::max(q, phantom_max);
                 Ops::store(qbuf + e * W, q);
                 const V mag = Ops::abs(q);
-                sgn = Ops::bxor(sgn, q);
+                sgn = Ops::xor_(sgn, q);
                 min2 = Ops::min(min2, Ops::max(min1, mag));
                 min1 = Ops::min(min1, mag);
             }
@@ -214,7 +267,7 @@ private:
                 const KEdge& ed = edges[e];
                 const V q = Ops::load(qbuf + e * W);
                 const V mag = Ops::blendv(m1, m2, Ops::cmpeq(Ops::abs(q), min1));
-                const V rn = Ops::sign(mag, Ops::bor(Ops::bxor(sgn, q), one)); // never 0
+                const V rn = Ops::sign(mag, Ops::or_(Ops::xor_(sgn, q), one)); // never 0
                 if (ed.flags & kEdgeMulti) {
                     Ops::store(Rscratch_.data() + e * kVec + t0, rn);
                     any_multi = true;
@@ -255,7 +308,7 @@ private:
     bool syndrome_ok()
     {
         const int8_t* L = L_.data();
-        const V lane0 = Ops::lane0_or(Ops::zero(), -1);
+        const V lane0 = Ops::with_lane0(Ops::zero(), -1);
         for (int a = 0; a < s_.q; ++a) {
             const KEdge* edges = edges_.data() + s_.layer_begin[static_cast<size_t>(a)];
             const int degree = s_.layer_degree(a);
@@ -266,7 +319,7 @@ private:
                     V v = Ops::loadu(L + edges[e].l_offset + pos(edges[e].rot, t0));
                     if (r == 0 && (edges[e].flags & kEdgePhantomLane0))
                         v = Ops::andnot(lane0, v);
-                    acc = Ops::bxor(acc, v);
+                    acc = Ops::xor_(acc, v);
                 }
                 uint32_t m = Ops::movemask(acc);
                 if (r == kFull)
@@ -299,6 +352,19 @@ private:
     std::vector<KEdge> edges_;
     AlignedBytes L_, R_, Rscratch_, Qreg_;
 };
+
+template <class Isa>
+std::unique_ptr<LdpcKernel> make_simd_kernel(const LdpcSchedule& s)
+{
+    return std::make_unique<SimdKernel<Isa>>(s);
+}
+
+template <class Isa>
+const LdpcKernels* ldpc_simd_table()
+{
+    static constexpr LdpcKernels table{ &make_simd_kernel<Isa> };
+    return &table;
+}
 
 } // namespace
 } // namespace ldpc_detail

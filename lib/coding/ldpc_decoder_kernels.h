@@ -1,13 +1,14 @@
 // Internal to the LDPC decoder: the layered schedule derived from the Annex B/C tables and
-// the kernel interface the scalar / SSE4.1 / AVX2 implementations share.
+// the kernel interface the scalar / SSE4.1 / AVX2 implementations share. The family follows
+// dualsat/core/simd.h: the scalar reference and the dispatch in ldpc_decoder.cc, the vector
+// kernel once in ldpc_decoder_simd.h, instantiated by ldpc_decoder_{sse41,avx2}.cc.
 #pragma once
 
 #include <dualsat/coding/ldpc_decoder.h>
+#include <dualsat/core/simd.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
-#include <new>
 #include <vector>
 
 namespace dualsat {
@@ -67,56 +68,16 @@ public:
     virtual LdpcDecodeResult decode(const int8_t* llr, uint8_t* info_out, int max_iterations) = 0;
 };
 
-std::unique_ptr<LdpcKernel> make_scalar_kernel(const LdpcSchedule& s);
-std::unique_ptr<LdpcKernel> make_sse41_kernel(const LdpcSchedule& s); // nullptr if not built
-std::unique_ptr<LdpcKernel> make_avx2_kernel(const LdpcSchedule& s);  // nullptr if not built
-
-// Zero-initialised, 64-byte-aligned byte buffer (allocated once, in constructors).
-class AlignedBytes
-{
-public:
-    AlignedBytes() = default;
-    explicit AlignedBytes(size_t size)
-        : size_(size),
-          data_(static_cast<int8_t*>(::operator new[](size ? size : 1, std::align_val_t(64))))
-    {
-        for (size_t i = 0; i < size; ++i)
-            data_[i] = 0;
-    }
-    ~AlignedBytes() { release(); }
-    AlignedBytes(AlignedBytes&& o) noexcept : size_(o.size_), data_(o.data_)
-    {
-        o.data_ = nullptr;
-        o.size_ = 0;
-    }
-    AlignedBytes& operator=(AlignedBytes&& o) noexcept
-    {
-        if (this != &o) {
-            release();
-            size_ = o.size_;
-            data_ = o.data_;
-            o.data_ = nullptr;
-            o.size_ = 0;
-        }
-        return *this;
-    }
-    AlignedBytes(const AlignedBytes&) = delete;
-    AlignedBytes& operator=(const AlignedBytes&) = delete;
-
-    int8_t* data() { return data_; }
-    const int8_t* data() const { return data_; }
-    size_t size() const { return size_; }
-
-private:
-    void release()
-    {
-        if (data_)
-            ::operator delete[](data_, std::align_val_t(64));
-        data_ = nullptr;
-    }
-    size_t size_ = 0;
-    int8_t* data_ = nullptr;
+// The kernels of one SIMD level: a decoder holds per-code state, so the table has a factory.
+struct LdpcKernels {
+    std::unique_ptr<LdpcKernel> (*make)(const LdpcSchedule& s);
 };
+
+// One table per ISA (simd.h): ldpc_decoder.cc, ldpc_decoder_sse41.cc, ldpc_decoder_avx2.cc;
+// nullptr where the file was not built for its ISA.
+const LdpcKernels* ldpc_kernel_table(simd::Scalar);
+const LdpcKernels* ldpc_kernel_table(simd::Sse41);
+const LdpcKernels* ldpc_kernel_table(simd::Avx2);
 
 } // namespace ldpc_detail
 } // namespace dualsat

@@ -1,4 +1,4 @@
-#include "symbol_sync_cc_impl.h"
+#include "pl_sync_cc_impl.h"
 
 #include <dualsat/core/error.h>
 #include <gnuradio/io_signature.h>
@@ -33,16 +33,16 @@ uint32_t checked_gold_code(int gold_code)
 
 } // namespace
 
-symbol_sync_cc::sptr symbol_sync_cc::make(int gold_code, float acquisition_threshold,
-                                          int confirm_frames, int max_missed_frames)
+pl_sync_cc::sptr pl_sync_cc::make(int gold_code, float acquisition_threshold,
+                                  int confirm_frames, int max_missed_frames)
 {
-    return gnuradio::make_block_sptr<symbol_sync_cc_impl>(gold_code, acquisition_threshold,
-                                                          confirm_frames, max_missed_frames);
+    return gnuradio::make_block_sptr<pl_sync_cc_impl>(gold_code, acquisition_threshold,
+                                                      confirm_frames, max_missed_frames);
 }
 
-symbol_sync_cc_impl::symbol_sync_cc_impl(int gold_code, float acquisition_threshold,
-                                         int confirm_frames, int max_missed_frames)
-    : gr::block("symbol_sync_cc",
+pl_sync_cc_impl::pl_sync_cc_impl(int gold_code, float acquisition_threshold,
+                                 int confirm_frames, int max_missed_frames)
+    : gr::block("pl_sync_cc",
                 gr::io_signature::make(1, 1, sizeof(gr_complex)),
                 gr::io_signature::make(1, 1, sizeof(gr_complex))),
       d_rx(checked_gold_code(gold_code),
@@ -52,43 +52,43 @@ symbol_sync_cc_impl::symbol_sync_cc_impl(int gold_code, float acquisition_thresh
     set_tag_propagation_policy(TPP_DONT);
 }
 
-bool symbol_sync_cc_impl::locked() const
+bool pl_sync_cc_impl::locked() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_rx.state() == ::dualsat::SyncState::Locked;
 }
-uint64_t symbol_sync_cc_impl::frames_out() const
+uint64_t pl_sync_cc_impl::frames_out() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_frames_out;
 }
-uint64_t symbol_sync_cc_impl::acquisitions() const
+uint64_t pl_sync_cc_impl::acquisitions() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_rx.sync_stats().acquisitions;
 }
-uint64_t symbol_sync_cc_impl::lock_losses() const
+uint64_t pl_sync_cc_impl::lock_losses() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_rx.sync_stats().lock_losses;
 }
-uint64_t symbol_sync_cc_impl::false_detections() const
+uint64_t pl_sync_cc_impl::false_detections() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_rx.sync_stats().false_detections;
 }
-uint64_t symbol_sync_cc_impl::missed_headers() const
+uint64_t pl_sync_cc_impl::missed_headers() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_rx.sync_stats().missed_headers;
 }
-uint64_t symbol_sync_cc_impl::nonfinite_symbols() const
+uint64_t pl_sync_cc_impl::nonfinite_symbols() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_rx.sync_stats().nonfinite_symbols;
 }
 
-void symbol_sync_cc_impl::forecast(int noutput_items, gr_vector_int& ninput_items_required)
+void pl_sync_cc_impl::forecast(int noutput_items, gr_vector_int& ninput_items_required)
 {
     // Variable rate: no fixed input/output relation. A frame waiting for output space
     // needs no input; otherwise any input helps. (Asking for ~noutput inputs would make
@@ -98,10 +98,10 @@ void symbol_sync_cc_impl::forecast(int noutput_items, gr_vector_int& ninput_item
     ninput_items_required[0] = d_have_frame ? 0 : 1;
 }
 
-int symbol_sync_cc_impl::general_work(int noutput_items,
-                                      gr_vector_int& ninput_items,
-                                      gr_vector_const_void_star& input_items,
-                                      gr_vector_void_star& output_items)
+int pl_sync_cc_impl::general_work(int noutput_items,
+                                  gr_vector_int& ninput_items,
+                                  gr_vector_const_void_star& input_items,
+                                  gr_vector_void_star& output_items)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     const auto* in = static_cast<const gr_complex*>(input_items[0]);

@@ -1,5 +1,6 @@
-// Symbol-rate DVB-S2 receiver front block over dualsat::SymbolReceiver: frame sync,
-// carrier recovery, descrambling, pilot removal.
+// Physical-layer synchronisation at symbol rate over dualsat::SymbolReceiver: PLFRAME
+// sync, carrier recovery, PL descrambling, pilot removal. (Symbol timing recovery, GNU
+// Radio's "symbol sync", is rx_frontend_cc, which comes before this block.)
 #pragma once
 
 #include <gnuradio/block.h>
@@ -25,10 +26,10 @@ namespace dualsat {
  * The output stream is variable rate (VCM/ACM frames differ in length); the output buffer
  * holds at least one largest frame (32400 symbols).
  */
-class DUALSAT_API symbol_sync_cc : virtual public gr::block
+class DUALSAT_API pl_sync_cc : virtual public gr::block
 {
 public:
-    typedef std::shared_ptr<symbol_sync_cc> sptr;
+    typedef std::shared_ptr<pl_sync_cc> sptr;
 
     static sptr make(int gold_code = 0,
                      float acquisition_threshold = 8.0f,

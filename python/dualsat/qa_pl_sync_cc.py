@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """qa: gr-dtv's DVB-S2 PL framer (2x zero-stuffed, every other sample taken) -> our
-channel emulator (Es/N0 3 dB, CFO 5 % of Rs) -> symbol_sync_cc: every frame after
+channel emulator (Es/N0 3 dB, CFO 5 % of Rs) -> pl_sync_cc: every frame after
 acquisition found with the right MODCOD, data symbols recovered."""
 
 import numpy as np
@@ -16,7 +16,7 @@ def qpsk(rng, n):
     return ((rng.integers(0, 2, n) * 2 - 1) * SQ + 1j * (rng.integers(0, 2, n) * 2 - 1) * SQ).astype(np.complex64)
 
 
-class qa_symbol_sync_cc(gr_unittest.TestCase):
+class qa_pl_sync_cc(gr_unittest.TestCase):
 
     def run_chain(self, data, dtv_args, esn0, cfo, gold=0, nan_probability=0.0):
         tb = gr.top_block()
@@ -25,7 +25,7 @@ class qa_symbol_sync_cc(gr_unittest.TestCase):
         decim = blocks.keep_m_in_n(gr.sizeof_gr_complex, 1, 2, 0)  # the symbols, not the zeros
         chan = dualsat.channel_emulator_cc(esn0, frequency_offset=cfo, seed=3,
                                            nan_probability=nan_probability)
-        sync = dualsat.symbol_sync_cc(gold)
+        sync = dualsat.pl_sync_cc(gold)
         snk = blocks.vector_sink_c()
         tb.connect(src, framer, decim, chan, sync, snk)
         tb.run()
@@ -83,12 +83,12 @@ class qa_symbol_sync_cc(gr_unittest.TestCase):
 
     def test_004_bad_parameters(self):
         with self.assertRaises(ValueError):
-            dualsat.symbol_sync_cc(262142)
+            dualsat.pl_sync_cc(262142)
         with self.assertRaises(ValueError):
-            dualsat.symbol_sync_cc(0, 13.0, 0)
+            dualsat.pl_sync_cc(0, 13.0, 0)
         with self.assertRaises(ValueError):
             dualsat.channel_emulator_cc(3.0, samples_per_symbol=0.0)
 
 
 if __name__ == '__main__':
-    gr_unittest.run(qa_symbol_sync_cc)
+    gr_unittest.run(qa_pl_sync_cc)

@@ -1,6 +1,7 @@
 #include "pl_sync_cc_impl.h"
 
 #include <dualsat/core/error.h>
+#include <gnuradio/dualsat/tag_keys.h>
 #include <gnuradio/io_signature.h>
 #include <pmt/pmt.h>
 #include <algorithm>
@@ -126,18 +127,23 @@ int pl_sync_cc_impl::general_work(int noutput_items,
             break;
         std::copy(d_frame.data.begin(), d_frame.data.end(), out + produced);
         pmt::pmt_t d = pmt::make_dict();
-        d = pmt::dict_add(d, pmt::mp("modcod"), pmt::from_long(::dualsat::modcod_number(d_frame.format.modcod)));
-        d = pmt::dict_add(d, pmt::mp("frame_size"), pmt::mp(::dualsat::to_string(d_frame.format.frame)));
-        d = pmt::dict_add(d, pmt::mp("pilots"), pmt::from_bool(d_frame.format.pilots));
-        d = pmt::dict_add(d, pmt::mp("data_symbols"), pmt::from_long(n));
-        d = pmt::dict_add(d, pmt::mp("frame_counter"), pmt::from_uint64(d_frame.frame_counter));
-        d = pmt::dict_add(d, pmt::mp("esn0_db"), pmt::from_double(d_frame.esn0_db));
-        d = pmt::dict_add(d, pmt::mp("esn0_db_smoothed"), pmt::from_double(d_frame.esn0_db_smoothed));
-        d = pmt::dict_add(d, pmt::mp("noise_variance"), pmt::from_double(d_frame.noise_variance));
-        d = pmt::dict_add(d, pmt::mp("cfo"), pmt::from_double(d_frame.cfo));
-        d = pmt::dict_add(d, pmt::mp("header_confirmed"), pmt::from_bool(d_frame.header_confirmed));
-        d = pmt::dict_add(d, pmt::mp("carrier_fine"), pmt::from_bool(d_frame.carrier_fine));
-        add_item_tag(0, nitems_written(0) + static_cast<uint64_t>(produced), pmt::mp("plframe"), d);
+        auto add = [&d](const pmt::pmt_t& key, const pmt::pmt_t& value) {
+            d = pmt::dict_add(d, key, value);
+        };
+        add(pmt_key<dict_keys::modcod>(),
+            pmt::from_long(::dualsat::modcod_number(d_frame.format.modcod)));
+        add(pmt_key<dict_keys::frame>(), pmt::mp(::dualsat::to_string(d_frame.format.frame)));
+        add(pmt_key<dict_keys::pilots>(), pmt::from_bool(d_frame.format.pilots));
+        add(pmt_key<dict_keys::data_symbols>(), pmt::from_long(n));
+        add(pmt_key<dict_keys::frame_counter>(), pmt::from_uint64(d_frame.frame_counter));
+        add(pmt_key<dict_keys::esn0_db>(), pmt::from_double(d_frame.esn0_db));
+        add(pmt_key<dict_keys::esn0_db_smoothed>(), pmt::from_double(d_frame.esn0_db_smoothed));
+        add(pmt_key<dict_keys::noise_var>(), pmt::from_double(d_frame.noise_variance));
+        add(pmt_key<dict_keys::cfo>(), pmt::from_double(d_frame.cfo));
+        add(pmt_key<dict_keys::header_confirmed>(), pmt::from_bool(d_frame.header_confirmed));
+        add(pmt_key<dict_keys::carrier_fine>(), pmt::from_bool(d_frame.carrier_fine));
+        add_item_tag(0, nitems_written(0) + static_cast<uint64_t>(produced),
+                     pmt_key<tag_keys::plframe>(), d);
         produced += n;
         ++d_frames_out;
         d_have_frame = false;

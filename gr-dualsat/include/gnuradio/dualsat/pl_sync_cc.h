@@ -15,13 +15,14 @@ namespace dualsat {
  * phase-corrected data symbols without pilots out (unit symbol energy), frame by frame.
  * \ingroup dualsat
  *
- * The first output symbol of each frame carries a stream tag with key "plframe" and a
- * dict value: modcod (1..28), frame_size ("normal"/"short"), pilots (bool), data_symbols
- * (int), frame_counter (uint64), esn0_db, esn0_db_smoothed, noise_variance (the soft
- * demapper's N0 for these symbols), cfo (cycles/symbol) and header_confirmed (false for a
- * flywheel frame) and carrier_fine (frequency tracking settled; the first frames after
- * acquisition at low Es/N0 may not be). Dummy frames are consumed, not output. A FEC block reads the tag, then
- * data_symbols symbols.
+ * The first output symbol of each frame carries a stream tag with key "plframe"
+ * (tag_keys::plframe) and a dict value (keys in dict_keys, gnuradio/dualsat/tag_keys.h):
+ * modcod (1..28), frame ("normal"/"short"), pilots (bool), data_symbols (int),
+ * frame_counter (uint64), esn0_db, esn0_db_smoothed, noise_var (the soft demapper's N0
+ * for these symbols), cfo (cycles/symbol), header_confirmed (false for a flywheel frame)
+ * and carrier_fine (frequency tracking settled; the first frames after acquisition at low
+ * Es/N0 may not be). Dummy frames are consumed, not output. A FEC block reads the tag,
+ * then data_symbols symbols.
  *
  * The output stream is variable rate (VCM/ACM frames differ in length); the output buffer
  * holds at least one largest frame (32400 symbols).

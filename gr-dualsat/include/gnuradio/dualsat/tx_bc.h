@@ -33,7 +33,7 @@ namespace dualsat {
  * Every PLFRAME's first symbol carries the stream tag "plframe" with a dict: modcod (int,
  * 0 for a dummy frame), modcod_name, frame ("normal"/"short"), pilots, dummy,
  * frame_counter, symbols, dfl, packets (TS: user packets starting in the data field;
- * GSE: PDUs whose last byte is in it).
+ * GSE: PDUs whose last byte is in it). Port names and keys: gnuradio/dualsat/tag_keys.h.
  *
  * Idle policy Dummy (on air): dummy PLFRAMEs when nothing is queued, so the carrier never
  * stops; a short TS queue is sent in a padded frame. Wait (files, tests): data frames

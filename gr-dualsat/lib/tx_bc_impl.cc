@@ -5,10 +5,8 @@
 #include <gnuradio/io_signature.h>
 
 #include <algorithm>
-#include <cctype>
-#include <exception>
 #include <chrono>
-#include <sstream>
+#include <exception>
 #include <string>
 #include <thread>
 
@@ -43,33 +41,6 @@ namespace {
     // block only takes what the next frame needs.
     c.ts_queue_packets = 256;
     return c;
-}
-
-std::string lower(std::string s)
-{
-    for (auto& ch : s)
-        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return s;
-}
-
-// "8PSK 3/5", "8psk_3_5 short pilots", "QPSK 1/2 normal nopilots".
-void parse_format_text(const std::string& text, ::dualsat::FrameFormat& f)
-{
-    std::istringstream words(text);
-    std::string word, modcod;
-    while (words >> word) {
-        const std::string w = lower(word);
-        if (w == "normal" || w == "short")
-            f.frame = ::dualsat::parse_frame_size(w);
-        else if (w == "pilots" || w == "pilots_on")
-            f.pilots = true;
-        else if (w == "nopilots" || w == "no_pilots" || w == "pilots_off")
-            f.pilots = false;
-        else
-            modcod += (modcod.empty() ? "" : " ") + word;
-    }
-    if (!modcod.empty())
-        f.modcod = ::dualsat::parse_modcod(modcod);
 }
 
 ::dualsat::ModCod modcod_from_pmt(const pmt::pmt_t& v)
@@ -146,7 +117,7 @@ void tx_bc_impl::handle_modcod(const pmt::pmt_t& msg)
             if (!pmt::is_null(frame)) {
                 if (!pmt::is_symbol(frame))
                     throw ::dualsat::ConfigError("\"frame\" must be \"normal\" or \"short\"");
-                f.frame = ::dualsat::parse_frame_size(lower(pmt::symbol_to_string(frame)));
+                f.frame = ::dualsat::parse_frame_size(pmt::symbol_to_string(frame));
             }
             if (!pmt::is_null(pilots)) {
                 if (!pmt::is_bool(pilots))
@@ -156,7 +127,7 @@ void tx_bc_impl::handle_modcod(const pmt::pmt_t& msg)
         } else if (pmt::is_integer(msg)) {
             f.modcod = modcod_from_pmt(msg);
         } else if (pmt::is_symbol(msg)) {
-            parse_format_text(pmt::symbol_to_string(msg), f);
+            f = ::dualsat::parse_frame_format(pmt::symbol_to_string(msg), f);
         } else {
             throw ::dualsat::ConfigError("expected a dict, an int or a string");
         }

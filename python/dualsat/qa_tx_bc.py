@@ -148,6 +148,7 @@ class qa_tx_bc(gr_unittest.TestCase):
         tb.connect(tx, blocks.null_sink(gr.sizeof_gr_complex))
         bad = [pmt.intern("9PSK 1/2"), pmt.from_long(29), pmt.from_long(0),
                pmt.intern("QPSK 9/10 short"),  # short 9/10 does not exist
+               pmt.intern("8PSK 3/5 short normal"), pmt.intern(""),  # two sizes; nothing
                pmt.to_pmt({K.frame: "tiny"}), pmt.to_pmt({K.pilots: 3}),
                pmt.to_pmt({"nothing": 1}), pmt.from_double(1.5), pmt.PMT_NIL,
                pmt.to_pmt({K.modcod: "8PSK 1/4"})]

@@ -2,6 +2,7 @@
 
 #include <dualsat/core/error.h>
 #include <dualsat/mapping/soft_demapper.h>
+#include <gnuradio/dualsat/tag_keys.h>
 #include <gnuradio/io_signature.h>
 
 #include <algorithm>
@@ -75,9 +76,9 @@ fec_decoder_impl::fec_decoder_impl(int threads, int max_iterations, bool drop_ts
       d_options(make_options(max_iterations, drop_ts_crc_errors, llr_scale)),
       d_threads(threads < 0 ? 0u : static_cast<unsigned>(threads)),
       d_queue_frames(queue_frames < 0 ? 0u : static_cast<size_t>(queue_frames)),
-      d_port_frames(pmt::mp("frames")),
-      d_port_pdus(pmt::mp("pdus")),
-      d_port_stats(pmt::mp("stats")),
+      d_port_frames(pmt_key<msg_ports::frames>()),
+      d_port_pdus(pmt_key<msg_ports::pdus>()),
+      d_port_stats(pmt_key<msg_ports::stats>()),
       d_deframer(d_options)
 {
     if (threads < 0 || queue_frames < 0)
@@ -155,12 +156,13 @@ bool fec_decoder_impl::parse_pdu(const pmt::pmt_t& msg)
         return false;
 
     int64_t counter = 0;
-    if (pmt_integer(pmt::dict_ref(meta, pmt::mp("frame_counter"), pmt::PMT_NIL), counter) &&
-        counter >= 0)
+    const pmt::pmt_t frame_counter =
+        pmt::dict_ref(meta, pmt_key<dict_keys::frame_counter>(), pmt::PMT_NIL);
+    if (pmt_integer(frame_counter, counter) && counter >= 0)
         d_rx.frame_counter = static_cast<uint64_t>(counter);
 
     try {
-        const pmt::pmt_t mc = pmt::dict_ref(meta, pmt::mp("modcod"), pmt::PMT_NIL);
+        const pmt::pmt_t mc = pmt::dict_ref(meta, pmt_key<dict_keys::modcod>(), pmt::PMT_NIL);
         int64_t number = 0;
         if (pmt_integer(mc, number)) {
             if (number < 1 || number > 28)
@@ -171,7 +173,7 @@ bool fec_decoder_impl::parse_pdu(const pmt::pmt_t& msg)
         } else {
             return false;
         }
-        const pmt::pmt_t fr = pmt::dict_ref(meta, pmt::mp("frame"), pmt::PMT_NIL);
+        const pmt::pmt_t fr = pmt::dict_ref(meta, pmt_key<dict_keys::frame>(), pmt::PMT_NIL);
         int64_t fnum = 0;
         if (pmt::is_null(fr))
             d_rx.format.frame = ::dualsat::FrameSize::Normal;
@@ -187,11 +189,11 @@ bool fec_decoder_impl::parse_pdu(const pmt::pmt_t& msg)
     } catch (const ::dualsat::Error&) {
         return false;
     }
-    const pmt::pmt_t pilots = pmt::dict_ref(meta, pmt::mp("pilots"), pmt::PMT_F);
+    const pmt::pmt_t pilots = pmt::dict_ref(meta, pmt_key<dict_keys::pilots>(), pmt::PMT_F);
     d_rx.format.pilots = pmt::is_bool(pilots) && pmt::to_bool(pilots);
 
-    const pmt::pmt_t nv = pmt::dict_ref(meta, pmt::mp("noise_var"), pmt::PMT_NIL);
-    const pmt::pmt_t esn0 = pmt::dict_ref(meta, pmt::mp("esn0_db"), pmt::PMT_NIL);
+    const pmt::pmt_t nv = pmt::dict_ref(meta, pmt_key<dict_keys::noise_var>(), pmt::PMT_NIL);
+    const pmt::pmt_t esn0 = pmt::dict_ref(meta, pmt_key<dict_keys::esn0_db>(), pmt::PMT_NIL);
     if (pmt::is_number(nv) && !pmt::is_complex(nv))
         d_rx.noise_variance = static_cast<float>(pmt::to_double(nv));
     else if (pmt::is_number(esn0) && !pmt::is_complex(esn0))
@@ -261,35 +263,40 @@ void fec_decoder_impl::deliver_locked(::dualsat::DecodedBbFrame& frame)
     for (size_t i = 0; i < d_out.pdus.size(); ++i) {
         const ::dualsat::GsePduView v = d_out.pdus[i];
         pmt::pmt_t meta = pmt::make_dict();
-        meta = pmt::dict_add(meta, pmt::mp("protocol_type"), pmt::from_long(v.protocol_type));
-        meta = pmt::dict_add(meta, pmt::mp("fragmented"), pmt::from_bool(v.fragmented));
-        meta = pmt::dict_add(meta, pmt::mp("frame_counter"), pmt::from_uint64(st.frame_counter));
+        auto add = [&meta](const pmt::pmt_t& key, const pmt::pmt_t& value) {
+            meta = pmt::dict_add(meta, key, value);
+        };
+        add(pmt_key<dict_keys::protocol_type>(), pmt::from_long(v.protocol_type));
+        add(pmt_key<dict_keys::fragmented>(), pmt::from_bool(v.fragmented));
+        add(pmt_key<dict_keys::frame_counter>(), pmt::from_uint64(st.frame_counter));
         if (v.label.size() > 0)
-            meta = pmt::dict_add(meta, pmt::mp("label"),
-                                 pmt::init_u8vector(v.label.size(), v.label.bytes.data()));
+            add(pmt_key<dict_keys::label>(),
+                pmt::init_u8vector(v.label.size(), v.label.bytes.data()));
         message_port_pub(d_port_pdus, pmt::cons(meta, pmt::init_u8vector(v.size, v.data)));
     }
 
     pmt::pmt_t s = pmt::make_dict();
-    auto add = [&s](const char* key, const pmt::pmt_t& value) {
-        s = pmt::dict_add(s, pmt::mp(key), value);
+    auto add = [&s](const pmt::pmt_t& key, const pmt::pmt_t& value) {
+        s = pmt::dict_add(s, key, value);
     };
     const bool valid_format = ::dualsat::modcod_valid(st.format.modcod);
-    add("frame_counter", pmt::from_uint64(st.frame_counter));
-    add("modcod", pmt::from_long(valid_format ? ::dualsat::modcod_number(st.format.modcod) : 0));
-    add("modcod_name", pmt::mp(valid_format ? ::dualsat::to_string(st.format.modcod) : "?"));
-    add("frame", pmt::mp(::dualsat::to_string(st.format.frame)));
-    add("pilots", pmt::from_bool(st.format.pilots));
-    add("status", pmt::mp(::dualsat::to_string(st.status)));
-    add("ldpc_iterations", pmt::from_long(st.ldpc_iterations));
-    add("ldpc_converged", pmt::from_bool(st.ldpc_converged));
-    add("bch_corrected", pmt::from_long(st.bch_corrected));
-    add("bch_failure", pmt::from_bool(st.bch_failure));
-    add("bbheader_ok", pmt::from_bool(st.bbheader_ok));
-    add("esn0_db", pmt::from_double(static_cast<double>(st.esn0_db)));
-    add("erased_symbols", pmt::from_long(st.erased_symbols));
-    add("packets_out", pmt::from_long(st.packets_out));
-    add("crc_failures", pmt::from_long(st.crc_failures));
+    add(pmt_key<dict_keys::frame_counter>(), pmt::from_uint64(st.frame_counter));
+    add(pmt_key<dict_keys::modcod>(),
+        pmt::from_long(valid_format ? ::dualsat::modcod_number(st.format.modcod) : 0));
+    add(pmt_key<dict_keys::modcod_name>(),
+        pmt::mp(valid_format ? ::dualsat::to_string(st.format.modcod) : "?"));
+    add(pmt_key<dict_keys::frame>(), pmt::mp(::dualsat::to_string(st.format.frame)));
+    add(pmt_key<dict_keys::pilots>(), pmt::from_bool(st.format.pilots));
+    add(pmt_key<dict_keys::status>(), pmt::mp(::dualsat::to_string(st.status)));
+    add(pmt_key<dict_keys::ldpc_iterations>(), pmt::from_long(st.ldpc_iterations));
+    add(pmt_key<dict_keys::ldpc_converged>(), pmt::from_bool(st.ldpc_converged));
+    add(pmt_key<dict_keys::bch_corrected>(), pmt::from_long(st.bch_corrected));
+    add(pmt_key<dict_keys::bch_failure>(), pmt::from_bool(st.bch_failure));
+    add(pmt_key<dict_keys::bbheader_ok>(), pmt::from_bool(st.bbheader_ok));
+    add(pmt_key<dict_keys::esn0_db>(), pmt::from_double(static_cast<double>(st.esn0_db)));
+    add(pmt_key<dict_keys::erased_symbols>(), pmt::from_long(st.erased_symbols));
+    add(pmt_key<dict_keys::packets>(), pmt::from_long(st.packets_out));
+    add(pmt_key<dict_keys::crc_failures>(), pmt::from_long(st.crc_failures));
     message_port_pub(d_port_stats, s);
 }
 

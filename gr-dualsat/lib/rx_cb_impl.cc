@@ -1,6 +1,7 @@
 #include "rx_cb_impl.h"
 
 #include <dualsat/core/error.h>
+#include <gnuradio/dualsat/tag_keys.h>
 #include <gnuradio/io_signature.h>
 
 #include <algorithm>
@@ -70,8 +71,8 @@ rx_cb_impl::rx_cb_impl(double symbol_rate, double sample_rate, double rolloff, i
                 gr::io_signature::make(1, 1, sizeof(gr_complex)),
                 gr::io_signature::make(1, 1, sizeof(uint8_t))),
       d_rx(make_config(symbol_rate, sample_rate, rolloff, gold_code, fec_threads, afc)),
-      d_port_pdus(pmt::mp("pdus")),
-      d_port_stats(pmt::mp("stats"))
+      d_port_pdus(pmt_key<msg_ports::pdus>()),
+      d_port_stats(pmt_key<msg_ports::stats>())
 {
     message_port_register_out(d_port_pdus);
     message_port_register_out(d_port_stats);
@@ -113,29 +114,35 @@ void rx_cb_impl::publish()
     for (size_t i = 0; i < pdus.size(); ++i) {
         const ::dualsat::GsePduView p = pdus[i];
         pmt::pmt_t meta = pmt::make_dict();
-        meta = pmt::dict_add(meta, pmt::mp("protocol_type"), pmt::from_long(p.protocol_type));
-        meta = pmt::dict_add(meta, pmt::mp("label_type"), pmt::mp(label_type_name(p.label.type)));
-        meta = pmt::dict_add(meta, pmt::mp("label"),
-                             pmt::init_u8vector(p.label.size(), p.label.bytes.data()));
-        meta = pmt::dict_add(meta, pmt::mp("fragmented"), pmt::from_bool(p.fragmented));
+        auto add = [&meta](const pmt::pmt_t& key, const pmt::pmt_t& value) {
+            meta = pmt::dict_add(meta, key, value);
+        };
+        add(pmt_key<dict_keys::protocol_type>(), pmt::from_long(p.protocol_type));
+        add(pmt_key<dict_keys::label_type>(), pmt::mp(label_type_name(p.label.type)));
+        add(pmt_key<dict_keys::label>(), pmt::init_u8vector(p.label.size(), p.label.bytes.data()));
+        add(pmt_key<dict_keys::fragmented>(), pmt::from_bool(p.fragmented));
         message_port_pub(d_port_pdus, pmt::cons(meta, pmt::init_u8vector(p.size, p.data)));
     }
     for (const ::dualsat::ReceiverFrameStats& f : d_out.frames) {
         pmt::pmt_t d = pmt::make_dict();
-        d = pmt::dict_add(d, pmt::mp("modcod"),
-                          pmt::from_long(::dualsat::modcod_number(f.fec.format.modcod)));
-        d = pmt::dict_add(d, pmt::mp("modcod_name"), pmt::mp(::dualsat::to_string(f.fec.format.modcod)));
-        d = pmt::dict_add(d, pmt::mp("frame_size"), pmt::mp(::dualsat::to_string(f.fec.format.frame)));
-        d = pmt::dict_add(d, pmt::mp("pilots"), pmt::from_bool(f.fec.format.pilots));
-        d = pmt::dict_add(d, pmt::mp("frame_counter"), pmt::from_uint64(f.fec.frame_counter));
-        d = pmt::dict_add(d, pmt::mp("status"), pmt::mp(::dualsat::to_string(f.fec.status)));
-        d = pmt::dict_add(d, pmt::mp("ok"), pmt::from_bool(f.fec.status == ::dualsat::FecFrameStatus::Ok));
-        d = pmt::dict_add(d, pmt::mp("ldpc_iterations"), pmt::from_long(f.fec.ldpc_iterations));
-        d = pmt::dict_add(d, pmt::mp("bch_corrected"), pmt::from_long(f.fec.bch_corrected));
-        d = pmt::dict_add(d, pmt::mp("packets"), pmt::from_long(f.fec.packets_out));
-        d = pmt::dict_add(d, pmt::mp("esn0_db"), pmt::from_double(f.esn0_db));
-        d = pmt::dict_add(d, pmt::mp("cfo_hz"), pmt::from_double(f.cfo_hz));
-        d = pmt::dict_add(d, pmt::mp("header_confirmed"), pmt::from_bool(f.header_confirmed));
+        auto add = [&d](const pmt::pmt_t& key, const pmt::pmt_t& value) {
+            d = pmt::dict_add(d, key, value);
+        };
+        const ::dualsat::FecFrameStats& fec = f.fec;
+        add(pmt_key<dict_keys::modcod>(),
+            pmt::from_long(::dualsat::modcod_number(fec.format.modcod)));
+        add(pmt_key<dict_keys::modcod_name>(), pmt::mp(::dualsat::to_string(fec.format.modcod)));
+        add(pmt_key<dict_keys::frame>(), pmt::mp(::dualsat::to_string(fec.format.frame)));
+        add(pmt_key<dict_keys::pilots>(), pmt::from_bool(fec.format.pilots));
+        add(pmt_key<dict_keys::frame_counter>(), pmt::from_uint64(fec.frame_counter));
+        add(pmt_key<dict_keys::status>(), pmt::mp(::dualsat::to_string(fec.status)));
+        add(pmt_key<dict_keys::ok>(), pmt::from_bool(fec.status == ::dualsat::FecFrameStatus::Ok));
+        add(pmt_key<dict_keys::ldpc_iterations>(), pmt::from_long(fec.ldpc_iterations));
+        add(pmt_key<dict_keys::bch_corrected>(), pmt::from_long(fec.bch_corrected));
+        add(pmt_key<dict_keys::packets>(), pmt::from_long(fec.packets_out));
+        add(pmt_key<dict_keys::esn0_db>(), pmt::from_double(f.esn0_db));
+        add(pmt_key<dict_keys::cfo_hz>(), pmt::from_double(f.cfo_hz));
+        add(pmt_key<dict_keys::header_confirmed>(), pmt::from_bool(f.header_confirmed));
         message_port_pub(d_port_stats, d);
     }
     d_out.clear();

@@ -1,13 +1,12 @@
 #include "tx_bc_impl.h"
 
 #include <dualsat/core/error.h>
+#include <gnuradio/dualsat/tag_keys.h>
 #include <gnuradio/io_signature.h>
 
 #include <algorithm>
-#include <cctype>
-#include <exception>
 #include <chrono>
-#include <sstream>
+#include <exception>
 #include <string>
 #include <thread>
 
@@ -42,33 +41,6 @@ namespace {
     // block only takes what the next frame needs.
     c.ts_queue_packets = 256;
     return c;
-}
-
-std::string lower(std::string s)
-{
-    for (auto& ch : s)
-        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return s;
-}
-
-// "8PSK 3/5", "8psk_3_5 short pilots", "QPSK 1/2 normal nopilots".
-void parse_format_text(const std::string& text, ::dualsat::FrameFormat& f)
-{
-    std::istringstream words(text);
-    std::string word, modcod;
-    while (words >> word) {
-        const std::string w = lower(word);
-        if (w == "normal" || w == "short")
-            f.frame = ::dualsat::parse_frame_size(w);
-        else if (w == "pilots" || w == "pilots_on")
-            f.pilots = true;
-        else if (w == "nopilots" || w == "no_pilots" || w == "pilots_off")
-            f.pilots = false;
-        else
-            modcod += (modcod.empty() ? "" : " ") + word;
-    }
-    if (!modcod.empty())
-        f.modcod = ::dualsat::parse_modcod(modcod);
 }
 
 ::dualsat::ModCod modcod_from_pmt(const pmt::pmt_t& v)
@@ -107,17 +79,6 @@ tx_bc_impl::tx_bc_impl(const ::dualsat::TransmitterConfig& config)
       d_wait(config.idle == ::dualsat::IdlePolicy::Wait),
       d_tx(config),
       d_pending(::dualsat::Transmitter::kMaxFrameSymbols),
-      d_key_plframe(pmt::intern("plframe")),
-      d_key_modcod(pmt::intern("modcod")),
-      d_key_name(pmt::intern("modcod_name")),
-      d_key_frame(pmt::intern("frame")),
-      d_key_pilots(pmt::intern("pilots")),
-      d_key_dummy(pmt::intern("dummy")),
-      d_key_counter(pmt::intern("frame_counter")),
-      d_key_symbols(pmt::intern("symbols")),
-      d_key_dfl(pmt::intern("dfl")),
-      d_key_packets(pmt::intern("packets")),
-      d_key_protocol(pmt::intern("protocol_type")),
       d_sym_normal(pmt::intern(::dualsat::to_string(::dualsat::FrameSize::Normal))),
       d_sym_short(pmt::intern(::dualsat::to_string(::dualsat::FrameSize::Short)))
 {
@@ -133,10 +94,11 @@ tx_bc_impl::tx_bc_impl(const ::dualsat::TransmitterConfig& config)
     // this is also how far (in symbols) the output may run ahead of the air.
     set_min_output_buffer(0, 4 * ::dualsat::Transmitter::kMaxFrameSymbols);
     set_tag_propagation_policy(TPP_DONT);
-    message_port_register_in(pmt::mp("modcod"));
-    set_msg_handler(pmt::mp("modcod"), [this](const pmt::pmt_t& msg) { handle_modcod(msg); });
-    message_port_register_in(pmt::mp("pdus"));
-    set_msg_handler(pmt::mp("pdus"), [this](const pmt::pmt_t& msg) { handle_pdu(msg); });
+    message_port_register_in(pmt_key<msg_ports::modcod>());
+    set_msg_handler(pmt_key<msg_ports::modcod>(),
+                    [this](const pmt::pmt_t& msg) { handle_modcod(msg); });
+    message_port_register_in(pmt_key<msg_ports::pdus>());
+    set_msg_handler(pmt_key<msg_ports::pdus>(), [this](const pmt::pmt_t& msg) { handle_pdu(msg); });
 }
 
 void tx_bc_impl::handle_modcod(const pmt::pmt_t& msg)
@@ -145,9 +107,9 @@ void tx_bc_impl::handle_modcod(const pmt::pmt_t& msg)
         ::dualsat::FrameFormat f = d_tx.next_format();
         if (pmt::is_dict(msg)) {
             const pmt::pmt_t none = pmt::PMT_NIL;
-            const pmt::pmt_t mc = pmt::dict_ref(msg, d_key_modcod, none);
-            const pmt::pmt_t frame = pmt::dict_ref(msg, d_key_frame, none);
-            const pmt::pmt_t pilots = pmt::dict_ref(msg, d_key_pilots, none);
+            const pmt::pmt_t mc = pmt::dict_ref(msg, pmt_key<dict_keys::modcod>(), none);
+            const pmt::pmt_t frame = pmt::dict_ref(msg, pmt_key<dict_keys::frame>(), none);
+            const pmt::pmt_t pilots = pmt::dict_ref(msg, pmt_key<dict_keys::pilots>(), none);
             if (pmt::is_null(mc) && pmt::is_null(frame) && pmt::is_null(pilots))
                 throw ::dualsat::ConfigError("dict has none of the keys modcod, frame, pilots");
             if (!pmt::is_null(mc))
@@ -155,7 +117,7 @@ void tx_bc_impl::handle_modcod(const pmt::pmt_t& msg)
             if (!pmt::is_null(frame)) {
                 if (!pmt::is_symbol(frame))
                     throw ::dualsat::ConfigError("\"frame\" must be \"normal\" or \"short\"");
-                f.frame = ::dualsat::parse_frame_size(lower(pmt::symbol_to_string(frame)));
+                f.frame = ::dualsat::parse_frame_size(pmt::symbol_to_string(frame));
             }
             if (!pmt::is_null(pilots)) {
                 if (!pmt::is_bool(pilots))
@@ -165,7 +127,7 @@ void tx_bc_impl::handle_modcod(const pmt::pmt_t& msg)
         } else if (pmt::is_integer(msg)) {
             f.modcod = modcod_from_pmt(msg);
         } else if (pmt::is_symbol(msg)) {
-            parse_format_text(pmt::symbol_to_string(msg), f);
+            f = ::dualsat::parse_frame_format(pmt::symbol_to_string(msg), f);
         } else {
             throw ::dualsat::ConfigError("expected a dict, an int or a string");
         }
@@ -185,7 +147,8 @@ void tx_bc_impl::handle_pdu(const pmt::pmt_t& msg)
         const uint8_t* data = pmt::u8vector_elements(vec, len);
         uint16_t protocol = ::dualsat::ip_ethertype(data, len);
         if (pmt::is_dict(meta)) {
-            const pmt::pmt_t p = pmt::dict_ref(meta, d_key_protocol, pmt::PMT_NIL);
+            const pmt::pmt_t p =
+                pmt::dict_ref(meta, pmt_key<dict_keys::protocol_type>(), pmt::PMT_NIL);
             if (pmt::is_integer(p) && pmt::to_long(p) >= 0 && pmt::to_long(p) <= 0xFFFF)
                 protocol = static_cast<uint16_t>(pmt::to_long(p));
         }
@@ -227,16 +190,19 @@ void tx_bc_impl::tag_frame(uint64_t offset, const ::dualsat::PlFrameInfo& info)
     const bool dummy = info.dummy;
     const int number = dummy ? 0 : ::dualsat::modcod_number(info.format.modcod);
     const bool short_frame = !dummy && info.format.frame == ::dualsat::FrameSize::Short;
-    d = pmt::dict_add(d, d_key_modcod, pmt::from_long(number));
-    d = pmt::dict_add(d, d_key_name, d_modcod_names[static_cast<size_t>(number)]);
-    d = pmt::dict_add(d, d_key_frame, short_frame ? d_sym_short : d_sym_normal);
-    d = pmt::dict_add(d, d_key_pilots, pmt::from_bool(!dummy && info.format.pilots));
-    d = pmt::dict_add(d, d_key_dummy, pmt::from_bool(dummy));
-    d = pmt::dict_add(d, d_key_counter, pmt::from_uint64(info.frame_counter));
-    d = pmt::dict_add(d, d_key_symbols, pmt::from_long(info.symbols));
-    d = pmt::dict_add(d, d_key_dfl, pmt::from_long(static_cast<long>(info.dfl)));
-    d = pmt::dict_add(d, d_key_packets, pmt::from_long(static_cast<long>(info.packets)));
-    add_item_tag(0, offset, d_key_plframe, d);
+    auto add = [&d](const pmt::pmt_t& key, const pmt::pmt_t& value) {
+        d = pmt::dict_add(d, key, value);
+    };
+    add(pmt_key<dict_keys::modcod>(), pmt::from_long(number));
+    add(pmt_key<dict_keys::modcod_name>(), d_modcod_names[static_cast<size_t>(number)]);
+    add(pmt_key<dict_keys::frame>(), short_frame ? d_sym_short : d_sym_normal);
+    add(pmt_key<dict_keys::pilots>(), pmt::from_bool(!dummy && info.format.pilots));
+    add(pmt_key<dict_keys::dummy>(), pmt::from_bool(dummy));
+    add(pmt_key<dict_keys::frame_counter>(), pmt::from_uint64(info.frame_counter));
+    add(pmt_key<dict_keys::symbols>(), pmt::from_long(info.symbols));
+    add(pmt_key<dict_keys::dfl>(), pmt::from_long(static_cast<long>(info.dfl)));
+    add(pmt_key<dict_keys::packets>(), pmt::from_long(static_cast<long>(info.packets)));
+    add_item_tag(0, offset, pmt_key<tag_keys::plframe>(), d);
 }
 
 void tx_bc_impl::feed_input(const uint8_t* in, size_t available, size_t& consumed)

@@ -49,9 +49,7 @@ private:
     size_t d_pending_pos = 0;
     ::dualsat::PlFrameInfo d_pending_info;
     std::atomic<uint64_t> d_bad_modcod{ 0 }, d_bad_pdu{ 0 }, d_work_errors{ 0 };
-    const pmt::pmt_t d_key_plframe, d_key_modcod, d_key_name, d_key_frame, d_key_pilots,
-        d_key_dummy, d_key_counter, d_key_symbols, d_key_dfl, d_key_packets, d_key_protocol, d_sym_normal,
-        d_sym_short;
+    const pmt::pmt_t d_sym_normal, d_sym_short; // the "frame" values
     std::array<pmt::pmt_t, 29> d_modcod_names; // "dummy", then MODCOD 1..28
 };
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <sstream>
 
 namespace dualsat {
 namespace {
@@ -264,6 +265,51 @@ ModCod parse_modcod(const std::string& text)
         }
     }
     throw ConfigError("unknown MODCOD '" + text + "' (expected e.g. 'QPSK 1/2' or '8psk_3_5')");
+}
+
+FrameFormat parse_frame_format(const std::string& text, const FrameFormat& base)
+{
+    const auto error = [&text](const std::string& why) {
+        return ConfigError("frame format '" + text + "': " + why +
+                           " (the words: a MODCOD, normal|short, pilots|nopilots, e.g. "
+                           "'8PSK 3/5 short pilots')");
+    };
+    FrameFormat f = base;
+    bool have_frame = false, have_pilots = false;
+    std::string modcod; // its words, wherever they are
+    std::istringstream words(text);
+    std::string word;
+    while (words >> word) {
+        const std::string w = normalise(word);
+        if (w == "normal" || w == "short") {
+            if (have_frame)
+                throw error("two frame sizes");
+            f.frame = w == "short" ? FrameSize::Short : FrameSize::Normal;
+            have_frame = true;
+        } else if (w == "pilots" || w == "pilots_on" || w == "nopilots" || w == "no_pilots" ||
+                   w == "pilots_off") {
+            if (have_pilots)
+                throw error("two pilot settings");
+            f.pilots = w == "pilots" || w == "pilots_on";
+            have_pilots = true;
+        } else {
+            modcod += (modcod.empty() ? "" : " ") + word;
+        }
+    }
+    if (modcod.empty() && !have_frame && !have_pilots)
+        throw error("nothing in it");
+    if (!modcod.empty()) {
+        try {
+            f.modcod = parse_modcod(modcod);
+        } catch (const ConfigError& e) {
+            throw error("'" + modcod + "' is not a MODCOD: " + e.what());
+        }
+    }
+    if (!code_exists(f.frame, f.modcod.rate)) // well formed, so no syntax hint
+        throw ConfigError("frame format '" + text + "': " + to_string(f.modcod) +
+                          " does not exist with " + to_string(f.frame) +
+                          " frames (EN 302 307-1 Table 5b has no short 9/10)");
+    return f;
 }
 
 double rolloff_value(RollOff ro)

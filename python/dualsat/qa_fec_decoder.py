@@ -23,6 +23,14 @@ ESN0 = {dualsat.Modulation.QPSK: 7.0, dualsat.Modulation.PSK8: 12.0,
         dualsat.Modulation.APSK16: 14.5, dualsat.Modulation.APSK32: 17.0}
 
 
+K, P = dualsat.dict_keys, dualsat.msg_ports
+# What fec_decoder's messages carry (the README's table of keys).
+STATS_KEYS = {K.frame_counter, K.modcod, K.modcod_name, K.frame, K.pilots, K.status,
+              K.ldpc_iterations, K.ldpc_converged, K.bch_corrected, K.bch_failure,
+              K.bbheader_ok, K.esn0_db, K.erased_symbols, K.packets, K.crc_failures}
+PDU_META_KEYS = {K.protocol_type, K.fragmented, K.frame_counter}  # + label if it has one
+
+
 def dtv_rate(rate):
     return getattr(dtv, rate.name)
 
@@ -59,15 +67,18 @@ def awgn(sym, esn0_db, rng):
     return (sym + noise[:, 0] + 1j * noise[:, 1]).astype(np.complex64)
 
 
-def frame_pdu(fmt, symbols, esn0_db, counter, modcod_as_name=False):
+def frame_pdu(fmt, symbols, esn0_db, counter, modcod_as_name=False, noise_as_var=False):
     meta = pmt.make_dict()
     mc = pmt.intern(repr(fmt.modcod)[7:-1]) if modcod_as_name else pmt.from_long(fmt.modcod.number())
-    meta = pmt.dict_add(meta, pmt.intern("modcod"), mc)
-    meta = pmt.dict_add(meta, pmt.intern("frame"), pmt.intern(
+    meta = pmt.dict_add(meta, pmt.intern(K.modcod), mc)
+    meta = pmt.dict_add(meta, pmt.intern(K.frame), pmt.intern(
         "normal" if fmt.frame == dualsat.FrameSize.NORMAL else "short"))
-    meta = pmt.dict_add(meta, pmt.intern("pilots"), pmt.PMT_F)
-    meta = pmt.dict_add(meta, pmt.intern("esn0_db"), pmt.from_double(esn0_db))
-    meta = pmt.dict_add(meta, pmt.intern("frame_counter"), pmt.from_uint64(counter))
+    meta = pmt.dict_add(meta, pmt.intern(K.pilots), pmt.PMT_F)
+    if noise_as_var:
+        meta = pmt.dict_add(meta, pmt.intern(K.noise_var), pmt.from_double(10 ** (-esn0_db / 10)))
+    else:
+        meta = pmt.dict_add(meta, pmt.intern(K.esn0_db), pmt.from_double(esn0_db))
+    meta = pmt.dict_add(meta, pmt.intern(K.frame_counter), pmt.from_uint64(counter))
     return pmt.cons(meta, pmt.init_c32vector(len(symbols), symbols.tolist()))
 
 
@@ -81,12 +92,12 @@ class Receiver:
         self.stats = blocks.message_debug()
         self.pdus = blocks.message_debug()
         self.tb.connect(self.dec, self.ts)
-        self.tb.msg_connect((self.dec, "stats"), (self.stats, "store"))
-        self.tb.msg_connect((self.dec, "pdus"), (self.pdus, "store"))
+        self.tb.msg_connect((self.dec, P.stats), (self.stats, "store"))
+        self.tb.msg_connect((self.dec, P.pdus), (self.pdus, "store"))
         self.tb.start()
 
     def post(self, pdu):
-        self.dec.to_basic_block()._post(pmt.intern("frames"), pdu)
+        self.dec.to_basic_block()._post(pmt.intern(P.frames), pdu)
 
     def finish(self, frames, timeout=120.0):
         deadline = time.monotonic() + timeout
@@ -139,16 +150,17 @@ class qa_fec_decoder(gr_unittest.TestCase):
             rx = Receiver(threads=2)
             for k in range(nframes):
                 rx.post(frame_pdu(fmt, awgn(sym[k * per:(k + 1) * per], esn0, rng), esn0, 100 + k,
-                                  modcod_as_name=(k == 1)))
+                                  modcod_as_name=(k == 1), noise_as_var=(k == 2)))
             stats = rx.finish(nframes)
             self.assertEqual(len(stats), nframes)
             for k, s in enumerate(stats):
-                self.assertEqual(s["frame_counter"], 100 + k)  # in order
-                self.assertEqual(s["status"], "ok", repr(fmt))
-                self.assertTrue(s["bbheader_ok"] and s["ldpc_converged"])
-                self.assertEqual(s["modcod"], fmt.modcod.number())
-                self.assertAlmostEqual(s["esn0_db"], esn0, places=3)
-                self.assertEqual(s["crc_failures"], 0)
+                self.assertEqual(set(s), STATS_KEYS)
+                self.assertEqual(s[K.frame_counter], 100 + k)  # in order
+                self.assertEqual(s[K.status], "ok", repr(fmt))
+                self.assertTrue(s[K.bbheader_ok] and s[K.ldpc_converged])
+                self.assertEqual(s[K.modcod], fmt.modcod.number())
+                self.assertAlmostEqual(s[K.esn0_db], esn0, places=3)
+                self.assertEqual(s[K.crc_failures], 0)
             out = np.array(rx.ts.data(), dtype=np.uint8)
             # All packets but the last one of the stream (its CRC rides in the next frame).
             self.assertEqual(len(out) % 188, 0)
@@ -181,12 +193,13 @@ class qa_fec_decoder(gr_unittest.TestCase):
         for p in pdus:
             rx.post(p)
         stats = rx.finish(len(pdus))
-        self.assertEqual([s["status"] for s in stats], ["ok"] * len(pdus))
+        self.assertEqual([s[K.status] for s in stats], ["ok"] * len(pdus))
         self.assertEqual(rx.pdus.num_messages(), len(sent))
         for i, (ptype, data) in enumerate(sent):
             msg = rx.pdus.get_message(i)
             self.assertEqual(bytes(pmt.u8vector_elements(pmt.cdr(msg))), data)
-            self.assertEqual(pmt.to_long(pmt.dict_ref(pmt.car(msg), pmt.intern("protocol_type"),
+            self.assertEqual(set(pmt.to_python(pmt.car(msg))), PDU_META_KEYS)
+            self.assertEqual(pmt.to_long(pmt.dict_ref(pmt.car(msg), pmt.intern(K.protocol_type),
                                                       pmt.PMT_NIL)), ptype)
         self.assertEqual(len(rx.ts.data()), 0)
 
@@ -203,16 +216,16 @@ class qa_fec_decoder(gr_unittest.TestCase):
             frame_pdu(fmt, np.full(n, np.nan, dtype=np.complex64), 5.0, 4),        # all NaN
             frame_pdu(fmt, (rng.normal(size=n) * 1e3).astype(np.complex64), 5.0, 5),  # garbage
         ]
-        meta = pmt.dict_add(good_meta, pmt.intern("modcod"), pmt.from_long(99))
+        meta = pmt.dict_add(good_meta, pmt.intern(K.modcod), pmt.from_long(99))
         bad.append(pmt.cons(meta, pmt.init_c32vector(n, [0j] * n)))             # MODCOD 99
-        meta = pmt.dict_delete(good_meta, pmt.intern("esn0_db"))
+        meta = pmt.dict_delete(good_meta, pmt.intern(K.esn0_db))
         bad.append(pmt.cons(meta, pmt.init_c32vector(n, [0j] * n)))             # no noise
         rx = Receiver(threads=2)
         for p in bad:
             rx.post(p)
         stats = rx.finish(len(bad))
         self.assertEqual(len(stats), len(bad))
-        self.assertTrue(all(s["status"] != "ok" for s in stats))
+        self.assertTrue(all(s[K.status] != "ok" for s in stats))
         self.assertEqual(rx.dec.bad_pdus(), 5)
         c = rx.dec.counters()
         self.assertEqual(c.frames, len(bad))

@@ -11,6 +11,13 @@ from gnuradio import blocks, gr, gr_unittest
 from gnuradio import dualsat
 
 F, C, M = dualsat.FrameSize, dualsat.CodeRate, dualsat.Modulation
+K, P = dualsat.dict_keys, dualsat.msg_ports
+
+# What rx_cb's messages carry (the README's table of keys).
+STATS_KEYS = {K.modcod, K.modcod_name, K.frame, K.pilots, K.frame_counter, K.status, K.ok,
+              K.ldpc_iterations, K.bch_corrected, K.packets, K.esn0_db, K.cfo_hz,
+              K.header_confirmed}
+PDU_META_KEYS = {K.protocol_type, K.label_type, K.label, K.fragmented}
 
 
 def ts_packets(count, seed=1):
@@ -36,7 +43,7 @@ class qa_rx_cb(gr_unittest.TestCase):
         snk = blocks.vector_sink_b()
         dbg = blocks.message_debug()
         tb.connect(src, tx, shaper, chan, rx, snk)
-        tb.msg_connect(rx, 'stats', dbg, 'store')
+        tb.msg_connect(rx, P.stats, dbg, 'store')
         return tb, rx, snk, dbg
 
     def check_ts(self, pkts, got, max_first):
@@ -78,14 +85,15 @@ class qa_rx_cb(gr_unittest.TestCase):
                 # One stats message per data frame, in order, with their fields.
                 msgs = [dbg.get_message(i) for i in range(dbg.num_messages())]
                 self.assertEqual(len(msgs), st.frames)
-                counters = [pmt.to_uint64(pmt.dict_ref(m, pmt.mp('frame_counter'), pmt.PMT_NIL))
+                counters = [pmt.to_uint64(pmt.dict_ref(m, pmt.intern(K.frame_counter), pmt.PMT_NIL))
                             for m in msgs]
                 self.assertEqual(counters, sorted(counters))
                 for m in msgs:
-                    self.assertTrue(pmt.to_bool(pmt.dict_ref(m, pmt.mp('ok'), pmt.PMT_F)))
-                    self.assertEqual(pmt.to_long(pmt.dict_ref(m, pmt.mp('modcod'), pmt.PMT_NIL)), 4)
+                    self.assertEqual(set(pmt.to_python(m)), STATS_KEYS)
+                    self.assertTrue(pmt.to_bool(pmt.dict_ref(m, pmt.intern(K.ok), pmt.PMT_F)))
+                    self.assertEqual(pmt.to_long(pmt.dict_ref(m, pmt.intern(K.modcod), pmt.PMT_NIL)), 4)
                     self.assertEqual(pmt.symbol_to_string(
-                        pmt.dict_ref(m, pmt.mp('frame_size'), pmt.PMT_NIL)), 'short')
+                        pmt.dict_ref(m, pmt.intern(K.frame), pmt.PMT_NIL)), 'short')
 
     def test_002_gse_pdus(self):
         # IP packets as PDUs into tx_bc (GSE), out of rx_cb's pdus port.
@@ -108,9 +116,9 @@ class qa_rx_cb(gr_unittest.TestCase):
         snk = blocks.null_sink(1)
         dbg = blocks.message_debug()
         tb.connect(tx, head, shaper, chan, rx, snk)
-        tb.msg_connect(rx, 'pdus', dbg, 'store')
+        tb.msg_connect(rx, P.pdus, dbg, 'store')
         for p in pdus:
-            tx.to_basic_block()._post(pmt.mp('pdus'),
+            tx.to_basic_block()._post(pmt.intern(P.pdus),
                                       pmt.cons(pmt.make_dict(), pmt.init_u8vector(len(p), p.tolist())))
         tb.run()
         got = [dbg.get_message(i) for i in range(dbg.num_messages())]
@@ -123,7 +131,8 @@ class qa_rx_cb(gr_unittest.TestCase):
             if first is None:
                 first = k
             np.testing.assert_array_equal(data, pdus[k])
-            self.assertEqual(pmt.to_long(pmt.dict_ref(meta, pmt.mp('protocol_type'), pmt.PMT_NIL)), 0x0800)
+            self.assertEqual(set(pmt.to_python(meta)), PDU_META_KEYS)
+            self.assertEqual(pmt.to_long(pmt.dict_ref(meta, pmt.intern(K.protocol_type), pmt.PMT_NIL)), 0x0800)
         ks = [(int(pmt.u8vector_ref(pmt.cdr(m), 1)) << 8) | int(pmt.u8vector_ref(pmt.cdr(m), 2)) for m in got]
         self.assertEqual(ks, list(range(ks[0], ks[0] + len(ks))))
         self.assertEqual(rx.gse_pdus(), len(got))

@@ -63,7 +63,7 @@ class qa_rx_interop_gr_dtv(gr_unittest.TestCase):
         snk = blocks.vector_sink_b()
         self.stats = blocks.message_debug()
         tb.connect(src, *chain, *shaping, chan, rx, snk)
-        tb.msg_connect(rx, 'stats', self.stats, 'store')
+        tb.msg_connect(rx, dualsat.msg_ports.stats, self.stats, 'store')
         tb.run()
         got = np.array(snk.data(), dtype=np.uint8)
         return pkts, got, rx
@@ -86,7 +86,7 @@ class qa_rx_interop_gr_dtv(gr_unittest.TestCase):
         self.assertTrue(np.all(np.diff(after) == 1), 'a packet after acquisition is missing')
         # Per-frame stats: every frame after the first k_frames decoded.
         msgs = [self.stats.get_message(i) for i in range(self.stats.num_messages())]
-        ok = [pmt.to_bool(pmt.dict_ref(m, pmt.mp('ok'), pmt.PMT_F)) for m in msgs]
+        ok = [pmt.to_bool(pmt.dict_ref(m, pmt.intern(dualsat.dict_keys.ok), pmt.PMT_F)) for m in msgs]
         self.assertTrue(all(ok[k_frames:]), ok)
         st = rx.status()
         self.assertEqual(st.frames, len(msgs))

@@ -20,6 +20,10 @@ TS = dualsat.TxInputMode.TS
 GSE = dualsat.TxInputMode.GSE
 WAIT = dualsat.IdlePolicy.WAIT
 DUMMY = dualsat.IdlePolicy.DUMMY
+K, P = dualsat.dict_keys, dualsat.msg_ports
+# What the 'plframe' tag's dict carries (the README's table of keys).
+PLFRAME_KEYS = {K.modcod, K.modcod_name, K.frame, K.pilots, K.dummy, K.frame_counter,
+                K.symbols, K.dfl, K.packets}
 
 
 def ts_packets(rng, count):
@@ -55,31 +59,32 @@ class qa_tx_bc(gr_unittest.TestCase):
         """Every tag sits where the previous frame ended, and its PLHEADER (decoded from the
         symbols) and length agree with it. Returns the tag dicts (without a last frame
         cut short by a head block when truncated_last)."""
-        if truncated_last and tags and tags[-1].offset + tag_dict(tags[-1])["symbols"] > len(symbols):
+        if truncated_last and tags and tags[-1].offset + tag_dict(tags[-1])[K.symbols] > len(symbols):
             tags = tags[:-1]
         self.assertGreater(len(tags), 0)
         expected_offset = tags[0].offset
         out = []
         for t in tags:
             d = tag_dict(t)
-            self.assertEqual(pmt.symbol_to_string(t.key), "plframe")
+            self.assertEqual(pmt.symbol_to_string(t.key), dualsat.tag_keys.plframe)
+            self.assertEqual(set(d), PLFRAME_KEYS)
             self.assertEqual(t.offset, expected_offset)
             header = symbols[t.offset:t.offset + 90]
-            decision = dualsat.PlDeframer(gold).decode_header(header, d["frame_counter"])
+            decision = dualsat.PlDeframer(gold).decode_header(header, d[K.frame_counter])
             self.assertGreater(decision.correlation, 0.999)
             status, fmt = dualsat.interpret_pls(decision.code)
-            if d["dummy"]:
+            if d[K.dummy]:
                 self.assertEqual(status, dualsat.PlsStatus.DUMMY)
-                self.assertEqual(d["symbols"], 3330)
-                self.assertEqual(d["modcod"], 0)
+                self.assertEqual(d[K.symbols], 3330)
+                self.assertEqual(d[K.modcod], 0)
             else:
                 self.assertEqual(status, dualsat.PlsStatus.VALID)
-                self.assertEqual(fmt.modcod.number(), d["modcod"])
-                self.assertEqual(dualsat.parse_modcod(d["modcod_name"]), fmt.modcod)
-                self.assertEqual(fmt.frame, F.SHORT if d["frame"] == "short" else F.NORMAL)
-                self.assertEqual(fmt.pilots, d["pilots"])
-                self.assertEqual(d["symbols"], fmt.plframe_symbols())
-            expected_offset = t.offset + d["symbols"]
+                self.assertEqual(fmt.modcod.number(), d[K.modcod])
+                self.assertEqual(dualsat.parse_modcod(d[K.modcod_name]), fmt.modcod)
+                self.assertEqual(fmt.frame, F.SHORT if d[K.frame] == "short" else F.NORMAL)
+                self.assertEqual(fmt.pilots, d[K.pilots])
+                self.assertEqual(d[K.symbols], fmt.plframe_symbols())
+            expected_offset = t.offset + d[K.symbols]
             out.append(d)
         self.assertLessEqual(expected_offset, len(symbols))
         return out
@@ -91,11 +96,11 @@ class qa_tx_bc(gr_unittest.TestCase):
             (pmt.intern("QPSK 1/4 short"), (M.QPSK, R.C1_4, F.SHORT, False)),
             (pmt.from_long(27), (M.APSK32, R.C8_9, F.SHORT, False)),  # keeps short
             (pmt.intern("32APSK 9/10 normal pilots"), (M.APSK32, R.C9_10, F.NORMAL, True)),
-            (pmt.to_pmt({"modcod": "8PSK 3/5", "frame": "short"}), (M.PSK8, R.C3_5, F.SHORT, True)),
-            (pmt.to_pmt({"modcod": 10, "pilots": False}), (M.QPSK, R.C8_9, F.SHORT, False)),
-            (pmt.to_pmt({"frame": "normal", "pilots": True}), (M.QPSK, R.C8_9, F.NORMAL, True)),
+            (pmt.to_pmt({K.modcod: "8PSK 3/5", K.frame: "short"}), (M.PSK8, R.C3_5, F.SHORT, True)),
+            (pmt.to_pmt({K.modcod: 10, K.pilots: False}), (M.QPSK, R.C8_9, F.SHORT, False)),
+            (pmt.to_pmt({K.frame: "normal", K.pilots: True}), (M.QPSK, R.C8_9, F.NORMAL, True)),
             (pmt.intern("16apsk_2_3"), (M.APSK16, R.C2_3, F.NORMAL, True)),
-            (pmt.to_pmt({"modcod": "16APSK 8/9", "frame": "short", "pilots": False}),
+            (pmt.to_pmt({K.modcod: "16APSK 8/9", K.frame: "short", K.pilots: False}),
              (M.APSK16, R.C8_9, F.SHORT, False)),
         ]
         gold = 321
@@ -111,7 +116,7 @@ class qa_tx_bc(gr_unittest.TestCase):
             queued = 0  # TS bytes in the transmitter's queue, as it counts them
             for k, (msg, (mod, rate, frame, pilots)) in enumerate(messages):
                 fmt = dualsat.FrameFormat(dualsat.ModCod(mod, rate), frame, pilots)
-                tx._post(pmt.intern("modcod"), msg)
+                tx._post(pmt.intern(P.modcod), msg)
                 self.assertTrue(wait_for(lambda: same_format(tx.format(), fmt)),
                                 f"message {k} not applied")
                 field = (fmt.code().kbch - 80) // 8
@@ -128,12 +133,12 @@ class qa_tx_bc(gr_unittest.TestCase):
         dicts = self.check_frames(symbols, snk.tags(), gold)
         self.assertEqual(len(dicts), len(messages))
         for d, (_, (mod, rate, frame, pilots)) in zip(dicts, messages):
-            self.assertEqual(dualsat.parse_modcod(d["modcod_name"]), dualsat.ModCod(mod, rate))
-            self.assertEqual(d["frame"], "short" if frame == F.SHORT else "normal")
-            self.assertEqual(d["pilots"], pilots)
-            self.assertFalse(d["dummy"])
-        self.assertEqual(sum(d["symbols"] for d in dicts), len(symbols))
-        self.assertEqual([d["frame_counter"] for d in dicts], list(range(len(messages))))
+            self.assertEqual(dualsat.parse_modcod(d[K.modcod_name]), dualsat.ModCod(mod, rate))
+            self.assertEqual(d[K.frame], "short" if frame == F.SHORT else "normal")
+            self.assertEqual(d[K.pilots], pilots)
+            self.assertFalse(d[K.dummy])
+        self.assertEqual(sum(d[K.symbols] for d in dicts), len(symbols))
+        self.assertEqual([d[K.frame_counter] for d in dicts], list(range(len(messages))))
         self.assertEqual(tx.stats().format_changes, len(messages) - 1)
         self.assertEqual(tx.bad_modcod_messages(), 0)
 
@@ -143,23 +148,24 @@ class qa_tx_bc(gr_unittest.TestCase):
         tb.connect(tx, blocks.null_sink(gr.sizeof_gr_complex))
         bad = [pmt.intern("9PSK 1/2"), pmt.from_long(29), pmt.from_long(0),
                pmt.intern("QPSK 9/10 short"),  # short 9/10 does not exist
-               pmt.to_pmt({"frame": "tiny"}), pmt.to_pmt({"pilots": 3}),
+               pmt.intern("8PSK 3/5 short normal"), pmt.intern(""),  # two sizes; nothing
+               pmt.to_pmt({K.frame: "tiny"}), pmt.to_pmt({K.pilots: 3}),
                pmt.to_pmt({"nothing": 1}), pmt.from_double(1.5), pmt.PMT_NIL,
-               pmt.to_pmt({"modcod": "8PSK 1/4"})]
+               pmt.to_pmt({K.modcod: "8PSK 1/4"})]
         tb.start()
         try:
             for m in bad:
-                tx._post(pmt.intern("modcod"), m)
+                tx._post(pmt.intern(P.modcod), m)
             self.assertTrue(wait_for(lambda: tx.bad_modcod_messages() == len(bad)))
             self.assertTrue(same_format(tx.format(), dualsat.FrameFormat(
                 dualsat.ModCod(M.QPSK, R.C1_2), F.NORMAL, False)))
-            tx._post(pmt.intern("modcod"), pmt.intern("8PSK 3/5 pilots"))
+            tx._post(pmt.intern(P.modcod), pmt.intern("8PSK 3/5 pilots"))
             self.assertTrue(wait_for(lambda: same_format(tx.format(), dualsat.FrameFormat(
                 dualsat.ModCod(M.PSK8, R.C3_5), F.NORMAL, True))))
             # Malformed PDUs: not a pair, not u8, not IP without a protocol_type.
             for m in [pmt.intern("x"), pmt.cons(pmt.PMT_NIL, pmt.init_f32vector(2, [1.0, 2.0])),
                       pmt.cons(pmt.PMT_NIL, pmt.init_u8vector(3, [0x10, 0, 0]))]:
-                tx._post(pmt.intern("pdus"), m)
+                tx._post(pmt.intern(P.pdus), m)
             self.assertTrue(wait_for(lambda: tx.bad_pdu_messages() == 3))
             self.assertEqual(tx.stats().frames, 0)
         finally:
@@ -187,13 +193,13 @@ class qa_tx_bc(gr_unittest.TestCase):
             for i, n in enumerate(sizes):
                 data = rng.integers(0, 256, n, dtype=np.uint8)
                 data[0] = 0x45 if i != 2 else 0x00  # the third is not IP: meta says what
-                meta = pmt.to_pmt({"protocol_type": 0x88B5}) if i == 2 else pmt.make_dict()
-                tx._post(pmt.intern("pdus"), pmt.cons(meta, pmt.init_u8vector(n, data.tolist())))
+                meta = pmt.to_pmt({K.protocol_type: 0x88B5}) if i == 2 else pmt.make_dict()
+                tx._post(pmt.intern(P.pdus), pmt.cons(meta, pmt.init_u8vector(n, data.tolist())))
             self.assertTrue(wait_for(lambda: tx.stats().pdus_in == 3))
             total = sum(sizes)
             # Each frame's DFL covers GSE headers and data; frames stop once all is sent.
             self.assertTrue(wait_for(
-                lambda: sum(tag_dict(t)["dfl"] for t in snk.tags()) // 8 >= total))
+                lambda: sum(tag_dict(t)[K.dfl] for t in snk.tags()) // 8 >= total))
             time.sleep(0.05)
         finally:
             tb.stop()
@@ -201,9 +207,9 @@ class qa_tx_bc(gr_unittest.TestCase):
         symbols = np.array(snk.data(), dtype=np.complex64)
         dicts = self.check_frames(symbols, snk.tags(), 3)
         self.assertGreaterEqual(len(dicts), total // 374)
-        self.assertTrue(all(not d["dummy"] and d["modcod"] == 1 and d["pilots"] for d in dicts))
+        self.assertTrue(all(not d[K.dummy] and d[K.modcod] == 1 and d[K.pilots] for d in dicts))
         # Each PDU is reported once, by the frame its last byte went out in.
-        self.assertEqual(sum(d["packets"] for d in dicts), 3)
+        self.assertEqual(sum(d[K.packets] for d in dicts), 3)
         self.assertEqual(tx.bad_pdu_messages(), 0)
         self.assertEqual(tx.stats().bytes_in, total)
 
@@ -222,9 +228,9 @@ class qa_tx_bc(gr_unittest.TestCase):
         tb.start()
         try:
             self.assertTrue(wait_for(
-                lambda: sum(tag_dict(t)["dfl"] for t in snk.tags()
-                            if not tag_dict(t)["dummy"]) >= 10 * 188 * 8
-                and any(tag_dict(t)["dummy"] for t in snk.tags())))
+                lambda: sum(tag_dict(t)[K.dfl] for t in snk.tags()
+                            if not tag_dict(t)[K.dummy]) >= 10 * 188 * 8
+                and any(tag_dict(t)[K.dummy] for t in snk.tags())))
             # Two more frames started: the last data frame is complete in the sink.
             seen = len(snk.tags())
             self.assertTrue(wait_for(lambda: len(snk.tags()) >= seen + 2))
@@ -233,10 +239,10 @@ class qa_tx_bc(gr_unittest.TestCase):
             tb.wait()
         symbols = np.array(snk.data(), dtype=np.complex64)
         dicts = self.check_frames(symbols, snk.tags(), 5, truncated_last=True)
-        self.assertTrue(any(d["dummy"] for d in dicts))
-        data_frames = [d for d in dicts if not d["dummy"]]
+        self.assertTrue(any(d[K.dummy] for d in dicts))
+        data_frames = [d for d in dicts if not d[K.dummy]]
         self.assertGreater(len(data_frames), 0)
-        self.assertEqual(sum(d["dfl"] for d in data_frames), 10 * 188 * 8)
+        self.assertEqual(sum(d[K.dfl] for d in data_frames), 10 * 188 * 8)
         self.assertEqual(tx.stats().bytes_in, 10 * 188)
 
     def test_005_small_output_buffer(self):

@@ -74,3 +74,64 @@ TEST_CASE("MODCOD text round trip and errors", "[modcod]")
     CHECK(parse_frame_size("SHORT") == FrameSize::Short);
     CHECK_THROWS_AS(parse_frame_size("medium"), ConfigError);
 }
+
+namespace {
+
+// The message of the ConfigError parse_frame_format throws; "" if it throws none.
+std::string frame_format_error(const std::string& text, const FrameFormat& base = FrameFormat{})
+{
+    try {
+        parse_frame_format(text, base);
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+} // namespace
+
+TEST_CASE("frame format text: to_string round trip and the accepted spellings", "[modcod]")
+{
+    for (FrameSize fs : { FrameSize::Normal, FrameSize::Short })
+        for (bool pilots : { false, true })
+            for (const FrameFormat& f : all_frame_formats(fs, pilots))
+                CHECK(parse_frame_format(to_string(f)) == f);
+
+    const FrameFormat psk8{ { Modulation::PSK8, CodeRate::R3_5 }, FrameSize::Short, true };
+    CHECK(parse_frame_format("8PSK 3/5 short pilots") == psk8);
+    CHECK(parse_frame_format("short 8psk_3_5 PILOTS_ON") == psk8);
+    CHECK(parse_frame_format("  8PSK\t3/5   Short  pilots ") == psk8);
+    // Parts left out come from the base (default: QPSK 1/2 normal, no pilots).
+    CHECK(parse_frame_format("16apsk-2/3") ==
+          FrameFormat{ { Modulation::APSK16, CodeRate::R2_3 }, FrameSize::Normal, false });
+    const FrameFormat base{ { Modulation::APSK32, CodeRate::R9_10 }, FrameSize::Normal, true };
+    CHECK(parse_frame_format("8PSK 3/5", base) ==
+          FrameFormat{ { Modulation::PSK8, CodeRate::R3_5 }, FrameSize::Normal, true });
+    CHECK(parse_frame_format("no_pilots", base) ==
+          FrameFormat{ base.modcod, FrameSize::Normal, false });
+    CHECK(parse_frame_format("QPSK 1/4 short pilots_off", base) ==
+          FrameFormat{ { Modulation::QPSK, CodeRate::R1_4 }, FrameSize::Short, false });
+}
+
+TEST_CASE("frame format text: bad text is a ConfigError that says what is wrong", "[modcod]")
+{
+    using Catch::Matchers::Contains;
+    using Catch::Matchers::Equals;
+    CHECK_THAT(frame_format_error("8PSK 3/5 tiny"),
+               Contains("frame format '8PSK 3/5 tiny': '8PSK 3/5 tiny' is not a MODCOD"));
+    CHECK_THAT(frame_format_error("8PSK 3/5 tiny"), Contains("e.g. '8PSK 3/5 short pilots'"));
+    CHECK_THAT(frame_format_error("9PSK 1/2 short"), Contains("unknown MODCOD '9PSK 1/2'"));
+    CHECK_THAT(frame_format_error("8PSK 1/4"), Contains("not defined in EN 302 307-1 Table 12"));
+    CHECK_THAT(frame_format_error(""), Contains("nothing in it"));
+    CHECK_THAT(frame_format_error(" \t "), Contains("nothing in it"));
+    CHECK_THAT(frame_format_error("8PSK 3/5 short normal"), Contains("two frame sizes"));
+    CHECK_THAT(frame_format_error("QPSK 1/2 pilots nopilots"), Contains("two pilot settings"));
+    CHECK_THAT(frame_format_error("QPSK 9/10 short"),
+               Equals("frame format 'QPSK 9/10 short': QPSK 9/10 does not exist with short "
+                      "frames (EN 302 307-1 Table 5b has no short 9/10)"));
+    // Short 9/10 also when only the frame size changes.
+    const FrameFormat base{ { Modulation::APSK32, CodeRate::R9_10 }, FrameSize::Normal, true };
+    CHECK_THAT(frame_format_error("short", base),
+               Contains("32APSK 9/10 does not exist with short frames"));
+    CHECK(frame_format_error("normal", base).empty());
+}

@@ -87,6 +87,8 @@ void bind_core(py::module& m)
         .def("plframe_symbols", &FrameFormat::plframe_symbols)
         .def("__repr__", [](const FrameFormat& f) { return "FrameFormat(" + to_string(f) + ")"; });
     m.def("all_frame_formats", &all_frame_formats, py::arg("frame"), py::arg("pilots"));
+    m.def("parse_frame_format", &parse_frame_format, py::arg("text"),
+          py::arg("base") = FrameFormat{});
 
     py::class_<BbHeader>(m, "BbHeader")
         .def(py::init<>())

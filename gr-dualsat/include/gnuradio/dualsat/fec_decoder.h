@@ -27,7 +27,8 @@ namespace dualsat {
  * reassembled GSE PDUs on message port "pdus" (meta: protocol_type, fragmented, label);
  * a dict per frame on message port "stats" (frame_counter, modcod, modcod_name, frame,
  * pilots, status, ldpc_iterations, ldpc_converged, bch_corrected, bch_failure,
- * bbheader_ok, esn0_db, erased_symbols, packets_out, crc_failures).
+ * bbheader_ok, esn0_db, erased_symbols, packets, crc_failures). Port names and keys:
+ * gnuradio/dualsat/tag_keys.h.
  *
  * Frames are decoded by `threads` workers in parallel (0 = one per CPU) and delivered in
  * order; at most threads + queue_frames frames are in the decoder at once (latency bound).

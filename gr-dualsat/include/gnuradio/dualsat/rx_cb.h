@@ -22,10 +22,11 @@ namespace dualsat {
  *
  * Output stream: the received TS packets (188 bytes each, sync bytes restored), in order;
  * packets of frames that fail to decode are dropped (never passed on corrupted).
- * Message port "pdus": GSE PDUs as pmt pairs (meta dict {protocol_type, label,
- * fragmented}, u8vector). Message port "stats": one dict per data frame (modcod,
- * modcod_name, frame_size, pilots, frame_counter, status, ok, ldpc_iterations,
- * bch_corrected, packets, esn0_db, cfo_hz, header_confirmed).
+ * Message port "pdus": GSE PDUs as pmt pairs (meta dict {protocol_type, label_type,
+ * label, fragmented}, u8vector). Message port "stats": one dict per data frame (modcod,
+ * modcod_name, frame, pilots, frame_counter, status, ok, ldpc_iterations,
+ * bch_corrected, packets, esn0_db, cfo_hz, header_confirmed). Port names and keys:
+ * gnuradio/dualsat/tag_keys.h.
  *
  * fec_threads >= 2 decode frames in parallel (output order kept) and run the front end
  * (AGC, matched filter, timing) on a thread of its own, pipelined with the frame sync and

@@ -27,13 +27,14 @@ namespace dualsat {
  * Message port "modcod" sets the format of the next and all following PLFRAMEs: a dict
  * with any of the keys "modcod" (1..28 or a name such as "8PSK 3/5"), "frame"
  * ("normal"/"short"), "pilots" (bool); or just an int (MODCOD number) or a string
- * ("8PSK 3/5", optionally followed by "short"/"normal" and "pilots"/"nopilots").
+ * ("8PSK 3/5", optionally followed by "short"/"normal" and "pilots"/"nopilots"; read by
+ * dualsat::parse_frame_format, which may also leave the MODCOD out: "short nopilots").
  * Missing fields keep their current value. Bad messages are logged and counted.
  *
  * Every PLFRAME's first symbol carries the stream tag "plframe" with a dict: modcod (int,
  * 0 for a dummy frame), modcod_name, frame ("normal"/"short"), pilots, dummy,
  * frame_counter, symbols, dfl, packets (TS: user packets starting in the data field;
- * GSE: PDUs whose last byte is in it).
+ * GSE: PDUs whose last byte is in it). Port names and keys: gnuradio/dualsat/tag_keys.h.
  *
  * Idle policy Dummy (on air): dummy PLFRAMEs when nothing is queued, so the carrier never
  * stops; a short TS queue is sent in a padded frame. Wait (files, tests): data frames

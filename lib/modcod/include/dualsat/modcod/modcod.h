@@ -82,4 +82,13 @@ Modulation parse_modulation(const std::string& text);
 FrameSize parse_frame_size(const std::string& text);
 ModCod parse_modcod(const std::string& text); // "QPSK 1/2", "qpsk_1_2", "8psk-3/5"
 
+// A frame format as words, the inverse of to_string(FrameFormat): a MODCOD as
+// parse_modcod() reads it, "normal" or "short", "pilots" or "nopilots" ("pilots_on",
+// "pilots_off", "no_pilots" too), in any order and case. A part left out is base's (a
+// change to a format, as tx_bc's "modcod" message port takes it), but at least one part
+// must be there. "8PSK 3/5 short pilots", "qpsk_1_2", "short nopilots". ConfigError,
+// quoting the text: an unknown word, a part given twice, no part, or a MODCOD that the
+// frame size lacks (short 9/10, EN 302 307-1 Table 5b).
+FrameFormat parse_frame_format(const std::string& text, const FrameFormat& base = FrameFormat{});
+
 } // namespace dualsat

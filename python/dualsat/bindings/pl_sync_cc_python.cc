@@ -1,14 +1,14 @@
 #include <pybind11/pybind11.h>
 
-#include <gnuradio/dualsat/symbol_sync_cc.h>
+#include <gnuradio/dualsat/pl_sync_cc.h>
 
 namespace py = pybind11;
 
-void bind_symbol_sync_cc(py::module& m)
+void bind_pl_sync_cc(py::module& m)
 {
-    using blk = gr::dualsat::symbol_sync_cc;
+    using blk = gr::dualsat::pl_sync_cc;
     py::class_<blk, gr::block, gr::basic_block, std::shared_ptr<blk>>(
-        m, "symbol_sync_cc", "DVB-S2 frame sync + carrier recovery + descrambling at symbol rate")
+        m, "pl_sync_cc", "DVB-S2 PL sync at symbol rate: frame sync, carrier recovery, descrambling")
         .def(py::init(&blk::make),
              py::arg("gold_code") = 0,
              py::arg("acquisition_threshold") = 8.0f,

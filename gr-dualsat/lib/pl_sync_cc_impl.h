@@ -1,17 +1,17 @@
 #pragma once
 
 #include <dualsat/rx/symbol_receiver.h>
-#include <gnuradio/dualsat/symbol_sync_cc.h>
+#include <gnuradio/dualsat/pl_sync_cc.h>
 #include <mutex>
 
 namespace gr {
 namespace dualsat {
 
-class symbol_sync_cc_impl : public symbol_sync_cc
+class pl_sync_cc_impl : public pl_sync_cc
 {
 public:
-    symbol_sync_cc_impl(int gold_code, float acquisition_threshold, int confirm_frames,
-                        int max_missed_frames);
+    pl_sync_cc_impl(int gold_code, float acquisition_threshold, int confirm_frames,
+                    int max_missed_frames);
 
     bool locked() const override;
     uint64_t frames_out() const override;

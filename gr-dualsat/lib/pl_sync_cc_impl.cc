@@ -1,6 +1,7 @@
-#include "symbol_sync_cc_impl.h"
+#include "pl_sync_cc_impl.h"
 
 #include <dualsat/core/error.h>
+#include <gnuradio/dualsat/tag_keys.h>
 #include <gnuradio/io_signature.h>
 #include <pmt/pmt.h>
 #include <algorithm>
@@ -33,16 +34,16 @@ uint32_t checked_gold_code(int gold_code)
 
 } // namespace
 
-symbol_sync_cc::sptr symbol_sync_cc::make(int gold_code, float acquisition_threshold,
-                                          int confirm_frames, int max_missed_frames)
+pl_sync_cc::sptr pl_sync_cc::make(int gold_code, float acquisition_threshold,
+                                  int confirm_frames, int max_missed_frames)
 {
-    return gnuradio::make_block_sptr<symbol_sync_cc_impl>(gold_code, acquisition_threshold,
-                                                          confirm_frames, max_missed_frames);
+    return gnuradio::make_block_sptr<pl_sync_cc_impl>(gold_code, acquisition_threshold,
+                                                      confirm_frames, max_missed_frames);
 }
 
-symbol_sync_cc_impl::symbol_sync_cc_impl(int gold_code, float acquisition_threshold,
-                                         int confirm_frames, int max_missed_frames)
-    : gr::block("symbol_sync_cc",
+pl_sync_cc_impl::pl_sync_cc_impl(int gold_code, float acquisition_threshold,
+                                 int confirm_frames, int max_missed_frames)
+    : gr::block("pl_sync_cc",
                 gr::io_signature::make(1, 1, sizeof(gr_complex)),
                 gr::io_signature::make(1, 1, sizeof(gr_complex))),
       d_rx(checked_gold_code(gold_code),
@@ -52,43 +53,43 @@ symbol_sync_cc_impl::symbol_sync_cc_impl(int gold_code, float acquisition_thresh
     set_tag_propagation_policy(TPP_DONT);
 }
 
-bool symbol_sync_cc_impl::locked() const
+bool pl_sync_cc_impl::locked() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_rx.state() == ::dualsat::SyncState::Locked;
 }
-uint64_t symbol_sync_cc_impl::frames_out() const
+uint64_t pl_sync_cc_impl::frames_out() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_frames_out;
 }
-uint64_t symbol_sync_cc_impl::acquisitions() const
+uint64_t pl_sync_cc_impl::acquisitions() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_rx.sync_stats().acquisitions;
 }
-uint64_t symbol_sync_cc_impl::lock_losses() const
+uint64_t pl_sync_cc_impl::lock_losses() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_rx.sync_stats().lock_losses;
 }
-uint64_t symbol_sync_cc_impl::false_detections() const
+uint64_t pl_sync_cc_impl::false_detections() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_rx.sync_stats().false_detections;
 }
-uint64_t symbol_sync_cc_impl::missed_headers() const
+uint64_t pl_sync_cc_impl::missed_headers() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_rx.sync_stats().missed_headers;
 }
-uint64_t symbol_sync_cc_impl::nonfinite_symbols() const
+uint64_t pl_sync_cc_impl::nonfinite_symbols() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_rx.sync_stats().nonfinite_symbols;
 }
 
-void symbol_sync_cc_impl::forecast(int noutput_items, gr_vector_int& ninput_items_required)
+void pl_sync_cc_impl::forecast(int noutput_items, gr_vector_int& ninput_items_required)
 {
     // Variable rate: no fixed input/output relation. A frame waiting for output space
     // needs no input; otherwise any input helps. (Asking for ~noutput inputs would make
@@ -98,10 +99,10 @@ void symbol_sync_cc_impl::forecast(int noutput_items, gr_vector_int& ninput_item
     ninput_items_required[0] = d_have_frame ? 0 : 1;
 }
 
-int symbol_sync_cc_impl::general_work(int noutput_items,
-                                      gr_vector_int& ninput_items,
-                                      gr_vector_const_void_star& input_items,
-                                      gr_vector_void_star& output_items)
+int pl_sync_cc_impl::general_work(int noutput_items,
+                                  gr_vector_int& ninput_items,
+                                  gr_vector_const_void_star& input_items,
+                                  gr_vector_void_star& output_items)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     const auto* in = static_cast<const gr_complex*>(input_items[0]);
@@ -126,18 +127,23 @@ int symbol_sync_cc_impl::general_work(int noutput_items,
             break;
         std::copy(d_frame.data.begin(), d_frame.data.end(), out + produced);
         pmt::pmt_t d = pmt::make_dict();
-        d = pmt::dict_add(d, pmt::mp("modcod"), pmt::from_long(::dualsat::modcod_number(d_frame.format.modcod)));
-        d = pmt::dict_add(d, pmt::mp("frame_size"), pmt::mp(::dualsat::to_string(d_frame.format.frame)));
-        d = pmt::dict_add(d, pmt::mp("pilots"), pmt::from_bool(d_frame.format.pilots));
-        d = pmt::dict_add(d, pmt::mp("data_symbols"), pmt::from_long(n));
-        d = pmt::dict_add(d, pmt::mp("frame_counter"), pmt::from_uint64(d_frame.frame_counter));
-        d = pmt::dict_add(d, pmt::mp("esn0_db"), pmt::from_double(d_frame.esn0_db));
-        d = pmt::dict_add(d, pmt::mp("esn0_db_smoothed"), pmt::from_double(d_frame.esn0_db_smoothed));
-        d = pmt::dict_add(d, pmt::mp("noise_variance"), pmt::from_double(d_frame.noise_variance));
-        d = pmt::dict_add(d, pmt::mp("cfo"), pmt::from_double(d_frame.cfo));
-        d = pmt::dict_add(d, pmt::mp("header_confirmed"), pmt::from_bool(d_frame.header_confirmed));
-        d = pmt::dict_add(d, pmt::mp("carrier_fine"), pmt::from_bool(d_frame.carrier_fine));
-        add_item_tag(0, nitems_written(0) + static_cast<uint64_t>(produced), pmt::mp("plframe"), d);
+        auto add = [&d](const pmt::pmt_t& key, const pmt::pmt_t& value) {
+            d = pmt::dict_add(d, key, value);
+        };
+        add(pmt_key<dict_keys::modcod>(),
+            pmt::from_long(::dualsat::modcod_number(d_frame.format.modcod)));
+        add(pmt_key<dict_keys::frame>(), pmt::mp(::dualsat::to_string(d_frame.format.frame)));
+        add(pmt_key<dict_keys::pilots>(), pmt::from_bool(d_frame.format.pilots));
+        add(pmt_key<dict_keys::data_symbols>(), pmt::from_long(n));
+        add(pmt_key<dict_keys::frame_counter>(), pmt::from_uint64(d_frame.frame_counter));
+        add(pmt_key<dict_keys::esn0_db>(), pmt::from_double(d_frame.esn0_db));
+        add(pmt_key<dict_keys::esn0_db_smoothed>(), pmt::from_double(d_frame.esn0_db_smoothed));
+        add(pmt_key<dict_keys::noise_var>(), pmt::from_double(d_frame.noise_variance));
+        add(pmt_key<dict_keys::cfo>(), pmt::from_double(d_frame.cfo));
+        add(pmt_key<dict_keys::header_confirmed>(), pmt::from_bool(d_frame.header_confirmed));
+        add(pmt_key<dict_keys::carrier_fine>(), pmt::from_bool(d_frame.carrier_fine));
+        add_item_tag(0, nitems_written(0) + static_cast<uint64_t>(produced),
+                     pmt_key<tag_keys::plframe>(), d);
         produced += n;
         ++d_frames_out;
         d_have_frame = false;

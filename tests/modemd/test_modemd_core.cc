@@ -302,6 +302,45 @@ TEST_CASE("control API: routes, methods and bodies", "[modemd][api]")
     CHECK(api.handle(req("POST", "/frequency", R"({})")).status == 400);
 }
 
+TEST_CASE("control API: hostile requests get a 4xx JSON answer, never an exception", "[modemd][api]")
+{
+    FakeModem m;
+    modemd::ControlApi api(m, "");
+    auto is_json_error = [](const modemd::HttpResponse& r) {
+        auto j = nlohmann::json::parse(r.body); // the body itself must be valid UTF-8 JSON
+        return j.contains("error") && j["error"].is_string();
+    };
+    // Invalid UTF-8 in the path: 404 naming the path with U+FFFD for the bad byte.
+    modemd::HttpResponse r;
+    REQUIRE_NOTHROW(r = api.handle(req("GET", "/\xff")));
+    CHECK(r.status == 404);
+    CHECK(is_json_error(r));
+    CHECK(contains(r.body, "\xEF\xBF\xBD"));
+    REQUIRE_NOTHROW(r = api.handle(req("POST", "/\xc3\x28/x?\xff")));
+    CHECK(r.status == 404);
+    // Invalid UTF-8 inside a JSON string of a body.
+    REQUIRE_NOTHROW(r = api.handle(req("POST", "/modcod", "{\"modcod\":\"8PSK \xff 3/5\"}")));
+    CHECK(r.status == 400);
+    CHECK(is_json_error(r));
+    CHECK(contains(r.body, "UTF-8"));
+    // Numbers beyond double range, as JSON numbers and as strings.
+    REQUIRE_NOTHROW(r = api.handle(req("POST", "/frequency", R"({"freq_hz": 1e400})")));
+    CHECK(r.status == 400);
+    CHECK(is_json_error(r));
+    CHECK(contains(r.body, "out of range"));
+    REQUIRE_NOTHROW(r = api.handle(req("POST", "/gain", R"({"gain_db": -1e400})")));
+    CHECK(r.status == 400);
+    CHECK(api.handle(req("POST", "/gain", R"({"gain_db": "1e400"})")).status == 400);
+    CHECK(m.last_freq == 0);
+    CHECK(m.last_gain == 0);
+    // Invalid UTF-8 in a method and in the token header.
+    CHECK(api.handle(req("\xff", "/status")).status == 405);
+    modemd::ControlApi secured(m, "0123456789abcdef0123");
+    REQUIRE_NOTHROW(r = secured.handle(req("GET", "/\xff", "", "Bearer \xff\xfe")));
+    CHECK(r.status == 401);
+    CHECK(is_json_error(r));
+}
+
 TEST_CASE("control API: bearer token", "[modemd][api]")
 {
     FakeModem m;

@@ -454,6 +454,7 @@ void parse_control(Section s, ControlConfig& c, const std::string& base_dir, boo
         inet_pton(AF_INET6, c.bind.c_str(), &a6) != 1)
         s.fail(s.key_path("bind"), "'" + c.bind + "' is not an IPv4/IPv6 address");
     c.port = static_cast<uint16_t>(s.integer("port", 8080, 0, 65535));
+    c.max_connections = static_cast<int>(s.integer("max_connections", 64, 1, 4096));
     const bool inline_token = s.has("token");
     const bool file_token = s.has("token_file");
     if (inline_token && file_token)

@@ -119,6 +119,7 @@ struct ControlConfig {
     bool enabled = true;
     std::string bind = "127.0.0.1";
     uint16_t port = 8080;  // 0: an ephemeral port (printed at start)
+    int max_connections = 64; // concurrent HTTP connections (see http_server.h)
     std::string token;     // secret: never logged or shown in status
     std::string token_origin; // "control.token_file '/etc/..'" or "control.token" (for messages)
 };

@@ -174,6 +174,9 @@ TEST_CASE("config: control token rules", "[modemd][config]")
     CHECK(error_of("control: {bind: 127.0.0.2}\n").empty());
     CHECK(error_of("control: {bind: '::1'}\n").empty());
     CHECK(contains(error_of("control: {bind: 'example.org'}\n"), "control.bind"));
+    CHECK(parse_config("modem: {}\n", "t", "/tmp").control.max_connections == 64);
+    CHECK(parse_config("control: {max_connections: 8}\n", "t", "/tmp").control.max_connections == 8);
+    CHECK(contains(error_of("control: {max_connections: 0}\n"), "control.max_connections"));
 
     // Token file: private -> accepted and read; group/world readable -> refused.
     std::string priv = dir.write("token", token + "\n", 0600);

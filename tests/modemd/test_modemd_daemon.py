@@ -118,14 +118,14 @@ def parse_prometheus(text):
 class Daemon:
     """A dualsat-modemd process with its stdout read line by line."""
 
-    def __init__(self, config_text, args=(), dirname=None, config_mode=0o600):
+    def __init__(self, config_text, args=(), dirname=None, config_mode=0o600, preexec=None):
         self.dir = dirname or temp_dir()
         self.config = write(os.path.join(self.dir, "modemd.yaml"), config_text, config_mode)
         self.stderr_path = os.path.join(self.dir, "stderr.log")
         self.stderr_file = open(self.stderr_path, "w")
         self.proc = subprocess.Popen([MODEMD, "-c", self.config] + list(args),
                                      stdout=subprocess.PIPE, stderr=self.stderr_file,
-                                     text=True, bufsize=1)
+                                     text=True, bufsize=1, preexec_fn=preexec)
         self.lines = queue.Queue()
         self.stdout = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -466,6 +466,130 @@ class Loopback(unittest.TestCase):
                            timeout=DEADLINE)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("HTTP 400", r.stderr)
+
+
+def raw_http(port, data, timeout=5.0):
+    """Sends raw bytes to 127.0.0.1:port and returns everything the server answers."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as c:
+        out = b""
+        try:  # the server may answer and close before it read everything (then: reset)
+            c.sendall(data)
+            c.shutdown(socket.SHUT_WR)
+            while True:
+                chunk = c.recv(65536)
+                if not chunk:
+                    return out
+                out += chunk
+        except (ConnectionResetError, BrokenPipeError, OSError):
+            return out
+
+
+def thread_cpu_seconds(pid, name):
+    """utime + stime of the process's thread called `name` (/proc/PID/task/TID/stat)."""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+            if f.read().strip() != name:
+                continue
+        with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    raise AssertionError("no thread %r in process %d" % (name, pid))
+
+
+QUIET = """
+modem: {symbol_rate: 1.0e5}
+radio: {backend: loopback, sample_rate: 2.0e5}
+control: {port: 0%(control)s}
+"""
+
+
+class HostileHttp(unittest.TestCase):
+    def daemon(self, control="", preexec=None):
+        d = Daemon(QUIET % {"control": control}, preexec=preexec)
+        self.addCleanup(d.kill)
+        d.start_control()
+        return d, int(d.url.rsplit(":", 1)[1])
+
+    def alive(self, d):
+        self.assertIsNone(d.proc.poll(), "daemon died; stderr:\n" + d.stderr())
+        self.assertEqual(d.get("/status")["state"], "running")
+
+    def test_invalid_utf8_and_huge_numbers_get_4xx(self):
+        d, port = self.daemon()
+        # Invalid UTF-8 in the path used to abort the daemon (json type_error.316).
+        for target in (b"/\xff", b"/\xc3\x28?a=\xfe", b"/status\xff"):
+            out = raw_http(port, b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertTrue(out.startswith(b"HTTP/1.1 404"), out)
+            json.loads(out.split(b"\r\n\r\n", 1)[1])  # the body is valid JSON
+            self.alive(d)
+        for body, what in ((b'{"freq_hz": 1e400}', b"out of range"),
+                           (b'{"modcod": "8PSK \xff 3/5"}', b"UTF-8")):
+            path = b"/frequency" if b"freq" in body else b"/modcod"
+            out = raw_http(port, b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+                           % len(body) + body)
+            self.assertTrue(out.startswith(b"HTTP/1.1 400"), out)
+            self.assertIn(what, out)
+            self.alive(d)
+        # Oversized headers: 431, then still alive.
+        out = raw_http(port, b"GET /status HTTP/1.1\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+        self.assertTrue(out == b"" or out.startswith(b"HTTP/1.1 431"), out[:100])  # or reset
+        self.alive(d)
+        self.assertEqual(d.stop(), 0)
+
+    def test_idle_connection_flood(self):
+        # 300 idle connections against a daemon with 256 descriptors: the old accept loop
+        # spun on EMFILE and /status timed out. Now: the session cap (default 64, then the
+        # oldest idle one makes room) and, with a cap above the descriptors, EMFILE backs
+        # off. /status answers within a second, the HTTP thread does not spin.
+        import resource
+
+        def low_fd_limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+        for control in ("", ", max_connections: 4096"):
+            d, port = self.daemon(control, preexec=low_fd_limit)
+            idle = []
+            try:
+                for _ in range(300):
+                    idle.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+                time.sleep(0.5)
+                t0 = time.monotonic()
+                self.assertEqual(d.get("/status")["state"], "running")
+                self.assertLess(time.monotonic() - t0, 1.0, control)
+                cpu0 = thread_cpu_seconds(d.proc.pid, "modemd-http")
+                time.sleep(2.0)
+                cpu = thread_cpu_seconds(d.proc.pid, "modemd-http") - cpu0
+                self.assertLess(cpu, 0.2, "HTTP thread used %.2f s of CPU in 2 s (%s)" % (cpu, control))
+                t0 = time.monotonic()
+                self.assertEqual(d.get("/status")["state"], "running")
+                self.assertLess(time.monotonic() - t0, 1.0, control)
+            finally:
+                for c in idle:
+                    c.close()
+            self.assertEqual(d.stop(), 0)
+
+    def test_silent_connection_closed_after_header_timeout(self):
+        d, port = self.daemon()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+            t0 = time.monotonic()
+            self.assertEqual(c.recv(100), b"")  # closed by the daemon
+            self.assertLess(time.monotonic() - t0, 8.0)
+        self.alive(d)
+
+    def test_token_checked_before_the_body(self):
+        dd = temp_dir()
+        write(os.path.join(dd, "token"), TOKEN + "\n", 0o600)
+        d = Daemon(QUIET % {"control": ", token_file: token"}, dirname=dd)
+        self.addCleanup(d.kill)
+        port = int(d.start_control().rsplit(":", 1)[1])
+        # Headers announce a 60 KB body that never comes: without the token the answer is
+        # 401 at once, not after the body (or the 10 s timeout).
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+            t0 = time.monotonic()
+            c.sendall(b"POST /modcod HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n")
+            self.assertTrue(c.recv(100).startswith(b"HTTP/1.1 401"))
+            self.assertLess(time.monotonic() - t0, 2.0)
+        self.assertEqual(d.stop(), 0)
 
 
 class TsInput(unittest.TestCase):

@@ -3,12 +3,16 @@
 #include <yaml-cpp/yaml.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -216,12 +220,72 @@ bool dir_exists(const std::string& p)
     return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+constexpr size_t kMaxSecretBytes = 4096;
+
+// Reads a whole regular file of at most max_bytes. A FIFO, device (/dev/zero), directory
+// or socket is refused before it is opened (and again after, on the open descriptor, in
+// case the path was swapped in between): reading one could block the daemon or never end.
+// `what` starts every message ("config file", "control.token_file:").
+std::string read_regular_file(const std::string& what, const std::string& path, size_t max_bytes,
+                              struct stat* st_out = nullptr)
+{
+    auto fail = [&](const std::string& why) { throw ConfigError(what + " '" + path + "' " + why); };
+    auto check = [&](const struct stat& st) {
+        if (S_ISDIR(st.st_mode))
+            fail("is a directory, not a file");
+        if (!S_ISREG(st.st_mode))
+            fail(std::string("is not a regular file (") +
+                 (S_ISFIFO(st.st_mode)   ? "a FIFO"
+                  : S_ISCHR(st.st_mode)  ? "a character device"
+                  : S_ISBLK(st.st_mode)  ? "a block device"
+                  : S_ISSOCK(st.st_mode) ? "a socket"
+                                         : "not a file") +
+                 ")");
+        if (static_cast<unsigned long long>(st.st_size) > max_bytes)
+            fail("has " + std::to_string(static_cast<long long>(st.st_size)) +
+                 " bytes, more than the limit of " + std::to_string(max_bytes));
+    };
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0)
+        fail(errno == ENOENT ? "does not exist" : std::string("cannot be read: ") + std::strerror(errno));
+    check(st);
+    // O_NONBLOCK: should a FIFO have been swapped in, open() does not wait for a writer.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        fail(std::string("cannot be read: ") + std::strerror(errno));
+    std::string text;
+    try {
+        if (::fstat(fd, &st) != 0)
+            fail(std::string("cannot be read: ") + std::strerror(errno));
+        check(st);
+        text.resize(max_bytes + 1);
+        size_t got = 0;
+        while (got < text.size()) {
+            ssize_t n = ::read(fd, &text[got], text.size() - got);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                fail(std::string("cannot be read: ") + std::strerror(errno));
+            if (n == 0)
+                break;
+            got += static_cast<size_t>(n);
+        }
+        if (got > max_bytes)
+            fail("grew beyond the limit of " + std::to_string(max_bytes) + " bytes while read");
+        text.resize(got);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    ::close(fd);
+    if (st_out)
+        *st_out = st;
+    return text;
+}
+
 std::string read_secret(const std::string& key, const std::string& path)
 {
-    std::ifstream in(path);
-    if (!in)
-        throw ConfigError(key + ": cannot read '" + path + "'");
-    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string s = read_regular_file(key + ":", path, kMaxSecretBytes);
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
         s.pop_back();
     return s;
@@ -647,15 +711,9 @@ Config parse_config(const std::string& yaml_text,
 Config load_config(const std::string& path)
 {
     struct stat st;
-    if (::stat(path.c_str(), &st) != 0)
-        throw ConfigError("config file '" + path + "' does not exist");
-    std::ifstream in(path);
-    if (!in)
-        throw ConfigError("config file '" + path + "' cannot be read");
-    std::stringstream ss;
-    ss << in.rdbuf();
+    std::string text = read_regular_file("config file", path, kMaxConfigBytes, &st);
     const bool file_private = (st.st_mode & (S_IRWXG | S_IRWXO)) == 0;
-    return parse_config(ss.str(), path, parent_dir(path), file_private);
+    return parse_config(text, path, parent_dir(path), file_private);
 }
 
 } // namespace modemd

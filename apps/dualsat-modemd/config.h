@@ -155,7 +155,11 @@ Config parse_config(const std::string& yaml_text,
                     const std::string& base_dir,
                     bool config_file_private = true);
 
-// Reads the file (missing/unreadable -> ConfigError) and parse_config()s it.
+// Largest config file load_config() reads.
+constexpr size_t kMaxConfigBytes = 1u << 20;
+
+// Reads the file and parse_config()s it. Missing, unreadable, not a regular file (FIFO,
+// device, directory) or larger than kMaxConfigBytes -> ConfigError, without blocking.
 Config load_config(const std::string& path);
 
 // Throws ConfigError unless `path` exists, is a regular file and has no group/other

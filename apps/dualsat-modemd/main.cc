@@ -169,7 +169,7 @@ int main(int argc, char** argv)
     modemd::Config cfg;
     try {
         cfg = modemd::load_config(opt.config);
-    } catch (const dualsat::Error& e) {
+    } catch (const std::exception& e) {
         std::fprintf(stderr, "dualsat-modemd: configuration error: %s\n", e.what());
         return kExitConfig;
     }
@@ -253,7 +253,8 @@ int main(int argc, char** argv)
                         fresh.logging.level = opt.log_level;
                     for (const auto& note : modem->reload(fresh))
                         log.info("reload: {}", note);
-                } catch (const dualsat::Error& e) {
+                } catch (const std::exception& e) {
+                    // Whatever went wrong, the running modem (and its counters) stays.
                     log.error("reload rejected, keeping the running configuration: {}", e.what());
                 }
             }

@@ -207,6 +207,27 @@ TEST_CASE("config: load_config checks the file itself", "[modemd][config]")
     CHECK_THROWS_WITH(modemd::load_config(dir.path + "/nope.yaml"), Catch::Contains("does not exist"));
     std::string p = dir.write("c.yaml", "modem: {modcod: 8PSK 3/5}\n", 0644);
     CHECK(modemd::load_config(p).modem.format.modcod == dualsat::parse_modcod("8PSK 3/5"));
+    // Not regular files: refused at once (a FIFO without a writer must not block, /dev/zero
+    // must not be read until memory runs out).
+    CHECK_THROWS_WITH(modemd::load_config("/dev/zero"), Catch::Contains("not a regular file") &&
+                                                            Catch::Contains("character device"));
+    CHECK_THROWS_WITH(modemd::load_config(dir.path), Catch::Contains("is a directory"));
+    const std::string fifo = dir.path + "/fifo.yaml";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK_THROWS_WITH(modemd::load_config(fifo), Catch::Contains("a FIFO"));
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(1));
+    // A symlink to a device is judged by what it points to.
+    const std::string link = dir.path + "/link.yaml";
+    REQUIRE(::symlink("/dev/zero", link.c_str()) == 0);
+    CHECK_THROWS_WITH(modemd::load_config(link), Catch::Contains("not a regular file"));
+    // Size cap: 1 MiB of comments passes, one byte more does not.
+    std::string big = "modem: {}\n";
+    big += "#" + std::string(modemd::kMaxConfigBytes - big.size() - 2, 'x') + "\n";
+    REQUIRE(big.size() == modemd::kMaxConfigBytes);
+    CHECK_NOTHROW(modemd::load_config(dir.write("big.yaml", big, 0600)));
+    CHECK_THROWS_WITH(modemd::load_config(dir.write("bigger.yaml", big + "#", 0600)),
+                      Catch::Contains("1048577 bytes, more than the limit of 1048576"));
 }
 
 TEST_CASE("config: loopback addresses", "[modemd][config]")

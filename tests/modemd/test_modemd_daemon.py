@@ -282,6 +282,48 @@ class BadConfig(unittest.TestCase):
         self.assertIn("--frobnicate", r.stderr)
 
 
+class ConfigBounds(unittest.TestCase):
+    def start(self, path, timeout=5):
+        return subprocess.run([MODEMD, "-c", path], capture_output=True, text=True, timeout=timeout)
+
+    def test_not_a_regular_file_or_too_big(self):
+        r = self.start("/dev/zero")  # used to read until std::bad_alloc (abort)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("'/dev/zero' is not a regular file (a character device)", r.stderr)
+        d = temp_dir()
+        fifo = os.path.join(d, "fifo.yaml")
+        os.mkfifo(fifo, 0o600)
+        r = self.start(fifo)  # used to block forever waiting for a writer
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("a FIFO", r.stderr)
+        r = self.start(d)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("is a directory", r.stderr)
+        big = write(os.path.join(d, "big.yaml"), "modem: {}\n" + ("#" + "x" * 1000 + "\n") * 1100)
+        r = self.start(big)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("more than the limit of 1048576", r.stderr)
+        r = subprocess.run([MODEMD, "--check", "-c", big], capture_output=True, text=True, timeout=5)
+        self.assertEqual(r.returncode, 2, r.stderr)
+
+    def test_sighup_to_a_link_to_dev_zero_keeps_running(self):
+        d = Daemon(LOOPBACK % {"fwd": free_port()})
+        self.addCleanup(d.kill)
+        d.start_control()
+        wait_for(lambda: d.get("/status")["tx"]["frames"] > 0, "frames")
+        os.remove(d.config)
+        os.symlink("/dev/zero", d.config)
+        d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "reload rejected" in d.stderr(), "rejection")
+        self.assertIn("not a regular file", d.stderr())
+        self.assertIsNone(d.proc.poll(), d.stderr())
+        s = d.get("/status")
+        self.assertEqual(s["state"], "running")
+        self.assertGreater(s["tx"]["frames"], 0)  # counters kept
+        self.assertEqual(d.stop(), 0)
+        self.assertRegex("\n".join(d.stdout), r"tx: [1-9]\d* frames")
+
+
 class Uhd(unittest.TestCase):
     def test_no_device_exits_nonzero_with_a_clear_message(self):
         # type=b200: USB discovery only, no network broadcast.

@@ -546,6 +546,65 @@ void parse_control(Section s, ControlConfig& c, const std::string& base_dir, boo
     s.finish();
 }
 
+// yaml-cpp keeps every pair of a mapping, but a lookup finds only the first of two equal
+// keys: the second would be silently ignored. Refuse them, at any depth. The walk is
+// bounded (aliases can make a small text a huge tree).
+constexpr size_t kMaxYamlNodes = 100000;
+constexpr int kMaxYamlDepth = 64;
+
+void check_unique_keys(const std::string& origin, const std::string& path, const YAML::Node& n,
+                       int depth, size_t& budget)
+{
+    if (depth > kMaxYamlDepth)
+        throw ConfigError(origin + ": " + (path.empty() ? std::string("(top)") : path) +
+                          ": nested more than " + std::to_string(kMaxYamlDepth) + " levels");
+    if (budget == 0)
+        throw ConfigError(origin + ": more than " + std::to_string(kMaxYamlNodes) +
+                          " YAML nodes (aliases expanding?)");
+    --budget;
+    if (n.IsMap()) {
+        std::set<std::string> seen;
+        for (auto it = n.begin(); it != n.end(); ++it) {
+            const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("?");
+            const std::string key_path = path.empty() ? key : path + "." + key;
+            if (!seen.insert(key).second)
+                throw ConfigError(origin + ": " + key_path +
+                                  ": duplicate key (given twice in the same mapping)");
+            check_unique_keys(origin, key_path, it->second, depth + 1, budget);
+        }
+    } else if (n.IsSequence()) {
+        size_t i = 0;
+        for (auto it = n.begin(); it != n.end(); ++it, ++i)
+            check_unique_keys(origin, path + "[" + std::to_string(i) + "]", *it, depth + 1, budget);
+    }
+}
+
+// Binary form of an address literal (the config validated it): 4 or 16 bytes.
+std::string address_bytes(const std::string& host)
+{
+    in_addr a4;
+    if (inet_pton(AF_INET, host.c_str(), &a4) == 1)
+        return std::string(reinterpret_cast<const char*>(&a4), sizeof a4);
+    in6_addr a6;
+    if (inet_pton(AF_INET6, host.c_str(), &a6) == 1)
+        return std::string(reinterpret_cast<const char*>(&a6), sizeof a6);
+    return host;
+}
+
+// True if datagrams sent to `to` would arrive on the socket bound to `bound`: the same
+// address and port, or a wildcard bind (0.0.0.0, ::) and a loopback or wildcard
+// destination of the same port. Port 0 (ephemeral) never matches.
+bool reaches(const Endpoint& to, const Endpoint& bound)
+{
+    if (bound.port == 0 || to.port != bound.port)
+        return false;
+    const std::string t = address_bytes(to.host), b = address_bytes(bound.host);
+    if (t == b)
+        return true;
+    auto wildcard = [](const std::string& a) { return a.find_first_not_of('\0') == std::string::npos; };
+    return wildcard(b) && t.size() == b.size() && (wildcard(t) || is_loopback_address(to.host));
+}
+
 } // namespace
 
 std::string Endpoint::text() const
@@ -647,10 +706,19 @@ Config parse_config(const std::string& yaml_text,
 {
     YAML::Node root;
     try {
-        root = YAML::Load(yaml_text);
+        // One document only: with YAML::Load a second one ("---" and more) would be
+        // silently ignored, and an invalid value there would pass --check.
+        std::vector<YAML::Node> docs = YAML::LoadAll(yaml_text);
+        if (docs.size() > 1)
+            throw ConfigError(origin + ": " + std::to_string(docs.size()) +
+                              " YAML documents ('---'): a config is one document");
+        if (!docs.empty())
+            root = docs.front();
     } catch (const YAML::Exception& e) {
         throw ConfigError(origin + ": not valid YAML: " + e.what());
     }
+    size_t budget = kMaxYamlNodes;
+    check_unique_keys(origin, "", root, 0, budget);
     Config c;
     try {
         Section top(origin, "", root);
@@ -695,6 +763,20 @@ Config parse_config(const std::string& yaml_text,
                       c.radio.sample_rate, c.modem.symbol_rate, 2 * c.modem.symbol_rate);
         throw ConfigError(origin + ": " + msg);
     }
+    // A forward address that is one of our own listen sockets sends every received packet
+    // back into the transmitter, forever.
+    const std::pair<const char*, const std::optional<Endpoint>*> listens[] = {
+        { "data.ip.listen", &c.data.ip_listen }, { "data.ts.listen", &c.data.ts_listen }
+    };
+    const std::pair<const char*, const std::optional<Endpoint>*> forwards[] = {
+        { "data.ip.forward", &c.data.ip_forward }, { "data.ts.forward", &c.data.ts_forward }
+    };
+    for (const auto& [fkey, fwd] : forwards)
+        for (const auto& [lkey, lis] : listens)
+            if (*fwd && *lis && reaches(**fwd, **lis))
+                throw ConfigError(origin + ": " + fkey + ": '" + (*fwd)->text() + "' is " + lkey +
+                                  " ('" + (*lis)->text() +
+                                  "'): received packets would be sent again, in a loop");
     if (c.has_tx()) {
         bool ip_in = c.data.ip_listen.has_value() || !c.data.tun.empty();
         if (c.modem.stream == StreamInput::Ts && ip_in)

@@ -132,6 +132,52 @@ TEST_CASE("config: errors name the key and the value", "[modemd][config]")
     CHECK(contains(error_of("modem: {modcod: [\n"), "not valid YAML"));
 }
 
+TEST_CASE("config: duplicate keys and further documents are errors", "[modemd][config]")
+{
+    // yaml-cpp keeps the first of two equal keys: the second was silently ignored.
+    auto e = error_of("modem: {modcod: QPSK 1/2}\nmodem: {modcod: nonsense}\n");
+    CHECK(contains(e, "test.yaml: modem: duplicate key"));
+    e = error_of("modem:\n  modcod: QPSK 1/2\n  pilots: true\n  modcod: 8PSK 3/5\n");
+    CHECK(contains(e, "modem.modcod: duplicate key"));
+    CHECK(contains(error_of("radio: {backend: uhd, uhd: {tx: {freq: 1e9, freq: 2e9}}}\n"),
+                   "radio.uhd.tx.freq: duplicate key"));
+    // A second document used to be ignored, so an invalid value there passed --check.
+    e = error_of("modem: {modcod: QPSK 1/2}\n---\nmodem: {modcod: nonsense}\n");
+    CHECK(contains(e, "2 YAML documents"));
+    CHECK(contains(error_of("---\nmodem: {}\n...\n---\n"), "2 YAML documents"));
+    CHECK(error_of("---\nmodem: {modcod: 8PSK 3/5}\n...\n").empty()); // one explicit document is fine
+    // Alias expansion and nesting are bounded.
+    std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+    for (char c = 'b'; c <= 'h'; ++c)
+        bomb += std::string(1, c) + ": &" + c + " [*" + char(c - 1) + ", *" + char(c - 1) + ", *" +
+                char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) +
+                ", *" + char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + "]\n";
+    CHECK(contains(error_of(bomb), "YAML nodes"));
+    CHECK(contains(error_of("modem: " + std::string(100, '[') + std::string(100, ']') + "\n"), "nested"));
+}
+
+TEST_CASE("config: a forward address that is a listen address is an error", "[modemd][config]")
+{
+    auto e = error_of("data: {ip: {listen: '127.0.0.1:5000', forward: '127.0.0.1:5000'}}\n");
+    CHECK(contains(e, "data.ip.forward: '127.0.0.1:5000' is data.ip.listen"));
+    CHECK(contains(e, "loop"));
+    CHECK(contains(error_of("data: {ip: {listen: 'localhost:5000', forward: '127.0.0.1:5000'}}\n"),
+                   "data.ip.forward"));
+    CHECK(contains(error_of("data: {ip: {listen: '[::1]:5000', forward: '[0:0::1]:5000'}}\n"),
+                   "data.ip.forward"));
+    // A wildcard bind receives what is sent to the loopback address.
+    CHECK(contains(error_of("data: {ip: {listen: '0.0.0.0:5000', forward: '127.0.0.1:5000'}}\n"),
+                   "data.ip.forward"));
+    CHECK(contains(error_of("data: {ip: {listen: '[::]:5000', forward: '[::1]:5000'}}\n"), "data.ip.forward"));
+    CHECK(contains(error_of("modem: {stream: ts}\ndata: {ts: {listen: '127.0.0.1:6000', forward: '127.0.0.1:6000'}}\n"),
+                   "data.ts.forward: '127.0.0.1:6000' is data.ts.listen"));
+    // Different ports, another host, or an ephemeral listen port: fine.
+    CHECK(error_of("data: {ip: {listen: '127.0.0.1:5000', forward: '127.0.0.1:5001'}}\n").empty());
+    CHECK(error_of("data: {ip: {listen: '127.0.0.1:5000', forward: '192.0.2.1:5000'}}\n").empty());
+    CHECK(error_of("data: {ip: {listen: '127.0.0.1:5000', forward: '127.0.0.2:5000'}}\n").empty());
+    CHECK(error_of("data: {ip: {listen: '127.0.0.1:0', forward: '127.0.0.1:0'}}\n").empty());
+}
+
 TEST_CASE("config: the sample rate must be at least twice the symbol rate", "[modemd][config]")
 {
     auto e = error_of("modem: {symbol_rate: 1e6}\nradio: {sample_rate: 1.5e6}\n");

@@ -273,6 +273,18 @@ class BadConfig(unittest.TestCase):
         self.check("control: {bind: 0.0.0.0, port: 0}\n", "control.bind", "0.0.0.0",
                    "not a loopback address", "token")
 
+    def test_duplicates_documents_and_forward_loop(self):
+        # Each used to pass --check (the duplicate and the second document were ignored).
+        for text, expected in (
+                ("modem: {modcod: QPSK 1/2}\nmodem: {modcod: nonsense}\n", "modem: duplicate key"),
+                ("modem: {modcod: QPSK 1/2, modcod: 8PSK 3/5}\n", "modem.modcod: duplicate key"),
+                ("modem: {modcod: QPSK 1/2}\n---\nmodem: {modcod: nonsense}\n", "2 YAML documents"),
+                ("data: {ip: {listen: '127.0.0.1:5999', forward: '127.0.0.1:5999'}}\n",
+                 "data.ip.forward: '127.0.0.1:5999' is data.ip.listen")):
+            r = run(text, args=["--check"])
+            self.assertEqual(r.returncode, 2, text + r.stdout + r.stderr)
+            self.assertIn(expected, r.stderr)
+
     def test_check_only_and_bad_option(self):
         r = run("modem: {modcod: 8PSK 3/5}\n", args=["--check"])
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -501,6 +501,7 @@ void parse_data(Section s, DataConfig& d)
     d.ts_listen = optional_endpoint(ts, "listen");
     d.ts_forward = optional_endpoint(ts, "forward");
     d.ts_packets_per_datagram = static_cast<int>(ts.integer("packets_per_datagram", 7, 1, 348));
+    d.ts_flush_timeout = ts.num("flush_timeout", 0.01, 0.001, 10.0);
     ts.finish();
 
     d.queue_bytes = static_cast<size_t>(s.integer("queue_bytes", 4 << 20, 4096, 1ll << 32));

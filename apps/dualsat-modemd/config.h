@@ -111,6 +111,7 @@ struct DataConfig {
     std::optional<Endpoint> ts_listen;  // UDP in: N x 188-byte TS packets per datagram
     std::optional<Endpoint> ts_forward; // UDP out
     int ts_packets_per_datagram = 7;
+    double ts_flush_timeout = 0.01;     // seconds a partly filled TS datagram may wait
     size_t queue_bytes = 4u << 20;      // packet bytes that may wait for the TX
     double drain_timeout = 0.5;         // seconds at shutdown to send what is queued
 };

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -147,11 +148,17 @@ void DataPlane::start()
         m_threads.emplace_back([this] { udp_loop(m_ts_in.fd, true); });
     if (m_tun_fd >= 0 && m_input)
         m_threads.emplace_back([this] { tun_loop(); });
+    if (m_ts_out.fd >= 0)
+        m_threads.emplace_back([this] { ts_flush_loop(); });
 }
 
 void DataPlane::stop()
 {
-    m_running = false;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_running = false;
+    }
+    m_stop_cv.notify_all();
     for (auto& t : m_threads)
         if (t.joinable())
             t.join();
@@ -233,23 +240,50 @@ void DataPlane::forward_ts(const uint8_t* packet)
         ++m_stats.null_packets;
         return;
     }
-    ++m_stats.packets_out;
-    m_stats.payload_bytes_out += dualsat::kTsPacketBytes;
-    if (m_ts_out.fd < 0)
+    if (m_ts_out.fd < 0) {
+        ++m_stats.packets_out;
+        m_stats.payload_bytes_out += dualsat::kTsPacketBytes;
         return;
-    m_ts_buf.insert(m_ts_buf.end(), packet, packet + dualsat::kTsPacketBytes);
-    if (m_ts_buf.size() >= static_cast<size_t>(m_cfg.data.ts_packets_per_datagram) * dualsat::kTsPacketBytes) {
-        send_to(m_ts_out, m_ts_buf.data(), m_ts_buf.size());
-        m_ts_buf.clear();
     }
+    if (m_ts_buf.empty())
+        m_ts_buf_since = std::chrono::steady_clock::now();
+    m_ts_buf.insert(m_ts_buf.end(), packet, packet + dualsat::kTsPacketBytes);
+    if (m_ts_buf.size() >= static_cast<size_t>(m_cfg.data.ts_packets_per_datagram) * dualsat::kTsPacketBytes)
+        send_ts_locked();
+}
+
+// Sends the buffered TS packets as one datagram; they count as out from here.
+void DataPlane::send_ts_locked()
+{
+    if (m_ts_buf.empty())
+        return;
+    m_stats.packets_out += m_ts_buf.size() / dualsat::kTsPacketBytes;
+    m_stats.payload_bytes_out += m_ts_buf.size();
+    send_to(m_ts_out, m_ts_buf.data(), m_ts_buf.size());
+    m_ts_buf.clear();
 }
 
 void DataPlane::flush_ts()
 {
     std::lock_guard<std::mutex> lock(m_mutex);
-    if (m_ts_out.fd >= 0 && !m_ts_buf.empty())
-        send_to(m_ts_out, m_ts_buf.data(), m_ts_buf.size());
-    m_ts_buf.clear();
+    if (m_ts_out.fd >= 0)
+        send_ts_locked();
+}
+
+// At low rates a datagram may take long to fill: what waits longer than
+// data.ts.flush_timeout goes out partly filled (TS over UDP receivers take any multiple of
+// 188 bytes).
+void DataPlane::ts_flush_loop()
+{
+    const auto timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(m_cfg.data.ts_flush_timeout));
+    const auto period = std::max<std::chrono::steady_clock::duration>(timeout / 4, std::chrono::microseconds(250));
+    std::unique_lock<std::mutex> lock(m_mutex);
+    while (m_running) {
+        m_stop_cv.wait_for(lock, period, [this] { return !m_running; });
+        if (!m_ts_buf.empty() && std::chrono::steady_clock::now() - m_ts_buf_since >= timeout)
+            send_ts_locked();
+    }
 }
 
 DataPlaneStats DataPlane::stats() const

@@ -2,11 +2,15 @@
 // routing and authentication, Prometheus text, SigMF metadata, the TX input.
 #include "config.h"
 #include "control_api.h"
+#include "data_plane.h"
 #include "sigmf.h"
 #include "tx_input.h"
 
 #include <catch2/catch.hpp>
 
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -636,4 +640,75 @@ TEST_CASE("TX input: TS datagrams checked, queued in order, null packets only wh
     CHECK(s.payload_bytes_sent == 21 * 188);
     CHECK(s.queued_packets == 0);
     CHECK(input.idle());
+}
+
+namespace {
+
+// A UDP socket on 127.0.0.1, ephemeral port, for what the data plane forwards.
+struct UdpReceiver {
+    int fd = -1;
+    uint16_t port = 0;
+    UdpReceiver()
+    {
+        fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        socklen_t len = sizeof a;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+        port = ntohs(a.sin_port);
+    }
+    ~UdpReceiver() { ::close(fd); }
+    // Size of the next datagram, -1 if none within timeout_ms.
+    long receive(int timeout_ms)
+    {
+        pollfd p{ fd, POLLIN, 0 };
+        if (::poll(&p, 1, timeout_ms) != 1)
+            return -1;
+        std::vector<uint8_t> buf(65536);
+        return static_cast<long>(::recv(fd, buf.data(), buf.size(), 0));
+    }
+};
+
+} // namespace
+
+TEST_CASE("data plane: a partly filled TS datagram goes out after flush_timeout, counted then", "[modemd][dataplane]")
+{
+    UdpReceiver rx;
+    Config c = parse_config("modem: {stream: ts}\ndata: {ts: {forward: '127.0.0.1:" + std::to_string(rx.port) +
+                                "', packets_per_datagram: 7, flush_timeout: 0.5}}\n",
+                            "t", "/tmp");
+    CHECK(parse_config("modem: {}\n", "t", "/tmp").data.ts_flush_timeout == 0.01);
+    modemd::DataPlane dp(c, nullptr);
+    dp.start();
+    std::vector<uint8_t> ts(188, 0x11);
+    ts[0] = 0x47;
+    ts[1] = 0x01; // PID 0x100: not a null packet
+    ts[2] = 0x00;
+    // A full datagram goes at once.
+    for (int i = 0; i < 7; ++i)
+        dp.forward_ts(ts.data());
+    CHECK(rx.receive(2000) == 7 * 188);
+    CHECK(dp.stats().packets_out == 7);
+    // Three packets: not yet sent, not yet counted; sent within the flush timeout.
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 3; ++i)
+        dp.forward_ts(ts.data());
+    CHECK(dp.stats().packets_out == 7);
+    CHECK(rx.receive(3000) == 3 * 188);
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    CHECK(waited >= 0.45);
+    CHECK(waited < 2.5);
+    auto s = dp.stats();
+    CHECK(s.packets_out == 10);
+    CHECK(s.datagrams_out == 2);
+    CHECK(s.payload_bytes_out == 10 * 188);
+    // Null packets are never forwarded, and never start a datagram.
+    ts[1] = 0x1F;
+    ts[2] = 0xFF;
+    dp.forward_ts(ts.data());
+    CHECK(rx.receive(800) == -1);
+    CHECK(dp.stats().null_packets == 1);
+    dp.stop();
 }

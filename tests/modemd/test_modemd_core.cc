@@ -503,14 +503,78 @@ TEST_CASE("SigMF: write, read back, and reject what does not match", "[modemd][s
     CHECK_THROWS_WITH(modemd::read_sigmf_meta(dir.path + "/x.sigmf-data", 0), Catch::Contains("JSON"));
 }
 
+namespace {
+
+// Well-formed IP packets of `size` bytes (header length fields set), content `fill`.
+std::vector<uint8_t> ipv4_packet(size_t size, uint8_t fill = 1)
+{
+    std::vector<uint8_t> p(size, fill);
+    p[0] = 0x45;
+    p[2] = static_cast<uint8_t>(size >> 8);
+    p[3] = static_cast<uint8_t>(size);
+    return p;
+}
+
+std::vector<uint8_t> ipv6_packet(size_t size, uint8_t fill = 2)
+{
+    std::vector<uint8_t> p(size, fill);
+    p[0] = 0x60;
+    p[4] = static_cast<uint8_t>((size - 40) >> 8);
+    p[5] = static_cast<uint8_t>(size - 40);
+    return p;
+}
+
+} // namespace
+
+TEST_CASE("TX input: IP headers are checked, malformed packets counted as rejected", "[modemd][txinput]")
+{
+    modemd::TxInput input(modemd::StreamInput::Gse, 1 << 20);
+    size_t handed = 0;
+    input.set_pdu_sink([&](const uint8_t*, size_t, uint16_t) { ++handed; });
+    auto push = [&](const std::vector<uint8_t>& p, uint16_t et = 0) { return input.push_ip(p.data(), p.size(), et); };
+    CHECK(push(ipv4_packet(20)));
+    CHECK(push(ipv4_packet(1500)));
+    CHECK(push(ipv6_packet(40)));
+    CHECK(push(ipv6_packet(1280)));
+    CHECK(push(ipv4_packet(100), 0x0800)); // explicit EtherType: checked the same way
+    const std::string hello = "hello";     // 'h' = 0x68: version nibble 6, but no IPv6 packet
+    CHECK_FALSE(input.push_ip(reinterpret_cast<const uint8_t*>(hello.data()), hello.size(), 0));
+    auto v4 = ipv4_packet(100);
+    v4[0] = 0x44; // IHL 4 words < 5
+    CHECK_FALSE(push(v4));
+    v4[0] = 0x4F; // IHL 60 bytes: fits, fine
+    CHECK(push(v4));
+    v4 = ipv4_packet(100);
+    v4[3] = 99; // total length one short of the datagram
+    CHECK_FALSE(push(v4));
+    v4[3] = 101; // longer than the datagram
+    CHECK_FALSE(push(v4));
+    v4 = ipv4_packet(19);
+    CHECK_FALSE(push(v4)); // shorter than a header
+    v4 = ipv4_packet(40);
+    v4[0] = 0x4F; // IHL 60 > total length 40
+    CHECK_FALSE(push(v4));
+    CHECK_FALSE(push(ipv6_packet(100), 0x0800)); // EtherType IPv4, content IPv6
+    auto v6 = ipv6_packet(100);
+    v6[5] = 61; // payload length does not match
+    CHECK_FALSE(push(v6));
+    v6 = ipv6_packet(39 + 40);
+    v6.resize(39);
+    CHECK_FALSE(push(v6)); // shorter than the fixed header
+    auto other = ipv4_packet(10);
+    CHECK(push(other, 0x88B5)); // another EtherType: carried as given
+    auto s = input.stats();
+    CHECK(s.packets_in == 7);
+    CHECK(handed == 7);
+    CHECK(s.packets_rejected == 9);
+}
+
 TEST_CASE("TX input: IP packets checked, admitted, handed on in order", "[modemd][txinput]")
 {
     modemd::TxInput input(modemd::StreamInput::Gse, 10000);
     std::vector<std::pair<std::vector<uint8_t>, uint16_t>> handed;
     input.set_pdu_sink([&](const uint8_t* p, size_t n, uint16_t et) { handed.emplace_back(std::vector<uint8_t>(p, p + n), et); });
-    std::vector<uint8_t> v4(1000, 1), v6(500, 2), other(20, 3);
-    v4[0] = 0x45;
-    v6[0] = 0x60;
+    std::vector<uint8_t> v4 = ipv4_packet(1000), v6 = ipv6_packet(500), other(20, 3);
     other[0] = 0x15;
     CHECK(input.push_ip(v4.data(), v4.size(), 0));
     CHECK(input.push_ip(v6.data(), v6.size(), 0));
@@ -544,9 +608,9 @@ TEST_CASE("TX input: GSE packets are confirmed by the PDU counts the frames repo
 {
     modemd::TxInput input(modemd::StreamInput::Gse, 1 << 20);
     input.set_pdu_sink([](const uint8_t*, size_t, uint16_t) {});
-    std::vector<uint8_t> pkt(100, 0x45);
+    std::vector<uint8_t> pkt;
     for (int i = 0; i < 10; ++i) {
-        pkt.resize(100 + static_cast<size_t>(i));
+        pkt = ipv4_packet(100 + static_cast<size_t>(i));
         REQUIRE(input.push_ip(pkt.data(), pkt.size(), 0));
     }
     const dualsat::FrameFormat f{ dualsat::parse_modcod("QPSK 1/2"), dualsat::FrameSize::Short, true };

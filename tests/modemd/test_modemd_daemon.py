@@ -433,7 +433,11 @@ class Loopback(unittest.TestCase):
         tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.addCleanup(tx.close)
         tx.sendto(b"\x12" * 100, self.d.address("ip_listen"))  # not IP: rejected, counted
-        s = wait_for(lambda: (lambda t: t if t["tx"]["packets_rejected"] == 1 and t["tx"]["packets_sent"] == 300
+        tx.sendto(b"hello", self.d.address("ip_listen"))       # version nibble 6, not IPv6
+        bad = bytearray(modemd_traffic.make_packet(0, 200))
+        bad[3] ^= 1                                             # total length != datagram
+        tx.sendto(bytes(bad), self.d.address("ip_listen"))
+        s = wait_for(lambda: (lambda t: t if t["tx"]["packets_rejected"] == 3 and t["tx"]["packets_sent"] == 300
                               else None)(self.d.get("/status")), "rejection and confirmation counts")
         self.assertEqual(s["tx"]["packets_in"], 300)
         size = sum(modemd_traffic.packet_size(i) for i in range(300))
@@ -760,7 +764,7 @@ control: {port: 0}
             tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             self.addCleanup(tx.close)
             for i in range(300):
-                tx.sendto(bytes([0x45]) + bytes(999), (host, int(port)))
+                tx.sendto(modemd_traffic.make_packet(i, 1000), (host, int(port)))
             s = wait_for(lambda: (lambda t: t if t["tx"]["packets_in"] == 300 else None)(d.get("/status")),
                          "packets queued")
             self.assertEqual(d.stop(), 0)

@@ -802,6 +802,26 @@ control: {port: 0}
         finally:
             d.kill()
 
+    def test_sighup_with_unchanged_file_keeps_api_modcod(self):
+        d = self._daemon()
+        try:
+            d.start_control()
+            code, body, _ = http(d.url + "/modcod", "POST", {"modcod": "8PSK 3/5"})
+            self.assertEqual(code, 200, body)
+            d.proc.send_signal(signal.SIGHUP)  # the file still says QPSK 1/2
+            wait_for(lambda: "reload: " in d.stderr(), "the reload")
+            self.assertIn("reload: nothing changed", d.stderr())
+            self.assertEqual(d.get("/status")["tx"]["modcod"], "8PSK 3/5")
+            # A change in the file does apply.
+            with open(d.config) as f:
+                text = f.read()
+            write(d.config, text.replace("modcod: QPSK 1/2", "modcod: 16APSK 3/4"))
+            d.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: d.get("/status")["tx"]["modcod"] == "16APSK 3/4", "reloaded MODCOD")
+            self.assertEqual(d.stop(), 0)
+        finally:
+            d.kill()
+
     def test_duration(self):
         r = run(LOOPBACK % {"fwd": free_port()}, args=["--duration", "1", "--status-interval", "0.3"])
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "control_api.h"
 #include "data_plane.h"
+#include "http_server.h"
 #include "sigmf.h"
 #include "tx_input.h"
 
@@ -15,6 +16,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <future>
+#include <thread>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -775,4 +778,69 @@ TEST_CASE("data plane: a partly filled TS datagram goes out after flush_timeout,
     CHECK(rx.receive(800) == -1);
     CHECK(dp.stats().null_packets == 1);
     dp.stop();
+}
+
+namespace {
+
+// One HTTP/1.1 exchange with 127.0.0.1:port; returns the whole answer.
+std::string http_exchange(uint16_t port, const std::string& request)
+{
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    std::string out;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+        ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+        char buf[4096];
+        pollfd p{ fd, POLLIN, 0 };
+        while (::poll(&p, 1, 5000) == 1) {
+            ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+            if (n <= 0)
+                break;
+            out.append(buf, static_cast<size_t>(n));
+        }
+    }
+    ::close(fd);
+    return out;
+}
+
+// A modem whose MODCOD change takes a while (a transmitter slow to take it).
+class SlowModem : public FakeModem
+{
+public:
+    modemd::ControlResult set_modcod(const std::string& m,
+                                     const std::optional<std::string>& f,
+                                     const std::optional<bool>& p) override
+    {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        return FakeModem::set_modcod(m, f, p);
+    }
+};
+
+} // namespace
+
+TEST_CASE("HTTP server: a slow POST /modcod does not hold up GET /status", "[modemd][http]")
+{
+    SlowModem m;
+    modemd::ControlApi api(m, "");
+    modemd::HttpServer server(api, "127.0.0.1", 0);
+    server.start();
+    const std::string body = R"({"modcod":"8PSK 3/5"})";
+    auto post = std::async(std::launch::async, [&] {
+        return http_exchange(server.port(), "POST /modcod HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                                std::to_string(body.size()) + "\r\n\r\n" + body);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200)); // the POST is being handled
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string status = http_exchange(server.port(), "GET /status HTTP/1.1\r\nHost: x\r\n\r\n");
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    CHECK(status.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(took < 0.5);
+    const std::string answer = post.get();
+    CHECK(answer.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(contains(answer, "8PSK 3/5"));
+    CHECK(m.last_modcod == "8PSK 3/5");
+    server.stop();
 }

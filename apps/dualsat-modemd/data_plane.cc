@@ -8,11 +8,13 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 namespace modemd {
 
@@ -93,6 +95,10 @@ DataPlane::Socket DataPlane::open_udp(const std::string& key, const Endpoint& ep
     if (bind_it) {
         int rcvbuf = 4 << 20; // absorb bursts while the TX drains at the symbol rate
         ::setsockopt(s.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+        // Each datagram then carries the socket's count of datagrams dropped for a full
+        // receive buffer (socket(7)), so that input lost in the kernel is visible.
+        int on = 1;
+        ::setsockopt(s.fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
         if (::bind(s.fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
             int e = errno;
             ::close(s.fd);
@@ -175,13 +181,29 @@ void DataPlane::udp_loop(int fd, bool ts)
             continue;
         // Drain everything that is waiting before polling again.
         while (m_running) {
-            ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+            iovec iov{ buf.data(), buf.size() };
+            alignas(cmsghdr) char control[CMSG_SPACE(sizeof(uint32_t))];
+            msghdr msg{};
+            msg.msg_iov = &iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control;
+            msg.msg_controllen = sizeof control;
+            ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
             if (n < 0)
                 break;
+            std::optional<uint32_t> drops;
+            for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+                    uint32_t v;
+                    std::memcpy(&v, CMSG_DATA(c), sizeof v);
+                    drops = v;
+                }
             {
                 std::lock_guard<std::mutex> lock(m_mutex);
                 ++m_stats.datagrams_in;
                 m_stats.bytes_in += static_cast<uint64_t>(n);
+                if (drops) // the socket's running total (it wraps at 2^32; a gauge would too)
+                    (ts ? m_stats.ts_listen_kernel_drops : m_stats.ip_listen_kernel_drops) = *drops;
             }
             if (ts)
                 m_input->push_ts(buf.data(), static_cast<size_t>(n));
@@ -312,7 +334,9 @@ nlohmann::json DataPlane::status() const
              { "payload_bytes_out", st.payload_bytes_out },
              { "datagrams_out", st.datagrams_out },
              { "send_errors", st.send_errors },
-             { "ts_null_packets_dropped", st.null_packets } };
+             { "ts_null_packets_dropped", st.null_packets },
+             { "ip_listen_kernel_drops", m_ip_in.fd >= 0 ? nlohmann::json(st.ip_listen_kernel_drops) : nlohmann::json(nullptr) },
+             { "ts_listen_kernel_drops", m_ts_in.fd >= 0 ? nlohmann::json(st.ts_listen_kernel_drops) : nlohmann::json(nullptr) } };
 }
 
 } // namespace modemd

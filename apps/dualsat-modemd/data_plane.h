@@ -41,6 +41,10 @@ struct DataPlaneStats {
     uint64_t bytes_out = 0;
     uint64_t send_errors = 0;
     uint64_t null_packets = 0;  // TS null packets received (stuffing), not forwarded
+    // Datagrams the kernel dropped because a listen socket's receive buffer was full
+    // (SO_RXQ_OVFL): input lost before the daemon saw it.
+    uint64_t ip_listen_kernel_drops = 0;
+    uint64_t ts_listen_kernel_drops = 0;
 };
 
 class DataPlane

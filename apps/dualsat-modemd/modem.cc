@@ -480,6 +480,11 @@ std::string Modem::metrics()
         p.add("dualsat_data_packets_out_total", "counter", "Packets forwarded from the receiver",
               d["packets_out"].get<double>());
         p.add("dualsat_data_send_errors_total", "counter", "Forwarding errors", d["send_errors"].get<double>());
+        for (const char* sock : { "ip_listen", "ts_listen" })
+            if (!d[std::string(sock) + "_kernel_drops"].is_null())
+                p.add("dualsat_data_udp_receive_drops_total", "counter",
+                      "UDP datagrams the kernel dropped for a full receive buffer (SO_RXQ_OVFL)",
+                      d[std::string(sock) + "_kernel_drops"].get<double>(), { { "socket", sock } });
     }
     p.add("dualsat_control_requests_total", "counter", "Control API requests", s["control"]["requests"].get<double>());
     p.add("dualsat_control_unauthorized_total", "counter", "Control API requests refused for a bad token",

@@ -448,6 +448,31 @@ class Loopback(unittest.TestCase):
         self.assertEqual(s["rx"]["modcod"], "QPSK 1/2")
         self.assertEqual(s["fer"], 0.0)
 
+    def test_kernel_receive_drops_in_metrics(self):
+        fams = parse_prometheus(self.d.get("/metrics"))
+        self.assertEqual(fams["dualsat_data_udp_receive_drops_total"]["samples"], [({"socket": "ip_listen"}, 0)])
+        # The daemon stopped (SIGSTOP) while far more than its receive buffer arrives: the
+        # kernel drops the excess, and the daemon reports how many once it reads again.
+        dest = self.d.address("ip_listen")
+        tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(tx.close)
+        self.d.proc.send_signal(signal.SIGSTOP)
+        try:
+            for _ in range(12000):  # 16.8 MB of junk (not IP: rejected once read)
+                tx.sendto(b"x" * 1400, dest)
+        finally:
+            self.d.proc.send_signal(signal.SIGCONT)
+        # The count comes with the next datagram queued after the drops (socket(7)).
+        wait_for(lambda: self.d.get("/status")["tx"]["packets_rejected"] > 1000, "the backlog read")
+        time.sleep(0.5)
+        tx.sendto(b"x" * 10, dest)
+        s = wait_for(lambda: (lambda t: t if t["data"]["ip_listen_kernel_drops"] > 0 else None)(self.d.get("/status")),
+                     "kernel drops to be reported")
+        self.assertEqual(s["data"]["datagrams_in"] + s["data"]["ip_listen_kernel_drops"], 12001)
+        fams = parse_prometheus(self.d.get("/metrics"))
+        self.assertEqual(fams["dualsat_data_udp_receive_drops_total"]["samples"],
+                         [({"socket": "ip_listen"}, s["data"]["ip_listen_kernel_drops"])])
+
     def test_modcod_change_on_air_is_hitless(self):
         self.d.wait_lock()
         check = self.traffic(window=24)

@@ -285,7 +285,10 @@ std::string read_regular_file(const std::string& what, const std::string& path, 
 
 std::string read_secret(const std::string& key, const std::string& path)
 {
-    std::string s = read_regular_file(key + ":", path, kMaxSecretBytes);
+    struct stat st;
+    std::string s = read_regular_file(key + ":", path, kMaxSecretBytes, &st);
+    // Again on what was read (the path may have been replaced since it was checked).
+    check_private_stat(key, path, st);
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
         s.pop_back();
     return s;
@@ -690,8 +693,18 @@ void check_private_file(const std::string& key, const std::string& path)
     struct stat st;
     if (::stat(path.c_str(), &st) != 0)
         throw ConfigError(key + ": file '" + path + "' does not exist");
+    check_private_stat(key, path, st);
+}
+
+void check_private_stat(const std::string& key, const std::string& path, const struct stat& st)
+{
     if (!S_ISREG(st.st_mode))
         throw ConfigError(key + ": '" + path + "' is not a regular file");
+    // Owned by someone else, the file could be changed (or made readable) by them.
+    if (st.st_uid != ::geteuid() && st.st_uid != 0)
+        throw ConfigError(key + ": '" + path + "' is owned by uid " + std::to_string(st.st_uid) +
+                          ": it must belong to the daemon's user (uid " + std::to_string(::geteuid()) +
+                          ") or root");
     if (st.st_mode & (S_IRWXG | S_IRWXO)) {
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));

@@ -9,6 +9,8 @@
 #include <dualsat/core/error.h>
 #include <dualsat/modcod/modcod.h>
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -163,8 +165,10 @@ constexpr size_t kMaxConfigBytes = 1u << 20;
 // device, directory) or larger than kMaxConfigBytes -> ConfigError, without blocking.
 Config load_config(const std::string& path);
 
-// Throws ConfigError unless `path` exists, is a regular file and has no group/other
-// permission bits (for secrets: tokens, keys).
+// Throws ConfigError unless `path` exists, is a regular file, is owned by the effective
+// user or root, and has no group/other permission bits (for secrets: tokens, keys).
 void check_private_file(const std::string& key, const std::string& path);
+// The same checks on a stat() result already taken.
+void check_private_stat(const std::string& key, const std::string& path, const struct stat& st);
 
 } // namespace modemd

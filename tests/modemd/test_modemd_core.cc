@@ -252,6 +252,22 @@ TEST_CASE("config: control token rules", "[modemd][config]")
     CHECK(contains(e, "control.token"));
     CHECK_FALSE(contains(e, token));
     CHECK(contains(error_of("control: {token: " + token + ", token_file: token}\n", dir.path), "not both"));
+
+    // Owner: the daemon's user or root. Another owner can only be made by root.
+    if (::geteuid() == 0) {
+        std::string foreign = dir.write("token-foreign", token, 0600);
+        REQUIRE(::chown(foreign.c_str(), 65534, 65534) == 0);
+        e = error_of("control: {token_file: token-foreign}\n", dir.path);
+        CHECK(contains(e, "control.token_file"));
+        CHECK(contains(e, "owned by uid 65534"));
+        CHECK_FALSE(contains(e, token));
+    } else {
+        WARN("not root: the token_file owner check is not exercised");
+    }
+    // A token file that is not a regular file, or too large, is refused before reading.
+    CHECK(contains(error_of("control: {token_file: /dev/zero}\n", dir.path), "not a regular file"));
+    dir.write("token-huge", std::string(5000, 'a'), 0600);
+    CHECK(contains(error_of("control: {token_file: token-huge}\n", dir.path), "more than the limit of 4096"));
 }
 
 TEST_CASE("config: load_config checks the file itself", "[modemd][config]")

@@ -860,3 +860,39 @@ TEST_CASE("HTTP server: a slow POST /modcod does not hold up GET /status", "[mod
     CHECK(m.last_modcod == "8PSK 3/5");
     server.stop();
 }
+
+TEST_CASE("HTTP server: full of busy connections, a newcomer gets 503; an idle one makes room", "[modemd][http]")
+{
+    SlowModem m;
+    modemd::ControlApi api(m, "");
+    modemd::HttpServer server(api, "127.0.0.1", 0, 1);
+    server.start();
+    const std::string body = R"({"modcod":"8PSK 3/5"})";
+    auto post = std::async(std::launch::async, [&] {
+        return http_exchange(server.port(), "POST /modcod HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                                std::to_string(body.size()) + "\r\n\r\n" + body);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300)); // the one slot is busy
+    const std::string busy = http_exchange(server.port(), "GET /status HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(busy.rfind("HTTP/1.1 503", 0) == 0);
+    CHECK(contains(busy, "Retry-After"));
+    CHECK(post.get().rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(server.counters().connections_refused == 1);
+
+    // A silent connection holds the only slot; a real request closes it and is answered.
+    int idle = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(server.port());
+    REQUIRE(::connect(idle, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK(http_exchange(server.port(), "GET /status HTTP/1.1\r\nHost: x\r\n\r\n").rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(server.counters().connections_evicted == 1);
+    char c;
+    pollfd p{ idle, POLLIN, 0 };
+    CHECK(::poll(&p, 1, 2000) == 1);
+    CHECK(::recv(idle, &c, 1, 0) == 0); // closed by the server
+    ::close(idle);
+    server.stop();
+}

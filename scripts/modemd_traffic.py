@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Carries real UDP traffic through a running dualsat-modemd and checks what comes out.
 
-Numbered packets go to the daemon's UDP input (one IP packet per datagram: byte 0 is
-0x45, so the daemon sees IPv4 and sends it in GSE); every datagram arriving at the
+Numbered packets go to the daemon's UDP input (one IP packet per datagram: a valid IPv4
+header, so the daemon sends it in GSE); every datagram arriving at the
 forward address is checked byte for byte against what was sent with that number.
 Sizes vary (so GSE fragments some of them) and the content is pseudo-random per number.
 
@@ -30,7 +30,18 @@ import time
 import urllib.request
 
 MAGIC = b"DSM"
-HEADER = struct.Struct(">B3sQI")  # 0x45, magic, sequence number, total length
+# A well-formed IPv4 header (RFC 791: version 4, IHL 5, total length = the datagram,
+# protocol 253 = experimental, RFC 3692; 127.0.0.1 both ways), then magic and sequence
+# number. The daemon checks the IP header, so the packets must be real IPv4.
+IPV4 = struct.Struct(">BBHHHBBH4s4s")
+HEADER = struct.Struct(">BBHHHBBH4s4s3sQ")
+
+
+def ipv4_checksum(header):
+    total = sum(struct.unpack(">10H", header))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
 
 
 def packet_size(seq, low=64, high=1400):
@@ -39,8 +50,11 @@ def packet_size(seq, low=64, high=1400):
 
 def make_packet(seq, size=None):
     size = size or packet_size(seq)
+    lo = bytes([127, 0, 0, 1])
+    ip = IPV4.pack(0x45, 0, size, seq & 0xFFFF, 0, 64, 253, 0, lo, lo)
+    ip = IPV4.pack(0x45, 0, size, seq & 0xFFFF, 0, 64, 253, ipv4_checksum(ip), lo, lo)
     body = random.Random(seq).randbytes(size - HEADER.size)
-    return HEADER.pack(0x45, MAGIC, seq, size) + body
+    return ip + MAGIC + struct.pack(">Q", seq) + body
 
 
 class TrafficCheck:
@@ -82,7 +96,8 @@ class TrafficCheck:
             if len(data) < HEADER.size:
                 self.foreign += 1
                 return
-            first, magic, seq, size = HEADER.unpack_from(data)
+            fields = HEADER.unpack_from(data)
+            first, size, magic, seq = fields[0], fields[2], fields[10], fields[11]
             if first != 0x45 or magic != MAGIC:
                 self.foreign += 1
                 return

@@ -3,12 +3,16 @@
 #include <yaml-cpp/yaml.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -216,12 +220,75 @@ bool dir_exists(const std::string& p)
     return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+constexpr size_t kMaxSecretBytes = 4096;
+
+// Reads a whole regular file of at most max_bytes. A FIFO, device (/dev/zero), directory
+// or socket is refused before it is opened (and again after, on the open descriptor, in
+// case the path was swapped in between): reading one could block the daemon or never end.
+// `what` starts every message ("config file", "control.token_file:").
+std::string read_regular_file(const std::string& what, const std::string& path, size_t max_bytes,
+                              struct stat* st_out = nullptr)
+{
+    auto fail = [&](const std::string& why) { throw ConfigError(what + " '" + path + "' " + why); };
+    auto check = [&](const struct stat& st) {
+        if (S_ISDIR(st.st_mode))
+            fail("is a directory, not a file");
+        if (!S_ISREG(st.st_mode))
+            fail(std::string("is not a regular file (") +
+                 (S_ISFIFO(st.st_mode)   ? "a FIFO"
+                  : S_ISCHR(st.st_mode)  ? "a character device"
+                  : S_ISBLK(st.st_mode)  ? "a block device"
+                  : S_ISSOCK(st.st_mode) ? "a socket"
+                                         : "not a file") +
+                 ")");
+        if (static_cast<unsigned long long>(st.st_size) > max_bytes)
+            fail("has " + std::to_string(static_cast<long long>(st.st_size)) +
+                 " bytes, more than the limit of " + std::to_string(max_bytes));
+    };
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0)
+        fail(errno == ENOENT ? "does not exist" : std::string("cannot be read: ") + std::strerror(errno));
+    check(st);
+    // O_NONBLOCK: should a FIFO have been swapped in, open() does not wait for a writer.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        fail(std::string("cannot be read: ") + std::strerror(errno));
+    std::string text;
+    try {
+        if (::fstat(fd, &st) != 0)
+            fail(std::string("cannot be read: ") + std::strerror(errno));
+        check(st);
+        text.resize(max_bytes + 1);
+        size_t got = 0;
+        while (got < text.size()) {
+            ssize_t n = ::read(fd, &text[got], text.size() - got);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                fail(std::string("cannot be read: ") + std::strerror(errno));
+            if (n == 0)
+                break;
+            got += static_cast<size_t>(n);
+        }
+        if (got > max_bytes)
+            fail("grew beyond the limit of " + std::to_string(max_bytes) + " bytes while read");
+        text.resize(got);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    ::close(fd);
+    if (st_out)
+        *st_out = st;
+    return text;
+}
+
 std::string read_secret(const std::string& key, const std::string& path)
 {
-    std::ifstream in(path);
-    if (!in)
-        throw ConfigError(key + ": cannot read '" + path + "'");
-    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    struct stat st;
+    std::string s = read_regular_file(key + ":", path, kMaxSecretBytes, &st);
+    // Again on what was read (the path may have been replaced since it was checked).
+    check_private_stat(key, path, st);
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
         s.pop_back();
     return s;
@@ -437,6 +504,7 @@ void parse_data(Section s, DataConfig& d)
     d.ts_listen = optional_endpoint(ts, "listen");
     d.ts_forward = optional_endpoint(ts, "forward");
     d.ts_packets_per_datagram = static_cast<int>(ts.integer("packets_per_datagram", 7, 1, 348));
+    d.ts_flush_timeout = ts.num("flush_timeout", 0.01, 0.001, 10.0);
     ts.finish();
 
     d.queue_bytes = static_cast<size_t>(s.integer("queue_bytes", 4 << 20, 4096, 1ll << 32));
@@ -454,6 +522,7 @@ void parse_control(Section s, ControlConfig& c, const std::string& base_dir, boo
         inet_pton(AF_INET6, c.bind.c_str(), &a6) != 1)
         s.fail(s.key_path("bind"), "'" + c.bind + "' is not an IPv4/IPv6 address");
     c.port = static_cast<uint16_t>(s.integer("port", 8080, 0, 65535));
+    c.max_connections = static_cast<int>(s.integer("max_connections", 64, 1, 4096));
     const bool inline_token = s.has("token");
     const bool file_token = s.has("token_file");
     if (inline_token && file_token)
@@ -479,6 +548,65 @@ void parse_control(Section s, ControlConfig& c, const std::string& base_dir, boo
                "'" + c.bind + "' is not a loopback address: a bearer token is required "
                "(set control.token_file)");
     s.finish();
+}
+
+// yaml-cpp keeps every pair of a mapping, but a lookup finds only the first of two equal
+// keys: the second would be silently ignored. Refuse them, at any depth. The walk is
+// bounded (aliases can make a small text a huge tree).
+constexpr size_t kMaxYamlNodes = 100000;
+constexpr int kMaxYamlDepth = 64;
+
+void check_unique_keys(const std::string& origin, const std::string& path, const YAML::Node& n,
+                       int depth, size_t& budget)
+{
+    if (depth > kMaxYamlDepth)
+        throw ConfigError(origin + ": " + (path.empty() ? std::string("(top)") : path) +
+                          ": nested more than " + std::to_string(kMaxYamlDepth) + " levels");
+    if (budget == 0)
+        throw ConfigError(origin + ": more than " + std::to_string(kMaxYamlNodes) +
+                          " YAML nodes (aliases expanding?)");
+    --budget;
+    if (n.IsMap()) {
+        std::set<std::string> seen;
+        for (auto it = n.begin(); it != n.end(); ++it) {
+            const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("?");
+            const std::string key_path = path.empty() ? key : path + "." + key;
+            if (!seen.insert(key).second)
+                throw ConfigError(origin + ": " + key_path +
+                                  ": duplicate key (given twice in the same mapping)");
+            check_unique_keys(origin, key_path, it->second, depth + 1, budget);
+        }
+    } else if (n.IsSequence()) {
+        size_t i = 0;
+        for (auto it = n.begin(); it != n.end(); ++it, ++i)
+            check_unique_keys(origin, path + "[" + std::to_string(i) + "]", *it, depth + 1, budget);
+    }
+}
+
+// Binary form of an address literal (the config validated it): 4 or 16 bytes.
+std::string address_bytes(const std::string& host)
+{
+    in_addr a4;
+    if (inet_pton(AF_INET, host.c_str(), &a4) == 1)
+        return std::string(reinterpret_cast<const char*>(&a4), sizeof a4);
+    in6_addr a6;
+    if (inet_pton(AF_INET6, host.c_str(), &a6) == 1)
+        return std::string(reinterpret_cast<const char*>(&a6), sizeof a6);
+    return host;
+}
+
+// True if datagrams sent to `to` would arrive on the socket bound to `bound`: the same
+// address and port, or a wildcard bind (0.0.0.0, ::) and a loopback or wildcard
+// destination of the same port. Port 0 (ephemeral) never matches.
+bool reaches(const Endpoint& to, const Endpoint& bound)
+{
+    if (bound.port == 0 || to.port != bound.port)
+        return false;
+    const std::string t = address_bytes(to.host), b = address_bytes(bound.host);
+    if (t == b)
+        return true;
+    auto wildcard = [](const std::string& a) { return a.find_first_not_of('\0') == std::string::npos; };
+    return wildcard(b) && t.size() == b.size() && (wildcard(t) || is_loopback_address(to.host));
 }
 
 } // namespace
@@ -565,8 +693,18 @@ void check_private_file(const std::string& key, const std::string& path)
     struct stat st;
     if (::stat(path.c_str(), &st) != 0)
         throw ConfigError(key + ": file '" + path + "' does not exist");
+    check_private_stat(key, path, st);
+}
+
+void check_private_stat(const std::string& key, const std::string& path, const struct stat& st)
+{
     if (!S_ISREG(st.st_mode))
         throw ConfigError(key + ": '" + path + "' is not a regular file");
+    // Owned by someone else, the file could be changed (or made readable) by them.
+    if (st.st_uid != ::geteuid() && st.st_uid != 0)
+        throw ConfigError(key + ": '" + path + "' is owned by uid " + std::to_string(st.st_uid) +
+                          ": it must belong to the daemon's user (uid " + std::to_string(::geteuid()) +
+                          ") or root");
     if (st.st_mode & (S_IRWXG | S_IRWXO)) {
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
@@ -582,10 +720,19 @@ Config parse_config(const std::string& yaml_text,
 {
     YAML::Node root;
     try {
-        root = YAML::Load(yaml_text);
+        // One document only: with YAML::Load a second one ("---" and more) would be
+        // silently ignored, and an invalid value there would pass --check.
+        std::vector<YAML::Node> docs = YAML::LoadAll(yaml_text);
+        if (docs.size() > 1)
+            throw ConfigError(origin + ": " + std::to_string(docs.size()) +
+                              " YAML documents ('---'): a config is one document");
+        if (!docs.empty())
+            root = docs.front();
     } catch (const YAML::Exception& e) {
         throw ConfigError(origin + ": not valid YAML: " + e.what());
     }
+    size_t budget = kMaxYamlNodes;
+    check_unique_keys(origin, "", root, 0, budget);
     Config c;
     try {
         Section top(origin, "", root);
@@ -630,6 +777,20 @@ Config parse_config(const std::string& yaml_text,
                       c.radio.sample_rate, c.modem.symbol_rate, 2 * c.modem.symbol_rate);
         throw ConfigError(origin + ": " + msg);
     }
+    // A forward address that is one of our own listen sockets sends every received packet
+    // back into the transmitter, forever.
+    const std::pair<const char*, const std::optional<Endpoint>*> listens[] = {
+        { "data.ip.listen", &c.data.ip_listen }, { "data.ts.listen", &c.data.ts_listen }
+    };
+    const std::pair<const char*, const std::optional<Endpoint>*> forwards[] = {
+        { "data.ip.forward", &c.data.ip_forward }, { "data.ts.forward", &c.data.ts_forward }
+    };
+    for (const auto& [fkey, fwd] : forwards)
+        for (const auto& [lkey, lis] : listens)
+            if (*fwd && *lis && reaches(**fwd, **lis))
+                throw ConfigError(origin + ": " + fkey + ": '" + (*fwd)->text() + "' is " + lkey +
+                                  " ('" + (*lis)->text() +
+                                  "'): received packets would be sent again, in a loop");
     if (c.has_tx()) {
         bool ip_in = c.data.ip_listen.has_value() || !c.data.tun.empty();
         if (c.modem.stream == StreamInput::Ts && ip_in)
@@ -646,15 +807,9 @@ Config parse_config(const std::string& yaml_text,
 Config load_config(const std::string& path)
 {
     struct stat st;
-    if (::stat(path.c_str(), &st) != 0)
-        throw ConfigError("config file '" + path + "' does not exist");
-    std::ifstream in(path);
-    if (!in)
-        throw ConfigError("config file '" + path + "' cannot be read");
-    std::stringstream ss;
-    ss << in.rdbuf();
+    std::string text = read_regular_file("config file", path, kMaxConfigBytes, &st);
     const bool file_private = (st.st_mode & (S_IRWXG | S_IRWXO)) == 0;
-    return parse_config(ss.str(), path, parent_dir(path), file_private);
+    return parse_config(text, path, parent_dir(path), file_private);
 }
 
 } // namespace modemd

@@ -9,6 +9,8 @@
 #include <dualsat/core/error.h>
 #include <dualsat/modcod/modcod.h>
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -111,6 +113,7 @@ struct DataConfig {
     std::optional<Endpoint> ts_listen;  // UDP in: N x 188-byte TS packets per datagram
     std::optional<Endpoint> ts_forward; // UDP out
     int ts_packets_per_datagram = 7;
+    double ts_flush_timeout = 0.01;     // seconds a partly filled TS datagram may wait
     size_t queue_bytes = 4u << 20;      // packet bytes that may wait for the TX
     double drain_timeout = 0.5;         // seconds at shutdown to send what is queued
 };
@@ -119,6 +122,7 @@ struct ControlConfig {
     bool enabled = true;
     std::string bind = "127.0.0.1";
     uint16_t port = 8080;  // 0: an ephemeral port (printed at start)
+    int max_connections = 64; // concurrent HTTP connections (see http_server.h)
     std::string token;     // secret: never logged or shown in status
     std::string token_origin; // "control.token_file '/etc/..'" or "control.token" (for messages)
 };
@@ -154,11 +158,17 @@ Config parse_config(const std::string& yaml_text,
                     const std::string& base_dir,
                     bool config_file_private = true);
 
-// Reads the file (missing/unreadable -> ConfigError) and parse_config()s it.
+// Largest config file load_config() reads.
+constexpr size_t kMaxConfigBytes = 1u << 20;
+
+// Reads the file and parse_config()s it. Missing, unreadable, not a regular file (FIFO,
+// device, directory) or larger than kMaxConfigBytes -> ConfigError, without blocking.
 Config load_config(const std::string& path);
 
-// Throws ConfigError unless `path` exists, is a regular file and has no group/other
-// permission bits (for secrets: tokens, keys).
+// Throws ConfigError unless `path` exists, is a regular file, is owned by the effective
+// user or root, and has no group/other permission bits (for secrets: tokens, keys).
 void check_private_file(const std::string& key, const std::string& path);
+// The same checks on a stat() result already taken.
+void check_private_stat(const std::string& key, const std::string& path, const struct stat& st);
 
 } // namespace modemd

@@ -16,7 +16,9 @@ HttpResponse json_response(int status, const json& body)
 {
     HttpResponse r;
     r.status = status;
-    r.body = body.dump() + "\n";
+    // Strings in a body can come from the request (a path, a parser message quoting the
+    // input): invalid UTF-8 there is replaced (U+FFFD), never a type_error 316 thrown.
+    r.body = body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
     return r;
 }
 
@@ -74,8 +76,13 @@ bool parse_body(const std::string& body, json& out, std::string& error)
 {
     try {
         out = json::parse(body.empty() ? std::string("{}") : body);
-    } catch (const json::parse_error& e) {
-        error = std::string("body is not valid JSON: ") + e.what();
+    } catch (const json::out_of_range& e) {
+        // A number literal beyond double range, e.g. 1e400 (nlohmann out_of_range.406).
+        error = std::string("body has a number out of range: ") + e.what();
+        return false;
+    } catch (const json::exception& e) {
+        // Syntax errors and invalid UTF-8 inside strings (parse_error.101).
+        error = std::string("body is not valid JSON (UTF-8): ") + e.what();
         return false;
     }
     if (!out.is_object()) {
@@ -173,6 +180,19 @@ bool ControlApi::authorized(const std::string& header) const
 
 HttpResponse ControlApi::handle(const HttpRequest& req)
 {
+    // Everything that looks at the request is inside the try: no input may throw past
+    // here (an exception escaping would end the HTTP thread, and with it the daemon).
+    try {
+        return route(req);
+    } catch (const std::exception& e) {
+        return error_response(500, std::string("internal error: ") + e.what());
+    } catch (...) {
+        return error_response(500, "internal error");
+    }
+}
+
+HttpResponse ControlApi::route(const HttpRequest& req)
+{
     ++m_requests;
     if (!authorized(req.authorization)) {
         ++m_unauthorized;
@@ -204,7 +224,7 @@ HttpResponse ControlApi::handle(const HttpRequest& req)
         return r;
     }
 
-    try {
+    {
         if (path == "/") {
             return json_response(200, json{ { "endpoints",
                                               { "GET /status", "GET /metrics", "POST /modcod",
@@ -255,8 +275,6 @@ HttpResponse ControlApi::handle(const HttpRequest& req)
         if (!number_field(body, "freq_hz", f, error))
             return error_response(400, error);
         return from_result(m_modem.set_frequency(f, dir));
-    } catch (const std::exception& e) {
-        return error_response(500, std::string("internal error: ") + e.what());
     }
 }
 

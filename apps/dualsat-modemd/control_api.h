@@ -60,13 +60,18 @@ public:
     // validator enforces that).
     ControlApi(ModemControl& modem, std::string token);
 
+    // Never throws: any request, however malformed (invalid UTF-8 in the path or body,
+    // numbers beyond double range), gets a 4xx/5xx JSON answer.
     HttpResponse handle(const HttpRequest& request);
+    // True if `authorization` (the header's value) carries the token; the HTTP server
+    // checks it as soon as the headers are read, before reading a body.
+    bool authorized(const std::string& authorization) const;
 
     uint64_t requests() const { return m_requests.load(); }
     uint64_t unauthorized() const { return m_unauthorized.load(); }
 
 private:
-    bool authorized(const std::string& header) const;
+    HttpResponse route(const HttpRequest& request);
 
     ModemControl& m_modem;
     std::string m_token;

@@ -8,10 +8,13 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 namespace modemd {
 
@@ -92,6 +95,10 @@ DataPlane::Socket DataPlane::open_udp(const std::string& key, const Endpoint& ep
     if (bind_it) {
         int rcvbuf = 4 << 20; // absorb bursts while the TX drains at the symbol rate
         ::setsockopt(s.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+        // Each datagram then carries the socket's count of datagrams dropped for a full
+        // receive buffer (socket(7)), so that input lost in the kernel is visible.
+        int on = 1;
+        ::setsockopt(s.fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
         if (::bind(s.fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
             int e = errno;
             ::close(s.fd);
@@ -147,11 +154,17 @@ void DataPlane::start()
         m_threads.emplace_back([this] { udp_loop(m_ts_in.fd, true); });
     if (m_tun_fd >= 0 && m_input)
         m_threads.emplace_back([this] { tun_loop(); });
+    if (m_ts_out.fd >= 0)
+        m_threads.emplace_back([this] { ts_flush_loop(); });
 }
 
 void DataPlane::stop()
 {
-    m_running = false;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_running = false;
+    }
+    m_stop_cv.notify_all();
     for (auto& t : m_threads)
         if (t.joinable())
             t.join();
@@ -168,13 +181,29 @@ void DataPlane::udp_loop(int fd, bool ts)
             continue;
         // Drain everything that is waiting before polling again.
         while (m_running) {
-            ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+            iovec iov{ buf.data(), buf.size() };
+            alignas(cmsghdr) char control[CMSG_SPACE(sizeof(uint32_t))];
+            msghdr msg{};
+            msg.msg_iov = &iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control;
+            msg.msg_controllen = sizeof control;
+            ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
             if (n < 0)
                 break;
+            std::optional<uint32_t> drops;
+            for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+                    uint32_t v;
+                    std::memcpy(&v, CMSG_DATA(c), sizeof v);
+                    drops = v;
+                }
             {
                 std::lock_guard<std::mutex> lock(m_mutex);
                 ++m_stats.datagrams_in;
                 m_stats.bytes_in += static_cast<uint64_t>(n);
+                if (drops) // the socket's running total (it wraps at 2^32; a gauge would too)
+                    (ts ? m_stats.ts_listen_kernel_drops : m_stats.ip_listen_kernel_drops) = *drops;
             }
             if (ts)
                 m_input->push_ts(buf.data(), static_cast<size_t>(n));
@@ -233,23 +262,50 @@ void DataPlane::forward_ts(const uint8_t* packet)
         ++m_stats.null_packets;
         return;
     }
-    ++m_stats.packets_out;
-    m_stats.payload_bytes_out += dualsat::kTsPacketBytes;
-    if (m_ts_out.fd < 0)
+    if (m_ts_out.fd < 0) {
+        ++m_stats.packets_out;
+        m_stats.payload_bytes_out += dualsat::kTsPacketBytes;
         return;
-    m_ts_buf.insert(m_ts_buf.end(), packet, packet + dualsat::kTsPacketBytes);
-    if (m_ts_buf.size() >= static_cast<size_t>(m_cfg.data.ts_packets_per_datagram) * dualsat::kTsPacketBytes) {
-        send_to(m_ts_out, m_ts_buf.data(), m_ts_buf.size());
-        m_ts_buf.clear();
     }
+    if (m_ts_buf.empty())
+        m_ts_buf_since = std::chrono::steady_clock::now();
+    m_ts_buf.insert(m_ts_buf.end(), packet, packet + dualsat::kTsPacketBytes);
+    if (m_ts_buf.size() >= static_cast<size_t>(m_cfg.data.ts_packets_per_datagram) * dualsat::kTsPacketBytes)
+        send_ts_locked();
+}
+
+// Sends the buffered TS packets as one datagram; they count as out from here.
+void DataPlane::send_ts_locked()
+{
+    if (m_ts_buf.empty())
+        return;
+    m_stats.packets_out += m_ts_buf.size() / dualsat::kTsPacketBytes;
+    m_stats.payload_bytes_out += m_ts_buf.size();
+    send_to(m_ts_out, m_ts_buf.data(), m_ts_buf.size());
+    m_ts_buf.clear();
 }
 
 void DataPlane::flush_ts()
 {
     std::lock_guard<std::mutex> lock(m_mutex);
-    if (m_ts_out.fd >= 0 && !m_ts_buf.empty())
-        send_to(m_ts_out, m_ts_buf.data(), m_ts_buf.size());
-    m_ts_buf.clear();
+    if (m_ts_out.fd >= 0)
+        send_ts_locked();
+}
+
+// At low rates a datagram may take long to fill: what waits longer than
+// data.ts.flush_timeout goes out partly filled (TS over UDP receivers take any multiple of
+// 188 bytes).
+void DataPlane::ts_flush_loop()
+{
+    const auto timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(m_cfg.data.ts_flush_timeout));
+    const auto period = std::max<std::chrono::steady_clock::duration>(timeout / 4, std::chrono::microseconds(250));
+    std::unique_lock<std::mutex> lock(m_mutex);
+    while (m_running) {
+        m_stop_cv.wait_for(lock, period, [this] { return !m_running; });
+        if (!m_ts_buf.empty() && std::chrono::steady_clock::now() - m_ts_buf_since >= timeout)
+            send_ts_locked();
+    }
 }
 
 DataPlaneStats DataPlane::stats() const
@@ -278,7 +334,9 @@ nlohmann::json DataPlane::status() const
              { "payload_bytes_out", st.payload_bytes_out },
              { "datagrams_out", st.datagrams_out },
              { "send_errors", st.send_errors },
-             { "ts_null_packets_dropped", st.null_packets } };
+             { "ts_null_packets_dropped", st.null_packets },
+             { "ip_listen_kernel_drops", m_ip_in.fd >= 0 ? nlohmann::json(st.ip_listen_kernel_drops) : nlohmann::json(nullptr) },
+             { "ts_listen_kernel_drops", m_ts_in.fd >= 0 ? nlohmann::json(st.ts_listen_kernel_drops) : nlohmann::json(nullptr) } };
 }
 
 } // namespace modemd

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -32,12 +34,17 @@ struct DataPlaneStats {
     uint64_t datagrams_in = 0;
     uint64_t bytes_in = 0;
     uint64_t tun_packets_in = 0;
-    uint64_t packets_out = 0;   // IP packets / TS packets forwarded
+    uint64_t packets_out = 0;   // IP packets / TS packets forwarded (TS with a forward
+                                // address: once their datagram is handed to the socket)
     uint64_t payload_bytes_out = 0;
     uint64_t datagrams_out = 0;
     uint64_t bytes_out = 0;
     uint64_t send_errors = 0;
     uint64_t null_packets = 0;  // TS null packets received (stuffing), not forwarded
+    // Datagrams the kernel dropped because a listen socket's receive buffer was full
+    // (SO_RXQ_OVFL): input lost before the daemon saw it.
+    uint64_t ip_listen_kernel_drops = 0;
+    uint64_t ts_listen_kernel_drops = 0;
 };
 
 class DataPlane
@@ -55,8 +62,10 @@ public:
 
     // For the receiver: forward one decoded IP packet / TS packet.
     void forward_ip(const uint8_t* data, size_t len);
+    // TS packets are grouped data.ts.packets_per_datagram per datagram; a partly filled
+    // one goes out after data.ts.flush_timeout at the latest (a thread started by start()).
     void forward_ts(const uint8_t* packet188);
-    void flush_ts(); // sends a partly filled TS datagram
+    void flush_ts(); // sends a partly filled TS datagram now
 
     DataPlaneStats stats() const;
     nlohmann::json status() const; // bound addresses (real ports when 0 was asked)
@@ -72,6 +81,8 @@ private:
     void udp_loop(int fd, bool ts);
     void tun_loop();
     void send_to(const Socket& s, const uint8_t* data, size_t len);
+    void send_ts_locked();
+    void ts_flush_loop();
 
     const Config m_cfg;
     TxInput* m_input;
@@ -82,8 +93,10 @@ private:
     std::vector<std::thread> m_threads;
 
     mutable std::mutex m_mutex; // stats and the TS output buffer
+    std::condition_variable m_stop_cv;
     DataPlaneStats m_stats;
     std::vector<uint8_t> m_ts_buf;
+    std::chrono::steady_clock::time_point m_ts_buf_since; // first packet in m_ts_buf
 };
 
 } // namespace modemd

@@ -13,6 +13,9 @@
 #include <gnuradio/logger.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
+#include <sys/resource.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -116,6 +119,23 @@ void set_log_level(gr::logger& log, const std::string& level)
     log.set_level(level);
 }
 
+// Sockets, the flowgraph's buffers and libraries all take descriptors; the soft limit is
+// often 1024 while the hard one is far higher. Take what we are allowed.
+void raise_descriptor_limit(gr::logger& log)
+{
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+        return;
+    const rlim_t before = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &rl) == 0)
+        log.debug("RLIMIT_NOFILE raised from {} to {}", static_cast<unsigned long long>(before),
+                  static_cast<unsigned long long>(rl.rlim_cur));
+    else
+        log.warn("cannot raise RLIMIT_NOFILE from {}: {}", static_cast<unsigned long long>(before),
+                 std::strerror(errno));
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -149,7 +169,7 @@ int main(int argc, char** argv)
     modemd::Config cfg;
     try {
         cfg = modemd::load_config(opt.config);
-    } catch (const dualsat::Error& e) {
+    } catch (const std::exception& e) {
         std::fprintf(stderr, "dualsat-modemd: configuration error: %s\n", e.what());
         return kExitConfig;
     }
@@ -163,6 +183,7 @@ int main(int argc, char** argv)
     route_logs_to_stderr();
     gr::logger log("dualsat-modemd");
     set_log_level(log, cfg.logging.level);
+    raise_descriptor_limit(log);
 
 
     std::unique_ptr<modemd::Modem> modem;
@@ -176,7 +197,8 @@ int main(int argc, char** argv)
         if (cfg.control.enabled) {
             api = std::make_unique<modemd::ControlApi>(*modem, cfg.control.token);
             modem->set_control_api(api.get());
-            server = std::make_unique<modemd::HttpServer>(*api, cfg.control.bind, cfg.control.port);
+            server = std::make_unique<modemd::HttpServer>(*api, cfg.control.bind, cfg.control.port,
+                                                          static_cast<size_t>(cfg.control.max_connections));
         }
     } catch (const modemd::RadioError& e) {
         log.error("radio: {}", e.what());
@@ -231,7 +253,8 @@ int main(int argc, char** argv)
                         fresh.logging.level = opt.log_level;
                     for (const auto& note : modem->reload(fresh))
                         log.info("reload: {}", note);
-                } catch (const dualsat::Error& e) {
+                } catch (const std::exception& e) {
+                    // Whatever went wrong, the running modem (and its counters) stays.
                     log.error("reload rejected, keeping the running configuration: {}", e.what());
                 }
             }

@@ -220,11 +220,15 @@ std::vector<std::string> Modem::reload(const Config& fresh)
         notes.push_back("logging.level -> " + fresh.logging.level);
         m_cfg.logging = fresh.logging;
     }
-    if (m_tx && fresh.modem.format != m_tx->format()) {
+    // Only what changed in the file since it was last applied: a MODCOD set through the
+    // API stays until the file's modem.modcod/frame/pilots change.
+    if (m_tx && fresh.modem.format != m_cfg.modem.format) {
         std::lock_guard<std::mutex> lock(m_control_mutex);
         auto r = apply_format(fresh.modem.format);
         notes.push_back(r.status == 200 ? "modem format -> " + dualsat::to_string(fresh.modem.format)
                                         : "modem format change failed: " + r.error);
+        if (r.status == 200)
+            m_cfg.modem.format = fresh.modem.format;
     }
     if (m_cfg.radio.backend == Backend::Uhd && fresh.radio.backend == Backend::Uhd) {
         if (m_cfg.has_tx() && fresh.radio.uhd.tx.gain != m_cfg.radio.uhd.tx.gain) {
@@ -476,6 +480,11 @@ std::string Modem::metrics()
         p.add("dualsat_data_packets_out_total", "counter", "Packets forwarded from the receiver",
               d["packets_out"].get<double>());
         p.add("dualsat_data_send_errors_total", "counter", "Forwarding errors", d["send_errors"].get<double>());
+        for (const char* sock : { "ip_listen", "ts_listen" })
+            if (!d[std::string(sock) + "_kernel_drops"].is_null())
+                p.add("dualsat_data_udp_receive_drops_total", "counter",
+                      "UDP datagrams the kernel dropped for a full receive buffer (SO_RXQ_OVFL)",
+                      d[std::string(sock) + "_kernel_drops"].get<double>(), { { "socket", sock } });
     }
     p.add("dualsat_control_requests_total", "counter", "Control API requests", s["control"]["requests"].get<double>());
     p.add("dualsat_control_unauthorized_total", "counter", "Control API requests refused for a bad token",

@@ -41,8 +41,9 @@ public:
     // The input ended on its own (a replayed file ran out).
     bool finished() const;
 
-    // SIGHUP: applies modem.modcod/frame/pilots, UHD gains and the log level; reports
-    // what would need a restart. Returns log lines.
+    // SIGHUP: applies modem.modcod/frame/pilots, UHD gains and the log level where they
+    // changed in the file since it was last read (what the API set otherwise stays);
+    // reports what would need a restart. Returns log lines.
     std::vector<std::string> reload(const Config& fresh);
 
     // Called about once a second: updates the rate estimates.

@@ -17,6 +17,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cmath>
 #include <mutex>
 #include <vector>
@@ -34,7 +35,10 @@ ControlResult no_tuning(const std::string& backend)
     return ControlResult::fail(409, "radio backend '" + backend + "' has no tunable frequency");
 }
 
-// Digital TX gain for backends without an RF gain control: a multiply_const.
+// Digital TX gain for backends without an RF gain control: a multiply_const. Set from the
+// HTTP worker, read by status() on the main and HTTP threads: the value is atomic.
+// set_k() is called from that thread as GNU Radio's own callbacks do; the block reads its
+// constant in work() without a lock (GNU Radio's design, not ours to change here).
 class DigitalGain
 {
 public:
@@ -47,15 +51,15 @@ public:
                                             "normalises its input)");
         if (db < -100 || db > 40)
             return ControlResult::fail(400, "gain_db must be in -100..40 for a digital gain");
-        m_db = db;
         m_block->set_k(db_to_amplitude(db));
+        m_db.store(db);
         return ControlResult::ok({ { "tx_gain_db", db } });
     }
-    double db() const { return m_db; }
+    double db() const { return m_db.load(); }
 
 private:
     gr::blocks::multiply_const_cc::sptr m_block;
-    double m_db = 0;
+    std::atomic<double> m_db{ 0.0 };
 };
 
 // TX -> (throttle) -> digital gain -> AWGN / CFO / timing channel -> RX, in one process.

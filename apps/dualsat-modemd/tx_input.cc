@@ -12,6 +12,29 @@ namespace {
 // GSE Total_Length (16 bits) counts Protocol_Type (2 bytes) + label (none: broadcast) +
 // PDU (ETSI TS 102 606-1 §4.2).
 constexpr size_t kMaxGsePdu = 0xFFFF - 2;
+
+// Whether `pdu` is one whole IP packet of its EtherType's version: the header is there and
+// its length fields describe exactly `len` bytes. IPv4 (RFC 791 §3.1): version 4, IHL >= 5
+// words, IHL*4 <= Total Length == len. IPv6 (RFC 8200 §3): version 6, a 40-byte header,
+// 40 + Payload Length == len (jumbograms cannot occur below the GSE size limit). The
+// IPv4 header checksum is not checked: the receiving host does that.
+bool well_formed_ip(const uint8_t* pdu, size_t len, uint16_t ethertype)
+{
+    if (ethertype == 0x0800) {
+        if (len < 20 || (pdu[0] >> 4) != 4)
+            return false;
+        const size_t ihl = static_cast<size_t>(pdu[0] & 0x0F) * 4;
+        const size_t total = static_cast<size_t>(pdu[2]) << 8 | pdu[3];
+        return ihl >= 20 && ihl <= total && total == len;
+    }
+    if (ethertype == 0x86DD) {
+        if (len < 40 || (pdu[0] >> 4) != 6)
+            return false;
+        const size_t payload = static_cast<size_t>(pdu[4]) << 8 | pdu[5];
+        return 40 + payload == len;
+    }
+    return true; // another protocol: carried as given
+}
 } // namespace
 
 TxInput::TxInput(StreamInput stream, size_t queue_bytes) : m_stream(stream), m_queue_bytes(queue_bytes)
@@ -35,7 +58,7 @@ bool TxInput::push_ip(const uint8_t* pdu, size_t len, uint16_t ethertype)
     }
     if (ethertype == 0)
         ethertype = dualsat::ip_ethertype(pdu, len);
-    if (ethertype == 0) {
+    if (ethertype == 0 || !well_formed_ip(pdu, len, ethertype)) {
         ++m_stats.packets_rejected;
         return false;
     }

@@ -72,7 +72,9 @@ public:
     void set_pdu_sink(PduSink sink);
 
     // One IP packet (GSE). ethertype 0 = from the IP version nibble (4 -> 0x0800,
-    // 6 -> 0x86DD, anything else rejected). Returns true if accepted.
+    // 6 -> 0x86DD, anything else rejected). IPv4/IPv6 packets must be well formed (header
+    // complete, its length fields equal to len); malformed ones are counted in
+    // packets_rejected. Returns true if accepted.
     bool push_ip(const uint8_t* pdu, size_t len, uint16_t ethertype);
     // One datagram of whole 188-byte TS packets, each starting with 0x47; anything else
     // rejects the datagram. Returns the packets accepted.

@@ -2,15 +2,22 @@
 // routing and authentication, Prometheus text, SigMF metadata, the TX input.
 #include "config.h"
 #include "control_api.h"
+#include "data_plane.h"
+#include "http_server.h"
 #include "sigmf.h"
 #include "tx_input.h"
 
 #include <catch2/catch.hpp>
 
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <future>
+#include <thread>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -132,6 +139,52 @@ TEST_CASE("config: errors name the key and the value", "[modemd][config]")
     CHECK(contains(error_of("modem: {modcod: [\n"), "not valid YAML"));
 }
 
+TEST_CASE("config: duplicate keys and further documents are errors", "[modemd][config]")
+{
+    // yaml-cpp keeps the first of two equal keys: the second was silently ignored.
+    auto e = error_of("modem: {modcod: QPSK 1/2}\nmodem: {modcod: nonsense}\n");
+    CHECK(contains(e, "test.yaml: modem: duplicate key"));
+    e = error_of("modem:\n  modcod: QPSK 1/2\n  pilots: true\n  modcod: 8PSK 3/5\n");
+    CHECK(contains(e, "modem.modcod: duplicate key"));
+    CHECK(contains(error_of("radio: {backend: uhd, uhd: {tx: {freq: 1e9, freq: 2e9}}}\n"),
+                   "radio.uhd.tx.freq: duplicate key"));
+    // A second document used to be ignored, so an invalid value there passed --check.
+    e = error_of("modem: {modcod: QPSK 1/2}\n---\nmodem: {modcod: nonsense}\n");
+    CHECK(contains(e, "2 YAML documents"));
+    CHECK(contains(error_of("---\nmodem: {}\n...\n---\n"), "2 YAML documents"));
+    CHECK(error_of("---\nmodem: {modcod: 8PSK 3/5}\n...\n").empty()); // one explicit document is fine
+    // Alias expansion and nesting are bounded.
+    std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+    for (char c = 'b'; c <= 'h'; ++c)
+        bomb += std::string(1, c) + ": &" + c + " [*" + char(c - 1) + ", *" + char(c - 1) + ", *" +
+                char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) +
+                ", *" + char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + "]\n";
+    CHECK(contains(error_of(bomb), "YAML nodes"));
+    CHECK(contains(error_of("modem: " + std::string(100, '[') + std::string(100, ']') + "\n"), "nested"));
+}
+
+TEST_CASE("config: a forward address that is a listen address is an error", "[modemd][config]")
+{
+    auto e = error_of("data: {ip: {listen: '127.0.0.1:5000', forward: '127.0.0.1:5000'}}\n");
+    CHECK(contains(e, "data.ip.forward: '127.0.0.1:5000' is data.ip.listen"));
+    CHECK(contains(e, "loop"));
+    CHECK(contains(error_of("data: {ip: {listen: 'localhost:5000', forward: '127.0.0.1:5000'}}\n"),
+                   "data.ip.forward"));
+    CHECK(contains(error_of("data: {ip: {listen: '[::1]:5000', forward: '[0:0::1]:5000'}}\n"),
+                   "data.ip.forward"));
+    // A wildcard bind receives what is sent to the loopback address.
+    CHECK(contains(error_of("data: {ip: {listen: '0.0.0.0:5000', forward: '127.0.0.1:5000'}}\n"),
+                   "data.ip.forward"));
+    CHECK(contains(error_of("data: {ip: {listen: '[::]:5000', forward: '[::1]:5000'}}\n"), "data.ip.forward"));
+    CHECK(contains(error_of("modem: {stream: ts}\ndata: {ts: {listen: '127.0.0.1:6000', forward: '127.0.0.1:6000'}}\n"),
+                   "data.ts.forward: '127.0.0.1:6000' is data.ts.listen"));
+    // Different ports, another host, or an ephemeral listen port: fine.
+    CHECK(error_of("data: {ip: {listen: '127.0.0.1:5000', forward: '127.0.0.1:5001'}}\n").empty());
+    CHECK(error_of("data: {ip: {listen: '127.0.0.1:5000', forward: '192.0.2.1:5000'}}\n").empty());
+    CHECK(error_of("data: {ip: {listen: '127.0.0.1:5000', forward: '127.0.0.2:5000'}}\n").empty());
+    CHECK(error_of("data: {ip: {listen: '127.0.0.1:0', forward: '127.0.0.1:0'}}\n").empty());
+}
+
 TEST_CASE("config: the sample rate must be at least twice the symbol rate", "[modemd][config]")
 {
     auto e = error_of("modem: {symbol_rate: 1e6}\nradio: {sample_rate: 1.5e6}\n");
@@ -174,6 +227,9 @@ TEST_CASE("config: control token rules", "[modemd][config]")
     CHECK(error_of("control: {bind: 127.0.0.2}\n").empty());
     CHECK(error_of("control: {bind: '::1'}\n").empty());
     CHECK(contains(error_of("control: {bind: 'example.org'}\n"), "control.bind"));
+    CHECK(parse_config("modem: {}\n", "t", "/tmp").control.max_connections == 64);
+    CHECK(parse_config("control: {max_connections: 8}\n", "t", "/tmp").control.max_connections == 8);
+    CHECK(contains(error_of("control: {max_connections: 0}\n"), "control.max_connections"));
 
     // Token file: private -> accepted and read; group/world readable -> refused.
     std::string priv = dir.write("token", token + "\n", 0600);
@@ -196,6 +252,22 @@ TEST_CASE("config: control token rules", "[modemd][config]")
     CHECK(contains(e, "control.token"));
     CHECK_FALSE(contains(e, token));
     CHECK(contains(error_of("control: {token: " + token + ", token_file: token}\n", dir.path), "not both"));
+
+    // Owner: the daemon's user or root. Another owner can only be made by root.
+    if (::geteuid() == 0) {
+        std::string foreign = dir.write("token-foreign", token, 0600);
+        REQUIRE(::chown(foreign.c_str(), 65534, 65534) == 0);
+        e = error_of("control: {token_file: token-foreign}\n", dir.path);
+        CHECK(contains(e, "control.token_file"));
+        CHECK(contains(e, "owned by uid 65534"));
+        CHECK_FALSE(contains(e, token));
+    } else {
+        WARN("not root: the token_file owner check is not exercised");
+    }
+    // A token file that is not a regular file, or too large, is refused before reading.
+    CHECK(contains(error_of("control: {token_file: /dev/zero}\n", dir.path), "not a regular file"));
+    dir.write("token-huge", std::string(5000, 'a'), 0600);
+    CHECK(contains(error_of("control: {token_file: token-huge}\n", dir.path), "more than the limit of 4096"));
 }
 
 TEST_CASE("config: load_config checks the file itself", "[modemd][config]")
@@ -204,6 +276,27 @@ TEST_CASE("config: load_config checks the file itself", "[modemd][config]")
     CHECK_THROWS_WITH(modemd::load_config(dir.path + "/nope.yaml"), Catch::Contains("does not exist"));
     std::string p = dir.write("c.yaml", "modem: {modcod: 8PSK 3/5}\n", 0644);
     CHECK(modemd::load_config(p).modem.format.modcod == dualsat::parse_modcod("8PSK 3/5"));
+    // Not regular files: refused at once (a FIFO without a writer must not block, /dev/zero
+    // must not be read until memory runs out).
+    CHECK_THROWS_WITH(modemd::load_config("/dev/zero"), Catch::Contains("not a regular file") &&
+                                                            Catch::Contains("character device"));
+    CHECK_THROWS_WITH(modemd::load_config(dir.path), Catch::Contains("is a directory"));
+    const std::string fifo = dir.path + "/fifo.yaml";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK_THROWS_WITH(modemd::load_config(fifo), Catch::Contains("a FIFO"));
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(1));
+    // A symlink to a device is judged by what it points to.
+    const std::string link = dir.path + "/link.yaml";
+    REQUIRE(::symlink("/dev/zero", link.c_str()) == 0);
+    CHECK_THROWS_WITH(modemd::load_config(link), Catch::Contains("not a regular file"));
+    // Size cap: 1 MiB of comments passes, one byte more does not.
+    std::string big = "modem: {}\n";
+    big += "#" + std::string(modemd::kMaxConfigBytes - big.size() - 2, 'x') + "\n";
+    REQUIRE(big.size() == modemd::kMaxConfigBytes);
+    CHECK_NOTHROW(modemd::load_config(dir.write("big.yaml", big, 0600)));
+    CHECK_THROWS_WITH(modemd::load_config(dir.write("bigger.yaml", big + "#", 0600)),
+                      Catch::Contains("1048577 bytes, more than the limit of 1048576"));
 }
 
 TEST_CASE("config: loopback addresses", "[modemd][config]")
@@ -302,6 +395,45 @@ TEST_CASE("control API: routes, methods and bodies", "[modemd][api]")
     CHECK(api.handle(req("POST", "/frequency", R"({})")).status == 400);
 }
 
+TEST_CASE("control API: hostile requests get a 4xx JSON answer, never an exception", "[modemd][api]")
+{
+    FakeModem m;
+    modemd::ControlApi api(m, "");
+    auto is_json_error = [](const modemd::HttpResponse& r) {
+        auto j = nlohmann::json::parse(r.body); // the body itself must be valid UTF-8 JSON
+        return j.contains("error") && j["error"].is_string();
+    };
+    // Invalid UTF-8 in the path: 404 naming the path with U+FFFD for the bad byte.
+    modemd::HttpResponse r;
+    REQUIRE_NOTHROW(r = api.handle(req("GET", "/\xff")));
+    CHECK(r.status == 404);
+    CHECK(is_json_error(r));
+    CHECK(contains(r.body, "\xEF\xBF\xBD"));
+    REQUIRE_NOTHROW(r = api.handle(req("POST", "/\xc3\x28/x?\xff")));
+    CHECK(r.status == 404);
+    // Invalid UTF-8 inside a JSON string of a body.
+    REQUIRE_NOTHROW(r = api.handle(req("POST", "/modcod", "{\"modcod\":\"8PSK \xff 3/5\"}")));
+    CHECK(r.status == 400);
+    CHECK(is_json_error(r));
+    CHECK(contains(r.body, "UTF-8"));
+    // Numbers beyond double range, as JSON numbers and as strings.
+    REQUIRE_NOTHROW(r = api.handle(req("POST", "/frequency", R"({"freq_hz": 1e400})")));
+    CHECK(r.status == 400);
+    CHECK(is_json_error(r));
+    CHECK(contains(r.body, "out of range"));
+    REQUIRE_NOTHROW(r = api.handle(req("POST", "/gain", R"({"gain_db": -1e400})")));
+    CHECK(r.status == 400);
+    CHECK(api.handle(req("POST", "/gain", R"({"gain_db": "1e400"})")).status == 400);
+    CHECK(m.last_freq == 0);
+    CHECK(m.last_gain == 0);
+    // Invalid UTF-8 in a method and in the token header.
+    CHECK(api.handle(req("\xff", "/status")).status == 405);
+    modemd::ControlApi secured(m, "0123456789abcdef0123");
+    REQUIRE_NOTHROW(r = secured.handle(req("GET", "/\xff", "", "Bearer \xff\xfe")));
+    CHECK(r.status == 401);
+    CHECK(is_json_error(r));
+}
+
 TEST_CASE("control API: bearer token", "[modemd][api]")
 {
     FakeModem m;
@@ -390,14 +522,78 @@ TEST_CASE("SigMF: write, read back, and reject what does not match", "[modemd][s
     CHECK_THROWS_WITH(modemd::read_sigmf_meta(dir.path + "/x.sigmf-data", 0), Catch::Contains("JSON"));
 }
 
+namespace {
+
+// Well-formed IP packets of `size` bytes (header length fields set), content `fill`.
+std::vector<uint8_t> ipv4_packet(size_t size, uint8_t fill = 1)
+{
+    std::vector<uint8_t> p(size, fill);
+    p[0] = 0x45;
+    p[2] = static_cast<uint8_t>(size >> 8);
+    p[3] = static_cast<uint8_t>(size);
+    return p;
+}
+
+std::vector<uint8_t> ipv6_packet(size_t size, uint8_t fill = 2)
+{
+    std::vector<uint8_t> p(size, fill);
+    p[0] = 0x60;
+    p[4] = static_cast<uint8_t>((size - 40) >> 8);
+    p[5] = static_cast<uint8_t>(size - 40);
+    return p;
+}
+
+} // namespace
+
+TEST_CASE("TX input: IP headers are checked, malformed packets counted as rejected", "[modemd][txinput]")
+{
+    modemd::TxInput input(modemd::StreamInput::Gse, 1 << 20);
+    size_t handed = 0;
+    input.set_pdu_sink([&](const uint8_t*, size_t, uint16_t) { ++handed; });
+    auto push = [&](const std::vector<uint8_t>& p, uint16_t et = 0) { return input.push_ip(p.data(), p.size(), et); };
+    CHECK(push(ipv4_packet(20)));
+    CHECK(push(ipv4_packet(1500)));
+    CHECK(push(ipv6_packet(40)));
+    CHECK(push(ipv6_packet(1280)));
+    CHECK(push(ipv4_packet(100), 0x0800)); // explicit EtherType: checked the same way
+    const std::string hello = "hello";     // 'h' = 0x68: version nibble 6, but no IPv6 packet
+    CHECK_FALSE(input.push_ip(reinterpret_cast<const uint8_t*>(hello.data()), hello.size(), 0));
+    auto v4 = ipv4_packet(100);
+    v4[0] = 0x44; // IHL 4 words < 5
+    CHECK_FALSE(push(v4));
+    v4[0] = 0x4F; // IHL 60 bytes: fits, fine
+    CHECK(push(v4));
+    v4 = ipv4_packet(100);
+    v4[3] = 99; // total length one short of the datagram
+    CHECK_FALSE(push(v4));
+    v4[3] = 101; // longer than the datagram
+    CHECK_FALSE(push(v4));
+    v4 = ipv4_packet(19);
+    CHECK_FALSE(push(v4)); // shorter than a header
+    v4 = ipv4_packet(40);
+    v4[0] = 0x4F; // IHL 60 > total length 40
+    CHECK_FALSE(push(v4));
+    CHECK_FALSE(push(ipv6_packet(100), 0x0800)); // EtherType IPv4, content IPv6
+    auto v6 = ipv6_packet(100);
+    v6[5] = 61; // payload length does not match
+    CHECK_FALSE(push(v6));
+    v6 = ipv6_packet(39 + 40);
+    v6.resize(39);
+    CHECK_FALSE(push(v6)); // shorter than the fixed header
+    auto other = ipv4_packet(10);
+    CHECK(push(other, 0x88B5)); // another EtherType: carried as given
+    auto s = input.stats();
+    CHECK(s.packets_in == 7);
+    CHECK(handed == 7);
+    CHECK(s.packets_rejected == 9);
+}
+
 TEST_CASE("TX input: IP packets checked, admitted, handed on in order", "[modemd][txinput]")
 {
     modemd::TxInput input(modemd::StreamInput::Gse, 10000);
     std::vector<std::pair<std::vector<uint8_t>, uint16_t>> handed;
     input.set_pdu_sink([&](const uint8_t* p, size_t n, uint16_t et) { handed.emplace_back(std::vector<uint8_t>(p, p + n), et); });
-    std::vector<uint8_t> v4(1000, 1), v6(500, 2), other(20, 3);
-    v4[0] = 0x45;
-    v6[0] = 0x60;
+    std::vector<uint8_t> v4 = ipv4_packet(1000), v6 = ipv6_packet(500), other(20, 3);
     other[0] = 0x15;
     CHECK(input.push_ip(v4.data(), v4.size(), 0));
     CHECK(input.push_ip(v6.data(), v6.size(), 0));
@@ -431,9 +627,9 @@ TEST_CASE("TX input: GSE packets are confirmed by the PDU counts the frames repo
 {
     modemd::TxInput input(modemd::StreamInput::Gse, 1 << 20);
     input.set_pdu_sink([](const uint8_t*, size_t, uint16_t) {});
-    std::vector<uint8_t> pkt(100, 0x45);
+    std::vector<uint8_t> pkt;
     for (int i = 0; i < 10; ++i) {
-        pkt.resize(100 + static_cast<size_t>(i));
+        pkt = ipv4_packet(100 + static_cast<size_t>(i));
         REQUIRE(input.push_ip(pkt.data(), pkt.size(), 0));
     }
     const dualsat::FrameFormat f{ dualsat::parse_modcod("QPSK 1/2"), dualsat::FrameSize::Short, true };
@@ -527,4 +723,176 @@ TEST_CASE("TX input: TS datagrams checked, queued in order, null packets only wh
     CHECK(s.payload_bytes_sent == 21 * 188);
     CHECK(s.queued_packets == 0);
     CHECK(input.idle());
+}
+
+namespace {
+
+// A UDP socket on 127.0.0.1, ephemeral port, for what the data plane forwards.
+struct UdpReceiver {
+    int fd = -1;
+    uint16_t port = 0;
+    UdpReceiver()
+    {
+        fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        socklen_t len = sizeof a;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+        port = ntohs(a.sin_port);
+    }
+    ~UdpReceiver() { ::close(fd); }
+    // Size of the next datagram, -1 if none within timeout_ms.
+    long receive(int timeout_ms)
+    {
+        pollfd p{ fd, POLLIN, 0 };
+        if (::poll(&p, 1, timeout_ms) != 1)
+            return -1;
+        std::vector<uint8_t> buf(65536);
+        return static_cast<long>(::recv(fd, buf.data(), buf.size(), 0));
+    }
+};
+
+} // namespace
+
+TEST_CASE("data plane: a partly filled TS datagram goes out after flush_timeout, counted then", "[modemd][dataplane]")
+{
+    UdpReceiver rx;
+    Config c = parse_config("modem: {stream: ts}\ndata: {ts: {forward: '127.0.0.1:" + std::to_string(rx.port) +
+                                "', packets_per_datagram: 7, flush_timeout: 0.5}}\n",
+                            "t", "/tmp");
+    CHECK(parse_config("modem: {}\n", "t", "/tmp").data.ts_flush_timeout == 0.01);
+    modemd::DataPlane dp(c, nullptr);
+    dp.start();
+    std::vector<uint8_t> ts(188, 0x11);
+    ts[0] = 0x47;
+    ts[1] = 0x01; // PID 0x100: not a null packet
+    ts[2] = 0x00;
+    // A full datagram goes at once.
+    for (int i = 0; i < 7; ++i)
+        dp.forward_ts(ts.data());
+    CHECK(rx.receive(2000) == 7 * 188);
+    CHECK(dp.stats().packets_out == 7);
+    // Three packets: not yet sent, not yet counted; sent within the flush timeout.
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 3; ++i)
+        dp.forward_ts(ts.data());
+    CHECK(dp.stats().packets_out == 7);
+    CHECK(rx.receive(3000) == 3 * 188);
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    CHECK(waited >= 0.45);
+    CHECK(waited < 2.5);
+    auto s = dp.stats();
+    CHECK(s.packets_out == 10);
+    CHECK(s.datagrams_out == 2);
+    CHECK(s.payload_bytes_out == 10 * 188);
+    // Null packets are never forwarded, and never start a datagram.
+    ts[1] = 0x1F;
+    ts[2] = 0xFF;
+    dp.forward_ts(ts.data());
+    CHECK(rx.receive(800) == -1);
+    CHECK(dp.stats().null_packets == 1);
+    dp.stop();
+}
+
+namespace {
+
+// One HTTP/1.1 exchange with 127.0.0.1:port; returns the whole answer.
+std::string http_exchange(uint16_t port, const std::string& request)
+{
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    std::string out;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+        ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+        char buf[4096];
+        pollfd p{ fd, POLLIN, 0 };
+        while (::poll(&p, 1, 5000) == 1) {
+            ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+            if (n <= 0)
+                break;
+            out.append(buf, static_cast<size_t>(n));
+        }
+    }
+    ::close(fd);
+    return out;
+}
+
+// A modem whose MODCOD change takes a while (a transmitter slow to take it).
+class SlowModem : public FakeModem
+{
+public:
+    modemd::ControlResult set_modcod(const std::string& m,
+                                     const std::optional<std::string>& f,
+                                     const std::optional<bool>& p) override
+    {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        return FakeModem::set_modcod(m, f, p);
+    }
+};
+
+} // namespace
+
+TEST_CASE("HTTP server: a slow POST /modcod does not hold up GET /status", "[modemd][http]")
+{
+    SlowModem m;
+    modemd::ControlApi api(m, "");
+    modemd::HttpServer server(api, "127.0.0.1", 0);
+    server.start();
+    const std::string body = R"({"modcod":"8PSK 3/5"})";
+    auto post = std::async(std::launch::async, [&] {
+        return http_exchange(server.port(), "POST /modcod HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                                std::to_string(body.size()) + "\r\n\r\n" + body);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200)); // the POST is being handled
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string status = http_exchange(server.port(), "GET /status HTTP/1.1\r\nHost: x\r\n\r\n");
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    CHECK(status.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(took < 0.5);
+    const std::string answer = post.get();
+    CHECK(answer.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(contains(answer, "8PSK 3/5"));
+    CHECK(m.last_modcod == "8PSK 3/5");
+    server.stop();
+}
+
+TEST_CASE("HTTP server: full of busy connections, a newcomer gets 503; an idle one makes room", "[modemd][http]")
+{
+    SlowModem m;
+    modemd::ControlApi api(m, "");
+    modemd::HttpServer server(api, "127.0.0.1", 0, 1);
+    server.start();
+    const std::string body = R"({"modcod":"8PSK 3/5"})";
+    auto post = std::async(std::launch::async, [&] {
+        return http_exchange(server.port(), "POST /modcod HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                                std::to_string(body.size()) + "\r\n\r\n" + body);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300)); // the one slot is busy
+    const std::string busy = http_exchange(server.port(), "GET /status HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(busy.rfind("HTTP/1.1 503", 0) == 0);
+    CHECK(contains(busy, "Retry-After"));
+    CHECK(post.get().rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(server.counters().connections_refused == 1);
+
+    // A silent connection holds the only slot; a real request closes it and is answered.
+    int idle = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(server.port());
+    REQUIRE(::connect(idle, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK(http_exchange(server.port(), "GET /status HTTP/1.1\r\nHost: x\r\n\r\n").rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(server.counters().connections_evicted == 1);
+    char c;
+    pollfd p{ idle, POLLIN, 0 };
+    CHECK(::poll(&p, 1, 2000) == 1);
+    CHECK(::recv(idle, &c, 1, 0) == 0); // closed by the server
+    ::close(idle);
+    server.stop();
 }

@@ -118,14 +118,14 @@ def parse_prometheus(text):
 class Daemon:
     """A dualsat-modemd process with its stdout read line by line."""
 
-    def __init__(self, config_text, args=(), dirname=None, config_mode=0o600):
+    def __init__(self, config_text, args=(), dirname=None, config_mode=0o600, preexec=None):
         self.dir = dirname or temp_dir()
         self.config = write(os.path.join(self.dir, "modemd.yaml"), config_text, config_mode)
         self.stderr_path = os.path.join(self.dir, "stderr.log")
         self.stderr_file = open(self.stderr_path, "w")
         self.proc = subprocess.Popen([MODEMD, "-c", self.config] + list(args),
                                      stdout=subprocess.PIPE, stderr=self.stderr_file,
-                                     text=True, bufsize=1)
+                                     text=True, bufsize=1, preexec_fn=preexec)
         self.lines = queue.Queue()
         self.stdout = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -273,6 +273,18 @@ class BadConfig(unittest.TestCase):
         self.check("control: {bind: 0.0.0.0, port: 0}\n", "control.bind", "0.0.0.0",
                    "not a loopback address", "token")
 
+    def test_duplicates_documents_and_forward_loop(self):
+        # Each used to pass --check (the duplicate and the second document were ignored).
+        for text, expected in (
+                ("modem: {modcod: QPSK 1/2}\nmodem: {modcod: nonsense}\n", "modem: duplicate key"),
+                ("modem: {modcod: QPSK 1/2, modcod: 8PSK 3/5}\n", "modem.modcod: duplicate key"),
+                ("modem: {modcod: QPSK 1/2}\n---\nmodem: {modcod: nonsense}\n", "2 YAML documents"),
+                ("data: {ip: {listen: '127.0.0.1:5999', forward: '127.0.0.1:5999'}}\n",
+                 "data.ip.forward: '127.0.0.1:5999' is data.ip.listen")):
+            r = run(text, args=["--check"])
+            self.assertEqual(r.returncode, 2, text + r.stdout + r.stderr)
+            self.assertIn(expected, r.stderr)
+
     def test_check_only_and_bad_option(self):
         r = run("modem: {modcod: 8PSK 3/5}\n", args=["--check"])
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -280,6 +292,48 @@ class BadConfig(unittest.TestCase):
         r = run("modem: {}\n", args=["--frobnicate"])
         self.assertEqual(r.returncode, 64)
         self.assertIn("--frobnicate", r.stderr)
+
+
+class ConfigBounds(unittest.TestCase):
+    def start(self, path, timeout=5):
+        return subprocess.run([MODEMD, "-c", path], capture_output=True, text=True, timeout=timeout)
+
+    def test_not_a_regular_file_or_too_big(self):
+        r = self.start("/dev/zero")  # used to read until std::bad_alloc (abort)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("'/dev/zero' is not a regular file (a character device)", r.stderr)
+        d = temp_dir()
+        fifo = os.path.join(d, "fifo.yaml")
+        os.mkfifo(fifo, 0o600)
+        r = self.start(fifo)  # used to block forever waiting for a writer
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("a FIFO", r.stderr)
+        r = self.start(d)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("is a directory", r.stderr)
+        big = write(os.path.join(d, "big.yaml"), "modem: {}\n" + ("#" + "x" * 1000 + "\n") * 1100)
+        r = self.start(big)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("more than the limit of 1048576", r.stderr)
+        r = subprocess.run([MODEMD, "--check", "-c", big], capture_output=True, text=True, timeout=5)
+        self.assertEqual(r.returncode, 2, r.stderr)
+
+    def test_sighup_to_a_link_to_dev_zero_keeps_running(self):
+        d = Daemon(LOOPBACK % {"fwd": free_port()})
+        self.addCleanup(d.kill)
+        d.start_control()
+        wait_for(lambda: d.get("/status")["tx"]["frames"] > 0, "frames")
+        os.remove(d.config)
+        os.symlink("/dev/zero", d.config)
+        d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "reload rejected" in d.stderr(), "rejection")
+        self.assertIn("not a regular file", d.stderr())
+        self.assertIsNone(d.proc.poll(), d.stderr())
+        s = d.get("/status")
+        self.assertEqual(s["state"], "running")
+        self.assertGreater(s["tx"]["frames"], 0)  # counters kept
+        self.assertEqual(d.stop(), 0)
+        self.assertRegex("\n".join(d.stdout), r"tx: [1-9]\d* frames")
 
 
 class Uhd(unittest.TestCase):
@@ -379,7 +433,11 @@ class Loopback(unittest.TestCase):
         tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.addCleanup(tx.close)
         tx.sendto(b"\x12" * 100, self.d.address("ip_listen"))  # not IP: rejected, counted
-        s = wait_for(lambda: (lambda t: t if t["tx"]["packets_rejected"] == 1 and t["tx"]["packets_sent"] == 300
+        tx.sendto(b"hello", self.d.address("ip_listen"))       # version nibble 6, not IPv6
+        bad = bytearray(modemd_traffic.make_packet(0, 200))
+        bad[3] ^= 1                                             # total length != datagram
+        tx.sendto(bytes(bad), self.d.address("ip_listen"))
+        s = wait_for(lambda: (lambda t: t if t["tx"]["packets_rejected"] == 3 and t["tx"]["packets_sent"] == 300
                               else None)(self.d.get("/status")), "rejection and confirmation counts")
         self.assertEqual(s["tx"]["packets_in"], 300)
         size = sum(modemd_traffic.packet_size(i) for i in range(300))
@@ -389,6 +447,31 @@ class Loopback(unittest.TestCase):
         self.assertEqual(s["rx"]["frames_bad"], 0)
         self.assertEqual(s["rx"]["modcod"], "QPSK 1/2")
         self.assertEqual(s["fer"], 0.0)
+
+    def test_kernel_receive_drops_in_metrics(self):
+        fams = parse_prometheus(self.d.get("/metrics"))
+        self.assertEqual(fams["dualsat_data_udp_receive_drops_total"]["samples"], [({"socket": "ip_listen"}, 0)])
+        # The daemon stopped (SIGSTOP) while far more than its receive buffer arrives: the
+        # kernel drops the excess, and the daemon reports how many once it reads again.
+        dest = self.d.address("ip_listen")
+        tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(tx.close)
+        self.d.proc.send_signal(signal.SIGSTOP)
+        try:
+            for _ in range(12000):  # 16.8 MB of junk (not IP: rejected once read)
+                tx.sendto(b"x" * 1400, dest)
+        finally:
+            self.d.proc.send_signal(signal.SIGCONT)
+        # The count comes with the next datagram queued after the drops (socket(7)).
+        wait_for(lambda: self.d.get("/status")["tx"]["packets_rejected"] > 1000, "the backlog read")
+        time.sleep(0.5)
+        tx.sendto(b"x" * 10, dest)
+        s = wait_for(lambda: (lambda t: t if t["data"]["ip_listen_kernel_drops"] > 0 else None)(self.d.get("/status")),
+                     "kernel drops to be reported")
+        self.assertEqual(s["data"]["datagrams_in"] + s["data"]["ip_listen_kernel_drops"], 12001)
+        fams = parse_prometheus(self.d.get("/metrics"))
+        self.assertEqual(fams["dualsat_data_udp_receive_drops_total"]["samples"],
+                         [({"socket": "ip_listen"}, s["data"]["ip_listen_kernel_drops"])])
 
     def test_modcod_change_on_air_is_hitless(self):
         self.d.wait_lock()
@@ -466,6 +549,130 @@ class Loopback(unittest.TestCase):
                            timeout=DEADLINE)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("HTTP 400", r.stderr)
+
+
+def raw_http(port, data, timeout=5.0):
+    """Sends raw bytes to 127.0.0.1:port and returns everything the server answers."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as c:
+        out = b""
+        try:  # the server may answer and close before it read everything (then: reset)
+            c.sendall(data)
+            c.shutdown(socket.SHUT_WR)
+            while True:
+                chunk = c.recv(65536)
+                if not chunk:
+                    return out
+                out += chunk
+        except (ConnectionResetError, BrokenPipeError, OSError):
+            return out
+
+
+def thread_cpu_seconds(pid, name):
+    """utime + stime of the process's thread called `name` (/proc/PID/task/TID/stat)."""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+            if f.read().strip() != name:
+                continue
+        with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    raise AssertionError("no thread %r in process %d" % (name, pid))
+
+
+QUIET = """
+modem: {symbol_rate: 1.0e5}
+radio: {backend: loopback, sample_rate: 2.0e5}
+control: {port: 0%(control)s}
+"""
+
+
+class HostileHttp(unittest.TestCase):
+    def daemon(self, control="", preexec=None):
+        d = Daemon(QUIET % {"control": control}, preexec=preexec)
+        self.addCleanup(d.kill)
+        d.start_control()
+        return d, int(d.url.rsplit(":", 1)[1])
+
+    def alive(self, d):
+        self.assertIsNone(d.proc.poll(), "daemon died; stderr:\n" + d.stderr())
+        self.assertEqual(d.get("/status")["state"], "running")
+
+    def test_invalid_utf8_and_huge_numbers_get_4xx(self):
+        d, port = self.daemon()
+        # Invalid UTF-8 in the path used to abort the daemon (json type_error.316).
+        for target in (b"/\xff", b"/\xc3\x28?a=\xfe", b"/status\xff"):
+            out = raw_http(port, b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertTrue(out.startswith(b"HTTP/1.1 404"), out)
+            json.loads(out.split(b"\r\n\r\n", 1)[1])  # the body is valid JSON
+            self.alive(d)
+        for body, what in ((b'{"freq_hz": 1e400}', b"out of range"),
+                           (b'{"modcod": "8PSK \xff 3/5"}', b"UTF-8")):
+            path = b"/frequency" if b"freq" in body else b"/modcod"
+            out = raw_http(port, b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+                           % len(body) + body)
+            self.assertTrue(out.startswith(b"HTTP/1.1 400"), out)
+            self.assertIn(what, out)
+            self.alive(d)
+        # Oversized headers: 431, then still alive.
+        out = raw_http(port, b"GET /status HTTP/1.1\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+        self.assertTrue(out == b"" or out.startswith(b"HTTP/1.1 431"), out[:100])  # or reset
+        self.alive(d)
+        self.assertEqual(d.stop(), 0)
+
+    def test_idle_connection_flood(self):
+        # 300 idle connections against a daemon with 256 descriptors: the old accept loop
+        # spun on EMFILE and /status timed out. Now: the session cap (default 64, then the
+        # oldest idle one makes room) and, with a cap above the descriptors, EMFILE backs
+        # off. /status answers within a second, the HTTP thread does not spin.
+        import resource
+
+        def low_fd_limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+        for control in ("", ", max_connections: 4096"):
+            d, port = self.daemon(control, preexec=low_fd_limit)
+            idle = []
+            try:
+                for _ in range(300):
+                    idle.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+                time.sleep(0.5)
+                t0 = time.monotonic()
+                self.assertEqual(d.get("/status")["state"], "running")
+                self.assertLess(time.monotonic() - t0, 1.0, control)
+                cpu0 = thread_cpu_seconds(d.proc.pid, "modemd-http")
+                time.sleep(2.0)
+                cpu = thread_cpu_seconds(d.proc.pid, "modemd-http") - cpu0
+                self.assertLess(cpu, 0.2, "HTTP thread used %.2f s of CPU in 2 s (%s)" % (cpu, control))
+                t0 = time.monotonic()
+                self.assertEqual(d.get("/status")["state"], "running")
+                self.assertLess(time.monotonic() - t0, 1.0, control)
+            finally:
+                for c in idle:
+                    c.close()
+            self.assertEqual(d.stop(), 0)
+
+    def test_silent_connection_closed_after_header_timeout(self):
+        d, port = self.daemon()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+            t0 = time.monotonic()
+            self.assertEqual(c.recv(100), b"")  # closed by the daemon
+            self.assertLess(time.monotonic() - t0, 8.0)
+        self.alive(d)
+
+    def test_token_checked_before_the_body(self):
+        dd = temp_dir()
+        write(os.path.join(dd, "token"), TOKEN + "\n", 0o600)
+        d = Daemon(QUIET % {"control": ", token_file: token"}, dirname=dd)
+        self.addCleanup(d.kill)
+        port = int(d.start_control().rsplit(":", 1)[1])
+        # Headers announce a 60 KB body that never comes: without the token the answer is
+        # 401 at once, not after the body (or the 10 s timeout).
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+            t0 = time.monotonic()
+            c.sendall(b"POST /modcod HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n")
+            self.assertTrue(c.recv(100).startswith(b"HTTP/1.1 401"))
+            self.assertLess(time.monotonic() - t0, 2.0)
+        self.assertEqual(d.stop(), 0)
 
 
 class TsInput(unittest.TestCase):
@@ -582,7 +789,7 @@ control: {port: 0}
             tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             self.addCleanup(tx.close)
             for i in range(300):
-                tx.sendto(bytes([0x45]) + bytes(999), (host, int(port)))
+                tx.sendto(modemd_traffic.make_packet(i, 1000), (host, int(port)))
             s = wait_for(lambda: (lambda t: t if t["tx"]["packets_in"] == 300 else None)(d.get("/status")),
                          "packets queued")
             self.assertEqual(d.stop(), 0)
@@ -616,6 +823,26 @@ control: {port: 0}
             d.proc.send_signal(signal.SIGHUP)
             wait_for(lambda: "reload rejected" in d.stderr(), "rejection")
             self.assertEqual(d.get("/status")["tx"]["modcod"], "8PSK 2/3")
+            self.assertEqual(d.stop(), 0)
+        finally:
+            d.kill()
+
+    def test_sighup_with_unchanged_file_keeps_api_modcod(self):
+        d = self._daemon()
+        try:
+            d.start_control()
+            code, body, _ = http(d.url + "/modcod", "POST", {"modcod": "8PSK 3/5"})
+            self.assertEqual(code, 200, body)
+            d.proc.send_signal(signal.SIGHUP)  # the file still says QPSK 1/2
+            wait_for(lambda: "reload: " in d.stderr(), "the reload")
+            self.assertIn("reload: nothing changed", d.stderr())
+            self.assertEqual(d.get("/status")["tx"]["modcod"], "8PSK 3/5")
+            # A change in the file does apply.
+            with open(d.config) as f:
+                text = f.read()
+            write(d.config, text.replace("modcod: QPSK 1/2", "modcod: 16APSK 3/4"))
+            d.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: d.get("/status")["tx"]["modcod"] == "16APSK 3/4", "reloaded MODCOD")
             self.assertEqual(d.stop(), 0)
         finally:
             d.kill()

@@ -69,10 +69,12 @@ struct Receiver::Pipeline {
     Chunk taken;
     std::exception_ptr error;
     std::unique_ptr<OrderedPool<Chunk>> pool; // last: stopped first
-    // Bounds the chunks queued, being made and made but not consumed (about the memory
-    // and latency of 4 input chunks + 8 symbol blocks, the bound before the pool).
-    static constexpr size_t kChunksInFlight = 6;
-    static constexpr size_t kChunkSamples = 65536;
+    // A chunk makes about one symbol block (kSymbolChunk symbols at 2 samples/symbol), so
+    // the symbol side gets symbols as soon as a block is made, and the chunks in flight
+    // (queued, being made, made but not consumed) stay within the memory and latency of
+    // the queues before the pool (4 x 64k input samples + 8 symbol blocks).
+    static constexpr size_t kChunkSamples = 2 * kSymbolChunk;
+    static constexpr size_t kChunksInFlight = 24;
 };
 
 ReceiverConfig Receiver::checked(ReceiverConfig c)

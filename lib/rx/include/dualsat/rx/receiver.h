@@ -48,9 +48,9 @@
 // comes with a later process() call or with flush(). With frontend_thread, the front end
 // (AGC, derotation, matched filter, timing, re-rotation, acquisition estimate) runs on a
 // thread of its own, pipelined with the frame sync / carrier recovery / FEC on the
-// calling thread: process() queues the input in chunks of 64k samples (when 6 chunks are
-// in flight it first hands on the oldest one's symbols, waiting for them if need be) and
-// hands on the symbols of the chunks already done; flush() waits for all of them. An AFC
+// calling thread: process() queues the input in chunks of 16k samples (when 24 chunks
+// are in flight it first hands on the oldest one's symbols, waiting for them if need be)
+// and hands on the symbols of the chunks already done; flush() waits for all of them. An AFC
 // correction then takes effect at the front end's next block instead of at once — still
 // phase-continuous and undone exactly, so nothing downstream changes but the sample index
 // it starts at.

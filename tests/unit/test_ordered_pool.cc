@@ -235,16 +235,18 @@ TEST_CASE("OrderedPool: shutdown while busy finishes running jobs, drops the res
           "the waiting",
           "[ordered_pool]")
 {
+    // Jobs held at a gate: the two pool threads hold one each when shutdown starts.
     std::atomic<int> started{ 0 }, finished{ 0 };
+    std::atomic<bool> gate{ false };
     OrderedPool<Slot> pool(options(2, 6), [&](Slot&, unsigned) {
         ++started;
-        std::this_thread::sleep_for(30ms);
+        while (!gate.load())
+            std::this_thread::sleep_for(100us);
         ++finished;
     });
     for (int i = 0; i < 6; ++i)
         pool.submit([](Slot&) {});
-    // A producer blocked on the full pool and a consumer blocked on a result: both must
-    // be released by shutdown.
+    // A producer blocked on the full pool: released by shutdown with an Error.
     std::atomic<bool> producer_threw{ false };
     std::thread producer([&] {
         try {
@@ -255,14 +257,19 @@ TEST_CASE("OrderedPool: shutdown while busy finishes running jobs, drops the res
     });
     while (started.load() < 2)
         std::this_thread::yield();
-    const auto t0 = std::chrono::steady_clock::now();
-    pool.shutdown();
-    const auto took = std::chrono::steady_clock::now() - t0;
-    producer.join();
+    std::atomic<bool> shut{ false };
+    std::thread stopper([&] {
+        pool.shutdown();
+        shut = true;
+    });
+    producer.join(); // woken by the stop, before the running jobs end
     CHECK(producer_threw.load());
-    CHECK(took < 1s); // the two running jobs (30 ms), not the six queued ones
-    CHECK(started.load() == finished.load());
-    CHECK(started.load() <= 4); // at most a second round started before the stop
+    std::this_thread::sleep_for(20ms);
+    CHECK_FALSE(shut.load()); // shutdown waits for the running jobs
+    gate = true;
+    stopper.join();
+    CHECK(started.load() == 2); // the four queued jobs were dropped
+    CHECK(finished.load() == 2);
     CHECK(pool.stopped());
     Slot out;
     CHECK_FALSE(pool.pop([&](Slot& s) { out = s; }));
@@ -281,10 +288,10 @@ TEST_CASE("OrderedPool: shutdown while busy finishes running jobs, drops the res
     std::atomic<int> popped{ -1 };
     std::thread consumer([&] { popped = stuck.pop([](Slot&) {}) ? 1 : 0; });
     std::this_thread::sleep_for(20ms);
-    std::thread stopper([&] { stuck.shutdown(); });
+    std::thread stuck_stopper([&] { stuck.shutdown(); });
     std::this_thread::sleep_for(20ms);
     release = true; // the running job ends; shutdown joins
-    stopper.join();
+    stuck_stopper.join();
     consumer.join();
     CHECK(popped.load() == 0);
 
@@ -399,20 +406,33 @@ TEST_CASE("OrderedPool: one pool thread is a sequential stage", "[ordered_pool]"
 TEST_CASE("OrderedPool: reset drops queued jobs and results, keeps the pool usable",
           "[ordered_pool]")
 {
-    std::atomic<int> runs{ 0 };
+    // Jobs held at a gate (until the second round): reset must wait for the two running.
+    std::atomic<int> started{ 0 }, runs{ 0 };
+    std::atomic<bool> gate{ false };
     OrderedPool<Slot> pool(options(2, 8), [&](Slot& s, unsigned) {
-        std::this_thread::sleep_for(5ms);
+        ++started;
+        while (s.input < 100 && !gate.load())
+            std::this_thread::sleep_for(100us);
         s.output = s.input * 3;
         ++runs;
     });
     for (uint64_t i = 0; i < 8; ++i)
         pool.submit([&](Slot& s) { s.input = i; });
-    pool.reset(); // waits for the (at most 2) running jobs
-    CHECK(pool.in_flight() == 0);
-    CHECK(runs.load() <= 4);
-    const int after_reset = runs.load();
+    while (started.load() < 2)
+        std::this_thread::yield();
+    std::atomic<bool> done{ false };
+    std::thread resetter([&] {
+        pool.reset();
+        done = true;
+    });
     std::this_thread::sleep_for(20ms);
-    CHECK(runs.load() == after_reset); // the dropped jobs never run
+    CHECK_FALSE(done.load()); // waiting for the running jobs
+    gate = true;
+    resetter.join();
+    CHECK(pool.in_flight() == 0);
+    CHECK(runs.load() == 2);
+    std::this_thread::sleep_for(20ms);
+    CHECK(started.load() == 2); // the dropped jobs never run
     Slot out;
     CHECK_FALSE(pool.try_pop([&](Slot& s) { out = s; }));
     for (uint64_t i = 100; i < 110; ++i) {

@@ -1,5 +1,6 @@
 #include <dualsat/core/constants.h>
 #include <dualsat/core/error.h>
+#include <dualsat/core/ordered_pool.h>
 #include <dualsat/rx/fec_worker_pool.h>
 #include <dualsat/core/phasor.h>
 #include <dualsat/rx/receiver.h>
@@ -7,10 +8,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <string>
-#include <thread>
 
 namespace dualsat {
 
@@ -45,28 +45,36 @@ SymbolReceiverConfig symbol_config(const ReceiverConfig& c)
 
 // ---------------------------------------------------------------- front end
 
-// The front end's own thread (ReceiverConfig::frontend_thread): input chunks in, symbol
-// blocks out, both queues bounded. Everything the front end owns (RxFrontEnd, the
-// derotator's phase record, the acquisition estimator) is touched by this thread only;
-// the symbol side talks to it through `pending_correction` / `restart_acquisition` /
-// `searching` and reads `snapshot`.
+// The front end's own thread (ReceiverConfig::frontend_thread): an OrderedPool of one
+// thread, so chunks of input are run one at a time in order; a chunk's result is the
+// symbol blocks made of it. Everything the front end owns (RxFrontEnd, the derotator's
+// phase record, the acquisition estimator) is touched by that thread only; the symbol
+// side talks to it through `pending_correction` / `restart_acquisition` / `searching`
+// and reads `snapshot`.
+struct Receiver::Chunk {
+    std::vector<std::complex<float>> input;
+    std::vector<SymbolBlock> blocks; // the first `count` are this chunk's (buffers recycled)
+    size_t count = 0;
+};
+
 struct Receiver::Pipeline {
-    std::thread thread;
-    std::mutex mutex;
-    std::condition_variable cv;
-    std::deque<std::vector<std::complex<float>>> input, free_input;
-    std::deque<SymbolBlock> output, free_output;
-    bool stop = false;
-    bool busy = false; // the worker holds an input chunk
-    std::exception_ptr error;
+    std::mutex mutex; // the next five
     bool has_pending_correction = false;
     double pending_correction = 0.0;
     bool restart_acquisition = false;
-    std::atomic<bool> searching{ true };
     FrontEndSnapshot snapshot;
-    static constexpr size_t kMaxInputChunks = 4;
-    static constexpr size_t kMaxOutputBlocks = 8;
-    static constexpr size_t kChunkSamples = 65536;
+    std::atomic<bool> searching{ true };
+    // Symbol side only: the chunk being consumed, and the front end's failure (the
+    // receiver is unusable after it).
+    Chunk taken;
+    std::exception_ptr error;
+    std::unique_ptr<OrderedPool<Chunk>> pool; // last: stopped first
+    // A chunk makes about one symbol block (kSymbolChunk symbols at 2 samples/symbol), so
+    // the symbol side gets symbols as soon as a block is made, and the chunks in flight
+    // (queued, being made, made but not consumed) stay within the memory and latency of
+    // the queues before the pool (4 x 64k input samples + 8 symbol blocks).
+    static constexpr size_t kChunkSamples = 2 * kSymbolChunk;
+    static constexpr size_t kChunksInFlight = 24;
 };
 
 ReceiverConfig Receiver::checked(ReceiverConfig c)
@@ -112,7 +120,12 @@ Receiver::Receiver(const ReceiverConfig& config)
     m_phase_rx.push_back({ 0.0, 0.0, 0.0 });
     if (m_cfg.frontend_thread) {
         m_pipe = std::make_unique<Pipeline>();
-        m_pipe->thread = std::thread(&Receiver::frontend_worker, this);
+        OrderedPoolOptions po;
+        po.threads = 1;
+        po.capacity = Pipeline::kChunksInFlight;
+        po.name = "Receiver front end";
+        m_pipe->pool = std::make_unique<OrderedPool<Chunk>>(
+            po, [this](Chunk& chunk, unsigned) { frontend_chunk(chunk); });
     }
 }
 
@@ -226,7 +239,7 @@ void Receiver::run_frontend(const std::complex<float>* in, size_t n, bool search
     }
 }
 
-void Receiver::frontend_worker()
+void Receiver::frontend_chunk(Chunk& chunk)
 {
     Pipeline& p = *m_pipe;
     // With p.mutex held: a correction the symbol side asked for applies from the next
@@ -237,69 +250,36 @@ void Receiver::frontend_worker()
             p.has_pending_correction = false;
         }
     };
-    try {
-        for (;;) {
-            std::vector<std::complex<float>> chunk;
-            {
-                std::unique_lock<std::mutex> lock(p.mutex);
-                p.cv.wait(lock, [&] { return p.stop || !p.input.empty(); });
-                if (p.stop)
-                    return;
-                chunk.swap(p.input.front());
-                p.input.pop_front();
-                p.busy = true;
-                if (p.restart_acquisition) {
-                    m_acq_cfo.reset();
-                    p.restart_acquisition = false;
-                }
-                apply_pending_correction();
-            }
-            p.cv.notify_all(); // room in the input queue
-            run_frontend(chunk.data(), chunk.size(), p.searching.load(std::memory_order_relaxed),
-                         [&](std::complex<float>* sym, const double* times, size_t n) {
-                             std::unique_lock<std::mutex> lock(p.mutex);
-                             p.cv.wait(lock, [&] { return p.stop || p.output.size() < Pipeline::kMaxOutputBlocks; });
-                             if (p.stop)
-                                 return;
-                             SymbolBlock block;
-                             if (!p.free_output.empty()) {
-                                 block = std::move(p.free_output.front());
-                                 p.free_output.pop_front();
-                             }
-                             block.symbols.assign(sym, sym + n);
-                             block.times.assign(times, times + n);
-                             block.new_segments.swap(m_new_segments);
-                             m_new_segments.clear();
-                             p.output.push_back(std::move(block));
-                             apply_pending_correction();
-                             p.cv.notify_all();
-                         });
-            std::lock_guard<std::mutex> lock(p.mutex);
-            p.busy = false;
-            chunk.clear();
-            p.free_input.push_back(std::move(chunk));
-            p.snapshot = read_frontend();
-            p.cv.notify_all();
-        }
-    } catch (...) {
+    {
         std::lock_guard<std::mutex> lock(p.mutex);
-        p.error = std::current_exception();
-        p.busy = false;
-        p.cv.notify_all();
+        if (p.restart_acquisition) {
+            m_acq_cfo.reset();
+            p.restart_acquisition = false;
+        }
+        apply_pending_correction();
     }
+    chunk.count = 0;
+    run_frontend(chunk.input.data(), chunk.input.size(), p.searching.load(std::memory_order_relaxed),
+                 [&](std::complex<float>* sym, const double* times, size_t n) {
+                     if (chunk.count == chunk.blocks.size())
+                         chunk.blocks.emplace_back();
+                     SymbolBlock& block = chunk.blocks[chunk.count++];
+                     block.symbols.assign(sym, sym + n);
+                     block.times.assign(times, times + n);
+                     block.new_segments.swap(m_new_segments);
+                     m_new_segments.clear();
+                     std::lock_guard<std::mutex> lock(p.mutex);
+                     apply_pending_correction();
+                 });
+    std::lock_guard<std::mutex> lock(p.mutex);
+    p.snapshot = read_frontend();
 }
 
 void Receiver::stop_pipeline()
 {
-    if (!m_pipe)
-        return;
-    {
-        std::lock_guard<std::mutex> lock(m_pipe->mutex);
-        m_pipe->stop = true;
-    }
-    m_pipe->cv.notify_all();
-    if (m_pipe->thread.joinable())
-        m_pipe->thread.join();
+    // The chunk being made is finished, the queued ones dropped, the thread joined.
+    if (m_pipe)
+        m_pipe->pool->shutdown();
 }
 
 void Receiver::request_correction(double cycles_per_symbol)
@@ -348,31 +328,39 @@ void Receiver::consume_symbols(std::complex<float>* sym, size_t n, ReceiverOutpu
         m_pipe->searching.store(m_symbols.state() == SyncState::Searching, std::memory_order_relaxed);
 }
 
-// Hands the symbol blocks the worker has made to the symbol side; with wait_all, until the
-// worker has nothing left. Rethrows the worker's exception.
-void Receiver::drain_pipeline(ReceiverOutput& out, bool wait_all)
+// Hands the oldest chunk's symbol blocks to the symbol side, waiting for them with
+// `wait`; false when there is none (ready). Rethrows the front end's exception.
+bool Receiver::take_chunk(ReceiverOutput& out, bool wait)
 {
     Pipeline& p = *m_pipe;
-    std::unique_lock<std::mutex> lock(p.mutex);
-    for (;;) {
-        if (p.error)
-            std::rethrow_exception(p.error);
-        if (!p.output.empty()) {
-            SymbolBlock block = std::move(p.output.front());
-            p.output.pop_front();
-            lock.unlock();
-            p.cv.notify_all(); // room in the output queue
-            // Corrections made since the previous block apply from inside this one.
-            m_phase_rx.insert(m_phase_rx.end(), block.new_segments.begin(), block.new_segments.end());
-            rerotate(m_phase_rx, block.symbols.data(), block.times.data(), block.symbols.size());
-            consume_symbols(block.symbols.data(), block.symbols.size(), out);
-            lock.lock();
-            p.free_output.push_back(std::move(block));
-            continue;
-        }
-        if (!wait_all || (p.input.empty() && !p.busy))
-            return;
-        p.cv.wait(lock);
+    if (p.error)
+        std::rethrow_exception(p.error);
+    const auto take = [&](Chunk& chunk) {
+        p.taken.blocks.swap(chunk.blocks); // the slot gets the consumed buffers back
+        p.taken.count = chunk.count;
+        chunk.count = 0;
+    };
+    try {
+        if (!(wait ? p.pool->pop(take) : p.pool->try_pop(take)))
+            return false;
+    } catch (...) {
+        p.error = std::current_exception();
+        throw;
+    }
+    for (size_t i = 0; i < p.taken.count; ++i) {
+        SymbolBlock& block = p.taken.blocks[i];
+        // Corrections made since the previous block apply from inside this one.
+        m_phase_rx.insert(m_phase_rx.end(), block.new_segments.begin(), block.new_segments.end());
+        rerotate(m_phase_rx, block.symbols.data(), block.times.data(), block.symbols.size());
+        consume_symbols(block.symbols.data(), block.symbols.size(), out);
+    }
+    return true;
+}
+
+// Hands on the chunks done; with wait_all, all of them, waiting for the front end.
+void Receiver::drain_pipeline(ReceiverOutput& out, bool wait_all)
+{
+    while (take_chunk(out, wait_all)) {
     }
 }
 
@@ -385,33 +373,15 @@ void Receiver::process(const std::complex<float>* in, size_t n, ReceiverOutput& 
                      });
     } else {
         Pipeline& p = *m_pipe;
+        if (p.error)
+            std::rethrow_exception(p.error);
         for (size_t pos = 0; pos < n;) {
             const size_t take = std::min(n - pos, Pipeline::kChunkSamples);
-            std::unique_lock<std::mutex> lock(p.mutex);
-            // Wait for room, handing finished blocks on meanwhile (the worker may be
-            // waiting for the output queue to drain: never wait on both).
-            while (p.input.size() >= Pipeline::kMaxInputChunks) {
-                if (p.error)
-                    std::rethrow_exception(p.error);
-                if (!p.output.empty()) {
-                    lock.unlock();
-                    drain_pipeline(out, false);
-                    lock.lock();
-                } else {
-                    p.cv.wait(lock);
-                }
-            }
-            if (p.error)
-                std::rethrow_exception(p.error);
-            std::vector<std::complex<float>> chunk;
-            if (!p.free_input.empty()) {
-                chunk = std::move(p.free_input.front());
-                p.free_input.pop_front();
-            }
-            chunk.assign(in + pos, in + pos + take);
-            p.input.push_back(std::move(chunk));
-            lock.unlock();
-            p.cv.notify_all();
+            const auto fill = [&](Chunk& chunk) { chunk.input.assign(in + pos, in + pos + take); };
+            // Full: this thread is the only consumer, so it makes room itself by handing
+            // on the oldest chunk (waiting for the front end to finish it).
+            while (!p.pool->try_submit(fill))
+                take_chunk(out, true);
             pos += take;
         }
         drain_pipeline(out, false);

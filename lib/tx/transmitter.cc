@@ -4,6 +4,7 @@
 #include <dualsat/coding/bch.h>
 #include <dualsat/coding/bit_interleaver.h>
 #include <dualsat/core/error.h>
+#include <dualsat/core/ordered_pool.h>
 #include <dualsat/coding/ldpc_encoder.h>
 #include <dualsat/mapping/mapper.h>
 #include <dualsat/pl/plheader.h>
@@ -11,8 +12,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <exception>
 #include <string>
+#include <thread>
 
 namespace dualsat {
 namespace {
@@ -25,24 +26,6 @@ constexpr size_t kMaxInFlight = 256;
 // tens of microseconds, so a worker that finished one usually finds the next within this
 // time and a wake-up (a futex round trip, much longer on a loaded machine) is saved.
 constexpr std::chrono::microseconds kSpinTime{ 50 };
-
-template <typename Ready>
-bool spin_until(Ready&& ready)
-{
-    const auto until = std::chrono::steady_clock::now() + kSpinTime;
-    for (;;) {
-        for (int i = 0; i < 32; ++i) {
-            if (ready())
-                return true;
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#endif
-        }
-        if (std::chrono::steady_clock::now() >= until)
-            return false;
-        std::this_thread::yield(); // the machine may be oversubscribed
-    }
-}
 
 int resolve_workers(int workers)
 {
@@ -100,8 +83,6 @@ struct Transmitter::Slot {
     std::complex<float>* out = nullptr;
     const uint8_t* rn = nullptr; // null: fill() on the encoding thread
     PlFrameInfo info;
-    std::exception_ptr error;
-    std::atomic<bool> done{ false };
     std::unique_ptr<uint8_t[]> codeword{ new uint8_t[kMaxNldpcBytes]() };    // BBFRAME -> LDPC, in place
     std::unique_ptr<uint8_t[]> interleaved{ new uint8_t[kMaxNldpcBytes]() }; // packed
     std::unique_ptr<uint8_t[]> rn_copy{ new uint8_t[kMaxPayloadSymbols]() }; // R_n of this frame
@@ -152,34 +133,23 @@ Transmitter::Transmitter(const TransmitterConfig& config, TransmitterParts parts
     if (in_flight > kMaxInFlight)
         throw ConfigError("Transmitter: at most " + std::to_string(kMaxInFlight) +
                           " frames in flight");
-    for (size_t i = 0; i < in_flight; ++i)
-        m_slots.push_back(std::make_unique<Slot>());
     m_fill_on_workers = workers >= 2 && m_pl_scrambling->concurrent_fill();
-    try {
-        for (int i = 1; i < workers; ++i)
-            m_threads.emplace_back([this] { worker_loop(); });
-    } catch (...) {
-        stop_workers();
-        throw;
-    }
+    OrderedPoolOptions po;
+    po.threads = static_cast<unsigned>(workers - 1);
+    po.capacity = in_flight;
+    po.caller_helps = true; // finish_plframe() encodes queued frames rather than wait
+    po.spin = kSpinTime;
+    po.name = "Transmitter";
+    m_pool = std::make_unique<OrderedPool<Slot>>(po, [this](Slot& s, unsigned) { encode(s); });
 }
 
-Transmitter::~Transmitter() { stop_workers(); }
+// A frame being encoded is completed (its output memory must still be valid); frames not
+// yet claimed are dropped.
+Transmitter::~Transmitter() { m_pool->shutdown(); }
 
-void Transmitter::stop_workers()
-{
-    // A frame being encoded is completed (its output memory must still be valid); frames
-    // not yet claimed are dropped.
-    m_stop.store(true);
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_work_cv.notify_all();
-    }
-    for (auto& t : m_threads)
-        if (t.joinable())
-            t.join();
-    m_threads.clear();
-}
+size_t Transmitter::frames_in_flight() const { return m_pool->in_flight(); }
+size_t Transmitter::max_frames_in_flight() const { return m_pool->capacity(); }
+int Transmitter::workers() const { return static_cast<int>(m_pool->threads()) + 1; }
 
 void Transmitter::set_next_format(const FrameFormat& format)
 {
@@ -251,14 +221,14 @@ size_t Transmitter::next_plframe(std::complex<float>* out, PlFrameInfo& info)
 
 size_t Transmitter::start_plframe(std::complex<float>* out, size_t room)
 {
-    return start_frame(out, room, m_threads.empty());
+    return start_frame(out, room, m_pool->threads() == 0);
 }
 
 size_t Transmitter::start_frame(std::complex<float>* out, size_t room, bool encode_here)
 {
     if (out == nullptr)
         throw ConfigError("Transmitter::start_plframe: null output");
-    if (frames_in_flight() >= m_slots.size())
+    if (frames_in_flight() >= max_frames_in_flight())
         return 0;
     const FrameFormat f = next_format();
     const bool dummy = !data_ready_for(f);
@@ -268,141 +238,65 @@ size_t Transmitter::start_frame(std::complex<float>* out, size_t room, bool enco
     if (static_cast<size_t>(length) > room)
         return 0;
 
-    // Everything stateful, in frame order, here on the caller's thread.
-    const uint64_t job = m_started;
-    Slot& s = *m_slots[job % m_slots.size()];
-    const uint64_t counter = m_frame_counter;
-    s.info = PlFrameInfo{};
-    s.info.format = f;
-    s.info.frame_counter = counter;
-    s.info.dummy = dummy;
-    s.info.symbols = length;
-    if (!dummy) // the transform, if any, sees this frame's counter
-        s.info.dfl = build_bbframe(f, counter, s.codeword.get(), s.info);
-    m_pl_header->header_symbols(dummy ? dummy_pls_code() : pls_code(f), counter, out);
-    const int payload_count = length - kPlHeaderSymbols;
-    if (m_fill_on_workers && !encode_here) {
-        s.rn = nullptr;
-    } else {
-        s.rn = m_pl_scrambling->rn(counter, payload_count); // valid until the next call
-        if (!encode_here) {
-            std::memcpy(s.rn_copy.get(), s.rn, static_cast<size_t>(payload_count));
-            s.rn = s.rn_copy.get();
+    // Everything stateful, in frame order, here on the caller's thread, into the frame's
+    // slot. If it throws, nothing is started.
+    const auto prepare = [&](Slot& s) {
+        const uint64_t counter = m_frame_counter;
+        s.info = PlFrameInfo{};
+        s.info.format = f;
+        s.info.frame_counter = counter;
+        s.info.dummy = dummy;
+        s.info.symbols = length;
+        if (!dummy) // the transform, if any, sees this frame's counter
+            s.info.dfl = build_bbframe(f, counter, s.codeword.get(), s.info);
+        m_pl_header->header_symbols(dummy ? dummy_pls_code() : pls_code(f), counter, out);
+        const int payload_count = length - kPlHeaderSymbols;
+        if (m_fill_on_workers && !encode_here) {
+            s.rn = nullptr;
+        } else {
+            s.rn = m_pl_scrambling->rn(counter, payload_count); // valid until the next call
+            if (!encode_here) {
+                std::memcpy(s.rn_copy.get(), s.rn, static_cast<size_t>(payload_count));
+                s.rn = s.rn_copy.get();
+            }
         }
-    }
-    s.format = f;
-    s.dummy = dummy;
-    s.counter = counter;
-    s.out = out;
-    s.error = nullptr;
-    s.done.store(false, std::memory_order_relaxed);
-    ++m_frame_counter;
-    m_started = job + 1;
+        s.format = f;
+        s.dummy = dummy;
+        s.counter = counter;
+        s.out = out;
+        ++m_frame_counter;
 
-    relaxed_add(m_stats.frames, 1);
-    if (dummy) {
-        relaxed_add(m_stats.dummy_frames, 1);
-    } else {
-        if (s.info.padded)
-            relaxed_add(m_stats.padded_frames, 1);
-        if (m_have_last_format && f != m_last_format)
-            relaxed_add(m_stats.format_changes, 1);
-        m_have_last_format = true;
-        m_last_format = f;
-    }
-
-    if (encode_here) {
-        // R_n from rn() is used before the next call on the sequence. The job is marked
-        // claimed before it is published, so no worker takes it (every earlier job is
-        // claimed: claimed == published == job here).
-        m_claimed.store(job + 1);
-        m_published.store(job + 1);
-        run_job(job);
-        return static_cast<size_t>(length);
-    }
-    m_published.store(job + 1); // seq_cst: pairs with a worker going to sleep
-    if (m_sleeping_workers.load() > 0) {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_work_cv.notify_one();
-    }
+        relaxed_add(m_stats.frames, 1);
+        if (dummy) {
+            relaxed_add(m_stats.dummy_frames, 1);
+        } else {
+            if (s.info.padded)
+                relaxed_add(m_stats.padded_frames, 1);
+            if (m_have_last_format && f != m_last_format)
+                relaxed_add(m_stats.format_changes, 1);
+            m_have_last_format = true;
+            m_last_format = f;
+        }
+    };
+    // encode_here: encoded on this thread before try_submit returns, so R_n from rn() is
+    // used before the next call on the sequence. Room was checked above and this thread
+    // is the pool's only producer and consumer, so the frame is always taken.
+    if (!m_pool->try_submit(prepare, encode_here ? RunOn::Caller : RunOn::Pool))
+        return 0;
     return static_cast<size_t>(length);
 }
 
 size_t Transmitter::finish_plframe(PlFrameInfo& info)
 {
-    if (m_finished == m_started)
+    // Waits for the oldest frame, encoding queued ones meanwhile. A failed encoding is
+    // rethrown after info is set: this frame is lost; the next ones are not.
+    size_t symbols = 0;
+    if (!m_pool->pop([&](Slot& s) {
+            info = s.info;
+            symbols = static_cast<size_t>(s.info.symbols);
+        }))
         return 0;
-    Slot& s = *m_slots[m_finished % m_slots.size()];
-    while (!s.done.load(std::memory_order_acquire)) {
-        uint64_t job;
-        if (try_claim(job)) { // this frame or a later one: help rather than wait
-            run_job(job);
-            continue;
-        }
-        // Claimed by a worker, which is encoding it now.
-        if (spin_until([&] { return s.done.load(std::memory_order_acquire); }))
-            break;
-        std::unique_lock<std::mutex> lock(m_mutex);
-        m_caller_sleeping.store(true); // seq_cst: pairs with the worker's done store
-        m_done_cv.wait(lock, [&] { return s.done.load(); });
-        m_caller_sleeping.store(false);
-    }
-    ++m_finished;
-    info = s.info;
-    if (s.error)
-        std::rethrow_exception(s.error); // this frame is lost; the next ones are not
-    return static_cast<size_t>(s.info.symbols);
-}
-
-bool Transmitter::try_claim(uint64_t& job)
-{
-    uint64_t c = m_claimed.load(std::memory_order_acquire);
-    while (c < m_published.load(std::memory_order_acquire)) {
-        if (m_claimed.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel)) {
-            job = c;
-            return true;
-        }
-    }
-    return false;
-}
-
-void Transmitter::run_job(uint64_t job)
-{
-    Slot& s = *m_slots[job % m_slots.size()];
-    try {
-        encode(s);
-    } catch (...) {
-        s.error = std::current_exception();
-    }
-    s.done.store(true); // seq_cst: pairs with the caller going to sleep
-    if (m_caller_sleeping.load()) {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_done_cv.notify_all();
-    }
-}
-
-void Transmitter::worker_loop()
-{
-    const auto work_or_stop = [this] {
-        return m_stop.load(std::memory_order_acquire) ||
-               m_claimed.load(std::memory_order_acquire) <
-                   m_published.load(std::memory_order_acquire);
-    };
-    while (!m_stop.load(std::memory_order_acquire)) {
-        uint64_t job;
-        if (try_claim(job)) {
-            run_job(job);
-            continue;
-        }
-        if (spin_until(work_or_stop))
-            continue;
-        std::unique_lock<std::mutex> lock(m_mutex);
-        m_sleeping_workers.fetch_add(1); // seq_cst: pairs with the publisher's store
-        m_work_cv.wait(lock, [this] {
-            return m_stop.load() || m_claimed.load() < m_published.load();
-        });
-        m_sleeping_workers.fetch_sub(1);
-    }
+    return symbols;
 }
 
 // BB scrambling, BCH, LDPC, interleaving, mapping + PL scrambling, pilots: a function of

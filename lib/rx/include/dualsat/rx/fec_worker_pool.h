@@ -1,6 +1,6 @@
 // Parallel FEC decoding: N worker threads, each with its own FecFrameDecoder, decode
 // frames independently (no batching by MODCOD: every frame may differ); results come out
-// strictly in submission order.
+// strictly in submission order. The threading is an OrderedPool (dualsat/core/ordered_pool.h).
 //
 // Bounded: the pool holds at most capacity() = threads + queue_frames frames between
 // submit() and the matching pop(). submit() blocks (or try_submit() refuses) while it is
@@ -16,15 +16,17 @@
 
 #include <dualsat/rx/fec_receiver.h>
 
-#include <condition_variable>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <mutex>
-#include <thread>
+#include <memory>
 #include <vector>
 
 namespace dualsat {
+
+template <typename Slot>
+class OrderedPool;
 
 class FecWorkerPool
 {
@@ -37,8 +39,8 @@ public:
     FecWorkerPool(const FecWorkerPool&) = delete;
     FecWorkerPool& operator=(const FecWorkerPool&) = delete;
 
-    unsigned threads() const { return static_cast<unsigned>(m_workers.size()); }
-    size_t capacity() const { return m_slots.size(); }
+    unsigned threads() const;
+    size_t capacity() const;
     // Frames submitted and not yet popped.
     size_t in_flight() const;
 
@@ -69,30 +71,18 @@ public:
     void shutdown();
 
 private:
-    enum class SlotState : uint8_t { Free, Queued, Decoding, Done };
     struct Slot {
-        SlotState state = SlotState::Free;
         RxFecFrame frame;
         DecodedBbFrame result;
     };
-
-    void worker_main(size_t index);
-    bool take_locked(DecodedBbFrame& out); // next result must be Done
-    void enqueue_locked(RxFecFrame& frame);
+    void decode(Slot& slot, unsigned worker);
 
     FecReceiverOptions m_options;
-    mutable std::mutex m_mutex;
-    std::condition_variable m_work_cv;  // workers: a frame was queued / shutdown
-    std::condition_variable m_space_cv; // submitters: a slot was freed
-    std::condition_variable m_done_cv;  // poppers: a result is ready
-    std::vector<Slot> m_slots;
-    uint64_t m_next_submit = 0;   // sequence number of the next submitted frame
-    uint64_t m_next_dispatch = 0; // next queued frame a worker takes
-    uint64_t m_next_pop = 0;      // next result to deliver
-    bool m_stop = false;
-    int m_max_iterations;
-    std::function<void()> m_ready_callback;
-    std::vector<std::thread> m_workers;
+    std::atomic<int> m_max_iterations;
+    // Per pool thread, made by that thread at its first frame, touched by it only.
+    std::vector<std::unique_ptr<FecFrameDecoder>> m_decoders;
+    std::vector<int> m_decoder_iterations;
+    std::unique_ptr<OrderedPool<Slot>> m_pool; // last: its threads stop first
 };
 
 } // namespace dualsat

@@ -48,8 +48,9 @@
 // comes with a later process() call or with flush(). With frontend_thread, the front end
 // (AGC, derotation, matched filter, timing, re-rotation, acquisition estimate) runs on a
 // thread of its own, pipelined with the frame sync / carrier recovery / FEC on the
-// calling thread: process() queues the input (blocking only while 4 chunks of 64k samples
-// wait) and hands on the symbols already made; flush() waits for all of them. An AFC
+// calling thread: process() queues the input in chunks of 16k samples (when 24 chunks
+// are in flight it first hands on the oldest one's symbols, waiting for them if need be)
+// and hands on the symbols of the chunks already done; flush() waits for all of them. An AFC
 // correction then takes effect at the front end's next block instead of at once — still
 // phase-continuous and undone exactly, so nothing downstream changes but the sample index
 // it starts at.
@@ -208,7 +209,8 @@ public:
     const SymbolReceiver& symbol_receiver() const { return m_symbols; }
 
 private:
-    struct Pipeline; // the front-end thread and its queues
+    struct Pipeline; // the front-end thread (an OrderedPool) and what it shares
+    struct Chunk;    // one job of that thread: input samples in, symbol blocks out
     // Derotator phase (rad) as a function of the input sample index: piecewise linear.
     struct PhaseSegment {
         double start_sample;
@@ -251,8 +253,9 @@ private:
     // The front end over n samples; emit(symbols, strobe times, count) for each block.
     void run_frontend(const std::complex<float>* in, size_t n, bool searching,
                       const std::function<void(std::complex<float>*, const double*, size_t)>& emit);
-    void frontend_worker();
+    void frontend_chunk(Chunk& chunk); // on the front-end thread
     void stop_pipeline();
+    bool take_chunk(ReceiverOutput& out, bool wait);
     void drain_pipeline(ReceiverOutput& out, bool wait_all);
     void consume_symbols(std::complex<float>* sym, size_t n, ReceiverOutput& out);
     void handle_frame(RxFrame& frame, ReceiverOutput& out);

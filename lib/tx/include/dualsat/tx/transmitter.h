@@ -39,16 +39,15 @@
 #include <array>
 #include <atomic>
 #include <complex>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 namespace dualsat {
 
+template <typename Slot>
+class OrderedPool;
 class BbScrambler;
 class BchCodec;
 class LdpcEncoder;
@@ -183,10 +182,10 @@ public:
     // returns its length and info; 0 when none is in flight. Frames whose encoding failed
     // (only a PlScramblingSequence::fill() can fail) throw Error here, in their turn.
     size_t finish_plframe(PlFrameInfo& info);
-    size_t frames_in_flight() const { return static_cast<size_t>(m_started - m_finished); }
-    size_t max_frames_in_flight() const { return m_slots.size(); }
+    size_t frames_in_flight() const;
+    size_t max_frames_in_flight() const;
     // Threads encoding frames, the caller's included (1 = no pool).
-    int workers() const { return static_cast<int>(m_threads.size()) + 1; }
+    int workers() const;
 
     TransmitterStats stats() const;
 
@@ -202,13 +201,9 @@ private:
     bool data_ready_for(const FrameFormat& f) const;
 
     size_t start_frame(std::complex<float>* out, size_t room, bool encode_here);
-    // One frame's encoding state; slot j % size holds started frame j.
+    // One frame's encoding state, in a slot of the pool.
     struct Slot;
     void encode(Slot& slot) const; // the heavy part, on any thread
-    void run_job(uint64_t job);
-    bool try_claim(uint64_t& job);
-    void worker_loop();
-    void stop_workers();
 
     TransmitterConfig m_config;
     std::shared_ptr<PlHeaderSequence> m_pl_header;
@@ -231,18 +226,9 @@ private:
 
     Counters m_stats;
 
-    // The pipeline. Started frames are jobs 0, 1, 2, ... The caller publishes job j by
-    // raising m_published to j + 1; a thread claims the next job by raising m_claimed (CAS),
-    // encodes it and sets the slot's done flag. Only the caller touches m_started and
-    // m_finished.
-    std::vector<std::unique_ptr<Slot>> m_slots;
-    uint64_t m_started = 0, m_finished = 0;
-    std::atomic<uint64_t> m_published{ 0 }, m_claimed{ 0 };
-    std::vector<std::thread> m_threads;
-    std::mutex m_mutex; // for sleeping only: the fast paths are the atomics
-    std::condition_variable m_work_cv, m_done_cv;
-    std::atomic<int> m_sleeping_workers{ 0 };
-    std::atomic<bool> m_caller_sleeping{ false }, m_stop{ false };
+    // The pipeline: started frames are the pool's jobs, encoded by workers - 1 threads
+    // and by the caller waiting in finish_plframe(), finished in the order started.
+    std::unique_ptr<OrderedPool<Slot>> m_pool;
 };
 
 } // namespace dualsat

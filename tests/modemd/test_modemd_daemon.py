@@ -949,6 +949,160 @@ control: {port: 0}
             if rx:
                 rx.kill()
 
+def tx_accounted(s):
+    """Accepted packets are sent, still queued or counted dropped, never lost silently."""
+    t = s["tx"]
+    return t["packets_in"] == t["packets_sent"] + t["queued_packets"] + t["packets_dropped_shutdown"]
+
+
+class Faults(unittest.TestCase):
+    """Faults a long-running modem meets: the daemon killed and restarted, its ZeroMQ peer
+    gone and back, its recording file deleted or its disk full."""
+
+    def test_sigkill_then_restart_on_the_same_ports(self):
+        fwd = udp_receiver()
+        self.addCleanup(fwd.close)
+        listen, control = free_port(), free_port()
+        config = (LOOPBACK % {"fwd": fwd.getsockname()[1]}).replace(
+            '"127.0.0.1:0"', '"127.0.0.1:%d"' % listen).replace("port: 0", "port: %d" % control)
+        d = Daemon(config)
+        self.addCleanup(d.kill)
+        d.start_control()
+        d.wait_lock()
+        code, _, _ = http(d.url + "/modcod", "POST", {"modcod": "QPSK 3/4"})
+        self.assertEqual(code, 200)
+        check = modemd_traffic.TrafficCheck(("127.0.0.1", listen), fwd, window=16)
+        check.send_count(50, timeout=DEADLINE)
+        d.proc.send_signal(signal.SIGKILL)  # mid-traffic: no shutdown path runs
+        self.assertEqual(d.proc.wait(timeout=5), -signal.SIGKILL)
+        check.close()
+        # The restarted daemon binds the same UDP and HTTP ports at once (no TIME_WAIT or
+        # stale-socket refusal: exit 4 would say "socket bind"), starts from its config
+        # (not the MODCOD the API set before the kill), with fresh counters, and carries
+        # traffic intact.
+        d2 = Daemon(config, dirname=d.dir)
+        self.addCleanup(d2.kill)
+        self.assertEqual(d2.start_control(), "http://127.0.0.1:%d" % control)
+        s = d2.wait_lock()
+        self.assertEqual(s["modcod"], "QPSK 1/2")
+        self.assertEqual(s["tx"]["modcod_changes"], 0)
+        self.assertEqual(s["packets_in"], 0)
+        check = modemd_traffic.TrafficCheck(("127.0.0.1", listen), fwd, window=16)
+        self.addCleanup(check.close)
+        check.received.clear()
+        check.send_count(100, timeout=DEADLINE)
+        check.drain(quiet=2.0)
+        r = check.summary()
+        self.assertEqual((r["sent"], r["received"], r["corrupted"], r["out_of_order"]),
+                         (100, 100, 0, 0), r)
+        s = d2.get("/status")
+        self.assertEqual(s["packets_in"], 100)
+        self.assertTrue(tx_accounted(s), s["tx"])
+        self.assertEqual(d2.stop(), 0)
+
+    def zmq_pair(self, port, fwd_port):
+        common = "modem: {modcod: QPSK 3/4, frame: short, symbol_rate: 1.0e5}\n"
+        tx_cfg = common + """
+radio: {backend: zmq, direction: tx, sample_rate: 2.0e5, zmq: {tx_address: "tcp://127.0.0.1:%d", timeout_ms: 100}}
+data: {ip: {listen: "127.0.0.1:0"}, queue_bytes: 65536}
+control: {port: 0}
+""" % port
+        rx_cfg = common + """
+radio: {backend: zmq, direction: rx, sample_rate: 2.0e5, zmq: {rx_address: "tcp://127.0.0.1:%d", timeout_ms: 100}}
+data: {ip: {forward: "127.0.0.1:%d"}}
+control: {port: 0}
+""" % (port, fwd_port)
+        return tx_cfg, rx_cfg
+
+    def test_zmq_peer_killed_and_restarted(self):
+        fwd = udp_receiver()
+        self.addCleanup(fwd.close)
+        tx_cfg, rx_cfg = self.zmq_pair(free_port(), fwd.getsockname()[1])
+        tx = Daemon(tx_cfg)
+        self.addCleanup(tx.kill)
+        tx.start_control()
+        rx = Daemon(rx_cfg)
+        self.addCleanup(rx.kill)
+        rx.start_control()
+        rx.wait_lock()
+        dest = tx.address("ip_listen")
+
+        # The receiving peer dies. PUSH knows no peer liveness beyond the TCP connection:
+        # with no peer the ZeroMQ sink cannot send, the transmitter's stream stops moving,
+        # and the daemon says so (status faults, tx.output_stalled, the metric, the log)
+        # while it keeps running and answering. Every packet offered meanwhile is queued
+        # or counted dropped (queue_full), none vanishes.
+        rx.proc.send_signal(signal.SIGKILL)
+        rx.proc.wait(timeout=5)
+        check = modemd_traffic.TrafficCheck(dest, fwd, window=10 ** 6)
+        self.addCleanup(check.close)
+        check.send_count(300, timeout=DEADLINE)
+        s = wait_for(lambda: (lambda v: v if v["tx"]["output_stalled"] else None)(tx.get("/status")),
+                     "the transmitter to report its stalled stream")
+        self.assertEqual(s["state"], "running")
+        self.assertIn("tx_stalled", s["faults"])
+        fams = parse_prometheus(tx.get("/metrics"))
+        self.assertEqual(fams["dualsat_radio_stalled"]["samples"], [({"direction": "tx"}, 1.0)])
+        self.assertEqual(fams["dualsat_radio_faults"]["samples"][0][1], 1)
+        self.assertIn("no TX samples taken", tx.stderr())
+        s = tx.get("/status")
+        self.assertEqual(s["packets_in"] + s["tx"]["packets_dropped_queue_full"] +
+                         (s["data"].get("ip_listen_kernel_drops") or 0), 300, s["tx"])
+        self.assertTrue(tx_accounted(s), s["tx"])
+        self.assertIsNone(tx.proc.poll())
+
+        # The peer comes back: the stream moves again, the fault clears (logged), what
+        # waited in the queue goes out, and the new receiver locks.
+        rx2 = Daemon(rx_cfg)
+        self.addCleanup(rx2.kill)
+        rx2.start_control()
+        rx2.wait_lock()
+        check.close()
+        s = wait_for(lambda: (lambda v: v if v["tx"]["queued_packets"] == 0 and not v["faults"]
+                              else None)(tx.get("/status")),
+                     "the transmitter's queue to drain and its fault to clear")
+        self.assertEqual(s["tx"]["stalls"], 1)
+        self.assertTrue(tx_accounted(s), s["tx"])
+        self.assertIn("TX samples taken flowing again", tx.stderr())
+
+        # The transmitting peer dies: the receiver gets no samples, reports that (faults,
+        # rx.input_stalled, lock false, the metrics, the log) and keeps running.
+        tx.proc.send_signal(signal.SIGKILL)
+        tx.proc.wait(timeout=5)
+        s = wait_for(lambda: (lambda v: v if v["rx"]["input_stalled"] else None)(rx2.get("/status")),
+                     "the receiver to report its stalled input")
+        self.assertIn("rx_stalled", s["faults"])
+        self.assertIs(s["lock"], False)
+        fams = parse_prometheus(rx2.get("/metrics"))
+        self.assertEqual(fams["dualsat_rx_lock"]["samples"][0][1], 0)
+        self.assertEqual(fams["dualsat_radio_stalled"]["samples"], [({"direction": "rx"}, 1.0)])
+        self.assertIn("no RX samples", rx2.stderr())
+        tx2 = Daemon(tx_cfg)
+        self.addCleanup(tx2.kill)
+        tx2.start_control()
+        rx2.wait_lock()
+        # The packets queued during the first outage went out after the earlier checker
+        # stopped reading: they wait in the forward socket, and are not the new ones.
+        fwd.settimeout(0.2)
+        while True:
+            try:
+                fwd.recv(65536)
+            except socket.timeout:
+                break
+        check3 = modemd_traffic.TrafficCheck(tx2.address("ip_listen"), fwd, window=16)
+        self.addCleanup(check3.close)
+        check3.send_count(100, timeout=DEADLINE)
+        check3.drain(quiet=2.0)
+        r = check3.summary()
+        self.assertEqual((r["sent"], r["received"], r["corrupted"], r["out_of_order"]),
+                         (100, 100, 0, 0), r)
+        s = rx2.get("/status")
+        self.assertEqual(s["faults"], [])
+        self.assertEqual(s["rx"]["stalls"], 1)
+        self.assertTrue(tx_accounted(tx2.get("/status")))
+        self.assertEqual(rx2.stop(), 0)
+        self.assertEqual(tx2.stop(), 0)
+
 
 class Tun(unittest.TestCase):
     def test_tun_starts_or_says_why_not(self):

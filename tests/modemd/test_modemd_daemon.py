@@ -1103,6 +1103,74 @@ control: {port: 0}
         self.assertEqual(rx2.stop(), 0)
         self.assertEqual(tx2.stop(), 0)
 
+    FILE_TX = """
+modem: {modcod: QPSK 1/2, symbol_rate: 1.0e5}
+radio: {backend: file, direction: tx, sample_rate: 2.5e5, file: {tx_path: %s}}
+data: {ip: {listen: "127.0.0.1:0"}, drain_timeout: 0.5}
+control: {port: 0}
+"""
+
+    def file_fault(self, path, cause):
+        """Runs a recording daemon with traffic until `cause()` breaks its file; returns
+        the daemon (exited) and the traffic check."""
+        d = Daemon(self.FILE_TX % path, args=["--status-interval", "0.5"])
+        self.addCleanup(d.kill)
+        d.start_control()
+        dest = d.address("ip_listen")
+        sink = udp_receiver()  # nothing comes back: a recording has no receiver
+        self.addCleanup(sink.close)
+        check = modemd_traffic.TrafficCheck(dest, sink, window=10 ** 6)
+        self.addCleanup(check.close)
+        s = d.get("/status")
+        self.assertEqual(s["faults"], [])
+        cause()
+        # Traffic until the daemon notices (at most ~1 s): packets are accepted meanwhile.
+        end = time.monotonic() + DEADLINE
+        while d.proc.poll() is None and time.monotonic() < end:
+            check.send_count(5, timeout=1.0)
+            time.sleep(0.05)
+        # The documented behaviour: a radio fault stops the daemon like SIGTERM (queued
+        # packets counted dropped, counters logged) with exit 3.
+        self.assertEqual(d.stop(timeout=DEADLINE), 3, d.stderr())
+        m = re.search(r"packets in (\d+), sent (\d+), dropped: queue full (\d+), malformed (\d+), "
+                      r"at shutdown (\d+)", "\n".join(d.stdout))
+        self.assertIsNotNone(m, d.stdout)
+        accepted, sent, full, malformed, shutdown = map(int, m.groups())
+        self.assertGreater(accepted, 0)
+        self.assertEqual(accepted, sent + shutdown)  # none lost silently
+        # Datagrams sent after the daemon closed its input socket never reached it.
+        self.assertLessEqual(accepted + full + malformed, check.summary()["sent"])
+        return d
+
+    def test_file_backend_disk_full(self):
+        mnt = temp_dir()
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            self.skipTest("cannot mount a tmpfs (needs root): " + r.stderr.strip())
+        self.addCleanup(lambda: subprocess.run(["umount", "-l", mnt]))
+        path = os.path.join(mnt, "rec.sigmf-data")
+        # 2.5e5 samples/s x 8 bytes fill 1 MiB in about half a second.
+        d = self.file_fault(path, lambda: None)
+        err = d.stderr()
+        self.assertRegex(err, r"radio fault: writing radio\.file\.tx_path .* failed after \d+ "
+                              r"samples: No space left on device")
+        self.assertIn("radio error:", err)
+        # The metadata written at the start is kept (a failed rewrite never replaces it
+        # with an empty file) and the error is logged.
+        with open(os.path.join(mnt, "rec.sigmf-meta")) as f:
+            meta = json.load(f)
+        self.assertEqual(meta["global"]["core:datatype"], "cf32_le")
+        self.assertIn("cannot write SigMF metadata", err)
+
+    def test_file_backend_file_deleted(self):
+        d0 = temp_dir()
+        path = os.path.join(d0, "rec.sigmf-data")
+        d = self.file_fault(path, lambda: (time.sleep(0.5), os.remove(path)))
+        self.assertIn("was deleted or replaced while recording", d.stderr())
+        # No metadata is written for a recording that no longer exists.
+        self.assertFalse(os.path.exists(path))
+
 
 class Tun(unittest.TestCase):
     def test_tun_starts_or_says_why_not(self):

@@ -170,6 +170,7 @@ public:
         }
     }
     std::string name() const override { return "uhd"; }
+    bool stall_is_fatal() const override { return true; }
     void connect(gr::top_block_sptr tb, gr::basic_block_sptr tx, gr::basic_block_sptr rx) override
     {
         if (tx)
@@ -319,6 +320,91 @@ private:
     ino_t m_ino = 0;
     std::atomic<int> m_errno{ 0 };
     std::atomic<uint64_t> m_bytes{ 0 }, m_lost{ 0 };
+};
+
+// Test seam for "the USRP is gone mid-run" without hardware: radio.uhd.args
+// "type=dualsat-fake,fail_after=N" builds this instead of UhdRadio. Its device blocks
+// stream (zeros in, samples out to nowhere) and, after N samples, throw from work() as
+// gr-uhd does when UHD's recv()/send() raises on a vanished device; GNU Radio then logs the
+// exception and ends that block's thread, and the stream stops moving.
+class FakeUhdDevice : public gr::sync_block
+{
+public:
+    using sptr = std::shared_ptr<FakeUhdDevice>;
+    static sptr make(bool source, uint64_t fail_after)
+    {
+        return gnuradio::make_block_sptr<FakeUhdDevice>(source, fail_after);
+    }
+    FakeUhdDevice(bool source, uint64_t fail_after)
+        : gr::sync_block(source ? "fake_uhd_source" : "fake_uhd_sink",
+                         source ? gr::io_signature::make(0, 0, 0)
+                                : gr::io_signature::make(1, 1, sizeof(gr_complex)),
+                         source ? gr::io_signature::make(1, 1, sizeof(gr_complex))
+                                : gr::io_signature::make(0, 0, 0)),
+          m_source(source),
+          m_fail_after(fail_after)
+    {
+    }
+    int work(int n, gr_vector_const_void_star&, gr_vector_void_star& out) override
+    {
+        if (m_samples >= m_fail_after)
+            throw std::runtime_error("fake UHD device: no longer present (after " +
+                                     std::to_string(m_samples) + " samples)");
+        n = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(n), m_fail_after - m_samples));
+        if (m_source)
+            std::fill_n(static_cast<gr_complex*>(out[0]), n, gr_complex(0, 0));
+        m_samples += static_cast<uint64_t>(n);
+        return n;
+    }
+
+private:
+    const bool m_source;
+    const uint64_t m_fail_after;
+    uint64_t m_samples = 0;
+};
+
+class FakeUhdRadio : public RadioBackend
+{
+public:
+    FakeUhdRadio(const Config& c, uint64_t fail_after) : m_cfg(c)
+    {
+        if (c.has_tx())
+            m_sink = FakeUhdDevice::make(false, fail_after);
+        if (c.has_rx())
+            m_source = FakeUhdDevice::make(true, fail_after);
+        m_tx_throttle = gr::blocks::throttle::make(sizeof(gr_complex), c.radio.sample_rate);
+        m_rx_throttle = gr::blocks::throttle::make(sizeof(gr_complex), c.radio.sample_rate);
+    }
+    std::string name() const override { return "uhd"; }
+    void connect(gr::top_block_sptr tb, gr::basic_block_sptr tx, gr::basic_block_sptr rx) override
+    {
+        if (tx) {
+            tb->connect(tx, 0, m_tx_throttle, 0);
+            tb->connect(m_tx_throttle, 0, m_sink, 0);
+        }
+        if (rx) {
+            tb->connect(m_source, 0, m_rx_throttle, 0);
+            tb->connect(m_rx_throttle, 0, rx, 0);
+        }
+    }
+    ControlResult set_gain(double db, Direction d) override
+    {
+        return ControlResult::ok({ { to_string(d) + "_gain_db", db } });
+    }
+    ControlResult set_frequency(double hz, Direction d) override
+    {
+        return ControlResult::ok({ { to_string(d) + "_freq_hz", hz } });
+    }
+    json status() const override
+    {
+        return { { "backend", "uhd" }, { "fake_device", true }, { "sample_rate", m_cfg.radio.sample_rate } };
+    }
+    bool stall_is_fatal() const override { return true; }
+
+private:
+    const Config m_cfg;
+    FakeUhdDevice::sptr m_sink, m_source;
+    gr::blocks::throttle::sptr m_tx_throttle, m_rx_throttle;
 };
 
 SigmfInfo recording_info(const Config& c)
@@ -519,8 +605,13 @@ std::unique_ptr<RadioBackend> make_radio(const Config& c)
     switch (c.radio.backend) {
     case Backend::Loopback:
         return std::make_unique<LoopbackRadio>(c);
-    case Backend::Uhd:
+    case Backend::Uhd: {
+        const ::uhd::device_addr_t args(c.radio.uhd.args);
+        if (args.has_key("type") && args["type"] == "dualsat-fake") // test seam, see FakeUhdRadio
+            return std::make_unique<FakeUhdRadio>(
+                c, args.has_key("fail_after") ? std::stoull(args["fail_after"]) : UINT64_MAX);
         return std::make_unique<UhdRadio>(c);
+    }
     case Backend::File:
         return std::make_unique<FileRadio>(c);
     case Backend::Zmq:

@@ -1171,6 +1171,46 @@ control: {port: 0}
         # No metadata is written for a recording that no longer exists.
         self.assertFalse(os.path.exists(path))
 
+    def test_uhd_device_gone(self):
+        fwd = udp_receiver()
+        self.addCleanup(fwd.close)
+        # The fake device (radio.cc FakeUhdRadio) streams, then fails after 4e5 samples
+        # (2 s at 2e5 samples/s), as gr-uhd does when the USRP vanishes.
+        d = Daemon("""
+modem: {modcod: QPSK 1/2, symbol_rate: 1.0e5}
+radio:
+  backend: uhd
+  direction: both
+  sample_rate: 2.0e5
+  uhd: {args: "type=dualsat-fake,fail_after=400000", tx: {freq: 1.0e9}, rx: {freq: 1.0e9}}
+data: {ip: {listen: "127.0.0.1:0", forward: "127.0.0.1:%d"}, drain_timeout: 0.5}
+control: {port: 0}
+""" % fwd.getsockname()[1])
+        self.addCleanup(d.kill)
+        d.start_control()
+        s = d.get("/status")
+        self.assertTrue(s["radio"]["fake_device"])
+        self.assertEqual(s["faults"], [])
+        check = modemd_traffic.TrafficCheck(d.address("ip_listen"), fwd, window=10 ** 6)
+        self.addCleanup(check.close)
+        end = time.monotonic() + DEADLINE
+        while d.proc.poll() is None and time.monotonic() < end:
+            check.send_count(5, timeout=1.0)
+            time.sleep(0.1)
+        rc = d.stop()
+        err = d.stderr()
+        self.assertEqual(rc, 3, err)
+        self.assertIn("no longer present", err)  # GNU Radio logs the block's exception
+        self.assertRegex(err, r"radio fault: the (RX|TX) stream stopped")
+        m = re.search(r"packets in (\d+), sent (\d+), dropped: queue full (\d+), malformed (\d+), "
+                      r"at shutdown (\d+)", "\n".join(d.stdout))
+        self.assertIsNotNone(m, d.stdout)
+        accepted, sent, full, malformed, shutdown = map(int, m.groups())
+        self.assertGreater(accepted, 0)
+        self.assertEqual(accepted, sent + shutdown)
+        # Datagrams sent after the daemon closed its input socket never reached it.
+        self.assertLessEqual(accepted + full + malformed, check.summary()["sent"])
+
 
 class Tun(unittest.TestCase):
     def test_tun_starts_or_says_why_not(self):

@@ -227,10 +227,13 @@ def main():
         next_metrics = time.monotonic()
         while not stop.is_set():
             try:
-                code, _, dt = http(url + "/status")
+                code, text, dt = http(url + "/status")
                 status_lat.append(dt)
                 if code != 200:
                     api_errors.append("GET /status -> %d" % code)
+                elif json.loads(text).get("faults"):
+                    # A stalled loopback stream (or any radio fault) is a failure here.
+                    api_errors.append("fault reported: %s" % json.loads(text)["faults"])
                 if time.monotonic() >= next_metrics:
                     code, text, dt = http(url + "/metrics")
                     metrics_lat.append(dt)

@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import statistics
@@ -434,6 +435,7 @@ def main():
         print("soak: daemon log kept in " + log_path)
         return 1
     print("soak: OK")
+    shutil.rmtree(work, ignore_errors=True)  # kept only when the run failed
     return 0
 
 

@@ -2,7 +2,8 @@
 // configuration and `dualsat-modemd --help` for the command line.
 //
 // Exit codes: 0 clean stop (signal, --duration, replay finished), 1 unexpected error,
-// 2 configuration error, 3 radio error (e.g. no UHD device), 4 system resource error
+// 2 configuration error, 3 radio error (no UHD device at start; while running: the
+// recording cannot be written or was deleted, the USRP stopped streaming), 4 system resource error
 // (socket bind, TUN permission), 64 bad command line.
 #include "config.h"
 #include "control_api.h"
@@ -238,6 +239,7 @@ int main(int argc, char** argv)
                                     std::chrono::duration<double>(opt.status_interval));
         auto next_tick = t0 + std::chrono::seconds(1);
         const char* reason = nullptr;
+        std::string radio_fault;
         while (!reason) {
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
             if (g_stop_signal) {
@@ -262,6 +264,13 @@ int main(int argc, char** argv)
             if (now >= next_tick) {
                 modem->tick();
                 next_tick += std::chrono::seconds(1);
+                // A radio that cannot go on (recording not writable or deleted, device
+                // gone): stop like on SIGTERM, counters logged, exit 3.
+                radio_fault = modem->fatal_fault();
+                if (!radio_fault.empty()) {
+                    reason = "radio fault";
+                    break;
+                }
             }
             if (opt.status_interval > 0 && now >= next_status) {
                 std::printf("%s\n", modem->status_line().c_str());
@@ -287,6 +296,10 @@ int main(int argc, char** argv)
             std::printf("  %s\n", line.c_str());
         }
         std::fflush(stdout);
+        if (!radio_fault.empty()) {
+            std::fprintf(stderr, "dualsat-modemd: radio error: %s\n", radio_fault.c_str());
+            return kExitRadio;
+        }
     } catch (const std::exception& e) {
         log.error("fatal: {}", e.what());
         std::fprintf(stderr, "dualsat-modemd: fatal: %s\n", e.what());

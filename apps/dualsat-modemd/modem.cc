@@ -1,5 +1,6 @@
 #include "modem.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -54,6 +55,14 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
     }
     m_radio->connect(m_tb, tx_out, rx_in);
     m_start = m_rate_time = std::chrono::steady_clock::now();
+    // A stall is 2 s without progress, or three of the longest PLFRAMEs (normal QPSK with
+    // pilots: 33 282 symbols, EN 302 307-1 §5.5) at low symbol rates, since the TX side
+    // counts symbols a whole frame at a time.
+    const double stall_s = std::max(2.0, 3 * 33282.0 / m_cfg.modem.symbol_rate);
+    if (m_rx)
+        m_rx_watch = std::make_unique<StreamWatch>(stall_s);
+    if (m_input)
+        m_tx_watch = std::make_unique<StreamWatch>(stall_s);
 }
 
 Modem::~Modem()
@@ -130,6 +139,47 @@ void Modem::tick()
     m_rate_tx_bytes = tx_bytes;
     m_rate_rx_bytes = rx_bytes;
     m_rate_time = now;
+    if (!m_running)
+        return;
+    auto watch = [&](StreamWatch* w, uint64_t counter, const char* what) {
+        if (!w)
+            return;
+        switch (w->update(counter, now)) {
+        case StreamWatch::Event::Stalled:
+            m_log.warn("radio: no {} for {:.1f} s (backend {}: peer or device gone?); "
+                       "reported in /status and dualsat_radio_stalled until it moves again",
+                       what, w->stall_seconds(), m_radio->name());
+            break;
+        case StreamWatch::Event::Resumed:
+            m_log.info("radio: {} flowing again", what);
+            break;
+        case StreamWatch::Event::None:
+            break;
+        }
+    };
+    watch(m_rx_watch.get(), m_rx ? m_rx->status().samples : 0, "RX samples");
+    watch(m_tx_watch.get(), m_input ? m_input->stats().symbols : 0, "TX samples taken");
+}
+
+std::string Modem::fatal_fault()
+{
+    std::lock_guard<std::mutex> lock(m_rate_mutex);
+    if (!m_fault.empty())
+        return m_fault;
+    std::string f = m_radio->fault();
+    if (f.empty() && m_radio->stall_is_fatal()) {
+        if (m_rx_watch && m_rx_watch->stalled())
+            f = "the RX stream stopped (no samples for " +
+                std::to_string(static_cast<int>(m_rx_watch->stall_seconds())) + " s)";
+        else if (m_tx_watch && m_tx_watch->stalled())
+            f = "the TX stream stopped (no samples taken for " +
+                std::to_string(static_cast<int>(m_tx_watch->stall_seconds())) + " s)";
+    }
+    if (!f.empty()) {
+        m_fault = f;
+        m_log.error("radio fault: {}", f);
+    }
+    return f;
 }
 
 ControlResult Modem::apply_format(const dualsat::FrameFormat& f)
@@ -302,6 +352,32 @@ json Modem::status()
     DataPlaneStats ds;
     if (m_data)
         ds = m_data->stats();
+    bool rx_stalled = false, tx_stalled = false;
+    uint64_t rx_stalls = 0, tx_stalls = 0;
+    std::string fault;
+    {
+        std::lock_guard<std::mutex> lock(m_rate_mutex);
+        if (m_rx_watch) {
+            rx_stalled = m_rx_watch->stalled();
+            rx_stalls = m_rx_watch->stalls();
+        }
+        if (m_tx_watch) {
+            tx_stalled = m_tx_watch->stalled();
+            tx_stalls = m_tx_watch->stalls();
+        }
+        fault = m_fault;
+    }
+    // A receiver without input is not locked to anything, whatever it last decided.
+    if (rx_stalled && rx.lock)
+        rx.lock = false;
+    json faults = json::array();
+    if (rx_stalled)
+        faults.push_back("rx_stalled");
+    if (tx_stalled)
+        faults.push_back("tx_stalled");
+    if (!fault.empty())
+        faults.push_back(fault);
+    j["faults"] = faults;
 
     // Summary fields: the receiver's view where there is one.
     j["lock"] = rx.lock ? json(*rx.lock) : json(nullptr);
@@ -356,7 +432,9 @@ json Modem::status()
                     { "work_errors", c.work_errors },
                     { "queued_packets", ts.queued_packets },
                     { "queued_bytes", ts.queued_bytes },
-                    { "data_field_bps", tx_rate } };
+                    { "data_field_bps", tx_rate },
+                    { "output_stalled", tx_stalled },
+                    { "stalls", tx_stalls } };
     } else {
         j["tx"] = nullptr;
     }
@@ -385,6 +463,8 @@ json Modem::status()
                     { "payload_bytes_out", ds.payload_bytes_out },
                     { "goodput_bps", rx_goodput },
                     { "samples", rx.samples },
+                    { "input_stalled", rx_stalled },
+                    { "stalls", rx_stalls },
                     { "power_db", optional_json(rx.power_db) } };
     } else {
         j["rx"] = nullptr;
@@ -486,6 +566,19 @@ std::string Modem::metrics()
                       "UDP datagrams the kernel dropped for a full receive buffer (SO_RXQ_OVFL)",
                       d[std::string(sock) + "_kernel_drops"].get<double>(), { { "socket", sock } });
     }
+    // One loop per family: a family's samples must be contiguous in the exposition.
+    for (const char* dir : { "tx", "rx" })
+        if (s[dir].is_object())
+            p.add("dualsat_radio_stalled", "gauge",
+                  "1 while the radio stream has not moved for the stall time (peer/device gone)",
+                  s[dir][dir == std::string("tx") ? "output_stalled" : "input_stalled"].get<bool>() ? 1 : 0,
+                  { { "direction", dir } });
+    for (const char* dir : { "tx", "rx" })
+        if (s[dir].is_object())
+            p.add("dualsat_radio_stalls_total", "counter", "Times the radio stream stalled",
+                  s[dir]["stalls"].get<double>(), { { "direction", dir } });
+    p.add("dualsat_radio_faults", "gauge", "Radio faults now (see /status faults)",
+          static_cast<double>(s["faults"].size()));
     p.add("dualsat_control_requests_total", "counter", "Control API requests", s["control"]["requests"].get<double>());
     p.add("dualsat_control_unauthorized_total", "counter", "Control API requests refused for a bad token",
           s["control"]["unauthorized"].get<double>());
@@ -519,6 +612,8 @@ std::string Modem::status_line()
     if (s["rx"].is_object())
         os << (s["tx"].is_object() ? " rx " : "  frames rx ") << s["rx"]["frames_ok"].get<uint64_t>()
            << " ok " << s["rx"]["frames_bad"].get<uint64_t>() << " bad";
+    for (const auto& f : s["faults"])
+        os << "  FAULT " << f.get<std::string>();
     return os.str();
 }
 

@@ -9,6 +9,7 @@
 #include "data_plane.h"
 #include "modem_chain.h"
 #include "radio.h"
+#include "stream_watch.h"
 #include "tx_input.h"
 
 #include <gnuradio/logger.h>
@@ -46,8 +47,12 @@ public:
     // reports what would need a restart. Returns log lines.
     std::vector<std::string> reload(const Config& fresh);
 
-    // Called about once a second: updates the rate estimates.
+    // Called about once a second: updates the rate estimates and watches the radio
+    // streams (a stall is logged when it starts and ends, and shown in status/metrics).
     void tick();
+    // Non-empty when the modem cannot go on (the radio backend's fault(), or a stalled
+    // stream on a backend where that is fatal): the daemon stops and exits 3.
+    std::string fatal_fault();
     std::string status_line();
     std::vector<std::string> summary();
 
@@ -89,6 +94,10 @@ private:
     uint64_t m_rate_tx_bytes = 0, m_rate_rx_bytes = 0;
     double m_tx_rate_bps = 0; // data-field bits per second (TS: user bits exactly)
     double m_rx_goodput_bps = 0; // user bits per second delivered by the receiver
+
+    // Radio stream progress (under m_rate_mutex): RX samples in, TX symbols out.
+    std::unique_ptr<StreamWatch> m_rx_watch, m_tx_watch;
+    std::string m_fault; // the fatal fault once seen (logged once)
 };
 
 } // namespace modemd

@@ -2,11 +2,12 @@
 
 #include "sigmf.h"
 
-#include <gnuradio/blocks/file_sink.h>
 #include <gnuradio/blocks/file_source.h>
 #include <gnuradio/blocks/multiply_const.h>
 #include <gnuradio/blocks/throttle.h>
 #include <gnuradio/channels/channel_model.h>
+#include <gnuradio/io_signature.h>
+#include <gnuradio/sync_block.h>
 #include <gnuradio/uhd/usrp_sink.h>
 #include <gnuradio/uhd/usrp_source.h>
 #include <gnuradio/zeromq/pub_sink.h>
@@ -15,10 +16,15 @@
 #include <gnuradio/zeromq/sub_source.h>
 #include <uhd/device.hpp>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <mutex>
 #include <vector>
 
@@ -164,6 +170,7 @@ public:
         }
     }
     std::string name() const override { return "uhd"; }
+    bool stall_is_fatal() const override { return true; }
     void connect(gr::top_block_sptr tb, gr::basic_block_sptr tx, gr::basic_block_sptr rx) override
     {
         if (tx)
@@ -242,6 +249,164 @@ private:
     gr::uhd::usrp_source::sptr m_source;
 };
 
+// Writes the TX samples to the recording. Not gr::blocks::file_sink: on a full disk that
+// block's fwrite() comes back short without a stream error, so it silently stops writing
+// and goes on consuming (seen: a 2 MiB tmpfs, exit 0, nothing logged). Here a failed
+// write() is kept with its errno, the samples from then on are counted as not recorded,
+// and the flowgraph keeps running so the daemon can stop cleanly (FileRadio::fault()).
+class RecordingSink : public gr::sync_block
+{
+public:
+    using sptr = std::shared_ptr<RecordingSink>;
+    static sptr make(const std::string& path) { return gnuradio::make_block_sptr<RecordingSink>(path); }
+
+    explicit RecordingSink(const std::string& path)
+        : gr::sync_block("dualsat_recording_sink",
+                         gr::io_signature::make(1, 1, sizeof(gr_complex)),
+                         gr::io_signature::make(0, 0, 0))
+    {
+        m_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (m_fd < 0)
+            throw RadioError("cannot open '" + path + "': " + std::strerror(errno));
+        struct stat st {};
+        ::fstat(m_fd, &st);
+        m_dev = st.st_dev;
+        m_ino = st.st_ino;
+    }
+    ~RecordingSink() override { close(); }
+
+    int work(int n, gr_vector_const_void_star& in, gr_vector_void_star&) override
+    {
+        const size_t bytes = static_cast<size_t>(n) * sizeof(gr_complex);
+        size_t left = bytes;
+        if (m_errno.load() == 0) {
+            const char* p = static_cast<const char*>(in[0]);
+            while (left > 0) {
+                const ssize_t w = ::write(m_fd, p, left);
+                if (w < 0 && errno == EINTR)
+                    continue;
+                if (w <= 0) {
+                    m_errno = w < 0 ? errno : ENOSPC;
+                    break;
+                }
+                p += w;
+                left -= static_cast<size_t>(w);
+            }
+        }
+        m_bytes += bytes - left;
+        m_lost += left / sizeof(gr_complex);
+        return n; // consumed either way: the TX chain must not stall behind a dead file
+    }
+
+    void close()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+        m_fd = -1;
+    }
+    int error() const { return m_errno.load(); }
+    uint64_t samples_written() const { return m_bytes.load() / sizeof(gr_complex); }
+    uint64_t samples_lost() const { return m_lost.load(); }
+    // The path no longer names the file being written (deleted, or replaced by another).
+    bool detached(const std::string& path) const
+    {
+        struct stat st {};
+        return ::stat(path.c_str(), &st) != 0 || st.st_dev != m_dev || st.st_ino != m_ino;
+    }
+
+private:
+    int m_fd = -1;
+    dev_t m_dev = 0;
+    ino_t m_ino = 0;
+    std::atomic<int> m_errno{ 0 };
+    std::atomic<uint64_t> m_bytes{ 0 }, m_lost{ 0 };
+};
+
+// Test seam for "the USRP is gone mid-run" without hardware: radio.uhd.args
+// "type=dualsat-fake,fail_after=N" builds this instead of UhdRadio. Its device blocks
+// stream (zeros in, samples out to nowhere) and, after N samples, throw from work() as
+// gr-uhd does when UHD's recv()/send() raises on a vanished device; GNU Radio then logs the
+// exception and ends that block's thread, and the stream stops moving.
+class FakeUhdDevice : public gr::sync_block
+{
+public:
+    using sptr = std::shared_ptr<FakeUhdDevice>;
+    static sptr make(bool source, uint64_t fail_after)
+    {
+        return gnuradio::make_block_sptr<FakeUhdDevice>(source, fail_after);
+    }
+    FakeUhdDevice(bool source, uint64_t fail_after)
+        : gr::sync_block(source ? "fake_uhd_source" : "fake_uhd_sink",
+                         source ? gr::io_signature::make(0, 0, 0)
+                                : gr::io_signature::make(1, 1, sizeof(gr_complex)),
+                         source ? gr::io_signature::make(1, 1, sizeof(gr_complex))
+                                : gr::io_signature::make(0, 0, 0)),
+          m_source(source),
+          m_fail_after(fail_after)
+    {
+    }
+    int work(int n, gr_vector_const_void_star&, gr_vector_void_star& out) override
+    {
+        if (m_samples >= m_fail_after)
+            throw std::runtime_error("fake UHD device: no longer present (after " +
+                                     std::to_string(m_samples) + " samples)");
+        n = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(n), m_fail_after - m_samples));
+        if (m_source)
+            std::fill_n(static_cast<gr_complex*>(out[0]), n, gr_complex(0, 0));
+        m_samples += static_cast<uint64_t>(n);
+        return n;
+    }
+
+private:
+    const bool m_source;
+    const uint64_t m_fail_after;
+    uint64_t m_samples = 0;
+};
+
+class FakeUhdRadio : public RadioBackend
+{
+public:
+    FakeUhdRadio(const Config& c, uint64_t fail_after) : m_cfg(c)
+    {
+        if (c.has_tx())
+            m_sink = FakeUhdDevice::make(false, fail_after);
+        if (c.has_rx())
+            m_source = FakeUhdDevice::make(true, fail_after);
+        m_tx_throttle = gr::blocks::throttle::make(sizeof(gr_complex), c.radio.sample_rate);
+        m_rx_throttle = gr::blocks::throttle::make(sizeof(gr_complex), c.radio.sample_rate);
+    }
+    std::string name() const override { return "uhd"; }
+    void connect(gr::top_block_sptr tb, gr::basic_block_sptr tx, gr::basic_block_sptr rx) override
+    {
+        if (tx) {
+            tb->connect(tx, 0, m_tx_throttle, 0);
+            tb->connect(m_tx_throttle, 0, m_sink, 0);
+        }
+        if (rx) {
+            tb->connect(m_source, 0, m_rx_throttle, 0);
+            tb->connect(m_rx_throttle, 0, rx, 0);
+        }
+    }
+    ControlResult set_gain(double db, Direction d) override
+    {
+        return ControlResult::ok({ { to_string(d) + "_gain_db", db } });
+    }
+    ControlResult set_frequency(double hz, Direction d) override
+    {
+        return ControlResult::ok({ { to_string(d) + "_freq_hz", hz } });
+    }
+    json status() const override
+    {
+        return { { "backend", "uhd" }, { "fake_device", true }, { "sample_rate", m_cfg.radio.sample_rate } };
+    }
+    bool stall_is_fatal() const override { return true; }
+
+private:
+    const Config m_cfg;
+    FakeUhdDevice::sptr m_sink, m_source;
+    gr::blocks::throttle::sptr m_tx_throttle, m_rx_throttle;
+};
+
 SigmfInfo recording_info(const Config& c)
 {
     SigmfInfo info;
@@ -272,7 +437,7 @@ public:
         if (c.has_tx()) {
             try {
                 write_sigmf_meta(f.tx_path, recording_info(c));
-                m_sink = gr::blocks::file_sink::make(sizeof(gr_complex), f.tx_path.c_str(), false);
+                m_sink = RecordingSink::make(f.tx_path);
             } catch (const std::exception& e) {
                 throw RadioError("radio.file.tx_path: " + std::string(e.what()));
             }
@@ -310,8 +475,11 @@ public:
     json status() const override
     {
         json j = { { "backend", "file" }, { "sample_rate", m_cfg.radio.sample_rate } };
-        if (m_sink)
+        if (m_sink) {
             j["tx_path"] = m_cfg.radio.file.tx_path;
+            j["tx_samples_written"] = m_sink->samples_written();
+            j["tx_samples_not_written"] = m_sink->samples_lost();
+        }
         if (m_source) {
             j["rx_path"] = m_cfg.radio.file.rx_path;
             j["rx_samples_in_file"] = m_replay_info.sample_count;
@@ -325,15 +493,27 @@ public:
     {
         return m_source && !m_cfg.radio.file.repeat && rx_samples >= m_replay_info.sample_count;
     }
+    std::string fault() const override
+    {
+        if (!m_sink)
+            return {};
+        const auto& path = m_cfg.radio.file.tx_path;
+        if (int e = m_sink->error())
+            return "writing radio.file.tx_path '" + path + "' failed after " +
+                   std::to_string(m_sink->samples_written()) + " samples: " + std::strerror(e);
+        if (m_sink->detached(path))
+            return "radio.file.tx_path '" + path + "' was deleted or replaced while recording";
+        return {};
+    }
     void finish() override
     {
         if (!m_sink)
             return;
         m_sink->close();
+        if (m_sink->detached(m_cfg.radio.file.tx_path))
+            return; // no recording to describe: never write metadata beside another file
         SigmfInfo info = recording_info(m_cfg);
-        struct stat st;
-        if (::stat(m_cfg.radio.file.tx_path.c_str(), &st) == 0)
-            info.sample_count = static_cast<uint64_t>(st.st_size) / sizeof(gr_complex);
+        info.sample_count = m_sink->samples_written(); // what is in the file, whole samples
         write_sigmf_meta(m_cfg.radio.file.tx_path, info);
     }
 
@@ -343,7 +523,7 @@ private:
     DigitalGain m_gain;
     SigmfInfo m_replay_info;
     gr::blocks::file_source::sptr m_source;
-    gr::blocks::file_sink::sptr m_sink;
+    RecordingSink::sptr m_sink;
     gr::blocks::throttle::sptr m_throttle;
 };
 
@@ -425,8 +605,13 @@ std::unique_ptr<RadioBackend> make_radio(const Config& c)
     switch (c.radio.backend) {
     case Backend::Loopback:
         return std::make_unique<LoopbackRadio>(c);
-    case Backend::Uhd:
+    case Backend::Uhd: {
+        const ::uhd::device_addr_t args(c.radio.uhd.args);
+        if (args.has_key("type") && args["type"] == "dualsat-fake") // test seam, see FakeUhdRadio
+            return std::make_unique<FakeUhdRadio>(
+                c, args.has_key("fail_after") ? std::stoull(args["fail_after"]) : UINT64_MAX);
         return std::make_unique<UhdRadio>(c);
+    }
     case Backend::File:
         return std::make_unique<FileRadio>(c);
     case Backend::Zmq:

@@ -40,6 +40,14 @@ public:
     // True when the RX input has run out (a replayed file without repeat), given the
     // samples the receiver has taken in.
     virtual bool exhausted(uint64_t /*rx_samples*/) const { return false; }
+    // A fault the backend cannot recover from (a recording that can no longer be written
+    // or was deleted): non-empty, the daemon logs it, stops and exits 3. Polled about once
+    // a second from the main thread.
+    virtual std::string fault() const { return {}; }
+    // Whether a stream that stopped moving (see StreamWatch) is fatal: a USRP that stops
+    // streaming does not come back within this process (gr-uhd's block thread has ended),
+    // while a ZeroMQ peer may return and a replay simply ends.
+    virtual bool stall_is_fatal() const { return false; }
 };
 
 // Throws RadioError (no UHD device, ...) or ConfigError.

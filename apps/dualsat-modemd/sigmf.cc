@@ -76,8 +76,14 @@ void write_sigmf_meta(const std::string& data_path, const SigmfInfo& info)
         if (!out)
             throw dualsat::Error("cannot write SigMF metadata '" + tmp + "'");
         out << meta.dump(2) << "\n";
-        if (!out)
-            throw dualsat::Error("cannot write SigMF metadata '" + tmp + "'");
+        // The text sits in the stream's buffer until close(): on a full disk the write
+        // fails only there. Checked before the rename, so a failed write never replaces
+        // the metadata already on disk with an empty or truncated file.
+        out.close();
+        if (!out) {
+            std::remove(tmp.c_str());
+            throw dualsat::Error("cannot write SigMF metadata '" + tmp + "' (disk full?)");
+        }
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0)
         throw dualsat::Error("cannot rename '" + tmp + "' to '" + path + "'");

@@ -5,6 +5,7 @@
 #include "data_plane.h"
 #include "http_server.h"
 #include "sigmf.h"
+#include "stream_watch.h"
 #include "tx_input.h"
 
 #include <catch2/catch.hpp>
@@ -895,4 +896,33 @@ TEST_CASE("HTTP server: full of busy connections, a newcomer gets 503; an idle o
     CHECK(::recv(idle, &c, 1, 0) == 0); // closed by the server
     ::close(idle);
     server.stop();
+}
+
+TEST_CASE("stream watch: a counter that stops is a stall, one that moves again a resume",
+          "[modemd][faults]")
+{
+    using modemd::StreamWatch;
+    using std::chrono::milliseconds;
+    StreamWatch w(2.0);
+    const auto t0 = StreamWatch::Clock::now();
+    CHECK(w.update(0, t0) == StreamWatch::Event::None);
+    CHECK(w.update(100, t0 + milliseconds(1000)) == StreamWatch::Event::None);
+    // 1.9 s without progress: not yet; 2 s: a stall, reported once.
+    CHECK(w.update(100, t0 + milliseconds(2900)) == StreamWatch::Event::None);
+    CHECK_FALSE(w.stalled());
+    CHECK(w.update(100, t0 + milliseconds(3000)) == StreamWatch::Event::Stalled);
+    CHECK(w.stalled());
+    CHECK(w.update(100, t0 + milliseconds(9000)) == StreamWatch::Event::None);
+    CHECK(w.idle_seconds(t0 + milliseconds(9000)) == Approx(8.0));
+    CHECK(w.stalls() == 1);
+    // The peer is back: progress ends the stall; a second outage counts again.
+    CHECK(w.update(101, t0 + milliseconds(10000)) == StreamWatch::Event::Resumed);
+    CHECK_FALSE(w.stalled());
+    CHECK(w.update(101, t0 + milliseconds(12000)) == StreamWatch::Event::Stalled);
+    CHECK(w.stalls() == 2);
+    // A stream that never started (a receiver whose peer is not there yet) stalls too.
+    StreamWatch never(1.0);
+    CHECK(never.update(0, t0) == StreamWatch::Event::None);
+    CHECK(never.update(0, t0 + milliseconds(1000)) == StreamWatch::Event::Stalled);
+    CHECK_THROWS(StreamWatch(0.0));
 }

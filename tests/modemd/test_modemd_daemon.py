@@ -949,6 +949,268 @@ control: {port: 0}
             if rx:
                 rx.kill()
 
+def tx_accounted(s):
+    """Accepted packets are sent, still queued or counted dropped, never lost silently."""
+    t = s["tx"]
+    return t["packets_in"] == t["packets_sent"] + t["queued_packets"] + t["packets_dropped_shutdown"]
+
+
+class Faults(unittest.TestCase):
+    """Faults a long-running modem meets: the daemon killed and restarted, its ZeroMQ peer
+    gone and back, its recording file deleted or its disk full."""
+
+    def test_sigkill_then_restart_on_the_same_ports(self):
+        fwd = udp_receiver()
+        self.addCleanup(fwd.close)
+        listen, control = free_port(), free_port()
+        config = (LOOPBACK % {"fwd": fwd.getsockname()[1]}).replace(
+            '"127.0.0.1:0"', '"127.0.0.1:%d"' % listen).replace("port: 0", "port: %d" % control)
+        d = Daemon(config)
+        self.addCleanup(d.kill)
+        d.start_control()
+        d.wait_lock()
+        code, _, _ = http(d.url + "/modcod", "POST", {"modcod": "QPSK 3/4"})
+        self.assertEqual(code, 200)
+        check = modemd_traffic.TrafficCheck(("127.0.0.1", listen), fwd, window=16)
+        check.send_count(50, timeout=DEADLINE)
+        d.proc.send_signal(signal.SIGKILL)  # mid-traffic: no shutdown path runs
+        self.assertEqual(d.proc.wait(timeout=5), -signal.SIGKILL)
+        check.close()
+        # The restarted daemon binds the same UDP and HTTP ports at once (no TIME_WAIT or
+        # stale-socket refusal: exit 4 would say "socket bind"), starts from its config
+        # (not the MODCOD the API set before the kill), with fresh counters, and carries
+        # traffic intact.
+        d2 = Daemon(config, dirname=d.dir)
+        self.addCleanup(d2.kill)
+        self.assertEqual(d2.start_control(), "http://127.0.0.1:%d" % control)
+        s = d2.wait_lock()
+        self.assertEqual(s["modcod"], "QPSK 1/2")
+        self.assertEqual(s["tx"]["modcod_changes"], 0)
+        self.assertEqual(s["packets_in"], 0)
+        check = modemd_traffic.TrafficCheck(("127.0.0.1", listen), fwd, window=16)
+        self.addCleanup(check.close)
+        check.received.clear()
+        check.send_count(100, timeout=DEADLINE)
+        check.drain(quiet=2.0)
+        r = check.summary()
+        self.assertEqual((r["sent"], r["received"], r["corrupted"], r["out_of_order"]),
+                         (100, 100, 0, 0), r)
+        s = d2.get("/status")
+        self.assertEqual(s["packets_in"], 100)
+        self.assertTrue(tx_accounted(s), s["tx"])
+        self.assertEqual(d2.stop(), 0)
+
+    def zmq_pair(self, port, fwd_port):
+        common = "modem: {modcod: QPSK 3/4, frame: short, symbol_rate: 1.0e5}\n"
+        tx_cfg = common + """
+radio: {backend: zmq, direction: tx, sample_rate: 2.0e5, zmq: {tx_address: "tcp://127.0.0.1:%d", timeout_ms: 100}}
+data: {ip: {listen: "127.0.0.1:0"}, queue_bytes: 65536}
+control: {port: 0}
+""" % port
+        rx_cfg = common + """
+radio: {backend: zmq, direction: rx, sample_rate: 2.0e5, zmq: {rx_address: "tcp://127.0.0.1:%d", timeout_ms: 100}}
+data: {ip: {forward: "127.0.0.1:%d"}}
+control: {port: 0}
+""" % (port, fwd_port)
+        return tx_cfg, rx_cfg
+
+    def test_zmq_peer_killed_and_restarted(self):
+        fwd = udp_receiver()
+        self.addCleanup(fwd.close)
+        tx_cfg, rx_cfg = self.zmq_pair(free_port(), fwd.getsockname()[1])
+        tx = Daemon(tx_cfg)
+        self.addCleanup(tx.kill)
+        tx.start_control()
+        rx = Daemon(rx_cfg)
+        self.addCleanup(rx.kill)
+        rx.start_control()
+        rx.wait_lock()
+        dest = tx.address("ip_listen")
+
+        # The receiving peer dies. PUSH knows no peer liveness beyond the TCP connection:
+        # with no peer the ZeroMQ sink cannot send, the transmitter's stream stops moving,
+        # and the daemon says so (status faults, tx.output_stalled, the metric, the log)
+        # while it keeps running and answering. Every packet offered meanwhile is queued
+        # or counted dropped (queue_full), none vanishes.
+        rx.proc.send_signal(signal.SIGKILL)
+        rx.proc.wait(timeout=5)
+        check = modemd_traffic.TrafficCheck(dest, fwd, window=10 ** 6)
+        self.addCleanup(check.close)
+        check.send_count(300, timeout=DEADLINE)
+        s = wait_for(lambda: (lambda v: v if v["tx"]["output_stalled"] else None)(tx.get("/status")),
+                     "the transmitter to report its stalled stream")
+        self.assertEqual(s["state"], "running")
+        self.assertIn("tx_stalled", s["faults"])
+        fams = parse_prometheus(tx.get("/metrics"))
+        self.assertEqual(fams["dualsat_radio_stalled"]["samples"], [({"direction": "tx"}, 1.0)])
+        self.assertEqual(fams["dualsat_radio_faults"]["samples"][0][1], 1)
+        self.assertIn("no TX samples taken", tx.stderr())
+        s = tx.get("/status")
+        self.assertEqual(s["packets_in"] + s["tx"]["packets_dropped_queue_full"] +
+                         (s["data"].get("ip_listen_kernel_drops") or 0), 300, s["tx"])
+        self.assertTrue(tx_accounted(s), s["tx"])
+        self.assertIsNone(tx.proc.poll())
+
+        # The peer comes back: the stream moves again, the fault clears (logged), what
+        # waited in the queue goes out, and the new receiver locks.
+        rx2 = Daemon(rx_cfg)
+        self.addCleanup(rx2.kill)
+        rx2.start_control()
+        rx2.wait_lock()
+        check.close()
+        s = wait_for(lambda: (lambda v: v if v["tx"]["queued_packets"] == 0 and not v["faults"]
+                              else None)(tx.get("/status")),
+                     "the transmitter's queue to drain and its fault to clear")
+        self.assertEqual(s["tx"]["stalls"], 1)
+        self.assertTrue(tx_accounted(s), s["tx"])
+        self.assertIn("TX samples taken flowing again", tx.stderr())
+
+        # The transmitting peer dies: the receiver gets no samples, reports that (faults,
+        # rx.input_stalled, lock false, the metrics, the log) and keeps running.
+        tx.proc.send_signal(signal.SIGKILL)
+        tx.proc.wait(timeout=5)
+        s = wait_for(lambda: (lambda v: v if v["rx"]["input_stalled"] else None)(rx2.get("/status")),
+                     "the receiver to report its stalled input")
+        self.assertIn("rx_stalled", s["faults"])
+        self.assertIs(s["lock"], False)
+        fams = parse_prometheus(rx2.get("/metrics"))
+        self.assertEqual(fams["dualsat_rx_lock"]["samples"][0][1], 0)
+        self.assertEqual(fams["dualsat_radio_stalled"]["samples"], [({"direction": "rx"}, 1.0)])
+        self.assertIn("no RX samples", rx2.stderr())
+        tx2 = Daemon(tx_cfg)
+        self.addCleanup(tx2.kill)
+        tx2.start_control()
+        rx2.wait_lock()
+        # The packets queued during the first outage went out after the earlier checker
+        # stopped reading: they wait in the forward socket, and are not the new ones.
+        fwd.settimeout(0.2)
+        while True:
+            try:
+                fwd.recv(65536)
+            except socket.timeout:
+                break
+        check3 = modemd_traffic.TrafficCheck(tx2.address("ip_listen"), fwd, window=16)
+        self.addCleanup(check3.close)
+        check3.send_count(100, timeout=DEADLINE)
+        check3.drain(quiet=2.0)
+        r = check3.summary()
+        self.assertEqual((r["sent"], r["received"], r["corrupted"], r["out_of_order"]),
+                         (100, 100, 0, 0), r)
+        s = rx2.get("/status")
+        self.assertEqual(s["faults"], [])
+        self.assertEqual(s["rx"]["stalls"], 1)
+        self.assertTrue(tx_accounted(tx2.get("/status")))
+        self.assertEqual(rx2.stop(), 0)
+        self.assertEqual(tx2.stop(), 0)
+
+    FILE_TX = """
+modem: {modcod: QPSK 1/2, symbol_rate: 1.0e5}
+radio: {backend: file, direction: tx, sample_rate: 2.5e5, file: {tx_path: %s}}
+data: {ip: {listen: "127.0.0.1:0"}, drain_timeout: 0.5}
+control: {port: 0}
+"""
+
+    def file_fault(self, path, cause):
+        """Runs a recording daemon with traffic until `cause()` breaks its file; returns
+        the daemon (exited) and the traffic check."""
+        d = Daemon(self.FILE_TX % path, args=["--status-interval", "0.5"])
+        self.addCleanup(d.kill)
+        d.start_control()
+        dest = d.address("ip_listen")
+        sink = udp_receiver()  # nothing comes back: a recording has no receiver
+        self.addCleanup(sink.close)
+        check = modemd_traffic.TrafficCheck(dest, sink, window=10 ** 6)
+        self.addCleanup(check.close)
+        s = d.get("/status")
+        self.assertEqual(s["faults"], [])
+        cause()
+        # Traffic until the daemon notices (at most ~1 s): packets are accepted meanwhile.
+        end = time.monotonic() + DEADLINE
+        while d.proc.poll() is None and time.monotonic() < end:
+            check.send_count(5, timeout=1.0)
+            time.sleep(0.05)
+        # The documented behaviour: a radio fault stops the daemon like SIGTERM (queued
+        # packets counted dropped, counters logged) with exit 3.
+        self.assertEqual(d.stop(timeout=DEADLINE), 3, d.stderr())
+        m = re.search(r"packets in (\d+), sent (\d+), dropped: queue full (\d+), malformed (\d+), "
+                      r"at shutdown (\d+)", "\n".join(d.stdout))
+        self.assertIsNotNone(m, d.stdout)
+        accepted, sent, full, malformed, shutdown = map(int, m.groups())
+        self.assertGreater(accepted, 0)
+        self.assertEqual(accepted, sent + shutdown)  # none lost silently
+        # Datagrams sent after the daemon closed its input socket never reached it.
+        self.assertLessEqual(accepted + full + malformed, check.summary()["sent"])
+        return d
+
+    def test_file_backend_disk_full(self):
+        mnt = temp_dir()
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            self.skipTest("cannot mount a tmpfs (needs root): " + r.stderr.strip())
+        self.addCleanup(lambda: subprocess.run(["umount", "-l", mnt]))
+        path = os.path.join(mnt, "rec.sigmf-data")
+        # 2.5e5 samples/s x 8 bytes fill 1 MiB in about half a second.
+        d = self.file_fault(path, lambda: None)
+        err = d.stderr()
+        self.assertRegex(err, r"radio fault: writing radio\.file\.tx_path .* failed after \d+ "
+                              r"samples: No space left on device")
+        self.assertIn("radio error:", err)
+        # The metadata written at the start is kept (a failed rewrite never replaces it
+        # with an empty file) and the error is logged.
+        with open(os.path.join(mnt, "rec.sigmf-meta")) as f:
+            meta = json.load(f)
+        self.assertEqual(meta["global"]["core:datatype"], "cf32_le")
+        self.assertIn("cannot write SigMF metadata", err)
+
+    def test_file_backend_file_deleted(self):
+        d0 = temp_dir()
+        path = os.path.join(d0, "rec.sigmf-data")
+        d = self.file_fault(path, lambda: (time.sleep(0.5), os.remove(path)))
+        self.assertIn("was deleted or replaced while recording", d.stderr())
+        # No metadata is written for a recording that no longer exists.
+        self.assertFalse(os.path.exists(path))
+
+    def test_uhd_device_gone(self):
+        fwd = udp_receiver()
+        self.addCleanup(fwd.close)
+        # The fake device (radio.cc FakeUhdRadio) streams, then fails after 4e5 samples
+        # (2 s at 2e5 samples/s), as gr-uhd does when the USRP vanishes.
+        d = Daemon("""
+modem: {modcod: QPSK 1/2, symbol_rate: 1.0e5}
+radio:
+  backend: uhd
+  direction: both
+  sample_rate: 2.0e5
+  uhd: {args: "type=dualsat-fake,fail_after=400000", tx: {freq: 1.0e9}, rx: {freq: 1.0e9}}
+data: {ip: {listen: "127.0.0.1:0", forward: "127.0.0.1:%d"}, drain_timeout: 0.5}
+control: {port: 0}
+""" % fwd.getsockname()[1])
+        self.addCleanup(d.kill)
+        d.start_control()
+        s = d.get("/status")
+        self.assertTrue(s["radio"]["fake_device"])
+        self.assertEqual(s["faults"], [])
+        check = modemd_traffic.TrafficCheck(d.address("ip_listen"), fwd, window=10 ** 6)
+        self.addCleanup(check.close)
+        end = time.monotonic() + DEADLINE
+        while d.proc.poll() is None and time.monotonic() < end:
+            check.send_count(5, timeout=1.0)
+            time.sleep(0.1)
+        rc = d.stop()
+        err = d.stderr()
+        self.assertEqual(rc, 3, err)
+        self.assertIn("no longer present", err)  # GNU Radio logs the block's exception
+        self.assertRegex(err, r"radio fault: the (RX|TX) stream stopped")
+        m = re.search(r"packets in (\d+), sent (\d+), dropped: queue full (\d+), malformed (\d+), "
+                      r"at shutdown (\d+)", "\n".join(d.stdout))
+        self.assertIsNotNone(m, d.stdout)
+        accepted, sent, full, malformed, shutdown = map(int, m.groups())
+        self.assertGreater(accepted, 0)
+        self.assertEqual(accepted, sent + shutdown)
+        # Datagrams sent after the daemon closed its input socket never reached it.
+        self.assertLessEqual(accepted + full + malformed, check.summary()["sent"])
+
 
 class Tun(unittest.TestCase):
     def test_tun_starts_or_says_why_not(self):

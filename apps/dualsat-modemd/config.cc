@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <arpa/inet.h>
@@ -24,6 +25,44 @@ namespace modemd {
 using dualsat::ConfigError;
 
 namespace {
+
+// Counts the documents of a YAML stream with the event parser, at most kMaxDocuments.
+// YAML::LoadAll cannot be used: yaml-cpp 0.7 never returns on a stray ',' at the top level
+// (each HandleNextDocument yields another empty document; found by fuzz_config), so a
+// one-character config would hang --check, start-up and SIGHUP.
+class DocumentCounter : public YAML::EventHandler
+{
+public:
+    static constexpr int kMaxDocuments = 8;
+    int documents = 0;
+    void OnDocumentStart(const YAML::Mark&) override { ++documents; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override
+    {
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override
+    {
+    }
+    void OnMapEnd() override {}
+};
+
+// Documents in the stream: kMaxDocuments when it has that many or does not end.
+int count_yaml_documents(const std::string& text)
+{
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    DocumentCounter counter;
+    int calls = 0;
+    while (calls < DocumentCounter::kMaxDocuments && parser.HandleNextDocument(counter))
+        ++calls;
+    return std::max(calls, counter.documents);
+}
 
 // Levenshtein distance, for "did you mean" hints on misspelt keys.
 size_t edit_distance(const std::string& a, const std::string& b)
@@ -722,12 +761,15 @@ Config parse_config(const std::string& yaml_text,
     try {
         // One document only: with YAML::Load a second one ("---" and more) would be
         // silently ignored, and an invalid value there would pass --check.
-        std::vector<YAML::Node> docs = YAML::LoadAll(yaml_text);
-        if (docs.size() > 1)
-            throw ConfigError(origin + ": " + std::to_string(docs.size()) +
+        const int docs = count_yaml_documents(yaml_text);
+        if (docs >= DocumentCounter::kMaxDocuments)
+            throw ConfigError(origin + ": not valid YAML: the document stream does not end "
+                              "(a stray ',' or '---' at the top level?)");
+        if (docs > 1)
+            throw ConfigError(origin + ": " + std::to_string(docs) +
                               " YAML documents ('---'): a config is one document");
-        if (!docs.empty())
-            root = docs.front();
+        if (docs == 1)
+            root = YAML::Load(yaml_text);
     } catch (const YAML::Exception& e) {
         throw ConfigError(origin + ": not valid YAML: " + e.what());
     }

@@ -154,6 +154,10 @@ TEST_CASE("config: duplicate keys and further documents are errors", "[modemd][c
     CHECK(contains(e, "2 YAML documents"));
     CHECK(contains(error_of("---\nmodem: {}\n...\n---\n"), "2 YAML documents"));
     CHECK(error_of("---\nmodem: {modcod: 8PSK 3/5}\n...\n").empty()); // one explicit document is fine
+    // A stray top-level comma: yaml-cpp 0.7's LoadAll never returns on it (found by fuzz_config);
+    // the config is refused at once instead of hanging --check, start-up or SIGHUP.
+    CHECK(contains(error_of(","), "not valid YAML"));
+    CHECK(contains(error_of("modem: {modcod: QPSK 1/2}\n---\n,\n"), "not valid YAML"));
     // Alias expansion and nesting are bounded.
     std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
     for (char c = 'b'; c <= 'h'; ++c)

@@ -81,5 +81,8 @@ done
 echo
 echo "executions per target:"
 printf '  %s\n' "${summary[@]}"
-ls "$build"/crashes/*/ 2>/dev/null | grep -q . && echo "crash/timeout/leak inputs: $build/crashes/"
+if find "$build/crashes" -type f | grep -q .; then
+  echo "crash/timeout/leak inputs:"
+  find "$build/crashes" -type f | sed 's/^/  /'
+fi
 exit $status

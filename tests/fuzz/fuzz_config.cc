@@ -25,11 +25,13 @@
 
 #include <dualsat/core/error.h>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
 #include <fcntl.h>
 #include <set>
+#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,6 +71,42 @@ struct TempDir {
         ::fchmod(fd, mode);
         ::close(fd);
     }
+};
+
+// Counts the documents of a YAML stream and whether one after the first has content.
+// YAML::LoadAll cannot be used for this: yaml-cpp 0.7 loops forever on a stray ',' at the
+// top level (every HandleNextDocument yields another empty document, ~350 MB/s of them),
+// so the stream is walked with the event parser and at most kMaxDocs documents.
+class DocumentCounter : public YAML::EventHandler
+{
+public:
+    static constexpr int kMaxDocs = 8;
+    int documents = 0;
+    bool later_content = false; // a document after the first holds a node
+
+    void OnDocumentStart(const YAML::Mark&) override { ++documents; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override { content(); }
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override
+    {
+        content();
+    }
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override
+    {
+        content();
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override
+    {
+        content();
+    }
+    void OnMapEnd() override {}
+
+private:
+    void content() { later_content |= documents > 1; }
 };
 
 // True if some mapping in the tree has the same scalar key twice (yaml-cpp keeps both
@@ -168,10 +206,15 @@ void check_accepted(const modemd::Config& c, const std::string& text, const std:
     // Issue 15 item 4: silently ignored input, and a forwarding loop.
     bool dup = false, more_docs = false;
     try {
-        const std::vector<YAML::Node> docs = YAML::LoadAll(text);
-        dup = !docs.empty() && has_duplicate_keys(docs[0]);
-        for (size_t i = 1; i < docs.size(); ++i)
-            more_docs |= docs[i].IsDefined() && !docs[i].IsNull();
+        dup = has_duplicate_keys(YAML::Load(text));
+        std::istringstream stream(text);
+        YAML::Parser parser(stream);
+        DocumentCounter counter;
+        int calls = 0;
+        while (calls < DocumentCounter::kMaxDocs && parser.HandleNextDocument(counter))
+            ++calls;
+        // Content after the first document, or a stream of documents that does not end.
+        more_docs = counter.later_content || calls == DocumentCounter::kMaxDocs;
     } catch (const YAML::Exception&) {
         more_docs = true; // a later document that does not even parse, yet accepted
     }

@@ -75,7 +75,9 @@ void write_sigmf_meta(const std::string& data_path, const SigmfInfo& info)
         std::ofstream out(tmp, std::ios::trunc);
         if (!out)
             throw dualsat::Error("cannot write SigMF metadata '" + tmp + "'");
-        out << meta.dump(2) << "\n";
+        // Strings come from the config (description), which may hold any bytes: invalid
+        // UTF-8 is written as U+FFFD instead of failing the recording.
+        out << meta.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
         // The text sits in the stream's buffer until close(): on a full disk the write
         // fails only there. Checked before the rename, so a failed write never replaces
         // the metadata already on disk with an empty or truncated file.
@@ -101,7 +103,7 @@ SigmfInfo read_sigmf_meta(const std::string& data_path, double expected_sample_r
     json meta;
     try {
         meta = json::parse(in);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) { // parse_error, or out_of_range for 1e400
         throw fail(std::string("not valid JSON: ") + e.what());
     }
     if (!meta.is_object() || !meta.contains("global") || !meta["global"].is_object())

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Plot a dualsat-fer-sweep CSV: FER vs Es/N0 per MODCOD, with the EN 302 307-1 Table 13
 quasi-error-free Es/N0 of each MODCOD as a vertical marker in the same colour.
 

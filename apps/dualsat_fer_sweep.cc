@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // dualsat-fer-sweep: frame error rate of the receiver FEC chain over AWGN.
 //
 // Our transmitter stages (TsFramer -> BB scrambler -> BCH -> LDPC -> bit interleaver ->

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Generates lib/coding/ldpc_tables.cc from data/dvbs2_ldpc/*.txt (ETSI EN 302 307-1 Annex B
 and C parity-bit accumulator address tables, checked bit for bit against gr-dtv).
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs every Debian 12 package gr-dualsat needs to build, test and run. Idempotent:
 # apt-get skips what is already there. Run as root (or through sudo).
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The modem's main job, from a fresh clone on Debian 12: install dependencies, build,
 # then run the headless modem daemon in loopback (TX -> AWGN channel -> RX in one process,
 # no radio hardware) with examples/modemd/loopback.yaml and carry real UDP traffic

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Carries real UDP traffic through a running dualsat-modemd and checks what comes out.
 
 Numbered packets go to the daemon's UDP input (one IP packet per datagram: a valid IPv4

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The whole test suite, from a fresh clone on Debian 12: install dependencies, build,
 # run ctest (Catch2 unit tests, Python qa tests, GRC checks, integration tests).
 #   scripts/test.sh               Release build in build/

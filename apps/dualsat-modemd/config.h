@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // dualsat-modemd configuration: the YAML schema as C++ values, and a loader that validates
 // everything up front. Every error names the offending key (dotted path) and its value, so
 // an operator can fix the file without reading code. No GNU Radio headers here: the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The control API of dualsat-modemd, independent of the HTTP transport and of GNU Radio:
 // authentication, routing, JSON bodies and the Prometheus text format. The Beast server
 // (http_server.h) feeds it requests; unit tests feed it directly.

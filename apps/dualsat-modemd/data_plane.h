@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The data plane: UDP (and optionally TUN) in front of the modem. Inputs feed the
 // TxInput: one IP packet per UDP datagram (or per TUN read) for GSE, N x 188-byte TS
 // packets per datagram for TS. Outputs forward what the receiver decodes: IP packets one

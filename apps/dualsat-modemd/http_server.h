@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // HTTP/1.1 front end of the control API (Boost.Beast): one request per connection, run on
 // its own I/O thread. Bounded everywhere a client could hold resources: headers (8 KiB,
 // read within 5 s), bodies (64 KiB), the whole exchange (10 s), concurrent connections

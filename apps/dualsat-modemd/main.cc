@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // dualsat-modemd: the headless DVB-S2 modem daemon. See examples/modemd/*.yaml for the
 // configuration and `dualsat-modemd --help` for the command line.
 //

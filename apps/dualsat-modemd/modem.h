@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The modem: builds the flowgraph from the config (TX chain -> pulse shaper -> radio ->
 // RX chain), runs it, and answers the control API. The flowgraph builder picks each part
 // by config section: modem.profile/chain -> TxChain (tx_bc), radio.backend ->

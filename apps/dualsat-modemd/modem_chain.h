@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The modem chain behind interfaces, so the daemon does not care which blocks implement
 // it. TX: tx_bc, the whole-chain transmitter (GSE PDUs by message, or a TS byte stream;
 // MODCOD by message, hitless at a frame boundary), with a monitor reading its per-frame

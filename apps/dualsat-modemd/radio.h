@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Radio backends: where the TX samples go and the RX samples come from. The daemon builds
 // one from radio.backend; each carries its own controls (gain, frequency) and status.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SigMF metadata (https://sigmf.org, core namespace v1.0.0) for IQ recordings of the file
 // backend: complex float32 little-endian samples ("cf32_le"), one .sigmf-meta JSON beside
 // the data file.

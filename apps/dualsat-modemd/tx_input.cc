@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "tx_input.h"
 
 #include <dualsat/framing/ts_adaptation.h>

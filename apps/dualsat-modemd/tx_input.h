@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The user side of the transmitter: UDP/TUN threads push IP packets (GSE) or TS packets
 // in; they are checked, admitted against data.queue_bytes and handed on — IP packets to
 // the transmitter as PDUs (a callback the TX chain sets: a message to tx_bc's "pdus"

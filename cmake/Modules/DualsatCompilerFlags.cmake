@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Warnings, sanitizers and the per-ISA flags for SIMD kernel files.
 add_compile_options(-Wall -Wextra)
 

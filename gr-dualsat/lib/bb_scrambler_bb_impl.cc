@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "bb_scrambler_bb_impl.h"
 
 #include <gnuradio/io_signature.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "channel_emulator_cc_impl.h"
 
 #include <dualsat/channel/channel_emulator.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "fec_decoder_impl.h"
 
 #include <dualsat/core/error.h>

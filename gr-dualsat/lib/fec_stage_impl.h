@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Shared implementation of the FEC stage blocks (BCH, LDPC, bit interleaver): whole frames
 // in, whole frames out, the unpacked gr-dtv bit stream packed around the packed
 // libdualsat API. A stage only says how many items a frame has on each side and how to

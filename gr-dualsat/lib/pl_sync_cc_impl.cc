@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "pl_sync_cc_impl.h"
 
 #include <dualsat/core/error.h>

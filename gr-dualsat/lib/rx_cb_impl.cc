@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "rx_cb_impl.h"
 
 #include <dualsat/core/error.h>

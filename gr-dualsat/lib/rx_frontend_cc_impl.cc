@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "rx_frontend_cc_impl.h"
 
 #include <gnuradio/io_signature.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Conversions between gr-dtv's one-bit-per-byte streams (bit in the LSB) and the packed
 // MSB-first bytes of libdualsat, eight bits per step.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include <dualsat/coding/bit_interleaver.h>
 #include <dualsat/core/error.h>
 

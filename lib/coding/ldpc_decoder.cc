@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 LDPC decoder: layered schedule from the Annex B/C tables, the scalar reference
 // kernel, and run-time kernel selection (the pattern of dualsat/core/simd.h; the vector
 // kernel: ldpc_decoder_simd.h, instantiated by ldpc_decoder_{sse41,avx2}.cc). See dualsat/ldpc_decoder.h for the algorithm.

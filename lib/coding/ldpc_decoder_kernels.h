@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Internal to the LDPC decoder: the layered schedule derived from the Annex B/C tables and
 // the kernel interface the scalar / SSE4.1 / AVX2 implementations share. The family follows
 // dualsat/core/simd.h: the scalar reference and the dispatch in ldpc_decoder.cc, the vector

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The vector LDPC kernel, written once over an ISA tag (dualsat/core/simd.h; int8 vectors
 // simd::Ops<Isa>::i8) and instantiated by ldpc_decoder_sse41.cc (16 lanes per register, 23
 // per layer vector) and ldpc_decoder_avx2.cc (32 lanes, 12 per layer vector). Scalar

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include <dualsat/dsp/agc.h>
 #include <dualsat/core/error.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FIR kernels: the scalar reference (the SIMD kernels' test oracle) and the dispatch.
 // The vector kernels: fir_kernels_simd.h, instantiated by fir_kernels_{sse41,avx2}.cc.
 #include <dualsat/dsp/fir_kernels.h>

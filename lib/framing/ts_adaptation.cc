@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include <dualsat/core/error.h>
 #include <dualsat/framing/ts_adaptation.h>
 

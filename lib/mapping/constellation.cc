@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include <dualsat/core/constants.h>
 #include <dualsat/mapping/constellation.h>
 #include <dualsat/core/error.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Soft demapper: dispatch, the scalar max-log reference, the exact-log reference and
 // quantisation. The SIMD kernels: soft_demapper_simd.h, instantiated by
 // soft_demapper_{sse41,avx2}.cc (the pattern of dualsat/core/simd.h).

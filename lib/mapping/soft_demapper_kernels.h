@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Internal: max-log demapping kernels (scalar reference, SSE4.1, AVX2) and the tables they
 // share. Not installed. The family follows dualsat/core/simd.h: the scalar reference and
 // the dispatch in soft_demapper.cc, the vector algorithm once in soft_demapper_simd.h,

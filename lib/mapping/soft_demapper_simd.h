@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Internal: the max-log kernels, written once over an ISA tag (dualsat/core/simd.h) and
 // instantiated by soft_demapper_sse41.cc (4 lanes) and soft_demapper_avx2.cc (8 lanes).
 // Scalar reference: maxlog_scalar in soft_demapper.cc, matched bit for bit: the same float

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Receiver FEC chain: see dualsat/fec_receiver.h.
 #include <dualsat/rx/fec_receiver.h>
 

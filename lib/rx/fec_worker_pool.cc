@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Parallel in-order FEC decoding: see dualsat/fec_worker_pool.h. The ordering, the bound
 // and the shutdown are the OrderedPool's; this adds a decoder per thread.
 #include <dualsat/rx/fec_worker_pool.h>

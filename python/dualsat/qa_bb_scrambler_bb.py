@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """qa: the BB scrambler block against gr-dtv's dvb_bbscrambler_bb, and BBHEADERs made
 by gr-dtv's dvb_bbheader_bb parsed by our core."""
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """qa: the TS mode adaptation block against gr-dtv's dvb_bbheader_bb, bit for bit, for
 all 21 DVB-S2 frame-size/code-rate pairs and the three roll-offs."""
 

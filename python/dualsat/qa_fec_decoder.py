@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """qa: the fec_decoder block. Frames are made by gr-dtv's DVB-S2 transmitter blocks (the
 independent reference): TS through dvb_bbheader_bb -> dvb_bbscrambler_bb -> dvb_bch_bb ->
 dvb_ldpc_bb -> dvbs2_interleaver_bb -> dvbs2_modulator_bc, or GSE BBFRAMEs packed here in

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """qa: the FEC stage blocks (BCH encoder, LDPC encoder, bit interleaver) against gr-dtv's
 dvb_bch_bb, dvb_ldpc_bb and dvbs2_interleaver_bb, bit for bit, several frames per code.
 All chains of one test run side by side in a single flowgraph."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """qa: the modulator block against gr-dtv's dvbs2_modulator_bc (INTERPOLATION_OFF) for all
 28 MODCODs, from random interleaved bits, in each input form."""
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """qa: the PLFRAME framer block against gr-dtv's dvbs2_physical_cc on the same symbols,
 and the dummy PLFRAME / PLSC decoding of the core against the standard's constants and
 gr-dtv's scrambling."""

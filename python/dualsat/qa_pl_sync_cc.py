@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """qa: gr-dtv's DVB-S2 PL framer (2x zero-stuffed, every other sample taken) -> our
 channel emulator (Es/N0 3 dB, CFO 5 % of Rs) -> pl_sync_cc: every frame after
 acquisition found with the right MODCOD, data symbols recovered. And tx_bc -> pl_sync_cc

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """qa: the RRC pulse shaper block against GNU Radio's own firdes.root_raised_cosine +
 interp_fir_filter_ccf, and its resampling variant against the continuous RRC formula."""
 

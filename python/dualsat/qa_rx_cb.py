@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """qa: rx_cb, the whole receiver block, behind our own transmitter blocks: tx_bc (VCM
 switched through its modcod port, dummy frames) -> pulse_shaper_cc at 2.37 samples/symbol
 -> channel_emulator_cc (CFO, SCO) -> rx_cb. The TS out must be exactly the TS in (after

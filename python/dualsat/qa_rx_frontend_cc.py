@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """qa: rx_frontend_cc recovers the symbols of random QPSK shaped by our pulse_shaper_cc
 (2.37 samples/symbol) and by GNU Radio's own firdes RRC + interp_fir_filter_ccf (4 sps)."""
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """qa: interoperability of our receiver with GNU Radio's own DVB-S2 transmitter.
 
 gr-dtv's seven-block DVB-S2 chain (dvb_bbheader_bb -> ... -> dvbs2_physical_cc) makes the

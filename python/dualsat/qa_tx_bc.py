@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """qa: the tx_bc block's behaviour: MODCOD, frame size and pilots changed frame by frame
 through the 'modcod' message port (each frame's tag checked against its PLHEADER decoded
 from the output symbols), GSE PDUs on 'pdus', dummy frames when idle, malformed

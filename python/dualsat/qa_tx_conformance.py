@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """qa: the whole-chain transmitter tx_bc against gr-dtv's seven-block DVB-S2 chain
 (dvb_bbheader_bb -> dvb_bbscrambler_bb -> dvb_bch_bb -> dvb_ldpc_bb ->
 dvbs2_interleaver_bb -> dvbs2_modulator_bc -> dvbs2_physical_cc) on the same random TS

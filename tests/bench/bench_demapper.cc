@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Throughput of the soft demapper (scalar vs SSE4.1 vs AVX2, same run) and of the mapper.
 // Usage: bench_demapper [seconds per measurement, default 0.3]
 #include <dualsat/core/cpu_features.h>

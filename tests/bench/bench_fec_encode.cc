@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // BCH and LDPC encoder throughput: libdualsat's word-parallel encoders against the
 // bit-serial references of tests/reference (same run, same machine, same data).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Receiver FEC throughput: information bits (K_bch, the BBFRAME) per second on one core,
 // for the LDPC decoder alone and for the whole FecReceiver (demap -> deinterleave -> LDPC
 // -> BCH -> descramble -> BBHEADER -> TS deframing), SIMD (the active level) against the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // LDPC decoder throughput and frame error rate, single thread, frame by frame.
 //
 //   bench_ldpc_decode [--frames N] [--scalar-frames N] [--iterations N] [--quant S]

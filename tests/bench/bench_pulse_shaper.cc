@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Throughput of the transmit pulse shaper (and the resampler / matched filter that share its
 // engine): output Msamples/s per SIMD level in one run, with ratios against scalar.
 // Also VOLK's volk_32fc_32f_dot_prod_32fc driving the same polyphase structure, as an

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Throughput of dualsat.pulse_shaper_cc against GNU Radio's own RRC shaping
 (firdes.root_raised_cosine + filter.interp_fir_filter_ccf), same symbols, same taps up to
 gain, in the same run: Msamples/s of output through a whole flowgraph

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Whole-receiver benchmark (not a test): prints tables.
 //
 //  (a) throughput of the Receiver, IQ at 2 samples/symbol -> TS, QPSK 1/2 normal frames

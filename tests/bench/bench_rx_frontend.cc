@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Throughput of the receive front end (AGC + matched-filter bank + Gardner timing loop):
 // input Msamples/s at 2 and 2.37 samples/symbol, scalar / SSE4.1 / AVX2 FIR kernels in the
 // same run (interleaved rounds, best of 5), ratios against scalar; rates per CPU-second of

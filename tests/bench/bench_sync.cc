@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Symbol-rate receiver bench: acquisition time in frames vs Es/N0, and throughput of the
 // SymbolReceiver (locked, pilots / pilotless DD) and of the acquisition search, each as
 // Msym/s and as a ratio to a reference measured in the same run (a per-symbol complex

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Transmit frame engine throughput (dualsat::Transmitter, library alone): TS input bits
 // per second and output symbols per second, normal frames, no pilots, for QPSK 1/2,
 // 8PSK 3/5, 16APSK 3/4 and 32APSK 4/5; inline (workers = 1, the caller alone, next_plframe)

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Flowgraph throughput of the whole transmitter: our tx_bc against gr-dtv's seven-block
 DVB-S2 chain (dvb_bbheader_bb ... dvbs2_physical_cc), same TS input, same run.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test / measurement transmitter for the receiver FEC chain, built from the library's
 // stages only (EN 302 307-1 §5.1-§5.4): BBFRAME (TsFramer / GseEncapsulator) -> BB
 // scrambling -> BCH -> LDPC -> bit interleaving -> mapping, plus an AWGN channel.

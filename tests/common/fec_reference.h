@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Bit-serial reference encoders written straight from ETSI EN 302 307-1 §5.3.1/§5.3.2 and
 // the tables in data/, for the unit tests and the benchmark. Deliberately independent of
 // lib/coding: they read the standard's tables from data/ themselves (BCH) or use only the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test and benchmark helpers for the LDPC decoder: codewords from the bit-serial reference
 // encoder (fec_reference.h), packing helpers and a BPSK/AWGN channel.
 #pragma once

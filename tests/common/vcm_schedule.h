@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A VCM schedule for transmitter tests: every constellation, both frame sizes and both
 // pilot settings, consecutive entries always differing in all three.
 #pragma once

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Checks the GRC side of gr-dualsat without a display.
 
 1. Every grc/*.block.yml loads into GRC's platform without schema warnings, every block

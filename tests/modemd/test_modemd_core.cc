@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Unit tests of dualsat-modemd's GNU Radio-free parts: config validation, control API
 // routing and authentication, Prometheus text, SigMF metadata, the TX input.
 #include "config.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Process-level tests of dualsat-modemd and dualsat-ctl.
 
 Every daemon binds 127.0.0.1 (or 0.0.0.0 for the token test) on ephemeral ports, runs for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ChannelEmulator: every impairment measured on its own against its definition.
 #include <catch2/catch.hpp>
 #include <dualsat/core/constants.h>

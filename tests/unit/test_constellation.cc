@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Constellations against EN 302 307-1 §5.4: ring ratios transcribed here from Tables 9/10
 // independently of lib/, unit energy, ring populations and spot points of Figures 9-12.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Receiver FEC chain: loopback through the library's transmitter stages and AWGN for a
 // mix of MODCODs changing every frame (all constellations, both frame sizes), TS and GSE
 // (PDUs larger than a BBFRAME), malformed input, the opener hook, and the worker pool

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The radix-2 FFT against the DFT's definition.
 #include <catch2/catch.hpp>
 #include <dualsat/core/constants.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // GSE (ETSI TS 102 606-1): CRC-32 against the bit-serial definition, header bit layout
 // against the spec, round trips of 20..9000-byte PDUs over changing data-field lengths,
 // losses, timeouts and garbage.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "fec_reference.h"
 
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Mapper against a bit-serial reference (label = bits read one by one, first bit = MSB).
 #include <catch2/catch.hpp>
 #include <dualsat/core/error.h>

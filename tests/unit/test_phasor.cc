@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // unit_phasor (polynomial e^{j phase}) against libm's cos / sin.
 #include <catch2/catch.hpp>
 #include <dualsat/channel/channel_emulator.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PLFRAME layout, round trips through PlFramer/PlDeframer, dummy frames, and injected
 // (non-standard) sequences.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PL scrambling: Gold sequence vs the standard's bit-serial definition, register jumps,
 // scrambling and descrambling.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PLHEADER: PLS code words, pi/2-BPSK mapping, ML decoding, PLS interpretation.
 #include <catch2/catch.hpp>
 #include <dualsat/core/error.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Transmit pulse shaping, resampling and the receive matched filter.
 #include <catch2/catch.hpp>
 #include <dualsat/core/constants.h>

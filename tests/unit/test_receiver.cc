@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The whole receiver (Receiver: front end -> symbol receiver -> FEC) on our transmitter's
 // output through TxPulseShaper at 2.37 samples/symbol and the channel emulator: VCM with
 // every modulation, both frame sizes and dummy frames, CFO, SCO, phase noise; the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Receive front end: AGC, timing recovery (matched-filter bank + Gardner loop) and the
 // RxFrontEnd chain, against test-side channels: PLFRAMEs -> TxPulseShaper -> clock offset
 // (Resampler) -> carrier offset -> AWGN -> RxFrontEnd. The reference for every symbol is

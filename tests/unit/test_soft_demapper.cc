@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Soft demapper: SIMD kernels against the scalar reference, max-log against a brute-force
 // double computation from the point list, exact-log against max-log, hard decisions of
 // mapped frames, erasures and bad arguments.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The blind pre-lock carrier-offset estimate on RRC-shaped QPSK through the channel
 // emulator, at non-integer samples per symbol.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Frame synchronisation, carrier recovery and the symbol receiver on PlFramer-made VCM
 // streams through the channel emulator (symbol rate).
 #include <catch2/catch.hpp>

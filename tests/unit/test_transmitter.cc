@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The transmit frame engine, checked from its output symbols alone: a noiseless receiver
 // written here (PLHEADER ML decoding, PL descrambling, nearest-point demapping, bit
 // deinterleaving, systematic BBFRAME extraction, BB descrambling) recovers the format of

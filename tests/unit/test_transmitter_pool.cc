@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The transmitter's worker pool: for any number of workers and frames in flight, the
 // pipelined transmitter (start_plframe / finish_plframe) produces exactly the bytes the
 // inline one (workers = 1, next_plframe) produces, over a VCM schedule with format changes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TS mode adaptation (EN 302 307-1 §5.1): TsFramer against an independent bit-level
 // reference of the standard, round trips through TsDeframer, losses and malformed input.
 #include <catch2/catch.hpp>

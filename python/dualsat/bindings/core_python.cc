@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Bindings of the modem core's value types and pure functions (no blocks), so Python
 // users and tests can build MODCODs, headers and frame formats directly.
 #include <pybind11/pybind11.h>

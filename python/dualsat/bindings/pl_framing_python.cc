@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Bindings of the physical-layer framing core (PLHEADER, PL scrambling, PlFramer and
 // PlDeframer with the standard sequences), for Python users and qa tests.
 #include <pybind11/numpy.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include <pybind11/pybind11.h>
 
 #include <gnuradio/dualsat/pl_sync_cc.h>

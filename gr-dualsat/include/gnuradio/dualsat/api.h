@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Symbol visibility for the gnuradio-dualsat block library.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // BBFRAME scrambler/descrambler block (EN 302 307-1 §5.2.2) over dualsat::BbScrambler.
 #pragma once
 

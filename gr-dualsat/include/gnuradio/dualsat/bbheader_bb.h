@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TS -> BBFRAME mode adaptation block (EN 302 307-1 §5.1) over dualsat::TsFramer.
 #pragma once
 

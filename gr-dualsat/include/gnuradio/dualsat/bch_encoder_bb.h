@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 BCH encoder block (EN 302 307-1 §5.3.1) over dualsat::BchCodec.
 #pragma once
 

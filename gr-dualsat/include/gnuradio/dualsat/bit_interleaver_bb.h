@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 bit interleaver block (EN 302 307-1 §5.3.3) over dualsat::BitInterleaver.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Channel emulator block over dualsat::ChannelEmulator (tests and benches).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 receiver FEC block over dualsat::FecWorkerPool + dualsat::BbFrameDeframer.
 #pragma once
 

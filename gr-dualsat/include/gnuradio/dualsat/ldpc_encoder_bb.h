@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 LDPC encoder block (EN 302 307-1 §5.3.2) over dualsat::LdpcEncoder.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 constellation mapper block (EN 302 307-1 §5.4) over dualsat::Mapper.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 physical-layer framer block (EN 302 307-1 §5.5) over dualsat::PlFramer.
 #pragma once
 

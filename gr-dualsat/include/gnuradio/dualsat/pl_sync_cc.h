@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Physical-layer synchronisation at symbol rate over dualsat::SymbolReceiver: PLFRAME
 // sync, carrier recovery, PL descrambling, pilot removal. (Symbol timing recovery, GNU
 // Radio's "symbol sync", is rx_frontend_cc, which comes before this block.)

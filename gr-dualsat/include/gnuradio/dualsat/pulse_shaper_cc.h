@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 transmit pulse shaping (EN 302 307-1 §5.6) over dualsat::TxPulseShaper.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The whole civil DVB-S2 receiver in one block over dualsat::Receiver: IQ samples in, TS
 // bytes out, IP PDUs and per-frame stats as messages.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Receive front end over dualsat::RxFrontEnd: AGC, RRC matched filter and symbol timing
 // recovery, samples at any rate >= 2 samples/symbol in, symbols at 1 sample/symbol out.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The whole civil DVB-S2 transmitter in one block (EN 302 307-1 §5) over
 // dualsat::Transmitter: TS bytes or GSE PDUs in, PLFRAME symbols out.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Channel emulator for tests and benches: AWGN at a set Es/N0, carrier frequency offset
 // with linear drift, phase noise shaped to a mask, gain steps and an attenuation trace,
 // sample-clock offset, NaN injection. Deterministic for a given seed.

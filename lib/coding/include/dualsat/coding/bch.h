@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 outer code: shortened binary BCH codes of ETSI EN 302 307-1 §5.3.1, Tables 5a/5b
 // (k_bch, n_bch, t) and 6a/6b (minimal polynomials g1..g12).
 //

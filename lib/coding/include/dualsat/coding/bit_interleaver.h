@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 bit interleaver, ETSI EN 302 307-1 §5.3.3 (Figure 7/8, Table 7).
 //
 // For 8PSK, 16APSK and 32APSK the FECFRAME is written column-wise into a block of

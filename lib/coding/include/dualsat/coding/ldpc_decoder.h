@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 LDPC decoder (ETSI EN 302 307-1 §5.3.2, Annex B/C codes), one frame at a time.
 //
 // Algorithm: row-layered min-sum (normalised or offset) on saturated 8-bit fixed point.

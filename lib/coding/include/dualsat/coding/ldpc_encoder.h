@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 inner code: LDPC encoder of ETSI EN 302 307-1 §5.3.2 (tables of Annex B/C, via
 // dualsat/ldpc_tables.h).
 //

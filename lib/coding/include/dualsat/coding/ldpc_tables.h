@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 LDPC codes as the standard defines them: parity-bit accumulator address tables of
 // ETSI EN 302 307-1 Annex B (normal) and Annex C (short). Encoders and decoders derive
 // their own structures from these.

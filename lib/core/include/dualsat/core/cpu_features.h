@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Run-time CPU feature detection for SIMD kernel dispatch. One binary runs on any x86-64:
 // kernels are compiled per ISA (files *_sse41.cc, *_avx2.cc) and chosen by simd::select
 // (dualsat/core/simd.h, the pattern every kernel family follows) from these levels.

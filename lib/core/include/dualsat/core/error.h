@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Error type of the modem core: every bad input (malformed frame, bad parameter) is
 // reported with one of these, never with a crash or a silent wrong result.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // In-place radix-2 complex FFT of a fixed power-of-two size (decimation in time, twiddles
 // and bit-reversal permutation precomputed). Used off the per-symbol hot path (the blind
 // carrier search runs one transform per frame at most), so it favours clarity over speed.

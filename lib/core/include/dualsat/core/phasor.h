@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // e^{j phase} without libm's remainder / sincos, for per-sample loops (branch-free, so a
 // loop over it can vectorise). Range reduction to [-pi, pi] by the nearest multiple of
 // 2 pi, then sine and cosine of half the angle by their Taylor series (|x| <= pi/2: the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Automatic gain control for the receive front end: scales the input stream to a target
 // mean power so the matched filter, the timing loop and everything after them see a known
 // level whatever the tuner gain.

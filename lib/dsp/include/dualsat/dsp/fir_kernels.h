@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Complex-by-real dot products: the inner loop of every FIR in the modem (transmit pulse
 // shaper, resampler, receive matched filter, the timing loop's interpolator).
 //

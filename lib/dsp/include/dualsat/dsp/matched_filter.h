@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Receive-side RRC matched filter with decimation to 2 (or any divisor) samples per symbol.
 //
 // Taps are RrcNormalization::RxMatched (see rrc.h): fed with the TxUnitPower pulse shaper's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The one streaming polyphase FIR engine behind the pulse shaper (interpolate by sps), the
 // resamplers (rational L/M, or arbitrary ratio by a dense filter bank with linear
 // interpolation between adjacent branches) and the matched filter (decimate by D).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Transmit pulse shaping (EN 302 307-1 §5.6: square-root raised cosine, roll-off 0.35,
 // 0.25 or 0.20) and the transmit path to an arbitrary radio sample rate.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Sample-rate conversion by any ratio, so the transmitter (and receiver) can run at a radio
 // sample rate that is not a multiple of the symbol rate (e.g. 2 samples/symbol -> a USRP
 // master-clock rate: ratios like 25/12 or 2.37).

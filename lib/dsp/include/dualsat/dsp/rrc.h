@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Root-raised-cosine (RRC) pulse design for the DVB-S2 transmit shaping and the receive
 // matched filter. EN 302 307-1 §5.6 fixes the square-root raised-cosine shaping with
 // roll-off 0.35, 0.25 or 0.20; any roll-off in (0, 1] is accepted here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // BBFRAME scrambling (energy dispersal), ETSI EN 302 307-1 §5.2.2: the whole BBFRAME is
 // XORed with the PRBS 1 + X^14 + X^15, register loaded with 100101010000000 at the start
 // of every BBFRAME. Scrambling and descrambling are the same operation.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 baseband header (ETSI EN 302 307-1 §5.1.6) and its CRC-8 (§5.1.4).
 #pragma once
 

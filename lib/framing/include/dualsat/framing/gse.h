@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Generic Stream Encapsulation, ETSI TS 102 606-1: network-layer PDUs (IPv4, IPv6, any
 // EtherType) carried in the data field of DVB-S2 BBFRAMEs of a generic continuous stream
 // (EN 302 307-1 §5.1.6: TS/GS = 01, UPL = 0, SYNC = 0, SYNCD = 0).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 mode adaptation for MPEG transport streams, ETSI EN 302 307-1 §5.1:
 // TS packets (user packets, UPs) -> BBFRAMEs on transmit, and back on receive.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 constellations and bit labelling (ETSI EN 302 307-1 §5.4, Figures 9-12, Tables 9-10).
 #pragma once
 

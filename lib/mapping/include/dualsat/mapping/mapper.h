@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Bit-to-symbol mapping of the XFECFRAME (EN 302 307-1 §5.4): every bits_per_symbol()
 // consecutive interleaved bits select one constellation point; the first of them is the
 // label's MSB.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Soft demapping of DVB-S2 XFECFRAME symbols to bit LLRs (QPSK, 8PSK, 16APSK, 32APSK with
 // the per-rate rings of EN 302 307-1 Tables 9/10).
 //

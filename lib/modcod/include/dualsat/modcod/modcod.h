@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 MODCODs and FEC frame parameters (ETSI EN 302 307-1 §5.3, §5.5.2, Tables 5a/5b, 12).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 PLFRAME construction and its inverse (ETSI EN 302 307-1 §5.5).
 //
 // PLFRAME = PLHEADER (90 symbols) | XFECFRAME in 90-symbol slots, with a 36-symbol pilot

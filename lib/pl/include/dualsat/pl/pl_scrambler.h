@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The replaceable sequences of the DVB-S2 physical layer (ETSI EN 302 307-1 §5.5.2, §5.5.4)
 // and their standard (civil) implementations.
 //

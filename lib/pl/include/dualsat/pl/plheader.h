@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 PLHEADER (ETSI EN 302 307-1 §5.5.2): SOF, PLS code, pi/2-BPSK mapping, and the
 // receiver's maximum-likelihood PLSC decoder.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Carrier recovery of frame-aligned DVB-S2 PLFRAMEs at symbol rate: frequency tracking
 // across frames, pilot-aided phase estimation with interpolation over the data,
 // blind or decision-directed phase tracking for pilotless frames, decision-directed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 receiver FEC core, frame by frame (ETSI EN 302 307-1 §5.1-§5.4 in reverse):
 //
 //   XFECFRAME symbols (frame-aligned, phase-corrected, PL-descrambled, pilots removed)

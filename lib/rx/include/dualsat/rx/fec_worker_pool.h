@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Parallel FEC decoding: N worker threads, each with its own FecFrameDecoder, decode
 // frames independently (no batching by MODCOD: every frame may differ); results come out
 // strictly in submission order. The threading is an OrderedPool (dualsat/core/ordered_pool.h).

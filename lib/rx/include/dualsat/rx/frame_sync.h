@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DVB-S2 PL frame synchroniser at symbol rate (1 sample per symbol, after matched filtering
 // and timing recovery), robust to carrier frequency offsets up to about +-10 % of the symbol
 // rate and working down to Es/N0 ~ -3 dB when pilots are on.

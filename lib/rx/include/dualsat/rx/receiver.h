@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The complete civil DVB-S2 receiver: IQ samples at any rate of at least 2 samples per
 // symbol in, TS packets / IP PDUs out.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The receiver front end: IQ samples at any rate of at least 2 samples per symbol in,
 // timing-corrected matched-filter outputs at 1 sample per symbol out, for the frame
 // synchroniser and carrier recovery that follow (which work at 1 sample per symbol).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Blind carrier-offset estimate for acquisition, from the lag-1 autocorrelation of the
 // received samples (before any matched filter or timing recovery).
 //

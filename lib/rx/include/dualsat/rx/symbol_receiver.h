@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The symbol-rate half of the DVB-S2 receiver: matched-filtered, timing-corrected symbols in
 // (1 sample per symbol, any chunk sizes), frames out, ready for the soft demapper:
 //   FrameSync (SOF/PLSC detection, frame-length tracking, lock) ->

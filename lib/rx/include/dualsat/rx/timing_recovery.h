@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Symbol timing recovery with the RRC matched filter built in: samples at any rate of two
 // or more samples per symbol (2, 2.37, 4, ... need not be an integer) in, one matched-
 // filtered sample per symbol at the recovered symbol instants out.

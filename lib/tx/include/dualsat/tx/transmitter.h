@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The DVB-S2 transmit frame engine (ETSI EN 302 307-1 §5): user data in, whole PLFRAMEs of
 // symbols out, one call per PLFRAME. The frame format (MODCOD, frame size, pilots) may
 // change on every frame (VCM/ACM).

@@ -660,6 +660,12 @@ std::string Endpoint::text() const
 
 Endpoint parse_endpoint(const std::string& key, const std::string& text)
 {
+    // inet_pton and strtol read C strings: a NUL inside the YAML string cut the address or
+    // port short and the rest was silently ignored (found by fuzz_config).
+    if (std::any_of(text.begin(), text.end(), [](char c) {
+            return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+        }))
+        throw ConfigError(key + ": the address holds a NUL or control character");
     Endpoint e;
     std::string port;
     if (!text.empty() && text[0] == '[') {

@@ -158,6 +158,10 @@ TEST_CASE("config: duplicate keys and further documents are errors", "[modemd][c
     // A stray top-level comma: yaml-cpp 0.7's LoadAll never returns on it (found by fuzz_config);
     // the config is refused at once instead of hanging --check, start-up or SIGHUP.
     CHECK(contains(error_of(","), "not valid YAML"));
+    // A NUL inside an address used to cut it short silently ("2::" + junk accepted as 2::).
+    const char nul_address[] = "data: {ip: {forward: '[2::\0\0\x01]:5001'}}\n";
+    CHECK(contains(error_of(std::string(nul_address, sizeof nul_address - 1)),
+                   "NUL or control character"));
     CHECK(contains(error_of("modem: {modcod: QPSK 1/2}\n---\n,\n"), "not valid YAML"));
     // Alias expansion and nesting are bounded.
     std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";

@@ -17,6 +17,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <fcntl.h>
+#include <initializer_list>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -89,6 +93,48 @@ private:
     const uint8_t* m_data;
     size_t m_size;
     size_t m_pos = 0;
+};
+
+// A scratch directory for targets that write files on every run: in memory (/dev/shm) when
+// possible, else /tmp; the named files and the directory are removed at exit.
+class ScratchDir
+{
+public:
+    ScratchDir(const std::string& target, std::initializer_list<const char*> files) : m_files(files)
+    {
+        std::string shm = "/dev/shm/dualsat-fuzz-" + target + "-XXXXXX";
+        std::string tmp = "/tmp/dualsat-fuzz-" + target + "-XXXXXX";
+        const char* made = ::mkdtemp(shm.data());
+        if (!made)
+            made = ::mkdtemp(tmp.data());
+        if (!made)
+            std::abort();
+        path = made;
+    }
+    ~ScratchDir()
+    {
+        for (const char* n : m_files)
+            ::unlink((path + "/" + n).c_str());
+        ::rmdir(path.c_str());
+    }
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+
+    // Writes `name` in the directory with exactly this mode (umask not applied).
+    void put(const char* name, const std::string& text, mode_t mode) const
+    {
+        const std::string p = path + "/" + name;
+        const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
+        if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+            std::abort();
+        ::fchmod(fd, mode);
+        ::close(fd);
+    }
+
+    std::string path;
+
+private:
+    std::vector<const char*> m_files;
 };
 
 } // namespace fuzz

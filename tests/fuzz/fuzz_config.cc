@@ -39,37 +39,13 @@ namespace {
 
 const char kSecret[] = "Fz7-secret-token-Q9x2-never-in-messages";
 
-struct TempDir {
-    std::string path;
-    TempDir()
+// The files parse_config may look at: token files (private and shared) and a recording.
+struct ConfigDir : fuzz::ScratchDir {
+    ConfigDir() : ScratchDir("config", { "token", "token-shared", "rec.sigmf-data", "out.sigmf-meta" })
     {
-        // In memory if possible: the target writes files on every run.
-        char shm[] = "/dev/shm/dualsat-fuzz-config-XXXXXX";
-        char tmp[] = "/tmp/dualsat-fuzz-config-XXXXXX";
-        const char* made = ::mkdtemp(shm);
-        if (!made)
-            made = ::mkdtemp(tmp);
-        if (!made)
-            std::abort();
-        path = made;
         put("token", std::string(kSecret) + "\n", 0600);
         put("token-shared", std::string(kSecret) + "\n", 0644);
         put("rec.sigmf-data", "", 0644);
-    }
-    ~TempDir()
-    {
-        for (const char* n : { "/token", "/token-shared", "/rec.sigmf-data", "/out.sigmf-meta" })
-            ::unlink((path + n).c_str());
-        ::rmdir(path.c_str());
-    }
-    void put(const char* name, const std::string& text, mode_t mode)
-    {
-        const std::string p = path + "/" + name;
-        const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
-        if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-            std::abort();
-        ::fchmod(fd, mode);
-        ::close(fd);
     }
 };
 
@@ -232,7 +208,7 @@ void check_accepted(const modemd::Config& c, const std::string& text, const std:
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
-    static TempDir dir;
+    static ConfigDir dir;
     fuzz::Input in(data, size);
     const bool file_private = in.flag();
     const std::string text(reinterpret_cast<const char*>(in.here()), in.remaining());

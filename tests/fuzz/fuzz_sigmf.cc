@@ -23,28 +23,6 @@
 
 namespace {
 
-struct TempDir {
-    std::string path;
-    TempDir()
-    {
-        // In memory if possible: the target writes files on every run.
-        char shm[] = "/dev/shm/dualsat-fuzz-sigmf-XXXXXX";
-        char tmp[] = "/tmp/dualsat-fuzz-sigmf-XXXXXX";
-        const char* made = ::mkdtemp(shm);
-        if (!made)
-            made = ::mkdtemp(tmp);
-        if (!made)
-            std::abort();
-        path = made;
-    }
-    ~TempDir()
-    {
-        for (const char* n : { "/rec.sigmf-meta", "/rec.sigmf-data", "/back.sigmf-meta",
-                               "/back.sigmf-data" })
-            ::unlink((path + n).c_str());
-        ::rmdir(path.c_str());
-    }
-};
 
 void write_file(const std::string& path, const uint8_t* data, size_t size)
 {
@@ -60,7 +38,8 @@ void write_file(const std::string& path, const uint8_t* data, size_t size)
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
-    static TempDir dir;
+    static fuzz::ScratchDir dir("sigmf", { "rec.sigmf-meta", "rec.sigmf-data", "back.sigmf-meta",
+                                          "back.sigmf-data" });
     const std::string rec = dir.path + "/rec.sigmf-data";
     fuzz::Input in(data, size);
     const uint8_t data_size = in.u8();

@@ -184,15 +184,7 @@ def main():
     threading.Thread(target=pump, daemon=True).start()
 
     failures = []
-    url = None
-    end = time.monotonic() + 30
-    while url is None and time.monotonic() < end and daemon.poll() is None:
-        try:
-            line = lines.get(timeout=0.5)
-        except queue.Empty:
-            continue
-        if line.startswith("control: "):
-            url = line.split(" ", 1)[1]
+    url = modemd_traffic.wait_for_control_url(lines, daemon)
     if url is None:
         daemon.kill()
         print("soak: FAILED: the daemon did not start; its log:\n" + open(log_path).read())

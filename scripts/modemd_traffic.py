@@ -180,6 +180,20 @@ def config_value(path, section, key):
     raise SystemExit("%s: no %s" % (path, ".".join(section + [key])))
 
 
+def wait_for_control_url(lines, daemon, timeout=30.0):
+    """The control API's URL from the daemon's "control: URL" line (lines: a queue of its
+    output lines), or None if it exits or does not say so within timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and daemon.poll() is None:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        if line.startswith("control: "):
+            return line.split(" ", 1)[1]
+    return None
+
+
 def http_json(url):
     with urllib.request.urlopen(url, timeout=5) as r:
         return json.loads(r.read())
@@ -223,15 +237,7 @@ def main():
             daemon.kill()
             return daemon.wait()
 
-    url = None
-    deadline = time.monotonic() + 30
-    while url is None and time.monotonic() < deadline and daemon.poll() is None:
-        try:
-            line = lines.get(timeout=0.5)
-        except queue.Empty:
-            continue
-        if line.startswith("control: "):
-            url = line.split(" ", 1)[1]
+    url = wait_for_control_url(lines, daemon)
     if url is None:
         stop_daemon()
         print("loopback: FAILED: the daemon did not start (see its messages above)")

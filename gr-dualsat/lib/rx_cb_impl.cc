@@ -142,8 +142,19 @@ void rx_cb_impl::publish()
         add(pmt_key<dict_keys::bch_corrected>(), pmt::from_long(fec.bch_corrected));
         add(pmt_key<dict_keys::packets>(), pmt::from_long(fec.packets_out));
         add(pmt_key<dict_keys::esn0_db>(), pmt::from_double(f.esn0_db));
+        add(pmt_key<dict_keys::esn0_var_db2>(), pmt::from_double(f.esn0_var_db2));
+        add(pmt_key<dict_keys::start_symbol>(), pmt::from_uint64(f.start_symbol));
         add(pmt_key<dict_keys::cfo_hz>(), pmt::from_double(f.cfo_hz));
         add(pmt_key<dict_keys::header_confirmed>(), pmt::from_bool(f.header_confirmed));
+        message_port_pub(d_port_stats, d);
+    }
+    // Idle frames: a measurement only (no modcod / status keys), for link-quality reports.
+    for (const ::dualsat::ReceiverDummyFrame& f : d_out.dummy_frames) {
+        pmt::pmt_t d = pmt::make_dict();
+        d = pmt::dict_add(d, pmt_key<dict_keys::dummy>(), pmt::PMT_T);
+        d = pmt::dict_add(d, pmt_key<dict_keys::esn0_db>(), pmt::from_double(f.esn0_db));
+        d = pmt::dict_add(d, pmt_key<dict_keys::esn0_var_db2>(), pmt::from_double(f.esn0_var_db2));
+        d = pmt::dict_add(d, pmt_key<dict_keys::start_symbol>(), pmt::from_uint64(f.start_symbol));
         message_port_pub(d_port_stats, d);
     }
     d_out.clear();

@@ -29,6 +29,7 @@ void no_estimate(cf* out, int length, CarrierEstimate* est)
     est->amplitude = 0.0f;
     est->noise_variance = std::numeric_limits<float>::infinity();
     est->esn0_db = -std::numeric_limits<float>::infinity();
+    est->esn0_var_db2 = std::numeric_limits<float>::infinity();
 }
 
 } // namespace
@@ -217,6 +218,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     est.amplitude = static_cast<float>(amp);
     est.noise_variance = static_cast<float>(std::max(noise, 1e-30) / (amp * amp));
     est.esn0_db = static_cast<float>(10.0 * std::log10(esn0));
+    est.esn0_var_db2 = static_cast<float>(level.esn0_variance_db2());
     est.esn0_db_smoothed = static_cast<float>(10.0 * std::log10(m_level.smooth(esn0)));
 
     // Output: derotated, phase-corrected, divided by the amplitude.

@@ -3,10 +3,20 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace dualsat {
 
 double SignalLevel::esn0() const { return amplitude * amplitude / std::max(noise, 1e-30); }
+
+double SignalLevel::esn0_variance_db2() const
+{
+    const double rho = esn0();
+    if (count <= 0 || !(rho > 0.0) || !std::isfinite(rho))
+        return std::numeric_limits<double>::infinity();
+    const double db_per_neper = 10.0 / std::log(10.0);
+    return db_per_neper * db_per_neper * (1.0 + 2.0 / rho) / count;
+}
 
 SignalLevel SignalLevelEstimator::measure(const std::complex<float>* frame, double w,
                                           const double* phase,

@@ -435,13 +435,18 @@ void Receiver::handle_frame(RxFrame& frame, ReceiverOutput& out)
     }
     m_esn0_db = frame.esn0_db_smoothed;
     afc_update(frame);
-    if (frame.dummy)
+    if (frame.dummy) {
+        // Idle frames still measure the link (their payload is known): the ACM's reports
+        // need an Es/N0 when the far end has nothing to send.
+        if (frame.header_confirmed && std::isfinite(frame.esn0_db))
+            out.dummy_frames.push_back({ frame.start, frame.esn0_db, frame.esn0_var_db2 });
         return;
+    }
 
     m_format_valid = true;
     m_format = frame.format;
-    const SideInfo side{ frame.start, frame.esn0_db, frame.cfo, frame.header_confirmed,
-                         frame.carrier_fine };
+    const SideInfo side{ frame.start, frame.esn0_db, frame.esn0_var_db2, frame.cfo,
+                         frame.header_confirmed, frame.carrier_fine };
     const auto t0 = Clock::now();
     if (m_fec) {
         record(m_fec->process(frame.format, frame.data.data(), frame.data.size(),
@@ -478,6 +483,7 @@ void Receiver::record(const FecFrameStats& s, const SideInfo& side, ReceiverOutp
     rs.fec = s;
     rs.start_symbol = side.start_symbol;
     rs.esn0_db = side.esn0_db;
+    rs.esn0_var_db2 = side.esn0_var_db2;
     rs.cfo = side.cfo;
     rs.cfo_hz = side.cfo * m_cfg.symbol_rate;
     rs.header_confirmed = side.header_confirmed;

@@ -76,6 +76,7 @@ bool SymbolReceiver::next_frame(RxFrame* frame)
         frame->start = sf.start;
         frame->noise_variance = est.noise_variance;
         frame->esn0_db = est.esn0_db;
+        frame->esn0_var_db2 = est.esn0_var_db2;
         frame->esn0_db_smoothed = est.esn0_db_smoothed;
         frame->cfo = est.frequency / kTwoPi;
         frame->phase_start = est.phase_start;

@@ -71,6 +71,24 @@ TEST_CASE("Receiver: VCM loopback at 2.37 sps with CFO, SCO and phase noise give
         CHECK(f.fec.status == FecFrameStatus::Ok);
         CHECK(std::abs(f.cfo - link.cfo) < 2e-3);
         CHECK(std::abs(f.cfo_hz - link.cfo * link.rs) < 2e-3 * link.rs);
+        // Each frame's Es/N0 comes with its variance (hundreds of known symbols at 14 dB:
+        // a few hundredths of a dB^2 at most).
+        CHECK(f.esn0_var_db2 > 0.0f);
+        CHECK(f.esn0_var_db2 < 0.5f);
+    }
+    // Dummy frames are measured too (the ACM needs an Es/N0 while the far end idles).
+    size_t dummies_sent = 0;
+    for (size_t f = 0; f < s.frame_start.size(); ++f)
+        dummies_sent += s.frame_dummy[f];
+    CHECK(out.dummy_frames.size() + 2 >= dummies_sent);
+    CHECK(out.dummy_frames.size() <= dummies_sent);
+    for (size_t i = 0; i < out.dummy_frames.size(); ++i) {
+        const ReceiverDummyFrame& d = out.dummy_frames[i];
+        CHECK(std::abs(d.esn0_db - link.esn0_db) < 2.0);
+        CHECK(d.esn0_var_db2 > 0.0f);
+        CHECK(d.esn0_var_db2 < 0.5f);
+        if (i > 0)
+            CHECK(d.start_symbol > out.dummy_frames[i - 1].start_symbol);
     }
     // AFC: the front end derotates by about the offset.
     CHECK(st.frequency_corrections >= 1);

@@ -36,6 +36,8 @@ void bind_tag_keys(py::module& m)
     DUALSAT_KEY(dict_keys, packets);
     DUALSAT_KEY(dict_keys, esn0_db);
     DUALSAT_KEY(dict_keys, esn0_db_smoothed);
+    DUALSAT_KEY(dict_keys, esn0_var_db2);
+    DUALSAT_KEY(dict_keys, start_symbol);
     DUALSAT_KEY(dict_keys, noise_var);
     DUALSAT_KEY(dict_keys, cfo);
     DUALSAT_KEY(dict_keys, cfo_hz);

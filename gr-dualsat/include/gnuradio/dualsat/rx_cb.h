@@ -26,8 +26,10 @@ namespace dualsat {
  * Message port "pdus": GSE PDUs as pmt pairs (meta dict {protocol_type, label_type,
  * label, fragmented}, u8vector). Message port "stats": one dict per data frame (modcod,
  * modcod_name, frame, pilots, frame_counter, status, ok, ldpc_iterations,
- * bch_corrected, packets, esn0_db, cfo_hz, header_confirmed). Port names and keys:
- * gnuradio/dualsat/tag_keys.h.
+ * bch_corrected, packets, esn0_db, esn0_var_db2, start_symbol, cfo_hz,
+ * header_confirmed), and one per confirmed dummy frame ({dummy: true, esn0_db,
+ * esn0_var_db2, start_symbol}: the link measured while the far end is idle). Port names
+ * and keys: gnuradio/dualsat/tag_keys.h.
  *
  * fec_threads >= 2 decode frames in parallel (output order kept) and run the front end
  * (AGC, matched filter, timing) on a thread of its own, pipelined with the frame sync and

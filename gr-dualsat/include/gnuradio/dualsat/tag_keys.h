@@ -41,6 +41,8 @@ inline constexpr char packets[] = "packets";             // TS packets / GSE PDU
 // Receiver measurements.
 inline constexpr char esn0_db[] = "esn0_db";
 inline constexpr char esn0_db_smoothed[] = "esn0_db_smoothed";
+inline constexpr char esn0_var_db2[] = "esn0_var_db2"; // variance of esn0_db, dB^2
+inline constexpr char start_symbol[] = "start_symbol"; // receiver stream index of the PLHEADER
 inline constexpr char noise_var[] = "noise_var"; // N0 = E|n|^2 of unit-energy symbols
 inline constexpr char cfo[] = "cfo";             // carrier offset in cycles per symbol
 inline constexpr char cfo_hz[] = "cfo_hz";       // carrier offset in Hz

@@ -102,6 +102,7 @@ struct CarrierEstimate {
     float amplitude = 0.0f;        // A
     float noise_variance = 1.0f;   // of the output (scaled) symbols: N / A^2
     float esn0_db = 0.0f;          // this frame's estimate
+    float esn0_var_db2 = 0.0f;     // its variance (dB^2), from the known symbols' count
     float esn0_db_smoothed = 0.0f; // exponential average over frames (in linear)
     int known_symbols = 0;         // symbols the estimate used
     bool used_decision_directed = false;

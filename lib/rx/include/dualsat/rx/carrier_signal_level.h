@@ -21,6 +21,12 @@ struct SignalLevel {
 
     // A^2 / N (linear).
     double esn0() const;
+    // Variance of 10 log10(esn0()) in dB^2 (large-sample): with n known symbols at Es/N0
+    // rho, N is a chi-square mean over ~n complex samples, var(ln N) ~ 1/n, and A a mean of
+    // n real parts with noise variance N/2 each, var(ln A^2) ~ 4 (N/2n) / A^2 = 2/(n rho);
+    // the two are independent for Gaussian noise, so var(ln rho) ~ (1 + 2/rho) / n.
+    // Infinite without symbols or a positive estimate.
+    double esn0_variance_db2() const;
 };
 
 class SignalLevelEstimator

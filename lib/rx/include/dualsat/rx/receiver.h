@@ -117,20 +117,30 @@ struct ReceiverFrameStats {
     FecFrameStats fec;            // status, LDPC iterations, BCH corrections, packets, ...
     uint64_t start_symbol = 0;    // stream index (symbols) of its PLHEADER
     float esn0_db = 0.0f;         // carrier recovery's estimate for this frame
+    float esn0_var_db2 = 0.0f;    // its variance, dB^2 (infinite without an estimate)
     double cfo = 0.0;             // carrier offset, cycles/symbol (total, physical)
     double cfo_hz = 0.0;          // cfo × symbol_rate
     bool header_confirmed = true; // false: a flywheel frame
     bool carrier_fine = false;
 };
 
+// A dummy (idle) PLFRAME received in lock: only its link measurement.
+struct ReceiverDummyFrame {
+    uint64_t start_symbol = 0;
+    float esn0_db = 0.0f;
+    float esn0_var_db2 = 0.0f;
+};
+
 // Appended to by process() / flush(); clear() between uses.
 struct ReceiverOutput {
     FecOutput data;                         // TS packets (188 bytes each), GSE PDUs
     std::vector<ReceiverFrameStats> frames; // one per data frame, in order
+    std::vector<ReceiverDummyFrame> dummy_frames; // confirmed dummy frames, in order
     void clear()
     {
         data.clear();
         frames.clear();
+        dummy_frames.clear();
     }
 };
 
@@ -237,6 +247,7 @@ private:
     struct SideInfo { // what travels with a frame through the FEC pool
         uint64_t start_symbol;
         float esn0_db;
+        float esn0_var_db2;
         double cfo;
         bool header_confirmed;
         bool carrier_fine;

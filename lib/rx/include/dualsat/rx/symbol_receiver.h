@@ -28,6 +28,7 @@ struct RxFrame {
     std::vector<std::complex<float>> data;
     float noise_variance = 1.0f; // complex noise variance of `data` (soft demapper's N0)
     float esn0_db = 0.0f;        // this frame's estimate (header + pilots / dummy payload)
+    float esn0_var_db2 = 0.0f;   // its variance, dB^2
     float esn0_db_smoothed = 0.0f;
     double cfo = 0.0;            // carrier frequency offset, cycles per symbol (x Rs = Hz)
     double phase_start = 0.0;    // carrier phase at the first symbol, rad

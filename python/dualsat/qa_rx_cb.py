@@ -16,8 +16,9 @@ K, P = dualsat.dict_keys, dualsat.msg_ports
 
 # What rx_cb's messages carry (the README's table of keys).
 STATS_KEYS = {K.modcod, K.modcod_name, K.frame, K.pilots, K.frame_counter, K.status, K.ok,
-              K.ldpc_iterations, K.bch_corrected, K.packets, K.esn0_db, K.cfo_hz,
-              K.header_confirmed}
+              K.ldpc_iterations, K.bch_corrected, K.packets, K.esn0_db, K.esn0_var_db2,
+              K.start_symbol, K.cfo_hz, K.header_confirmed}
+DUMMY_STATS_KEYS = {K.dummy, K.esn0_db, K.esn0_var_db2, K.start_symbol}
 PDU_META_KEYS = {K.protocol_type, K.label_type, K.label, K.fragmented}
 
 
@@ -83,9 +84,23 @@ class qa_rx_cb(gr_unittest.TestCase):
                 self.assertAlmostEqual(st.cfo_hz, 0.04, delta=2e-3)  # symbol rate 1
                 self.assertAlmostEqual(st.clock_offset_ppm, 60.0, delta=30.0)
                 self.assertGreater(st.esn0_db, 10.0)
-                # One stats message per data frame, in order, with their fields.
-                msgs = [dbg.get_message(i) for i in range(dbg.num_messages())]
+                # One stats message per data frame, in order, with their fields, and one
+                # per dummy frame received in lock (a measurement only).
+                every = [dbg.get_message(i) for i in range(dbg.num_messages())]
+                is_dummy = [pmt.dict_has_key(m, pmt.intern(K.dummy)) for m in every]
+                msgs = [m for m, d in zip(every, is_dummy) if not d]
+                dummies = [m for m, d in zip(every, is_dummy) if d]
                 self.assertEqual(len(msgs), st.frames)
+                self.assertLessEqual(len(dummies), st.dummy_frames)
+                for m in dummies:
+                    self.assertEqual(set(pmt.to_python(m)), DUMMY_STATS_KEYS)
+                for m in msgs + dummies:
+                    var = pmt.to_double(pmt.dict_ref(m, pmt.intern(K.esn0_var_db2), pmt.PMT_NIL))
+                    self.assertGreater(var, 0.0)
+                    self.assertLess(var, 1.0)
+                starts = [pmt.to_uint64(pmt.dict_ref(m, pmt.intern(K.start_symbol), pmt.PMT_NIL))
+                          for m in msgs]
+                self.assertEqual(starts, sorted(starts))
                 counters = [pmt.to_uint64(pmt.dict_ref(m, pmt.intern(K.frame_counter), pmt.PMT_NIL))
                             for m in msgs]
                 self.assertEqual(counters, sorted(counters))

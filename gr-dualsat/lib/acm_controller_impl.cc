@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "acm_controller_impl.h"
+#include "acm_stats.h"
 
 #include <dualsat/acm/acm_thresholds.h>
 #include <dualsat/acm/link_report.h>
@@ -19,6 +20,8 @@ namespace dualsat {
 namespace {
 
 constexpr double kNsPerS = 1e9;
+// Where a report's timestamp stops moving the symbol clock (as acm_stats.cc's limit).
+constexpr uint64_t kMaxClockNs = 4600000000000000000ull;
 // How often the wall-clock timer looks at the report timeout: a twentieth of the default
 // timeout, so a fallback comes at most 5 % late.
 constexpr auto kTimerPeriod = std::chrono::milliseconds(50);
@@ -85,27 +88,6 @@ std::string default_qef_table()
                  : ::dualsat::AcmThresholds::from_qef_csv(text, implementation_loss_db,
                                                          short_frame_loss_db);
 }
-
-// A number of a stats dict (rx_cb sends start_symbol as uint64, Es/N0 as double).
-bool number(const pmt::pmt_t& v, double& out)
-{
-    if (pmt::is_uint64(v)) {
-        out = static_cast<double>(pmt::to_uint64(v));
-        return true;
-    }
-    if (pmt::is_integer(v)) {
-        out = static_cast<double>(pmt::to_long(v));
-        return true;
-    }
-    if (pmt::is_real(v)) {
-        out = pmt::to_double(v);
-        return true;
-    }
-    return false;
-}
-
-// The 1st, 2nd, 4th, 8th, ... of a kind: a stream of bad messages does not flood the log.
-bool worth_a_warning(uint64_t count) { return (count & (count - 1)) == 0; }
 
 // What tx_bc's "modcod" port reads.
 pmt::pmt_t format_message(const ::dualsat::FrameFormat& f)
@@ -207,6 +189,7 @@ acm_controller_impl::~acm_controller_impl()
 bool acm_controller_impl::start()
 {
     Outbox out;
+    std::lock_guard<std::mutex> order(d_publish_mutex);
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         // The transmitter starts on the format in force (the fallback before any report),
@@ -246,15 +229,20 @@ void acm_controller_impl::timer_loop()
         d_timer_cv.wait_for(lock, kTimerPeriod);
         if (d_timer_stop)
             break;
-        Outbox out;
-        advance(wall_ns());
-        deliver_due(out);
-        decide(false, d_now, out);
-        if (!out.empty()) {
-            lock.unlock();
+        lock.unlock();
+        {
+            // Lock order everywhere: publication, then state.
+            std::lock_guard<std::mutex> order(d_publish_mutex);
+            Outbox out;
+            {
+                std::lock_guard<std::mutex> state(d_mutex);
+                advance(wall_ns());
+                deliver_due(out);
+                decide(false, d_now, out);
+            }
             publish(out);
-            lock.lock();
         }
+        lock.lock();
     }
 }
 
@@ -334,43 +322,14 @@ pmt::pmt_t acm_controller_impl::decision_message(bool changed, int64_t now_ns) c
 void acm_controller_impl::handle_stats(const pmt::pmt_t& msg)
 {
     Outbox out;
+    std::lock_guard<std::mutex> order(d_publish_mutex);
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         try {
-            if (!pmt::is_dict(msg))
-                throw ::dualsat::ConfigError("not a dict");
-            const pmt::pmt_t none = pmt::PMT_NIL;
-            ::dualsat::LinkObservation o;
-            o.dummy = pmt::to_bool(pmt::dict_ref(msg, pmt_key<dict_keys::dummy>(), pmt::PMT_F));
-            // A missing or unreadable estimate is a frame without one (not counted in
-            // the report's Es/N0), not a bad message.
-            double v = std::numeric_limits<double>::quiet_NaN();
-            number(pmt::dict_ref(msg, pmt_key<dict_keys::esn0_db>(), none), v);
-            o.esn0_db = static_cast<float>(v);
-            v = 0.0;
-            number(pmt::dict_ref(msg, pmt_key<dict_keys::esn0_var_db2>(), none), v);
-            o.esn0_var_db2 = static_cast<float>(v);
-            if (!o.dummy) {
-                double mc = 0.0;
-                if (!number(pmt::dict_ref(msg, pmt_key<dict_keys::modcod>(), none), mc))
-                    throw ::dualsat::ConfigError("no modcod");
-                o.format.modcod = ::dualsat::modcod_from_number(static_cast<int>(mc));
-                const pmt::pmt_t fr = pmt::dict_ref(msg, pmt_key<dict_keys::frame>(), none);
-                if (!pmt::is_symbol(fr))
-                    throw ::dualsat::ConfigError("no frame");
-                o.format.frame = ::dualsat::parse_frame_size(pmt::symbol_to_string(fr));
-                o.format.pilots = pmt::to_bool(pmt::dict_ref(msg, pmt_key<dict_keys::pilots>(), pmt::PMT_F));
-                o.decoded = pmt::to_bool(pmt::dict_ref(msg, pmt_key<dict_keys::ok>(), pmt::PMT_F));
-            }
-            if (d_clock == acm_clock::symbols) {
-                double sym = 0.0;
-                if (!number(pmt::dict_ref(msg, pmt_key<dict_keys::start_symbol>(), none), sym) ||
-                    !(sym >= 0.0))
-                    throw ::dualsat::ConfigError("no start_symbol for the symbol clock");
-                advance(std::llround(sym / d_symbol_rate * kNsPerS));
-            } else {
-                advance(wall_ns());
-            }
+            double start_symbol = 0.0;
+            ::dualsat::LinkObservation o = observation_from_stats(msg, start_symbol);
+            advance(d_clock == acm_clock::symbols ? symbol_time_ns(start_symbol, d_symbol_rate)
+                                                  : wall_ns());
             o.time_ns = d_now;
             // Frames arrive only while the receiver holds frame lock.
             d_reporter.set_locked(true);
@@ -399,6 +358,7 @@ void acm_controller_impl::handle_stats(const pmt::pmt_t& msg)
 void acm_controller_impl::handle_report(const pmt::pmt_t& msg)
 {
     Outbox out;
+    std::lock_guard<std::mutex> order(d_publish_mutex);
     {
         std::lock_guard<std::mutex> lock(d_mutex);
         const pmt::pmt_t vec = pmt::is_pair(msg) ? pmt::cdr(msg) : msg;
@@ -417,9 +377,9 @@ void acm_controller_impl::handle_report(const pmt::pmt_t& msg)
             return;
         }
         // Symbol clock: a report is as late as its far end's measurement at least.
-        advance(d_clock == acm_clock::symbols ? static_cast<int64_t>(std::min<uint64_t>(
-                                                    r.timestamp_ns, std::numeric_limits<int64_t>::max()))
-                                              : wall_ns());
+        advance(d_clock == acm_clock::symbols
+                    ? static_cast<int64_t>(std::min(r.timestamp_ns, kMaxClockNs))
+                    : wall_ns());
         deliver_due(out);
         if (d_feedback_delay_ns > 0)
             d_pending.emplace_back(d_now + d_feedback_delay_ns, r);

@@ -56,7 +56,10 @@ private:
     void decide(bool report_accepted, int64_t now_ns, Outbox& out);
     pmt::pmt_t decision_message(bool changed, int64_t now_ns) const;
 
-    mutable std::mutex d_mutex;
+    // Held from a decision to the end of its publication, so that the messages of two
+    // threads (handlers, wall-clock timer) reach tx_bc in the order they were decided.
+    std::mutex d_publish_mutex;
+    mutable std::mutex d_mutex; // the state; getters take this one only
     ::dualsat::AcmController d_ctl;
     ::dualsat::LinkReporter d_reporter;
     const double d_symbol_rate;

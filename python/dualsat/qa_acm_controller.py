@@ -98,10 +98,11 @@ class qa_acm_controller(gr_unittest.TestCase):
             msgs.append((P.stats, stats_dict(10000 * i, esn0, dummy=(i % 5 == 4))))
         msgs.append((P.stats, pmt.from_long(3)))                       # not a dict
         msgs.append((P.stats, pmt.to_pmt({K.esn0_db: 3.0, K.start_symbol: 1})))  # no modcod
+        msgs.append((P.stats, stats_dict(2**64 - 1, 3.0)))  # beyond the clock's range
         self.assertTrue(h.run(msgs, lambda: acm.frames_observed() + acm.bad_stats_messages()
-                              >= n_high + n_low + 2))
+                              >= n_high + n_low + 3))
         self.assertEqual(acm.frames_observed(), n_high + n_low)
-        self.assertEqual(acm.bad_stats_messages(), 2)
+        self.assertEqual(acm.bad_stats_messages(), 3)
         # A report every 0.25 s of the 9 s.
         self.assertEqual(acm.reports_generated(), 36)
         sent = [m[K.modcod] for m in messages(h.modcod)]

@@ -105,6 +105,10 @@ class qa_acm_controller(gr_unittest.TestCase):
         self.assertEqual(acm.bad_stats_messages(), 3)
         # A report every 0.25 s of the 9 s.
         self.assertEqual(acm.reports_generated(), 36)
+        # What tx_bc reads: the whole format (short frames, pilots always by default).
+        for m in messages(h.modcod):
+            self.assertEqual(set(m), {K.modcod, K.frame, K.pilots})
+            self.assertEqual((m[K.frame], m[K.pilots]), ('short', True))
         sent = [m[K.modcod] for m in messages(h.modcod)]
         # The fallback at start, up one rung at a time, then straight down on the fade.
         self.assertEqual(sent, [1, 2, 3, 4, 5, 6, 1])
@@ -281,6 +285,11 @@ class qa_acm_controller(gr_unittest.TestCase):
             if not seen or seen[-1] != d[K.modcod]:
                 seen.append(d[K.modcod])
         print('MODCODs at the receiver:', seen)
+        # Every frame in the controller's formats: short, pilots on (tx_bc's own format,
+        # 32APSK 8/9 without pilots, at most until the controller's first message lands).
+        for d in messages(rx_stats):
+            if not d.get(K.dummy) and d[K.modcod] != 27:
+                self.assertEqual((d[K.frame], d[K.pilots]), ('short', True))
         ladder = [r.modcod_number for r in acm.ladder()]
         # Up the ladder rung by rung (the fallback first; tx_bc's own format may show in
         # the first frames), to the top, then down to QPSK 1/2 after the fade.

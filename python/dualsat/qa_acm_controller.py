@@ -7,6 +7,8 @@ wall clock's report timeout, bad parameters, and the closed loop in one flowgrap
 tx_bc -> pulse_shaper_cc -> channel_emulator_cc -> rx_cb -> acm_controller -> tx_bc with
 the channel's Es/N0 dropped mid-run."""
 
+import os
+import tempfile
 import time
 
 import numpy as np
@@ -222,7 +224,44 @@ class qa_acm_controller(gr_unittest.TestCase):
         acm = dualsat.acm_controller(1e6, excluded_modulations='16APSK, 32APSK')
         self.assertEqual(max(r.modcod_number for r in acm.ladder()), 17)
 
-    def test_006_closed_loop_through_a_fade(self):
+    def test_006_thresholds_files(self):
+        # A dualsat-fer-sweep CSV (recognised by its frame_errors column): the Es/N0 where
+        # the FER reaches target_fer, plus the implementation loss. Short frames: QPSK 1/2
+        # reaches 1e-3 at 1.25 dB (1e-2 at 1.0, 1e-4 at 1.5), QPSK 2/3 at 2.5 dB.
+        rows = ['# dualsat-fer-sweep',
+                'modulation,code_rate,frame,esn0_db,qef_esn0_db,frames,frame_errors,fer',
+                'QPSK,1/2,short,1.0,1.0,1000,10,0.01',
+                'QPSK,1/2,short,1.5,1.0,10000,1,0.0001',
+                'QPSK,1/2,short,2.0,1.0,10000,0,0',
+                'QPSK,2/3,short,2.5,3.1,10000,0,0',
+                'QPSK,3/4,short,2.5,4.0,100,0,0']  # too few frames to show 1e-3: never used
+        with tempfile.TemporaryDirectory() as d:
+            sweep = os.path.join(d, 'fer.csv')
+            with open(sweep, 'w') as f:
+                f.write('\n'.join(rows) + '\n')
+            acm = dualsat.acm_controller(SYMBOL_RATE, frame=F.SHORT, thresholds_file=sweep,
+                                         target_fer=1e-3, implementation_loss_db=0.2)
+            self.assertEqual([(r.modcod_number, round(r.threshold_db, 6)) for r in acm.ladder()],
+                             [(4, 1.45), (6, 2.7)])
+            # Table 13 from a file of one's own: what the default finds installed.
+            here = os.path.dirname(os.path.abspath(__file__))
+            with open(os.path.join(here, '..', '..', 'data', 'dvbs2_qef_esn0.csv')) as f:
+                table = f.read()
+            own = os.path.join(d, 'qef.csv')
+            with open(own, 'w') as f:
+                f.write(table)
+            a = dualsat.acm_controller(SYMBOL_RATE, thresholds_file=own, implementation_loss_db=0.7)
+            b = dualsat.acm_controller(SYMBOL_RATE, implementation_loss_db=0.7)
+            self.assertEqual([(r.modcod_number, r.threshold_db) for r in a.ladder()],
+                             [(r.modcod_number, r.threshold_db) for r in b.ladder()])
+            # QPSK 1/4 normal: Table 13's -2.35 dB + 0.7.
+            self.assertAlmostEqual(a.ladder()[0].threshold_db, -2.35 + 0.7, places=6)
+            with open(own, 'w') as f:
+                f.write('modulation,code_rate,esn0_db\nQPSK,1/2,one\n')
+            with self.assertRaises(ValueError):
+                dualsat.acm_controller(SYMBOL_RATE, thresholds_file=own)
+
+    def test_007_closed_loop_through_a_fade(self):
         # One flowgraph: tx_bc (TS, short frames, pilots) -> RRC at 2 sps -> AWGN ->
         # rx_cb -> stats -> acm_controller -> modcod -> tx_bc. Times scaled to the symbol
         # clock: a report every 25 ms, a 0.1 s hold. At 11 dB the ladder (MODCODs 1..13)

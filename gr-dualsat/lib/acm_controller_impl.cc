@@ -57,8 +57,8 @@ std::string default_qef_table()
     const std::string source = std::string(DUALSAT_SOURCE_DATA_DIR) + "/dvbs2_qef_esn0.csv";
     if (readable(source))
         return source;
-    throw ::dualsat::ConfigError("ACM: EN 302 307-1 Table 13 not found at " + installed + " or " +
-                                 source + ": give thresholds_file");
+    throw ::dualsat::ConfigError("ACM: EN 302 307-1 Table 13 not found at " + installed + " or "
+                                 + source + ": give thresholds_file");
 }
 
 // Table 13's CSV or dualsat-fer-sweep's, told apart by the header: only the sweep has
@@ -84,16 +84,17 @@ std::string default_qef_table()
     }
     text.clear();
     text.seekg(0);
-    return sweep ? ::dualsat::AcmThresholds::from_fer_sweep_csv(text, target_fer, implementation_loss_db)
-                 : ::dualsat::AcmThresholds::from_qef_csv(text, implementation_loss_db,
-                                                         short_frame_loss_db);
+    return sweep
+        ? ::dualsat::AcmThresholds::from_fer_sweep_csv(text, target_fer, implementation_loss_db)
+        : ::dualsat::AcmThresholds::from_qef_csv(text, implementation_loss_db, short_frame_loss_db);
 }
 
 // What tx_bc's "modcod" port reads.
 pmt::pmt_t format_message(const ::dualsat::FrameFormat& f)
 {
     pmt::pmt_t d = pmt::make_dict();
-    d = pmt::dict_add(d, pmt_key<dict_keys::modcod>(), pmt::from_long(::dualsat::modcod_number(f.modcod)));
+    d = pmt::dict_add(
+        d, pmt_key<dict_keys::modcod>(), pmt::from_long(::dualsat::modcod_number(f.modcod)));
     d = pmt::dict_add(d, pmt_key<dict_keys::frame>(), pmt::intern(::dualsat::to_string(f.frame)));
     d = pmt::dict_add(d, pmt_key<dict_keys::pilots>(), pmt::from_bool(f.pilots));
     return d;
@@ -151,10 +152,10 @@ acm_controller::sptr acm_controller::make(double symbol_rate,
     c.report_timeout_s = report_timeout_s;
     c.outer_loop = outer_loop;
     c.target_fer = target_fer;
-    const auto thresholds =
-        load_thresholds(thresholds_file, target_fer, implementation_loss_db, short_frame_loss_db);
-    return gnuradio::make_block_sptr<acm_controller_impl>(c, thresholds, symbol_rate, clock,
-                                                          feedback_delay_s);
+    const auto thresholds
+        = load_thresholds(thresholds_file, target_fer, implementation_loss_db, short_frame_loss_db);
+    return gnuradio::make_block_sptr<acm_controller_impl>(
+        c, thresholds, symbol_rate, clock, feedback_delay_s);
 }
 
 acm_controller_impl::acm_controller_impl(const ::dualsat::AcmConfig& config,
@@ -162,19 +163,21 @@ acm_controller_impl::acm_controller_impl(const ::dualsat::AcmConfig& config,
                                          double symbol_rate,
                                          acm_clock clock,
                                          double feedback_delay_s)
-    : gr::block("acm_controller", gr::io_signature::make(0, 0, 0), gr::io_signature::make(0, 0, 0)),
-      d_ctl(config, thresholds), // ConfigError for settings that make no ladder
-      d_reporter(::dualsat::LinkReporterConfig{ config.link_id, config.report_interval_s }),
-      d_symbol_rate(symbol_rate),
-      d_clock(clock),
-      d_feedback_delay_ns(std::llround(feedback_delay_s * kNsPerS)),
-      d_epoch(std::chrono::steady_clock::now()),
-      d_published(d_ctl.state().decision.format)
+    : gr::block("acm_controller", gr::io_signature::make(0, 0, 0), gr::io_signature::make(0, 0, 0))
+    , d_ctl(config, thresholds)
+    , // ConfigError for settings that make no ladder
+    d_reporter(::dualsat::LinkReporterConfig { config.link_id, config.report_interval_s })
+    , d_symbol_rate(symbol_rate)
+    , d_clock(clock)
+    , d_feedback_delay_ns(std::llround(feedback_delay_s * kNsPerS))
+    , d_epoch(std::chrono::steady_clock::now())
+    , d_published(d_ctl.state().decision.format)
 {
     message_port_register_in(pmt_key<msg_ports::stats>());
     set_msg_handler(pmt_key<msg_ports::stats>(), [this](const pmt::pmt_t& m) { handle_stats(m); });
     message_port_register_in(pmt_key<msg_ports::reports>());
-    set_msg_handler(pmt_key<msg_ports::reports>(), [this](const pmt::pmt_t& m) { handle_report(m); });
+    set_msg_handler(pmt_key<msg_ports::reports>(),
+                    [this](const pmt::pmt_t& m) { handle_report(m); });
     message_port_register_out(pmt_key<msg_ports::modcod>());
     message_port_register_out(pmt_key<msg_ports::decision>());
 }
@@ -254,7 +257,8 @@ void acm_controller_impl::publish(const Outbox& out)
 
 int64_t acm_controller_impl::wall_ns() const
 {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - d_epoch)
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now()
+                                                                - d_epoch)
         .count();
 }
 
@@ -300,7 +304,9 @@ pmt::pmt_t acm_controller_impl::decision_message(bool changed, int64_t now_ns) c
     const ::dualsat::AcmState& s = d_ctl.state();
     const ::dualsat::FrameFormat& f = s.decision.format;
     pmt::pmt_t d = pmt::make_dict();
-    auto add = [&d](const pmt::pmt_t& key, const pmt::pmt_t& value) { d = pmt::dict_add(d, key, value); };
+    auto add = [&d](const pmt::pmt_t& key, const pmt::pmt_t& value) {
+        d = pmt::dict_add(d, key, value);
+    };
     add(pmt_key<dict_keys::modcod>(), pmt::from_long(::dualsat::modcod_number(f.modcod)));
     add(pmt_key<dict_keys::modcod_name>(), pmt::intern(::dualsat::to_string(f.modcod)));
     add(pmt_key<dict_keys::frame>(), pmt::intern(::dualsat::to_string(f.frame)));
@@ -337,8 +343,10 @@ void acm_controller_impl::handle_stats(const pmt::pmt_t& msg)
         } catch (const std::exception& e) {
             // pmt::to_bool and friends throw std::exception subclasses of their own.
             if (worth_a_warning(++d_bad_stats))
-                d_logger->warn("ignoring stats message {} ({} so far): {}", pmt::write_string(msg),
-                               d_bad_stats, e.what());
+                d_logger->warn("ignoring stats message {} ({} so far): {}",
+                               pmt::write_string(msg),
+                               d_bad_stats,
+                               e.what());
             return;
         }
         deliver_due(out);
@@ -371,7 +379,8 @@ void acm_controller_impl::handle_report(const pmt::pmt_t& msg)
         }
         if (status != ::dualsat::LinkReportStatus::Ok) {
             if (worth_a_warning(++d_malformed))
-                d_logger->warn("dropping a malformed link report ({} so far): {}", d_malformed,
+                d_logger->warn("dropping a malformed link report ({} so far): {}",
+                               d_malformed,
                                pmt::is_u8vector(vec) ? ::dualsat::to_string(status)
                                                      : "not a u8vector PDU");
             return;

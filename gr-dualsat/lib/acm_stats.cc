@@ -49,14 +49,16 @@ constexpr double kMaxClockNs = 4.6e18;
     o.esn0_var_db2 = static_cast<float>(v);
     if (!o.dummy) {
         double mc = 0.0;
-        if (!number(pmt::dict_ref(msg, pmt_key<dict_keys::modcod>(), none), mc) || !(mc >= 1.0 && mc <= 28.0))
+        if (!number(pmt::dict_ref(msg, pmt_key<dict_keys::modcod>(), none), mc)
+            || !(mc >= 1.0 && mc <= 28.0))
             throw ::dualsat::ConfigError("no modcod 1..28");
         o.format.modcod = ::dualsat::modcod_from_number(static_cast<int>(mc));
         const pmt::pmt_t fr = pmt::dict_ref(msg, pmt_key<dict_keys::frame>(), none);
         if (!pmt::is_symbol(fr))
             throw ::dualsat::ConfigError("no frame");
         o.format.frame = ::dualsat::parse_frame_size(pmt::symbol_to_string(fr));
-        o.format.pilots = pmt::to_bool(pmt::dict_ref(msg, pmt_key<dict_keys::pilots>(), pmt::PMT_F));
+        o.format.pilots
+            = pmt::to_bool(pmt::dict_ref(msg, pmt_key<dict_keys::pilots>(), pmt::PMT_F));
         o.decoded = pmt::to_bool(pmt::dict_ref(msg, pmt_key<dict_keys::ok>(), pmt::PMT_F));
     }
     start_symbol = std::numeric_limits<double>::quiet_NaN();

@@ -21,7 +21,10 @@ namespace dualsat {
 int64_t symbol_time_ns(double start_symbol, double symbol_rate);
 
 // The 1st, 2nd, 4th, 8th, ... of a kind: a stream of bad messages does not flood the log.
-inline bool worth_a_warning(uint64_t count) { return (count & (count - 1)) == 0; }
+inline bool worth_a_warning(uint64_t count)
+{
+    return (count & (count - 1)) == 0;
+}
 
 } // namespace dualsat
 } // namespace gr

@@ -12,7 +12,8 @@
 namespace gr {
 namespace dualsat {
 
-link_reporter::sptr link_reporter::make(double symbol_rate, acm_clock clock, double interval_s, int link_id)
+link_reporter::sptr
+link_reporter::make(double symbol_rate, acm_clock clock, double interval_s, int link_id)
 {
     if (!(std::isfinite(symbol_rate) && symbol_rate > 0.0))
         throw ::dualsat::ConfigError("link reporter: symbol_rate must be a positive number");
@@ -20,17 +21,19 @@ link_reporter::sptr link_reporter::make(double symbol_rate, acm_clock clock, dou
         throw ::dualsat::ConfigError("link reporter: link_id must be 0 .. 65535");
     // LinkReporter throws ConfigError for an interval outside (0, 60] s.
     return gnuradio::make_block_sptr<link_reporter_impl>(
-        ::dualsat::LinkReporterConfig{ static_cast<uint16_t>(link_id), interval_s }, symbol_rate, clock);
+        ::dualsat::LinkReporterConfig { static_cast<uint16_t>(link_id), interval_s },
+        symbol_rate,
+        clock);
 }
 
 link_reporter_impl::link_reporter_impl(const ::dualsat::LinkReporterConfig& config,
                                        double symbol_rate,
                                        acm_clock clock)
-    : gr::block("link_reporter", gr::io_signature::make(0, 0, 0), gr::io_signature::make(0, 0, 0)),
-      d_reporter(config),
-      d_symbol_rate(symbol_rate),
-      d_clock(clock),
-      d_epoch(std::chrono::steady_clock::now())
+    : gr::block("link_reporter", gr::io_signature::make(0, 0, 0), gr::io_signature::make(0, 0, 0))
+    , d_reporter(config)
+    , d_symbol_rate(symbol_rate)
+    , d_clock(clock)
+    , d_epoch(std::chrono::steady_clock::now())
 {
     message_port_register_in(pmt_key<msg_ports::stats>());
     set_msg_handler(pmt_key<msg_ports::stats>(), [this](const pmt::pmt_t& m) { handle_stats(m); });
@@ -46,10 +49,10 @@ void link_reporter_impl::handle_stats(const pmt::pmt_t& msg)
             double start_symbol = 0.0;
             ::dualsat::LinkObservation o = observation_from_stats(msg, start_symbol);
             const int64_t t = d_clock == acm_clock::symbols
-                                  ? symbol_time_ns(start_symbol, d_symbol_rate)
-                                  : std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                        std::chrono::steady_clock::now() - d_epoch)
-                                        .count();
+                ? symbol_time_ns(start_symbol, d_symbol_rate)
+                : std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now() - d_epoch)
+                      .count();
             // Never back: the report's time stamps must rise (the controller takes a
             // falling one for a restart of this end).
             if (t > d_now)
@@ -59,8 +62,10 @@ void link_reporter_impl::handle_stats(const pmt::pmt_t& msg)
             d_reporter.on_frame(o);
         } catch (const std::exception& e) {
             if (worth_a_warning(++d_bad_stats))
-                d_logger->warn("ignoring stats message {} ({} so far): {}", pmt::write_string(msg),
-                               d_bad_stats, e.what());
+                d_logger->warn("ignoring stats message {} ({} so far): {}",
+                               pmt::write_string(msg),
+                               d_bad_stats,
+                               e.what());
             return;
         }
         if (d_reporter.due(d_now)) {

@@ -14,7 +14,9 @@ namespace dualsat {
 class link_reporter_impl : public link_reporter
 {
 public:
-    link_reporter_impl(const ::dualsat::LinkReporterConfig& config, double symbol_rate, acm_clock clock);
+    link_reporter_impl(const ::dualsat::LinkReporterConfig& config,
+                       double symbol_rate,
+                       acm_clock clock);
 
     uint64_t reports() const override;
     uint64_t frames_observed() const override;

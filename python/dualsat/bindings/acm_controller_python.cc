@@ -35,13 +35,15 @@ void bind_acm_controller(py::module& m)
 
     py::class_<AcmState>(m, "AcmState", "ACM controller state: decision, Es/N0, margin, counters")
         .def_property_readonly("format", [](const AcmState& s) { return s.decision.format; })
-        .def_property_readonly("modcod", [](const AcmState& s) {
-            return ::dualsat::modcod_number(s.decision.format.modcod);
-        })
-        .def_property_readonly("reason",
-                               [](const AcmState& s) { return std::string(::dualsat::to_string(s.decision.reason)); })
+        .def_property_readonly(
+            "modcod",
+            [](const AcmState& s) { return ::dualsat::modcod_number(s.decision.format.modcod); })
+        .def_property_readonly(
+            "reason",
+            [](const AcmState& s) { return std::string(::dualsat::to_string(s.decision.reason)); })
         .def_property_readonly("text", [](const AcmState& s) { return s.decision.text; })
-        .def_property_readonly("decision_time_s", [](const AcmState& s) { return s.decision.time_ns / 1e9; })
+        .def_property_readonly("decision_time_s",
+                               [](const AcmState& s) { return s.decision.time_ns / 1e9; })
         .def_readonly("target", &AcmState::target)
         .def_readonly("fallback", &AcmState::fallback)
         .def_readonly("have_esn0", &AcmState::have_esn0)
@@ -97,8 +99,8 @@ void bind_acm_controller(py::module& m)
         .def_static("parse", [](const py::bytes& data) {
             const std::string s = data;
             LinkReport r;
-            const auto status =
-                LinkReport::parse(reinterpret_cast<const uint8_t*>(s.data()), s.size(), r);
+            const auto status
+                = LinkReport::parse(reinterpret_cast<const uint8_t*>(s.data()), s.size(), r);
             if (status != ::dualsat::LinkReportStatus::Ok)
                 throw py::value_error(std::string("link report: ") + ::dualsat::to_string(status));
             return r;
@@ -106,7 +108,9 @@ void bind_acm_controller(py::module& m)
 
     using blk = gr::dualsat::acm_controller;
     py::class_<blk, gr::block, gr::basic_block, std::shared_ptr<blk>>(
-        m, "acm_controller", "ACM: far-end receiver stats or link reports in, tx_bc modcod messages out")
+        m,
+        "acm_controller",
+        "ACM: far-end receiver stats or link reports in, tx_bc modcod messages out")
         .def(py::init(&blk::make),
              py::arg("symbol_rate"),
              py::arg("clock") = acm_clock::symbols,

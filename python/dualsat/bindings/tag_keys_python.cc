@@ -18,6 +18,8 @@ void bind_tag_keys(py::module& m)
     DUALSAT_KEY(msg_ports, pdus);
     DUALSAT_KEY(msg_ports, frames);
     DUALSAT_KEY(msg_ports, stats);
+    DUALSAT_KEY(msg_ports, reports);
+    DUALSAT_KEY(msg_ports, decision);
 
     py::module tag_keys = m.def_submodule("tag_keys", "stream tag keys of the blocks");
     DUALSAT_KEY(tag_keys, plframe);
@@ -56,5 +58,14 @@ void bind_tag_keys(py::module& m)
     DUALSAT_KEY(dict_keys, label);
     DUALSAT_KEY(dict_keys, label_type);
     DUALSAT_KEY(dict_keys, fragmented);
+    DUALSAT_KEY(dict_keys, reason);
+    DUALSAT_KEY(dict_keys, text);
+    DUALSAT_KEY(dict_keys, changed);
+    DUALSAT_KEY(dict_keys, fallback);
+    DUALSAT_KEY(dict_keys, time_s);
+    DUALSAT_KEY(dict_keys, reported_esn0_db);
+    DUALSAT_KEY(dict_keys, predicted_esn0_db);
+    DUALSAT_KEY(dict_keys, margin_db);
+    DUALSAT_KEY(dict_keys, required_esn0_db);
 #undef DUALSAT_KEY
 }

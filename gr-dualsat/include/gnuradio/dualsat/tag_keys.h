@@ -16,7 +16,10 @@ namespace msg_ports {
 inline constexpr char modcod[] = "modcod"; // in: tx_bc, the format of the next PLFRAMEs
 inline constexpr char pdus[] = "pdus";     // GSE PDUs: tx_bc in; rx_cb, fec_decoder out
 inline constexpr char frames[] = "frames"; // in: fec_decoder, one XFECFRAME per PDU
-inline constexpr char stats[] = "stats";   // out: rx_cb, fec_decoder, one dict per frame
+inline constexpr char stats[] = "stats";   // out: rx_cb, fec_decoder, one dict per frame;
+                                           // in: acm_controller
+inline constexpr char reports[] = "reports";   // in: acm_controller, 35-byte link reports
+inline constexpr char decision[] = "decision"; // out: acm_controller, a dict per decision
 } // namespace msg_ports
 
 namespace tag_keys {
@@ -63,6 +66,16 @@ inline constexpr char protocol_type[] = "protocol_type";
 inline constexpr char label[] = "label";
 inline constexpr char label_type[] = "label_type";
 inline constexpr char fragmented[] = "fragmented";
+// ACM decisions (acm_controller's "decision" port).
+inline constexpr char reason[] = "reason";   // "steady", "step up", "fade", ...
+inline constexpr char text[] = "text";       // the reason with its numbers
+inline constexpr char changed[] = "changed"; // bool: the format changed with this decision
+inline constexpr char fallback[] = "fallback"; // bool: no usable reports, fallback format
+inline constexpr char time_s[] = "time_s";     // the controller's clock, seconds
+inline constexpr char reported_esn0_db[] = "reported_esn0_db";   // latest accepted report's
+inline constexpr char predicted_esn0_db[] = "predicted_esn0_db"; // with the fade predicted
+inline constexpr char margin_db[] = "margin_db";                 // in force, outer loop included
+inline constexpr char required_esn0_db[] = "required_esn0_db";   // threshold + margin in force
 } // namespace dict_keys
 
 // A name as a pmt symbol, interned on first use only (pmt::intern takes a global lock and

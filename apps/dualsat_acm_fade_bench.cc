@@ -481,17 +481,24 @@ int run(const Options& o, const char* argv0)
         return -1;
     };
 
-    auto match_frame = [&](uint64_t start_symbol) -> FrameRecord* {
-        // Nearest transmitted frame start (the receiver's symbol index differs from the
-        // transmitter's by the filters' delay only: a few symbols).
-        auto it = std::lower_bound(frames.begin(), frames.end(), start_symbol,
+    // Receiver frames to transmitted ones. The receiver's symbol index is the transmitter's
+    // plus an offset: the filters' delay (a few symbols) and, after a loss of lock in a deep
+    // fade, the symbols its timing loop gained or lost meanwhile. A decoded frame whose
+    // last TS packet started in it names its frame exactly (the packets carry their
+    // numbers) and sets the offset; the others are matched by their start less the offset.
+    int64_t rx_offset = 0;
+    auto frame_of_start = [&](int64_t tx_start) -> FrameRecord* {
+        if (tx_start < 0)
+            return nullptr;
+        const uint64_t s0 = static_cast<uint64_t>(tx_start);
+        auto it = std::lower_bound(frames.begin(), frames.end(), s0,
                                    [](const FrameRecord& f, uint64_t s) { return f.start < s; });
         FrameRecord* best = nullptr;
         uint64_t best_d = ~0ull;
         for (auto c : { it, it == frames.begin() ? it : it - 1 }) {
             if (c == frames.end())
                 continue;
-            const uint64_t dd = c->start > start_symbol ? c->start - start_symbol : start_symbol - c->start;
+            const uint64_t dd = c->start > s0 ? c->start - s0 : s0 - c->start;
             if (dd < best_d) {
                 best_d = dd;
                 best = &*c;
@@ -499,31 +506,61 @@ int run(const Options& o, const char* argv0)
         }
         return best && best_d < 200 ? best : nullptr;
     };
+    auto frame_of_packet = [&](uint32_t k) -> FrameRecord* {
+        auto it = std::upper_bound(frames.begin(), frames.end(), k,
+                                   [](uint32_t v, const FrameRecord& f) { return v < f.first_packet; });
+        if (it == frames.begin())
+            return nullptr;
+        --it;
+        return k < it->first_packet + it->packets ? &*it : nullptr;
+    };
 
     auto absorb_output = [&]() {
+        size_t ts_pos = 0; // this frame's packets in out.data.ts
         for (const auto& f : out.frames) {
-            FrameRecord* rec = match_frame(f.start_symbol);
-            if (!rec || rec->modcod != modcod_number(f.fec.format.modcod)) {
+            FrameRecord* rec = nullptr;
+            const size_t n_pk = f.fec.packets_out;
+            if (f.fec.status == FecFrameStatus::Ok && n_pk >= 2 &&
+                ts_pos + n_pk * kTs <= out.data.ts.size()) {
+                // Its last packet started in it (the first may have started in the frame
+                // before).
+                const uint8_t* last = out.data.ts.data() + ts_pos + (n_pk - 1) * kTs;
+                if (packet_intact(last)) {
+                    uint32_t k;
+                    std::memcpy(&k, last + 4, 4);
+                    rec = frame_of_packet(k);
+                    if (rec)
+                        rx_offset = static_cast<int64_t>(f.start_symbol) - static_cast<int64_t>(rec->start);
+                }
+            }
+            ts_pos += n_pk * kTs;
+            if (!rec)
+                rec = frame_of_start(static_cast<int64_t>(f.start_symbol) - rx_offset);
+            const double tx_start_s =
+                double(static_cast<int64_t>(f.start_symbol) - rx_offset) / o.symbol_rate;
+            const FrameFormat& fmt = f.fec.format;
+            LinkObservation ob;
+            // Measured when the frame has been received: its end, on the receiver's clock.
+            ob.time_ns = to_ns(tx_start_s + double(fmt.plframe_symbols()) / o.symbol_rate +
+                               o.forward_delay_s);
+            ob.decoded = f.fec.status == FecFrameStatus::Ok;
+            ob.esn0_db = f.esn0_db;
+            ob.esn0_var_db2 = f.esn0_var_db2;
+            ob.format = fmt;
+            observations.push_back(ob);
+            latest_output_end_s = std::max(latest_output_end_s, ob.time_ns / 1e9);
+            if (!rec || rec->modcod != modcod_number(fmt.modcod)) {
                 ++unmatched;
                 continue;
             }
             rec->detected = true;
-            rec->decoded = f.fec.status == FecFrameStatus::Ok;
+            rec->decoded = rec->decoded || ob.decoded;
             rec->est_esn0 = f.esn0_db;
-            LinkObservation ob;
-            // Measured when the frame has been received: its end, on the receiver's clock.
-            ob.time_ns = to_ns(double(rec->start + uint64_t(rec->symbols)) / o.symbol_rate +
-                               o.forward_delay_s);
-            ob.decoded = rec->decoded;
-            ob.esn0_db = f.esn0_db;
-            ob.esn0_var_db2 = f.esn0_var_db2;
-            ob.format = f.fec.format;
-            observations.push_back(ob);
-            latest_output_end_s = std::max(latest_output_end_s, ob.time_ns / 1e9);
         }
         for (const auto& d : out.dummy_frames) {
             LinkObservation ob;
-            ob.time_ns = to_ns(double(d.start_symbol) / o.symbol_rate + o.forward_delay_s);
+            ob.time_ns = to_ns(double(static_cast<int64_t>(d.start_symbol) - rx_offset) /
+                                   o.symbol_rate + o.forward_delay_s);
             ob.dummy = true;
             ob.esn0_db = d.esn0_db;
             ob.esn0_var_db2 = d.esn0_var_db2;

@@ -159,7 +159,6 @@ double num(const std::string& opt, const std::string& v)
 
 bool parse_args(int argc, char** argv, Options& o)
 {
-    bool delay_split = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto need = [&]() -> std::string {
@@ -168,6 +167,13 @@ bool parse_args(int argc, char** argv, Options& o)
             return argv[++i];
         };
         auto d = [&]() { return num(a, need()); };
+        auto whole = [&](double lo, double hi) {
+            const double v = num(a, need());
+            if (!(v >= lo && v <= hi) || v != std::floor(v))
+                throw ConfigError(a + ": a whole number in " + std::to_string(int64_t(lo)) + " .. " +
+                                  std::to_string(int64_t(hi)));
+            return v;
+        };
         if (a == "--trace") {
             o.trace = need();
             if (o.trace != "rain" && o.trace != "ramp" && o.trace != "csv")
@@ -213,7 +219,6 @@ bool parse_args(int argc, char** argv, Options& o)
         else if (a == "--loop-delay") {
             const double v = d();
             o.forward_delay_s = o.return_delay_s = v / 2;
-            delay_split = true;
         } else if (a == "--forward-delay")
             o.forward_delay_s = d();
         else if (a == "--return-delay")
@@ -239,11 +244,11 @@ bool parse_args(int argc, char** argv, Options& o)
         else if (a == "--target-fer")
             o.acm.target_fer = d();
         else if (a == "--min-modcod")
-            o.acm.min_modcod = static_cast<int>(d());
+            o.acm.min_modcod = static_cast<int>(whole(0, 28));
         else if (a == "--max-modcod")
-            o.acm.max_modcod = static_cast<int>(d());
+            o.acm.max_modcod = static_cast<int>(whole(0, 28));
         else if (a == "--fallback-modcod")
-            o.acm.fallback_modcod = static_cast<int>(d());
+            o.acm.fallback_modcod = static_cast<int>(whole(0, 28));
         else if (a == "--report-timeout")
             o.acm.report_timeout_s = d();
         else if (a == "--max-report-loss")
@@ -255,9 +260,9 @@ bool parse_args(int argc, char** argv, Options& o)
         else if (a == "--fer-thresholds")
             o.fer_thresholds = need();
         else if (a == "--threads")
-            o.threads = static_cast<unsigned>(d());
+            o.threads = static_cast<unsigned>(whole(0, 16));
         else if (a == "--seed")
-            o.seed = static_cast<uint64_t>(d());
+            o.seed = static_cast<uint64_t>(whole(0, 9007199254740992.0));
         else if (a == "--csv")
             o.csv = need();
         else if (a == "--png")
@@ -274,12 +279,13 @@ bool parse_args(int argc, char** argv, Options& o)
         } else
             throw ConfigError("unknown option '" + a + "' (see --help)");
     }
-    (void)delay_split;
     if (!(o.symbol_rate >= 1e3 && o.symbol_rate <= 1e8))
         throw ConfigError("--symbol-rate: 1e3 .. 1e8");
     if (!(o.forward_delay_s >= 0 && o.return_delay_s >= 0 && o.forward_delay_s <= 10 &&
           o.return_delay_s <= 10))
         throw ConfigError("delays: 0 .. 10 s each way");
+    if (!(o.report_interval_s >= 0.01 && o.report_interval_s <= 60))
+        throw ConfigError("--report-interval: 0.01 .. 60 s");
     if (!(o.report_loss >= 0 && o.report_loss <= 1))
         throw ConfigError("--report-loss: a probability");
     if (o.trace == "csv" && o.trace_csv.empty())
@@ -389,10 +395,11 @@ int run(const Options& o, const char* argv0)
     const double duration = o.duration_s > 0 ? o.duration_s
                             : o.trace == "rain" ? 600.0
                                                 : trace.end_s() - o.forward_delay_s;
+    if (!(duration > 1.0))
+        throw ConfigError("the run must last more than 1 s (--duration, or a trace longer than "
+                          "the forward delay + 1 s)");
     if (!(o.settle_s >= 0.0 && o.settle_s < duration - 1.0))
         throw ConfigError("--settle must leave at least 1 s of the run");
-    if (!(duration > 1.0))
-        throw ConfigError("the trace is too short for the forward delay (or --duration <= 1 s)");
 
     // ---- thresholds, controller ----
     const AcmThresholds thresholds =

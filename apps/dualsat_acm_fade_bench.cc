@@ -846,10 +846,13 @@ int run(const Options& o, const char* argv0)
                 goodput / ccm_goodput, 10.0 * std::log10(goodput / ccm_goodput),
                 ccm < 0 ? " (no rung reaches 99.9 %: the lowest)" : "");
     std::printf("frames sent %llu, decoded %llu, detected %llu; FER all %.2e, FER above the lowest "
-                "threshold %.2e (%llu of %llu failed)\n",
+                "threshold %.2e (%llu of %llu failed",
                 (unsigned long long)sent, (unsigned long long)ok, (unsigned long long)detected,
                 fer_all, fer_range, (unsigned long long)(in_range - in_range_ok),
                 (unsigned long long)in_range);
+    if (in_range > 0 && in_range == in_range_ok)
+        std::printf("; no error: FER < %.1e at 95 %%", 3.0 / double(in_range)); // zero events
+    std::printf(")\n");
     std::printf("TS packets intact %llu, corrupt %llu; frames unmatched %llu\n",
                 (unsigned long long)packets_ok, (unsigned long long)packets_bad,
                 (unsigned long long)unmatched);

@@ -327,6 +327,14 @@ void AcmController::measure_loop_delay(const LinkReport& r, int64_t arrival_ns)
     m_probe_modcod = 0;
 }
 
+size_t AcmController::rung_of(const FrameFormat& f) const
+{
+    for (size_t i = 0; i < m_ladder.size(); ++i)
+        if (m_ladder[i].format == f)
+            return i;
+    return m_ladder.size();
+}
+
 void AcmController::update_outer_loop(const LinkReport& r, double dt_s)
 {
     if (!m_cfg.outer_loop)
@@ -336,9 +344,26 @@ void AcmController::update_outer_loop(const LinkReport& r, double dt_s)
     // Errors while the link is below the lowest rung's need are an outage: no margin helps.
     const bool outage = !(r.esn0_valid && std::isfinite(r.esn0_db)) ||
                         r.esn0_db < m_ladder.front().threshold_db + m_cfg.margin_db;
-    const double up = outage ? 0.0
-                             : std::min(m_cfg.olla_step_up_db * r.frames_failed,
-                                        m_cfg.olla_max_up_per_report_db);
+    // Errors the inner loop explains are not a margin problem: frames sent at a rung the
+    // controller has since left downward (they were chosen before the fade's reports came
+    // back: a loop delay of frames fails at the start of every fast fade), or at a rung
+    // whose need (threshold + base margin) the reported Es/N0 is already below. Counting
+    // them raised the margin by 1.5 dB after a 3 dB/s fade, and at tens of frames per
+    // second the trim took minutes to come down (the fade bench's ramp run). What is left
+    // — errors at a rung the report says the link sustains — is what the outer loop is
+    // for: thresholds or an estimator that are off.
+    bool explained = false;
+    if (const auto f = r.last_format()) {
+        const size_t sent_at = rung_of(*f);
+        if (sent_at < m_ladder.size())
+            explained = sent_at > m_rung ||
+                        r.esn0_db < m_ladder[sent_at].threshold_db + m_cfg.margin_db;
+    }
+    if (explained && r.frames_failed > 0)
+        ++m_state.failures_explained;
+    const double up = outage || explained ? 0.0
+                                          : std::min(m_cfg.olla_step_up_db * r.frames_failed,
+                                                     m_cfg.olla_max_up_per_report_db);
     const double down = std::min(down_per_frame * r.frames_ok, m_cfg.olla_max_down_db_per_s * dt_s);
     m_state.trim_db = std::clamp(m_state.trim_db + up - down, m_cfg.trim_min_db, m_cfg.trim_max_db);
     m_state.margin_db = m_cfg.margin_db + m_state.trim_db;

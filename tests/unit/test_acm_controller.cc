@@ -726,3 +726,43 @@ TEST_CASE("ACM: reconfigure keeps the history and moves off a MODCOD no longer a
     // Still accepting the next sequence number (history kept).
     CHECK(link.send(30.0) == ReportOutcome::Accepted);
 }
+
+TEST_CASE("ACM outer loop: errors the inner loop explains do not raise the margin", "[acm]")
+{
+    AcmConfig cfg; // outer loop on
+    auto report_at = [](Link& link, double esn0, uint32_t failed, const FrameFormat& sent) {
+        LinkReport r = link.report(esn0, 100, failed, true);
+        r.set_last_format(sent);
+        link.c.on_report(r, link.t);
+        link.c.decide(link.t);
+        ++link.seq;
+        link.t += link.interval;
+    };
+    Link link(cfg);
+    const size_t k = rung_of(link.c, 13); // 8PSK 2/3
+    link.settle(link.need(k) + 0.5, 30.0);
+    REQUIRE(link.rung() == k);
+    const FrameFormat at_k = link.c.ladder()[k].format;
+    const double trim0 = link.c.state().trim_db;
+
+    // A fast fade: the first report already below k's need, carrying errors at k.
+    const double faded = link.c.ladder()[k].threshold_db - 1.0;
+    report_at(link, faded, 5, at_k);
+    REQUIRE(link.rung() < k); // the inner loop went down
+    CHECK(link.c.state().trim_db <= trim0);
+    // The loop delay's worth of frames still sent at k fail too: k has been left.
+    const double recovered = link.c.ladder()[k].threshold_db + cfg.margin_db + 0.2;
+    report_at(link, recovered, 5, at_k);
+    CHECK(link.c.state().trim_db <= trim0);
+    CHECK(link.c.state().failures_explained == 2);
+
+    // Errors at the rung in force while the report says it is sustainable: the margin is
+    // too small (thresholds or estimator off) — counted.
+    Link biased(cfg);
+    biased.settle(biased.need(k) + 0.5, 30.0);
+    REQUIRE(biased.rung() == k);
+    const double before = biased.c.state().trim_db;
+    report_at(biased, biased.need(k) + 0.5, 1, biased.c.ladder()[k].format);
+    CHECK(biased.c.state().trim_db > before + 0.4);
+    CHECK(biased.c.state().failures_explained == 0);
+}

@@ -28,7 +28,9 @@
 //     not locked: the fallback MODCOD at once;
 //   - outer loop (LTE OLLA): each failed frame raises the trim by olla_step_up_db, each
 //     good frame lowers it by olla_step_up_db * T / (1 - T), T the target FER, so it
-//     settles where the FER is T; per report the rise is capped at
+//     settles where the FER is T; errors the inner loop explains do not count (frames
+//     sent at a rung since left downward, or at a rung the reported Es/N0 is below the
+//     need of at the base margin); per report the rise is capped at
 //     olla_max_up_per_report_db and the fall at olla_max_down_db_per_s, the trim bounded to
 //     [trim_min_db, trim_max_db]; errors on the lowest rung do not raise it (no margin can
 //     help there);
@@ -164,6 +166,8 @@ struct AcmState {
     uint64_t reports_accepted = 0, reports_lost = 0, reports_duplicate = 0, reports_stale = 0,
              reports_wrong_link = 0, sequence_resyncs = 0;
     uint64_t frames_ok = 0, frames_failed = 0; // summed over accepted reports
+    uint64_t failures_explained = 0; // reports whose frame errors the outer loop left to the
+                                     // inner loop (sent at a rung since left, or below need)
     std::array<int64_t, 29> ns_per_modcod{};   // time in force per MODCOD number
 };
 
@@ -208,6 +212,7 @@ private:
     void evaluate(const LinkReport& r, int64_t arrival_ns, double dt_s);
     double need(size_t rung) const; // threshold + margin in force
     size_t highest_sustainable(double esn0) const; // ladder size if none
+    size_t rung_of(const FrameFormat& f) const;    // ladder size if not on it
 
     AcmConfig m_cfg;
     std::vector<AcmRung> m_ladder;

@@ -5,6 +5,7 @@
 // RadioBackend, modem.profile -> RxChain (rx_cb); later acm.mode -> MODCOD policy.
 #pragma once
 
+#include "acm_loop.h"
 #include "config.h"
 #include "control_api.h"
 #include "data_plane.h"
@@ -65,8 +66,11 @@ public:
                              const std::optional<bool>& pilots) override;
     ControlResult set_gain(double gain_db, const std::string& direction) override;
     ControlResult set_frequency(double freq_hz, const std::string& direction) override;
+    ControlResult acm_report(const std::string& body) override;
+    ControlResult set_channel(double esn0_db) override;
 
 private:
+    void trace_loop();
     ControlResult apply_format(const dualsat::FrameFormat& f);
     double uptime() const;
 
@@ -99,6 +103,16 @@ private:
     // Radio stream progress (under m_rate_mutex): RX samples in, TX symbols out.
     std::unique_ptr<StreamWatch> m_rx_watch, m_tx_watch;
     std::string m_fault; // the fatal fault once seen (logged once)
+
+    // ACM: the link reporter of our receiver and, in acm mode, the controller of our
+    // transmitter's format.
+    std::unique_ptr<AcmLoop> m_acm;
+    std::atomic<uint64_t> m_acm_reports_rx{ 0 }; // in-band reports the receiver diverted
+
+    // The channel's Es/N0 trace (channel.esn0_trace): followed until POST /channel.
+    std::thread m_trace_thread;
+    std::atomic<bool> m_trace_active{ false };
+    std::atomic<double> m_channel_esn0{ 0.0 };
 };
 
 } // namespace modemd

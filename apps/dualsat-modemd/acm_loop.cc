@@ -218,7 +218,7 @@ void AcmLoop::apply_locked_decision(int64_t now, std::optional<dualsat::FrameFor
               m_applied ? format_name(*m_applied) : std::string("-"), format_name(d.format),
               dualsat::to_string(d.reason), d.text };
     if (m_log)
-        m_log("ACM: " + c.from + " -> " + c.to + " (" + c.reason + ": " + c.text + ")");
+        m_log("ACM: " + c.from + " -> " + c.to + " (" + c.text + ")");
     m_history.push_back(std::move(c));
     while (m_history.size() > kHistory)
         m_history.pop_front();

@@ -696,11 +696,13 @@ void parse_acm(Section s, AcmConfig& a, const Config& c, const std::string& base
         if (a.thresholds_path.empty())
             s.fail(key, "missing (no built-in Table 13 path in this build)");
         try {
+            // Read like the config itself: a FIFO or device is refused, not waited on.
+            std::istringstream table(read_regular_file(key + ":", a.thresholds_path, kMaxConfigBytes));
             a.thresholds = a.thresholds_source == "table13"
-                               ? dualsat::AcmThresholds::from_qef_csv_file(
-                                     a.thresholds_path, a.implementation_loss_db, a.short_frame_loss_db)
-                               : dualsat::AcmThresholds::from_fer_sweep_csv_file(
-                                     a.thresholds_path, k.target_fer, a.implementation_loss_db);
+                               ? dualsat::AcmThresholds::from_qef_csv(table, a.implementation_loss_db,
+                                                                      a.short_frame_loss_db)
+                               : dualsat::AcmThresholds::from_fer_sweep_csv(table, k.target_fer,
+                                                                            a.implementation_loss_db);
         } catch (const ConfigError& e) {
             s.fail(key, e.what());
         }

@@ -664,8 +664,11 @@ void parse_acm(Section s, AcmConfig& a, const Config& c, const std::string& base
         a.thresholds_path = resolve(base_dir, th.str("path", ""));
     th.finish();
 
+    // In-band by default where it can be and is wanted: a full-duplex modem in acm mode
+    // (its far end is then ACM too, and needs our reports). A fixed-mode modem whose far
+    // end runs ACM sets kind: inband itself.
     Section fb = s.sub("feedback");
-    const std::string kind = fb.choice("kind", c.has_tx() && c.has_rx() ? "inband" : "none",
+    const std::string kind = fb.choice("kind", a.mode == "acm" && c.has_tx() && c.has_rx() ? "inband" : "none",
                                        { "inband", "udp", "none" });
     a.feedback = kind == "inband" ? AcmFeedback::InBand : kind == "udp" ? AcmFeedback::Udp : AcmFeedback::None;
     a.udp_listen = optional_endpoint(fb, "listen");

@@ -175,11 +175,15 @@ TEST_CASE("config: duplicate keys and further documents are errors", "[modemd][c
 
 TEST_CASE("config: the acm section", "[modemd][config][acm]")
 {
-    // Defaults: fixed; a full-duplex modem reports in-band at 4 per second.
+    // Defaults: fixed, no reports sent; a full-duplex modem in acm mode reports in-band at
+    // 4 per second.
     Config c = parse_config("modem: {modcod: QPSK 1/2}\n", "t", "/tmp");
     CHECK(c.acm.mode == "fixed");
     CHECK_FALSE(c.acm.enabled());
-    CHECK(c.acm.feedback == modemd::AcmFeedback::InBand);
+    CHECK(c.acm.feedback == modemd::AcmFeedback::None);
+    CHECK(parse_config("acm: {mode: acm}\n", "t", "/tmp").acm.feedback == modemd::AcmFeedback::InBand);
+    CHECK(parse_config("acm: {feedback: {kind: inband}}\n", "t", "/tmp").acm.feedback ==
+          modemd::AcmFeedback::InBand);
     CHECK(c.acm.report_interval_s == 0.25);
     CHECK_FALSE(c.acm.thresholds); // loaded only for the controller
 

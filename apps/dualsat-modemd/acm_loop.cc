@@ -22,7 +22,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr size_t kHistory = 32;
+constexpr size_t kHistory = 64;
 constexpr auto kPollPeriod = std::chrono::milliseconds(20);
 
 socklen_t to_sockaddr(const Endpoint& ep, sockaddr_storage& ss)
@@ -171,6 +171,7 @@ ControlResult AcmLoop::on_report_bytes(const uint8_t* data, size_t len, ReportSo
     const auto st = dualsat::LinkReport::parse(data, len, r);
     std::optional<dualsat::FrameFormat> apply;
     ControlResult result;
+    std::lock_guard<std::mutex> apply_lock(m_apply_mutex);
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         ++m_received[static_cast<size_t>(source)];
@@ -260,19 +261,29 @@ void AcmLoop::poll(int64_t now)
 {
     std::optional<dualsat::LinkReport> report;
     std::optional<dualsat::FrameFormat> apply;
-    const std::optional<bool> locked = m_lock_probe ? m_lock_probe() : std::nullopt;
+    bool due = false;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
-        if (m_reporter && m_reporter->due(now)) {
-            m_reporter->set_locked(locked.value_or(false));
-            report = m_reporter->next(now);
-            m_last_sent = report;
-        }
-        if (m_controller)
-            apply_locked_decision(now, apply);
+        due = m_reporter && m_reporter->due(now);
     }
-    if (apply && m_format_sink)
-        m_format_sink(*apply);
+    // The receiver's lock only when a report is due: its status takes the receiver's
+    // lock, which its work() holds while it processes a chunk.
+    const std::optional<bool> locked = due && m_lock_probe ? m_lock_probe() : std::nullopt;
+    {
+        std::lock_guard<std::mutex> apply_lock(m_apply_mutex);
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            if (due) {
+                m_reporter->set_locked(locked.value_or(false));
+                report = m_reporter->next(now);
+                m_last_sent = report;
+            }
+            if (m_controller)
+                apply_locked_decision(now, apply);
+        }
+        if (apply && m_format_sink)
+            m_format_sink(*apply);
+    }
     if (report && m_cfg.feedback != AcmFeedback::None)
         send_report(*report);
 }
@@ -299,6 +310,7 @@ std::vector<std::string> AcmLoop::reconfigure(const AcmConfig& fresh_in)
     if (fresh.mode != m_cfg.mode || fresh.same_controller_settings(m_cfg))
         return notes;
     std::optional<dualsat::FrameFormat> apply;
+    std::lock_guard<std::mutex> apply_lock(m_apply_mutex);
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         if (m_controller && fresh.thresholds) {

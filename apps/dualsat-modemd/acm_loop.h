@@ -94,6 +94,9 @@ private:
     FormatSink m_format_sink;
     LockProbe m_lock_probe;
 
+    // m_apply_mutex keeps a decision and its hand-over to the transmitter together, so
+    // two threads (poll, a report arriving) cannot hand over two formats out of order.
+    std::mutex m_apply_mutex;
     mutable std::mutex m_mutex;
     std::unique_ptr<dualsat::LinkReporter> m_reporter;
     std::unique_ptr<dualsat::AcmController> m_controller;

@@ -1310,6 +1310,18 @@ class Acm(unittest.TestCase):
             code, body, _ = http(b.url + "/channel", "POST", {"esn0_db": 14.0})
             self.assertEqual(code, 200, body)
             wait_for(lambda: acm_state(a)["modcod"] == "8PSK 3/4", "A back up to 8PSK 3/4", timeout=30)
+            bad_before_drop = b.get("/status")["rx"]["frames_bad"]
+            # A sudden 9 dB drop: frames sent before the loop reacts fail (counted at B),
+            # then the fast down takes A straight to what 5 dB sustains.
+            out = subprocess.run([CTL, "--url", b.url, "channel", "5"], capture_output=True, text=True,
+                                 timeout=10)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            wait_for(lambda: self.ORDER.index(acm_state(a)["modcod"]) <= 2, "A down after the drop",
+                     timeout=15)
+            time.sleep(2.0)
+            code, body, _ = http(b.url + "/channel", "POST", {"esn0_db": 14.0})
+            self.assertEqual(code, 200, body)
+            wait_for(lambda: acm_state(a)["modcod"] == "8PSK 3/4", "A up again", timeout=30)
             stop.set()
             for t in senders:
                 t.join()
@@ -1337,7 +1349,8 @@ class Acm(unittest.TestCase):
 
             # Down on a fade (or its prediction), back up step by step.
             reasons = [h["reason"] for h in hist]
-            self.assertTrue({"fade", "predicted fade"} & set(reasons), reasons)
+            self.assertIn("predicted fade", reasons)  # the ramp
+            self.assertIn("fade", reasons)            # the sudden drop
             self.assertIn("step up", reasons)
             self.assertLessEqual(self.ORDER.index(low["modcod"]), 1)
             self.assertGreater(ca["step_downs"], 0)
@@ -1351,6 +1364,8 @@ class Acm(unittest.TestCase):
                                  (0, 0, 0, 0), r)
             self.assertGreater(ra["received"], 100, ra)
             self.assertLessEqual(ra["lost"], 25 * sb["rx"]["frames_bad"], (ra, sb["rx"]))
+            print("bad frames at B: %d before the sudden drop (ramp), %d after; packets lost A -> B: %d"
+                  % (bad_before_drop, sb["rx"]["frames_bad"], ra["lost"]))
             self.assertEqual(rb["lost"], 0, rb)
             # Counters agree: every accepted packet sent, queued or counted; B's reports
             # reached A's controller (accepted or counted lost) but for those in flight.
@@ -1398,15 +1413,28 @@ class AcmReports(unittest.TestCase):
         conf = """
 modem: {stream: gse, symbol_rate: 1.0e5}
 radio: {backend: loopback, sample_rate: 2.0e5}
-channel: {esn0_db: 9.0, seed: 5}
+channel: {esn0_db: 9.0, seed: 5, esn0_trace: trace.csv}
 control: {port: 0}
 acm: {mode: acm, link_id: 9, min_modcod: QPSK 1/2, max_modcod: 8PSK 2/3, frame: short,
       step_up_hold_s: 0.3, margin_db: %(margin)s,
       feedback: {kind: udp, listen: "127.0.0.1:%(port)d", send_to: "127.0.0.1:%(port)d"}}
 """
-        d = Daemon(conf % {"margin": 1.0, "port": port})
+        tmp = temp_dir()
+        write(os.path.join(tmp, "trace.csv"), "time_s,esn0_db\n0,9.5\n1.5,8\n")
+        d = Daemon(conf % {"margin": 1.0, "port": port}, dirname=tmp)
         try:
             d.start_control()
+            # The channel follows its trace to the last point, then holds it; a setting by
+            # hand ends the trace.
+            wait_for(lambda: d.get("/status")["channel"]["esn0_db"] == 8.0, "the trace's end")
+            self.assertTrue(d.get("/status")["channel"]["trace"])
+            out = subprocess.run([CTL, "--url", d.url, "channel", "9"], capture_output=True, text=True,
+                                 timeout=10)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertTrue(json.loads(out.stdout)["trace_stopped"])
+            self.assertEqual(d.get("/status")["channel"], {"esn0_db": 9.0, "trace": False})
+            code, _, _ = http(d.url + "/channel", "POST", {"esn0_db": 500})
+            self.assertEqual(code, 400)
             wait_for(lambda: acm_state(d)["step_ups"] >= 2, "the UDP loop stepping up", timeout=30)
             s = d.get("/status")["acm"]
             self.assertGreater(s["reporter"]["sent_udp"], 0)

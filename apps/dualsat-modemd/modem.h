@@ -2,7 +2,8 @@
 // The modem: builds the flowgraph from the config (TX chain -> pulse shaper -> radio ->
 // RX chain), runs it, and answers the control API. The flowgraph builder picks each part
 // by config section: modem.profile/chain -> TxChain (tx_bc), radio.backend ->
-// RadioBackend, modem.profile -> RxChain (rx_cb); later acm.mode -> MODCOD policy.
+// RadioBackend, modem.profile -> RxChain (rx_cb), acm.mode/feedback -> AcmLoop (the link
+// reporter of our receiver, the ACM controller of our transmitter).
 #pragma once
 
 #include "acm_loop.h"

@@ -683,6 +683,11 @@ void parse_acm(Section s, AcmConfig& a, const Config& c, const std::string& base
     if (a.feedback != AcmFeedback::Udp && (a.udp_listen || a.udp_send_to))
         fb.fail(fb.key_path(a.udp_listen ? "listen" : "send_to"),
                 "only used with acm.feedback.kind 'udp' (kind is '" + kind + "')");
+    if (a.udp_listen && a.udp_send_to &&
+        (a.udp_listen->host.find(':') == std::string::npos) != (a.udp_send_to->host.find(':') == std::string::npos))
+        fb.fail(fb.key_path("send_to"), "'" + a.udp_send_to->text() + "' and acm.feedback.listen '" +
+                                            a.udp_listen->text() +
+                                            "' must both be IPv4 or both IPv6 (one socket sends and receives)");
     if (a.udp_send_to && !c.has_rx())
         fb.fail(fb.key_path("send_to"), "this daemon has no receiver: it has no reports to send");
     if (a.udp_listen && !(a.mode == "acm"))

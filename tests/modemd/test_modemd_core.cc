@@ -249,6 +249,8 @@ TEST_CASE("config: the acm section", "[modemd][config][acm]")
     CHECK(contains(error_of("acm: {feedback: {kind: none, send_to: '127.0.0.1:1'}}\n"), "acm.feedback.send_to"));
     CHECK(contains(error_of("acm: {feedback: {kind: udp, listen: '127.0.0.1:1'}}\n"), "acm.feedback.listen"));
     CHECK(contains(error_of("acm: {feedback: {kind: pigeon}}\n"), "acm.feedback.kind: 'pigeon'"));
+    CHECK(contains(error_of("acm: {mode: acm, feedback: {kind: udp, listen: '127.0.0.1:1', send_to: '[::1]:2'}}\n"),
+                   "both be IPv4 or both IPv6"));
     CHECK(contains(error_of("acm: {feedback: {knd: udp}}\n"), "did you mean 'kind'"));
 
     // Names, ranges, impossible combinations: errors name the key.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Unit tests of dualsat-modemd's GNU Radio-free parts: config validation, control API
 // routing and authentication, Prometheus text, SigMF metadata, the TX input.
+#include "acm_loop.h"
 #include "config.h"
 #include "control_api.h"
 #include "data_plane.h"
@@ -281,6 +282,104 @@ TEST_CASE("config: the acm section", "[modemd][config][acm]")
     auto e = error_of("data: {ip: {ethertype: 0x88B5}}\n");
     CHECK(contains(e, "data.ip.ethertype"));
     CHECK(contains(e, "reserved"));
+}
+
+TEST_CASE("ACM loop: the receiver's frames become reports, reports drive the format", "[modemd][acm]")
+{
+    const Config c = parse_config("acm: {mode: acm, link_id: 3, step_up_hold_s: 0, min_modcod: QPSK 1/2, "
+                                  "max_modcod: QPSK 3/4, frame: short}\n",
+                                  "t", "/tmp");
+    std::vector<std::string> log;
+    modemd::AcmLoop loop(c, [&](const std::string& line) { log.push_back(line); });
+    std::vector<std::vector<uint8_t>> sent;
+    std::vector<dualsat::FrameFormat> formats;
+    loop.set_inband_sender([&](const uint8_t* r, size_t n) {
+        sent.emplace_back(r, r + n);
+        return true;
+    });
+    loop.set_format_sink([&](const dualsat::FrameFormat& f) { formats.push_back(f); });
+    loop.set_lock_probe([] { return std::optional<bool>(true); });
+    REQUIRE(loop.measuring());
+    REQUIRE(loop.controlling());
+    // The transmitter starts at the fallback: the lowest rung.
+    const auto first = loop.initial_format();
+    REQUIRE(first);
+    CHECK(dualsat::to_string(*first) == "QPSK 1/2 short pilots");
+
+    // Eight idle frames at 12 dB, then a poll: one 35-byte report goes out in-band.
+    int64_t t = modemd::AcmLoop::now_ns();
+    for (int i = 0; i < 8; ++i) {
+        dualsat::LinkObservation o;
+        o.time_ns = t + i * 1000000;
+        o.dummy = true;
+        o.esn0_db = 12.0f;
+        o.esn0_var_db2 = 0.05f;
+        loop.on_frame(o);
+    }
+    loop.poll(t + 10000000);
+    REQUIRE(sent.size() == 1);
+    REQUIRE(sent[0].size() == dualsat::kLinkReportSize);
+    dualsat::LinkReport r;
+    REQUIRE(dualsat::LinkReport::parse(sent[0].data(), sent[0].size(), r) == dualsat::LinkReportStatus::Ok);
+    CHECK(r.link_id == 3);
+    CHECK(r.locked);
+    CHECK(r.esn0_valid);
+    CHECK(r.esn0_db == Approx(12.0).margin(0.01));
+    // Not due again until the interval has passed.
+    loop.poll(t + 20000000);
+    CHECK(sent.size() == 1);
+
+    // That report, back at our own controller (a loop closed on itself): accepted, and
+    // with no hold the next rung follows at once.
+    auto res = loop.on_report_bytes(sent[0].data(), sent[0].size(), modemd::ReportSource::InBand);
+    CHECK(res.status == 200);
+    CHECK(res.body["outcome"] == "accepted");
+    REQUIRE_FALSE(formats.empty());
+    CHECK(dualsat::to_string(formats.back().modcod) == "QPSK 3/5");
+    CHECK(formats.back().frame == dualsat::FrameSize::Short);
+    REQUIRE_FALSE(log.empty());
+    CHECK(contains(log.back(), "QPSK 1/2 short pilots -> QPSK 3/5 short pilots"));
+
+    // Malformed and foreign reports: counted, nothing changes.
+    const size_t changes = formats.size();
+    std::vector<uint8_t> bad = sent[0];
+    bad[5] ^= 1; // the link id's low byte: the CRC no longer matches
+    res = loop.on_report_bytes(bad.data(), bad.size(), modemd::ReportSource::Udp);
+    CHECK(res.status == 400);
+    CHECK(contains(res.error, "CRC"));
+    res = loop.on_report_bytes(bad.data(), 3, modemd::ReportSource::Http);
+    CHECK(res.status == 400);
+    dualsat::LinkReport other = r;
+    other.link_id = 4;
+    other.sequence = 1;
+    const auto wire = other.encode();
+    res = loop.on_report_bytes(wire.data(), wire.size(), modemd::ReportSource::Http);
+    CHECK(res.body["outcome"] == "wrong link");
+    CHECK(formats.size() == changes);
+    const nlohmann::json s = loop.status();
+    CHECK(s["reports_in"]["inband"] == 1);
+    CHECK(s["reports_in"]["udp"] == 1);
+    CHECK(s["reports_in"]["http"] == 2);
+    CHECK(s["reports_in"]["malformed"] == 2);
+    CHECK(s["reports_in"]["malformed_by_reason"]["bad_crc"] == 1);
+    CHECK(s["reports_in"]["malformed_by_reason"]["too_short"] == 1);
+    CHECK(s["reports_in"]["wrong_link"] == 1);
+    CHECK(s["controller"]["modcod"] == "QPSK 3/5");
+    CHECK(s["controller"]["step_ups"] == 1);
+    CHECK(s["reporter"]["sent_inband"] == 1);
+    modemd::PrometheusText p;
+    loop.add_metrics(p);
+    CHECK(contains(p.text(), "dualsat_acm_reports_malformed_total{reason=\"bad_crc\"} 1"));
+    CHECK(contains(loop.status_fields(), "ACM QPSK 3/5"));
+
+    // A fixed-mode daemon takes no reports: 409, counted as ignored.
+    const Config fixed = parse_config("modem: {modcod: QPSK 1/2}\n", "t", "/tmp");
+    modemd::AcmLoop measuring_only(fixed, nullptr);
+    CHECK_FALSE(measuring_only.controlling());
+    CHECK_FALSE(measuring_only.initial_format());
+    res = measuring_only.on_report_bytes(sent[0].data(), sent[0].size(), modemd::ReportSource::Http);
+    CHECK(res.status == 409);
+    CHECK(measuring_only.status()["reports_in"]["ignored_no_controller"] == 1);
 }
 
 TEST_CASE("config: the channel section on zmq, its Es/N0 trace", "[modemd][config][acm]")

@@ -635,6 +635,16 @@ TEST_CASE("control API: routes, methods and bodies", "[modemd][api]")
     CHECK(m.last_freq == 1.2e9);
     CHECK(m.last_dir == "tx");
     CHECK(api.handle(req("POST", "/frequency", R"({})")).status == 400);
+
+    // /acm/report takes the binary wire report, not JSON: it reaches the modem as is (the
+    // fake has no controller: 409); /channel takes a number.
+    const std::string binary("\xac\x01\x23\x00\xff", 5);
+    r = api.handle(req("POST", "/acm/report", binary));
+    CHECK(r.status == 409);
+    CHECK(api.handle(req("GET", "/acm/report")).status == 405);
+    CHECK(api.handle(req("POST", "/channel", R"({"esn0_db": 6.5})")).status == 409);
+    CHECK(api.handle(req("POST", "/channel", R"({"esn0": 6.5})")).status == 400);
+    CHECK(api.handle(req("POST", "/channel", "\xac")).status == 400);
 }
 
 TEST_CASE("control API: hostile requests get a 4xx JSON answer, never an exception", "[modemd][api]")

@@ -68,9 +68,8 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
                     m_data->forward_ts(data + off);
         });
         AcmLoop* acm = m_acm.get();
-        m_rx->set_report_sink([this, acm](const uint8_t* r, size_t n) {
-            ++m_acm_reports_rx;
-            acm->on_report_bytes(r, n, ReportSource::InBand);
+        m_rx->set_report_sink([acm](const uint8_t* r, size_t n) {
+            acm->on_report_bytes(r, n, ReportSource::InBand); // never to the data plane
         });
         m_rx->set_frame_observer([acm](const dualsat::LinkObservation& o) { acm->on_frame(o); });
         RxChain* rxc = m_rx.get();
@@ -570,8 +569,8 @@ json Modem::status()
                                    { "dropped", ts.reports_dropped } };
         j["tx"]["held_packets"] = ts.held_packets;
     }
-    if (m_rx)
-        j["rx"]["acm_reports"] = m_acm_reports_rx.load();
+    if (m_rx) // GSE PDUs of the reports' EtherType, diverted from the data plane
+        j["rx"]["acm_reports"] = j["acm"]["reports_in"]["inband"];
     j["channel"] = m_radio->has_channel()
                        ? json{ { "esn0_db", m_channel_esn0.load() }, { "trace", m_trace_active.load() } }
                        : json(nullptr);

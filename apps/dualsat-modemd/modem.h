@@ -108,7 +108,6 @@ private:
     // ACM: the link reporter of our receiver and, in acm mode, the controller of our
     // transmitter's format.
     std::unique_ptr<AcmLoop> m_acm;
-    std::atomic<uint64_t> m_acm_reports_rx{ 0 }; // in-band reports the receiver diverted
 
     // The channel's Es/N0 trace (channel.esn0_trace): followed until POST /channel.
     std::thread m_trace_thread;

@@ -492,9 +492,6 @@ void parse_radio(Section s, RadioConfig& r, const std::string& base_dir)
         }
         break;
     case Backend::Zmq:
-        if (r.direction == Direction::Both)
-            s.fail(s.key_path("direction"),
-                   "'both' is not supported with zmq: run one daemon with tx and one with rx");
         if (tx && r.zmq.tx_address.empty())
             s.fail(s.key_path("zmq.tx_address"), "missing (radio.direction is 'tx')");
         if (rx && r.zmq.rx_address.empty())
@@ -509,15 +506,222 @@ void parse_radio(Section s, RadioConfig& r, const std::string& base_dir)
     s.finish();
 }
 
-void parse_channel(Section s, ChannelConfig& c, Backend backend)
+// An Es/N0 trace: lines "time_s,esn0_db" ('#' comments, an optional header line), times
+// increasing from >= 0.
+std::vector<std::pair<double, double>> read_esn0_trace(const std::string& key, const std::string& path)
 {
-    if (s.present() && backend != Backend::Loopback)
-        s.fail("channel", "section only applies to radio.backend 'loopback'");
+    const std::string text = read_regular_file(key + ":", path, kMaxConfigBytes);
+    std::vector<std::pair<double, double>> points;
+    std::istringstream in(text);
+    std::string line;
+    int line_no = 0;
+    bool header_seen = false;
+    auto fail = [&](const std::string& why) {
+        throw ConfigError(key + ": '" + path + "' line " + std::to_string(line_no) + ": " + why);
+    };
+    while (std::getline(in, line)) {
+        ++line_no;
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        const auto first = line.find_first_not_of(" \t");
+        if (first == std::string::npos || line[first] == '#')
+            continue;
+        const auto comma = line.find(',');
+        if (comma == std::string::npos)
+            fail("expected time_s,esn0_db");
+        const std::string a = line.substr(0, comma), b = line.substr(comma + 1);
+        char* end_a = nullptr;
+        char* end_b = nullptr;
+        const double t = std::strtod(a.c_str(), &end_a);
+        const double e = std::strtod(b.c_str(), &end_b);
+        auto rest_blank = [](const char* p) {
+            while (*p == ' ' || *p == '\t')
+                ++p;
+            return *p == '\0';
+        };
+        const bool numeric = end_a != a.c_str() && rest_blank(end_a) && end_b != b.c_str() && rest_blank(end_b);
+        if (!numeric) {
+            if (points.empty() && !header_seen) {
+                header_seen = true; // "time_s,esn0_db"
+                continue;
+            }
+            fail("expected two numbers");
+        }
+        if (!std::isfinite(t) || !std::isfinite(e) || t < 0 || t > 1e7)
+            fail("time must be 0..1e7 s and both values finite");
+        if (e < -20 || e > 100)
+            fail("esn0_db out of range (-20..100)");
+        if (!points.empty() && t <= points.back().first)
+            fail("times must increase");
+        if (points.size() >= 100000)
+            fail("more than 100000 points");
+        points.emplace_back(t, e);
+    }
+    if (points.empty())
+        throw ConfigError(key + ": '" + path + "' has no points");
+    return points;
+}
+
+void parse_channel(Section s, ChannelConfig& c, const RadioConfig& radio, const std::string& base_dir)
+{
+    c.present = s.present();
+    if (c.present && radio.backend != Backend::Loopback && radio.backend != Backend::Zmq)
+        s.fail("channel", "section only applies to radio.backend 'loopback' or 'zmq'");
+    if (c.present && radio.backend == Backend::Zmq && radio.direction == Direction::Tx)
+        s.fail("channel", "with zmq the channel acts on the received samples, but radio.direction is 'tx'");
     c.enabled = s.flag("enabled", true);
     c.esn0_db = s.num("esn0_db", 20.0, -20.0, 100.0);
     c.cfo_hz = s.num("cfo_hz", 0.0, -1e9, 1e9);
     c.timing_offset = s.num("timing_offset", 1.0, 0.9, 1.1);
     c.seed = static_cast<uint32_t>(s.integer("seed", 0, 0, 0x7fffffff));
+    if (s.has("esn0_trace")) {
+        c.trace_path = resolve(base_dir, s.str("esn0_trace", ""));
+        c.trace = read_esn0_trace(s.key_path("esn0_trace"), c.trace_path);
+    }
+    c.trace_loop = s.flag("trace_loop", false);
+    s.finish();
+}
+
+dualsat::ModCod parse_modcod_key(Section& s, const std::string& key, const std::string& text)
+{
+    try {
+        return dualsat::parse_modcod(text);
+    } catch (const dualsat::Error& e) {
+        s.fail(key, "'" + text + "' is not a DVB-S2 MODCOD (" + e.what() + ")");
+    }
+}
+
+void parse_acm(Section s, AcmConfig& a, const Config& c, const std::string& base_dir)
+{
+    a.mode = s.choice("mode", "fixed", { "fixed", "acm" });
+    a.link_id = static_cast<uint16_t>(s.integer("link_id", 0, 0, 65535));
+    a.report_interval_s = s.num("report_interval_s", 0.25, 0.02, 60.0);
+    auto& k = a.controller;
+    k = dualsat::AcmConfig{};
+    k.link_id = a.link_id;
+    k.report_interval_s = a.report_interval_s;
+    k.margin_db = s.num("margin_db", k.margin_db, 0.0, 20.0);
+    k.hysteresis_db = s.num("hysteresis_db", k.hysteresis_db, 0.0, 10.0);
+    k.step_up_hold_s = s.num("step_up_hold_s", k.step_up_hold_s, 0.0, 3600.0);
+    k.report_timeout_s = s.num("report_timeout_s", k.report_timeout_s, 0.05, 3600.0);
+    k.target_fer = s.num("target_fer", k.target_fer, 1e-9, 0.5);
+    k.outer_loop = s.flag("outer_loop", k.outer_loop);
+    k.predict_fades = s.flag("predict_fades", k.predict_fades);
+    k.loop_delay_s = s.num("loop_delay_s", k.loop_delay_s, 0.0, 60.0);
+    k.max_report_loss = s.num("max_report_loss", k.max_report_loss, 0.0, 1.0);
+    const std::string min_name = s.str("min_modcod", "QPSK 1/4");
+    const std::string max_name = s.str("max_modcod", "32APSK 9/10");
+    k.min_modcod = dualsat::modcod_number(parse_modcod_key(s, s.key_path("min_modcod"), min_name));
+    k.max_modcod = dualsat::modcod_number(parse_modcod_key(s, s.key_path("max_modcod"), max_name));
+    if (k.min_modcod > k.max_modcod)
+        s.fail(s.key_path("max_modcod"), "'" + max_name + "' is below acm.min_modcod '" + min_name +
+                                             "' (Table 12 order)");
+    {
+        YAML::Node ex = s.get("exclude");
+        if (ex.IsDefined() && !ex.IsNull()) {
+            if (!ex.IsSequence())
+                s.fail(s.key_path("exclude"), "expected a list of MODCOD or modulation names, got " + describe(ex));
+            size_t i = 0;
+            for (auto it = ex.begin(); it != ex.end(); ++it, ++i) {
+                const std::string key = s.key_path("exclude") + "[" + std::to_string(i) + "]";
+                if (!it->IsScalar())
+                    s.fail(key, "expected a MODCOD (\"16APSK 9/10\") or a modulation (\"32APSK\")");
+                const std::string name = it->Scalar();
+                try {
+                    k.excluded_modulations.push_back(dualsat::parse_modulation(name));
+                    continue;
+                } catch (const dualsat::Error&) {
+                }
+                k.excluded_modcods.push_back(dualsat::modcod_number(parse_modcod_key(s, key, name)));
+            }
+        }
+    }
+    const std::string frame = s.choice("frame", "normal", { "normal", "short" });
+    k.frame = dualsat::parse_frame_size(frame);
+    const std::string pilots = s.choice("pilots", "always", { "always", "never", "apsk_only" });
+    k.pilots = pilots == "never"       ? dualsat::PilotsPolicy::Never
+               : pilots == "apsk_only" ? dualsat::PilotsPolicy::ApskOnly
+                                       : dualsat::PilotsPolicy::Always;
+    const std::string fallback = s.str("fallback", "lowest");
+    k.fallback_modcod =
+        fallback == "lowest" ? 0 : dualsat::modcod_number(parse_modcod_key(s, s.key_path("fallback"), fallback));
+
+    Section th = s.sub("thresholds");
+    a.thresholds_source = th.choice("source", "table13", { "table13", "fer_sweep" });
+    a.implementation_loss_db = th.num("implementation_loss_db", 0.5, -5.0, 20.0);
+    a.short_frame_loss_db = th.num("short_frame_loss_db", 0.3, -5.0, 20.0);
+    const std::string default_table =
+#ifdef DUALSAT_QEF_CSV
+        DUALSAT_QEF_CSV;
+#else
+        "";
+#endif
+    if (a.thresholds_source == "table13")
+        a.thresholds_path = th.has("path") ? resolve(base_dir, th.str("path", "")) : default_table;
+    else if (!th.has("path"))
+        th.fail(th.key_path("path"), "missing (the CSV dualsat-fer-sweep wrote)");
+    else
+        a.thresholds_path = resolve(base_dir, th.str("path", ""));
+    th.finish();
+
+    // In-band by default where it can be and is wanted: a full-duplex modem in acm mode
+    // (its far end is then ACM too, and needs our reports). A fixed-mode modem whose far
+    // end runs ACM sets kind: inband itself.
+    Section fb = s.sub("feedback");
+    const std::string kind = fb.choice("kind", a.mode == "acm" && c.has_tx() && c.has_rx() ? "inband" : "none",
+                                       { "inband", "udp", "none" });
+    a.feedback = kind == "inband" ? AcmFeedback::InBand : kind == "udp" ? AcmFeedback::Udp : AcmFeedback::None;
+    a.udp_listen = optional_endpoint(fb, "listen");
+    a.udp_send_to = optional_endpoint(fb, "send_to");
+    if (a.feedback == AcmFeedback::InBand && !(c.has_tx() && c.has_rx()))
+        fb.fail(fb.key_path("kind"), "'inband' needs a transmitter and a receiver (radio.direction "
+                                     "both): the reports ride on our own transmitter, theirs on the "
+                                     "far end's");
+    if (a.feedback == AcmFeedback::Udp && !a.udp_listen && !a.udp_send_to)
+        fb.fail(fb.key_path("kind"), "'udp' needs acm.feedback.listen (reports in) and/or "
+                                     "acm.feedback.send_to (our reports out)");
+    if (a.feedback != AcmFeedback::Udp && (a.udp_listen || a.udp_send_to))
+        fb.fail(fb.key_path(a.udp_listen ? "listen" : "send_to"),
+                "only used with acm.feedback.kind 'udp' (kind is '" + kind + "')");
+    if (a.udp_listen && a.udp_send_to &&
+        (a.udp_listen->host.find(':') == std::string::npos) != (a.udp_send_to->host.find(':') == std::string::npos))
+        fb.fail(fb.key_path("send_to"), "'" + a.udp_send_to->text() + "' and acm.feedback.listen '" +
+                                            a.udp_listen->text() +
+                                            "' must both be IPv4 or both IPv6 (one socket sends and receives)");
+    if (a.udp_send_to && !c.has_rx())
+        fb.fail(fb.key_path("send_to"), "this daemon has no receiver: it has no reports to send");
+    if (a.udp_listen && !(a.mode == "acm"))
+        fb.fail(fb.key_path("listen"), "reports in are for the controller, but acm.mode is 'fixed'");
+    fb.finish();
+
+    if (a.mode == "acm") {
+        if (!c.has_tx())
+            s.fail(s.key_path("mode"), "'acm' drives our transmitter, but radio.direction is 'rx'");
+        if (c.modem.stream != StreamInput::Gse)
+            s.fail(s.key_path("mode"), "'acm' needs modem.stream 'gse' (TS has no MODCOD signalling "
+                                       "per frame in this modem: use gse)");
+        const std::string key = th.key_path("path");
+        if (a.thresholds_path.empty())
+            s.fail(key, "missing (no built-in Table 13 path in this build)");
+        try {
+            // Read like the config itself: a FIFO or device is refused, not waited on.
+            std::istringstream table(read_regular_file(key + ":", a.thresholds_path, kMaxConfigBytes));
+            a.thresholds = a.thresholds_source == "table13"
+                               ? dualsat::AcmThresholds::from_qef_csv(table, a.implementation_loss_db,
+                                                                      a.short_frame_loss_db)
+                               : dualsat::AcmThresholds::from_fer_sweep_csv(table, k.target_fer,
+                                                                            a.implementation_loss_db);
+        } catch (const ConfigError& e) {
+            s.fail(key, e.what());
+        }
+        try {
+            dualsat::AcmController probe(k, *a.thresholds); // an empty ladder, a bad fallback
+        } catch (const ConfigError& e) {
+            const std::string what = e.what();
+            s.fail(s.key_path(what.find("fallback") != std::string::npos ? "fallback" : "min_modcod"),
+                   what + " (allowed set: acm.min_modcod, max_modcod, exclude, frame)");
+        }
+    }
     s.finish();
 }
 
@@ -534,6 +738,10 @@ void parse_data(Section s, DataConfig& d)
             ip.fail(ip.key_path("ethertype"),
                     "'" + et + "' is not 'auto' or an EtherType 0x0600..0xFFFF");
         d.ethertype = static_cast<uint16_t>(v);
+        if (d.ethertype == kAcmReportEtherType)
+            ip.fail(ip.key_path("ethertype"),
+                    "'" + et + "' is reserved for the in-band ACM link reports (IEEE 802 Local "
+                    "Experimental EtherType 0x88B5): pick another");
     }
     d.tun = ip.str("tun", "");
     if (d.tun.size() > 15)
@@ -734,6 +942,27 @@ std::string to_string(Direction d)
 
 std::string to_string(StreamInput s) { return s == StreamInput::Ts ? "ts" : "gse"; }
 
+std::string to_string(AcmFeedback f)
+{
+    return f == AcmFeedback::InBand ? "inband" : f == AcmFeedback::Udp ? "udp" : "none";
+}
+
+bool AcmConfig::same_controller_settings(const AcmConfig& o) const
+{
+    const dualsat::AcmConfig &x = controller, &y = o.controller;
+    return x.link_id == y.link_id && x.min_modcod == y.min_modcod && x.max_modcod == y.max_modcod &&
+           x.excluded_modcods == y.excluded_modcods && x.excluded_modulations == y.excluded_modulations &&
+           x.frame == y.frame && x.pilots == y.pilots && x.fallback_modcod == y.fallback_modcod &&
+           x.margin_db == y.margin_db && x.hysteresis_db == y.hysteresis_db &&
+           x.step_up_hold_s == y.step_up_hold_s && x.predict_fades == y.predict_fades &&
+           x.loop_delay_s == y.loop_delay_s && x.report_interval_s == y.report_interval_s &&
+           x.outer_loop == y.outer_loop && x.target_fer == y.target_fer &&
+           x.report_timeout_s == y.report_timeout_s && x.max_report_loss == y.max_report_loss &&
+           thresholds_source == o.thresholds_source && thresholds_path == o.thresholds_path &&
+           implementation_loss_db == o.implementation_loss_db &&
+           short_frame_loss_db == o.short_frame_loss_db;
+}
+
 void check_private_file(const std::string& key, const std::string& path)
 {
     struct stat st;
@@ -789,18 +1018,10 @@ Config parse_config(const std::string& yaml_text,
             throw ConfigError(origin + ": empty config (expected a mapping with a modem section)");
         parse_modem(top.sub("modem"), c.modem);
         parse_radio(top.sub("radio"), c.radio, base_dir);
-        parse_channel(top.sub("channel"), c.channel, c.radio.backend);
+        parse_channel(top.sub("channel"), c.channel, c.radio, base_dir);
         parse_data(top.sub("data"), c.data);
         parse_control(top.sub("control"), c.control, base_dir, config_file_private);
-        {
-            Section acm = top.sub("acm");
-            c.acm.mode = acm.choice("mode", "fixed", { "fixed", "acm" });
-            if (c.acm.mode != "fixed")
-                acm.fail("acm.mode", "'" + c.acm.mode +
-                                         "' is not available yet (only 'fixed'; ACM comes with "
-                                         "the receiver's Es/N0 feedback)");
-            acm.finish();
-        }
+        parse_acm(top.sub("acm"), c.acm, c, base_dir);
         {
             Section log = top.sub("logging");
             c.logging.level = log.choice(

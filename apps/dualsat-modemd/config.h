@@ -5,6 +5,8 @@
 // validator is unit-tested on its own.
 #pragma once
 
+#include <dualsat/acm/acm_controller.h>
+#include <dualsat/acm/acm_thresholds.h>
 #include <dualsat/framing/bbheader.h>
 #include <dualsat/framing/gse.h>
 #include <dualsat/core/error.h>
@@ -15,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace modemd {
 
@@ -97,13 +100,20 @@ struct RadioConfig {
     ZmqConfig zmq;
 };
 
-// The simulated channel of the loopback backend.
+// The simulated channel: loopback's TX -> RX path, or (zmq) the samples received, i.e.
+// the emulated channel of the direction into this daemon. A lab/test seam.
 struct ChannelConfig {
+    bool present = false; // the section was given (zmq: only then is there a channel)
     bool enabled = true;
     double esn0_db = 20.0;
     double cfo_hz = 0.0;        // carrier frequency offset
     double timing_offset = 1.0; // sample-clock ratio (1.0 = none)
     uint32_t seed = 0;          // noise seed; 0 picks a fixed default
+    // Es/N0 over time: (time_s, esn0_db) points from a CSV, linear in between; the last
+    // value holds after the end unless trace_loop.
+    std::vector<std::pair<double, double>> trace;
+    std::string trace_path;
+    bool trace_loop = false;
 };
 
 struct DataConfig {
@@ -128,8 +138,33 @@ struct ControlConfig {
     std::string token_origin; // "control.token_file '/etc/..'" or "control.token" (for messages)
 };
 
+// The EtherType of link-quality reports carried in-band as GSE PDUs: IEEE Std 802's
+// Local Experimental EtherType 1 (0x88B5), reserved for private and experimental
+// protocols, so never a user's IP packet. Refused as data.ip.ethertype.
+constexpr uint16_t kAcmReportEtherType = 0x88B5;
+
+enum class AcmFeedback { None, InBand, Udp };
+std::string to_string(AcmFeedback f);
+
+// acm: the MODCOD policy (fixed, or closed-loop ACM driven by the far end's reports) and
+// the return channel this daemon's own receiver reports over.
 struct AcmConfig {
-    std::string mode = "fixed"; // fixed only, for now
+    std::string mode = "fixed"; // fixed | acm
+    uint16_t link_id = 0;       // carried in our reports; the controller accepts only it
+    double report_interval_s = 0.25;
+    AcmFeedback feedback = AcmFeedback::None;
+    std::optional<Endpoint> udp_listen;  // reports in (feedback udp)
+    std::optional<Endpoint> udp_send_to; // our reports out (feedback udp)
+    dualsat::AcmConfig controller;       // margin, hysteresis, hold, allowed set, ...
+    std::string thresholds_source = "table13"; // table13 | fer_sweep
+    std::string thresholds_path;
+    double implementation_loss_db = 0.5;
+    double short_frame_loss_db = 0.3;
+    std::optional<dualsat::AcmThresholds> thresholds; // loaded when mode is acm
+
+    bool enabled() const { return mode == "acm"; }
+    // Settings a SIGHUP can apply through AcmController::reconfigure.
+    bool same_controller_settings(const AcmConfig& o) const;
 };
 
 struct LoggingConfig {

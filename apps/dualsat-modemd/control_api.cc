@@ -209,9 +209,10 @@ HttpResponse ControlApi::route(const HttpRequest& req)
         const char* path;
         const char* method;
     };
-    static const Route routes[] = { { "/", "GET" },        { "/status", "GET" },
-                                    { "/metrics", "GET" }, { "/modcod", "POST" },
-                                    { "/gain", "POST" },   { "/frequency", "POST" } };
+    static const Route routes[] = { { "/", "GET" },           { "/status", "GET" },
+                                    { "/metrics", "GET" },    { "/modcod", "POST" },
+                                    { "/gain", "POST" },      { "/frequency", "POST" },
+                                    { "/acm/report", "POST" }, { "/channel", "POST" } };
     const Route* route = nullptr;
     for (const auto& r : routes)
         if (path == r.path)
@@ -229,7 +230,8 @@ HttpResponse ControlApi::route(const HttpRequest& req)
         if (path == "/") {
             return json_response(200, json{ { "endpoints",
                                               { "GET /status", "GET /metrics", "POST /modcod",
-                                                "POST /gain", "POST /frequency" } } });
+                                                "POST /gain", "POST /frequency", "POST /acm/report",
+                                                "POST /channel" } } });
         }
         if (path == "/status")
             return json_response(200, m_modem.status());
@@ -240,10 +242,21 @@ HttpResponse ControlApi::route(const HttpRequest& req)
             return r;
         }
 
+        // The body is the binary wire report (application/octet-stream), not JSON.
+        if (path == "/acm/report")
+            return from_result(m_modem.acm_report(req.body));
+
         json body;
         std::string error;
         if (!parse_body(req.body, body, error))
             return error_response(400, error);
+
+        if (path == "/channel") {
+            double esn0;
+            if (!number_field(body, "esn0_db", esn0, error))
+                return error_response(400, error);
+            return from_result(m_modem.set_channel(esn0));
+        }
 
         if (path == "/modcod") {
             auto it = body.find("modcod");

@@ -52,6 +52,16 @@ public:
                                      const std::optional<bool>& pilots) = 0;
     virtual ControlResult set_gain(double gain_db, const std::string& direction) = 0;
     virtual ControlResult set_frequency(double freq_hz, const std::string& direction) = 0;
+    // POST /acm/report: one 35-byte link report (wire format, dualsat/acm/link_report.h).
+    virtual ControlResult acm_report(const std::string& /*body*/)
+    {
+        return ControlResult::fail(409, "this daemon takes no link reports");
+    }
+    // POST /channel: the emulated channel's Es/N0 (a lab/test seam).
+    virtual ControlResult set_channel(double /*esn0_db*/)
+    {
+        return ControlResult::fail(409, "no emulated channel");
+    }
 };
 
 class ControlApi

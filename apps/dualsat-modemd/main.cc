@@ -63,7 +63,8 @@ void usage(FILE* to)
                  "                            logging.level)\n"
                  "\n"
                  "Signals: SIGTERM/SIGINT stop cleanly (exit 0, counters logged); SIGHUP reloads\n"
-                 "the configuration (MODCOD, UHD gains, log level; other changes need a restart).\n");
+                 "the configuration (MODCOD, UHD gains, log level, ACM controller settings; other\n"
+                 "changes need a restart).\n");
 }
 
 double positive_seconds(const std::string& opt, const char* text)

@@ -31,10 +31,25 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
     m_tb = gr::make_top_block("dualsat-modemd");
     m_radio = make_radio(m_cfg); // first: a missing device fails before anything else
 
+    m_acm = std::make_unique<AcmLoop>(m_cfg, [this](const std::string& line) { m_log.info("{}", line); });
+    // In acm mode the controller owns the format from the first frame: its fallback
+    // until reports arrive.
+    Config tx_cfg = m_cfg;
+    if (auto f = m_acm->initial_format())
+        tx_cfg.modem.format = *f;
+
     gr::basic_block_sptr tx_out, rx_in;
     if (m_cfg.has_tx()) {
         m_input = std::make_unique<TxInput>(m_cfg.modem.stream, m_cfg.data.queue_bytes);
-        m_tx = make_tx_chain(m_cfg, *m_input);
+        m_tx = make_tx_chain(tx_cfg, *m_input);
+        TxInput* input = m_input.get();
+        m_acm->set_inband_sender([input](const uint8_t* r, size_t n) { return input->push_report(r, n); });
+        TxChain* tx = m_tx.get();
+        m_acm->set_format_sink([this, tx](const dualsat::FrameFormat& f) {
+            // The same hitless message as POST /modcod, without waiting for it.
+            tx->request_format(f);
+            ++m_modcod_changes;
+        });
         m_shaper = make_pulse_shaper(m_cfg.modem.symbol_rate, m_cfg.radio.sample_rate,
                                      dualsat::rolloff_value(m_cfg.modem.rolloff), m_cfg.radio.tx_rms);
         m_tx->connect(m_tb, m_shaper);
@@ -52,6 +67,13 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
                 for (size_t off = 0; off + dualsat::kTsPacketBytes <= len; off += dualsat::kTsPacketBytes)
                     m_data->forward_ts(data + off);
         });
+        AcmLoop* acm = m_acm.get();
+        m_rx->set_report_sink([acm](const uint8_t* r, size_t n) {
+            acm->on_report_bytes(r, n, ReportSource::InBand); // never to the data plane
+        });
+        m_rx->set_frame_observer([acm](const dualsat::LinkObservation& o) { acm->on_frame(o); });
+        RxChain* rxc = m_rx.get();
+        m_acm->set_lock_probe([rxc]() { return rxc->status().lock; });
         rx_in = m_rx->input();
     }
     m_radio->connect(m_tb, tx_out, rx_in);
@@ -77,6 +99,12 @@ void Modem::start()
     m_start = m_rate_time = std::chrono::steady_clock::now();
     m_tb->start();
     m_running = true;
+    m_acm->start();
+    m_channel_esn0 = m_cfg.channel.esn0_db;
+    if (!m_cfg.channel.trace.empty() && m_radio->has_channel()) {
+        m_trace_active = true;
+        m_trace_thread = std::thread([this] { trace_loop(); });
+    }
     m_log.info("running: {} {}, {} {} {}, {:.6g} sym/s, sample rate {:.6g} Hz, backend {} ({})",
                m_cfg.modem.profile, to_string(m_cfg.modem.stream),
                dualsat::to_string(m_cfg.modem.format.modcod),
@@ -106,6 +134,10 @@ void Modem::shutdown()
         while (!m_input->idle() && std::chrono::steady_clock::now() < deadline)
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    m_trace_active = false;
+    if (m_trace_thread.joinable())
+        m_trace_thread.join();
+    m_acm->stop(); // no report or format change into a stopping flowgraph
     uint64_t dropped = m_input ? m_input->drop_queued() : 0;
     m_tb->stop();
     m_tb->wait();
@@ -262,6 +294,55 @@ ControlResult Modem::set_frequency(double freq_hz, const std::string& direction)
     return r;
 }
 
+ControlResult Modem::acm_report(const std::string& body)
+{
+    return m_acm->on_report_bytes(reinterpret_cast<const uint8_t*>(body.data()), body.size(),
+                                  ReportSource::Http);
+}
+
+ControlResult Modem::set_channel(double esn0_db)
+{
+    std::lock_guard<std::mutex> lock(m_control_mutex);
+    const bool tracing = m_trace_active.exchange(false); // a manual setting ends the trace
+    auto r = m_radio->set_channel_esn0(esn0_db);
+    if (r.status == 200) {
+        m_channel_esn0 = esn0_db;
+        if (tracing)
+            r.body["trace_stopped"] = true;
+        m_log.info("channel Es/N0 -> {} dB (POST /channel){}", esn0_db, tracing ? "; trace stopped" : "");
+    } else if (tracing) {
+        m_trace_active = true;
+    }
+    return r;
+}
+
+// Follows channel.esn0_trace: linear between points, every 50 ms.
+void Modem::trace_loop()
+{
+    const auto& tr = m_cfg.channel.trace;
+    const double span = tr.back().first;
+    const auto t0 = std::chrono::steady_clock::now();
+    while (m_trace_active) {
+        double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (m_cfg.channel.trace_loop && span > 0)
+            t = std::fmod(t, span);
+        double e = tr.back().second;
+        if (t <= tr.front().first) {
+            e = tr.front().second;
+        } else {
+            for (size_t i = 1; i < tr.size(); ++i)
+                if (t <= tr[i].first) {
+                    const double w = (t - tr[i - 1].first) / (tr[i].first - tr[i - 1].first);
+                    e = tr[i - 1].second + w * (tr[i].second - tr[i - 1].second);
+                    break;
+                }
+        }
+        if (m_radio->set_channel_esn0(e).status == 200)
+            m_channel_esn0 = e;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
 std::vector<std::string> Modem::reload(const Config& fresh)
 {
     std::vector<std::string> notes;
@@ -273,6 +354,12 @@ std::vector<std::string> Modem::reload(const Config& fresh)
     }
     // Only what changed in the file since it was last applied: a MODCOD set through the
     // API stays until the file's modem.modcod/frame/pilots change.
+    for (const auto& note : m_acm->reconfigure(fresh.acm))
+        notes.push_back(note);
+    if (m_cfg.acm.enabled() && fresh.modem.format != m_cfg.modem.format) {
+        notes.push_back("modem.modcod/frame/pilots not applied: in acm mode the controller owns the format");
+        m_cfg.modem.format = fresh.modem.format;
+    }
     if (m_tx && fresh.modem.format != m_cfg.modem.format) {
         std::lock_guard<std::mutex> lock(m_control_mutex);
         auto r = apply_format(fresh.modem.format);
@@ -310,7 +397,8 @@ std::vector<std::string> Modem::reload(const Config& fresh)
         a.radio.zmq.rx_address != b.radio.zmq.rx_address)
         restart.push_back("radio (use POST /frequency to retune)");
     if (a.channel.esn0_db != b.channel.esn0_db || a.channel.cfo_hz != b.channel.cfo_hz ||
-        a.channel.enabled != b.channel.enabled || a.channel.timing_offset != b.channel.timing_offset)
+        a.channel.enabled != b.channel.enabled || a.channel.timing_offset != b.channel.timing_offset ||
+        a.channel.trace != b.channel.trace || a.channel.trace_loop != b.channel.trace_loop)
         restart.push_back("channel");
     auto ep = [](const std::optional<Endpoint>& e) { return e ? e->text() : std::string(); };
     if (ep(a.data.ip_listen) != ep(b.data.ip_listen) || ep(a.data.ip_forward) != ep(b.data.ip_forward) ||
@@ -473,6 +561,19 @@ json Modem::status()
     j["radio"] = m_radio->status();
     j["radio"]["direction"] = to_string(m_cfg.radio.direction);
     j["data"] = m_data ? m_data->status() : json(nullptr);
+    j["acm"] = m_acm->status();
+    if (m_input) {
+        j["acm"]["tx_reports"] = { { "queued_to_send", ts.reports_in },
+                                   { "sent", ts.reports_sent },
+                                   { "in_flight", ts.reports_queued },
+                                   { "dropped", ts.reports_dropped } };
+        j["tx"]["held_packets"] = ts.held_packets;
+    }
+    if (m_rx) // GSE PDUs of the reports' EtherType, diverted from the data plane
+        j["rx"]["acm_reports"] = j["acm"]["reports_in"]["inband"];
+    j["channel"] = m_radio->has_channel()
+                       ? json{ { "esn0_db", m_channel_esn0.load() }, { "trace", m_trace_active.load() } }
+                       : json(nullptr);
     j["control"] = { { "requests", m_api ? m_api->requests() : 0 },
                      { "unauthorized", m_api ? m_api->unauthorized() : 0 } };
     return j;
@@ -580,6 +681,17 @@ std::string Modem::metrics()
                   s[dir]["stalls"].get<double>(), { { "direction", dir } });
     p.add("dualsat_radio_faults", "gauge", "Radio faults now (see /status faults)",
           static_cast<double>(s["faults"].size()));
+    m_acm->add_metrics(p);
+    if (s["acm"].contains("tx_reports")) {
+        const json& t = s["acm"]["tx_reports"];
+        p.add("dualsat_acm_tx_reports_total", "counter", "In-band link reports at our transmitter, by state",
+              t["sent"].get<double>(), { { "state", "sent" } });
+        p.add("dualsat_acm_tx_reports_total", "counter", "In-band link reports at our transmitter, by state",
+              t["dropped"].get<double>(), { { "state", "dropped" } });
+    }
+    if (!s["channel"].is_null())
+        p.add("dualsat_channel_esn0_db", "gauge", "Es/N0 of the emulated channel (lab/test seam)",
+              s["channel"]["esn0_db"].get<double>());
     p.add("dualsat_control_requests_total", "counter", "Control API requests", s["control"]["requests"].get<double>());
     p.add("dualsat_control_unauthorized_total", "counter", "Control API requests refused for a bad token",
           s["control"]["unauthorized"].get<double>());
@@ -613,6 +725,7 @@ std::string Modem::status_line()
     if (s["rx"].is_object())
         os << (s["tx"].is_object() ? " rx " : "  frames rx ") << s["rx"]["frames_ok"].get<uint64_t>()
            << " ok " << s["rx"]["frames_bad"].get<uint64_t>() << " bad";
+    os << m_acm->status_fields();
     for (const auto& f : s["faults"])
         os << "  FAULT " << f.get<std::string>();
     return os.str();
@@ -672,6 +785,29 @@ std::vector<std::string> Modem::summary()
         for (auto it = r["frames_by_modcod"].begin(); it != r["frames_by_modcod"].end(); ++it)
             by += " " + it.key() + "=" + std::to_string(it.value().get<uint64_t>());
         lines.push_back(by);
+    }
+    const json& a = s["acm"];
+    if (!a["controller"].is_null()) {
+        const json& c = a["controller"];
+        std::snprintf(buf, sizeof buf,
+                      "acm: MODCOD %s (%s), %llu changes (%llu up, %llu down, %llu fallbacks), reports "
+                      "accepted %llu lost %llu, margin %.2f dB, loop delay %.2f s",
+                      c["modcod"].get<std::string>().c_str(), c["reason"].get<std::string>().c_str(),
+                      static_cast<unsigned long long>(c["changes"].get<uint64_t>()),
+                      static_cast<unsigned long long>(c["step_ups"].get<uint64_t>()),
+                      static_cast<unsigned long long>(c["step_downs"].get<uint64_t>()),
+                      static_cast<unsigned long long>(c["fallbacks"].get<uint64_t>()),
+                      static_cast<unsigned long long>(c["reports_accepted"].get<uint64_t>()),
+                      static_cast<unsigned long long>(c["reports_lost"].get<uint64_t>()),
+                      c["margin_db"].get<double>(), c["loop_delay_s"].get<double>());
+        lines.push_back(buf);
+    }
+    if (!a["reporter"].is_null() && a["feedback"] != "none") {
+        std::snprintf(buf, sizeof buf, "acm reports sent: %llu in-band, %llu udp, %llu failed",
+                      static_cast<unsigned long long>(a["reporter"]["sent_inband"].get<uint64_t>()),
+                      static_cast<unsigned long long>(a["reporter"]["sent_udp"].get<uint64_t>()),
+                      static_cast<unsigned long long>(a["reporter"]["send_failures"].get<uint64_t>()));
+        lines.push_back(buf);
     }
     return lines;
 }

@@ -2,9 +2,11 @@
 // The modem: builds the flowgraph from the config (TX chain -> pulse shaper -> radio ->
 // RX chain), runs it, and answers the control API. The flowgraph builder picks each part
 // by config section: modem.profile/chain -> TxChain (tx_bc), radio.backend ->
-// RadioBackend, modem.profile -> RxChain (rx_cb); later acm.mode -> MODCOD policy.
+// RadioBackend, modem.profile -> RxChain (rx_cb), acm.mode/feedback -> AcmLoop (the link
+// reporter of our receiver, the ACM controller of our transmitter).
 #pragma once
 
+#include "acm_loop.h"
 #include "config.h"
 #include "control_api.h"
 #include "data_plane.h"
@@ -65,8 +67,11 @@ public:
                              const std::optional<bool>& pilots) override;
     ControlResult set_gain(double gain_db, const std::string& direction) override;
     ControlResult set_frequency(double freq_hz, const std::string& direction) override;
+    ControlResult acm_report(const std::string& body) override;
+    ControlResult set_channel(double esn0_db) override;
 
 private:
+    void trace_loop();
     ControlResult apply_format(const dualsat::FrameFormat& f);
     double uptime() const;
 
@@ -99,6 +104,15 @@ private:
     // Radio stream progress (under m_rate_mutex): RX samples in, TX symbols out.
     std::unique_ptr<StreamWatch> m_rx_watch, m_tx_watch;
     std::string m_fault; // the fatal fault once seen (logged once)
+
+    // ACM: the link reporter of our receiver and, in acm mode, the controller of our
+    // transmitter's format.
+    std::unique_ptr<AcmLoop> m_acm;
+
+    // The channel's Es/N0 trace (channel.esn0_trace): followed until POST /channel.
+    std::thread m_trace_thread;
+    std::atomic<bool> m_trace_active{ false };
+    std::atomic<double> m_channel_esn0{ 0.0 };
 };
 
 } // namespace modemd

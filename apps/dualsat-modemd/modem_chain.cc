@@ -13,6 +13,7 @@
 #include <gnuradio/sync_block.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <mutex>
 #include <vector>
@@ -129,8 +130,10 @@ private:
 class TxBcChain : public TxChain
 {
 public:
-    TxBcChain(const Config& config, TxInput& input) : m_gse(config.modem.stream == StreamInput::Gse)
+    TxBcChain(const Config& config, TxInput& input)
+        : m_gse(config.modem.stream == StreamInput::Gse), m_input(input)
     {
+        m_input.set_format(config.modem.format);
         const auto& f = config.modem.format;
         m_tx = gr::dualsat::tx_bc::make(m_gse ? dualsat::TxInputMode::Gse
                                               : dualsat::TxInputMode::TransportStream,
@@ -169,6 +172,7 @@ public:
         d = pmt::dict_add(d, pmt::intern("frame"), pmt::intern(dualsat::to_string(f.frame)));
         d = pmt::dict_add(d, pmt::intern("pilots"), pmt::from_bool(f.pilots));
         m_tx->_post(pmt::mp("modcod"), d);
+        m_input.set_format(f);
     }
 
     dualsat::FrameFormat format() const override { return m_tx->format(); }
@@ -186,6 +190,7 @@ public:
 
 private:
     const bool m_gse;
+    TxInput& m_input;
     gr::dualsat::tx_bc::sptr m_tx;
     gr::basic_block_sptr m_monitor;
     gr::basic_block_sptr m_source;
@@ -243,7 +248,14 @@ public:
                     gr::io_signature::make(1, 1, sizeof(uint8_t)),
                     gr::io_signature::make(0, 0, 0)),
           m_key_modcod_name(pmt::intern("modcod_name")),
-          m_key_ok(pmt::intern("ok"))
+          m_key_ok(pmt::intern("ok")),
+          m_key_dummy(pmt::intern("dummy")),
+          m_key_esn0(pmt::intern("esn0_db")),
+          m_key_esn0_var(pmt::intern("esn0_var_db2")),
+          m_key_modcod(pmt::intern("modcod")),
+          m_key_frame(pmt::intern("frame")),
+          m_key_pilots(pmt::intern("pilots")),
+          m_key_protocol(pmt::intern("protocol_type"))
     {
         message_port_register_in(pmt::mp("pdus"));
         set_msg_handler(pmt::mp("pdus"), [this](const pmt::pmt_t& m) { on_pdu(m); });
@@ -256,6 +268,10 @@ public:
         std::lock_guard<std::mutex> lock(m_mutex);
         m_sink = std::move(sink);
     }
+
+    // Set before the flowgraph starts, read on its message thread.
+    void set_report_sink(RxPacketSink sink) { m_report_sink = std::move(sink); }
+    void set_frame_observer(RxFrameObserver observer) { m_observer = std::move(observer); }
 
     std::map<std::string, uint64_t> frames_by_modcod() const
     {
@@ -297,14 +313,54 @@ private:
             return;
         size_t len = 0;
         const uint8_t* data = pmt::u8vector_elements(pmt::cdr(msg), len);
+        const pmt::pmt_t meta = pmt::car(msg);
+        if (pmt::is_dict(meta)) {
+            const pmt::pmt_t p = pmt::dict_ref(meta, m_key_protocol, pmt::PMT_NIL);
+            // A link report for the ACM controller: never to the user side.
+            if (pmt::is_integer(p) && pmt::to_long(p) == kAcmReportEtherType) {
+                if (m_report_sink)
+                    m_report_sink(data, len);
+                return;
+            }
+        }
         std::lock_guard<std::mutex> lock(m_mutex);
         deliver(data, len);
+    }
+
+    void observe(const pmt::pmt_t& msg)
+    {
+        dualsat::LinkObservation o;
+        o.time_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::steady_clock::now().time_since_epoch())
+                        .count();
+        auto number = [&](const pmt::pmt_t& key, double def) {
+            const pmt::pmt_t v = pmt::dict_ref(msg, key, pmt::PMT_NIL);
+            return pmt::is_number(v) ? pmt::to_double(v) : def;
+        };
+        o.esn0_db = static_cast<float>(number(m_key_esn0, std::nan("")));
+        o.esn0_var_db2 = static_cast<float>(number(m_key_esn0_var, 0.0));
+        o.dummy = pmt::is_true(pmt::dict_ref(msg, m_key_dummy, pmt::PMT_F));
+        if (!o.dummy) {
+            o.decoded = pmt::is_true(pmt::dict_ref(msg, m_key_ok, pmt::PMT_F));
+            try {
+                o.format.modcod = dualsat::modcod_from_number(static_cast<int>(number(m_key_modcod, 0)));
+                const pmt::pmt_t fr = pmt::dict_ref(msg, m_key_frame, pmt::PMT_NIL);
+                o.format.frame = pmt::is_symbol(fr) ? dualsat::parse_frame_size(pmt::symbol_to_string(fr))
+                                                    : dualsat::FrameSize::Normal;
+                o.format.pilots = pmt::is_true(pmt::dict_ref(msg, m_key_pilots, pmt::PMT_F));
+            } catch (const std::exception&) {
+                return; // not a frame we can describe: not observed
+            }
+        }
+        m_observer(o);
     }
 
     void on_stats(const pmt::pmt_t& msg)
     {
         if (!pmt::is_dict(msg))
             return;
+        if (m_observer)
+            observe(msg);
         const pmt::pmt_t name = pmt::dict_ref(msg, m_key_modcod_name, pmt::PMT_NIL);
         if (!pmt::is_symbol(name))
             return;
@@ -314,9 +370,12 @@ private:
 
     mutable std::mutex m_mutex;
     RxPacketSink m_sink;
+    RxPacketSink m_report_sink;
+    RxFrameObserver m_observer;
     std::vector<uint8_t> m_partial;
     std::map<std::string, uint64_t> m_by_modcod;
-    const pmt::pmt_t m_key_modcod_name, m_key_ok;
+    const pmt::pmt_t m_key_modcod_name, m_key_ok, m_key_dummy, m_key_esn0, m_key_esn0_var, m_key_modcod,
+        m_key_frame, m_key_pilots, m_key_protocol;
 };
 
 // The whole civil receiver.
@@ -341,6 +400,8 @@ public:
         tb->msg_connect(m_rx, "stats", m_out, "stats");
     }
     void set_packet_sink(RxPacketSink sink) override { m_out->set_packet_sink(std::move(sink)); }
+    void set_report_sink(RxPacketSink sink) override { m_out->set_report_sink(std::move(sink)); }
+    void set_frame_observer(RxFrameObserver o) override { m_out->set_frame_observer(std::move(o)); }
     RxStatus status() const override
     {
         RxStatus s;

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "tx_input.h"
 
+#include <dualsat/acm/link_reporter.h>
 #include <dualsat/modcod/modcod.h>
 #include <gnuradio/top_block.h>
 
@@ -76,6 +77,8 @@ struct RxStatus {
 // Where a receiver delivers what it decoded (IP PDUs or TS packets); the data plane
 // forwards them over UDP/TUN.
 using RxPacketSink = std::function<void(const uint8_t* data, size_t len)>;
+// Each PLFRAME the receiver measured (data or dummy), for the ACM link reporter.
+using RxFrameObserver = std::function<void(const dualsat::LinkObservation& frame)>;
 
 // A receiver: complex samples at the radio sample rate in.
 class RxChain
@@ -87,6 +90,9 @@ public:
     virtual gr::basic_block_sptr input() = 0;
     virtual void connect(gr::top_block_sptr tb) = 0;
     virtual void set_packet_sink(RxPacketSink sink) = 0;
+    // GSE PDUs of EtherType kAcmReportEtherType go here, never to the packet sink.
+    virtual void set_report_sink(RxPacketSink sink) = 0;
+    virtual void set_frame_observer(RxFrameObserver observer) = 0;
     virtual RxStatus status() const = 0;
 };
 

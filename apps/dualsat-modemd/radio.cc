@@ -69,27 +69,43 @@ private:
     std::atomic<double> m_db{ 0.0 };
 };
 
+// Noise for an Es/N0 given the signal's mean power per sample. Es = P * sps / fs and
+// N0 = sigma^2 / fs, so sigma^2 = P * sps / (Es/N0); channel_model's complex noise has
+// total power noise_voltage^2.
+double noise_voltage_for(const Config& c, double esn0_db)
+{
+    const double sps = c.radio.sample_rate / c.modem.symbol_rate;
+    const double p = c.radio.tx_rms * c.radio.tx_rms;
+    return std::sqrt(p * sps / std::pow(10.0, esn0_db / 10.0));
+}
+
+gr::channels::channel_model::sptr make_channel(const Config& c)
+{
+    const std::vector<gr_complex> taps{ gr_complex(1, 0) };
+    return gr::channels::channel_model::make(
+        c.channel.enabled ? noise_voltage_for(c, c.channel.esn0_db) : 0.0,
+        c.channel.enabled ? c.channel.cfo_hz / c.radio.sample_rate : 0.0,
+        c.channel.enabled ? c.channel.timing_offset : 1.0,
+        taps,
+        c.channel.seed ? static_cast<double>(c.channel.seed) : 1.0,
+        false);
+}
+
+ControlResult check_esn0(double esn0_db)
+{
+    if (!(esn0_db >= -20 && esn0_db <= 100))
+        return ControlResult::fail(400, "esn0_db must be in -20..100");
+    return ControlResult::ok({});
+}
+
 // TX -> (throttle) -> digital gain -> AWGN / CFO / timing channel -> RX, in one process.
 class LoopbackRadio : public RadioBackend
 {
 public:
-    explicit LoopbackRadio(const Config& c) : m_cfg(c)
+    explicit LoopbackRadio(const Config& c) : m_cfg(c), m_esn0_db(c.channel.esn0_db)
     {
-        // Noise for the configured Es/N0 at 0 dB TX gain. The TX has mean power tx_rms^2
-        // per sample; Es = P * sps / fs and N0 = sigma^2 / fs, so sigma^2 = P * sps /
-        // (Es/N0). channel_model's complex noise has total power noise_voltage^2.
-        const double sps = c.radio.sample_rate / c.modem.symbol_rate;
-        const double p = c.radio.tx_rms * c.radio.tx_rms;
-        const double esn0 = std::pow(10.0, c.channel.esn0_db / 10.0);
-        const double noise_voltage = c.channel.enabled ? std::sqrt(p * sps / esn0) : 0.0;
-        const std::vector<gr_complex> taps{ gr_complex(1, 0) };
-        m_channel = gr::channels::channel_model::make(
-            noise_voltage,
-            c.channel.enabled ? c.channel.cfo_hz / c.radio.sample_rate : 0.0,
-            c.channel.enabled ? c.channel.timing_offset : 1.0,
-            taps,
-            c.channel.seed ? static_cast<double>(c.channel.seed) : 1.0,
-            false);
+        // Noise for the configured Es/N0 at 0 dB TX gain (the TX has mean power tx_rms^2).
+        m_channel = make_channel(c);
         m_throttle = gr::blocks::throttle::make(sizeof(gr_complex), c.radio.sample_rate);
     }
     std::string name() const override { return "loopback"; }
@@ -105,10 +121,21 @@ public:
         std::lock_guard<std::mutex> lock(m_mutex);
         auto r = m_gain.set(db, d);
         if (r.status == 200)
-            r.body["effective_esn0_db"] = m_cfg.channel.esn0_db + db;
+            r.body["effective_esn0_db"] = m_esn0_db + db;
         return r;
     }
     ControlResult set_frequency(double, Direction) override { return no_tuning("loopback"); }
+    bool has_channel() const override { return true; }
+    ControlResult set_channel_esn0(double esn0_db) override
+    {
+        auto r = check_esn0(esn0_db);
+        if (r.status != 200)
+            return r;
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_channel->set_noise_voltage(noise_voltage_for(m_cfg, esn0_db));
+        m_esn0_db = esn0_db;
+        return ControlResult::ok({ { "esn0_db", esn0_db }, { "effective_esn0_db", esn0_db + m_gain.db() } });
+    }
     json status() const override
     {
         std::lock_guard<std::mutex> lock(m_mutex);
@@ -117,7 +144,7 @@ public:
                    { "tx_gain_db", m_gain.db() },
                    { "channel",
                      { { "enabled", m_cfg.channel.enabled },
-                       { "esn0_db", m_cfg.channel.esn0_db + m_gain.db() },
+                       { "esn0_db", m_esn0_db + m_gain.db() },
                        { "cfo_hz", m_cfg.channel.cfo_hz },
                        { "timing_offset", m_cfg.channel.timing_offset } } } };
         return j;
@@ -127,6 +154,7 @@ private:
     const Config m_cfg;
     mutable std::mutex m_mutex;
     DigitalGain m_gain;
+    double m_esn0_db; // at 0 dB TX gain
     gr::channels::channel_model::sptr m_channel;
     gr::blocks::throttle::sptr m_throttle;
 };
@@ -555,8 +583,27 @@ public:
             throw RadioError(std::string("ZeroMQ socket setup failed: ") + e.what());
         }
         m_throttle = gr::blocks::throttle::make(sizeof(gr_complex), c.radio.sample_rate);
+        // The channel of the direction into this daemon. Its noise assumes the far end
+        // sends at our radio.tx_rms with 0 dB TX gain (the usual lab pair of one config).
+        if (c.has_rx() && c.channel.present) {
+            m_channel = make_channel(c);
+            m_esn0_db = c.channel.esn0_db;
+        }
     }
     std::string name() const override { return "zmq"; }
+    bool has_channel() const override { return m_channel != nullptr; }
+    ControlResult set_channel_esn0(double esn0_db) override
+    {
+        if (!m_channel)
+            return RadioBackend::set_channel_esn0(esn0_db);
+        auto r = check_esn0(esn0_db);
+        if (r.status != 200)
+            return r;
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_channel->set_noise_voltage(noise_voltage_for(m_cfg, esn0_db));
+        m_esn0_db = esn0_db;
+        return ControlResult::ok({ { "esn0_db", esn0_db } });
+    }
     void connect(gr::top_block_sptr tb, gr::basic_block_sptr tx, gr::basic_block_sptr rx) override
     {
         if (tx) {
@@ -568,8 +615,12 @@ public:
             tb->connect(from, 0, m_gain.block(), 0);
             tb->connect(m_gain.block(), 0, m_sink, 0);
         }
-        if (rx)
+        if (rx && m_channel) {
+            tb->connect(m_source, 0, m_channel, 0);
+            tb->connect(m_channel, 0, rx, 0);
+        } else if (rx) {
             tb->connect(m_source, 0, rx, 0);
+        }
     }
     ControlResult set_gain(double db, Direction d) override
     {
@@ -588,6 +639,11 @@ public:
             j["tx_address"] = m_cfg.radio.zmq.tx_address;
         if (m_source)
             j["rx_address"] = m_cfg.radio.zmq.rx_address;
+        if (m_channel)
+            j["channel"] = { { "enabled", m_cfg.channel.enabled },
+                             { "esn0_db", m_esn0_db },
+                             { "cfo_hz", m_cfg.channel.cfo_hz },
+                             { "timing_offset", m_cfg.channel.timing_offset } };
         return j;
     }
 
@@ -597,6 +653,8 @@ private:
     DigitalGain m_gain;
     gr::basic_block_sptr m_sink, m_source;
     gr::blocks::throttle::sptr m_throttle;
+    gr::channels::channel_model::sptr m_channel;
+    double m_esn0_db = 0;
 };
 
 } // namespace

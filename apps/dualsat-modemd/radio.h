@@ -49,6 +49,14 @@ public:
     // streaming does not come back within this process (gr-uhd's block thread has ended),
     // while a ZeroMQ peer may return and a replay simply ends.
     virtual bool stall_is_fatal() const { return false; }
+    // The emulated channel (loopback: TX -> RX; zmq with a channel section: the samples
+    // received): its Es/N0 at run time, a lab/test seam. 409 without a channel.
+    virtual ControlResult set_channel_esn0(double /*esn0_db*/)
+    {
+        return ControlResult::fail(409, "no emulated channel (the channel section applies to the "
+                                        "loopback backend, or to zmq's received samples when given)");
+    }
+    virtual bool has_channel() const { return false; }
 };
 
 // Throws RadioError (no UHD device, ...) or ConfigError.

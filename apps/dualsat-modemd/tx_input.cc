@@ -2,6 +2,7 @@
 #include "tx_input.h"
 
 #include <dualsat/framing/ts_adaptation.h>
+#include <dualsat/pl/pl_geometry.h>
 #include <dualsat/tx/transmitter.h>
 
 #include <algorithm>
@@ -59,7 +60,7 @@ bool TxInput::push_ip(const uint8_t* pdu, size_t len, uint16_t ethertype)
     }
     if (ethertype == 0)
         ethertype = dualsat::ip_ethertype(pdu, len);
-    if (ethertype == 0 || !well_formed_ip(pdu, len, ethertype)) {
+    if (ethertype == 0 || ethertype == kAcmReportEtherType || !well_formed_ip(pdu, len, ethertype)) {
         ++m_stats.packets_rejected;
         return false;
     }
@@ -67,14 +68,63 @@ bool TxInput::push_ip(const uint8_t* pdu, size_t len, uint16_t ethertype)
         ++m_stats.packets_dropped_full;
         return false;
     }
-    // Under the lock: the transmitter takes PDUs in the order they are handed on, and
-    // m_pending_sizes must have that order.
-    m_pdu_sink(pdu, len, ethertype);
-    m_pending_sizes.push_back(len);
+    m_held.push_back({ std::vector<uint8_t>(pdu, pdu + len), ethertype });
     m_pending_bytes += len;
+    ++m_user_unconfirmed;
     ++m_stats.packets_in;
     m_stats.bytes_in += len;
+    release_locked();
     return true;
+}
+
+size_t TxInput::window_bytes_locked() const
+{
+    // tx_bc's output buffer holds four of the longest PLFRAMEs (gr-dualsat tx_bc_impl.cc):
+    // the frames in it are encoded but not yet confirmed. Enough PDUs for those and two
+    // more frames keeps the transmitter from running dry (idle frames while packets wait).
+    const int symbols = std::max(1, m_format.plframe_symbols());
+    const size_t frames = static_cast<size_t>(4 * dualsat::kMaxPlframeSymbols / symbols) + 2;
+    const size_t field = static_cast<size_t>(m_format.code().kbch - 80) / 8;
+    return frames * field;
+}
+
+void TxInput::release_locked()
+{
+    if (!m_pdu_sink)
+        return;
+    const size_t window = window_bytes_locked();
+    // Under the lock: the transmitter takes PDUs in the order they are handed on, and
+    // m_in_flight must have that order.
+    while (!m_held.empty() && m_in_flight_bytes < window) {
+        HeldPdu& p = m_held.front();
+        m_pdu_sink(p.data.data(), p.data.size(), p.ethertype);
+        m_in_flight.push_back({ p.data.size(), false });
+        m_in_flight_bytes += p.data.size();
+        m_held.pop_front();
+    }
+}
+
+bool TxInput::push_report(const uint8_t* report, size_t len)
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    ++m_stats.reports_in;
+    if (m_stream != StreamInput::Gse || m_closed || !m_pdu_sink || len == 0 ||
+        m_reports_in_flight >= kMaxReportsInFlight) {
+        ++m_stats.reports_dropped;
+        return false;
+    }
+    m_pdu_sink(report, len, kAcmReportEtherType);
+    m_in_flight.push_back({ len, true });
+    m_in_flight_bytes += len;
+    ++m_reports_in_flight;
+    return true;
+}
+
+void TxInput::set_format(const dualsat::FrameFormat& format)
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_format = format;
+    release_locked();
 }
 
 size_t TxInput::push_ts(const uint8_t* data, size_t len)
@@ -148,13 +198,22 @@ size_t TxInput::take_ts(uint8_t* out, size_t max, std::chrono::milliseconds wait
 
 void TxInput::confirm_pdus_locked(uint64_t count)
 {
-    for (; count > 0 && !m_pending_sizes.empty(); --count) {
-        const size_t len = m_pending_sizes.front();
-        m_pending_sizes.pop_front();
-        m_pending_bytes -= len;
+    for (; count > 0 && !m_in_flight.empty(); --count) {
+        const InFlight p = m_in_flight.front();
+        m_in_flight.pop_front();
+        m_in_flight_bytes -= p.len;
+        if (p.report) {
+            --m_reports_in_flight;
+            ++m_stats.reports_sent;
+            continue;
+        }
+        m_pending_bytes -= p.len;
+        --m_user_unconfirmed;
         ++m_stats.packets_sent;
-        m_stats.payload_bytes_sent += len;
+        m_stats.payload_bytes_sent += p.len;
     }
+    if (!m_closed)
+        release_locked();
 }
 
 void TxInput::frame_sent(const TxFrameRecord& f)
@@ -199,7 +258,7 @@ bool TxInput::idle() const
 {
     std::lock_guard<std::mutex> lock(m_mutex);
     if (m_stream == StreamInput::Gse)
-        return m_pending_sizes.empty();
+        return m_user_unconfirmed == 0;
     return m_stats.bytes_in <= m_ts_user_bytes_sent;
 }
 
@@ -209,9 +268,14 @@ uint64_t TxInput::drop_queued()
     m_closed = true;
     uint64_t n;
     if (m_stream == StreamInput::Gse) {
-        n = m_pending_sizes.size();
-        m_pending_sizes.clear();
+        n = m_user_unconfirmed;
+        m_user_unconfirmed = 0;
+        m_held.clear();
+        m_in_flight.clear();
+        m_in_flight_bytes = 0;
         m_pending_bytes = 0;
+        m_stats.reports_dropped += m_reports_in_flight;
+        m_reports_in_flight = 0;
     } else {
         // A packet partly in a data field counts as not sent.
         n = m_stats.packets_in - m_stats.packets_sent;
@@ -230,8 +294,10 @@ TxInputStats TxInput::stats() const
         s.queued_packets = 0;
         s.queued_bytes = 0;
     } else if (m_stream == StreamInput::Gse) {
-        s.queued_packets = m_pending_sizes.size();
+        s.queued_packets = m_user_unconfirmed;
         s.queued_bytes = m_pending_bytes;
+        s.held_packets = m_held.size();
+        s.reports_queued = m_reports_in_flight;
     } else {
         s.queued_bytes = static_cast<size_t>(m_stats.bytes_in - std::min(m_stats.bytes_in, m_ts_user_bytes_sent));
         s.queued_packets = static_cast<size_t>(m_stats.packets_in - m_stats.packets_sent);

@@ -12,6 +12,14 @@
 // order they were handed on, so that count confirms the oldest pending ones. At shutdown,
 // what is not confirmed counts as dropped.
 //
+// GSE flow control and report priority. IP packets are not all handed to the transmitter
+// at once: only while the bytes handed on and not yet confirmed are below a window of
+// about what the transmitter's output buffer holds plus two frames (at the current
+// format), the rest waits here. So an ACM link report (push_report, EtherType 0x88B5)
+// handed on at once, ahead of the waiting packets, is sent within a few frames, not after
+// megabytes of user data. The order handed on is still the order sent, so the per-frame
+// confirmation stays exact; reports have their own counters and never count as packets.
+//
 // Thread-safe; no GNU Radio headers.
 #pragma once
 
@@ -50,6 +58,13 @@ struct TxInputStats {
     std::optional<dualsat::FrameFormat> last_data_format; // of the last data frame sent
     size_t queued_packets = 0;             // accepted, not confirmed sent
     size_t queued_bytes = 0;
+    size_t held_packets = 0;               // of those, not yet handed to the transmitter
+    // In-band ACM reports (GSE, EtherType 0x88B5): reports_in = reports_sent +
+    // reports_queued + reports_dropped.
+    uint64_t reports_in = 0;
+    uint64_t reports_sent = 0;
+    uint64_t reports_dropped = 0; // backlog full (transmitter stalled) or shutdown
+    size_t reports_queued = 0;
 };
 
 // One PLFRAME as the TX chain saw it go out.
@@ -89,6 +104,15 @@ public:
     // Returns the bytes written.
     size_t take_ts(uint8_t* out, size_t max, std::chrono::milliseconds wait, bool stuff);
 
+    // GSE: one ACM link report, handed to the transmitter at once (ahead of the IP packets
+    // waiting for the window) with EtherType kAcmReportEtherType. False (counted dropped)
+    // when closed or when kMaxReportsInFlight are already unconfirmed.
+    bool push_report(const uint8_t* report, size_t len);
+    static constexpr size_t kMaxReportsInFlight = 64;
+
+    // The format the transmitter is told to use (sizes the window).
+    void set_format(const dualsat::FrameFormat& format);
+
     // The TX chain, per PLFRAME in order; for GSE the frame's pdus_completed confirms that
     // many of the oldest pending PDUs.
     void frame_sent(const TxFrameRecord& frame);
@@ -101,6 +125,17 @@ public:
 
 private:
     void confirm_pdus_locked(uint64_t count);
+    void release_locked(); // hands waiting IP packets on while the window allows
+    size_t window_bytes_locked() const;
+
+    struct HeldPdu {
+        std::vector<uint8_t> data;
+        uint16_t ethertype;
+    };
+    struct InFlight {
+        size_t len;
+        bool report;
+    };
 
     const StreamInput m_stream;
     const size_t m_queue_bytes;
@@ -109,8 +144,14 @@ private:
     mutable std::mutex m_mutex;
     std::condition_variable m_ts_ready;
     bool m_closed = false;
-    // GSE: sizes of the PDUs handed on and not yet confirmed, in order.
-    std::deque<size_t> m_pending_sizes;
+    // GSE: IP packets accepted and not yet handed on; PDUs handed on and not yet
+    // confirmed, in order (IP packets and reports).
+    std::deque<HeldPdu> m_held;
+    std::deque<InFlight> m_in_flight;
+    size_t m_in_flight_bytes = 0;
+    size_t m_user_unconfirmed = 0; // IP packets held or in flight
+    size_t m_reports_in_flight = 0;
+    dualsat::FrameFormat m_format;
     // TS: bytes accepted and not yet taken by the chain, a ring of data.queue_bytes.
     std::vector<uint8_t> m_ts_ring;
     size_t m_ts_head = 0, m_ts_size = 0;
@@ -118,7 +159,7 @@ private:
     // user bytes (true) and null-packet bytes (false).
     std::deque<std::pair<bool, uint64_t>> m_ts_taken;
     uint64_t m_ts_user_bytes_sent = 0;
-    size_t m_pending_bytes = 0; // GSE: sum of m_pending_sizes
+    size_t m_pending_bytes = 0; // GSE: user bytes held or in flight
     TxInputStats m_stats;
 };
 

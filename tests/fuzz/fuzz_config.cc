@@ -133,7 +133,8 @@ void check_accepted(const modemd::Config& c, const std::string& text, const std:
     FUZZ_CHECK(std::isfinite(r.sample_rate) && r.sample_rate >= 2.0 * m.symbol_rate);
     FUZZ_CHECK(r.tx_rms > 0 && r.tx_rms <= 1);
     FUZZ_CHECK(r.backend != Backend::Loopback || r.direction == Direction::Both);
-    FUZZ_CHECK(r.backend == Backend::Loopback || r.direction != Direction::Both);
+    FUZZ_CHECK(r.backend == Backend::Loopback || r.backend == Backend::Zmq ||
+               r.direction != Direction::Both);
     if (r.backend == Backend::Uhd) {
         FUZZ_CHECK(!c.has_tx() || r.uhd.tx.present);
         FUZZ_CHECK(!c.has_rx() || r.uhd.rx.present);
@@ -164,7 +165,15 @@ void check_accepted(const modemd::Config& c, const std::string& text, const std:
         for (char ch : k.token)
             FUZZ_CHECK(ch > ' ' && ch <= '~');
     }
-    FUZZ_CHECK(c.acm.mode == "fixed");
+    FUZZ_CHECK(d.ethertype != kAcmReportEtherType); // the in-band reports' own
+    FUZZ_CHECK(c.acm.mode == "fixed" || c.acm.mode == "acm");
+    if (c.acm.enabled())
+        FUZZ_CHECK(c.has_tx() && m.stream == StreamInput::Gse && c.acm.thresholds.has_value());
+    if (c.acm.feedback == AcmFeedback::InBand)
+        FUZZ_CHECK(c.has_tx() && c.has_rx());
+    if (c.acm.feedback == AcmFeedback::Udp)
+        FUZZ_CHECK(c.acm.udp_listen || c.acm.udp_send_to);
+    FUZZ_CHECK(c.acm.report_interval_s >= 0.02 && c.acm.report_interval_s <= 60);
     if (r.backend == Backend::File && c.has_tx()) {
         // What FileRadio does before recording (radio.cc); YAML passes any bytes through.
         SigmfInfo info;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Unit tests of dualsat-modemd's GNU Radio-free parts: config validation, control API
 // routing and authentication, Prometheus text, SigMF metadata, the TX input.
+#include "acm_loop.h"
 #include "config.h"
 #include "control_api.h"
 #include "data_plane.h"
@@ -136,7 +137,7 @@ TEST_CASE("config: errors name the key and the value", "[modemd][config]")
     CHECK(contains(error_of("data: {ip: {ethertype: 0x0100}}\n"), "data.ip.ethertype"));
     // Not yet available parts say so.
     CHECK(contains(error_of("modem: {profile: protected}\n"), "not available"));
-    CHECK(contains(error_of("acm: {mode: acm}\n"), "acm.mode"));
+    CHECK(contains(error_of("acm: {mode: adaptive}\n"), "acm.mode: 'adaptive' is not one of"));
     // Not valid YAML at all.
     CHECK(contains(error_of("modem: {modcod: [\n"), "not valid YAML"));
 }
@@ -171,6 +172,237 @@ TEST_CASE("config: duplicate keys and further documents are errors", "[modemd][c
                 ", *" + char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + "]\n";
     CHECK(contains(error_of(bomb), "YAML nodes"));
     CHECK(contains(error_of("modem: " + std::string(100, '[') + std::string(100, ']') + "\n"), "nested"));
+}
+
+TEST_CASE("config: the acm section", "[modemd][config][acm]")
+{
+    // Defaults: fixed, no reports sent; a full-duplex modem in acm mode reports in-band at
+    // 4 per second.
+    Config c = parse_config("modem: {modcod: QPSK 1/2}\n", "t", "/tmp");
+    CHECK(c.acm.mode == "fixed");
+    CHECK_FALSE(c.acm.enabled());
+    CHECK(c.acm.feedback == modemd::AcmFeedback::None);
+    CHECK(parse_config("acm: {mode: acm}\n", "t", "/tmp").acm.feedback == modemd::AcmFeedback::InBand);
+    CHECK(parse_config("acm: {feedback: {kind: inband}}\n", "t", "/tmp").acm.feedback ==
+          modemd::AcmFeedback::InBand);
+    CHECK(c.acm.report_interval_s == 0.25);
+    CHECK_FALSE(c.acm.thresholds); // loaded only for the controller
+
+    // Every key read into the controller's settings.
+    c = parse_config("acm:\n"
+                     "  mode: acm\n"
+                     "  link_id: 7\n"
+                     "  margin_db: 1.5\n"
+                     "  hysteresis_db: 0.6\n"
+                     "  step_up_hold_s: 0.5\n"
+                     "  min_modcod: QPSK 1/2\n"
+                     "  max_modcod: 16APSK 3/4\n"
+                     "  exclude: [8PSK 2/3, 32APSK]\n"
+                     "  frame: short\n"
+                     "  pilots: apsk_only\n"
+                     "  fallback: QPSK 2/3\n"
+                     "  report_interval_s: 0.1\n"
+                     "  report_timeout_s: 2\n"
+                     "  target_fer: 1e-3\n"
+                     "  predict_fades: false\n"
+                     "  loop_delay_s: 0.2\n"
+                     "  outer_loop: false\n"
+                     "  max_report_loss: 0.1\n"
+                     "  thresholds: {implementation_loss_db: 0.8, short_frame_loss_db: 0.4}\n"
+                     "  feedback: {kind: inband}\n",
+                     "t", "/tmp");
+    const dualsat::AcmConfig& k = c.acm.controller;
+    CHECK(c.acm.enabled());
+    CHECK(c.acm.link_id == 7);
+    CHECK(k.link_id == 7);
+    CHECK(k.margin_db == 1.5);
+    CHECK(k.hysteresis_db == 0.6);
+    CHECK(k.step_up_hold_s == 0.5);
+    CHECK(k.min_modcod == 4);
+    CHECK(k.max_modcod == 19);
+    REQUIRE(k.excluded_modcods.size() == 1);
+    CHECK(k.excluded_modcods[0] == 13);
+    REQUIRE(k.excluded_modulations.size() == 1);
+    CHECK(k.excluded_modulations[0] == dualsat::Modulation::APSK32);
+    CHECK(k.frame == dualsat::FrameSize::Short);
+    CHECK(k.pilots == dualsat::PilotsPolicy::ApskOnly);
+    CHECK(k.fallback_modcod == 6);
+    CHECK(k.report_interval_s == 0.1);
+    CHECK(c.acm.report_interval_s == 0.1);
+    CHECK(k.report_timeout_s == 2);
+    CHECK(k.target_fer == 1e-3);
+    CHECK_FALSE(k.predict_fades);
+    CHECK(k.loop_delay_s == 0.2);
+    CHECK_FALSE(k.outer_loop);
+    CHECK(k.max_report_loss == 0.1);
+    REQUIRE(c.acm.thresholds);
+    // Table 13: QPSK 1/2 normal 1.00 dB; short frames add both losses.
+    CHECK(*c.acm.thresholds->get(4, dualsat::FrameSize::Normal) == Approx(1.0 + 0.8));
+    CHECK(*c.acm.thresholds->get(4, dualsat::FrameSize::Short) == Approx(1.0 + 0.8 + 0.4));
+
+    // UDP feedback: addresses read, and required.
+    c = parse_config("acm: {mode: acm, feedback: {kind: udp, listen: '127.0.0.1:0', send_to: '127.0.0.1:7001'}}\n",
+                     "t", "/tmp");
+    CHECK(c.acm.feedback == modemd::AcmFeedback::Udp);
+    REQUIRE(c.acm.udp_send_to);
+    CHECK(c.acm.udp_send_to->port == 7001);
+    CHECK(contains(error_of("acm: {feedback: {kind: udp}}\n"), "acm.feedback.kind: 'udp' needs"));
+    CHECK(contains(error_of("acm: {feedback: {kind: none, send_to: '127.0.0.1:1'}}\n"), "acm.feedback.send_to"));
+    CHECK(contains(error_of("acm: {feedback: {kind: udp, listen: '127.0.0.1:1'}}\n"), "acm.feedback.listen"));
+    CHECK(contains(error_of("acm: {feedback: {kind: pigeon}}\n"), "acm.feedback.kind: 'pigeon'"));
+    CHECK(contains(error_of("acm: {mode: acm, feedback: {kind: udp, listen: '127.0.0.1:1', send_to: '[::1]:2'}}\n"),
+                   "both be IPv4 or both IPv6"));
+    CHECK(contains(error_of("acm: {feedback: {knd: udp}}\n"), "did you mean 'kind'"));
+
+    // Names, ranges, impossible combinations: errors name the key.
+    CHECK(contains(error_of("acm: {mode: acm, min_modcod: QPSK 7/8}\n"), "acm.min_modcod: 'QPSK 7/8'"));
+    CHECK(contains(error_of("acm: {mode: acm, min_modcod: 8PSK 3/5, max_modcod: QPSK 1/2}\n"), "acm.max_modcod"));
+    CHECK(contains(error_of("acm: {exclude: [QPSK 1/2, 64QAM]}\n"), "acm.exclude[1]: '64QAM'"));
+    CHECK(contains(error_of("acm: {exclude: QPSK}\n"), "acm.exclude: expected a list"));
+    CHECK(contains(error_of("acm: {margin_db: -1}\n"), "acm.margin_db: -1 is out of range"));
+    CHECK(contains(error_of("acm: {target_fer: 0.9}\n"), "acm.target_fer"));
+    CHECK(contains(error_of("acm: {report_interval_s: 0}\n"), "acm.report_interval_s"));
+    CHECK(contains(error_of("acm: {pilots: sometimes}\n"), "acm.pilots"));
+    CHECK(contains(error_of("acm: {frame: long}\n"), "acm.frame"));
+    CHECK(contains(error_of("acm: {link_id: 70000}\n"), "acm.link_id"));
+    CHECK(contains(error_of("acm: {marg_db: 1}\n"), "acm.marg_db: unknown key"));
+    CHECK(contains(error_of("acm: {mode: acm, fallback: 8PSK 3/5, max_modcod: QPSK 3/4}\n"), "acm.fallback"));
+    CHECK(contains(error_of("acm: {mode: acm, frame: short, min_modcod: QPSK 9/10, max_modcod: QPSK 9/10}\n"),
+                   "acm.min_modcod"));
+    CHECK(contains(error_of("acm: {mode: acm, thresholds: {path: no-such.csv}}\n"), "no-such.csv"));
+    CHECK(contains(error_of("acm: {thresholds: {source: fer_sweep}}\n"), "acm.thresholds.path: missing"));
+    CHECK(contains(error_of("modem: {stream: ts}\nacm: {mode: acm}\n"), "modem.stream 'gse'"));
+    CHECK(contains(error_of("radio: {backend: zmq, direction: rx, zmq: {rx_address: 'tcp://127.0.0.1:1'}}\n"
+                            "acm: {mode: acm, feedback: {kind: none}}\n"),
+                   "acm.mode: 'acm' drives our transmitter"));
+    CHECK(contains(error_of("radio: {backend: zmq, direction: tx, zmq: {tx_address: 'tcp://127.0.0.1:1'}}\n"
+                            "acm: {feedback: {kind: inband}}\n"),
+                   "acm.feedback.kind: 'inband' needs"));
+    // The reports' EtherType is not a user's.
+    auto e = error_of("data: {ip: {ethertype: 0x88B5}}\n");
+    CHECK(contains(e, "data.ip.ethertype"));
+    CHECK(contains(e, "reserved"));
+}
+
+TEST_CASE("ACM loop: the receiver's frames become reports, reports drive the format", "[modemd][acm]")
+{
+    const Config c = parse_config("acm: {mode: acm, link_id: 3, step_up_hold_s: 0, min_modcod: QPSK 1/2, "
+                                  "max_modcod: QPSK 3/4, frame: short}\n",
+                                  "t", "/tmp");
+    std::vector<std::string> log;
+    modemd::AcmLoop loop(c, [&](const std::string& line) { log.push_back(line); });
+    std::vector<std::vector<uint8_t>> sent;
+    std::vector<dualsat::FrameFormat> formats;
+    loop.set_inband_sender([&](const uint8_t* r, size_t n) {
+        sent.emplace_back(r, r + n);
+        return true;
+    });
+    loop.set_format_sink([&](const dualsat::FrameFormat& f) { formats.push_back(f); });
+    loop.set_lock_probe([] { return std::optional<bool>(true); });
+    REQUIRE(loop.measuring());
+    REQUIRE(loop.controlling());
+    // The transmitter starts at the fallback: the lowest rung.
+    const auto first = loop.initial_format();
+    REQUIRE(first);
+    CHECK(dualsat::to_string(*first) == "QPSK 1/2 short pilots");
+
+    // Eight idle frames at 12 dB, then a poll: one 35-byte report goes out in-band.
+    int64_t t = modemd::AcmLoop::now_ns();
+    for (int i = 0; i < 8; ++i) {
+        dualsat::LinkObservation o;
+        o.time_ns = t + i * 1000000;
+        o.dummy = true;
+        o.esn0_db = 12.0f;
+        o.esn0_var_db2 = 0.05f;
+        loop.on_frame(o);
+    }
+    loop.poll(t + 10000000);
+    REQUIRE(sent.size() == 1);
+    REQUIRE(sent[0].size() == dualsat::kLinkReportSize);
+    dualsat::LinkReport r;
+    REQUIRE(dualsat::LinkReport::parse(sent[0].data(), sent[0].size(), r) == dualsat::LinkReportStatus::Ok);
+    CHECK(r.link_id == 3);
+    CHECK(r.locked);
+    CHECK(r.esn0_valid);
+    CHECK(r.esn0_db == Approx(12.0).margin(0.01));
+    // Not due again until the interval has passed.
+    loop.poll(t + 20000000);
+    CHECK(sent.size() == 1);
+
+    // That report, back at our own controller (a loop closed on itself): accepted, and
+    // with no hold the next rung follows at once.
+    auto res = loop.on_report_bytes(sent[0].data(), sent[0].size(), modemd::ReportSource::InBand);
+    CHECK(res.status == 200);
+    CHECK(res.body["outcome"] == "accepted");
+    REQUIRE_FALSE(formats.empty());
+    CHECK(dualsat::to_string(formats.back().modcod) == "QPSK 3/5");
+    CHECK(formats.back().frame == dualsat::FrameSize::Short);
+    REQUIRE_FALSE(log.empty());
+    CHECK(contains(log.back(), "QPSK 1/2 short pilots -> QPSK 3/5 short pilots"));
+
+    // Malformed and foreign reports: counted, nothing changes.
+    const size_t changes = formats.size();
+    std::vector<uint8_t> bad = sent[0];
+    bad[5] ^= 1; // the link id's low byte: the CRC no longer matches
+    res = loop.on_report_bytes(bad.data(), bad.size(), modemd::ReportSource::Udp);
+    CHECK(res.status == 400);
+    CHECK(contains(res.error, "CRC"));
+    res = loop.on_report_bytes(bad.data(), 3, modemd::ReportSource::Http);
+    CHECK(res.status == 400);
+    dualsat::LinkReport other = r;
+    other.link_id = 4;
+    other.sequence = 1;
+    const auto wire = other.encode();
+    res = loop.on_report_bytes(wire.data(), wire.size(), modemd::ReportSource::Http);
+    CHECK(res.body["outcome"] == "wrong link");
+    CHECK(formats.size() == changes);
+    const nlohmann::json s = loop.status();
+    CHECK(s["reports_in"]["inband"] == 1);
+    CHECK(s["reports_in"]["udp"] == 1);
+    CHECK(s["reports_in"]["http"] == 2);
+    CHECK(s["reports_in"]["malformed"] == 2);
+    CHECK(s["reports_in"]["malformed_by_reason"]["bad_crc"] == 1);
+    CHECK(s["reports_in"]["malformed_by_reason"]["too_short"] == 1);
+    CHECK(s["reports_in"]["wrong_link"] == 1);
+    CHECK(s["controller"]["modcod"] == "QPSK 3/5");
+    CHECK(s["controller"]["step_ups"] == 1);
+    CHECK(s["reporter"]["sent_inband"] == 1);
+    modemd::PrometheusText p;
+    loop.add_metrics(p);
+    CHECK(contains(p.text(), "dualsat_acm_reports_malformed_total{reason=\"bad_crc\"} 1"));
+    CHECK(contains(loop.status_fields(), "ACM QPSK 3/5"));
+
+    // A fixed-mode daemon takes no reports: 409, counted as ignored.
+    const Config fixed = parse_config("modem: {modcod: QPSK 1/2}\n", "t", "/tmp");
+    modemd::AcmLoop measuring_only(fixed, nullptr);
+    CHECK_FALSE(measuring_only.controlling());
+    CHECK_FALSE(measuring_only.initial_format());
+    res = measuring_only.on_report_bytes(sent[0].data(), sent[0].size(), modemd::ReportSource::Http);
+    CHECK(res.status == 409);
+    CHECK(measuring_only.status()["reports_in"]["ignored_no_controller"] == 1);
+}
+
+TEST_CASE("config: the channel section on zmq, its Es/N0 trace", "[modemd][config][acm]")
+{
+    TempDir dir;
+    dir.write("trace.csv", "time_s,esn0_db\n# fade\n0,14\n2.5,4\n5,14\n", 0644);
+    Config c = parse_config("radio: {backend: zmq, direction: both, zmq: {tx_address: 'tcp://127.0.0.1:1', "
+                            "rx_address: 'tcp://127.0.0.1:2'}}\n"
+                            "channel: {esn0_db: 14, esn0_trace: trace.csv, trace_loop: true}\n",
+                            "t", dir.path);
+    CHECK(c.radio.direction == modemd::Direction::Both);
+    CHECK(c.channel.present);
+    REQUIRE(c.channel.trace.size() == 3);
+    CHECK(c.channel.trace[1] == std::make_pair(2.5, 4.0));
+    CHECK(c.channel.trace_loop);
+    dir.write("back.csv", "0,14\n2,4\n1,5\n", 0644);
+    CHECK(contains(error_of("channel: {esn0_trace: back.csv}\n", dir.path), "line 3: times must increase"));
+    dir.write("bad.csv", "0,14\n1,x\n", 0644);
+    CHECK(contains(error_of("channel: {esn0_trace: bad.csv}\n", dir.path), "channel.esn0_trace"));
+    CHECK(contains(error_of("channel: {esn0_trace: none.csv}\n", dir.path), "does not exist"));
+    CHECK(contains(error_of("radio: {backend: zmq, direction: tx, zmq: {tx_address: 'tcp://127.0.0.1:1'}}\n"
+                            "channel: {esn0_db: 3}\n"),
+                   "received samples"));
 }
 
 TEST_CASE("config: a forward address that is a listen address is an error", "[modemd][config]")
@@ -403,6 +635,16 @@ TEST_CASE("control API: routes, methods and bodies", "[modemd][api]")
     CHECK(m.last_freq == 1.2e9);
     CHECK(m.last_dir == "tx");
     CHECK(api.handle(req("POST", "/frequency", R"({})")).status == 400);
+
+    // /acm/report takes the binary wire report, not JSON: it reaches the modem as is (the
+    // fake has no controller: 409); /channel takes a number.
+    const std::string binary("\xac\x01\x23\x00\xff", 5);
+    r = api.handle(req("POST", "/acm/report", binary));
+    CHECK(r.status == 409);
+    CHECK(api.handle(req("GET", "/acm/report")).status == 405);
+    CHECK(api.handle(req("POST", "/channel", R"({"esn0_db": 6.5})")).status == 409);
+    CHECK(api.handle(req("POST", "/channel", R"({"esn0": 6.5})")).status == 400);
+    CHECK(api.handle(req("POST", "/channel", "\xac")).status == 400);
 }
 
 TEST_CASE("control API: hostile requests get a 4xx JSON answer, never an exception", "[modemd][api]")
@@ -591,7 +833,7 @@ TEST_CASE("TX input: IP headers are checked, malformed packets counted as reject
     v6.resize(39);
     CHECK_FALSE(push(v6)); // shorter than the fixed header
     auto other = ipv4_packet(10);
-    CHECK(push(other, 0x88B5)); // another EtherType: carried as given
+    CHECK(push(other, 0x88B6)); // another EtherType: carried as given
     auto s = input.stats();
     CHECK(s.packets_in == 7);
     CHECK(handed == 7);
@@ -608,7 +850,8 @@ TEST_CASE("TX input: IP packets checked, admitted, handed on in order", "[modemd
     CHECK(input.push_ip(v4.data(), v4.size(), 0));
     CHECK(input.push_ip(v6.data(), v6.size(), 0));
     CHECK_FALSE(input.push_ip(other.data(), other.size(), 0)); // auto EtherType: not IP
-    CHECK(input.push_ip(other.data(), other.size(), 0x88B5));  // explicit EtherType: anything
+    CHECK(input.push_ip(other.data(), other.size(), 0x88B6));  // explicit EtherType: anything
+    CHECK_FALSE(input.push_ip(other.data(), other.size(), 0x88B5)); // but the ACM reports'
     CHECK_FALSE(input.push_ip(v4.data(), 0, 0));                // empty
     std::vector<uint8_t> huge(0xFFFF, 0x45);
     CHECK_FALSE(input.push_ip(huge.data(), huge.size(), 0));    // too long for GSE Total_Length
@@ -617,7 +860,7 @@ TEST_CASE("TX input: IP packets checked, admitted, handed on in order", "[modemd
     CHECK(handed[0].second == 0x0800);
     CHECK(handed[1].first == v6);
     CHECK(handed[1].second == 0x86DD);
-    CHECK(handed[2].second == 0x88B5);
+    CHECK(handed[2].second == 0x88B6);
     // 1520 bytes queued of 10000: eight more 1000-byte packets fit, the ninth does not.
     int accepted = 0;
     for (int i = 0; i < 9; ++i)
@@ -626,7 +869,7 @@ TEST_CASE("TX input: IP packets checked, admitted, handed on in order", "[modemd
     auto s = input.stats();
     CHECK(s.packets_in == 11);
     CHECK(s.bytes_in == 1000 + 500 + 20 + 8000);
-    CHECK(s.packets_rejected == 3);
+    CHECK(s.packets_rejected == 4);
     CHECK(s.packets_dropped_full == 1);
     CHECK(s.queued_packets == 11);
     CHECK(s.queued_bytes == 9520);
@@ -678,6 +921,54 @@ TEST_CASE("TX input: GSE packets are confirmed by the PDU counts the frames repo
     CHECK(s.packets_sent + s.packets_dropped_shutdown == s.packets_in);
     CHECK_FALSE(input.push_ip(pkt.data(), pkt.size(), 0));
     CHECK(input.idle());
+}
+
+TEST_CASE("TX input: ACM reports go ahead of waiting IP packets, accounted apart", "[modemd][txinput][acm]")
+{
+    modemd::TxInput input(modemd::StreamInput::Gse, 1 << 20);
+    std::vector<uint16_t> handed;
+    input.set_pdu_sink([&](const uint8_t*, size_t, uint16_t et) { handed.push_back(et); });
+    const dualsat::FrameFormat f{ dualsat::parse_modcod("QPSK 1/2"), dualsat::FrameSize::Short, true };
+    input.set_format(f);
+    // Far more than the window (what the transmitter's buffer holds plus two frames).
+    const std::vector<uint8_t> pkt = ipv4_packet(1000);
+    for (int i = 0; i < 200; ++i)
+        REQUIRE(input.push_ip(pkt.data(), pkt.size(), 0));
+    const size_t released = handed.size();
+    CHECK(released > 0);
+    CHECK(released < 200);
+    CHECK(input.stats().held_packets == 200 - released);
+    // A report is handed on at once, ahead of the 200 - released still waiting.
+    const uint8_t report[35] = { 0xAC };
+    CHECK(input.push_report(report, sizeof report));
+    REQUIRE(handed.size() == released + 1);
+    CHECK(handed.back() == modemd::kAcmReportEtherType);
+    // Frames confirm in the order handed on: the released packets, then the report; more
+    // packets follow as the window opens.
+    const size_t room = static_cast<size_t>(f.code().kbch) - 80;
+    input.frame_sent({ false, f, room, 8370, released });
+    auto s = input.stats();
+    CHECK(s.packets_sent == released);
+    CHECK(s.reports_sent == 0);
+    CHECK(handed.size() > released + 1); // the window moved on
+    input.frame_sent({ false, f, room, 8370, 1 });
+    s = input.stats();
+    CHECK(s.reports_sent == 1);
+    CHECK(s.reports_queued == 0);
+    CHECK(s.packets_sent == released); // the report is not a packet
+    CHECK(s.packets_in == s.packets_sent + s.queued_packets + s.packets_dropped_shutdown);
+    // A stalled transmitter: reports beyond the backlog limit are counted dropped.
+    for (size_t i = 0; i < modemd::TxInput::kMaxReportsInFlight; ++i)
+        CHECK(input.push_report(report, sizeof report));
+    CHECK_FALSE(input.push_report(report, sizeof report));
+    CHECK(input.stats().reports_dropped == 1);
+    // Shutdown: waiting packets and reports in flight counted dropped, each in its own.
+    const uint64_t queued = input.stats().queued_packets;
+    CHECK(input.drop_queued() == queued);
+    s = input.stats();
+    CHECK(s.packets_in == s.packets_sent + s.packets_dropped_shutdown);
+    CHECK(s.reports_in == s.reports_sent + s.reports_dropped);
+    CHECK_FALSE(input.push_report(report, sizeof report));
 }
 
 TEST_CASE("TX input: TS datagrams checked, queued in order, null packets only when asked", "[modemd][txinput]")

@@ -16,6 +16,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -1211,6 +1212,273 @@ control: {port: 0}
         self.assertEqual(accepted, sent + shutdown)
         # Datagrams sent after the daemon closed its input socket never reached it.
         self.assertLessEqual(accepted + full + malformed, check.summary()["sent"])
+
+ACM_PAIR = """
+modem: {stream: gse, symbol_rate: 2.0e5}
+radio: {backend: zmq, direction: both, sample_rate: 4.0e5,
+        zmq: {tx_address: "tcp://127.0.0.1:%(tx)d", rx_address: "tcp://127.0.0.1:%(rx)d"}}
+%(channel)s
+data: {ip: {listen: "127.0.0.1:0", forward: "127.0.0.1:%(fwd)d"}, drain_timeout: 3.0}
+control: {port: 0}
+acm: {mode: acm, link_id: 5, min_modcod: QPSK 1/2, max_modcod: 8PSK 3/4, frame: short,
+      step_up_hold_s: 0.5, report_timeout_s: 3.0, loop_delay_s: 1.5,
+      feedback: {kind: inband}}
+"""
+
+
+def link_report(seq, esn0_db, link_id=5, locked=True, timestamp_ns=None):
+    """A version-1 link report (lib/acm link_report.h): 31 bytes + CRC-32C."""
+    def crc32c(data):
+        crc = 0xFFFFFFFF
+        for b in data:
+            crc ^= b
+            for _ in range(8):
+                crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+        return crc ^ 0xFFFFFFFF
+    body = struct.pack(">BBBBHIQhHIIB", 0xAC, 1, 35, (1 if locked else 0) | 2, link_id, seq,
+                       timestamp_ns if timestamp_ns is not None else time.monotonic_ns(),
+                       int(round(esn0_db * 100)), 40, 4, 0, 0)
+    return body + struct.pack(">I", crc32c(body))
+
+
+def post_raw(url, data):
+    req = urllib.request.Request(url, data=data, method="POST")
+    req.add_header("Content-Type", "application/octet-stream")
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status, json.loads(r.read().decode())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read().decode())
+
+
+def acm_state(d):
+    return d.get("/status")["acm"]["controller"]
+
+
+class Acm(unittest.TestCase):
+    """Two full-duplex daemons over ZeroMQ close both ACM loops with in-band reports. The
+    A -> B channel (B's input) is ramped down then stepped up at run time: A's MODCOD
+    follows both ways while numbered packets flow A -> B (and B -> A)."""
+
+    ORDER = ["QPSK 1/2", "QPSK 3/5", "QPSK 2/3", "QPSK 3/4", "QPSK 4/5", "QPSK 5/6",
+             "QPSK 8/9", "QPSK 9/10", "8PSK 3/5", "8PSK 2/3", "8PSK 3/4"]
+
+    def test_modcod_follows_the_channel_both_ways(self):
+        ab, ba = free_port(), free_port()
+        fwd_b, fwd_a = udp_receiver(), udp_receiver()
+        self.addCleanup(fwd_b.close)
+        self.addCleanup(fwd_a.close)
+        a = Daemon(ACM_PAIR % {"tx": ab, "rx": ba, "fwd": fwd_a.getsockname()[1], "channel": ""})
+        b = None
+        checks = []
+        try:
+            a.start_control()
+            b = Daemon(ACM_PAIR % {"tx": ba, "rx": ab, "fwd": fwd_b.getsockname()[1],
+                                   "channel": "channel: {esn0_db: 14.0, seed: 3}"})
+            b.start_control()
+            # Both loops close: each side climbs to the top of its allowed set at 14 dB
+            # (A's input has no channel: noiseless).
+            wait_for(lambda: acm_state(a)["modcod"] == "8PSK 3/4", "A at 8PSK 3/4", timeout=40)
+            wait_for(lambda: acm_state(b)["modcod"] == "8PSK 3/4", "B at 8PSK 3/4", timeout=20)
+            # The controller owns the MODCOD; A has no emulated channel.
+            code, _, _ = http(a.url + "/modcod", "POST", {"modcod": "QPSK 1/2"})
+            self.assertEqual(code, 409)
+            code, _, _ = http(a.url + "/channel", "POST", {"esn0_db": 5})
+            self.assertEqual(code, 409)
+
+            fallbacks = acm_state(a)["fallbacks"]
+            ab_check = modemd_traffic.TrafficCheck(a.address("ip_listen"), fwd_b, window=24)
+            ba_check = modemd_traffic.TrafficCheck(b.address("ip_listen"), fwd_a, window=4)
+            checks = [ab_check, ba_check]
+            stop = threading.Event()
+            senders = [threading.Thread(target=c.send_for, args=(120, lambda: not stop.is_set()),
+                                        daemon=True) for c in checks]
+            for t in senders:
+                t.start()
+            time.sleep(2.0)
+            # A fade on A -> B: 14 dB down to 4 dB at 1 dB/s, then held.
+            esn0 = 14.0
+            while esn0 > 4.0:
+                esn0 -= 0.5
+                code, body, _ = http(b.url + "/channel", "POST", {"esn0_db": esn0})
+                self.assertEqual(code, 200, body)
+                time.sleep(0.5)
+            low = wait_for(lambda: (lambda c: c if self.ORDER.index(c["modcod"]) <= 1 else None)(
+                acm_state(a)), "A down to QPSK 1/2 or 3/5", timeout=15)
+            time.sleep(2.0)
+            # The sky clears at once.
+            code, body, _ = http(b.url + "/channel", "POST", {"esn0_db": 14.0})
+            self.assertEqual(code, 200, body)
+            wait_for(lambda: acm_state(a)["modcod"] == "8PSK 3/4", "A back up to 8PSK 3/4", timeout=30)
+            bad_before_drop = b.get("/status")["rx"]["frames_bad"]
+            # A sudden 9 dB drop: frames sent before the loop reacts fail (counted at B),
+            # then the fast down takes A straight to what 5 dB sustains.
+            out = subprocess.run([CTL, "--url", b.url, "channel", "5"], capture_output=True, text=True,
+                                 timeout=10)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            wait_for(lambda: self.ORDER.index(acm_state(a)["modcod"]) <= 2, "A down after the drop",
+                     timeout=15)
+            time.sleep(2.0)
+            code, body, _ = http(b.url + "/channel", "POST", {"esn0_db": 14.0})
+            self.assertEqual(code, 200, body)
+            wait_for(lambda: acm_state(a)["modcod"] == "8PSK 3/4", "A up again", timeout=30)
+            stop.set()
+            for t in senders:
+                t.join()
+            for c in checks:
+                c.drain(quiet=3.0, timeout=15)
+            time.sleep(1.0)
+
+            sa, sb = a.get("/status"), b.get("/status")
+            ca = sa["acm"]["controller"]
+            hist = ca["history"]
+            print("\nA -> B MODCOD timeline (A's controller):")
+            for h in hist:
+                print("  %6.1f s  %-18s -> %-18s %s" % (h["time_s"], h["from"].replace(" short pilots", ""),
+                                                        h["to"].replace(" short pilots", ""), h["text"]))
+            ra, rb = ab_check.summary(), ba_check.summary()
+            print("A -> B packets:", ra)
+            print("B -> A packets:", rb)
+            print("A tx frames by MODCOD:", sa["tx"]["frames_by_modcod"])
+            print("B rx frames by MODCOD:", sb["rx"]["frames_by_modcod"])
+            print("B rx frames ok %d bad %d; A reports accepted %d lost %d, B sent %d in-band; "
+                  "loop delay %.2f s; time per MODCOD %s"
+                  % (sb["rx"]["frames_ok"], sb["rx"]["frames_bad"], ca["reports_accepted"],
+                     ca["reports_lost"], sb["acm"]["reporter"]["sent_inband"], ca["loop_delay_s"],
+                     {k: round(v, 1) for k, v in ca["seconds_by_modcod"].items()}))
+
+            # Down on a fade (or its prediction), back up step by step.
+            reasons = [h["reason"] for h in hist]
+            self.assertIn("predicted fade", reasons)  # the ramp
+            self.assertIn("fade", reasons)            # the sudden drop
+            self.assertIn("step up", reasons)
+            self.assertLessEqual(self.ORDER.index(low["modcod"]), 1)
+            self.assertGreater(ca["step_downs"], 0)
+            self.assertGreater(ca["step_ups"], 3)
+            self.assertEqual(ca["fallbacks"], fallbacks)  # the reports never stopped
+            # Packets: byte-exact, in order, none duplicated, no report leaked to the user
+            # side. A frame that failed before the loop reacted is the only excuse for a
+            # loss, and it is counted at B (at most ~25 short-frame packets each).
+            for r in (ra, rb):
+                self.assertEqual((r["corrupted"], r["out_of_order"], r["duplicates"], r["foreign"]),
+                                 (0, 0, 0, 0), r)
+            self.assertGreater(ra["received"], 100, ra)
+            self.assertLessEqual(ra["lost"], 25 * sb["rx"]["frames_bad"], (ra, sb["rx"]))
+            print("bad frames at B: %d before the sudden drop (ramp), %d after; packets lost A -> B: %d"
+                  % (bad_before_drop, sb["rx"]["frames_bad"], ra["lost"]))
+            self.assertEqual(rb["lost"], 0, rb)
+            # Counters agree: every accepted packet sent, queued or counted; B's reports
+            # reached A's controller (accepted or counted lost) but for those in flight.
+            for s in (sa, sb):
+                self.assertTrue(tx_accounted(s), s["tx"])
+                self.assertEqual(s["acm"]["reports_in"]["malformed"], 0)
+                self.assertGreater(s["rx"]["acm_reports"], 100)  # diverted, not forwarded:
+            self.assertEqual(sb["packets_out"], ra["received"])  # B forwarded user packets only
+            self.assertEqual(sa["packets_out"], rb["received"])
+            sa2, sb2 = a.get("/status"), b.get("/status")
+            got = sa2["acm"]["controller"]["reports_accepted"] + sa2["acm"]["controller"]["reports_lost"]
+            sent = sb2["acm"]["reporter"]["sent_inband"]
+            self.assertLessEqual(got, sent)
+            self.assertLessEqual(sent - got, 20)
+            self.assertEqual(sb2["acm"]["tx_reports"]["dropped"], 0)
+            # Every MODCOD A left behind: each frame it sent was seen by B.
+            by_tx, by_rx = sa2["tx"]["frames_by_modcod"], sb2["rx"]["frames_by_modcod"]
+            for mc, n in by_tx.items():
+                if mc not in ("dummy", sa2["tx"]["modcod"]):
+                    self.assertEqual(by_rx.get(mc, 0), n, (mc, by_tx, by_rx))
+            # The metrics carry the controller.
+            fam = parse_prometheus(a.get("/metrics"))
+            self.assertEqual(fam["dualsat_acm_modcod"]["samples"][0][1], 14)
+            self.assertIn("dualsat_acm_reported_esn0_db", fam)
+            self.assertIn("dualsat_acm_modcod_seconds_total", fam)
+            out = subprocess.run([CTL, "--url", a.url, "acm"], capture_output=True, text=True, timeout=10)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertIn("in force   8PSK 3/4", out.stdout)
+            self.assertEqual(a.stop(), 0)
+            self.assertEqual(b.stop(), 0)
+            self.assertTrue(any(line.strip().startswith("acm: MODCOD 8PSK 3/4") for line in a.stdout), a.stdout)
+        finally:
+            for c in checks:
+                c.close()
+            a.kill()
+            if b:
+                b.kill()
+
+
+class AcmReports(unittest.TestCase):
+    """The out-of-band return path and bad reports: one loopback daemon in acm mode whose
+    own receiver reports over UDP to its own controller; POST /acm/report with good, bad
+    and foreign reports; SIGHUP applies new controller settings."""
+
+    def test_udp_loop_http_reports_and_reload(self):
+        port = free_port()
+        conf = """
+modem: {stream: gse, symbol_rate: 1.0e5}
+radio: {backend: loopback, sample_rate: 2.0e5}
+channel: {esn0_db: 9.0, seed: 5, esn0_trace: trace.csv}
+control: {port: 0}
+acm: {mode: acm, link_id: 9, min_modcod: QPSK 1/2, max_modcod: 8PSK 2/3, frame: short,
+      step_up_hold_s: 0.3, margin_db: %(margin)s,
+      feedback: {kind: udp, listen: "127.0.0.1:%(port)d", send_to: "127.0.0.1:%(port)d"}}
+"""
+        tmp = temp_dir()
+        write(os.path.join(tmp, "trace.csv"), "time_s,esn0_db\n0,9.5\n1.5,8\n")
+        d = Daemon(conf % {"margin": 1.0, "port": port}, dirname=tmp)
+        try:
+            d.start_control()
+            # The channel follows its trace to the last point, then holds it; a setting by
+            # hand ends the trace.
+            wait_for(lambda: d.get("/status")["channel"]["esn0_db"] == 8.0, "the trace's end")
+            self.assertTrue(d.get("/status")["channel"]["trace"])
+            out = subprocess.run([CTL, "--url", d.url, "channel", "9"], capture_output=True, text=True,
+                                 timeout=10)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertTrue(json.loads(out.stdout)["trace_stopped"])
+            self.assertEqual(d.get("/status")["channel"], {"esn0_db": 9.0, "trace": False})
+            code, _, _ = http(d.url + "/channel", "POST", {"esn0_db": 500})
+            self.assertEqual(code, 400)
+            wait_for(lambda: acm_state(d)["step_ups"] >= 2, "the UDP loop stepping up", timeout=30)
+            s = d.get("/status")["acm"]
+            self.assertGreater(s["reporter"]["sent_udp"], 0)
+            self.assertEqual(s["reporter"]["sent_inband"], 0)
+            self.assertGreater(s["reports_in"]["udp"], 0)
+            # Bad reports: counted by reason, 400, the daemon runs on.
+            good = link_report(1, 3.0, link_id=9)
+            bad_crc = good[:-1] + bytes([good[-1] ^ 1])
+            cases = [(b"", "too short"), (good[:20], "too short"), (b"\x00" + good[1:], "bad magic"),
+                     (bad_crc, "bad CRC"), (good + b"x", "bad length")]
+            for body, _ in cases:
+                code, r = post_raw(d.url + "/acm/report", body)
+                self.assertEqual(code, 400, r)
+                self.assertIn("malformed link report", r["error"])
+            code, r = post_raw(d.url + "/acm/report", link_report(7, 3.0, link_id=4))
+            self.assertEqual((code, r["outcome"]), (200, "wrong link"), r)
+            s = d.get("/status")["acm"]
+            self.assertEqual(s["reports_in"]["malformed"], len(cases))
+            self.assertEqual(s["reports_in"]["http"], len(cases) + 1)
+            self.assertGreaterEqual(s["reports_in"]["malformed_by_reason"]["too_short"], 2)
+            self.assertEqual(s["reports_in"]["malformed_by_reason"]["bad_crc"], 1)
+            self.assertEqual(s["controller"]["reports_wrong_link"], 1)
+            # Garbage on the UDP port: counted too.
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            u.sendto(b"\xac" * 35, ("127.0.0.1", port))
+            u.close()
+            wait_for(lambda: d.get("/status")["acm"]["reports_in"]["malformed"] == len(cases) + 1,
+                     "the UDP garbage counted")
+            fam = parse_prometheus(d.get("/metrics"))
+            by = {l["reason"]: v for l, v in fam["dualsat_acm_reports_malformed_total"]["samples"]}
+            self.assertEqual(by["bad_crc"], 1)
+            # SIGHUP: a new margin applied by reconfigure, history kept.
+            changes = acm_state(d)["changes"]
+            write(d.config, conf % {"margin": 2.5, "port": port})
+            d.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: "acm controller settings applied" in d.stderr(), "the reload")
+            c = acm_state(d)
+            self.assertGreaterEqual(c["changes"], changes)
+            wait_for(lambda: acm_state(d)["margin_db"] >= 2.0, "the new margin in force")
+            self.assertEqual(d.stop(), 0)
+        finally:
+            d.kill()
 
 
 class Tun(unittest.TestCase):

@@ -52,6 +52,10 @@ public:
                                      const std::optional<bool>& pilots) = 0;
     virtual ControlResult set_gain(double gain_db, const std::string& direction) = 0;
     virtual ControlResult set_frequency(double freq_hz, const std::string& direction) = 0;
+    // Operator console data (console.h): the last n (1..4096) received symbols, the input
+    // spectrum. Null when there is none (no receiver): answered 404.
+    virtual nlohmann::json recent_symbols(size_t /*n*/) { return nullptr; }
+    virtual nlohmann::json spectrum() { return nullptr; }
 };
 
 class ControlApi
@@ -67,6 +71,10 @@ public:
     // True if `authorization` (the header's value) carries the token; the HTTP server
     // checks it as soon as the headers are read, before reading a body.
     bool authorized(const std::string& authorization) const;
+    // True for the one request answered without a token: GET/HEAD /console, the page
+    // itself (static, no data: a browser cannot attach a bearer token to a navigation;
+    // the page sends the token with every request it makes).
+    static bool public_request(const HttpRequest& request);
 
     uint64_t requests() const { return m_requests.load(); }
     uint64_t unauthorized() const { return m_unauthorized.load(); }

@@ -152,7 +152,7 @@ private:
         HttpRequest r = request_without_body();
         // The token is checked before a body is read: without it a client cannot make the
         // daemon buffer anything.
-        if (!m_server.api.authorized(r.authorization)) {
+        if (!ControlApi::public_request(r) && !m_server.api.authorized(r.authorization)) {
             HttpResponse out = m_server.api.handle(r); // 401, counted
             respond(out.status, std::move(out.body), out.content_type, out.headers);
             return;

@@ -43,6 +43,9 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
     if (m_cfg.has_rx()) {
         m_rx = make_rx_chain(m_cfg);
         m_rx->connect(m_tb);
+        m_console = std::make_unique<ConsoleTaps>(m_cfg.modem.symbol_rate, m_cfg.radio.sample_rate,
+                                                  dualsat::rolloff_value(m_cfg.modem.rolloff));
+        m_rx->attach_console(*m_console);
         m_rx->set_packet_sink([this](const uint8_t* data, size_t len) {
             if (!m_data)
                 return;
@@ -260,6 +263,16 @@ ControlResult Modem::set_frequency(double freq_hz, const std::string& direction)
     if (r.status == 200)
         m_log.info("{} frequency -> {} Hz", direction, freq_hz);
     return r;
+}
+
+json Modem::recent_symbols(size_t n)
+{
+    return m_console ? m_console->recent_symbols(n) : json(nullptr);
+}
+
+json Modem::spectrum()
+{
+    return m_console ? m_console->spectrum() : json(nullptr);
 }
 
 std::vector<std::string> Modem::reload(const Config& fresh)

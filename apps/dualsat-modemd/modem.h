@@ -65,6 +65,8 @@ public:
                              const std::optional<bool>& pilots) override;
     ControlResult set_gain(double gain_db, const std::string& direction) override;
     ControlResult set_frequency(double freq_hz, const std::string& direction) override;
+    nlohmann::json recent_symbols(size_t n) override;
+    nlohmann::json spectrum() override;
 
 private:
     ControlResult apply_format(const dualsat::FrameFormat& f);
@@ -72,6 +74,7 @@ private:
 
     Config m_cfg;
     gr::logger& m_log;
+    std::unique_ptr<ConsoleTaps> m_console; // before m_tb: the receiver's blocks point into it
     gr::top_block_sptr m_tb;
     std::unique_ptr<TxInput> m_input;
     std::unique_ptr<TxChain> m_tx;

@@ -206,6 +206,8 @@ public:
     {
         const auto* x = static_cast<const gr_complex*>(in[0]);
         std::copy_n(x, n, static_cast<gr_complex*>(out[0]));
+        if (m_capture)
+            m_capture->offer(x, static_cast<size_t>(n));
         double e = 0;
         for (int i = 0; i < n; ++i)
             e += static_cast<double>(std::norm(x[i]));
@@ -225,8 +227,10 @@ public:
         if (m_power_init)
             power_db = m_power > 0 ? 10 * std::log10(m_power) : -300.0;
     }
+    void set_capture(SampleCapture* c) { m_capture = c; } // before the flowgraph starts
 
 private:
+    SampleCapture* m_capture = nullptr;
     mutable std::mutex m_mutex;
     uint64_t m_samples = 0;
     double m_power = 0;
@@ -341,6 +345,13 @@ public:
         tb->msg_connect(m_rx, "stats", m_out, "stats");
     }
     void set_packet_sink(RxPacketSink sink) override { m_out->set_packet_sink(std::move(sink)); }
+    void attach_console(ConsoleTaps& taps) override
+    {
+        m_meter->set_capture(&taps.samples());
+        SymbolCapture* symbols = &taps.symbols();
+        m_rx->set_symbol_tap([symbols](const dualsat::FrameFormat& f, const std::complex<float>* s,
+                                       size_t n) { symbols->offer(f, s, n); });
+    }
     RxStatus status() const override
     {
         RxStatus s;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "config.h"
+#include "console.h"
 #include "tx_input.h"
 
 #include <dualsat/modcod/modcod.h>
@@ -88,6 +89,9 @@ public:
     virtual void connect(gr::top_block_sptr tb) = 0;
     virtual void set_packet_sink(RxPacketSink sink) = 0;
     virtual RxStatus status() const = 0;
+    // Feeds the operator console (input samples, symbols after carrier recovery). Called
+    // before the flowgraph starts; `taps` outlives it.
+    virtual void attach_console(ConsoleTaps& /*taps*/) {}
 };
 
 // modem.chain auto|tx_bc: tx_bc in GSE or TS mode (modem.stream), fed by `input`.

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 // liquid.h picks std::complex as its complex type when <complex> came first.
 #include <complex>
 #include <liquid/liquid.h>
@@ -206,7 +207,19 @@ json ConsoleTaps::spectrum()
     std::lock_guard<std::mutex> lock(m_spectrum_mutex);
     const auto now = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point when;
-    if (m_samples.take(m_block, when)) {
+    bool fresh = m_samples.take(m_block, when);
+    // A block taken long ago (the last request was a while back) shows another time:
+    // drop it and wait briefly for a new one (16384 samples: 8 ms at 2 MS/s, 160 ms at
+    // 100 kS/s); the I/O thread is held that long at most, and only after a pause.
+    if (fresh && now - when > std::chrono::seconds(2)) {
+        fresh = false;
+        const auto deadline = now + std::chrono::milliseconds(250);
+        while (!fresh && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            fresh = m_samples.take(m_block, when);
+        }
+    }
+    if (fresh) {
         // An average nobody looked at for a while describes another time: start over.
         const bool stale = !m_have_block || now - m_last_add > std::chrono::seconds(5);
         m_estimator.add(m_block, stale);

@@ -203,9 +203,18 @@ bool secrets_equal(const std::string& a, const std::string& b)
     return diff == 0;
 }
 
-ControlApi::ControlApi(ModemControl& modem, std::string token)
-    : m_modem(modem), m_token(std::move(token))
+ControlApi::ControlApi(ModemControl& modem, std::string token, std::string read_token)
+    : m_modem(modem), m_token(std::move(token)), m_read_token(m_token.empty() ? std::string() : std::move(read_token))
 {
+}
+
+int ControlApi::access(const HttpRequest& req) const
+{
+    if (public_request(req) || authorized(req.authorization))
+        return 0;
+    if (m_read_token.empty() || !bearer_matches(req.authorization, m_read_token))
+        return 401;
+    return req.method == "GET" || req.method == "HEAD" ? 0 : 403;
 }
 
 bool ControlApi::public_request(const HttpRequest& req)
@@ -218,8 +227,11 @@ bool ControlApi::public_request(const HttpRequest& req)
 
 bool ControlApi::authorized(const std::string& header) const
 {
-    if (m_token.empty())
-        return true;
+    return m_token.empty() || bearer_matches(header, m_token);
+}
+
+bool ControlApi::bearer_matches(const std::string& header, const std::string& token)
+{
     static const std::string scheme = "Bearer ";
     if (header.size() <= scheme.size())
         return false;
@@ -227,7 +239,7 @@ bool ControlApi::authorized(const std::string& header) const
         if (std::tolower(static_cast<unsigned char>(header[i])) !=
             std::tolower(static_cast<unsigned char>(scheme[i])))
             return false;
-    return secrets_equal(header.substr(scheme.size()), m_token);
+    return secrets_equal(header.substr(scheme.size()), token);
 }
 
 HttpResponse ControlApi::handle(const HttpRequest& req)
@@ -246,7 +258,10 @@ HttpResponse ControlApi::handle(const HttpRequest& req)
 HttpResponse ControlApi::route(const HttpRequest& req)
 {
     ++m_requests;
-    if (!public_request(req) && !authorized(req.authorization)) {
+    const int refused = access(req);
+    if (refused == 403) // a valid token, not allowed this: not counted as unauthorised
+        return error_response(403, "this token may only read (control.read_token_file)");
+    if (refused) {
         ++m_unauthorized;
         HttpResponse r = error_response(401, "missing or wrong bearer token");
         r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"dualsat-modemd\"");
@@ -303,8 +318,13 @@ HttpResponse ControlApi::route(const HttpRequest& req)
                 return error_response(404, "no receiver in this daemon (radio.direction is tx)");
             return json_response(200, j);
         }
-        if (path == "/status")
-            return json_response(200, m_modem.status());
+        if (path == "/status") {
+            json s = m_modem.status();
+            // What this request's token may do: the console disables its controls for "read".
+            if (s.is_object() && s.contains("control") && s["control"].is_object())
+                s["control"]["access"] = authorized(req.authorization) ? "full" : "read";
+            return json_response(200, s);
+        }
         if (path == "/metrics") {
             HttpResponse r;
             r.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -331,7 +331,8 @@ std::vector<std::string> Modem::reload(const Config& fresh)
         a.data.tun != b.data.tun || a.data.ethertype != b.data.ethertype)
         restart.push_back("data");
     if (a.control.bind != b.control.bind || a.control.port != b.control.port ||
-        a.control.enabled != b.control.enabled || a.control.token != b.control.token)
+        a.control.enabled != b.control.enabled || a.control.token != b.control.token ||
+        a.control.read_token != b.control.read_token)
         restart.push_back("control");
     for (const auto& r : restart)
         notes.push_back("changed, needs a restart to take effect: " + r);

@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -25,6 +26,7 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_modemd_daemon  # noqa: E402
 from test_modemd_daemon import (DEADLINE, TOKEN, Daemon, http, temp_dir, wait_for,  # noqa: E402
                                 write)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
@@ -80,12 +82,18 @@ class Traffic:
         self.sink.close()
 
 
-def start(token_file=None):
+READ_TOKEN = "read-only-token-9876543210"
+
+
+def start(token_file=None, read_token=False):
     d = temp_dir()
     extra = ""
     if token_file:
         write(os.path.join(d, "token"), TOKEN + "\n", 0o600)
         extra = ", token_file: token"
+    if read_token:
+        write(os.path.join(d, "read_token"), READ_TOKEN + "\n", 0o600)
+        extra += ", read_token_file: read_token"
     traffic = Traffic()
     daemon = Daemon(CONSOLE % {"control": extra, "fwd": traffic.port}, dirname=d)
     daemon.start_control()
@@ -213,8 +221,52 @@ class HttpToken(unittest.TestCase):
                 self.assertEqual(http(url + path, token=TOKEN)[0], 200, path)
             self.assertEqual(http(url + "/console", "POST", {})[0], 401)
             self.assertEqual(http(url + "/console", "POST", {}, token=TOKEN)[0], 405)
+            code, body, _ = http(url + "/status", token=TOKEN)
+            self.assertEqual(json.loads(body)["control"]["access"], "full")
         finally:
             daemon.kill()
+
+    def test_read_only_token(self):
+        daemon = start(token_file=True, read_token=True)
+        try:
+            url = daemon.url
+            for path in ("/symbols?n=10", "/spectrum", "/status", "/metrics"):
+                self.assertEqual(http(url + path, token=READ_TOKEN)[0], 200, path)
+            code, body, _ = http(url + "/status", token=READ_TOKEN)
+            self.assertEqual(json.loads(body)["control"]["access"], "read")
+            self.assertNotIn(READ_TOKEN, body)
+            code, body, _ = http(url + "/modcod", "POST", {"modcod": "8PSK 3/5"}, token=READ_TOKEN)
+            self.assertEqual(code, 403, body)
+            self.assertEqual(http(url + "/gain", "POST", {"gain_db": 1}, token=READ_TOKEN)[0], 403)
+            self.assertEqual(json.loads(http(url + "/status", token=TOKEN)[1])["modcod"], "QPSK 1/2")
+            self.assertEqual(http(url + "/modcod", "POST", {"modcod": "8PSK 3/5"}, token=TOKEN)[0], 200)
+        finally:
+            daemon.kill()
+
+    def test_read_only_token_config(self):
+        d = temp_dir()
+        write(os.path.join(d, "read_token"), READ_TOKEN + "\n", 0o600)
+        # Without a full token it would mean nothing: refused.
+        r = run_config(d, "control: {port: 0, read_token_file: read_token}")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("read_token_file", r.stderr)
+        write(os.path.join(d, "token"), READ_TOKEN + "\n", 0o600)
+        r = run_config(d, "control: {port: 0, token_file: token, read_token_file: read_token}")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("must differ", r.stderr)
+        self.assertNotIn(READ_TOKEN, r.stderr + r.stdout)
+        os.chmod(os.path.join(d, "read_token"), 0o644)
+        write(os.path.join(d, "token"), TOKEN + "\n", 0o600)
+        r = run_config(d, "control: {port: 0, token_file: token, read_token_file: read_token}")
+        self.assertEqual(r.returncode, 2)
+        self.assertNotIn(READ_TOKEN, r.stderr + r.stdout)
+
+
+def run_config(d, control):
+    path = write(os.path.join(d, "modemd.yaml"),
+                 "modem: {symbol_rate: 1.0e5}\nradio: {backend: loopback, sample_rate: 2.0e5}\n" + control + "\n")
+    return subprocess.run([test_modemd_daemon.MODEMD, "-c", path, "--check"], capture_output=True,
+                          text=True, timeout=DEADLINE)
 
 
 # ---------------------------------------------------------------- browser
@@ -311,8 +363,10 @@ class Browser(unittest.TestCase):
             wait_for(lambda: self.pixels("constellation", RING1) > 200, "16APSK outer ring drawn")
             shot = os.environ.get("CONSOLE_SCREENSHOT")
             if shot:
+                self.driver.set_window_size(1440, 1240)  # the whole page
                 time.sleep(float(os.environ.get("CONSOLE_SCREENSHOT_DELAY", "3")))
                 self.driver.save_screenshot(shot)
+                self.driver.set_window_size(1440, 1060)
             # No errors (a CSP violation or a failed request would show here).
             self.assertEqual(self.browser_errors(), [])
             # The read-only view shows the same data without controls.
@@ -351,6 +405,27 @@ class Browser(unittest.TestCase):
             self.assertFalse(self.driver.find_element(By.ID, "auth-banner").is_displayed())
             self.assertNotIn(TOKEN, self.driver.page_source)
             self.assertEqual(daemon.get("/status", token=TOKEN)["modcod"], "QPSK 1/2")  # nothing changed
+        finally:
+            daemon.kill()
+
+    def test_read_only_token_shows_data_without_controls(self):
+        from selenium.webdriver.common.by import By
+        daemon = start(token_file=True, read_token=True)
+        try:
+            self.driver.get(daemon.url + "/console")
+            self.driver.execute_script("sessionStorage.clear();")
+            self.driver.find_element(By.ID, "token-input").send_keys(READ_TOKEN)
+            self.driver.find_element(By.ID, "token-use").click()
+            self.wait_text("link-lock", "yes")
+            self.wait_text("mode", "read-only token")
+            self.assertFalse(self.driver.find_element(By.ID, "modcod-apply").is_enabled())
+            status = self.driver.execute_async_script(
+                "const done = arguments[arguments.length - 1];"
+                "fetch('/modcod', {method: 'POST', headers: {Authorization: 'Bearer ' + arguments[0]},"
+                " body: JSON.stringify({modcod: '8PSK 3/5'})}).then(r => done(r.status), e => done(String(e)));",
+                READ_TOKEN)
+            self.assertEqual(status, 403)
+            self.driver.execute_script("sessionStorage.clear();")
         finally:
             daemon.kill()
 

@@ -142,3 +142,21 @@ TEST_CASE("console routes: the page is public, its data is not", "[modemd][conso
     CHECK(api.handle(req("GET", "/symbols?x=1&n=0", "Bearer tok-0123456789")).status == 400);
     CHECK(api.handle(req("GET", "/symbols?n=4097", "Bearer tok-0123456789")).status == 400);
 }
+
+TEST_CASE("read-only token: GETs only, 403 for changes, never without a full token", "[modemd][console]")
+{
+    NoConsole modem;
+    const std::string full = "Bearer full-token-0123456789", read = "Bearer read-token-0123456789";
+    modemd::ControlApi api(modem, "full-token-0123456789", "read-token-0123456789");
+    CHECK(api.access(req("GET", "/status", read)) == 0);
+    CHECK(api.access(req("HEAD", "/metrics", read)) == 0);
+    CHECK(api.access(req("POST", "/modcod", read)) == 403);
+    CHECK(api.access(req("POST", "/modcod", full)) == 0);
+    CHECK(api.access(req("GET", "/status", "Bearer nope")) == 401);
+    CHECK(api.handle(req("POST", "/gain", read)).status == 403);
+    CHECK(api.handle(req("GET", "/status", read)).status == 200);
+    CHECK(api.unauthorized() == 0);
+    // Without a token the read token means nothing (config refuses it; the API ignores it).
+    modemd::ControlApi open_api(modem, "", "read-token-0123456789");
+    CHECK(open_api.access(req("POST", "/modcod")) == 0);
+}

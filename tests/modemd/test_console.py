@@ -408,6 +408,27 @@ class Browser(unittest.TestCase):
         finally:
             daemon.kill()
 
+    def test_later_sections_shown_without_key_material(self):
+        # What a daemon with ACM or the protected profile adds to /status is shown
+        # generically; anything named like key material is left out even if it came.
+        daemon = start()
+        try:
+            self.driver.get(daemon.url + "/console")
+            self.wait_text("link-lock", "yes")
+            text = self.driver.execute_script("""
+              const s = JSON.parse(JSON.stringify(last));
+              s.acm = {mode: 'acm', decision: 'up to 8PSK 3/5', threshold_db: 6.1};
+              s.protected = {key_epoch: 7, frames_dropped_auth: 3, key: 'K3YM4T3R1AL',
+                             session_key: 'K3YM4T3R1AL', secret_salt: 'K3YM4T3R1AL'};
+              renderExtra(s);
+              return document.getElementById('extra-section').textContent;""")
+            for shown in ("acm.decision", "up to 8PSK 3/5", "protected.key_epoch", "7",
+                          "protected.frames_dropped_auth"):
+                self.assertIn(shown, text)
+            self.assertNotIn("K3YM4T3R1AL", text)
+        finally:
+            daemon.kill()
+
     def test_read_only_token_shows_data_without_controls(self):
         from selenium.webdriver.common.by import By
         daemon = start(token_file=True, read_token=True)

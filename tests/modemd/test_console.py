@@ -426,6 +426,14 @@ class Browser(unittest.TestCase):
                           "protected.frames_dropped_auth"):
                 self.assertIn(shown, text)
             self.assertNotIn("K3YM4T3R1AL", text)
+            # The Es/N0 timeline takes the far end's report and the ACM threshold from it.
+            point = self.driver.execute_script("""
+              const s = JSON.parse(JSON.stringify(last));
+              s.acm = {reported_esn0_db: 9.5, up_threshold_db: 6.1};
+              record(s);
+              return history[history.length - 1];""")
+            self.assertEqual(point["reported"], 9.5)
+            self.assertEqual(point["qef"], 6.1)
         finally:
             daemon.kill()
 

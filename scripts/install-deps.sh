@@ -21,6 +21,8 @@ PACKAGES=(
   catch2 pybind11-dev python3-dev python3-pygccxml castxml
   # Python side of tests, tools and plots
   python3-numpy python3-matplotlib python3-yaml python3-zmq
+  # the operator console's browser tests (headless, ctest -L browser)
+  chromium chromium-driver python3-selenium
 )
 
 if [ "$(id -u)" -ne 0 ]; then

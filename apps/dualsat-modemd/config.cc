@@ -791,6 +791,18 @@ void parse_control(Section s, ControlConfig& c, const std::string& base_dir, boo
         c.token_origin = key + " '" + path + "'";
         check_token(c.token_origin, c.token);
     }
+    if (s.has("read_token_file")) {
+        std::string path = resolve(base_dir, s.str("read_token_file", ""));
+        std::string key = s.key_path("read_token_file");
+        if (c.token.empty())
+            s.fail(key, "a read-only token needs control.token or control.token_file (without "
+                        "a token every client may change everything anyway)");
+        check_private_file(key, path);
+        c.read_token = read_secret(key + " '" + path + "'", path);
+        check_token(key + " '" + path + "'", c.read_token);
+        if (c.read_token == c.token)
+            s.fail(key, "the read-only token must differ from the token");
+    }
     if (c.enabled && !is_loopback_address(c.bind) && c.token.empty())
         s.fail(s.key_path("bind"),
                "'" + c.bind + "' is not a loopback address: a bearer token is required "

@@ -136,6 +136,9 @@ struct ControlConfig {
     int max_connections = 64; // concurrent HTTP connections (see http_server.h)
     std::string token;     // secret: never logged or shown in status
     std::string token_origin; // "control.token_file '/etc/..'" or "control.token" (for messages)
+    // Optional second token that may only read (GET: status, metrics, the console's data),
+    // e.g. for a wall display; POSTs with it are refused (403). Secret like the token.
+    std::string read_token;
 };
 
 // The EtherType of link-quality reports carried in-band as GSE PDUs: IEEE Std 802's

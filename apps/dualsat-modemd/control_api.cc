@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "control_api.h"
 
+#include "console.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -145,6 +147,47 @@ bool direction_field(const json& body, std::string& dir, std::string& error)
     return true;
 }
 
+HttpResponse console_page()
+{
+    HttpResponse r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body.assign(kConsolePage, kConsolePageSize);
+    // Only the page's own inline script and style run; it talks to this daemon only.
+    r.headers.emplace_back("Content-Security-Policy", kConsoleContentSecurityPolicy);
+    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    r.headers.emplace_back("X-Frame-Options", "DENY");
+    r.headers.emplace_back("Referrer-Policy", "no-referrer");
+    return r;
+}
+
+// GET /symbols?n=N: N in 1..SymbolCapture::kCapacity, 1024 when absent.
+bool symbols_count(const std::string& target, size_t& n, std::string& error)
+{
+    n = 1024;
+    const size_t q = target.find('?');
+    if (q == std::string::npos)
+        return true;
+    const std::string query = target.substr(q + 1);
+    size_t pos = 0;
+    while (pos <= query.size()) {
+        const size_t amp = std::min(query.find('&', pos), query.size());
+        const std::string item = query.substr(pos, amp - pos);
+        if (item.rfind("n=", 0) == 0) {
+            const std::string v = item.substr(2);
+            const bool digits = !v.empty() && v.size() <= 6 &&
+                                std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+            const unsigned long value = digits ? std::stoul(v) : 0;
+            if (!digits || value < 1 || value > SymbolCapture::kCapacity) {
+                error = "n must be an integer in 1.." + std::to_string(SymbolCapture::kCapacity);
+                return false;
+            }
+            n = value;
+        }
+        pos = amp + 1;
+    }
+    return true;
+}
+
 } // namespace
 
 bool secrets_equal(const std::string& a, const std::string& b)
@@ -160,15 +203,35 @@ bool secrets_equal(const std::string& a, const std::string& b)
     return diff == 0;
 }
 
-ControlApi::ControlApi(ModemControl& modem, std::string token)
-    : m_modem(modem), m_token(std::move(token))
+ControlApi::ControlApi(ModemControl& modem, std::string token, std::string read_token)
+    : m_modem(modem), m_token(std::move(token)), m_read_token(m_token.empty() ? std::string() : std::move(read_token))
 {
+}
+
+int ControlApi::access(const HttpRequest& req) const
+{
+    if (public_request(req) || authorized(req.authorization))
+        return 0;
+    if (m_read_token.empty() || !bearer_matches(req.authorization, m_read_token))
+        return 401;
+    return req.method == "GET" || req.method == "HEAD" ? 0 : 403;
+}
+
+bool ControlApi::public_request(const HttpRequest& req)
+{
+    if (req.method != "GET" && req.method != "HEAD")
+        return false;
+    const std::string path = req.target.substr(0, req.target.find('?'));
+    return path == "/console" || path == "/console/";
 }
 
 bool ControlApi::authorized(const std::string& header) const
 {
-    if (m_token.empty())
-        return true;
+    return m_token.empty() || bearer_matches(header, m_token);
+}
+
+bool ControlApi::bearer_matches(const std::string& header, const std::string& token)
+{
     static const std::string scheme = "Bearer ";
     if (header.size() <= scheme.size())
         return false;
@@ -176,7 +239,7 @@ bool ControlApi::authorized(const std::string& header) const
         if (std::tolower(static_cast<unsigned char>(header[i])) !=
             std::tolower(static_cast<unsigned char>(scheme[i])))
             return false;
-    return secrets_equal(header.substr(scheme.size()), m_token);
+    return secrets_equal(header.substr(scheme.size()), token);
 }
 
 HttpResponse ControlApi::handle(const HttpRequest& req)
@@ -195,7 +258,10 @@ HttpResponse ControlApi::handle(const HttpRequest& req)
 HttpResponse ControlApi::route(const HttpRequest& req)
 {
     ++m_requests;
-    if (!authorized(req.authorization)) {
+    const int refused = access(req);
+    if (refused == 403) // a valid token, not allowed this: not counted as unauthorised
+        return error_response(403, "this token may only read (control.read_token_file)");
+    if (refused) {
         ++m_unauthorized;
         HttpResponse r = error_response(401, "missing or wrong bearer token");
         r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"dualsat-modemd\"");
@@ -209,10 +275,12 @@ HttpResponse ControlApi::route(const HttpRequest& req)
         const char* path;
         const char* method;
     };
-    static const Route routes[] = { { "/", "GET" },           { "/status", "GET" },
-                                    { "/metrics", "GET" },    { "/modcod", "POST" },
-                                    { "/gain", "POST" },      { "/frequency", "POST" },
-                                    { "/acm/report", "POST" }, { "/channel", "POST" } };
+    static const Route routes[] = { { "/", "GET" },            { "/status", "GET" },
+                                    { "/metrics", "GET" },     { "/modcod", "POST" },
+                                    { "/gain", "POST" },       { "/frequency", "POST" },
+                                    { "/acm/report", "POST" }, { "/channel", "POST" },
+                                    { "/console", "GET" },     { "/symbols", "GET" },
+                                    { "/spectrum", "GET" } };
     const Route* route = nullptr;
     for (const auto& r : routes)
         if (path == r.path)
@@ -231,10 +299,34 @@ HttpResponse ControlApi::route(const HttpRequest& req)
             return json_response(200, json{ { "endpoints",
                                               { "GET /status", "GET /metrics", "POST /modcod",
                                                 "POST /gain", "POST /frequency", "POST /acm/report",
-                                                "POST /channel" } } });
+                                                "POST /channel", "GET /console", "GET /symbols",
+                                                "GET /spectrum" } } });
         }
-        if (path == "/status")
-            return json_response(200, m_modem.status());
+        if (path == "/console")
+            return console_page();
+        if (path == "/symbols") {
+            size_t n = 0;
+            std::string error;
+            if (!symbols_count(req.target, n, error))
+                return error_response(400, error);
+            json j = m_modem.recent_symbols(n);
+            if (j.is_null())
+                return error_response(404, "no receiver in this daemon (radio.direction is tx)");
+            return json_response(200, j);
+        }
+        if (path == "/spectrum") {
+            json j = m_modem.spectrum();
+            if (j.is_null())
+                return error_response(404, "no receiver in this daemon (radio.direction is tx)");
+            return json_response(200, j);
+        }
+        if (path == "/status") {
+            json s = m_modem.status();
+            // What this request's token may do: the console disables its controls for "read".
+            if (s.is_object() && s.contains("control") && s["control"].is_object())
+                s["control"]["access"] = authorized(req.authorization) ? "full" : "read";
+            return json_response(200, s);
+        }
         if (path == "/metrics") {
             HttpResponse r;
             r.content_type = "text/plain; version=0.0.4; charset=utf-8";

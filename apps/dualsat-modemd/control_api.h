@@ -62,6 +62,10 @@ public:
     {
         return ControlResult::fail(409, "no emulated channel");
     }
+    // Operator console data (console.h): the last n (1..4096) received symbols, the input
+    // spectrum. Null when there is none (no receiver): answered 404.
+    virtual nlohmann::json recent_symbols(size_t /*n*/) { return nullptr; }
+    virtual nlohmann::json spectrum() { return nullptr; }
 };
 
 class ControlApi
@@ -69,7 +73,9 @@ class ControlApi
 public:
     // An empty token disables authentication (only allowed on loopback binds; the config
     // validator enforces that).
-    ControlApi(ModemControl& modem, std::string token);
+    // `read_token` (optional, needs a token): allows GET/HEAD only; other methods with it
+    // are refused with 403.
+    ControlApi(ModemControl& modem, std::string token, std::string read_token = {});
 
     // Never throws: any request, however malformed (invalid UTF-8 in the path or body,
     // numbers beyond double range), gets a 4xx/5xx JSON answer.
@@ -77,15 +83,25 @@ public:
     // True if `authorization` (the header's value) carries the token; the HTTP server
     // checks it as soon as the headers are read, before reading a body.
     bool authorized(const std::string& authorization) const;
+    // True for the one request answered without a token: GET/HEAD /console, the page
+    // itself (static, no data: a browser cannot attach a bearer token to a navigation;
+    // the page sends the token with every request it makes).
+    static bool public_request(const HttpRequest& request);
+    // 0 if `request` may go on, else the status it gets (401 no/wrong token, 403 the
+    // read-only token on a request that would change something). Headers only: the HTTP
+    // server asks before reading a body.
+    int access(const HttpRequest& request) const;
 
     uint64_t requests() const { return m_requests.load(); }
     uint64_t unauthorized() const { return m_unauthorized.load(); }
 
 private:
     HttpResponse route(const HttpRequest& request);
+    static bool bearer_matches(const std::string& header, const std::string& token);
 
     ModemControl& m_modem;
     std::string m_token;
+    std::string m_read_token;
     std::atomic<uint64_t> m_requests{ 0 }, m_unauthorized{ 0 };
 };
 

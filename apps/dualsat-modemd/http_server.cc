@@ -152,8 +152,8 @@ private:
         HttpRequest r = request_without_body();
         // The token is checked before a body is read: without it a client cannot make the
         // daemon buffer anything.
-        if (!m_server.api.authorized(r.authorization)) {
-            HttpResponse out = m_server.api.handle(r); // 401, counted
+        if (m_server.api.access(r) != 0) {
+            HttpResponse out = m_server.api.handle(r); // 401/403, counted
             respond(out.status, std::move(out.body), out.content_type, out.headers);
             return;
         }

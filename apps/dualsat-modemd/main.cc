@@ -198,7 +198,8 @@ int main(int argc, char** argv)
         data = std::make_unique<modemd::DataPlane>(cfg, modem->tx_input());
         modem->set_data_plane(data.get());
         if (cfg.control.enabled) {
-            api = std::make_unique<modemd::ControlApi>(*modem, cfg.control.token);
+            api = std::make_unique<modemd::ControlApi>(*modem, cfg.control.token,
+                                                       cfg.control.read_token);
             modem->set_control_api(api.get());
             server = std::make_unique<modemd::HttpServer>(*api, cfg.control.bind, cfg.control.port,
                                                           static_cast<size_t>(cfg.control.max_connections));

@@ -58,6 +58,9 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
     if (m_cfg.has_rx()) {
         m_rx = make_rx_chain(m_cfg);
         m_rx->connect(m_tb);
+        m_console = std::make_unique<ConsoleTaps>(m_cfg.modem.symbol_rate, m_cfg.radio.sample_rate,
+                                                  dualsat::rolloff_value(m_cfg.modem.rolloff));
+        m_rx->attach_console(*m_console);
         m_rx->set_packet_sink([this](const uint8_t* data, size_t len) {
             if (!m_data)
                 return;
@@ -343,6 +346,16 @@ void Modem::trace_loop()
     }
 }
 
+json Modem::recent_symbols(size_t n)
+{
+    return m_console ? m_console->recent_symbols(n) : json(nullptr);
+}
+
+json Modem::spectrum()
+{
+    return m_console ? m_console->spectrum() : json(nullptr);
+}
+
 std::vector<std::string> Modem::reload(const Config& fresh)
 {
     std::vector<std::string> notes;
@@ -406,7 +419,8 @@ std::vector<std::string> Modem::reload(const Config& fresh)
         a.data.tun != b.data.tun || a.data.ethertype != b.data.ethertype)
         restart.push_back("data");
     if (a.control.bind != b.control.bind || a.control.port != b.control.port ||
-        a.control.enabled != b.control.enabled || a.control.token != b.control.token)
+        a.control.enabled != b.control.enabled || a.control.token != b.control.token ||
+        a.control.read_token != b.control.read_token)
         restart.push_back("control");
     for (const auto& r : restart)
         notes.push_back("changed, needs a restart to take effect: " + r);

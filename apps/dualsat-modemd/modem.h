@@ -69,6 +69,8 @@ public:
     ControlResult set_frequency(double freq_hz, const std::string& direction) override;
     ControlResult acm_report(const std::string& body) override;
     ControlResult set_channel(double esn0_db) override;
+    nlohmann::json recent_symbols(size_t n) override;
+    nlohmann::json spectrum() override;
 
 private:
     void trace_loop();
@@ -77,6 +79,7 @@ private:
 
     Config m_cfg;
     gr::logger& m_log;
+    std::unique_ptr<ConsoleTaps> m_console; // before m_tb: the receiver's blocks point into it
     gr::top_block_sptr m_tb;
     std::unique_ptr<TxInput> m_input;
     std::unique_ptr<TxChain> m_tx;

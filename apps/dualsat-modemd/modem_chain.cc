@@ -211,6 +211,8 @@ public:
     {
         const auto* x = static_cast<const gr_complex*>(in[0]);
         std::copy_n(x, n, static_cast<gr_complex*>(out[0]));
+        if (m_capture)
+            m_capture->offer(x, static_cast<size_t>(n));
         double e = 0;
         for (int i = 0; i < n; ++i)
             e += static_cast<double>(std::norm(x[i]));
@@ -230,8 +232,10 @@ public:
         if (m_power_init)
             power_db = m_power > 0 ? 10 * std::log10(m_power) : -300.0;
     }
+    void set_capture(SampleCapture* c) { m_capture = c; } // before the flowgraph starts
 
 private:
+    SampleCapture* m_capture = nullptr;
     mutable std::mutex m_mutex;
     uint64_t m_samples = 0;
     double m_power = 0;
@@ -402,6 +406,13 @@ public:
     void set_packet_sink(RxPacketSink sink) override { m_out->set_packet_sink(std::move(sink)); }
     void set_report_sink(RxPacketSink sink) override { m_out->set_report_sink(std::move(sink)); }
     void set_frame_observer(RxFrameObserver o) override { m_out->set_frame_observer(std::move(o)); }
+    void attach_console(ConsoleTaps& taps) override
+    {
+        m_meter->set_capture(&taps.samples());
+        SymbolCapture* symbols = &taps.symbols();
+        m_rx->set_symbol_tap([symbols](const dualsat::FrameFormat& f, const std::complex<float>* s,
+                                       size_t n) { symbols->offer(f, s, n); });
+    }
     RxStatus status() const override
     {
         RxStatus s;

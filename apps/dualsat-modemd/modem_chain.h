@@ -8,6 +8,7 @@
 #pragma once
 
 #include "config.h"
+#include "console.h"
 #include "tx_input.h"
 
 #include <dualsat/acm/link_reporter.h>
@@ -94,6 +95,9 @@ public:
     virtual void set_report_sink(RxPacketSink sink) = 0;
     virtual void set_frame_observer(RxFrameObserver observer) = 0;
     virtual RxStatus status() const = 0;
+    // Feeds the operator console (input samples, symbols after carrier recovery). Called
+    // before the flowgraph starts; `taps` outlives it.
+    virtual void attach_console(ConsoleTaps& /*taps*/) {}
 };
 
 // modem.chain auto|tx_bc: tx_bc in GSE or TS mode (modem.stream), fed by `input`.

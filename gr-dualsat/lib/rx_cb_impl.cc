@@ -101,6 +101,12 @@ uint64_t rx_cb_impl::work_errors() const
     return d_work_errors;
 }
 
+void rx_cb_impl::set_symbol_tap(::dualsat::Receiver::SymbolTap tap)
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_rx.set_symbol_tap(std::move(tap));
+}
+
 void rx_cb_impl::forecast(int, gr_vector_int& ninput_items_required)
 {
     // Variable rate: bytes waiting in the FIFO need no input; otherwise any input helps.

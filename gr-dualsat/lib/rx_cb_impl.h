@@ -29,6 +29,7 @@ public:
     double esn0_db() const override;
     double cfo_hz() const override;
     uint64_t work_errors() const override;
+    void set_symbol_tap(::dualsat::Receiver::SymbolTap tap) override;
 
     void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;
     int general_work(int noutput_items,

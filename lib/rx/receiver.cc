@@ -445,6 +445,8 @@ void Receiver::handle_frame(RxFrame& frame, ReceiverOutput& out)
 
     m_format_valid = true;
     m_format = frame.format;
+    if (m_symbol_tap)
+        m_symbol_tap(frame.format, frame.data.data(), frame.data.size());
     const SideInfo side{ frame.start, frame.esn0_db, frame.esn0_var_db2, frame.cfo,
                          frame.header_confirmed, frame.carrier_fine };
     const auto t0 = Clock::now();

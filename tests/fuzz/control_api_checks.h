@@ -5,6 +5,7 @@
 // Boost.Beast's parser, as the daemon's HTTP server receives them).
 #pragma once
 
+#include "console.h"
 #include "control_api.h"
 #include "fake_modem.h"
 #include "fuzz_common.h"
@@ -56,6 +57,9 @@ inline bool handle_checked(modemd::ControlApi& api, FakeModem& modem, const mode
         FUZZ_CHECK(body.is_object());
         if (res.status >= 400)
             FUZZ_CHECK(body.contains("error") && body["error"].is_string());
+    } else if (res.content_type.rfind("text/html", 0) == 0) {
+        // The console page: public, static (console.h).
+        FUZZ_CHECK(res.status == 200 && res.body.size() == modemd::kConsolePageSize);
     } else {
         FUZZ_CHECK(res.status == 200 && res.body == FakeModem::kMetrics);
     }

@@ -384,3 +384,42 @@ TEST_CASE("Receiver: configuration errors", "[receiver]")
     bad([](ReceiverConfig& c) { c.fer_window = 0; });
     bad([](ReceiverConfig& c) { c.gold_code = 262142; });
 }
+
+TEST_CASE("Receiver: the symbol tap sees each data frame's corrected symbols with its format",
+          "[receiver][tap]")
+{
+    const Link link;
+    Transmitter tx(tx_config());
+    PlFramer framer(0);
+    TxStream s;
+    transmit(kVcm, static_cast<int>(kVcm.size()), s, tx, framer);
+    transmit({ { true, FrameFormat{} } }, 2, s, tx, framer);
+    const cvec rx_in = shape_and_impair(s.symbols, link);
+
+    struct Seen {
+        FrameFormat format;
+        size_t n;
+        double power; // mean |s|^2
+    };
+    std::vector<Seen> seen;
+    Receiver rx(rx_config(link));
+    rx.set_symbol_tap([&seen](const FrameFormat& f, const std::complex<float>* sym, size_t n) {
+        double p = 0;
+        for (size_t i = 0; i < n; ++i)
+            p += std::norm(sym[i]);
+        seen.push_back({ f, n, n ? p / static_cast<double>(n) : 0.0 });
+    });
+    ReceiverOutput out;
+    run(rx, rx_in, out);
+    // One call per data frame handed to the FEC, before it, in order, with its format.
+    REQUIRE(seen.size() == rx.status().frames);
+    REQUIRE(seen.size() == out.frames.size());
+    for (size_t i = 0; i < seen.size(); ++i) {
+        INFO("frame " << i << " " << to_string(seen[i].format));
+        CHECK(seen[i].format == out.frames[i].fec.format);
+        CHECK(seen[i].n == static_cast<size_t>(seen[i].format.data_symbols()));
+        // Phase corrected and scaled to unit symbol energy (plus the noise at 14 dB).
+        CHECK(seen[i].power > 0.9);
+        CHECK(seen[i].power < 1.2);
+    }
+}

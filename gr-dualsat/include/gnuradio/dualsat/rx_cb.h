@@ -65,6 +65,9 @@ public:
     virtual double cfo_hz() const = 0;
     //! Exceptions caught inside work() (logged).
     virtual uint64_t work_errors() const = 0;
+    //! Each data frame's symbols after carrier recovery, on the block's thread
+    //! (::dualsat::Receiver::set_symbol_tap): quick, non-blocking monitoring only.
+    virtual void set_symbol_tap(::dualsat::Receiver::SymbolTap tap) = 0;
 };
 
 } // namespace dualsat

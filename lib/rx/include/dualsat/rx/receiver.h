@@ -219,6 +219,13 @@ public:
     double afc_threshold() const { return m_afc_threshold; }
     const SymbolReceiver& symbol_receiver() const { return m_symbols; }
 
+    // Sees each data frame's symbols after carrier recovery (descrambled, no pilots, phase
+    // corrected, unit symbol energy) with their format, on the thread calling process(),
+    // before the FEC. For monitoring (the daemon's constellation): it must be quick and
+    // must not block; the pointer is valid during the call only. Empty: none (default).
+    using SymbolTap = std::function<void(const FrameFormat&, const std::complex<float>*, size_t)>;
+    void set_symbol_tap(SymbolTap tap) { m_symbol_tap = std::move(tap); }
+
 private:
     struct Pipeline; // the front-end thread (an OrderedPool) and what it shares
     struct Chunk;    // one job of that thread: input samples in, symbol blocks out
@@ -318,6 +325,7 @@ private:
     std::vector<uint8_t> m_fer_ring; // 1 = failed
     size_t m_fer_pos = 0, m_fer_count = 0, m_fer_failed = 0;
     ReceiverStageSeconds m_stage;
+    SymbolTap m_symbol_tap;
 };
 
 } // namespace dualsat

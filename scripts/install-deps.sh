@@ -21,6 +21,8 @@ PACKAGES=(
   catch2 pybind11-dev python3-dev python3-pygccxml castxml
   # Python side of tests, tools and plots
   python3-numpy python3-matplotlib python3-yaml python3-zmq
+  # independent known-answer vectors of the protected profile (tests/protect/make_vectors.py)
+  python3-cryptography
 )
 
 if [ "$(id -u)" -ne 0 ]; then

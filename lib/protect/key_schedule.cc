@@ -3,6 +3,7 @@
 #include <dualsat/protect/aes.h>
 #include <dualsat/protect/key_schedule.h>
 
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -124,7 +125,12 @@ bool KeySchedule::epoch_accepted(uint32_t epoch, int64_t now_ns) const
             return true;
         return m_have_previous && epoch == m_previous_epoch && now_ns - m_changed_ns < overlap_ns;
     }
-    const uint32_t cur = current_epoch(now_ns);
+    // A clock outside the 32-bit epoch range accepts nothing (current_epoch would throw:
+    // the receive path never does).
+    const int64_t e = floor_div(floor_div(now_ns, kNsPerSecond), m_config.slot_seconds);
+    if (e < 0 || e > static_cast<int64_t>(UINT32_MAX))
+        return false;
+    const uint32_t cur = static_cast<uint32_t>(e);
     if (epoch == cur)
         return true;
     const int64_t slot_ns = m_config.slot_seconds * kNsPerSecond;

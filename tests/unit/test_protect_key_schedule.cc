@@ -5,6 +5,7 @@
 #include <dualsat/core/error.h>
 #include <dualsat/protect/key_schedule.h>
 
+#include <cstdint>
 #include <set>
 
 using namespace dualsat;
@@ -61,6 +62,12 @@ TEST_CASE("KeySchedule: UTC time slots with overlap at the boundaries", "[protec
     // Epoch 0 and the time before 1970 do not wrap.
     CHECK_FALSE(ks->epoch_accepted(0xFFFFFFFFu, 0));
     CHECK_THROWS_AS(ks->current_epoch(-3600 * kNs), ConfigError);
+    CHECK_FALSE(ks->epoch_accepted(0, -3600 * kNs)); // a receiver never throws
+    EpochConfig one_second = hourly(0);
+    one_second.slot_seconds = 1;
+    const auto fast = test_schedule(0, one_second);
+    CHECK_THROWS_AS(fast->current_epoch(INT64_MAX), ConfigError); // 9.2e9 s > 2^32 epochs
+    CHECK_FALSE(fast->epoch_accepted(UINT32_MAX, INT64_MAX));
 }
 
 TEST_CASE("KeySchedule: epochs by command", "[protect]")

@@ -72,9 +72,11 @@ public:
     // The key of one purpose for one epoch, link and direction.
     SecureKey derive(KeyPurpose purpose, uint32_t epoch, uint16_t link_id, LinkDirection direction) const;
 
-    // The epoch a transmitter uses at time now.
+    // The epoch a transmitter uses at time now; ConfigError for a time before 1970 or
+    // beyond the 32-bit epoch range.
     uint32_t current_epoch(int64_t now_ns) const;
-    // Whether a receiver accepts frames of `epoch` at time now (see above).
+    // Whether a receiver accepts frames of `epoch` at time now (see above). Never throws
+    // (a time outside the epoch range accepts nothing).
     bool epoch_accepted(uint32_t epoch, int64_t now_ns) const;
     // Command mode: from now on the current epoch is `epoch` (ConfigError in time mode).
     void set_epoch(uint32_t epoch, int64_t now_ns);

@@ -36,8 +36,8 @@ KeyedPlScrambling::KeyedPlScrambling(SecureKey key, uint64_t period)
 {
     if (!m_key.valid())
         throw ConfigError("KeyedPlScrambling: empty key");
-    if (period < 1)
-        throw ConfigError("KeyedPlScrambling: period must be >= 1");
+    if (period < 1 || period > kMaxPeriod)
+        throw ConfigError("KeyedPlScrambling: period must be 1.." + std::to_string(kMaxPeriod));
     if (period == 1) {
         m_fixed.resize(kMaxLength);
         compute(0, kMaxLength, m_fixed.data());

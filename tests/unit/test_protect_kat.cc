@@ -156,7 +156,7 @@ TEST_CASE("Protect KAT: a BBFRAME sealed and opened (nonce, AAD, layout, GCM)", 
 TEST_CASE("Protect KAT: keyed PL scrambling (AES-CTR -> R) and keyed PLHEADER", "[protect]")
 {
     const auto ks = test_schedule();
-    KeyedPlScrambling fixed(ks->derive(KeyPurpose::PlScrambling, 7, 3, LinkDirection::Forward));
+    KeyedPlScrambling fixed(ks->derive(KeyPurpose::PlScrambling, 7, 3, LinkDirection::Forward), 1);
     const uint8_t* r = fixed.rn(987654, 33192); // period 1: any counter
     CHECK(r_digits(r, 256) == vec("r.slot0.head"));
     CHECK(r_digits(r + 33192 - 64, 64) == vec("r.slot0.tail"));
@@ -168,7 +168,7 @@ TEST_CASE("Protect KAT: keyed PL scrambling (AES-CTR -> R) and keyed PLHEADER", 
 
     const SecureKey hk = ks->derive(KeyPurpose::PlHeader, 7, 3, LinkDirection::Forward);
     char buf[32];
-    KeyedPlHeader h1(hk);
+    KeyedPlHeader h1(hk, 1);
     std::snprintf(buf, sizeof buf, "%07x%016llx", h1.sof_bits(42), static_cast<unsigned long long>(h1.plsc_mask(42)));
     CHECK(std::string(buf) == vec("plh.slot0"));
     KeyedPlHeader h16(hk, 16);

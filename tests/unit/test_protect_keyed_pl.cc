@@ -19,7 +19,7 @@ TEST_CASE("KeyedPlScrambling: keyed R in 0..3, uniform, per slot, unlike the Gol
     const auto key = [&](uint32_t epoch, LinkDirection d) {
         return ks->derive(KeyPurpose::PlScrambling, epoch, 3, d);
     };
-    KeyedPlScrambling a(key(7, LinkDirection::Forward));
+    KeyedPlScrambling a(key(7, LinkDirection::Forward), 1);
     const int n = PlScramblingSequence::kMaxLength;
     const uint8_t* r = a.rn(0, n);
     int hist[4] = {};
@@ -40,7 +40,7 @@ TEST_CASE("KeyedPlScrambling: keyed R in 0..3, uniform, per slot, unlike the Gol
         same += gold.sequence()[static_cast<size_t>(i)] == r[i];
     CHECK(std::abs(same - n / 4) < n / 50);
     // Another epoch or direction: another sequence.
-    KeyedPlScrambling b(key(8, LinkDirection::Forward)), c(key(7, LinkDirection::Return));
+    KeyedPlScrambling b(key(8, LinkDirection::Forward), 1), c(key(7, LinkDirection::Return), 1);
     CHECK(std::vector<uint8_t>(r, r + 256) != std::vector<uint8_t>(b.rn(0, 256), b.rn(0, 256) + 256));
     CHECK(std::vector<uint8_t>(r, r + 256) != std::vector<uint8_t>(c.rn(0, 256), c.rn(0, 256) + 256));
     // Period 8: slot = counter mod 8, rn() and fill() agree, slots differ.
@@ -55,6 +55,8 @@ TEST_CASE("KeyedPlScrambling: keyed R in 0..3, uniform, per slot, unlike the Gol
     CHECK_THROWS_AS(a.rn(0, n + 1), ConfigError);
     CHECK_THROWS_AS(p.fill(0, -1, scratch.data()), ConfigError);
     CHECK_THROWS_AS(KeyedPlScrambling(key(7, LinkDirection::Forward), 0), ConfigError);
+    CHECK_THROWS_AS(KeyedPlScrambling(key(7, LinkDirection::Forward), KeyedPlScrambling::kMaxPeriod + 1), ConfigError);
+    CHECK(KeyedPlScrambling(key(7, LinkDirection::Forward)).period() == kDefaultKeyedPlPeriod);
 }
 
 TEST_CASE("KeyedPlHeader: keyed SOF and PLSC mask decode every PLS code; the standard ones do not",

@@ -34,13 +34,17 @@ struct ProtectedTx {
     ScratchDir dir;
     TxStream s;
     FrameSealerStats sealed;
+    size_t data_frames = 0;
 };
 
-// 15 frames of the pattern and 2 dummy frames (so that the last data frame ends), keyed.
-cvec transmit_protected(ProtectedTx& p, const Link& link)
+// Keyed sequences of `period` frames (keyed_pl.h). Period 1: 15 frames of the pattern
+// and 2 dummy frames (so that the last data frame ends). Period > 1: the dummy frames of
+// rx_link come from a PlFramer whose frame counter is not the transmitter's, which the
+// per-slot sequences would expose, so 17 data frames without dummies.
+cvec transmit_protected(ProtectedTx& p, const Link& link, uint64_t period)
 {
     const auto keys = test_schedule();
-    const KeyedPlSequences seq = make_keyed_pl(*keys, 7, kLink, LinkDirection::Forward);
+    const KeyedPlSequences seq = make_keyed_pl(*keys, 7, kLink, LinkDirection::Forward, period);
     FrameSealerConfig sc;
     sc.link_id = kLink;
     sc.nonce_state_path = p.dir.file("nonce");
@@ -49,16 +53,27 @@ cvec transmit_protected(ProtectedTx& p, const Link& link)
     TransmitterParts parts{ seq.header, seq.scrambling, sealer };
     Transmitter tx(tx_config(), parts);
     PlFramer framer(seq.header, seq.scrambling); // dummy frames
-    transmit(kPattern, 15, p.s, tx, framer);
-    transmit({ { true, FrameFormat{} } }, 2, p.s, tx, framer);
+    if (period == 1) {
+        transmit(kPattern, 15, p.s, tx, framer);
+        transmit({ { true, FrameFormat{} } }, 2, p.s, tx, framer);
+    } else {
+        std::vector<Slot> data_only;
+        for (const Slot& slot : kPattern)
+            if (!slot.dummy)
+                data_only.push_back(slot);
+        transmit(data_only, 17, p.s, tx, framer);
+    }
+    for (bool d : p.s.frame_dummy)
+        p.data_frames += !d;
     p.sealed = sealer->stats();
     return shape_and_impair(p.s.symbols, link);
 }
 
-ReceiverConfig protected_rx(const Link& link, uint8_t pl_key, std::shared_ptr<BbFrameOpener> opener)
+ReceiverConfig protected_rx(const Link& link, uint8_t pl_key, std::shared_ptr<BbFrameOpener> opener,
+                            uint64_t period)
 {
     const auto keys = test_schedule(pl_key);
-    const KeyedPlSequences seq = make_keyed_pl(*keys, 7, kLink, LinkDirection::Forward);
+    const KeyedPlSequences seq = make_keyed_pl(*keys, 7, kLink, LinkDirection::Forward, period);
     ReceiverConfig c = rx_config(link);
     c.parts.pl_header = seq.header;
     c.parts.pl_scrambling = seq.scrambling;
@@ -79,26 +94,28 @@ std::shared_ptr<FrameOpener> opener_for(uint8_t key)
 TEST_CASE("Protected loopback: keyed PL + AES-GCM through TX, channel and RX, TS exact and in order",
           "[protect][receiver]")
 {
+    const uint64_t period = static_cast<uint64_t>(GENERATE(1, 4));
+    INFO("keyed sequences of period " << period);
     const Link link; // 14 dB, 5 % CFO, 100 ppm, phase noise
     ProtectedTx p;
-    const cvec in = transmit_protected(p, link);
-    CHECK(p.sealed.frames == 12); // the data frames
+    const cvec in = transmit_protected(p, link, period);
+    CHECK(p.sealed.frames == p.data_frames);
 
     auto opener = opener_for(0);
-    Receiver rx(protected_rx(link, 0, opener));
+    Receiver rx(protected_rx(link, 0, opener, period));
     ReceiverOutput out;
     run(rx, in, out);
     const uint32_t first = check_contiguous(out.data.ts);
     const ReceiverStatus st = rx.status();
-    CHECK(first <= p.s.first_packet[3]); // locked within the first frames
-    // Everything that started before the last data frame arrived.
-    size_t last_data = 0;
-    for (size_t f = 0; f < p.s.frame_dummy.size(); ++f)
-        if (!p.s.frame_dummy[f])
-            last_data = f;
+    // Locked within the first frames (a period-P search sees one frame in P).
+    CHECK(first <= p.s.first_packet[2 + period]);
+    // Everything up to the last frames arrived (the last frame has no next SOF, and the
+    // TS deframer holds a packet back until the next frame brings its CRC).
+    const size_t total = p.s.frame_start.size();
     const uint32_t received_end = first + static_cast<uint32_t>(out.data.ts.size() / kTs);
-    CHECK(received_end >= p.s.first_packet[last_data]);
+    CHECK(received_end >= p.s.first_packet[total - 3]);
     CHECK(st.acquisitions == 1);
+    CHECK(st.lock_losses == 0);
     CHECK(st.fec_failures == 0);
     CHECK(st.open_failures == 0);
     CHECK(st.frames_ok == st.frames);
@@ -110,15 +127,17 @@ TEST_CASE("Protected loopback: keyed PL + AES-GCM through TX, channel and RX, TS
 TEST_CASE("Protected loopback: a wrong key delivers nothing, and every frame is counted",
           "[protect][receiver]")
 {
+    const uint64_t period = static_cast<uint64_t>(GENERATE(1, 4));
+    INFO("keyed sequences of period " << period);
     Link link;
     link.phase_noise = false;
     ProtectedTx p;
-    const cvec in = transmit_protected(p, link);
+    const cvec in = transmit_protected(p, link, period);
 
     // TRANSEC keys right, COMSEC key wrong (another key file): the frames are found and
     // decoded, and every one is refused by the opener.
     auto wrong = opener_for(0x33);
-    Receiver rx(protected_rx(link, 0, wrong));
+    Receiver rx(protected_rx(link, 0, wrong, period));
     ReceiverOutput out;
     run(rx, in, out);
     const ReceiverStatus st = rx.status();
@@ -130,7 +149,7 @@ TEST_CASE("Protected loopback: a wrong key delivers nothing, and every frame is 
     CHECK(wrong->counters().opened == 0);
 
     // Every key wrong: the keyed carrier is not even found.
-    Receiver stranger(protected_rx(link, 0x33, opener_for(0x33)));
+    Receiver stranger(protected_rx(link, 0x33, opener_for(0x33), period));
     ReceiverOutput out2;
     run(stranger, in, out2);
     CHECK(out2.data.ts.empty());
@@ -159,7 +178,7 @@ struct AcqResult {
     bool ts_ok = false;
 };
 
-AcqResult acquire_at_threshold(bool keyed, bool pilots, uint64_t seed, int frames)
+AcqResult acquire_at_threshold(bool keyed, bool pilots, uint64_t seed, int frames, uint64_t period = 1)
 {
     Link link;
     link.esn0_db = -1.35;
@@ -169,7 +188,7 @@ AcqResult acquire_at_threshold(bool keyed, bool pilots, uint64_t seed, int frame
     link.seed = seed;
     const FrameFormat f = fmt(Modulation::QPSK, CodeRate::R1_4, FrameSize::Normal, pilots);
     const auto keys = test_schedule();
-    const KeyedPlSequences seq = make_keyed_pl(*keys, 7, kLink, LinkDirection::Forward);
+    const KeyedPlSequences seq = make_keyed_pl(*keys, 7, kLink, LinkDirection::Forward, period);
     TransmitterParts parts;
     if (keyed) {
         parts.pl_header = seq.header;
@@ -181,7 +200,7 @@ AcqResult acquire_at_threshold(bool keyed, bool pilots, uint64_t seed, int frame
     transmit({ { false, f } }, frames, s, tx, framer);
     ReceiverConfig c = rx_config(link);
     if (keyed) {
-        const KeyedPlSequences rxseq = make_keyed_pl(*keys, 7, kLink, LinkDirection::Forward);
+        const KeyedPlSequences rxseq = make_keyed_pl(*keys, 7, kLink, LinkDirection::Forward, period);
         c.parts.pl_header = rxseq.header;
         c.parts.pl_scrambling = rxseq.scrambling;
     }
@@ -212,15 +231,17 @@ AcqResult acquire_at_threshold(bool keyed, bool pilots, uint64_t seed, int frame
 TEST_CASE("Protected loopback: the keyed header is acquired at QPSK 1/4's threshold + 1 dB",
           "[protect][receiver]")
 {
-    // The keyed SOF/PLSC (period 1, see keyed_pl.h) go through the same search as the
-    // standard ones; what must hold is what the civil receiver achieves at this point
-    // (test_receiver: lock within 5 frames, then every frame decodes), pilotless being
-    // the hard case.
-    const int frames = 12;
-    const AcqResult r = acquire_at_threshold(true, false, 11, frames);
+    // The keyed SOF/PLSC go through the same search as the standard ones; what must hold
+    // is what the civil receiver achieves at this point (test_receiver: lock within 5
+    // frames, then every frame decodes), pilotless being the hard case. With period 4
+    // the search sees one frame in 4 (keyed_pl.h): up to 3 frames more.
+    const uint64_t period = static_cast<uint64_t>(GENERATE(1, 4));
+    INFO("keyed sequences of period " << period);
+    const int frames = 12 + static_cast<int>(period);
+    const AcqResult r = acquire_at_threshold(true, false, 11, frames, period);
     CHECK(r.acquisitions == 1);
-    CHECK(r.first_frame <= 4);
-    CHECK(r.frames_delivered + 5 >= static_cast<size_t>(frames - 1));
+    CHECK(r.first_frame <= 4 + period);
+    CHECK(r.frames_delivered + 5 + period >= static_cast<size_t>(frames - 1));
     // The stream's first frame is also the timing loop's acquisition: may fail.
     CHECK(r.fec_failures <= (r.first_frame == 0 ? 1u : 0u));
     CHECK(r.ts_ok);
@@ -230,11 +251,13 @@ TEST_CASE("Protected acquisition measurement: keyed vs civil lock frame at QPSK 
           "[.protect-acquisition]")
 {
     // A measurement, not a test: dualsat_unit_tests "[.protect-acquisition]".
+    const uint64_t period = static_cast<uint64_t>(GENERATE(1, 4, 16));
+    std::printf("keyed sequences of period %llu\n", static_cast<unsigned long long>(period));
     for (bool pilots : { false, true }) {
         int keyed_sum = 0, civil_sum = 0, keyed_fail = 0, civil_fail = 0, n = 0;
         for (uint64_t seed = 1; seed <= 10; ++seed) {
-            const AcqResult k = acquire_at_threshold(true, pilots, seed, 10);
-            const AcqResult c = acquire_at_threshold(false, pilots, seed, 10);
+            const AcqResult k = acquire_at_threshold(true, pilots, seed, 10 + static_cast<int>(period), period);
+            const AcqResult c = acquire_at_threshold(false, pilots, seed, 10 + static_cast<int>(period));
             std::printf("pilots %d seed %2llu: keyed lock at frame %zu (%zu delivered, %zu FEC failures), "
                         "civil at frame %zu (%zu delivered, %zu FEC failures)\n",
                         pilots, static_cast<unsigned long long>(seed), k.first_frame, k.frames_delivered,

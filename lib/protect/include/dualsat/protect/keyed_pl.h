@@ -18,28 +18,36 @@
 //     civil receiver from locking on by accident).
 // The keys come from KeySchedule::derive(PlScrambling / PlHeader, epoch, link, direction).
 //
-// Why the period, and what the current receiver can acquire
-// ---------------------------------------------------------
-// The frame synchroniser (rx/frame_sync.h) searches with the templates of ONE frame
-// counter, its acquisition counter, and counts up from the header it found. Its counter is
-// therefore the transmitter's only up to an unknown offset: a receiver that joins a
-// running carrier cannot know which frame it sees first. A sequence that changes every
-// frame (period = 2^64) can only be acquired by a synchroniser that recovers the
-// transmitter's counter, e.g. by hypothesising the slot (period P: P templates per
-// position, P times the search work and false-alarm rate, so P stays small) or from a
-// time reference (GNSS-disciplined frame timing). That search is not in this session's
-// frame sync. What it acquires, and what the protected loopback here runs, is period 1:
-// SOF, PLSC mask and scrambling are keyed per epoch, link and direction, and the same
-// for every frame of the epoch. What that leaves an observer without the key: the
-// standard SOF/PLSC/Gold correlations find nothing, MODCOD and pilots are not readable;
-// but repeating sequences allow a blind cyclic analysis (the same 26 SOF symbols every
-// frame, the same pilot symbols at the same offsets) to find frame boundaries and, by
-// comparing headers, to see when the format changes (not what it is; fixed_modcod closes
-// that). A period > 1 is implemented and tested at the library level (KATs, TX
-// framing) for the receiver that hypothesises slots.
+// Why a period, and what the current receiver acquires
+// -----------------------------------------------------
+// The frame synchroniser (rx/frame_sync.h) searches with the templates (SOF, PLSC mask,
+// first pilot blocks) of ONE frame counter, its acquisition counter (0), and from a
+// header it finds counts up by one per frame. It cannot know the transmitter's 64-bit
+// counter, so a sequence that never repeats (period 2^64) cannot be acquired by it. With
+// period P it finds exactly the frames whose slot is 0 (counter = 0 mod P): those match
+// its templates, the others do not. From such a frame its counter and the transmitter's
+// agree mod P, so every following header, PLSC mask and scrambling sequence matches. The
+// price is the wait for a slot-0 frame: up to P - 1 frames more before lock, and a re-
+// acquisition likewise. Measured (dualsat_unit_tests "[.protect-acquisition]", QPSK 1/4
+// normal frames at EN 302 307-1 Table 13 + 1 dB = -1.35 dB, CFO 10 % Rs, 200 ppm, 10
+// seeds; index of the first frame delivered, civil receiver on the same channel):
+//     period 1:  pilotless 1.1 (civil 2.0), pilots 0.9 (civil 1.1)
+//     period 4:  pilotless 3.6 (civil 2.0), pilots 2.8 (civil 1.2)
+//     period 16: pilotless 12.0 and 2 of 10 runs not locked within 26 frames; pilots 11.2
+// so P = 4 keeps acquisition within a few frames at the lowest MODCOD's threshold, and is
+// what the protected loopback runs besides P = 1. Larger P needs a synchroniser that
+// hypothesises the slot (P templates per position: P times the search work and false
+// alarms) or frame timing from a common time reference; not in this session.
+// What P leaves an observer without the key: no standard correlation finds anything,
+// MODCOD, frame size and pilots are unreadable, and with P > 1 consecutive frames share
+// no SOF, mask or scrambling; but the sequences repeat every P frames, so a blind cyclic
+// analysis over frames P apart could still find frame boundaries and see that the
+// format changed (not what it is; transec.fixed_modcod closes that).
 //
-// An epoch change needs new sequence objects on both sides (they are built for one key);
-// with the current receiver that is a re-acquisition (a few frames).
+// Slots follow the frame counter of the transmitter, which counts every PLFRAME, dummy
+// frames included; a dummy frame made elsewhere must use the same counter. The objects
+// are built for one key: an epoch change needs new ones on both sides, which for the
+// current receiver is a re-acquisition.
 #pragma once
 
 #include <dualsat/pl/pl_scrambler.h>
@@ -53,13 +61,17 @@
 
 namespace dualsat {
 
+// The period the current receiver acquires within a few frames at the lowest MODCOD's
+// threshold while no two consecutive frames share a sequence (see above).
+constexpr uint64_t kDefaultKeyedPlPeriod = 4;
+
 class KeyedPlScrambling final : public PlScramblingSequence
 {
 public:
     static constexpr uint64_t kMaxPeriod = uint64_t{ 1 } << 32; // slots addressable
 
-    // period >= 1 (ConfigError otherwise). Period 1 is computed once here.
-    KeyedPlScrambling(SecureKey key, uint64_t period = 1);
+    // 1 <= period <= kMaxPeriod (ConfigError otherwise). Period 1 is computed once here.
+    KeyedPlScrambling(SecureKey key, uint64_t period = kDefaultKeyedPlPeriod);
 
     uint64_t period() const { return m_period; }
     const uint8_t* rn(uint64_t frame_counter, int length) override;
@@ -81,7 +93,7 @@ public:
     static constexpr uint64_t kMaxPeriod = 1u << 16; // all slots precomputed
 
     // 1 <= period <= kMaxPeriod (ConfigError otherwise).
-    KeyedPlHeader(const SecureKey& key, uint64_t period = 1);
+    KeyedPlHeader(const SecureKey& key, uint64_t period = kDefaultKeyedPlPeriod);
 
     uint64_t period() const { return m_period; }
     uint32_t sof_bits(uint64_t frame_counter) const override;
@@ -98,6 +110,6 @@ struct KeyedPlSequences {
     std::shared_ptr<KeyedPlScrambling> scrambling;
 };
 KeyedPlSequences make_keyed_pl(const KeySchedule& keys, uint32_t epoch, uint16_t link_id,
-                               LinkDirection direction, uint64_t period = 1);
+                               LinkDirection direction, uint64_t period = kDefaultKeyedPlPeriod);
 
 } // namespace dualsat

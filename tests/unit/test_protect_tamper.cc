@@ -326,5 +326,18 @@ TEST_CASE("FrameSealer + FrameOpener: TS and GSE through BbFrameBuilder and BbFr
             CHECK(sink.pdus == sent_pdus);
         CHECK(opener->counters().dropped() == 0);
         CHECK(opener->counters().opened == parser.counters().frames_ok);
+
+        // A fill frame (nothing queued: what a constant-rate transmitter sends instead of
+        // a dummy PLFRAME) is sealed like any frame: full length, fresh counter, and it
+        // opens to an empty data field that delivers nothing.
+        const size_t ts_before = sink.ts.size(), pdus_before = sink.pdus.size();
+        const BbFrameInfo fill = builder.build(f, 999, frame.data());
+        CHECK(fill.dfl == 256);
+        const BbFrameResult r = parser.parse(frame.data(), frame.size(), f, 999, sink);
+        CHECK(r.status == BbFrameStatus::Ok);
+        CHECK(r.packets == 0);
+        CHECK(sink.ts.size() == ts_before);
+        CHECK(sink.pdus.size() == pdus_before);
+        CHECK(opener->counters().opened == parser.counters().frames_ok);
     }
 }

@@ -23,6 +23,8 @@ PACKAGES=(
   python3-numpy python3-matplotlib python3-yaml python3-zmq
   # the operator console's browser tests (headless, ctest -L browser)
   chromium chromium-driver python3-selenium
+  # independent known-answer vectors of the protected profile (tests/protect/make_vectors.py)
+  python3-cryptography
 )
 
 if [ "$(id -u)" -ne 0 ]; then

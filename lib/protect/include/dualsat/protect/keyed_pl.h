@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// TRANSEC of the protected profile: keyed PL sequences that replace the standard's Gold
+// code and PLHEADER constants (pl/pl_scrambler.h), so that an observer without the key
+// finds neither frame starts (no known SOF to correlate with) nor MODCOD, frame size or
+// pilots (PLSC under an unknown mask), nor the pilots or any symbol (unknown scrambling).
+//
+// Both are indexed by a "slot" = frame_counter mod period:
+//   KeyedPlScrambling: R(i) of slot s = the AES-256-CTR keystream of the PL-SCRAMBLING key
+//     from the counter block  s (u64 BE) || 0 (u64), two bits per symbol, MSB first:
+//     R(i) = (ks[i / 4] >> (6 - 2 (i mod 4))) & 3, for the whole frame after the header,
+//     pilots included (the framer scrambles pilots with R like data, §5.5.4).
+//   KeyedPlHeader: SOF and PLSC mask of slot s from the PL-HEADER key: attempt a = 0, 1,
+//     ... takes the 16-byte AES-256-CTR block from  s (u64 BE) || a (u32 BE) || 0 (u32);
+//     SOF = its bytes 0..3 (u32 BE) >> 6 (26 bits), mask = bytes 4..11 (u64 BE); the
+//     first attempt with 10 <= popcount(SOF) <= 16, SOF at Hamming distance >= 8 from the
+//     standard SOF and 24 <= popcount(mask) <= 40 is taken (a balanced SOF keeps the
+//     frame sync's correlation statistics as they are; the far-from-standard SOF keeps a
+//     civil receiver from locking on by accident).
+// The keys come from KeySchedule::derive(PlScrambling / PlHeader, epoch, link, direction).
+//
+// Why a period, and what the current receiver acquires
+// -----------------------------------------------------
+// The frame synchroniser (rx/frame_sync.h) searches with the templates (SOF, PLSC mask,
+// first pilot blocks) of ONE frame counter, its acquisition counter (0), and from a
+// header it finds counts up by one per frame. It cannot know the transmitter's 64-bit
+// counter, so a sequence that never repeats (period 2^64) cannot be acquired by it. With
+// period P it finds exactly the frames whose slot is 0 (counter = 0 mod P): those match
+// its templates, the others do not. From such a frame its counter and the transmitter's
+// agree mod P, so every following header, PLSC mask and scrambling sequence matches. The
+// price is the wait for a slot-0 frame: up to P - 1 frames more before lock, and a re-
+// acquisition likewise. Measured (dualsat_unit_tests "[.protect-acquisition]", QPSK 1/4
+// normal frames at EN 302 307-1 Table 13 + 1 dB = -1.35 dB, CFO 10 % Rs, 200 ppm, 10
+// seeds; index of the first frame delivered, civil receiver on the same channel):
+//     period 1:  pilotless 1.1 (civil 2.0), pilots 0.9 (civil 1.1)
+//     period 4:  pilotless 3.6 (civil 2.0), pilots 2.8 (civil 1.2)
+//     period 16: pilotless 12.0 and 2 of 10 runs not locked within 26 frames; pilots 11.2
+// so P = 4 keeps acquisition within a few frames at the lowest MODCOD's threshold, and is
+// what the protected loopback runs besides P = 1. Larger P needs a synchroniser that
+// hypothesises the slot (P templates per position: P times the search work and false
+// alarms) or frame timing from a common time reference; not in this session.
+// What P leaves an observer without the key: no standard correlation finds anything,
+// MODCOD, frame size and pilots are unreadable, and with P > 1 consecutive frames share
+// no SOF, mask or scrambling; but the sequences repeat every P frames, so a blind cyclic
+// analysis over frames P apart could still find frame boundaries and see that the
+// format changed (not what it is; transec.fixed_modcod closes that).
+//
+// Slots follow the frame counter of the transmitter, which counts every PLFRAME, dummy
+// frames included; a dummy frame made elsewhere must use the same counter. The objects
+// are built for one key: an epoch change needs new ones on both sides, which for the
+// current receiver is a re-acquisition.
+#pragma once
+
+#include <dualsat/pl/pl_scrambler.h>
+#include <dualsat/protect/key_schedule.h>
+#include <dualsat/protect/secure_key.h>
+
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace dualsat {
+
+// The period the current receiver acquires within a few frames at the lowest MODCOD's
+// threshold while no two consecutive frames share a sequence (see above).
+constexpr uint64_t kDefaultKeyedPlPeriod = 4;
+
+class KeyedPlScrambling final : public PlScramblingSequence
+{
+public:
+    static constexpr uint64_t kMaxPeriod = uint64_t{ 1 } << 32; // slots addressable
+
+    // 1 <= period <= kMaxPeriod (ConfigError otherwise). Period 1 is computed once here.
+    KeyedPlScrambling(SecureKey key, uint64_t period = kDefaultKeyedPlPeriod);
+
+    uint64_t period() const { return m_period; }
+    const uint8_t* rn(uint64_t frame_counter, int length) override;
+    bool concurrent_fill() const override { return true; }
+    const uint8_t* fill(uint64_t frame_counter, int length, uint8_t* scratch) const override;
+
+private:
+    void compute(uint64_t slot, int length, uint8_t* out) const;
+
+    SecureKey m_key;
+    uint64_t m_period;
+    std::vector<uint8_t> m_fixed; // period 1: R(0 .. kMaxLength)
+    std::vector<uint8_t> m_buf;   // rn()'s buffer
+};
+
+class KeyedPlHeader final : public PlHeaderSequence
+{
+public:
+    static constexpr uint64_t kMaxPeriod = 1u << 16; // all slots precomputed
+
+    // 1 <= period <= kMaxPeriod (ConfigError otherwise).
+    KeyedPlHeader(const SecureKey& key, uint64_t period = kDefaultKeyedPlPeriod);
+
+    uint64_t period() const { return m_period; }
+    uint32_t sof_bits(uint64_t frame_counter) const override;
+    uint64_t plsc_mask(uint64_t frame_counter) const override;
+
+private:
+    uint64_t m_period;
+    std::vector<std::pair<uint32_t, uint64_t>> m_slots; // (SOF, mask)
+};
+
+// Both sequences of one epoch, link and direction.
+struct KeyedPlSequences {
+    std::shared_ptr<KeyedPlHeader> header;
+    std::shared_ptr<KeyedPlScrambling> scrambling;
+};
+KeyedPlSequences make_keyed_pl(const KeySchedule& keys, uint32_t epoch, uint16_t link_id,
+                               LinkDirection direction, uint64_t period = kDefaultKeyedPlPeriod);
+
+} // namespace dualsat

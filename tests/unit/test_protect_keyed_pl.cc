@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "../protect/protect_test_util.h"
+
+#include <catch2/catch.hpp>
+#include <dualsat/core/error.h>
+#include <dualsat/pl/pl_framer.h>
+#include <dualsat/pl/plheader.h>
+#include <dualsat/protect/keyed_pl.h>
+
+#include <bitset>
+#include <complex>
+
+using namespace dualsat;
+using namespace protect_test;
+
+TEST_CASE("KeyedPlScrambling: keyed R in 0..3, uniform, per slot, unlike the Gold code", "[protect]")
+{
+    const auto ks = test_schedule();
+    const auto key = [&](uint32_t epoch, LinkDirection d) {
+        return ks->derive(KeyPurpose::PlScrambling, epoch, 3, d);
+    };
+    KeyedPlScrambling a(key(7, LinkDirection::Forward), 1);
+    const int n = PlScramblingSequence::kMaxLength;
+    const uint8_t* r = a.rn(0, n);
+    int hist[4] = {};
+    for (int i = 0; i < n; ++i) {
+        REQUIRE(r[i] < 4);
+        ++hist[r[i]];
+    }
+    for (int v = 0; v < 4; ++v)
+        CHECK(std::abs(hist[v] - n / 4) < n / 50); // 25 % +- 2 %
+    // Period 1: one stable sequence for every counter, any thread (no copy).
+    CHECK(a.concurrent_fill());
+    std::vector<uint8_t> scratch(n);
+    CHECK(a.fill(123456789, 1000, scratch.data()) == r);
+    // Agreement with the Gold code 0 is chance level (~25 %).
+    GoldScrambling gold(0);
+    int same = 0;
+    for (int i = 0; i < n; ++i)
+        same += gold.sequence()[static_cast<size_t>(i)] == r[i];
+    CHECK(std::abs(same - n / 4) < n / 50);
+    // Another epoch or direction: another sequence.
+    KeyedPlScrambling b(key(8, LinkDirection::Forward), 1), c(key(7, LinkDirection::Return), 1);
+    CHECK(std::vector<uint8_t>(r, r + 256) != std::vector<uint8_t>(b.rn(0, 256), b.rn(0, 256) + 256));
+    CHECK(std::vector<uint8_t>(r, r + 256) != std::vector<uint8_t>(c.rn(0, 256), c.rn(0, 256) + 256));
+    // Period 8: slot = counter mod 8, rn() and fill() agree, slots differ.
+    KeyedPlScrambling p(key(7, LinkDirection::Forward), 8);
+    std::vector<uint8_t> s3(p.rn(3, 5000), p.rn(3, 5000) + 5000);
+    CHECK(std::vector<uint8_t>(p.rn(11, 5000), p.rn(11, 5000) + 5000) == s3);
+    const uint8_t* filled = p.fill(19, 5000, scratch.data());
+    CHECK(std::vector<uint8_t>(filled, filled + 5000) == s3);
+    CHECK(std::vector<uint8_t>(p.rn(4, 5000), p.rn(4, 5000) + 5000) != s3);
+    // A short length is the prefix of a long one (no state between calls).
+    CHECK(std::vector<uint8_t>(p.rn(3, 7), p.rn(3, 7) + 7) == std::vector<uint8_t>(s3.begin(), s3.begin() + 7));
+    CHECK_THROWS_AS(a.rn(0, n + 1), ConfigError);
+    CHECK_THROWS_AS(p.fill(0, -1, scratch.data()), ConfigError);
+    CHECK_THROWS_AS(KeyedPlScrambling(key(7, LinkDirection::Forward), 0), ConfigError);
+    CHECK_THROWS_AS(KeyedPlScrambling(key(7, LinkDirection::Forward), KeyedPlScrambling::kMaxPeriod + 1), ConfigError);
+    CHECK(KeyedPlScrambling(key(7, LinkDirection::Forward)).period() == kDefaultKeyedPlPeriod);
+}
+
+TEST_CASE("KeyedPlHeader: keyed SOF and PLSC mask decode every PLS code; the standard ones do not",
+          "[protect]")
+{
+    const auto ks = test_schedule();
+    const SecureKey hk = ks->derive(KeyPurpose::PlHeader, 7, 3, LinkDirection::Forward);
+    KeyedPlHeader h(hk, 4);
+    for (uint64_t fc = 0; fc < 4; ++fc) {
+        const uint32_t sof = h.sof_bits(fc);
+        CHECK(sof < (1u << 26));
+        const size_t w = std::bitset<26>(sof).count();
+        CHECK(w >= 10);
+        CHECK(w <= 16);
+        CHECK(std::bitset<26>(sof ^ kStandardSof).count() >= 8);
+        CHECK(h.plsc_mask(fc) != kStandardPlscMask);
+        CHECK(h.sof_bits(fc + 4) == sof); // period 4
+    }
+    CHECK(h.sof_bits(0) != h.sof_bits(1));
+    StandardPlHeader civil;
+    std::complex<float> sym[kPlHeaderSymbols];
+    int civil_right = 0, codes = 0;
+    for (FrameSize size : { FrameSize::Normal, FrameSize::Short })
+        for (bool pilots : { false, true })
+            for (const FrameFormat& f : all_frame_formats(size, pilots)) {
+                const PlsCode code = pls_code(f);
+                h.header_symbols(code, 2, sym);
+                const PlscDecision d = h.decode(sym, 2);
+                CHECK(d.code == code);
+                civil_right += civil.decode(sym, 2).code == code;
+                ++codes;
+            }
+    INFO(civil_right << " of " << codes << " keyed headers read by a civil decoder");
+    CHECK(civil_right <= codes / 8);
+    CHECK_THROWS_AS(KeyedPlHeader(hk, 0), ConfigError);
+    CHECK_THROWS_AS(KeyedPlHeader(hk, KeyedPlHeader::kMaxPeriod + 1), ConfigError);
+}
+
+TEST_CASE("Keyed PL sequences through PlFramer: every symbol after the header differs from civil",
+          "[protect]")
+{
+    const auto ks = test_schedule();
+    const KeyedPlSequences seq = make_keyed_pl(*ks, 7, 3, LinkDirection::Forward);
+    PlFramer keyed(seq.header, seq.scrambling), civil(0);
+    const FrameFormat f{ { Modulation::QPSK, CodeRate::R1_2 }, FrameSize::Short, true };
+    std::vector<std::complex<float>> data(static_cast<size_t>(f.data_symbols()), { 0.70710678f, 0.70710678f });
+    std::vector<std::complex<float>> a(static_cast<size_t>(f.plframe_symbols())), b(a.size());
+    keyed.frame(f, data.data(), a.data());
+    civil.frame(f, data.data(), b.data());
+    size_t same = 0;
+    for (size_t i = kPlHeaderSymbols; i < a.size(); ++i)
+        same += std::abs(a[i] - b[i]) < 1e-6f;
+    // Chance agreement of the scrambling (1 in 4), pilots included.
+    const double frac = static_cast<double>(same) / static_cast<double>(a.size() - kPlHeaderSymbols);
+    CHECK(frac > 0.22);
+    CHECK(frac < 0.28);
+}

@@ -9,7 +9,7 @@
 #
 #   --time S   stop each target after S seconds (default 600 when --runs is not given)
 #   --runs N   stop each target after N executions (with --time: whichever comes first)
-#   target     bbheader plsc gse ts bbframe link_report sigmf config control_api http (default: all)
+#   target     bbheader plsc gse ts bbframe link_report protect_open sigmf config control_api http (default: all)
 #
 # Per target: the seed corpus tests/fuzz/corpus/<t>/ is read, new interesting inputs go
 # to build-fuzz/corpus/<t>/ (never into the repository), crashes, timeouts and leaks to
@@ -20,8 +20,8 @@
 # FUZZ_ARGS (extra libFuzzer flags), DUALSAT_FUZZ_KNOWN (see tests/fuzz/README.md).
 set -euo pipefail
 
-ALL_TARGETS=(bbheader plsc gse ts bbframe link_report sigmf config control_api http)
-declare -A MAX_LEN=([bbheader]=64 [plsc]=1024 [gse]=4096 [ts]=4096 [bbframe]=8192 [link_report]=64
+ALL_TARGETS=(bbheader plsc gse ts bbframe link_report protect_open sigmf config control_api http)
+declare -A MAX_LEN=([bbheader]=64 [plsc]=1024 [gse]=4096 [ts]=4096 [bbframe]=8192 [link_report]=64 [protect_open]=8192
                     [sigmf]=4096 [config]=4096 [control_api]=4096 [http]=4096)
 declare -A DICT=([sigmf]=json.dict [config]=yaml.dict [control_api]=json.dict [http]=http.dict)
 

@@ -66,9 +66,24 @@ public:
     bool empty() const { return m_pos >= m_size; }
 
     uint8_t u8() { return m_pos < m_size ? m_data[m_pos++] : 0; }
-    uint16_t u16() { return static_cast<uint16_t>((u8() << 8) | u8()); }
-    uint32_t u32() { return (static_cast<uint32_t>(u16()) << 16) | u16(); }
-    uint64_t u64() { return (static_cast<uint64_t>(u32()) << 32) | u32(); }
+    // Big-endian. Each read is its own statement: the operands of | are unsequenced, so
+    // `(u8() << 8) | u8()` may read the bytes in either order (GCC and clang differ, and
+    // the seed corpus would mean different things to the two builds).
+    uint16_t u16()
+    {
+        const uint16_t hi = u8();
+        return static_cast<uint16_t>((hi << 8) | u8());
+    }
+    uint32_t u32()
+    {
+        const uint32_t hi = u16();
+        return (hi << 16) | u16();
+    }
+    uint64_t u64()
+    {
+        const uint64_t hi = u32();
+        return (hi << 32) | u32();
+    }
     bool flag() { return u8() & 1; }
     // Any bit pattern, NaN and infinities included (little-endian, as memcpy reads it).
     float f32()

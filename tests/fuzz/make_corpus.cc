@@ -392,6 +392,38 @@ void link_report_corpus()
     put("link_report", "short-pilotless", r.encode());
 }
 
+// The protected profile's open path (fuzz_protect_open.cc: mode, MODCOD, flags, ...): raw
+// frames, and genuine ones with and without edits (the sealing happens in the target).
+void protect_open_corpus()
+{
+    put("protect_open", "raw-qpsk14-normal", Bytes{ 0, 0, 0, 0x72, 0x00, 0x01, 0x00 });
+    Bytes genuine = { 1, 3, 2 }; // QPSK 1/2 (number 4), normal, pilots
+    append16(genuine, 64);       // payload bytes
+    for (int i = 0; i < 64; ++i)
+        genuine.push_back(static_cast<uint8_t>(0x47 + i));
+    Bytes untouched = genuine;
+    untouched.push_back(0); // no edits, same format
+    untouched.push_back(0);
+    put("protect_open", "genuine-untouched", untouched);
+    Bytes flipped = genuine;
+    flipped.push_back(1);   // one edit
+    append16(flipped, 20);  // in the protect header
+    flipped.push_back(0x01);
+    flipped.push_back(0);
+    put("protect_open", "genuine-bit-flip", flipped);
+    Bytes relabelled = genuine;
+    relabelled[1] = 4;                   // sealed as QPSK 3/5 (number 5), claimed as
+    relabelled.push_back(0);
+    relabelled.push_back(1 | (11 << 1)); // 8PSK 3/5 (number 12: the same K_bch) ...
+    relabelled.push_back(2);
+    put("protect_open", "genuine-other-format", relabelled);
+    Bytes pilots = genuine;
+    pilots.push_back(0);
+    pilots.push_back(1 | (3 << 1)); // ... or the same MODCOD without pilots
+    pilots.push_back(0);
+    put("protect_open", "genuine-pilots-claimed-off", pilots);
+}
+
 int main(int argc, char** argv)
 {
     if (argc != 3) {
@@ -408,5 +440,6 @@ int main(int argc, char** argv)
     config_corpus(argv[2]);
     api_corpus();
     link_report_corpus();
+    protect_open_corpus();
     return 0;
 }

@@ -91,6 +91,8 @@ void AcmController::validate(const AcmConfig& c)
     if (!std::isfinite(c.margin_db) || !finite_nonneg(c.hysteresis_db) ||
         !finite_nonneg(c.step_up_hold_s))
         throw ConfigError("ACM: margin must be finite, hysteresis and hold >= 0");
+    if (!finite_nonneg(c.hysteresis_min_db))
+        throw ConfigError("ACM: the adaptive hysteresis floor must be >= 0");
     if (!finite_nonneg(c.loop_delay_s) || !(c.report_interval_s > 0.0) ||
         !std::isfinite(c.report_interval_s) || !(c.slope_window_s > 0.0) ||
         c.slope_min_reports < 2 || !finite_nonneg(c.max_prediction_db))
@@ -181,6 +183,7 @@ AcmController::AcmController(const AcmConfig& config, const AcmThresholds& thres
     m_state.target = m_ladder[m_rung].format;
     m_state.fallback = true;
     m_state.margin_db = m_cfg.margin_db;
+    m_state.hysteresis_db = m_cfg.hysteresis_db; // until a report states its variance
     m_state.loop_delay_s = m_cfg.loop_delay_s;
     m_state.required_esn0_db = need(m_rung);
 }
@@ -369,6 +372,30 @@ void AcmController::update_outer_loop(const LinkReport& r, double dt_s)
     m_state.margin_db = m_cfg.margin_db + m_state.trim_db;
 }
 
+double AcmController::adaptive_hysteresis() const
+{
+    // A hysteresis_db set below the floor is a fixed hysteresis: the floor gives way.
+    const double floor = std::min(m_cfg.hysteresis_min_db, m_cfg.hysteresis_db);
+    return std::clamp(2.0 * m_state.report_sigma_db, floor, m_cfg.hysteresis_db);
+}
+
+void AcmController::update_hysteresis(const LinkReport& r)
+{
+    if (!m_cfg.adaptive_hysteresis) {
+        m_state.hysteresis_db = m_cfg.hysteresis_db;
+        return;
+    }
+    // Smoothed like the report loss (weight 1/4: about the hold's four reports); a report
+    // without a finite variance counts as the fixed hysteresis' 1 sigma.
+    const double fallback_var = 0.25 * m_cfg.hysteresis_db * m_cfg.hysteresis_db;
+    const double var = std::isfinite(r.esn0_var_db2) && r.esn0_var_db2 >= 0.0 ? r.esn0_var_db2
+                                                                              : fallback_var;
+    m_var_smoothed = m_have_var ? 0.75 * m_var_smoothed + 0.25 * var : var;
+    m_have_var = true;
+    m_state.report_sigma_db = std::sqrt(m_var_smoothed);
+    m_state.hysteresis_db = adaptive_hysteresis();
+}
+
 void AcmController::update_prediction(const LinkReport& r)
 {
     const double var = std::max(r.esn0_var_db2, kMinVarianceDb2);
@@ -379,6 +406,7 @@ void AcmController::update_prediction(const LinkReport& r)
 
     m_state.have_esn0 = true;
     m_state.reported_esn0_db = r.esn0_db;
+    update_hysteresis(r);
     double slope = 0.0;
     if (m_history.size() >= static_cast<size_t>(m_cfg.slope_min_reports)) {
         // Weighted least squares, time relative to the newest report.
@@ -433,7 +461,7 @@ void AcmController::evaluate(const LinkReport& r, int64_t now, double dt_s)
     size_t target = floor_rung;
     if (h != m_ladder.size() && h > m_rung) {
         target = m_rung;
-        while (target < top && need(target + 1) + m_cfg.hysteresis_db <= e)
+        while (target < top && need(target + 1) + m_state.hysteresis_db <= e)
             ++target;
     }
     m_state.target = m_ladder[target].format;
@@ -459,7 +487,7 @@ void AcmController::evaluate(const LinkReport& r, int64_t now, double dt_s)
         return;
     }
 
-    if (m_rung == top || e < need(m_rung + 1) + m_cfg.hysteresis_db) {
+    if (m_rung == top || e < need(m_rung + 1) + m_state.hysteresis_db) {
         m_up_pending = false;
         keep(AcmReason::Steady,
              m_rung == top
@@ -469,7 +497,7 @@ void AcmController::evaluate(const LinkReport& r, int64_t now, double dt_s)
                           "hysteresis %.2f",
                           reported, e, to_string(cur.format.modcod).c_str(), need(m_rung),
                           to_string(m_ladder[m_rung + 1].format.modcod).c_str(),
-                          need(m_rung + 1), m_cfg.hysteresis_db),
+                          need(m_rung + 1), m_state.hysteresis_db),
              now);
         return;
     }
@@ -496,7 +524,7 @@ void AcmController::evaluate(const LinkReport& r, int64_t now, double dt_s)
                   format("step up: Es/N0 %.2f dB (predicted %.2f) >= %s need %.2f + hysteresis "
                          "%.2f dB for %.2f s",
                          reported, e, to_string(next.format.modcod).c_str(), need(m_rung + 1),
-                         m_cfg.hysteresis_db, held / kNsPerS),
+                         m_state.hysteresis_db, held / kNsPerS),
                   now);
         return;
     }
@@ -534,6 +562,8 @@ void AcmController::reconfigure(const AcmConfig& config, const AcmThresholds& th
     m_fallback = fallback;
     m_state.trim_db = std::clamp(m_state.trim_db, m_cfg.trim_min_db, m_cfg.trim_max_db);
     m_state.margin_db = m_cfg.margin_db + m_state.trim_db;
+    m_state.hysteresis_db = m_cfg.adaptive_hysteresis && m_have_var ? adaptive_hysteresis()
+                                                                    : m_cfg.hysteresis_db;
     if (!m_state.loop_delay_measured)
         m_state.loop_delay_s = m_cfg.loop_delay_s;
     m_up_pending = false;

@@ -318,6 +318,7 @@ TEST_CASE("ACM: hysteresis keeps noise around a threshold from flapping", "[acm]
 {
     auto run = [](double hysteresis, double hold) {
         AcmConfig cfg = inner();
+        cfg.adaptive_hysteresis = false; // the fixed hysteresis under test
         cfg.hysteresis_db = hysteresis;
         cfg.step_up_hold_s = hold;
         Link link(cfg);
@@ -765,4 +766,52 @@ TEST_CASE("ACM outer loop: errors the inner loop explains do not raise the margi
     report_at(biased, biased.need(k) + 0.5, 1, biased.c.ladder()[k].format);
     CHECK(biased.c.state().trim_db > before + 0.4);
     CHECK(biased.c.state().failures_explained == 0);
+}
+
+TEST_CASE("ACM: adaptive hysteresis follows the reports' stated variance", "[acm]")
+{
+    // Reports stating a 0.05 dB sigma: the hysteresis drops to its 0.2 dB floor, so a rung
+    // whose need is cleared by 0.25 dB is climbed; with the fixed 0.4 dB it is not.
+    auto climbs_with = [](bool adaptive, double var) {
+        AcmConfig cfg = inner();
+        cfg.adaptive_hysteresis = adaptive;
+        Link link(cfg);
+        const double level = link.c.ladder()[1].threshold_db + cfg.margin_db + 0.25;
+        REQUIRE(level < link.c.ladder()[2].threshold_db + cfg.margin_db); // rung 1 at most
+        for (int i = 0; i < 40; ++i) { // 10 s
+            LinkReport r = link.report(level, 100, 0, true);
+            r.esn0_var_db2 = var;
+            link.c.on_report(r, link.t);
+            link.c.decide(link.t);
+            ++link.seq;
+            link.t += link.interval;
+        }
+        return std::make_pair(link.rung(), link.c.state().hysteresis_db);
+    };
+    const auto quiet = climbs_with(true, 0.05 * 0.05);
+    CHECK(quiet.first == 1);
+    CHECK(quiet.second == Approx(0.2));
+    const auto fixed = climbs_with(false, 0.05 * 0.05);
+    CHECK(fixed.first == 0);
+    CHECK(fixed.second == Approx(0.4));
+    // Noisy reports (sigma 1 dB): capped at hysteresis_db, no climb.
+    const auto noisy = climbs_with(true, 1.0);
+    CHECK(noisy.first == 0);
+    CHECK(noisy.second == Approx(0.4));
+    // In between: 2 sigma.
+    const auto mid = climbs_with(true, 0.15 * 0.15);
+    CHECK(mid.second == Approx(0.3).margin(1e-9));
+    CHECK(mid.first == 0); // 0.25 < 0.3
+
+    // A hysteresis below the floor stays what it was set to.
+    AcmConfig low;
+    low.hysteresis_db = 0.1;
+    Link small(low);
+    LinkReport r = small.report(10.0, 100, 0, true);
+    r.esn0_var_db2 = 1.0;
+    small.c.on_report(r, small.t);
+    CHECK(small.c.state().hysteresis_db == Approx(0.1));
+    AcmConfig bad;
+    bad.hysteresis_min_db = -0.1;
+    CHECK_THROWS_AS(AcmController(bad, table13()), ConfigError);
 }

@@ -404,6 +404,8 @@ json AcmLoop::status() const
         { "slope_db_per_s", s.slope_db_per_s },
         { "margin_db", s.margin_db },
         { "trim_db", s.trim_db },
+        { "hysteresis_db", s.hysteresis_db },
+        { "report_sigma_db", s.report_sigma_db },
         { "required_esn0_db", s.required_esn0_db },
         { "loop_delay_s", s.loop_delay_s },
         { "loop_delay_measured", s.loop_delay_measured },
@@ -464,6 +466,9 @@ void AcmLoop::add_metrics(PrometheusText& p) const
     p.add("dualsat_acm_margin_db", "gauge", "Margin in force (acm.margin_db + outer-loop trim)",
           c["margin_db"].get<double>());
     p.add("dualsat_acm_trim_db", "gauge", "Outer-loop trim of the margin", c["trim_db"].get<double>());
+    p.add("dualsat_acm_hysteresis_db", "gauge",
+          "Step-up hysteresis in force (2 sigma of the reports, within its floor and acm.hysteresis_db)",
+          c["hysteresis_db"].get<double>());
     p.add("dualsat_acm_modcod", "gauge", "MODCOD number (Table 12) the controller has in force",
           c["modcod_number"].get<double>());
     p.add("dualsat_acm_target_modcod", "gauge", "MODCOD number the rules head for",

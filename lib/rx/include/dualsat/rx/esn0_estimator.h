@@ -8,10 +8,12 @@
 //                         frame, its codeword re-encoded and re-mapped gives every payload
 //                         symbol ("codeword-aided"). A = sum Re(y s*) / sum |s|^2,
 //                         N = mean |y - A s|^2, Es/N0 = A^2 Es / N with Es the
-//                         constellation's average energy. Above ~5 dB the phase is re-fitted
-//                         per block of symbols: the carrier recovery's residual phase error
-//                         between pilots (phase noise, interpolation) is no channel noise but
-//                         would read as such at high Es/N0 (A^2 sigma_phi^2 against N).
+//                         constellation's average energy. The phase is re-fitted per block
+//                         of symbols: the carrier recovery's residual phase error between
+//                         pilots (phase noise, interpolation) is no channel noise but would
+//                         read as such (A^2 sigma_phi^2 against N). Above 10 dB the noise is
+//                         measured along each symbol only (radial), which phase noise faster
+//                         than a block does not reach to first order.
 //   BlindEsn0Estimator    the frame did not decode: the non-data-aided maximum-likelihood
 //                         estimate of (A, N) with the symbols unknown, equiprobable over the
 //                         constellation (a Gaussian mixture). Unlike the moment (M2M4)
@@ -20,11 +22,14 @@
 //                         Es/N0 by wrong decisions. Solved by scoring steps (BHHH: the outer
 //                         product of the per-symbol scores as the information), with an EM
 //                         step whenever a scoring step would not increase the likelihood.
+//                         Above 10 dB the noise is then re-measured along the symbols only
+//                         (posterior-weighted), as in the data-aided estimate.
 //
 // Each measurement carries its variance in dB^2, so that estimates combine by inverse
 // variance (combine_esn0()) and the ACM can weigh them:
 //   data-aided: the large-sample (1 + 2 / rho) / n_eff in neper^2 (see SignalLevel), n_eff
-//     = n less half a degree of freedom per fitted phase and amplitude;
+//     = n less half a degree of freedom per fitted phase and amplitude; with the radial
+//     noise (half the samples) (2 + 2 / rho) / n;
 //   blind: the inverse of the observed information (outer product of the scores) at the
 //     maximum, mapped to ln(A^2 / N) — it grows as the symbols' uncertainty removes
 //     information (low Es/N0, dense constellations) and so stays honest where the
@@ -55,8 +60,8 @@ double data_aided_esn0_variance_db2(double rho, double n_eff);
 
 // Data-aided estimate of y against the known transmitted symbols ref (n each).
 // symbol_energy: the Es the estimate is referred to (the constellation's average energy).
-// phase_block > 0: above ~5 dB (first pass), the phase is re-fitted per block of that many
-// symbols. Non-finite y (erased symbols) are skipped. Invalid when nothing is left or
+// phase_block > 0: the phase is re-fitted per block of that many symbols (when a block's
+// coherent SNR allows), and above 10 dB the noise is measured along the symbols only. Non-finite y (erased symbols) are skipped. Invalid when nothing is left or
 // the estimate is not positive.
 Esn0Measurement data_aided_esn0(const std::complex<float>* y, const std::complex<float>* ref,
                                 size_t n, double symbol_energy, int phase_block);
@@ -96,6 +101,9 @@ private:
     };
     Pass pass(const std::complex<double>* points, const double* energy, int m, double a,
               double n0) const;
+    // Noise variance measured along the symbols only (radial), posterior-weighted at (a, n0).
+    double radial_pass(const std::complex<double>* points, const double* energy, int m,
+                       double a, double n0) const;
 
     BlindEsn0Options m_options;
     std::vector<std::complex<double>> m_y; // the (subsampled, finite) symbols

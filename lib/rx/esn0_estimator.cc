@@ -19,6 +19,13 @@ constexpr double kPhaseRefitBlockSnr = 20.0;
 // there phase noise the blocks cannot follow would show (~0.2 dB at 20 dB with the DVB-S2
 // mask at 20 Msym/s); below it it is negligible and the full noise has half the variance.
 constexpr double kRadialRho = 10.0;
+// A constellation point whose posterior weight is below e^-30 of the nearest one's
+// (1e-13) is left out of the sums; the weights in float (their relative error, ~1e-7, is
+// far below anything the estimate resolves).
+constexpr double kNegligible = 30.0;
+// The blind fit has converged when a step moves amplitude and noise by less than this
+// (relative): 4e-4 dB, far below the estimate's spread.
+constexpr double kConverged = 1e-4;
 // Es/N0 range (linear) an estimate may have: outside it is a failed fit, not a link.
 constexpr double kMinRho = 1e-3, kMaxRho = 1e6;
 
@@ -54,7 +61,7 @@ double radial_noise(const std::complex<float>* y, const std::complex<float>* ref
             if (!finite(y[i]))
                 continue;
             const cd s(ref[i]);
-            const double mag = std::abs(s);
+            const double mag = std::sqrt(std::norm(s));
             if (mag == 0.0)
                 continue;
             const double along = (cd(y[i]) * turn * std::conj(s)).real() / mag - a * mag;
@@ -198,7 +205,10 @@ BlindEsn0Estimator::Pass BlindEsn0Estimator::pass(const cd* points, const double
         }
         double wsum = 0.0, er = 0.0, ee = 0.0, ed = 0.0;
         for (int j = 0; j < m; ++j) {
-            const double w = std::exp(-(d[j] - dmin) * inv_n);
+            const double x = (d[j] - dmin) * inv_n;
+            if (x > kNegligible)
+                continue;
+            const double w = std::exp(static_cast<float>(-x));
             wsum += w;
             er += w * r[j];
             ee += w * energy[j];
@@ -237,7 +247,9 @@ Esn0Measurement BlindEsn0Estimator::estimate(const std::complex<float>* y, size_
         return {};
     // Evenly spread subsample of the finite symbols.
     m_y.clear();
-    const size_t stride = (n + m_options.max_symbols - 1) / m_options.max_symbols;
+    const size_t cap = std::max<size_t>(16, std::min(m_options.max_symbols,
+                                                     m_options.max_point_evaluations / static_cast<size_t>(m)));
+    const size_t stride = (n + cap - 1) / cap;
     for (size_t i = 0; i < n; i += std::max<size_t>(stride, 1))
         if (finite(y[i]))
             m_y.emplace_back(y[i]);
@@ -288,7 +300,7 @@ Esn0Measurement BlindEsn0Estimator::estimate(const std::complex<float>* y, size_
         prev_n = noise;
         a = na;
         noise = nn;
-        if (std::fabs(a - prev_a) < 1e-6 * prev_a && std::fabs(noise - prev_n) < 1e-6 * prev_n) {
+        if (std::fabs(a - prev_a) < kConverged * prev_a && std::fabs(noise - prev_n) < kConverged * prev_n) {
             converged = true;
             break;
         }
@@ -332,7 +344,10 @@ double BlindEsn0Estimator::radial_pass(const cd* points, const double* energy, i
         }
         double wsum = 0.0, er = 0.0;
         for (int j = 0; j < m; ++j) {
-            const double w = std::exp(-(d[j] - dmin) * inv_n);
+            const double x = (d[j] - dmin) * inv_n;
+            if (x > kNegligible)
+                continue;
+            const double w = std::exp(static_cast<float>(-x));
             const double mag = std::sqrt(energy[j]);
             const double along = mag > 0.0 ? (y * std::conj(points[j])).real() / mag - a * mag : 0.0;
             wsum += w;

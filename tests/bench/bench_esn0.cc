@@ -18,9 +18,13 @@
 // no frames says so ("no lock").
 //
 // Usage: bench_esn0 [--frames N] [--from dB] [--to dB] [--step dB] [--all] [--only TEXT]
-//                   [--short-only] [--cfo cycles/symbol] [--ppm P] [--no-phase-noise] [--smoke]
+//                   [--short-only] [--cfo cycles/symbol] [--ppm P] [--no-phase-noise] [--cost]
+//                   [--smoke]
 //   --all          every MODCOD (1..28) instead of one per constellation
 //   --only TEXT    configurations whose "MODCOD size pilots" name contains TEXT
+//   --cost         instead of the table: thread CPU time of FecFrameDecoder::decode per
+//                  frame with the payload measurement and without (normal frames, one MODCOD
+//                  per constellation, decoding and failing)
 //   --smoke        a few seconds: two configurations, exit status 1 when an estimate is
 //                  badly off (|bias| > 0.5 dB, predicted / observed variance outside
 //                  [0.3, 3], or a single-frame spread not well below the known symbols'
@@ -33,7 +37,10 @@
 #include <dualsat/rx/receiver.h>
 #include <dualsat/tx/transmitter.h>
 
+#include "fec_loopback_tx.h"
+
 #include <algorithm>
+#include <ctime>
 #include <cmath>
 #include <complex>
 #include <cstdio>
@@ -222,6 +229,65 @@ struct Config {
     std::string name;
 };
 
+double cpu_now()
+{
+    timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// What the payload measurement costs the FEC worker: decode() with and without it on the
+// same frames (best of 3 passes: the machine is shared).
+void cost()
+{
+    struct P {
+        ModCod mc;
+        double esn0_ok, esn0_fail;
+    };
+    const P points[] = { { { Modulation::QPSK, CodeRate::R1_2 }, 2.0, 0.0 },
+                         { { Modulation::PSK8, CodeRate::R3_5 }, 6.5, 4.0 },
+                         { { Modulation::APSK16, CodeRate::R3_4 }, 11.0, 8.0 },
+                         { { Modulation::APSK32, CodeRate::R4_5 }, 14.5, 11.0 } };
+    std::printf("FecFrameDecoder::decode, ms of thread CPU per normal frame (best of 3 passes of 8 frames)\n");
+    std::printf("%-12s %6s %8s %10s %10s %8s\n", "MODCOD", "Es/N0", "decoded", "with", "without", "extra");
+    dualsat_test::FecTx tx;
+    dualsat_test::FastGaussian g(5);
+    FecReceiverOptions on, off;
+    off.payload_esn0 = false;
+    FecFrameDecoder with(on), without(off);
+    DecodedBbFrame out;
+    for (const P& p : points)
+        for (double esn0 : { p.esn0_ok, p.esn0_fail }) {
+            const FrameFormat f{ p.mc, FrameSize::Normal, true };
+            std::vector<std::vector<cf>> frames(8);
+            std::vector<uint8_t> bb(static_cast<size_t>(f.code().kbch) / 8);
+            const double n0 = std::pow(10.0, -esn0 / 10.0);
+            for (auto& s : frames) {
+                for (auto& b : bb)
+                    b = static_cast<uint8_t>(g.next_u64());
+                tx.encode(f, bb.data(), s);
+                dualsat_test::add_awgn(s.data(), s.size(), n0, g);
+            }
+            double best[2] = { 1e9, 1e9 };
+            int decoded = 0;
+            for (int pass = 0; pass < 3; ++pass)
+                for (int k = 0; k < 2; ++k) {
+                    FecFrameDecoder& d = k == 0 ? with : without;
+                    const double t0 = cpu_now();
+                    int ok = 0;
+                    for (const auto& s : frames) {
+                        d.decode(f, s.data(), s.size(), static_cast<float>(n0), 0, out);
+                        ok += out.stats.status == FecFrameStatus::Ok;
+                    }
+                    best[k] = std::min(best[k], cpu_now() - t0);
+                    decoded = ok;
+                }
+            const double per = 1e3 / static_cast<double>(frames.size());
+            std::printf("%-12s %6.1f %5d/%-2zu %10.2f %10.2f %7.0f%%\n", to_string(p.mc).c_str(), esn0, decoded,
+                        frames.size(), best[0] * per, best[1] * per, 100.0 * (best[0] / best[1] - 1.0));
+        }
+}
+
 std::vector<Config> configs(bool all_modcods, bool short_only, const std::string& only)
 {
     std::vector<ModCod> modcods;
@@ -258,7 +324,7 @@ int main(int argc, char** argv)
 {
     int frames = 67; // 64 counted: 16 four-frame averages
     double from = -3.0, to = 20.0, step = 1.0;
-    bool all_modcods = false, short_only = false, smoke = false;
+    bool all_modcods = false, short_only = false, smoke = false, cost_only = false;
     std::string only;
     for (int i = 1; i < argc; ++i) {
         const auto next = [&]() -> const char* {
@@ -290,15 +356,21 @@ int main(int argc, char** argv)
             g_phase_noise = false;
         else if (!std::strcmp(argv[i], "--smoke"))
             smoke = true;
+        else if (!std::strcmp(argv[i], "--cost"))
+            cost_only = true;
         else {
             std::fprintf(stderr,
                          "usage: %s [--frames N] [--from dB] [--to dB] [--step dB] [--all] "
-                         "[--only TEXT] [--short-only] [--cfo F] [--ppm P] [--no-phase-noise] [--smoke]\n",
+                         "[--only TEXT] [--short-only] [--cfo F] [--ppm P] [--no-phase-noise] [--cost] [--smoke]\n",
                          argv[0]);
             return 2;
         }
     }
 
+    if (cost_only) {
+        cost();
+        return 0;
+    }
     struct Point {
         Config c;
         std::vector<double> esn0;

@@ -67,10 +67,13 @@ Esn0Measurement data_aided_esn0(const std::complex<float>* y, const std::complex
                                 size_t n, double symbol_energy, int phase_block);
 
 struct BlindEsn0Options {
-    // At most this many payload symbols, evenly spread over the frame (the work is
-    // symbols x constellation points x iterations; 8192 give ~0.2 dB per 32APSK frame at
-    // 10 dB).
+    // At most this many payload symbols, evenly spread over the frame, and at most
+    // max_point_evaluations / (constellation points) of them: the work is symbols x points
+    // x iterations (~6). 8192 QPSK / 8PSK symbols, 4096 16APSK, 2048 32APSK: ~2 ms per
+    // failed normal frame on one core, against ~1.5-2.5 ms for its 50 LDPC iterations
+    // (bench_esn0 --cost); 2048 32APSK symbols give ~0.3 dB per frame at 10 dB.
     size_t max_symbols = 8192;
+    size_t max_point_evaluations = 65536;
     int max_iterations = 40;
 };
 

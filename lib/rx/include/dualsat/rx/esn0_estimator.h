@@ -33,7 +33,16 @@
 //   blind: the inverse of the observed information (outer product of the scores) at the
 //     maximum, mapped to ln(A^2 / N) — it grows as the symbols' uncertainty removes
 //     information (low Es/N0, dense constellations) and so stays honest where the
-//     estimate is poor.
+//     estimate is poor; with the radial noise its noise term scaled as the data-aided one.
+//
+// Why these: on 3000 synthetic symbols + AWGN, the moment estimator M2M4 had a standard
+// deviation of 0.99 dB for QPSK at -3 dB (the blind ML 0.47) and is unusable for 32APSK
+// (6.9 dB at -3 dB, 28 dB at 20 dB: the rings' kurtosis is close to the noise's), and hard
+// decisions read QPSK 5.7 dB high at -3 dB and 32APSK 3.6 dB high at 10 dB. Through the
+// whole chain (bench_esn0: TX, channel emulator with CFO, 100 ppm SCO, DVB-S2 phase noise,
+// receiver), the combined estimate's bias is -0.1 dB at most Es/N0, -0.2..-0.25 dB at
+// 19-20 dB, the known symbols and dummy frames reading the same: the sample-clock offset
+// costs the receiver that much SNR (with 0 ppm: -0.02..-0.07 dB at 10-20 dB).
 #pragma once
 
 #include <complex>

@@ -217,8 +217,9 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     const double esn0 = level.esn0();
     est.amplitude = static_cast<float>(amp);
     est.noise_variance = static_cast<float>(std::max(noise, 1e-30) / (amp * amp));
-    est.esn0_db = static_cast<float>(10.0 * std::log10(esn0));
-    est.esn0_var_db2 = static_cast<float>(level.esn0_variance_db2());
+    // The reported estimate (radial noise at high Es/N0); the decisions below keep esn0.
+    est.esn0_db = static_cast<float>(10.0 * std::log10(level.link_esn0()));
+    est.esn0_var_db2 = static_cast<float>(level.link_esn0_variance_db2());
     est.esn0_db_smoothed = static_cast<float>(10.0 * std::log10(m_level.smooth(esn0)));
 
     // Output: derotated, phase-corrected, divided by the amplitude.
@@ -232,7 +233,8 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
 
     // Decision-directed refinement between the known symbols where decisions are mostly
     // right (the frame's Es/N0 estimate against the constellation's threshold).
-    if (!dummy && !use_dd && m_config.dd_refine_passes > 0 && est.esn0_db >= dd_refine_threshold_db(mod)) {
+    if (!dummy && !use_dd && m_config.dd_refine_passes > 0 &&
+        static_cast<float>(10.0 * std::log10(esn0)) >= dd_refine_threshold_db(mod)) {
         m_refiner.refine(out, length, pilot_blocks, format.modcod);
         est.refined = true;
     }

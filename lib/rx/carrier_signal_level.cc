@@ -18,6 +18,29 @@ double SignalLevel::esn0_variance_db2() const
     return db_per_neper * db_per_neper * (1.0 + 2.0 / rho) / count;
 }
 
+namespace {
+// Es/N0 (linear, 10 dB) from which the link's Es/N0 takes the radial noise.
+constexpr double kRadialRho = 10.0;
+} // namespace
+
+double SignalLevel::link_esn0() const
+{
+    const double rho = esn0();
+    if (rho >= kRadialRho && radial_noise > 0.0)
+        return amplitude * amplitude / radial_noise;
+    return rho;
+}
+
+double SignalLevel::link_esn0_variance_db2() const
+{
+    const double rho = esn0();
+    if (!(rho >= kRadialRho && radial_noise > 0.0 && count > 1))
+        return esn0_variance_db2();
+    const double link = link_esn0();
+    const double db_per_neper = 10.0 / std::log(10.0);
+    return db_per_neper * db_per_neper * (2.0 + 2.0 / link) / count;
+}
+
 SignalLevel SignalLevelEstimator::measure(const std::complex<float>* frame, double w,
                                           const double* phase,
                                           const std::vector<KnownSegment>& segments,
@@ -49,14 +72,18 @@ SignalLevel SignalLevelEstimator::measure(const std::complex<float>* frame, doub
     for (const cd& v : m_z)
         a += v.real();
     a /= n;
-    double nv = 0.0;
-    for (const cd& v : m_z)
+    double nv = 0.0, nr = 0.0;
+    for (const cd& v : m_z) {
         nv += std::norm(v - a);
+        nr += (v.real() - a) * (v.real() - a);
+    }
     SignalLevel level;
     level.amplitude = a;
     // A phase fitted per segment takes one of the 2n real degrees of freedom each.
     level.noise = own_phase ? nv / (n - 0.5 * static_cast<double>(segments.size())) : nv / n;
     level.count = n;
+    // The amplitude's fit takes one of the n radial degrees of freedom.
+    level.radial_noise = n > 1 ? 2.0 * nr / (n - 1) : 0.0;
     return level;
 }
 

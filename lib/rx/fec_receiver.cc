@@ -5,6 +5,8 @@
 #include <dualsat/framing/bb_scrambler.h>
 #include <dualsat/coding/bch.h>
 #include <dualsat/coding/bit_interleaver.h>
+#include <dualsat/coding/ldpc_encoder.h>
+#include <dualsat/mapping/mapper.h>
 #include <dualsat/mapping/constellation.h>
 #include <dualsat/core/error.h>
 
@@ -86,12 +88,20 @@ struct FecFrameDecoder::Impl {
     std::vector<int8_t> llr_symbol_order; // demapper output
     std::vector<int8_t> llr_codeword_order;
     std::vector<uint8_t> ldpc_info;        // k_ldpc bits = BCH codeword, packed
+    // Payload Es/N0: the decoded frame re-encoded and re-mapped, or the blind estimate.
+    std::array<std::array<std::unique_ptr<LdpcEncoder>, kNumCodeRates>, 2> encoders;
+    std::array<std::array<std::unique_ptr<Mapper>, kNumModcods>, 2> mappers;
+    std::vector<uint8_t> codeword;         // n_ldpc bits, packed
+    std::vector<uint8_t> interleaved;
+    std::vector<std::complex<float>> reference; // the transmitted payload symbols
+    BlindEsn0Estimator blind;
 
     explicit Impl(const FecReceiverOptions& o)
         : options(o),
           llr_symbol_order(kMaxNldpc),
           llr_codeword_order(kMaxNldpc),
-          ldpc_info(kMaxNldpc / 8)
+          ldpc_info(kMaxNldpc / 8),
+          blind(o.blind_esn0)
     {
         if (!(options.llr_steps_per_unit > 0.0f && std::isfinite(options.llr_steps_per_unit)))
             throw ConfigError("FecReceiverOptions: llr_steps_per_unit must be positive");
@@ -136,6 +146,48 @@ struct FecFrameDecoder::Impl {
         if (!p)
             p = std::make_unique<BchCodec>(f.frame, f.modcod.rate);
         return *p;
+    }
+    LdpcEncoder& encoder(const FrameFormat& f)
+    {
+        auto& p = encoders[frame_index(f.frame)][static_cast<size_t>(f.modcod.rate)];
+        if (!p)
+            p = std::make_unique<LdpcEncoder>(f.frame, f.modcod.rate);
+        return *p;
+    }
+    Mapper& mapper(const FrameFormat& f)
+    {
+        auto& p = mappers[frame_index(f.frame)][static_cast<size_t>(modcod_number(f.modcod))];
+        if (!p)
+            p = std::make_unique<Mapper>(f.modcod, f.frame);
+        return *p;
+    }
+
+    // The payload's Es/N0 into st. decoded: ldpc_info holds the corrected BCH codeword
+    // (= the LDPC information bits), so the frame's symbols can be rebuilt exactly.
+    void measure_payload(const FrameFormat& format, const std::complex<float>* symbols,
+                         size_t n_symbols, float noise_variance, bool decoded, FecFrameStats& st)
+    {
+        if (!options.payload_esn0)
+            return;
+        const Mapper& map = mapper(format);
+        const Constellation& c = map.constellation();
+        const double es = c.average_energy();
+        if (decoded) {
+            LdpcEncoder& enc = encoder(format);
+            codeword.resize(enc.n_bytes());
+            interleaved.resize(enc.n_bytes());
+            reference.resize(n_symbols);
+            enc.encode(ldpc_info.data(), codeword.data());
+            interleaver(format).interleave(codeword.data(), interleaved.data());
+            map.map_packed(interleaved.data(), n_symbols, reference.data());
+            // Blocks of one slot (90 symbols) for the phase re-fit: short against the phase
+            // noise, long enough that each block's phase is well measured.
+            st.payload_esn0 = data_aided_esn0(symbols, reference.data(), n_symbols, es, 90);
+            st.payload_esn0_codeword = true;
+        } else {
+            st.payload_esn0 = blind.estimate(symbols, n_symbols, c.points(), c.size(), es, 1.0,
+                                             static_cast<double>(noise_variance));
+        }
     }
 };
 
@@ -209,6 +261,7 @@ void FecFrameDecoder::decode(const FrameFormat& format, const std::complex<float
     if (!br.ok) {
         st.bch_failure = true;
         st.status = FecFrameStatus::BchFailure;
+        d.measure_payload(format, symbols, n_symbols, noise_variance, false, st);
         return;
     }
     st.bch_corrected = br.corrected_bits;
@@ -217,6 +270,7 @@ void FecFrameDecoder::decode(const FrameFormat& format, const std::complex<float
     out.bytes.assign(d.ldpc_info.begin(), d.ldpc_info.begin() + static_cast<ptrdiff_t>(kbch_bytes));
     d.scrambler.apply_packed(out.bytes.data(), kbch_bytes);
     st.status = FecFrameStatus::Ok;
+    d.measure_payload(format, symbols, n_symbols, noise_variance, true, st);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -484,8 +484,14 @@ void Receiver::record(const FecFrameStats& s, const SideInfo& side, ReceiverOutp
     ReceiverFrameStats rs;
     rs.fec = s;
     rs.start_symbol = side.start_symbol;
-    rs.esn0_db = side.esn0_db;
-    rs.esn0_var_db2 = side.esn0_var_db2;
+    rs.esn0_known_db = side.esn0_db;
+    rs.esn0_known_var_db2 = side.esn0_var_db2;
+    Esn0Measurement known;
+    known.esn0_db = side.esn0_db;
+    known.var_db2 = side.esn0_var_db2;
+    const Esn0Measurement best = combine_esn0(known, s.payload_esn0);
+    rs.esn0_db = best.valid() ? static_cast<float>(best.esn0_db) : side.esn0_db;
+    rs.esn0_var_db2 = best.valid() ? static_cast<float>(best.var_db2) : side.esn0_var_db2;
     rs.cfo = side.cfo;
     rs.cfo_hz = side.cfo * m_cfg.symbol_rate;
     rs.header_confirmed = side.header_confirmed;

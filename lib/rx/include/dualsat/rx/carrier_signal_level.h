@@ -18,6 +18,9 @@ struct SignalLevel {
     double amplitude = 0.0; // A
     double noise = 0.0;     // N, per complex symbol
     int count = 0;          // known symbols measured
+    // 2 x mean (Re z - A)^2: the noise along the references only (all known symbols have
+    // unit modulus), which phase noise faster than a segment does not reach to first order.
+    double radial_noise = 0.0;
 
     // A^2 / N (linear).
     double esn0() const;
@@ -27,6 +30,14 @@ struct SignalLevel {
     // the two are independent for Gaussian noise, so var(ln rho) ~ (1 + 2/rho) / n.
     // Infinite without symbols or a positive estimate.
     double esn0_variance_db2() const;
+    // The Es/N0 reported for the link (ACM): esn0(), except above 10 dB A^2 / radial_noise,
+    // where phase noise (the DVB-S2 mask's floor at tens of Msym/s) would otherwise read as
+    // noise (-0.2 dB at 20 dB on dummy frames). Only the report: the output scaling keeps
+    // amplitude and noise.
+    double link_esn0() const;
+    // Its variance: esn0_variance_db2(), or (2 + 2 / rho) / n for the radial noise (half
+    // the samples).
+    double link_esn0_variance_db2() const;
 };
 
 class SignalLevelEstimator

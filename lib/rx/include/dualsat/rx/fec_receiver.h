@@ -35,6 +35,7 @@
 #include <dualsat/modcod/modcod.h>
 #include <dualsat/mapping/soft_demapper.h>
 #include <dualsat/framing/ts_adaptation.h>
+#include <dualsat/rx/esn0_estimator.h>
 
 #include <array>
 #include <complex>
@@ -83,6 +84,11 @@ struct FecFrameStats {
     uint32_t erased_symbols = 0;   // NaN / infinite symbols, demapped as erasures
     uint32_t packets_out = 0;      // TS packets or GSE PDUs delivered from this frame
     uint32_t crc_failures = 0;     // TS CRC-8 or GSE CRC-32 failures in this frame
+    // Es/N0 measured on the payload (FecReceiverOptions::payload_esn0; see esn0_estimator.h):
+    // codeword-aided when BCH succeeded (payload_esn0_codeword), else the blind
+    // maximum-likelihood estimate. Invalid (variance +inf) when not measured.
+    Esn0Measurement payload_esn0;
+    bool payload_esn0_codeword = false;
 };
 
 // Totals over every frame that went through a BbFrameDeframer (or FecReceiver).
@@ -148,6 +154,12 @@ struct FecReceiverOptions {
     std::array<int8_t, kNumCodeRates> ldpc_offset_by_rate{ { 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2 } };
     TsCrcErrorPolicy ts_crc_policy = TsCrcErrorPolicy::FlagTei;
     unsigned gse_timeout_frames = 256;
+    // Measure each frame's Es/N0 on its payload (FecFrameStats::payload_esn0): the decoded
+    // codeword re-encoded and re-mapped (data-aided over every payload symbol), or, for a
+    // frame that did not decode, the blind estimate (at most blind_esn0.max_symbols).
+    // Reads the symbols only: the LLRs and the decoding are the same either way.
+    bool payload_esn0 = true;
+    BlindEsn0Options blind_esn0;
 };
 
 // Stage 1: symbols -> descrambled BBFRAME. Not thread-safe; one per thread.

@@ -116,8 +116,13 @@ struct ReceiverConfig {
 struct ReceiverFrameStats {
     FecFrameStats fec;            // status, LDPC iterations, BCH corrections, packets, ...
     uint64_t start_symbol = 0;    // stream index (symbols) of its PLHEADER
-    float esn0_db = 0.0f;         // carrier recovery's estimate for this frame
+    // This frame's Es/N0: the known symbols' estimate (header + pilots) combined by inverse
+    // variance with the payload's (fec.payload_esn0: codeword-aided when decoded, else
+    // blind; see esn0_estimator.h).
+    float esn0_db = 0.0f;
     float esn0_var_db2 = 0.0f;    // its variance, dB^2 (infinite without an estimate)
+    float esn0_known_db = 0.0f;   // carrier recovery's estimate from the known symbols alone
+    float esn0_known_var_db2 = 0.0f;
     double cfo = 0.0;             // carrier offset, cycles/symbol (total, physical)
     double cfo_hz = 0.0;          // cfo × symbol_rate
     bool header_confirmed = true; // false: a flywheel frame

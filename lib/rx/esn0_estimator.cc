@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <dualsat/rx/esn0_estimator.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace dualsat {
+namespace {
+
+using cd = std::complex<double>;
+
+constexpr double kDbPerNeper = 4.3429448190325182; // 10 / ln 10
+// The data-aided estimate re-fits the phase per block when a block's coherent SNR
+// (rho x symbols) is at least this (the |C_b| correction below is a large-SNR expansion).
+// Even at 2-3 dB it matters: the phase interpolated between pilot blocks (1476 symbols
+// apart) under the DVB-S2 phase-noise mask cost QPSK 1/2 frames 0.1 dB of the estimate.
+constexpr double kPhaseRefitBlockSnr = 20.0;
+// Es/N0 (linear, 10 dB) from which the data-aided noise is measured along the symbols only:
+// there phase noise the blocks cannot follow would show (~0.2 dB at 20 dB with the DVB-S2
+// mask at 20 Msym/s); below it it is negligible and the full noise has half the variance.
+constexpr double kRadialRho = 10.0;
+// A constellation point whose posterior weight is below e^-30 of the nearest one's
+// (1e-13) is left out of the sums; the weights in float (their relative error, ~1e-7, is
+// far below anything the estimate resolves).
+constexpr double kNegligible = 30.0;
+// The blind fit has converged when a step moves amplitude and noise by less than this
+// (relative): 4e-4 dB, far below the estimate's spread.
+constexpr double kConverged = 1e-4;
+// Es/N0 range (linear) an estimate may have: outside it is a failed fit, not a link.
+constexpr double kMinRho = 1e-3, kMaxRho = 1e6;
+
+bool finite(const std::complex<float>& v) { return std::isfinite(v.real()) && std::isfinite(v.imag()); }
+
+Esn0Measurement make(double rho, double var_db2, int symbols)
+{
+    Esn0Measurement m;
+    if (!(rho >= kMinRho && rho <= kMaxRho) || !(var_db2 > 0.0) || !std::isfinite(var_db2))
+        return m;
+    m.esn0_db = 10.0 * std::log10(rho);
+    m.var_db2 = var_db2;
+    m.symbols = symbols;
+    return m;
+}
+
+// Sum over the symbols of the squared noise along each symbol, e = y e^{-j theta_b} - a s
+// projected on s / |s|, with theta_b each block's phase.
+double radial_noise(const std::complex<float>* y, const std::complex<float>* ref, size_t n,
+                    size_t block, double a)
+{
+    double sum = 0.0;
+    for (size_t start = 0; start < n; start += block) {
+        const size_t end = std::min(n, start + block);
+        cd cb = 0.0;
+        for (size_t i = start; i < end; ++i)
+            if (finite(y[i]))
+                cb += cd(y[i]) * std::conj(cd(ref[i]));
+        if (std::abs(cb) == 0.0)
+            continue;
+        const cd turn = std::conj(cb) / std::abs(cb);
+        for (size_t i = start; i < end; ++i) {
+            if (!finite(y[i]))
+                continue;
+            const cd s(ref[i]);
+            const double mag = std::sqrt(std::norm(s));
+            if (mag == 0.0)
+                continue;
+            const double along = (cd(y[i]) * turn * std::conj(s)).real() / mag - a * mag;
+            sum += along * along;
+        }
+    }
+    return sum;
+}
+
+} // namespace
+
+bool Esn0Measurement::valid() const
+{
+    return std::isfinite(esn0_db) && var_db2 > 0.0 && std::isfinite(var_db2);
+}
+
+Esn0Measurement combine_esn0(const Esn0Measurement& a, const Esn0Measurement& b)
+{
+    if (!a.valid())
+        return b.valid() ? b : Esn0Measurement{};
+    if (!b.valid())
+        return a;
+    const double wa = 1.0 / a.var_db2, wb = 1.0 / b.var_db2;
+    Esn0Measurement c;
+    c.esn0_db = (wa * a.esn0_db + wb * b.esn0_db) / (wa + wb);
+    c.var_db2 = 1.0 / (wa + wb);
+    c.symbols = a.symbols + b.symbols;
+    return c;
+}
+
+double data_aided_esn0_variance_db2(double rho, double n_eff)
+{
+    if (!(rho > 0.0) || !(n_eff > 0.0))
+        return std::numeric_limits<double>::infinity();
+    return kDbPerNeper * kDbPerNeper * (1.0 + 2.0 / rho) / n_eff;
+}
+
+Esn0Measurement data_aided_esn0(const std::complex<float>* y, const std::complex<float>* ref,
+                                size_t n, double symbol_energy, int phase_block)
+{
+    if (!y || !ref || n == 0 || !(symbol_energy > 0.0))
+        return {};
+    // First pass: one phase for the whole frame (the carrier recovery's mean phase error).
+    cd corr = 0.0;
+    double energy = 0.0, power = 0.0;
+    size_t count = 0;
+    for (size_t i = 0; i < n; ++i) {
+        if (!finite(y[i]))
+            continue;
+        const cd s(ref[i]);
+        corr += cd(y[i]) * std::conj(s);
+        energy += std::norm(s);
+        power += std::norm(cd(y[i]));
+        ++count;
+    }
+    if (count < 2 || !(energy > 0.0))
+        return {};
+    // Least squares over amplitude and phase: residual = power - |corr|^2 / energy; the
+    // fit takes one complex degree of freedom.
+    double a = std::abs(corr) / energy;
+    double noise = std::max(power - a * a * energy, 0.0) / (static_cast<double>(count) - 1.0);
+    double n_eff = static_cast<double>(count) - 1.0;
+    double rho = a * a * symbol_energy / std::max(noise, 1e-300);
+
+    bool radial_only = false;
+    const size_t block = phase_block > 0 ? static_cast<size_t>(phase_block) : 0;
+    if (block > 0 && n >= 2 * block && rho * static_cast<double>(block) >= kPhaseRefitBlockSnr) {
+        // Per block b: C_b = sum y s*, S_b = sum |s|^2. The phase of each block is arg C_b,
+        // so the amplitude fit is sum |C_b| / sum S_b. |C_b| = |A S_b + w| with w of
+        // variance N S_b: E|C_b| ~ A S_b + N / (4 A) (the noise across the signal), so
+        // B N / (4 A) comes off the sum. The fitted phases take one real degree of freedom
+        // per block, the amplitude one more.
+        double sum_abs = 0.0;
+        size_t blocks = 0;
+        for (size_t start = 0; start < n; start += block) {
+            const size_t end = std::min(n, start + block);
+            cd cb = 0.0;
+            size_t used = 0;
+            for (size_t i = start; i < end; ++i) {
+                if (!finite(y[i]))
+                    continue;
+                cb += cd(y[i]) * std::conj(cd(ref[i]));
+                ++used;
+            }
+            if (used == 0)
+                continue;
+            sum_abs += std::abs(cb);
+            ++blocks;
+        }
+        const double a_fit = sum_abs / energy;
+        const double dof = 2.0 * static_cast<double>(count) - static_cast<double>(blocks) - 1.0;
+        if (dof > 2.0 && a_fit > 0.0) {
+            const double residual = std::max(power - 2.0 * a_fit * sum_abs + a_fit * a_fit * energy, 0.0);
+            noise = 2.0 * residual / dof;
+            if (a_fit * a_fit * symbol_energy / noise >= kRadialRho) {
+                // Phase noise faster than a block (the DVB-S2 mask's floor) still moves the
+                // symbols across: only the noise along each symbol (radial) is free of it,
+                // to second order. AWGN puts half its power there.
+                const double radial = radial_noise(y, ref, n, block, a_fit);
+                if (radial > 0.0) {
+                    noise = 2.0 * radial / (static_cast<double>(count) - 1.0);
+                    radial_only = true;
+                }
+            }
+            a = (sum_abs - static_cast<double>(blocks) * noise / (4.0 * a_fit)) / energy;
+            n_eff = 0.5 * dof;
+            rho = a > 0.0 ? a * a * symbol_energy / std::max(noise, 1e-300) : 0.0;
+        }
+    }
+    // Radial noise: ln N from count - 1 real samples (variance 2 / n instead of 1 / n).
+    const double var = radial_only && rho > 0.0
+                           ? kDbPerNeper * kDbPerNeper * (2.0 + 2.0 / rho) / static_cast<double>(count)
+                           : data_aided_esn0_variance_db2(rho, n_eff);
+    return make(rho, var, static_cast<int>(count));
+}
+
+// ---------------------------------------------------------------------------------------
+
+BlindEsn0Estimator::BlindEsn0Estimator(const BlindEsn0Options& options) : m_options(options)
+{
+    m_options.max_symbols = std::max<size_t>(m_options.max_symbols, 16);
+    m_options.max_iterations = std::max(m_options.max_iterations, 1);
+}
+
+BlindEsn0Estimator::Pass BlindEsn0Estimator::pass(const cd* points, const double* energy, int m,
+                                                  double a, double n0) const
+{
+    // Per symbol y, posterior weights w_j ~ exp(-|y - a c_j|^2 / N) over the points;
+    //   d log p / d a = (2 / N) (E[Re(y c*)] - a E[|c|^2]),
+    //   d log p / d N = E[|y - a c|^2] / N^2 - 1 / N.
+    Pass p;
+    const double inv_n = 1.0 / n0;
+    double sum_r = 0.0, sum_e = 0.0, sum_y2 = 0.0;
+    double d[32], r[32];
+    for (const cd& y : m_y) {
+        double dmin = std::numeric_limits<double>::infinity();
+        for (int j = 0; j < m; ++j) {
+            r[j] = y.real() * points[j].real() + y.imag() * points[j].imag();
+            d[j] = std::norm(y) - 2.0 * a * r[j] + a * a * energy[j];
+            dmin = std::min(dmin, d[j]);
+        }
+        double wsum = 0.0, er = 0.0, ee = 0.0, ed = 0.0;
+        for (int j = 0; j < m; ++j) {
+            const double x = (d[j] - dmin) * inv_n;
+            if (x > kNegligible)
+                continue;
+            const double w = std::exp(static_cast<float>(-x));
+            wsum += w;
+            er += w * r[j];
+            ee += w * energy[j];
+            ed += w * d[j];
+        }
+        er /= wsum;
+        ee /= wsum;
+        ed /= wsum;
+        p.loglik += -dmin * inv_n + std::log(wsum);
+        const double sa = 2.0 * inv_n * (er - a * ee);
+        const double sn = ed * inv_n * inv_n - inv_n;
+        p.score_a += sa;
+        p.score_n += sn;
+        p.jaa += sa * sa;
+        p.jan += sa * sn;
+        p.jnn += sn * sn;
+        sum_r += er;
+        sum_e += ee;
+        sum_y2 += std::norm(y);
+    }
+    const double count = static_cast<double>(m_y.size());
+    p.loglik -= count * std::log(n0);
+    p.em_a = sum_e > 0.0 ? sum_r / sum_e : a;
+    p.em_n = std::max(sum_y2 - 2.0 * p.em_a * sum_r + p.em_a * p.em_a * sum_e, 0.0) / count;
+    return p;
+}
+
+Esn0Measurement BlindEsn0Estimator::estimate(const std::complex<float>* y, size_t n,
+                                             const std::complex<float>* points, int m,
+                                             double symbol_energy, double a0, double n0)
+{
+    m_iterations = 0;
+    if (!y || !points || m < 2 || m > 32 || !(symbol_energy > 0.0))
+        return {};
+    if (!(a0 > 0.0) || !std::isfinite(a0) || !(n0 > 0.0) || !std::isfinite(n0))
+        return {};
+    // Evenly spread subsample of the finite symbols.
+    m_y.clear();
+    const size_t cap = std::max<size_t>(16, std::min(m_options.max_symbols,
+                                                     m_options.max_point_evaluations / static_cast<size_t>(m)));
+    const size_t stride = (n + cap - 1) / cap;
+    for (size_t i = 0; i < n; i += std::max<size_t>(stride, 1))
+        if (finite(y[i]))
+            m_y.emplace_back(y[i]);
+    if (m_y.size() < 16)
+        return {};
+    cd pts[32];
+    double energy[32];
+    for (int j = 0; j < m; ++j) {
+        pts[j] = cd(points[j]);
+        energy[j] = std::norm(pts[j]);
+    }
+
+    double a = a0, noise = n0;
+    Pass prev_pass;
+    bool have_prev = false;
+    double prev_a = a, prev_n = noise;
+    bool converged = false;
+    Pass p;
+    for (int it = 0; it < m_options.max_iterations; ++it) {
+        m_iterations = it + 1;
+        p = pass(pts, energy, m, a, noise);
+        if (have_prev && p.loglik < prev_pass.loglik - 1e-9 * std::fabs(prev_pass.loglik)) {
+            // The scoring step overshot: take the (ascending) EM step from the last point.
+            a = prev_pass.em_a;
+            noise = prev_pass.em_n;
+            have_prev = false;
+            if (!(a > 0.0) || !(noise > 0.0))
+                return {};
+            continue;
+        }
+        // BHHH step: J^-1 score.
+        const double det = p.jaa * p.jnn - p.jan * p.jan;
+        double na = p.em_a, nn = p.em_n;
+        if (det > 0.0 && std::isfinite(det)) {
+            const double da = (p.jnn * p.score_a - p.jan * p.score_n) / det;
+            const double dn = (p.jaa * p.score_n - p.jan * p.score_a) / det;
+            // Trust region: at most half the amplitude, the noise between half and double.
+            if (std::fabs(da) < 0.5 * a && dn > -0.5 * noise && dn < noise) {
+                na = a + da;
+                nn = noise + dn;
+            }
+        }
+        if (!(na > 0.0) || !(nn > 0.0) || !std::isfinite(na) || !std::isfinite(nn))
+            return {};
+        prev_pass = p;
+        have_prev = true;
+        prev_a = a;
+        prev_n = noise;
+        a = na;
+        noise = nn;
+        if (std::fabs(a - prev_a) < kConverged * prev_a && std::fabs(noise - prev_n) < kConverged * prev_n) {
+            converged = true;
+            break;
+        }
+    }
+    if (!converged)
+        return {};
+    // Variance of ln(a^2 Es / N) from the information at the maximum (the last pass).
+    const double det = p.jaa * p.jnn - p.jan * p.jan;
+    if (!(det > 0.0) || !std::isfinite(det))
+        return {};
+    const double ga = 2.0 / a, gn = -1.0 / noise;
+    double var_ln = (p.jnn * ga * ga - 2.0 * p.jan * ga * gn + p.jaa * gn * gn) / det;
+    double rho = a * a * symbol_energy / noise;
+    if (rho >= kRadialRho) {
+        // As the data-aided estimate: the noise along the symbols only, phase noise and
+        // the carrier's phase error between pilots being tangential (with the posterior
+        // weights at the maximum: the symbols are mostly certain here). Half the samples:
+        // the noise term of the variance doubles.
+        const double radial = radial_pass(pts, energy, m, a, noise);
+        if (radial > 0.0) {
+            const double rho_radial = a * a * symbol_energy / radial;
+            var_ln *= (2.0 + 2.0 / rho_radial) / (1.0 + 2.0 / rho);
+            rho = rho_radial;
+        }
+    }
+    return make(rho, kDbPerNeper * kDbPerNeper * var_ln, static_cast<int>(m_y.size()));
+}
+
+double BlindEsn0Estimator::radial_pass(const cd* points, const double* energy, int m, double a,
+                                       double n0) const
+{
+    // 2 E[((y - a c) . c / |c|)^2] averaged over the symbols, each point weighted by its
+    // posterior.
+    const double inv_n = 1.0 / n0;
+    double d[32], sum = 0.0;
+    for (const cd& y : m_y) {
+        double dmin = std::numeric_limits<double>::infinity();
+        for (int j = 0; j < m; ++j) {
+            d[j] = std::norm(y - a * points[j]);
+            dmin = std::min(dmin, d[j]);
+        }
+        double wsum = 0.0, er = 0.0;
+        for (int j = 0; j < m; ++j) {
+            const double x = (d[j] - dmin) * inv_n;
+            if (x > kNegligible)
+                continue;
+            const double w = std::exp(static_cast<float>(-x));
+            const double mag = std::sqrt(energy[j]);
+            const double along = mag > 0.0 ? (y * std::conj(points[j])).real() / mag - a * mag : 0.0;
+            wsum += w;
+            er += w * along * along;
+        }
+        sum += er / wsum;
+    }
+    return 2.0 * sum / static_cast<double>(m_y.size());
+}
+
+} // namespace dualsat

@@ -104,6 +104,9 @@ Transmitter::Transmitter(const TransmitterConfig& config, TransmitterParts parts
     bc.rolloff = config.rolloff;
     bc.ts_queue_packets = config.ts_queue_packets;
     bc.gse_queue_bytes = config.gse_queue_bytes;
+    if (config.idle == IdlePolicy::SealedFill && !parts.bbframe_transform)
+        throw ConfigError("Transmitter: IdlePolicy::SealedFill needs a BbFrameTransform (an "
+                          "unsealed empty frame is recognisable)");
     m_bbframes = std::make_unique<BbFrameBuilder>(bc, std::move(parts.bbframe_transform));
     m_bb_scrambler = std::make_unique<BbScrambler>();
     for (FrameSize fs : { FrameSize::Normal, FrameSize::Short }) {
@@ -189,7 +192,7 @@ PushStatus Transmitter::push_pdu(const uint8_t* pdu, size_t len, uint16_t protoc
 
 bool Transmitter::data_ready_for(const FrameFormat& f) const
 {
-    return m_bbframes->data_ready(f, m_config.idle == IdlePolicy::Dummy);
+    return m_bbframes->data_ready(f, m_config.idle != IdlePolicy::Wait);
 }
 
 bool Transmitter::data_ready() const { return data_ready_for(next_format()); }
@@ -232,9 +235,12 @@ size_t Transmitter::start_frame(std::complex<float>* out, size_t room, bool enco
     if (frames_in_flight() >= max_frames_in_flight())
         return 0;
     const FrameFormat f = next_format();
-    const bool dummy = !data_ready_for(f);
-    if (dummy && m_config.idle == IdlePolicy::Wait)
+    const bool idle = !data_ready_for(f);
+    if (idle && m_config.idle == IdlePolicy::Wait)
         return 0;
+    // SealedFill: an idle frame is a data frame of f with an empty (then sealed) BBFRAME.
+    const bool fill = idle && m_config.idle == IdlePolicy::SealedFill;
+    const bool dummy = idle && !fill;
     const int length = dummy ? kDummyFrameSymbols : f.plframe_symbols();
     if (static_cast<size_t>(length) > room)
         return 0;
@@ -250,6 +256,10 @@ size_t Transmitter::start_frame(std::complex<float>* out, size_t room, bool enco
         s.info.symbols = length;
         if (!dummy) // the transform, if any, sees this frame's counter
             s.info.dfl = build_bbframe(f, counter, s.codeword.get(), s.info);
+        if (fill) {
+            s.info.fill = true;
+            s.info.padded = false;
+        }
         m_pl_header->header_symbols(dummy ? dummy_pls_code() : pls_code(f), counter, out);
         const int payload_count = length - kPlHeaderSymbols;
         if (m_fill_on_workers && !encode_here) {
@@ -273,6 +283,8 @@ size_t Transmitter::start_frame(std::complex<float>* out, size_t room, bool enco
         } else {
             if (s.info.padded)
                 relaxed_add(m_stats.padded_frames, 1);
+            if (fill)
+                relaxed_add(m_stats.fill_frames, 1);
             if (m_have_last_format && f != m_last_format)
                 relaxed_add(m_stats.format_changes, 1);
             m_have_last_format = true;
@@ -350,6 +362,7 @@ TransmitterStats Transmitter::stats() const
     s.frames = get(m_stats.frames);
     s.dummy_frames = get(m_stats.dummy_frames);
     s.padded_frames = get(m_stats.padded_frames);
+    s.fill_frames = get(m_stats.fill_frames);
     const BbFrameBuilderStats in = m_bbframes->stats();
     s.bytes_in = in.bytes_in;
     s.ts_packets_in = in.ts_packets_in;

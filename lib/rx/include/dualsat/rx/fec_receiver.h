@@ -83,12 +83,14 @@ struct FecFrameStats {
     uint32_t erased_symbols = 0;   // NaN / infinite symbols, demapped as erasures
     uint32_t packets_out = 0;      // TS packets or GSE PDUs delivered from this frame
     uint32_t crc_failures = 0;     // TS CRC-8 or GSE CRC-32 failures in this frame
+    bool fill = false;             // Ok, DFL 0: an idle frame without user data
 };
 
 // Totals over every frame that went through a BbFrameDeframer (or FecReceiver).
 struct FecReceiverCounters {
     uint64_t frames = 0;
     uint64_t frames_ok = 0;
+    uint64_t frames_fill = 0;               // of frames_ok: DFL 0 (idle fill, no user data)
     uint64_t frames_bad_input = 0;
     uint64_t frames_bch_failure = 0;
     uint64_t frames_open_failed = 0;

@@ -104,9 +104,10 @@ Transmitter::Transmitter(const TransmitterConfig& config, TransmitterParts parts
     bc.rolloff = config.rolloff;
     bc.ts_queue_packets = config.ts_queue_packets;
     bc.gse_queue_bytes = config.gse_queue_bytes;
-    if (config.idle == IdlePolicy::SealedFill && !parts.bbframe_transform)
-        throw ConfigError("Transmitter: IdlePolicy::SealedFill needs a BbFrameTransform (an "
-                          "unsealed empty frame is recognisable)");
+    if (config.idle == IdlePolicy::SealedFill && !parts.bbframe_transform && !parts.pl_scrambling)
+        throw ConfigError("Transmitter: IdlePolicy::SealedFill needs a BbFrameTransform or a "
+                          "keyed PL scrambling sequence (an empty frame in the clear is "
+                          "recognisable)");
     m_bbframes = std::make_unique<BbFrameBuilder>(bc, std::move(parts.bbframe_transform));
     m_bb_scrambler = std::make_unique<BbScrambler>();
     for (FrameSize fs : { FrameSize::Normal, FrameSize::Short }) {

@@ -84,7 +84,7 @@ ReceiverConfig protected_rx(const Link& link, std::shared_ptr<BbFrameOpener> o)
 
 } // namespace
 
-TEST_CASE("SealedFill needs a BbFrameTransform", "[protect][transmitter]")
+TEST_CASE("SealedFill needs a BbFrameTransform or keyed PL scrambling", "[protect][transmitter]")
 {
     TransmitterConfig tc = tx_config();
     tc.idle = IdlePolicy::SealedFill;

@@ -75,7 +75,9 @@ enum class IdlePolicy : uint8_t {
     // carries no user data (DFL 0) and then goes through the BbFrameTransform: sealed, it
     // has the length, modulation, DFL and look of any other protected data frame. The
     // receiver opens it and delivers nothing (ReceiverStatus::fill_frames). Requires a
-    // BbFrameTransform (ConfigError otherwise: unsealed, an empty frame is plain to see).
+    // BbFrameTransform or a replaced (keyed) PL scrambling sequence, which hides the
+    // empty field as well (ConfigError otherwise: in the clear, an empty frame is plain
+    // to see).
     SealedFill,
 };
 
@@ -147,7 +149,7 @@ public:
     static constexpr int kMaxFrameSymbols = kMaxPlframeSymbols;
 
     // ConfigError for an undefined format, a bad Gold code, zero queue sizes, or
-    // IdlePolicy::SealedFill without a BbFrameTransform.
+    // IdlePolicy::SealedFill with neither a BbFrameTransform nor a PL scrambling sequence.
     explicit Transmitter(const TransmitterConfig& config, TransmitterParts parts = {});
     ~Transmitter();
     Transmitter(const Transmitter&) = delete;

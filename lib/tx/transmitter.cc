@@ -89,8 +89,22 @@ struct Transmitter::Slot {
     std::unique_ptr<uint8_t[]> rn_copy{ new uint8_t[kMaxPayloadSymbols]() }; // R_n of this frame
 };
 
+namespace {
+
+// Checked before the parts are taken over (the PL scrambling slot is never null after).
+const TransmitterConfig& checked_idle(const TransmitterConfig& config, const TransmitterParts& parts)
+{
+    if (config.idle == IdlePolicy::SealedFill && !parts.bbframe_transform && !parts.pl_scrambling)
+        throw ConfigError("Transmitter: IdlePolicy::SealedFill needs a BbFrameTransform or a "
+                          "keyed PL scrambling sequence (an empty frame in the clear is "
+                          "recognisable)");
+    return config;
+}
+
+} // namespace
+
 Transmitter::Transmitter(const TransmitterConfig& config, TransmitterParts parts)
-    : m_config(config),
+    : m_config(checked_idle(config, parts)),
       m_pl_header(pl_header_or_standard(std::move(parts.pl_header))),
       m_pl_scrambling(pl_scrambling_or_gold(std::move(parts.pl_scrambling), config.gold_code)),
       m_next_format(0)
@@ -104,10 +118,6 @@ Transmitter::Transmitter(const TransmitterConfig& config, TransmitterParts parts
     bc.rolloff = config.rolloff;
     bc.ts_queue_packets = config.ts_queue_packets;
     bc.gse_queue_bytes = config.gse_queue_bytes;
-    if (config.idle == IdlePolicy::SealedFill && !parts.bbframe_transform && !parts.pl_scrambling)
-        throw ConfigError("Transmitter: IdlePolicy::SealedFill needs a BbFrameTransform or a "
-                          "keyed PL scrambling sequence (an empty frame in the clear is "
-                          "recognisable)");
     m_bbframes = std::make_unique<BbFrameBuilder>(bc, std::move(parts.bbframe_transform));
     m_bb_scrambler = std::make_unique<BbScrambler>();
     for (FrameSize fs : { FrameSize::Normal, FrameSize::Short }) {

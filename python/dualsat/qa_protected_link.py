@@ -181,6 +181,24 @@ class qa_protected_link(gr_unittest.TestCase):
         self.assertEqual(wp.opened, 0)
         self.assertEqual(wp.dropped, ws.frames)
 
+    def test_004_transec_only_fill(self):
+        # TRANSEC without COMSEC: idle frames are empty data frames hidden by the keyed
+        # scrambling (no seal, no nonce file needed); the receiver counts them as fill.
+        pdus = make_pdus(15, seed=7)
+        tx = self.tx(comsec=False, nonce_state_file='')
+        rx = self.rx(comsec=False)
+        (got,), tags = self.run_link(tx, [rx], pdus, frames=20)
+        ks = self.received(got, pdus)
+        self.assertEqual(ks, list(range(ks[0], len(pdus))))
+        self.assertEqual(tx.stats().dummy_frames, 0)
+        self.assertGreater(tx.stats().fill_frames, 3)
+        self.assertEqual(tx.protection().frames_sealed, 0)
+        rs = rx.status()
+        self.assertEqual(rs.frames, rs.frames_ok)
+        self.assertGreater(rs.fill_frames, 2)
+        self.assertEqual(rx.protection().opened, 0)
+        self.assertFalse(rx.protection().comsec)
+
     def test_003_errors_at_construction(self):
         loose = os.path.join(self.dir, 'loose.key')
         write_key_file(loose, bytes(32), bytes(range(32)), mode=0o644)

@@ -89,6 +89,17 @@ TEST_CASE("SealedFill needs a BbFrameTransform or keyed PL scrambling", "[protec
     TransmitterConfig tc = tx_config();
     tc.idle = IdlePolicy::SealedFill;
     CHECK_THROWS_AS(Transmitter(tc), ConfigError);
+    // TRANSEC alone hides the empty field too: accepted, and idle frames are fill.
+    const auto keys = test_schedule();
+    const KeyedPlSequences seq = make_keyed_pl(*keys, 3, kLink, LinkDirection::Forward, kPeriod);
+    tc.format = kFormat;
+    Transmitter tx(tc, TransmitterParts{ seq.header, seq.scrambling, nullptr });
+    cvec buf(kMaxPlframeSymbols);
+    PlFrameInfo info;
+    CHECK(tx.next_plframe(buf.data(), info) == static_cast<size_t>(kFormat.plframe_symbols()));
+    CHECK(info.fill);
+    CHECK_FALSE(info.dummy);
+    CHECK(info.dfl == 0);
 }
 
 TEST_CASE("SealedFill: an idle protected transmitter sends only sealed data frames of its format, "

@@ -390,8 +390,14 @@ int tx_bc_impl::general_work(int noutput_items,
 
     if (d_ts)
         consume_each(static_cast<int>(consumed));
-    if (d_protect && produced > 0)
-        update_protection_status();
+    if (d_protect && produced > 0) {
+        try {
+            update_protection_status();
+        } catch (const std::exception& e) { // e.g. a clock outside the epoch range
+            if (d_work_errors++ % 1000 == 0)
+                d_logger->error("protection status: {}", e.what());
+        }
+    }
     if (produced == 0 && !d_ts && d_wait)
         // A message-fed source with nothing to send: do not spin; messages are handled
         // between calls.

@@ -73,8 +73,8 @@ public:
                      ::dualsat::IdlePolicy idle = ::dualsat::IdlePolicy::Dummy,
                      int workers = -1);
 
-    //! The protected twin: the parameters of make() minus gold_code (used only without
-    //! TRANSEC) and idle (always SealedFill), plus the protection settings.
+    //! The protected twin: the parameters of make() minus idle (always SealedFill; the
+    //! Gold code is used only without TRANSEC), plus the protection settings.
     static sptr make_protected(::dualsat::TxInputMode input,
                                ::dualsat::FrameSize frame,
                                ::dualsat::CodeRate rate,

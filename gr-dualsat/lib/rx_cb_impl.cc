@@ -24,7 +24,8 @@ constexpr size_t kMaxBacklogBytes = 1u << 20;
 constexpr int kMaxChunk = 1 << 16;
 
 ::dualsat::ReceiverConfig make_config(double symbol_rate, double sample_rate, double rolloff,
-                                      int gold_code, int fec_threads, bool afc)
+                                      int gold_code, int fec_threads, bool afc,
+                                      const std::shared_ptr<protected_parts>& protection)
 {
     if (gold_code < 0 || static_cast<uint32_t>(gold_code) > ::dualsat::GoldScrambling::kMaxCode)
         throw ::dualsat::ConfigError("PL scrambling Gold code " + std::to_string(gold_code) +
@@ -39,6 +40,11 @@ constexpr int kMaxChunk = 1 << 16;
     c.fec_threads = static_cast<unsigned>(fec_threads);
     c.frontend_thread = fec_threads >= 2; // asked for more than one core: pipeline it all
     c.afc = afc;
+    if (protection) {
+        c.parts.pl_header = protection->pl.header;
+        c.parts.pl_scrambling = protection->pl.scrambling;
+        c.parts.bbframe_opener = protection->opener;
+    }
     return c;
 }
 
@@ -66,12 +72,22 @@ rx_cb::sptr rx_cb::make(double symbol_rate, double sample_rate, double rolloff, 
                                                  fec_threads, afc);
 }
 
+rx_cb::sptr rx_cb::make_protected(double symbol_rate, double sample_rate, double rolloff,
+                                  int gold_code, int fec_threads, bool afc,
+                                  const protection_config& protection)
+{
+    return gnuradio::make_block_sptr<rx_cb_impl>(symbol_rate, sample_rate, rolloff, gold_code,
+                                                 fec_threads, afc,
+                                                 make_protected_parts(protection, false));
+}
+
 rx_cb_impl::rx_cb_impl(double symbol_rate, double sample_rate, double rolloff, int gold_code,
-                       int fec_threads, bool afc)
-    : gr::block("rx_cb",
+                       int fec_threads, bool afc, std::shared_ptr<protected_parts> protection)
+    : gr::block(protection ? "rx_protected_cb" : "rx_cb",
                 gr::io_signature::make(1, 1, sizeof(gr_complex)),
                 gr::io_signature::make(1, 1, sizeof(uint8_t))),
-      d_rx(make_config(symbol_rate, sample_rate, rolloff, gold_code, fec_threads, afc)),
+      d_protect(std::move(protection)),
+      d_rx(make_config(symbol_rate, sample_rate, rolloff, gold_code, fec_threads, afc, d_protect)),
       d_port_pdus(pmt_key<msg_ports::pdus>()),
       d_port_stats(pmt_key<msg_ports::stats>())
 {
@@ -99,6 +115,23 @@ uint64_t rx_cb_impl::work_errors() const
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_work_errors;
+}
+
+protection_status rx_cb_impl::protection() const
+{
+    if (!d_protect)
+        return {};
+    protection_status s = static_status(*d_protect);
+    if (d_protect->opener) {
+        const ::dualsat::FrameOpenerCounters c = d_protect->opener->counters(); // any thread
+        s.opened = c.opened;
+        s.malformed = c.malformed;
+        s.unknown_key = c.unknown_key;
+        s.stale_epoch = c.stale_epoch;
+        s.replayed = c.replayed;
+        s.auth_failed = c.auth_failed;
+    }
+    return s;
 }
 
 void rx_cb_impl::set_symbol_tap(::dualsat::Receiver::SymbolTap tap)

@@ -2,9 +2,12 @@
 #pragma once
 
 #include <dualsat/rx/receiver.h>
+#include "protected_parts.h"
+
 #include <gnuradio/dualsat/rx_cb.h>
 #include <pmt/pmt.h>
 
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -15,7 +18,7 @@ class rx_cb_impl : public rx_cb
 {
 public:
     rx_cb_impl(double symbol_rate, double sample_rate, double rolloff, int gold_code,
-               int fec_threads, bool afc);
+               int fec_threads, bool afc, std::shared_ptr<protected_parts> protection = nullptr);
 
     ::dualsat::ReceiverStatus status() const override;
     bool locked() const override;
@@ -30,6 +33,7 @@ public:
     double cfo_hz() const override;
     uint64_t work_errors() const override;
     void set_symbol_tap(::dualsat::Receiver::SymbolTap tap) override;
+    protection_status protection() const override;
 
     void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;
     int general_work(int noutput_items,
@@ -42,6 +46,7 @@ private:
     size_t backlog() const { return d_fifo.size() - d_fifo_pos; }
 
     mutable std::mutex d_mutex;
+    const std::shared_ptr<protected_parts> d_protect; // null: civil
     ::dualsat::Receiver d_rx;
     ::dualsat::ReceiverOutput d_out;
     std::vector<uint8_t> d_fifo; // TS bytes waiting for output room

@@ -70,15 +70,51 @@ tx_bc::sptr tx_bc::make(::dualsat::TxInputMode input,
         input, frame, rate, constellation, pilots, rolloff, gold_code, ccm, idle, workers));
 }
 
-tx_bc_impl::tx_bc_impl(const ::dualsat::TransmitterConfig& config)
-    : gr::block("tx_bc",
+tx_bc::sptr tx_bc::make_protected(::dualsat::TxInputMode input,
+                                  ::dualsat::FrameSize frame,
+                                  ::dualsat::CodeRate rate,
+                                  ::dualsat::Modulation constellation,
+                                  bool pilots,
+                                  ::dualsat::RollOff rolloff,
+                                  int gold_code,
+                                  bool ccm,
+                                  int workers,
+                                  const protection_config& protection)
+{
+    // Constant rate: idle frames are sealed (or keyed-scrambled) empty data frames.
+    const ::dualsat::TransmitterConfig c =
+        make_config(input, frame, rate, constellation, pilots, rolloff, gold_code, ccm,
+                    ::dualsat::IdlePolicy::SealedFill, workers);
+    return gnuradio::make_block_sptr<tx_bc_impl>(c, make_protected_parts(protection, true));
+}
+
+namespace {
+
+::dualsat::TransmitterParts transmitter_parts(const std::shared_ptr<protected_parts>& p)
+{
+    ::dualsat::TransmitterParts parts;
+    if (p) {
+        parts.pl_header = p->pl.header;
+        parts.pl_scrambling = p->pl.scrambling;
+        parts.bbframe_transform = p->sealer;
+    }
+    return parts;
+}
+
+} // namespace
+
+tx_bc_impl::tx_bc_impl(const ::dualsat::TransmitterConfig& config,
+                       std::shared_ptr<protected_parts> protection)
+    : gr::block(protection ? "tx_protected_bc" : "tx_bc",
                 config.input == ::dualsat::TxInputMode::TransportStream
                     ? gr::io_signature::make(1, 1, sizeof(uint8_t))
                     : gr::io_signature::make(0, 0, 0),
                 gr::io_signature::make(1, 1, sizeof(gr_complex))),
       d_ts(config.input == ::dualsat::TxInputMode::TransportStream),
       d_wait(config.idle == ::dualsat::IdlePolicy::Wait),
-      d_tx(config),
+      d_protect(std::move(protection)),
+      d_fixed_format(d_protect && d_protect->config.fixed_format),
+      d_tx(config, transmitter_parts(d_protect)),
       d_pending(::dualsat::Transmitter::kMaxFrameSymbols),
       d_sym_normal(pmt::intern(::dualsat::to_string(::dualsat::FrameSize::Normal))),
       d_sym_short(pmt::intern(::dualsat::to_string(::dualsat::FrameSize::Short)))
@@ -100,6 +136,40 @@ tx_bc_impl::tx_bc_impl(const ::dualsat::TransmitterConfig& config)
                     [this](const pmt::pmt_t& msg) { handle_modcod(msg); });
     message_port_register_in(pmt_key<msg_ports::pdus>());
     set_msg_handler(pmt_key<msg_ports::pdus>(), [this](const pmt::pmt_t& msg) { handle_pdu(msg); });
+    update_protection_status();
+}
+
+void tx_bc_impl::set_format(const ::dualsat::FrameFormat& format)
+{
+    if (d_fixed_format && format != d_tx.next_format())
+        throw ::dualsat::ConfigError("the protected transmitter has a fixed format "
+                                     "(fixed_format): format changes would show the link state");
+    d_tx.set_next_format(format);
+}
+
+void tx_bc_impl::update_protection_status()
+{
+    if (!d_protect)
+        return;
+    protection_status s = static_status(*d_protect);
+    if (d_protect->sealer) {
+        // FrameSealer::stats() belongs to the thread that seals: this one.
+        const ::dualsat::FrameSealerStats st = d_protect->sealer->stats();
+        s.frames_sealed = st.frames;
+        s.next_counter = st.next_counter;
+        s.nonce_reservations = st.reservations;
+        s.key_changes = st.key_changes;
+        if (st.frames > 0)
+            s.epoch = st.epoch;
+    }
+    std::lock_guard<std::mutex> lock(d_protect_mutex);
+    d_protect_status = s;
+}
+
+protection_status tx_bc_impl::protection() const
+{
+    std::lock_guard<std::mutex> lock(d_protect_mutex);
+    return d_protect_status;
 }
 
 void tx_bc_impl::handle_modcod(const pmt::pmt_t& msg)
@@ -132,7 +202,7 @@ void tx_bc_impl::handle_modcod(const pmt::pmt_t& msg)
         } else {
             throw ::dualsat::ConfigError("expected a dict, an int or a string");
         }
-        d_tx.set_next_format(f); // ConfigError for an undefined pair (short 9/10)
+        set_format(f); // ConfigError for an undefined pair (short 9/10) or a fixed format
     } catch (const std::exception& e) {
         ++d_bad_modcod;
         d_logger->warn("ignoring modcod message {}: {}", pmt::write_string(msg), e.what());
@@ -320,6 +390,14 @@ int tx_bc_impl::general_work(int noutput_items,
 
     if (d_ts)
         consume_each(static_cast<int>(consumed));
+    if (d_protect && produced > 0) {
+        try {
+            update_protection_status();
+        } catch (const std::exception& e) { // e.g. a clock outside the epoch range
+            if (d_work_errors++ % 1000 == 0)
+                d_logger->error("protection status: {}", e.what());
+        }
+    }
     if (produced == 0 && !d_ts && d_wait)
         // A message-fed source with nothing to send: do not spin; messages are handled
         // between calls.

@@ -2,8 +2,13 @@
 #pragma once
 
 #include <dualsat/tx/transmitter.h>
+#include "protected_parts.h"
+
 #include <gnuradio/dualsat/tx_bc.h>
 #include <pmt/pmt.h>
+
+#include <memory>
+#include <mutex>
 
 #include <array>
 #include <atomic>
@@ -15,14 +20,16 @@ namespace dualsat {
 class tx_bc_impl : public tx_bc
 {
 public:
-    tx_bc_impl(const ::dualsat::TransmitterConfig& config);
+    tx_bc_impl(const ::dualsat::TransmitterConfig& config,
+               std::shared_ptr<protected_parts> protection = nullptr);
 
-    void set_format(const ::dualsat::FrameFormat& format) override { d_tx.set_next_format(format); }
+    void set_format(const ::dualsat::FrameFormat& format) override;
     ::dualsat::FrameFormat format() const override { return d_tx.next_format(); }
     ::dualsat::TransmitterStats stats() const override { return d_tx.stats(); }
     uint64_t bad_modcod_messages() const override { return d_bad_modcod.load(); }
     uint64_t bad_pdu_messages() const override { return d_bad_pdu.load(); }
     uint64_t work_errors() const override { return d_work_errors.load(); }
+    protection_status protection() const override;
 
     void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;
     int general_work(int noutput_items,
@@ -42,8 +49,14 @@ private:
                           size_t available,
                           size_t& consumed);
 
+    void update_protection_status();
+
     const bool d_ts;
     const bool d_wait;
+    const std::shared_ptr<protected_parts> d_protect; // null: civil
+    const bool d_fixed_format;
+    mutable std::mutex d_protect_mutex;
+    protection_status d_protect_status; // snapshot, d_protect_mutex
     ::dualsat::Transmitter d_tx;
     std::vector<gr_complex> d_pending; // a PLFRAME that did not fit the output buffer
     size_t d_pending_len = 0;

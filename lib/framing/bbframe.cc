@@ -274,6 +274,7 @@ BbFrameResult BbFrameParser::parse(uint8_t* frame, size_t len, const FrameFormat
     }
     r.header_ok = true;
     r.stream_type = h.stream_type;
+    r.empty = h.dfl == 0; // reported only for a frame deframed Ok (below)
 
     if (h.stream_type == StreamType::Transport) {
         deframe_ts(frame, len, r, sink);
@@ -284,6 +285,7 @@ BbFrameResult BbFrameParser::parse(uint8_t* frame, size_t len, const FrameFormat
         r.status = BbFrameStatus::UnsupportedStream;
         return drop(r);
     }
+    r.empty = r.empty && r.status == BbFrameStatus::Ok;
     return r;
 }
 

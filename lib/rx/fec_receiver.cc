@@ -289,6 +289,8 @@ void BbFrameDeframer::count(const FecFrameStats& s)
     switch (s.status) {
     case FecFrameStatus::Ok:
         ++c.frames_ok;
+        if (s.fill)
+            ++c.frames_fill;
         break;
     case FecFrameStatus::BadInput:
         ++c.frames_bad_input;
@@ -319,6 +321,7 @@ const FecFrameStats& BbFrameDeframer::process(DecodedBbFrame& frame, FecOutput& 
     st.bbheader_ok = false;
     st.packets_out = 0;
     st.crc_failures = 0;
+    st.fill = false;
     if (!frame.decoded_ok()) {
         if (st.status == FecFrameStatus::Ok) // Ok without bytes: never trust it
             st.status = FecFrameStatus::BadInput;
@@ -336,6 +339,7 @@ const FecFrameStats& BbFrameDeframer::process(DecodedBbFrame& frame, FecOutput& 
         st.stream_type = r.stream_type;
     st.packets_out = r.packets;
     st.crc_failures = r.crc_failures;
+    st.fill = r.empty;
     if (r.header_ok && r.stream_type == StreamType::Transport) {
         m_counters.ts_packets += r.packets;
         m_counters.ts_crc_errors += r.crc_failures;

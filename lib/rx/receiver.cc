@@ -553,6 +553,7 @@ ReceiverStatus Receiver::status() const
     const FecReceiverCounters& c = m_fec ? m_fec->counters() : m_deframer->counters();
     s.frames = c.frames;
     s.frames_ok = c.frames_ok;
+    s.fill_frames = c.frames_fill;
     s.fec_failures = c.frames_bch_failure;
     s.bad_headers = c.frames_bad_header;
     s.open_failures = c.frames_open_failed;

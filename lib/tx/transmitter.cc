@@ -89,8 +89,22 @@ struct Transmitter::Slot {
     std::unique_ptr<uint8_t[]> rn_copy{ new uint8_t[kMaxPayloadSymbols]() }; // R_n of this frame
 };
 
+namespace {
+
+// Checked before the parts are taken over (the PL scrambling slot is never null after).
+const TransmitterConfig& checked_idle(const TransmitterConfig& config, const TransmitterParts& parts)
+{
+    if (config.idle == IdlePolicy::SealedFill && !parts.bbframe_transform && !parts.pl_scrambling)
+        throw ConfigError("Transmitter: IdlePolicy::SealedFill needs a BbFrameTransform or a "
+                          "keyed PL scrambling sequence (an empty frame in the clear is "
+                          "recognisable)");
+    return config;
+}
+
+} // namespace
+
 Transmitter::Transmitter(const TransmitterConfig& config, TransmitterParts parts)
-    : m_config(config),
+    : m_config(checked_idle(config, parts)),
       m_pl_header(pl_header_or_standard(std::move(parts.pl_header))),
       m_pl_scrambling(pl_scrambling_or_gold(std::move(parts.pl_scrambling), config.gold_code)),
       m_next_format(0)
@@ -189,7 +203,7 @@ PushStatus Transmitter::push_pdu(const uint8_t* pdu, size_t len, uint16_t protoc
 
 bool Transmitter::data_ready_for(const FrameFormat& f) const
 {
-    return m_bbframes->data_ready(f, m_config.idle == IdlePolicy::Dummy);
+    return m_bbframes->data_ready(f, m_config.idle != IdlePolicy::Wait);
 }
 
 bool Transmitter::data_ready() const { return data_ready_for(next_format()); }
@@ -232,9 +246,12 @@ size_t Transmitter::start_frame(std::complex<float>* out, size_t room, bool enco
     if (frames_in_flight() >= max_frames_in_flight())
         return 0;
     const FrameFormat f = next_format();
-    const bool dummy = !data_ready_for(f);
-    if (dummy && m_config.idle == IdlePolicy::Wait)
+    const bool idle = !data_ready_for(f);
+    if (idle && m_config.idle == IdlePolicy::Wait)
         return 0;
+    // SealedFill: an idle frame is a data frame of f with an empty (then sealed) BBFRAME.
+    const bool fill = idle && m_config.idle == IdlePolicy::SealedFill;
+    const bool dummy = idle && !fill;
     const int length = dummy ? kDummyFrameSymbols : f.plframe_symbols();
     if (static_cast<size_t>(length) > room)
         return 0;
@@ -250,6 +267,10 @@ size_t Transmitter::start_frame(std::complex<float>* out, size_t room, bool enco
         s.info.symbols = length;
         if (!dummy) // the transform, if any, sees this frame's counter
             s.info.dfl = build_bbframe(f, counter, s.codeword.get(), s.info);
+        if (fill) {
+            s.info.fill = true;
+            s.info.padded = false;
+        }
         m_pl_header->header_symbols(dummy ? dummy_pls_code() : pls_code(f), counter, out);
         const int payload_count = length - kPlHeaderSymbols;
         if (m_fill_on_workers && !encode_here) {
@@ -273,6 +294,8 @@ size_t Transmitter::start_frame(std::complex<float>* out, size_t room, bool enco
         } else {
             if (s.info.padded)
                 relaxed_add(m_stats.padded_frames, 1);
+            if (fill)
+                relaxed_add(m_stats.fill_frames, 1);
             if (m_have_last_format && f != m_last_format)
                 relaxed_add(m_stats.format_changes, 1);
             m_have_last_format = true;
@@ -350,6 +373,7 @@ TransmitterStats Transmitter::stats() const
     s.frames = get(m_stats.frames);
     s.dummy_frames = get(m_stats.dummy_frames);
     s.padded_frames = get(m_stats.padded_frames);
+    s.fill_frames = get(m_stats.fill_frames);
     const BbFrameBuilderStats in = m_bbframes->stats();
     s.bytes_in = in.bytes_in;
     s.ts_packets_in = in.ts_packets_in;

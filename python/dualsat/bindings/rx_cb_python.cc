@@ -3,6 +3,9 @@
 
 #include <gnuradio/dualsat/rx_cb.h>
 
+#include <cstdint>
+#include <string>
+
 namespace py = pybind11;
 
 void bind_rx_cb(py::module& m)
@@ -35,6 +38,7 @@ void bind_rx_cb(py::module& m)
         .def_readonly("frames", &S::frames)
         .def_readonly("dummy_frames", &S::dummy_frames)
         .def_readonly("frames_ok", &S::frames_ok)
+        .def_readonly("fill_frames", &S::fill_frames)
         .def_readonly("fec_failures", &S::fec_failures)
         .def_readonly("bad_headers", &S::bad_headers)
         .def_readonly("open_failures", &S::open_failures)
@@ -67,5 +71,39 @@ void bind_rx_cb(py::module& m)
         .def("acquisitions", &blk::acquisitions)
         .def("esn0_db", &blk::esn0_db)
         .def("cfo_hz", &blk::cfo_hz)
-        .def("work_errors", &blk::work_errors);
+        .def("work_errors", &blk::work_errors)
+        .def("protection", &blk::protection)
+        .def_static("make_protected", &blk::make_protected, py::arg("symbol_rate"),
+                    py::arg("sample_rate"), py::arg("rolloff"), py::arg("gold_code"),
+                    py::arg("fec_threads"), py::arg("afc"), py::arg("protection"));
+
+    // The protected twin with flat keyword arguments (what GRC calls).
+    m.def(
+        "rx_protected_cb",
+        [](double symbol_rate, double sample_rate, double rolloff, int fec_threads, bool afc,
+           const std::string& key_file, int link_id, ::dualsat::LinkDirection direction,
+           bool utc_epochs, int64_t epoch, int64_t slot_seconds, int64_t overlap_seconds,
+           bool transec, bool comsec, int pl_period, int replay_window, int gold_code) {
+            gr::dualsat::protection_config p;
+            p.key_file = key_file;
+            p.link_id = link_id;
+            p.direction = direction;
+            p.utc_epochs = utc_epochs;
+            p.epoch = epoch;
+            p.slot_seconds = slot_seconds;
+            p.overlap_seconds = overlap_seconds;
+            p.transec = transec;
+            p.comsec = comsec;
+            p.pl_period = pl_period;
+            p.replay_window = replay_window;
+            return blk::make_protected(symbol_rate, sample_rate, rolloff, gold_code, fec_threads,
+                                       afc, p);
+        },
+        "Protected DVB-S2 receiver (TRANSEC keyed PL, COMSEC AES-256-GCM open, drop counters)",
+        py::arg("symbol_rate"), py::arg("sample_rate"), py::arg("rolloff") = 0.35,
+        py::arg("fec_threads") = 1, py::arg("afc") = true, py::arg("key_file"),
+        py::arg("link_id") = 0, py::arg("direction") = ::dualsat::LinkDirection::Forward,
+        py::arg("utc_epochs") = false, py::arg("epoch") = 0, py::arg("slot_seconds") = 3600,
+        py::arg("overlap_seconds") = 60, py::arg("transec") = true, py::arg("comsec") = true,
+        py::arg("pl_period") = 4, py::arg("replay_window") = 0, py::arg("gold_code") = 0);
 }

@@ -6,6 +6,7 @@
 #include <dualsat/rx/receiver.h>
 #include <gnuradio/block.h>
 #include <gnuradio/dualsat/api.h>
+#include <gnuradio/dualsat/protection.h>
 
 #include <cstdint>
 
@@ -38,6 +39,13 @@ namespace dualsat {
  * once the input runs dry, so nothing is lost at the end of a stream.
  *
  * Errors inside work() are logged and counted (work_errors()), never thrown.
+ *
+ * Protected twin (make_protected; GRC "DVB-S2 Receiver (protected)", Python
+ * dualsat.rx_protected_cb): the same receiver with the keyed PL sequences (TRANSEC) and
+ * the AES-256-GCM opener (COMSEC) of a protection_config; the far end's settings must
+ * match (key file, link id, direction, epoch, pl_period). Frames that fail to open are
+ * dropped and counted by cause (protection()); sealed idle frames are opened and counted
+ * as fill (status().fill_frames), delivering nothing.
  */
 class DUALSAT_API rx_cb : virtual public gr::block
 {
@@ -50,6 +58,14 @@ public:
                      int gold_code = 0,
                      int fec_threads = 1,
                      bool afc = true);
+
+    static sptr make_protected(double symbol_rate,
+                               double sample_rate,
+                               double rolloff,
+                               int gold_code,
+                               int fec_threads,
+                               bool afc,
+                               const protection_config& protection);
 
     //! Snapshot of lock, MODCOD, Es/N0, CFO, FER and counters (thread-safe).
     virtual ::dualsat::ReceiverStatus status() const = 0;
@@ -68,6 +84,9 @@ public:
     //! Each data frame's symbols after carrier recovery, on the block's thread
     //! (::dualsat::Receiver::set_symbol_tap): quick, non-blocking monitoring only.
     virtual void set_symbol_tap(::dualsat::Receiver::SymbolTap tap) = 0;
+    //! The opener's drop counters by cause, key id and epoch (never key bytes); all
+    //! false / zero for the civil block. Thread-safe.
+    virtual protection_status protection() const = 0;
 };
 
 } // namespace dualsat

@@ -8,6 +8,7 @@
 #include <dualsat/tx/transmitter.h>
 #include <gnuradio/block.h>
 #include <gnuradio/dualsat/api.h>
+#include <gnuradio/dualsat/protection.h>
 
 #include <cstdint>
 
@@ -46,6 +47,15 @@ namespace dualsat {
  * threads); 1 = no extra thread). Each work() call starts every PLFRAME that fits the
  * output buffer, the extra threads encode them in parallel, and all are finished before
  * work() returns: no added latency, output identical for any value.
+ *
+ * Protected twin (make_protected; GRC "DVB-S2 Transmitter (protected)", Python
+ * dualsat.tx_protected_bc): the same block with the protected profile's parts (README
+ * "Protected profile"): TRANSEC = keyed PLHEADER (SOF, PLSC mask) and keyed PL scrambling
+ * of period pl_period; COMSEC = AES-256-GCM seal of every BBFRAME with a durable nonce
+ * counter. Idle policy SealedFill: the carrier never stops and idle frames are empty data
+ * frames of the format in force, sealed (no dummy PLFRAME). With fixed_format the
+ * format given here is the only one ever sent ("modcod" messages are refused and
+ * counted). Key file and settings are checked at construction (ValueError).
  */
 class DUALSAT_API tx_bc : virtual public gr::block
 {
@@ -63,7 +73,21 @@ public:
                      ::dualsat::IdlePolicy idle = ::dualsat::IdlePolicy::Dummy,
                      int workers = -1);
 
-    //! Format of the next and following PLFRAMEs (thread-safe; ValueError if undefined).
+    //! The protected twin: the parameters of make() minus idle (always SealedFill; the
+    //! Gold code is used only without TRANSEC), plus the protection settings.
+    static sptr make_protected(::dualsat::TxInputMode input,
+                               ::dualsat::FrameSize frame,
+                               ::dualsat::CodeRate rate,
+                               ::dualsat::Modulation constellation,
+                               bool pilots,
+                               ::dualsat::RollOff rolloff,
+                               int gold_code,
+                               bool ccm,
+                               int workers,
+                               const protection_config& protection);
+
+    //! Format of the next and following PLFRAMEs (thread-safe; ValueError if undefined,
+    //! or if the block is protected with fixed_format).
     virtual void set_format(const ::dualsat::FrameFormat& format) = 0;
     virtual ::dualsat::FrameFormat format() const = 0;
     //! Counters of the frame engine.
@@ -75,6 +99,9 @@ public:
     virtual uint64_t bad_pdu_messages() const = 0;
     //! Errors raised by the frame engine inside work() (logged, never thrown).
     virtual uint64_t work_errors() const = 0;
+    //! Key id, epoch, sealed frames, nonce counter (never key bytes); all false / zero
+    //! for the civil block. Thread-safe (updated after each work() call).
+    virtual protection_status protection() const = 0;
 };
 
 } // namespace dualsat

@@ -203,6 +203,8 @@ struct BbFrameResult {
     StreamType stream_type = StreamType::Transport; // valid when header_ok
     uint32_t packets = 0;      // TS packets or GSE PDUs delivered from this frame
     uint32_t crc_failures = 0; // TS CRC-8 or GSE CRC-32 failures in this frame
+    bool empty = false;        // Ok with DFL 0: an idle frame carrying no user data (the
+                               // protected profile's sealed fill, IdlePolicy::SealedFill)
 };
 
 struct BbFrameParserCounters {

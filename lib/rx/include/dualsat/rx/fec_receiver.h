@@ -89,12 +89,14 @@ struct FecFrameStats {
     // maximum-likelihood estimate. Invalid (variance +inf) when not measured.
     Esn0Measurement payload_esn0;
     bool payload_esn0_codeword = false;
+    bool fill = false;             // Ok, DFL 0: an idle frame without user data
 };
 
 // Totals over every frame that went through a BbFrameDeframer (or FecReceiver).
 struct FecReceiverCounters {
     uint64_t frames = 0;
     uint64_t frames_ok = 0;
+    uint64_t frames_fill = 0;               // of frames_ok: DFL 0 (idle fill, no user data)
     uint64_t frames_bad_input = 0;
     uint64_t frames_bch_failure = 0;
     uint64_t frames_open_failed = 0;

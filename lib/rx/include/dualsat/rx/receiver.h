@@ -185,6 +185,7 @@ struct ReceiverStatus {
     uint64_t frames = 0;                // data frames handed to the FEC
     uint64_t dummy_frames = 0;
     uint64_t frames_ok = 0;
+    uint64_t fill_frames = 0;           // of frames_ok: no user data (DFL 0, e.g. sealed fill)
     uint64_t fec_failures = 0;          // LDPC + BCH could not correct the frame
     uint64_t bad_headers = 0;           // BBHEADER CRC / fields
     uint64_t open_failures = 0;         // rejected by the BbFrameOpener

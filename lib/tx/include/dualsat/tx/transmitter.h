@@ -69,6 +69,16 @@ enum class IdlePolicy : uint8_t {
     // Files and tests: data frames only. TS: only full frames (like gr-dtv's CCM chain);
     // GSE: a frame whenever a PDU is queued. Otherwise next_plframe() returns 0.
     Wait,
+    // Protected profile (TRANSEC, constant rate): never stop, and never send a dummy
+    // PLFRAME, which is recognisable (MODCOD 0, known payload, 3330 symbols). Like Dummy,
+    // except that an empty queue gives a data frame of the format in force whose BBFRAME
+    // carries no user data (DFL 0) and then goes through the BbFrameTransform: sealed, it
+    // has the length, modulation, DFL and look of any other protected data frame. The
+    // receiver opens it and delivers nothing (ReceiverStatus::fill_frames). Requires a
+    // BbFrameTransform or a replaced (keyed) PL scrambling sequence, which hides the
+    // empty field as well (ConfigError otherwise: in the clear, an empty frame is plain
+    // to see).
+    SealedFill,
 };
 
 struct TransmitterConfig {
@@ -104,6 +114,8 @@ struct PlFrameInfo {
     FrameFormat format;        // of a data frame; for a dummy frame the format in force
     bool dummy = false;        // a dummy PLFRAME (MODCOD 0, no data)
     bool padded = false;       // data frame whose data field is shorter than K_bch - 80
+                               // (carrying some user data)
+    bool fill = false;         // IdlePolicy::SealedFill: data frame without user data
     uint64_t frame_counter = 0; // PLFRAME number (dummy frames count), as given to the
                                 // PL sequences
     int symbols = 0;           // PLFRAME length, = the return value
@@ -116,6 +128,8 @@ struct TransmitterStats {
     uint64_t frames = 0;        // PLFRAMEs, data and dummy
     uint64_t dummy_frames = 0;
     uint64_t padded_frames = 0; // data frames with DFL < K_bch - 80 - transform overhead
+                                // (fill frames not included)
+    uint64_t fill_frames = 0;   // IdlePolicy::SealedFill frames without user data
     uint64_t bytes_in = 0;      // TS bytes or PDU bytes accepted
     uint64_t ts_packets_in = 0; // TS packets queued
     uint64_t pdus_in = 0;       // PDUs queued
@@ -134,7 +148,8 @@ public:
     // Longest PLFRAME (normal QPSK with pilots): size output buffers with this.
     static constexpr int kMaxFrameSymbols = kMaxPlframeSymbols;
 
-    // ConfigError for an undefined format, a bad Gold code or zero queue sizes.
+    // ConfigError for an undefined format, a bad Gold code, zero queue sizes, or
+    // IdlePolicy::SealedFill with neither a BbFrameTransform nor a PL scrambling sequence.
     explicit Transmitter(const TransmitterConfig& config, TransmitterParts parts = {});
     ~Transmitter();
     Transmitter(const Transmitter&) = delete;
@@ -165,7 +180,7 @@ public:
     // Whether next_plframe() would produce a data frame now.
     bool data_ready() const;
 
-    // Writes one whole PLFRAME (data or dummy) to out (room for kMaxFrameSymbols) and
+    // Writes one whole PLFRAME (data, fill or dummy) to out (room for kMaxFrameSymbols) and
     // returns its length, or 0 when the idle policy is Wait and no data frame is ready.
     // Allocation-free. Error when frames started by start_plframe() are not finished.
     size_t next_plframe(std::complex<float>* out, PlFrameInfo& info);
@@ -193,7 +208,7 @@ public:
 private:
     struct Counters {
         std::atomic<uint64_t> frames{ 0 }, dummy_frames{ 0 }, padded_frames{ 0 },
-            format_changes{ 0 };
+            fill_frames{ 0 }, format_changes{ 0 };
     };
     static uint32_t encode_format(const FrameFormat& f);
     static FrameFormat decode_format(uint32_t v);

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "protected_parts.h"
+
+#include <dualsat/core/error.h>
+#include <dualsat/protect/key_file.h>
+
+#include <string>
+
+namespace gr {
+namespace dualsat {
+namespace {
+
+std::string hex(const uint8_t* p, size_t n)
+{
+    static const char d[] = "0123456789abcdef";
+    std::string s;
+    for (size_t i = 0; i < n; ++i) {
+        s += d[p[i] >> 4];
+        s += d[p[i] & 15];
+    }
+    return s;
+}
+
+} // namespace
+
+std::shared_ptr<protected_parts> make_protected_parts(const protection_config& config,
+                                                      bool transmitter)
+{
+    using ::dualsat::ConfigError;
+    if (!config.transec && !config.comsec)
+        throw ConfigError("protected profile with neither TRANSEC nor COMSEC: use the civil block");
+    if (config.link_id < 0 || config.link_id > 0xFFFF)
+        throw ConfigError("link_id " + std::to_string(config.link_id) + " is outside 0..65535");
+    if (config.pl_period < 1 ||
+        static_cast<uint64_t>(config.pl_period) > ::dualsat::KeyedPlHeader::kMaxPeriod)
+        throw ConfigError("pl_period " + std::to_string(config.pl_period) + " is outside 1..65536");
+    if (config.epoch < 0 || config.epoch > 0xFFFFFFFFll)
+        throw ConfigError("epoch " + std::to_string(config.epoch) + " is outside 0..2^32-1");
+    if (config.replay_window < 0)
+        throw ConfigError("replay_window must be >= 0");
+    if (transmitter && config.comsec && config.nonce_state_file.empty())
+        throw ConfigError("COMSEC needs nonce_state_file: the file that keeps the GCM nonce "
+                          "counter from ever repeating, also across restarts");
+
+    auto p = std::make_shared<protected_parts>();
+    p->config = config;
+    ::dualsat::EpochConfig ec;
+    ec.by_command = !config.utc_epochs; // a fixed epoch is a command schedule never commanded
+    ec.initial_epoch = static_cast<uint32_t>(config.epoch);
+    ec.slot_seconds = config.slot_seconds;
+    ec.overlap_seconds = config.overlap_seconds;
+    ::dualsat::KeyMaterial material;
+    try {
+        material = ::dualsat::load_key_file(config.key_file);
+    } catch (const ConfigError& e) {
+        throw ConfigError(std::string("key file refused: ") + e.what());
+    }
+    p->keys = std::make_shared<::dualsat::KeySchedule>(std::move(material), ec);
+    const auto link = static_cast<uint16_t>(config.link_id);
+    // The keyed PL sequences are built for one epoch (keyed_pl.h): the epoch in force at
+    // start. COMSEC follows the epochs; the PL keys change when the block is rebuilt.
+    p->pl_epoch = p->keys->current_epoch(::dualsat::realtime_ns());
+    if (config.transec)
+        p->pl = ::dualsat::make_keyed_pl(*p->keys, p->pl_epoch, link, config.direction,
+                                         static_cast<uint64_t>(config.pl_period));
+    if (config.comsec) {
+        if (transmitter) {
+            ::dualsat::FrameSealerConfig sc;
+            sc.link_id = link;
+            sc.direction = config.direction;
+            sc.nonce_state_path = config.nonce_state_file;
+            p->sealer = std::make_shared<::dualsat::FrameSealer>(p->keys, sc);
+        } else {
+            ::dualsat::FrameOpenerConfig oc;
+            oc.link_id = link;
+            oc.direction = config.direction;
+            if (config.replay_window > 0)
+                oc.replay_window = static_cast<size_t>(config.replay_window);
+            p->opener = std::make_shared<::dualsat::FrameOpener>(p->keys, oc);
+        }
+    }
+    return p;
+}
+
+protection_status static_status(const protected_parts& parts)
+{
+    protection_status s;
+    s.comsec = parts.config.comsec;
+    s.transec = parts.config.transec;
+    const ::dualsat::KeyId& id = parts.keys->key_id();
+    s.key_id = hex(id.data(), id.size());
+    const ::dualsat::KeyTag tag = parts.keys->key_tag();
+    s.key_tag = hex(tag.data(), tag.size());
+    s.pl_epoch = parts.pl_epoch;
+    s.pl_period = parts.config.transec ? parts.config.pl_period : 0;
+    s.epoch = parts.keys->current_epoch(::dualsat::realtime_ns());
+    return s;
+}
+
+} // namespace dualsat
+} // namespace gr

@@ -36,6 +36,8 @@
 //     threshold and none of them decoded (from the first such frame's start to the end of
 //     the last);
 //   - MODCOD changes, time per MODCOD, report loss, the controller's loop delay estimate.
+#include "sibling_script.h"
+
 #include <dualsat/acm/acm_controller.h>
 #include <dualsat/acm/acm_thresholds.h>
 #include <dualsat/acm/link_report.h>
@@ -346,20 +348,7 @@ struct FrameRecord {
 
 std::string plot_script(const char* argv0)
 {
-    std::string self(argv0);
-    char buf[4096];
-    const ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-    if (n > 0) {
-        buf[n] = 0;
-        self = buf;
-    }
-    const auto slash = self.rfind('/');
-    if (slash != std::string::npos) {
-        const std::string sibling = self.substr(0, slash + 1) + "dualsat-acm-fade-plot";
-        if (access(sibling.c_str(), R_OK) == 0)
-            return sibling;
-    }
-    return DUALSAT_ACM_FADE_PLOT_SCRIPT;
+    return sibling_script(argv0, "dualsat-acm-fade-plot", DUALSAT_ACM_FADE_PLOT_SCRIPT);
 }
 
 int64_t to_ns(double s) { return static_cast<int64_t>(std::llround(s * 1e9)); }

@@ -7,6 +7,8 @@
 // BBFRAME that was not recovered exactly (BCH failure, or "undetected": BCH accepted a
 // wrong frame). Writes a CSV and, with --png, a plot of FER vs Es/N0 with the EN 302 307-1
 // Table 13 QEF points drawn in (apps/dualsat_fer_plot.py, run with /usr/bin/python3).
+#include "sibling_script.h"
+
 #include <dualsat/core/error.h>
 #include <dualsat/rx/fec_receiver.h>
 #include <dualsat/rx/fec_worker_pool.h>
@@ -286,21 +288,7 @@ public:
 
 std::string plot_script(const char* argv0)
 {
-    // Installed beside the executable as dualsat-fer-plot, else the source tree's copy.
-    std::string self(argv0);
-    char buf[4096];
-    const ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-    if (n > 0) {
-        buf[n] = 0;
-        self = buf;
-    }
-    const auto slash = self.rfind('/');
-    if (slash != std::string::npos) {
-        const std::string sibling = self.substr(0, slash + 1) + "dualsat-fer-plot";
-        if (access(sibling.c_str(), R_OK) == 0)
-            return sibling;
-    }
-    return DUALSAT_FER_PLOT_SCRIPT;
+    return sibling_script(argv0, "dualsat-fer-plot", DUALSAT_FER_PLOT_SCRIPT);
 }
 
 } // namespace

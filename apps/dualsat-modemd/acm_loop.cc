@@ -25,24 +25,6 @@ namespace {
 constexpr size_t kHistory = 64;
 constexpr auto kPollPeriod = std::chrono::milliseconds(20);
 
-socklen_t to_sockaddr(const Endpoint& ep, sockaddr_storage& ss)
-{
-    std::memset(&ss, 0, sizeof ss);
-    auto* a4 = reinterpret_cast<sockaddr_in*>(&ss);
-    if (inet_pton(AF_INET, ep.host.c_str(), &a4->sin_addr) == 1) {
-        a4->sin_family = AF_INET;
-        a4->sin_port = htons(ep.port);
-        return sizeof(sockaddr_in);
-    }
-    auto* a6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    if (inet_pton(AF_INET6, ep.host.c_str(), &a6->sin6_addr) == 1) {
-        a6->sin6_family = AF_INET6;
-        a6->sin6_port = htons(ep.port);
-        return sizeof(sockaddr_in6);
-    }
-    return 0;
-}
-
 std::string format_name(const dualsat::FrameFormat& f) { return dualsat::to_string(f); }
 
 json optional_double(bool valid, double v) { return valid ? json(v) : json(nullptr); }
@@ -92,7 +74,7 @@ AcmLoop::AcmLoop(const Config& config, Log log) : m_cfg(config.acm), m_log(std::
     if (m_cfg.feedback == AcmFeedback::Udp) {
         const Endpoint& any = m_cfg.udp_listen ? *m_cfg.udp_listen : *m_cfg.udp_send_to;
         sockaddr_storage ss;
-        const socklen_t len = to_sockaddr(any, ss);
+        const socklen_t len = make_sockaddr(any, ss);
         m_udp_fd = ::socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (m_udp_fd < 0)
             throw ResourceError(std::string("acm.feedback: cannot open a UDP socket: ") + std::strerror(errno));
@@ -249,8 +231,13 @@ void AcmLoop::send_report(const dualsat::LinkReport& r)
         ok ? ++m_sent_inband : ++m_send_failures;
     } else if (m_cfg.feedback == AcmFeedback::Udp && m_cfg.udp_send_to && m_udp_fd >= 0) {
         sockaddr_storage ss;
-        const socklen_t len = to_sockaddr(*m_cfg.udp_send_to, ss);
-        ok = ::sendto(m_udp_fd, wire, sizeof wire, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&ss), len) ==
+        socklen_t len = 0;
+        try {
+            len = make_sockaddr(*m_cfg.udp_send_to, ss); // validated with the config
+        } catch (const ResourceError&) {
+            len = 0;
+        }
+        ok = len > 0 && ::sendto(m_udp_fd, wire, sizeof wire, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&ss), len) ==
              static_cast<ssize_t>(sizeof wire);
         std::lock_guard<std::mutex> lock(m_mutex);
         ok ? ++m_sent_udp : ++m_send_failures;

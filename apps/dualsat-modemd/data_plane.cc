@@ -19,9 +19,6 @@
 
 namespace modemd {
 
-namespace {
-
-// sockaddr from an endpoint (IPv4 or IPv6 literal; the config validated it).
 socklen_t make_sockaddr(const Endpoint& ep, sockaddr_storage& ss)
 {
     std::memset(&ss, 0, sizeof ss);
@@ -39,6 +36,8 @@ socklen_t make_sockaddr(const Endpoint& ep, sockaddr_storage& ss)
     }
     throw ResourceError("'" + ep.host + "' is not an IP address");
 }
+
+namespace {
 
 uint16_t bound_port(int fd)
 {

@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -23,6 +25,10 @@
 #include <vector>
 
 namespace modemd {
+
+// sockaddr of an endpoint (an IPv4 or IPv6 literal, as the config validated it); throws
+// ResourceError for anything else. Shared by the data plane and the ACM return path.
+socklen_t make_sockaddr(const Endpoint& ep, sockaddr_storage& ss);
 
 // A socket or device could not be opened. Exit code 4.
 class ResourceError : public dualsat::Error

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <sstream>
 
 namespace modemd {
 
@@ -51,6 +52,179 @@ const char* bad_reason(size_t status)
     return "ok";
 }
 
+const char* pilots_name(dualsat::PilotsPolicy p)
+{
+    return p == dualsat::PilotsPolicy::Never ? "never" : p == dualsat::PilotsPolicy::ApskOnly ? "apsk_only" : "always";
+}
+
+std::string modcod_name(int number) { return dualsat::to_string(dualsat::modcod_from_number(number)); }
+
+// The controller settings in force, named as in the config's acm section.
+json settings_json(const dualsat::AcmConfig& k)
+{
+    json exclude = json::array();
+    for (auto m : k.excluded_modulations)
+        exclude.push_back(dualsat::to_string(m));
+    for (int n : k.excluded_modcods)
+        exclude.push_back(modcod_name(n));
+    return { { "margin_db", k.margin_db },
+             { "hysteresis_db", k.hysteresis_db },
+             { "step_up_hold_s", k.step_up_hold_s },
+             { "report_timeout_s", k.report_timeout_s },
+             { "target_fer", k.target_fer },
+             { "outer_loop", k.outer_loop },
+             { "predict_fades", k.predict_fades },
+             { "loop_delay_s", k.loop_delay_s },
+             { "max_report_loss", k.max_report_loss },
+             { "min_modcod", modcod_name(k.min_modcod) },
+             { "max_modcod", modcod_name(k.max_modcod) },
+             { "exclude", exclude },
+             { "frame", dualsat::to_string(k.frame) },
+             { "pilots", pilots_name(k.pilots) },
+             { "fallback", k.fallback_modcod == 0 ? std::string("lowest") : modcod_name(k.fallback_modcod) } };
+}
+
+// SIGHUP's rule (as for modem.modcod against POST /modcod): a setting comes from the file
+// only where the file's value changed since it was last read.
+void merge_file_changes(dualsat::AcmConfig& k, const dualsat::AcmConfig& last, const dualsat::AcmConfig& file)
+{
+#define DUALSAT_TAKE_IF_CHANGED(field) \
+    if (file.field != last.field)      \
+        k.field = file.field;
+    DUALSAT_TAKE_IF_CHANGED(margin_db)
+    DUALSAT_TAKE_IF_CHANGED(hysteresis_db)
+    DUALSAT_TAKE_IF_CHANGED(step_up_hold_s)
+    DUALSAT_TAKE_IF_CHANGED(report_timeout_s)
+    DUALSAT_TAKE_IF_CHANGED(target_fer)
+    DUALSAT_TAKE_IF_CHANGED(outer_loop)
+    DUALSAT_TAKE_IF_CHANGED(predict_fades)
+    DUALSAT_TAKE_IF_CHANGED(loop_delay_s)
+    DUALSAT_TAKE_IF_CHANGED(max_report_loss)
+    DUALSAT_TAKE_IF_CHANGED(min_modcod)
+    DUALSAT_TAKE_IF_CHANGED(max_modcod)
+    DUALSAT_TAKE_IF_CHANGED(excluded_modcods)
+    DUALSAT_TAKE_IF_CHANGED(excluded_modulations)
+    DUALSAT_TAKE_IF_CHANGED(frame)
+    DUALSAT_TAKE_IF_CHANGED(pilots)
+    DUALSAT_TAKE_IF_CHANGED(fallback_modcod)
+    DUALSAT_TAKE_IF_CHANGED(link_id)
+    DUALSAT_TAKE_IF_CHANGED(report_interval_s)
+#undef DUALSAT_TAKE_IF_CHANGED
+}
+
+// POST /acm's body into `k`, with the config's ranges and message style ("acm.<key>: ...").
+bool parse_settings(const json& body, const AcmConfig& cfg, dualsat::AcmConfig& k, std::string& error)
+{
+    auto fail = [&](const std::string& key, const std::string& what) {
+        error = "acm." + key + ": " + what;
+        return false;
+    };
+    auto shown = [](const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); };
+    struct Range {
+        const char* key;
+        double dualsat::AcmConfig::*field;
+        double lo, hi;
+    };
+    static const Range ranges[] = { { "margin_db", &dualsat::AcmConfig::margin_db, 0.0, 20.0 },
+                                    { "hysteresis_db", &dualsat::AcmConfig::hysteresis_db, 0.0, 10.0 },
+                                    { "step_up_hold_s", &dualsat::AcmConfig::step_up_hold_s, 0.0, 3600.0 },
+                                    { "report_timeout_s", &dualsat::AcmConfig::report_timeout_s, 0.05, 3600.0 },
+                                    { "target_fer", &dualsat::AcmConfig::target_fer, 1e-9, 0.5 },
+                                    { "loop_delay_s", &dualsat::AcmConfig::loop_delay_s, 0.0, 60.0 },
+                                    { "max_report_loss", &dualsat::AcmConfig::max_report_loss, 0.0, 1.0 } };
+    auto modcod_of = [&](const std::string& key, const json& v, int& out) {
+        if (!v.is_string())
+            return fail(key, "expected a MODCOD (\"QPSK 1/2\"), got " + shown(v));
+        try {
+            out = dualsat::modcod_number(dualsat::parse_modcod(v.get<std::string>()));
+        } catch (const dualsat::Error& e) {
+            return fail(key, shown(v) + " is not a DVB-S2 MODCOD (" + e.what() + ")");
+        }
+        return true;
+    };
+    for (auto it = body.begin(); it != body.end(); ++it) {
+        const std::string& key = it.key();
+        const json& v = it.value();
+        bool known = false;
+        for (const auto& r : ranges) {
+            if (key != r.key)
+                continue;
+            known = true;
+            if (!v.is_number())
+                return fail(key, "expected a number, got " + shown(v));
+            const double x = v.get<double>();
+            if (!std::isfinite(x) || x < r.lo || x > r.hi) {
+                std::ostringstream os;
+                os << shown(v) << " is out of range (>= " << r.lo << " and <= " << r.hi << ")";
+                return fail(key, os.str());
+            }
+            k.*r.field = x;
+        }
+        if (known)
+            continue;
+        if (key == "outer_loop" || key == "predict_fades") {
+            if (!v.is_boolean())
+                return fail(key, "expected true or false, got " + shown(v));
+            (key == "outer_loop" ? k.outer_loop : k.predict_fades) = v.get<bool>();
+        } else if (key == "min_modcod") {
+            if (!modcod_of(key, v, k.min_modcod))
+                return false;
+        } else if (key == "max_modcod") {
+            if (!modcod_of(key, v, k.max_modcod))
+                return false;
+        } else if (key == "fallback") {
+            if (v.is_string() && v.get<std::string>() == "lowest")
+                k.fallback_modcod = 0;
+            else if (!modcod_of(key, v, k.fallback_modcod))
+                return false;
+        } else if (key == "exclude") {
+            if (!v.is_array())
+                return fail(key, "expected a list of MODCOD or modulation names, got " + shown(v));
+            std::vector<int> modcods;
+            std::vector<dualsat::Modulation> modulations;
+            for (size_t i = 0; i < v.size(); ++i) {
+                const std::string item_key = key + "[" + std::to_string(i) + "]";
+                if (!v[i].is_string())
+                    return fail(item_key, "expected a MODCOD (\"16APSK 9/10\") or a modulation (\"32APSK\")");
+                try {
+                    modulations.push_back(dualsat::parse_modulation(v[i].get<std::string>()));
+                    continue;
+                } catch (const dualsat::Error&) {
+                }
+                int n = 0;
+                if (!modcod_of(item_key, v[i], n))
+                    return false;
+                modcods.push_back(n);
+            }
+            k.excluded_modcods = std::move(modcods);
+            k.excluded_modulations = std::move(modulations);
+        } else if (key == "frame") {
+            if (!v.is_string() || (v != "normal" && v != "short"))
+                return fail(key, shown(v) + " is not one of: normal, short");
+            k.frame = dualsat::parse_frame_size(v.get<std::string>());
+        } else if (key == "pilots") {
+            if (!v.is_string() || (v != "always" && v != "never" && v != "apsk_only"))
+                return fail(key, shown(v) + " is not one of: always, never, apsk_only");
+            k.pilots = v == "never"       ? dualsat::PilotsPolicy::Never
+                       : v == "apsk_only" ? dualsat::PilotsPolicy::ApskOnly
+                                          : dualsat::PilotsPolicy::Always;
+        } else {
+            return fail(key, "unknown setting (POST /acm takes: margin_db, hysteresis_db, step_up_hold_s, "
+                             "report_timeout_s, target_fer, outer_loop, predict_fades, loop_delay_s, "
+                             "max_report_loss, min_modcod, max_modcod, exclude, frame, pilots, fallback)");
+        }
+    }
+    if (k.min_modcod > k.max_modcod)
+        return fail("max_modcod", "'" + modcod_name(k.max_modcod) + "' is below acm.min_modcod '" +
+                                      modcod_name(k.min_modcod) + "' (Table 12 order)");
+    // A FER-sweep table was read at the file's target FER: another needs the file re-read.
+    if (cfg.thresholds_source == "fer_sweep" && k.target_fer != cfg.controller.target_fer)
+        return fail("target_fer", "the thresholds come from a FER sweep read at acm.target_fer " +
+                                      shown(cfg.controller.target_fer) +
+                                      ": change it in the file (SIGHUP re-reads the sweep)");
+    return true;
+}
+
 } // namespace
 
 int64_t AcmLoop::now_ns()
@@ -60,7 +234,8 @@ int64_t AcmLoop::now_ns()
         .count();
 }
 
-AcmLoop::AcmLoop(const Config& config, Log log) : m_cfg(config.acm), m_log(std::move(log))
+AcmLoop::AcmLoop(const Config& config, Log log)
+    : m_cfg(config.acm), m_file(config.acm), m_log(std::move(log))
 {
     m_start_ns = now_ns();
     if (config.has_rx()) {
@@ -275,50 +450,133 @@ void AcmLoop::poll(int64_t now)
         send_report(*report);
 }
 
-std::vector<std::string> AcmLoop::reconfigure(const AcmConfig& fresh_in)
+std::vector<std::string> AcmLoop::reconfigure(const AcmConfig& file)
 {
     std::vector<std::string> notes;
-    AcmConfig fresh = fresh_in;
-    if (fresh.mode != m_cfg.mode)
-        notes.push_back("acm.mode changed: needs a restart");
-    if (fresh.feedback != m_cfg.feedback || fresh.udp_listen.has_value() != m_cfg.udp_listen.has_value() ||
-        fresh.udp_send_to.has_value() != m_cfg.udp_send_to.has_value() ||
-        (fresh.udp_listen && fresh.udp_listen->text() != m_cfg.udp_listen->text()) ||
-        (fresh.udp_send_to && fresh.udp_send_to->text() != m_cfg.udp_send_to->text()))
-        notes.push_back("acm.feedback changed: needs a restart");
-    if (fresh.link_id != m_cfg.link_id || fresh.report_interval_s != m_cfg.report_interval_s) {
-        notes.push_back("acm.link_id / acm.report_interval_s changed: need a restart (the "
-                        "reporter's sequence and the far end's expectations go with them)");
-        fresh.link_id = m_cfg.link_id;
-        fresh.report_interval_s = m_cfg.report_interval_s;
-        fresh.controller.link_id = m_cfg.controller.link_id;
-        fresh.controller.report_interval_s = m_cfg.controller.report_interval_s;
-    }
-    if (fresh.mode != m_cfg.mode || fresh.same_controller_settings(m_cfg))
-        return notes;
     std::optional<dualsat::FrameFormat> apply;
-    std::lock_guard<std::mutex> apply_lock(m_apply_mutex);
     {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        if (m_controller && fresh.thresholds) {
-            const int64_t now = now_ns();
-            m_controller->reconfigure(fresh.controller, *fresh.thresholds, now);
-            apply_locked_decision(now, apply);
-            notes.push_back("acm controller settings applied (history kept)");
+        std::lock_guard<std::mutex> apply_lock(m_apply_mutex);
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            if (file.mode != m_cfg.mode)
+                notes.push_back("acm.mode changed: needs a restart");
+            if (file.feedback != m_cfg.feedback ||
+                file.udp_listen.has_value() != m_cfg.udp_listen.has_value() ||
+                file.udp_send_to.has_value() != m_cfg.udp_send_to.has_value() ||
+                (file.udp_listen && file.udp_listen->text() != m_cfg.udp_listen->text()) ||
+                (file.udp_send_to && file.udp_send_to->text() != m_cfg.udp_send_to->text()))
+                notes.push_back("acm.feedback changed: needs a restart");
+            if (file.link_id != m_cfg.link_id || file.report_interval_s != m_cfg.report_interval_s)
+                notes.push_back("acm.link_id / acm.report_interval_s changed: need a restart (the "
+                                "reporter's sequence and the far end's expectations go with them)");
+            // The settings in force, taking from the file only what changed there since it
+            // was last read (POST /acm's values otherwise stay); the thresholds are the
+            // file's (POST /acm does not set them).
+            AcmConfig fresh = m_cfg;
+            merge_file_changes(fresh.controller, m_file.controller, file.controller);
+            fresh.controller.link_id = m_cfg.controller.link_id; // need a restart
+            fresh.controller.report_interval_s = m_cfg.controller.report_interval_s;
+            fresh.thresholds_source = file.thresholds_source;
+            fresh.thresholds_path = file.thresholds_path;
+            fresh.implementation_loss_db = file.implementation_loss_db;
+            fresh.short_frame_loss_db = file.short_frame_loss_db;
+            fresh.thresholds = file.thresholds;
+            fresh.controller.skip_dominated = file.controller.skip_dominated;
+            m_file = file;
+            if (file.mode == m_cfg.mode && !fresh.same_controller_settings(m_cfg)) {
+                std::string error;
+                if (!m_controller || !fresh.thresholds) {
+                    m_cfg.controller = fresh.controller;
+                } else if (apply_settings_locked(fresh, apply, error)) {
+                    notes.push_back("acm controller settings applied (history kept)");
+                } else {
+                    notes.push_back("acm settings not applied: " + error);
+                }
+            }
         }
-        const auto mode = m_cfg.mode;
-        const auto feedback = m_cfg.feedback;
-        const auto listen = m_cfg.udp_listen;
-        const auto send_to = m_cfg.udp_send_to;
-        m_cfg = fresh;
-        m_cfg.mode = mode; // what needs a restart stays as running
-        m_cfg.feedback = feedback;
-        m_cfg.udp_listen = listen;
-        m_cfg.udp_send_to = send_to;
+        if (apply && m_format_sink)
+            m_format_sink(*apply);
     }
-    if (apply && m_format_sink)
-        m_format_sink(*apply);
     return notes;
+}
+
+bool AcmLoop::apply_settings_locked(const AcmConfig& fresh,
+                                    std::optional<dualsat::FrameFormat>& apply,
+                                    std::string& error)
+{
+    try {
+        dualsat::AcmController probe(fresh.controller, *fresh.thresholds); // no ladder: refused here
+    } catch (const dualsat::Error& e) {
+        error = std::string(e.what()) + " (allowed set: acm.min_modcod, max_modcod, exclude, frame)";
+        return false;
+    }
+    const int64_t now = now_ns();
+    m_controller->reconfigure(fresh.controller, *fresh.thresholds, now);
+    // What needs a restart stays as running.
+    const auto mode = m_cfg.mode;
+    const auto feedback = m_cfg.feedback;
+    const auto listen = m_cfg.udp_listen;
+    const auto send_to = m_cfg.udp_send_to;
+    const auto link_id = m_cfg.link_id;
+    const auto interval = m_cfg.report_interval_s;
+    m_cfg = fresh;
+    m_cfg.mode = mode;
+    m_cfg.feedback = feedback;
+    m_cfg.udp_listen = listen;
+    m_cfg.udp_send_to = send_to;
+    m_cfg.link_id = link_id;
+    m_cfg.report_interval_s = interval;
+    apply_locked_decision(now, apply);
+    return true;
+}
+
+ControlResult AcmLoop::set_settings(const json& body)
+{
+    std::optional<dualsat::FrameFormat> apply;
+    ControlResult result;
+    {
+        std::lock_guard<std::mutex> apply_lock(m_apply_mutex);
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            if (!m_controller || !m_cfg.thresholds)
+                return ControlResult::fail(409, "acm.mode is fixed: there is no ACM controller to set");
+            AcmConfig fresh = m_cfg;
+            std::string error;
+            if (!parse_settings(body, m_cfg, fresh.controller, error))
+                return ControlResult::fail(400, error);
+            const json before = settings_json(m_cfg.controller);
+            const json after = settings_json(fresh.controller);
+            json changed = json::array();
+            std::string text;
+            for (auto it = after.begin(); it != after.end(); ++it)
+                if (before[it.key()] != it.value()) {
+                    changed.push_back(it.key());
+                    text += (text.empty() ? "" : ", ") + it.key() + " " + before[it.key()].dump() + " -> " +
+                            it.value().dump();
+                }
+            if (!changed.empty()) {
+                if (!apply_settings_locked(fresh, apply, error))
+                    return ControlResult::fail(400, "acm: " + error);
+                if (m_log)
+                    m_log("ACM settings set through POST /acm (history kept): " + text);
+            }
+            const dualsat::AcmState& s = m_controller->state();
+            result = ControlResult::ok(
+                { { "settings", settings_json(m_cfg.controller) },
+                  { "changed", changed },
+                  { "decision",
+                    { { "modcod", dualsat::to_string(s.decision.format.modcod) },
+                      { "frame", dualsat::to_string(s.decision.format.frame) },
+                      { "pilots", s.decision.format.pilots },
+                      { "reason", dualsat::to_string(s.decision.reason) },
+                      { "reason_text", s.decision.text },
+                      { "margin_db", s.margin_db },
+                      { "required_esn0_db", s.required_esn0_db } } } });
+        }
+        if (apply && m_format_sink)
+            m_format_sink(*apply);
+    }
+    return result;
 }
 
 json AcmLoop::status() const
@@ -366,6 +624,7 @@ json AcmLoop::status() const
         j["controller"] = nullptr;
         return j;
     }
+    j["settings"] = settings_json(m_cfg.controller); // in force: the file's, or POST /acm's
     const dualsat::AcmState& s = m_controller->state();
     json per = json::object();
     for (int n = 1; n <= 28; ++n)

@@ -70,8 +70,17 @@ public:
     void poll(int64_t now_ns);
 
     // SIGHUP: controller settings through AcmController::reconfigure (history kept);
-    // returns log notes, including what needs a restart.
+    // returns log notes, including what needs a restart. Like modem.modcod against POST
+    // /modcod, a setting is taken from the file only where the file's value changed since
+    // it was last read: what POST /acm set otherwise stays.
     std::vector<std::string> reconfigure(const AcmConfig& fresh);
+
+    // POST /acm: any subset of the controller settings of the config's acm section (same
+    // names, ranges and messages: 400 naming the key and value; unknown keys 400; settings
+    // that make no ladder 400), applied like a SIGHUP (reconfigure, history kept) and
+    // logged. 409 without a controller. 200: {"settings": in force, "changed": [...],
+    // "decision": {...}}.
+    ControlResult set_settings(const nlohmann::json& body);
 
     // The format the controller wants now (acm mode), for the start of the transmitter.
     std::optional<dualsat::FrameFormat> initial_format();
@@ -86,9 +95,14 @@ public:
 private:
     void apply_locked_decision(int64_t now_ns, std::optional<dualsat::FrameFormat>& to_apply);
     void udp_loop();
+    // Hands `fresh` to the controller and decides (under the locks); false, with the
+    // controller unchanged, when the settings make no ladder (error filled).
+    bool apply_settings_locked(const AcmConfig& fresh, std::optional<dualsat::FrameFormat>& apply,
+                               std::string& error);
     void send_report(const dualsat::LinkReport& r);
 
-    AcmConfig m_cfg;
+    AcmConfig m_cfg;  // in force (the file's, then what POST /acm changed)
+    AcmConfig m_file; // as last read from the file: a SIGHUP applies what differs from it
     Log m_log;
     InBandSender m_inband;
     FormatSink m_format_sink;

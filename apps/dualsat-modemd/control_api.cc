@@ -278,7 +278,8 @@ HttpResponse ControlApi::route(const HttpRequest& req)
     static const Route routes[] = { { "/", "GET" },            { "/status", "GET" },
                                     { "/metrics", "GET" },     { "/modcod", "POST" },
                                     { "/gain", "POST" },       { "/frequency", "POST" },
-                                    { "/acm/report", "POST" }, { "/channel", "POST" },
+                                    { "/acm/report", "POST" }, { "/acm", "POST" },
+                                    { "/channel", "POST" },
                                     { "/console", "GET" },     { "/symbols", "GET" },
                                     { "/spectrum", "GET" } };
     const Route* route = nullptr;
@@ -298,7 +299,7 @@ HttpResponse ControlApi::route(const HttpRequest& req)
         if (path == "/") {
             return json_response(200, json{ { "endpoints",
                                               { "GET /status", "GET /metrics", "POST /modcod",
-                                                "POST /gain", "POST /frequency", "POST /acm/report",
+                                                "POST /gain", "POST /frequency", "POST /acm/report", "POST /acm",
                                                 "POST /channel", "GET /console", "GET /symbols",
                                                 "GET /spectrum" } } });
         }
@@ -342,6 +343,9 @@ HttpResponse ControlApi::route(const HttpRequest& req)
         std::string error;
         if (!parse_body(req.body, body, error))
             return error_response(400, error);
+
+        if (path == "/acm")
+            return from_result(m_modem.set_acm(body));
 
         if (path == "/channel") {
             double esn0;

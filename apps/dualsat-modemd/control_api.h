@@ -57,6 +57,11 @@ public:
     {
         return ControlResult::fail(409, "this daemon takes no link reports");
     }
+    // POST /acm: any subset of the ACM controller's settings (acm_loop.h AcmLoop::set_settings).
+    virtual ControlResult set_acm(const nlohmann::json& /*settings*/)
+    {
+        return ControlResult::fail(409, "acm.mode is fixed: there is no ACM controller to set");
+    }
     // POST /channel: the emulated channel's Es/N0 (a lab/test seam).
     virtual ControlResult set_channel(double /*esn0_db*/)
     {

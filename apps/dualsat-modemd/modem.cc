@@ -303,6 +303,14 @@ ControlResult Modem::acm_report(const std::string& body)
                                   ReportSource::Http);
 }
 
+ControlResult Modem::set_acm(const nlohmann::json& settings)
+{
+    std::lock_guard<std::mutex> lock(m_control_mutex);
+    if (!m_running)
+        return ControlResult::fail(503, "the modem is not running");
+    return m_acm->set_settings(settings);
+}
+
 ControlResult Modem::set_channel(double esn0_db)
 {
     std::lock_guard<std::mutex> lock(m_control_mutex);

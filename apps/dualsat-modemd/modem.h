@@ -68,6 +68,7 @@ public:
     ControlResult set_gain(double gain_db, const std::string& direction) override;
     ControlResult set_frequency(double freq_hz, const std::string& direction) override;
     ControlResult acm_report(const std::string& body) override;
+    ControlResult set_acm(const nlohmann::json& settings) override;
     ControlResult set_channel(double esn0_db) override;
     nlohmann::json recent_symbols(size_t n) override;
     nlohmann::json spectrum() override;

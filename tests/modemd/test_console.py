@@ -458,6 +458,74 @@ class Browser(unittest.TestCase):
         finally:
             daemon.kill()
 
+    def test_acm_settings_from_the_page(self):
+        # An acm-mode daemon (its own receiver reports to its own controller over UDP): the
+        # page shows the ACM form filled from the settings in force, disabled for the read
+        # token, and a margin set from it reaches the controller.
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import Select
+        d = temp_dir()
+        write(os.path.join(d, "token"), TOKEN + "\n", 0o600)
+        write(os.path.join(d, "read_token"), READ_TOKEN + "\n", 0o600)
+        port = test_modemd_daemon.free_port()
+        daemon = Daemon("""
+modem: {stream: gse, symbol_rate: 1.0e5}
+radio: {backend: loopback, sample_rate: 2.0e5}
+channel: {esn0_db: 9.0, seed: 5}
+control: {bind: 127.0.0.1, port: 0, token_file: token, read_token_file: read_token}
+acm: {mode: acm, link_id: 9, min_modcod: QPSK 1/2, max_modcod: 8PSK 2/3, frame: short,
+      margin_db: 1.0, feedback: {kind: udp, listen: "127.0.0.1:%(port)d", send_to: "127.0.0.1:%(port)d"}}
+""" % {"port": port}, dirname=d)
+        try:
+            daemon.start_control()
+            self.browser_errors()
+            self.driver.get(daemon.url + "/console")
+            self.driver.execute_script("sessionStorage.clear();")
+            self.driver.find_element(By.ID, "token-input").send_keys(READ_TOKEN)
+            self.driver.find_element(By.ID, "token-use").click()
+            self.wait_text("mode", "read-only token")
+            wait_for(lambda: self.driver.find_element(By.ID, "acm-controls").is_displayed(), "the ACM form")
+            margin = self.driver.find_element(By.ID, "acm-margin")
+            wait_for(lambda: margin.get_attribute("value") == "1", "the margin in force filled in")
+            self.assertEqual(Select(self.driver.find_element(By.ID, "acm-min")).first_selected_option.text,
+                             "QPSK 1/2")
+            self.assertEqual(Select(self.driver.find_element(By.ID, "acm-max")).first_selected_option.text,
+                             "8PSK 2/3")
+            self.assertFalse(self.driver.find_element(By.ID, "acm-apply").is_enabled())
+            status = self.driver.execute_async_script(
+                "const done = arguments[arguments.length - 1];"
+                "fetch('/acm', {method: 'POST', headers: {Authorization: 'Bearer ' + arguments[0]},"
+                " body: JSON.stringify({margin_db: 4})}).then(r => done(r.status), e => done(String(e)));",
+                READ_TOKEN)
+            self.assertEqual(status, 403)
+            self.browser_errors()  # the browser logs the refused request: forget it
+            # The full token: the form is enabled; a new margin goes to the daemon.
+            self.driver.find_element(By.ID, "token-input").send_keys(TOKEN)
+            self.driver.find_element(By.ID, "token-use").click()
+            apply = self.driver.find_element(By.ID, "acm-apply")
+            wait_for(apply.is_enabled, "the ACM form enabled")
+            margin.clear()
+            margin.send_keys("2.5")
+            apply.click()
+            wait_for(lambda: self.text("control-result").startswith("ACM: 200"),
+                     "the ACM answer (%r)" % self.text("control-result"))
+            s = daemon.get("/status", token=TOKEN)["acm"]
+            self.assertEqual(s["settings"]["margin_db"], 2.5)
+            self.assertEqual(s["settings"]["min_modcod"], "QPSK 1/2")  # the rest as it was
+            wait_for(lambda: daemon.get("/status", token=TOKEN)["acm"]["controller"]["margin_db"] >= 2.0,
+                     "the controller's margin in force")
+            wait_for(lambda: margin.get_attribute("value") == "2.5", "the form showing the margin in force")
+            self.assertEqual(self.browser_errors(), [])  # no CSP violation, no failed request
+            # A value out of range: the daemon's message shown, nothing changed.
+            margin.clear()
+            margin.send_keys("40")
+            apply.click()
+            wait_for(lambda: "acm.margin_db" in self.text("control-result"), "the refusal shown")
+            self.assertEqual(daemon.get("/status", token=TOKEN)["acm"]["settings"]["margin_db"], 2.5)
+            self.driver.execute_script("sessionStorage.clear();")
+        finally:
+            daemon.kill()
+
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1].startswith("Browser"):

@@ -382,6 +382,74 @@ TEST_CASE("ACM loop: the receiver's frames become reports, reports drive the for
     CHECK(measuring_only.status()["reports_in"]["ignored_no_controller"] == 1);
 }
 
+TEST_CASE("ACM loop: POST /acm settings, checked like the config; SIGHUP keeps them unless the file changed",
+          "[modemd][acm]")
+{
+    const std::string text = "acm: {mode: acm, link_id: 3, min_modcod: QPSK 1/2, max_modcod: 8PSK 3/4, "
+                             "frame: short, margin_db: %M, hysteresis_db: %H}\n";
+    auto conf = [&](const char* margin, const char* hysteresis) {
+        std::string t = text;
+        t.replace(t.find("%M"), 2, margin);
+        t.replace(t.find("%H"), 2, hysteresis);
+        return parse_config(t, "t", "/tmp");
+    };
+    std::vector<std::string> log;
+    modemd::AcmLoop loop(conf("1.0", "0.4"), [&](const std::string& line) { log.push_back(line); });
+    REQUIRE(loop.initial_format());
+    CHECK(loop.status()["settings"]["margin_db"] == 1.0);
+    const double required = loop.status()["controller"]["required_esn0_db"].get<double>();
+
+    auto r = loop.set_settings({ { "margin_db", 2.5 }, { "exclude", nlohmann::json::array({ "8PSK" }) }, { "outer_loop", false } });
+    REQUIRE(r.status == 200);
+    CHECK(r.body["settings"]["margin_db"] == 2.5);
+    CHECK(r.body["settings"]["exclude"] == nlohmann::json::array({ "8PSK" }));
+    CHECK(r.body["changed"] == nlohmann::json::array({ "exclude", "margin_db", "outer_loop" }));
+    // At the fallback (lowest) rung: its requirement moves by the margin's 1.5 dB.
+    CHECK(r.body["decision"]["required_esn0_db"].get<double>() == Approx(required + 1.5));
+    for (const auto& rung : loop.status()["controller"]["ladder"])
+        CHECK(rung["modcod"].get<std::string>().rfind("8PSK", 0) == std::string::npos);
+    REQUIRE_FALSE(log.empty());
+    CHECK(contains(log.back(), "margin_db 1.0 -> 2.5"));
+
+    // The config's ranges, names and messages; nothing applied.
+    auto error = [&](const nlohmann::json& body) {
+        auto res = loop.set_settings(body);
+        CHECK(res.status == 400);
+        return res.error;
+    };
+    CHECK(error({ { "margin_db", 21 } }) == "acm.margin_db: 21 is out of range (>= 0 and <= 20)");
+    CHECK(contains(error({ { "step_up_hold_s", "1" } }), "acm.step_up_hold_s: expected a number"));
+    CHECK(contains(error({ { "outer_loop", "yes" } }), "acm.outer_loop: expected true or false"));
+    CHECK(contains(error({ { "max_modcod", "QPSK 1/4" } }), "acm.max_modcod: 'QPSK 1/4' is below"));
+    CHECK(contains(error({ { "exclude", nlohmann::json::array({ "QPSK", 4 }) } }), "acm.exclude[1]: expected a MODCOD"));
+    CHECK(contains(error({ { "fallback", "nope" } }), "acm.fallback: \"nope\" is not a DVB-S2 MODCOD"));
+    CHECK(contains(error({ { "frame", "long" } }), "acm.frame: \"long\" is not one of"));
+    CHECK(contains(error({ { "link_id", 4 } }), "acm.link_id: unknown setting"));
+    // No ladder left: the controller's reason, and the previous settings stay.
+    CHECK(contains(error({ { "exclude", nlohmann::json::array({ "QPSK", "8PSK" }) } }), "acm: "));
+    CHECK(loop.status()["settings"]["margin_db"] == 2.5);
+    CHECK(loop.status()["settings"]["exclude"] == nlohmann::json::array({ "8PSK" }));
+
+    // SIGHUP with an unchanged file: the API's settings stay.
+    auto notes = loop.reconfigure(conf("1.0", "0.4").acm);
+    CHECK(loop.status()["settings"]["margin_db"] == 2.5);
+    CHECK_FALSE(loop.status()["settings"]["outer_loop"].get<bool>());
+    // The file's hysteresis changed: that one is taken, the API's margin and rest stay.
+    notes = loop.reconfigure(conf("1.0", "0.6").acm);
+    CHECK(nlohmann::json(notes).dump().find("acm controller settings applied") != std::string::npos);
+    CHECK(loop.status()["settings"]["hysteresis_db"] == 0.6);
+    CHECK(loop.status()["settings"]["margin_db"] == 2.5);
+    CHECK(loop.status()["settings"]["exclude"] == nlohmann::json::array({ "8PSK" }));
+    // The file's margin changed: it wins.
+    loop.reconfigure(conf("3.0", "0.6").acm);
+    CHECK(loop.status()["settings"]["margin_db"] == 3.0);
+
+    // Without a controller: 409.
+    modemd::AcmLoop fixed(parse_config("modem: {modcod: QPSK 1/2}\n", "t", "/tmp"), nullptr);
+    CHECK(fixed.set_settings({ { "margin_db", 1.0 } }).status == 409);
+    CHECK_FALSE(fixed.status().contains("settings"));
+}
+
 TEST_CASE("config: the channel section on zmq, its Es/N0 trace", "[modemd][config][acm]")
 {
     TempDir dir;
@@ -645,6 +713,10 @@ TEST_CASE("control API: routes, methods and bodies", "[modemd][api]")
     CHECK(api.handle(req("POST", "/channel", R"({"esn0_db": 6.5})")).status == 409);
     CHECK(api.handle(req("POST", "/channel", R"({"esn0": 6.5})")).status == 400);
     CHECK(api.handle(req("POST", "/channel", "\xac")).status == 400);
+    // /acm: JSON; the fake has no controller (the default: 409).
+    CHECK(api.handle(req("POST", "/acm", R"({"margin_db": 2})")).status == 409);
+    CHECK(api.handle(req("POST", "/acm", "[2]")).status == 400);
+    CHECK(api.handle(req("GET", "/acm")).status == 405);
 }
 
 TEST_CASE("control API: hostile requests get a 4xx JSON answer, never an exception", "[modemd][api]")

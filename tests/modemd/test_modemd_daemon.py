@@ -1480,6 +1480,104 @@ acm: {mode: acm, link_id: 9, min_modcod: QPSK 1/2, max_modcod: 8PSK 2/3, frame: 
         finally:
             d.kill()
 
+    def test_post_acm_settings(self):
+        """POST /acm: the running controller's settings (reconfigure, history kept), checked
+        like the config's acm section, for the full token only; a SIGHUP with an unchanged
+        file keeps them, a changed file value wins."""
+        port = free_port()
+        conf = """
+modem: {stream: gse, symbol_rate: 1.0e5}
+radio: {backend: loopback, sample_rate: 2.0e5}
+channel: {esn0_db: 9.0, seed: 5}
+control: {port: 0, token_file: token, read_token_file: read_token}
+logging: {level: %(level)s}
+acm: {mode: acm, link_id: 9, min_modcod: QPSK 1/2, max_modcod: 8PSK 2/3, frame: short,
+      step_up_hold_s: 0.3, margin_db: %(margin)s,
+      feedback: {kind: udp, listen: "127.0.0.1:%(port)d", send_to: "127.0.0.1:%(port)d"}}
+"""
+        tmp = temp_dir()
+        write(os.path.join(tmp, "token"), TOKEN + "\n")
+        write(os.path.join(tmp, "read_token"), "read-only-token-0123456789abcdef\n")
+        d = Daemon(conf % {"margin": 1.0, "port": port, "level": "info"}, dirname=tmp)
+        try:
+            d.start_control()
+            st = lambda: d.get("/status", token=TOKEN)["acm"]  # noqa: E731
+            wait_for(lambda: st()["controller"]["reported_esn0_db"] is not None, "reports at the controller")
+            self.assertEqual(st()["settings"]["margin_db"], 1.0)
+            self.assertEqual(st()["settings"]["min_modcod"], "QPSK 1/2")
+            c = st()["controller"]
+            required, margin, changes = c["required_esn0_db"], c["margin_db"], c["changes"]
+            url = d.url + "/acm"
+            # The read-only token may not; no token at all neither.
+            self.assertEqual(http(url, "POST", {"margin_db": 3.0},
+                                  token="read-only-token-0123456789abcdef")[0], 403)
+            self.assertEqual(http(url, "POST", {"margin_db": 3.0})[0], 401)
+            # A new margin: in force at once, the required Es/N0 moves with it.
+            code, body, _ = http(url, "POST", {"margin_db": 3.0, "predict_fades": False}, token=TOKEN)
+            self.assertEqual(code, 200, body)
+            r = json.loads(body)
+            self.assertEqual(r["settings"]["margin_db"], 3.0)
+            self.assertEqual(sorted(r["changed"]), ["margin_db", "predict_fades"])
+            self.assertIn("modcod", r["decision"])
+            s = st()
+            self.assertEqual(s["settings"]["margin_db"], 3.0)
+            self.assertFalse(s["settings"]["predict_fades"])
+            self.assertGreaterEqual(s["controller"]["changes"], changes)  # history kept
+            # The margin in force (plus the outer loop's trim) up by 2 dB; the required Es/N0
+            # (the rung's threshold + that margin) moves with it (down a rung if need be).
+            wait_for(lambda: st()["controller"]["margin_db"] > margin + 1.5, "the margin in force")
+            c = st()["controller"]
+            threshold = {r["modcod"]: r["threshold_db"] for r in c["ladder"]}[c["modcod"]]
+            self.assertAlmostEqual(c["required_esn0_db"], threshold + c["margin_db"], places=6)
+            self.assertNotAlmostEqual(c["required_esn0_db"], required, places=3)
+            wait_for(lambda: "margin_db 1.0 -> 3.0" in d.stderr(), "the change logged")
+            # Bad values: 400 naming the key (and value); nothing changes.
+            for bad, key in [({"margin_db": 25}, "acm.margin_db: 25 is out of range"),
+                             ({"hysteresis_db": "x"}, "acm.hysteresis_db: expected a number"),
+                             ({"predict_fades": 1}, "acm.predict_fades: expected true or false"),
+                             ({"min_modcod": "QPSK 7/8"}, "acm.min_modcod: \"QPSK 7/8\" is not a DVB-S2 MODCOD"),
+                             ({"min_modcod": "8PSK 3/4", "max_modcod": "QPSK 3/4"}, "acm.max_modcod: "),
+                             ({"exclude": ["QPSK", "8PSK"]}, "acm: "),
+                             ({"fallback": "32APSK 9/10"}, "acm: "),
+                             ({"warp_factor": 9}, "acm.warp_factor: unknown setting"),
+                             ({"target_fer": 0.9}, "acm.target_fer: 0.9 is out of range")]:
+                code, body, _ = http(url, "POST", bad, token=TOKEN)
+                self.assertEqual(code, 400, (bad, body))
+                self.assertIn(key, json.loads(body)["error"], bad)
+            self.assertEqual(st()["settings"]["margin_db"], 3.0)
+            self.assertEqual(st()["settings"]["exclude"], [])
+            # SIGHUP, the file's acm section unchanged (another section changed): the API's
+            # margin stays.
+            write(d.config, conf % {"margin": 1.0, "port": port, "level": "debug"})
+            d.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: "logging.level -> debug" in d.stderr(), "the first reload")
+            self.assertEqual(st()["settings"]["margin_db"], 3.0)
+            self.assertFalse(st()["settings"]["predict_fades"])
+            # The file's margin changed: it wins; predict_fades (unchanged in the file) stays.
+            write(d.config, conf % {"margin": 2.0, "port": port, "level": "debug"})
+            d.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: st()["settings"]["margin_db"] == 2.0, "the file's new margin")
+            self.assertFalse(st()["settings"]["predict_fades"])
+            self.assertEqual(d.stop(), 0)
+        finally:
+            d.kill()
+
+    def test_post_acm_in_fixed_mode_is_409(self):
+        d = Daemon("""
+modem: {symbol_rate: 1.0e5}
+radio: {backend: loopback, sample_rate: 2.0e5}
+control: {port: 0}
+""")
+        try:
+            d.start_control()
+            code, body, _ = http(d.url + "/acm", "POST", {"margin_db": 2.0})
+            self.assertEqual(code, 409, body)
+            self.assertIn("acm.mode is fixed", json.loads(body)["error"])
+            self.assertNotIn("settings", d.get("/status")["acm"])
+            self.assertEqual(d.stop(), 0)
+        finally:
+            d.kill()
+
 
 class Tun(unittest.TestCase):
     def test_tun_starts_or_says_why_not(self):

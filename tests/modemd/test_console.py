@@ -279,6 +279,14 @@ def browser_missing():
     for exe in ("chromium", "chromedriver"):
         if not shutil.which(exe):
             return exe + " is not installed"
+    # chromedriver reaches its own service and the browser's DevTools at "localhost": a
+    # system without it (e.g. a bare debootstrap chroot has no /etc/hosts) cannot run them.
+    try:
+        addrs = {a[4][0] for a in socket.getaddrinfo("localhost", None)}
+    except OSError:
+        addrs = set()
+    if not any(a.startswith("127.") or a == "::1" for a in addrs):
+        return "'localhost' does not resolve to a loopback address (no /etc/hosts?)"
     return None
 
 

@@ -8,8 +8,10 @@
 //
 // Input: byte 0 selects the mode, byte 1 the MODCOD number (1..28), byte 2 frame size and
 // pilots; then
-//   mode even — raw: the rest is the frame (zero padded to K_bch / 8 bytes). Nothing
-//               random can carry a valid GCM tag under our key: open() must refuse it.
+//   mode even — raw: the rest is the frame (zero padded to K_bch / 8 bytes), opened by
+//               the receiver of a link nothing here seals for. Nothing random, and no frame
+//               sealed for another link, carries a valid GCM tag under its key: open() must
+//               refuse it.
 //   mode odd  — genuine: a payload length and bytes, sealed by the real FrameSealer; then
 //               up to 8 (position, xor) edits and a "claim another format" byte. A fresh
 //               opener must accept the frame iff no authenticated byte changed and the
@@ -31,6 +33,7 @@ namespace {
 
 constexpr int64_t kNow = (int64_t{ 7 } * 3600 + 1800) * 1000000000; // middle of epoch 7
 constexpr uint16_t kLink = 3;
+constexpr uint16_t kOtherLink = 4; // never sealed for
 
 std::shared_ptr<KeySchedule> schedule()
 {
@@ -57,10 +60,10 @@ struct Fixture {
         c.clock = [] { return kNow; };
         sealer = std::make_unique<FrameSealer>(keys, c);
     }
-    FrameOpener opener() const
+    FrameOpener opener(uint16_t link = kLink) const
     {
         FrameOpenerConfig c;
-        c.link_id = kLink;
+        c.link_id = link;
         c.clock = [] { return kNow; };
         return FrameOpener(keys, c);
     }
@@ -118,7 +121,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         std::vector<uint8_t> frame(frame_bytes, 0);
         const std::vector<uint8_t> raw = in.bytes(frame_bytes);
         std::copy(raw.begin(), raw.end(), frame.begin());
-        FrameOpener opener = fx.opener();
+        // The receiver of another link: nothing this process seals is for it. (Not our own
+        // link: libFuzzer learns whole genuine frames from the comparisons in the genuine
+        // mode and pastes them here, and a fresh opener rightly accepts one once. A frame
+        // sealed for one link must still fail on any other: the link is in the key.)
+        FrameOpener opener = fx.opener(kOtherLink);
         FUZZ_CHECK(open_checked(opener, frame, format, in.u64()) == 0);
         return 0;
     }

@@ -224,6 +224,10 @@ void AcmController::change_to(size_t rung, AcmReason reason, const std::string& 
             ++m_state.step_ups;
         else
             ++m_state.step_downs;
+        if (rung < m_rung) {
+            m_last_down_ns = now_ns;
+            m_have_down = true;
+        }
         m_rung = rung;
         m_probe_modcod = m_ladder[rung].modcod_number;
         m_probe_since = now_ns;
@@ -338,7 +342,7 @@ size_t AcmController::rung_of(const FrameFormat& f) const
     return m_ladder.size();
 }
 
-void AcmController::update_outer_loop(const LinkReport& r, double dt_s)
+void AcmController::update_outer_loop(const LinkReport& r, int64_t arrival_ns, double dt_s)
 {
     if (!m_cfg.outer_loop)
         return;
@@ -355,11 +359,16 @@ void AcmController::update_outer_loop(const LinkReport& r, double dt_s)
     // second the trim took minutes to come down (the fade bench's ramp run). What is left
     // — errors at a rung the report says the link sustains — is what the outer loop is
     // for: thresholds or an estimator that are off.
-    bool explained = false;
+    // A report's frames span its interval and the "last format" names only the newest, so
+    // also: reports within a loop delay and an interval of a step down still carry frames
+    // sent before the far end had the new format (the two-daemon test's sudden 9 dB drop
+    // raised the trim by 1 dB through one such report).
+    bool explained = m_have_down && arrival_ns - m_last_down_ns <=
+                                        to_ns(m_state.loop_delay_s + m_cfg.report_interval_s);
     if (const auto f = r.last_format()) {
         const size_t sent_at = rung_of(*f);
         if (sent_at < m_ladder.size())
-            explained = sent_at > m_rung ||
+            explained = explained || sent_at > m_rung ||
                         r.esn0_db < m_ladder[sent_at].threshold_db + m_cfg.margin_db;
     }
     if (explained && r.frames_failed > 0)
@@ -442,7 +451,7 @@ void AcmController::evaluate(const LinkReport& r, int64_t now, double dt_s)
         enter_fallback(AcmReason::FarEndUnlocked, "far end reports no lock", now);
         return;
     }
-    update_outer_loop(r, dt_s);
+    update_outer_loop(r, now, dt_s);
     if (!r.esn0_valid || !std::isfinite(r.esn0_db)) {
         m_up_pending = false;
         keep(AcmReason::NoEstimate, "report without an Es/N0 estimate: no change", now);

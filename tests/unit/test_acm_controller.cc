@@ -757,6 +757,28 @@ TEST_CASE("ACM outer loop: errors the inner loop explains do not raise the margi
     CHECK(link.c.state().trim_db <= trim0);
     CHECK(link.c.state().failures_explained == 2);
 
+    // A report whose newest frame is already of the new rung still carries older frames of
+    // the rung left: within a loop delay and an interval of the step down, not counted.
+    AcmConfig no_prediction = cfg; // the drop's slope would take it further down
+    no_prediction.predict_fades = false;
+    Link sudden(no_prediction);
+    sudden.settle(sudden.need(k) + 0.5, 30.0);
+    REQUIRE(sudden.rung() == k);
+    const double trim1 = sudden.c.state().trim_db;
+    report_at(sudden, faded, 0, at_k); // the drop: down at once
+    const size_t low = sudden.rung();
+    REQUIRE(low < k);
+    const FrameFormat at_low = sudden.c.ladder()[low].format;
+    const double above_low = sudden.c.ladder()[low].threshold_db + cfg.margin_db + 0.3;
+    report_at(sudden, above_low, 4, at_low); // 250 ms later: inside 0.5 + 0.25 s
+    CHECK(sudden.c.state().trim_db <= trim1);
+    CHECK(sudden.c.state().failures_explained == 1);
+    for (int i = 0; i < 4; ++i) // 1 s later, no errors
+        report_at(sudden, above_low, 0, at_low);
+    report_at(sudden, above_low, 1, at_low); // now an error at the rung in force counts
+    REQUIRE(sudden.rung() == low);
+    CHECK(sudden.c.state().trim_db > trim1 + 0.4);
+
     // Errors at the rung in force while the report says it is sustainable: the margin is
     // too small (thresholds or estimator off) — counted.
     Link biased(cfg);

@@ -31,7 +31,8 @@
 //     good frame lowers it by olla_step_up_db * T / (1 - T), T the target FER, so it
 //     settles where the FER is T; errors the inner loop explains do not count (frames
 //     sent at a rung since left downward, or at a rung the reported Es/N0 is below the
-//     need of at the base margin); per report the rise is capped at
+//     need of at the base margin, or reported within a loop delay and an interval of a
+//     step down); per report the rise is capped at
 //     olla_max_up_per_report_db and the fall at olla_max_down_db_per_s, the trim bounded to
 //     [trim_min_db, trim_max_db]; errors on the lowest rung do not raise it (no margin can
 //     help there);
@@ -218,7 +219,7 @@ private:
     void change_to(size_t rung, AcmReason reason, const std::string& text, int64_t now_ns);
     void keep(AcmReason reason, const std::string& text, int64_t now_ns);
     void enter_fallback(AcmReason reason, const std::string& text, int64_t now_ns);
-    void update_outer_loop(const LinkReport& r, double dt_s);
+    void update_outer_loop(const LinkReport& r, int64_t arrival_ns, double dt_s);
     void update_prediction(const LinkReport& r);
     void measure_loop_delay(const LinkReport& r, int64_t arrival_ns);
     void evaluate(const LinkReport& r, int64_t arrival_ns, double dt_s);
@@ -250,6 +251,8 @@ private:
     int64_t m_probe_since = 0;
     std::deque<Sample> m_history;
     bool m_timed_out = false;
+    int64_t m_last_down_ns = 0;   // the last step down (fade or fallback)
+    bool m_have_down = false;
     double m_var_smoothed = 0.0; // reports' stated Es/N0 variance, smoothed
     bool m_have_var = false;
 };

@@ -57,11 +57,8 @@ std::shared_ptr<protected_parts> make_protected_parts(const protection_config& c
     }
     p->keys = std::make_shared<::dualsat::KeySchedule>(std::move(material), ec);
     const auto link = static_cast<uint16_t>(config.link_id);
-    // The keyed PL sequences are built for one epoch (keyed_pl.h): the epoch in force at
-    // start. COMSEC follows the epochs; the PL keys change when the block is rebuilt.
-    p->pl_epoch = p->keys->current_epoch(::dualsat::realtime_ns());
     if (config.transec)
-        p->pl = ::dualsat::make_keyed_pl(*p->keys, p->pl_epoch, link, config.direction,
+        p->pl = ::dualsat::make_keyed_pl(*p->keys, kTransecKeyEpoch, link, config.direction,
                                          static_cast<uint64_t>(config.pl_period));
     if (config.comsec) {
         if (transmitter) {
@@ -82,16 +79,47 @@ std::shared_ptr<protected_parts> make_protected_parts(const protection_config& c
     return p;
 }
 
+bool reload_key_file(protected_parts& parts, ::dualsat::KeyedPlSequences* pl)
+{
+    using ::dualsat::ConfigError;
+    ::dualsat::KeyMaterial material;
+    try {
+        material = ::dualsat::load_key_file(parts.config.key_file);
+    } catch (const ConfigError& e) {
+        throw ConfigError(std::string("key file refused, the key in use stays: ") + e.what());
+    }
+    if (parts.keys->holds(material))
+        return false;
+    parts.keys->rotate(std::move(material));
+    if (parts.config.transec && pl)
+        *pl = ::dualsat::make_keyed_pl(*parts.keys, kTransecKeyEpoch,
+                                       static_cast<uint16_t>(parts.config.link_id),
+                                       parts.config.direction,
+                                       static_cast<uint64_t>(parts.config.pl_period));
+    parts.key_reloads.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
+void command_epoch(protected_parts& parts, int64_t epoch)
+{
+    using ::dualsat::ConfigError;
+    if (parts.config.utc_epochs)
+        throw ConfigError("epochs follow UTC time slots here (utc_epochs): they cannot be commanded");
+    if (epoch < 0 || epoch > 0xFFFFFFFFll)
+        throw ConfigError("epoch " + std::to_string(epoch) + " is outside 0..2^32-1");
+    parts.keys->set_epoch(static_cast<uint32_t>(epoch), ::dualsat::realtime_ns());
+}
+
 protection_status static_status(const protected_parts& parts)
 {
     protection_status s;
     s.comsec = parts.config.comsec;
     s.transec = parts.config.transec;
-    const ::dualsat::KeyId& id = parts.keys->key_id();
+    const ::dualsat::KeyId id = parts.keys->key_id();
     s.key_id = hex(id.data(), id.size());
     const ::dualsat::KeyTag tag = parts.keys->key_tag();
     s.key_tag = hex(tag.data(), tag.size());
-    s.pl_epoch = parts.pl_epoch;
+    s.key_reloads = parts.key_reloads.load(std::memory_order_relaxed);
     s.pl_period = parts.config.transec ? parts.config.pl_period : 0;
     s.epoch = parts.keys->current_epoch(::dualsat::realtime_ns());
     return s;

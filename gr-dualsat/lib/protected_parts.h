@@ -7,6 +7,7 @@
 #include <dualsat/protect/keyed_pl.h>
 #include <gnuradio/dualsat/protection.h>
 
+#include <atomic>
 #include <memory>
 
 namespace gr {
@@ -18,13 +19,31 @@ struct protected_parts {
     ::dualsat::KeyedPlSequences pl;              // null members without TRANSEC
     std::shared_ptr<::dualsat::FrameSealer> sealer; // transmitter with COMSEC
     std::shared_ptr<::dualsat::FrameOpener> opener; // receiver with COMSEC
-    uint32_t pl_epoch = 0;
+    std::atomic<uint64_t> key_reloads{ 0 };  // reload_key_file() calls that changed the key
 };
+
+// The epoch the TRANSEC sequences are derived with. They follow the key file, not the
+// epochs: the frame sync acquires one set of sequences (keyed_pl.h), so a change of them
+// is a re-acquisition at the far end, and both ends must derive the same set whenever each
+// was started. COMSEC keys change every epoch (hitless: the opener accepts the adjacent
+// epoch during the overlap); the PL sequences change with the master key (reload).
+constexpr uint32_t kTransecKeyEpoch = 0;
 
 // ConfigError (a Python ValueError) for a bad setting or key file, saying which and why;
 // never names key bytes.
 std::shared_ptr<protected_parts> make_protected_parts(const protection_config& config,
                                                       bool transmitter);
+
+// Reads the key file of parts.config again (same checks as at start). False when it holds
+// the key in use: nothing changes. Otherwise the key schedule rotates (COMSEC keys follow
+// from the next frame) and, with TRANSEC, *pl gets the new key's sequences for the caller
+// to hand to its frame engine. ConfigError for a refused file (the key in use stays).
+bool reload_key_file(protected_parts& parts, ::dualsat::KeyedPlSequences* pl);
+
+// Command-mode epochs: from now on the current epoch is `epoch` (the far end must be
+// commanded too; its receiver accepts the next epoch at any time). ConfigError with
+// UTC epochs or outside 0 .. 2^32 - 1.
+void command_epoch(protected_parts& parts, int64_t epoch);
 
 // Everything but the counters of the sealer / opener.
 protection_status static_status(const protected_parts& parts);

@@ -117,6 +117,27 @@ uint64_t rx_cb_impl::work_errors() const
     return d_work_errors;
 }
 
+bool rx_cb_impl::reload_keys()
+{
+    if (!d_protect)
+        throw ::dualsat::ConfigError("reload_keys: the civil receiver has no keys");
+    ::dualsat::KeyedPlSequences pl;
+    // d_mutex: work() runs the receiver under it, so the sequences change between calls.
+    std::lock_guard<std::mutex> lock(d_mutex);
+    if (!reload_key_file(*d_protect, &pl))
+        return false;
+    if (pl.header)
+        d_rx.set_pl_sequences(pl.header, pl.scrambling);
+    return true;
+}
+
+void rx_cb_impl::set_epoch(int64_t epoch)
+{
+    if (!d_protect)
+        throw ::dualsat::ConfigError("set_epoch: the civil receiver has no epochs");
+    command_epoch(*d_protect, epoch);
+}
+
 protection_status rx_cb_impl::protection() const
 {
     if (!d_protect)

@@ -34,6 +34,8 @@ public:
     uint64_t work_errors() const override;
     void set_symbol_tap(::dualsat::Receiver::SymbolTap tap) override;
     protection_status protection() const override;
+    bool reload_keys() override;
+    void set_epoch(int64_t epoch) override;
 
     void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;
     int general_work(int noutput_items,

@@ -172,6 +172,29 @@ protection_status tx_bc_impl::protection() const
     return d_protect_status;
 }
 
+bool tx_bc_impl::reload_keys()
+{
+    if (!d_protect)
+        throw ::dualsat::ConfigError("reload_keys: the civil transmitter has no keys");
+    ::dualsat::KeyedPlSequences pl;
+    std::lock_guard<std::mutex> lock(d_rekey_mutex);
+    if (!reload_key_file(*d_protect, &pl))
+        return false;
+    if (pl.header) {
+        d_pending_pl = std::move(pl);
+        d_have_pending_pl.store(true, std::memory_order_release);
+    }
+    update_protection_status();
+    return true;
+}
+
+void tx_bc_impl::set_epoch(int64_t epoch)
+{
+    if (!d_protect)
+        throw ::dualsat::ConfigError("set_epoch: the civil transmitter has no epochs");
+    command_epoch(*d_protect, epoch);
+}
+
 void tx_bc_impl::handle_modcod(const pmt::pmt_t& msg)
 {
     try {
@@ -269,6 +292,8 @@ void tx_bc_impl::tag_frame(uint64_t offset, const ::dualsat::PlFrameInfo& info)
     add(pmt_key<dict_keys::frame>(), short_frame ? d_sym_short : d_sym_normal);
     add(pmt_key<dict_keys::pilots>(), pmt::from_bool(!dummy && info.format.pilots));
     add(pmt_key<dict_keys::dummy>(), pmt::from_bool(dummy));
+    add(pmt_key<dict_keys::fill>(), pmt::from_bool(info.fill));
+    add(pmt_key<dict_keys::padded>(), pmt::from_bool(info.padded));
     add(pmt_key<dict_keys::frame_counter>(), pmt::from_uint64(info.frame_counter));
     add(pmt_key<dict_keys::symbols>(), pmt::from_long(info.symbols));
     add(pmt_key<dict_keys::dfl>(), pmt::from_long(static_cast<long>(info.dfl)));
@@ -352,6 +377,15 @@ int tx_bc_impl::general_work(int noutput_items,
     const size_t available = d_ts ? static_cast<size_t>(ninput_items[0]) : 0;
     size_t consumed = 0, produced = 0;
     constexpr size_t kMax = ::dualsat::Transmitter::kMaxFrameSymbols;
+
+    if (d_have_pending_pl.load(std::memory_order_acquire)) {
+        std::lock_guard<std::mutex> lock(d_rekey_mutex);
+        if (d_pending_pl) {
+            d_tx.set_pl_sequences(d_pending_pl->header, d_pending_pl->scrambling);
+            d_pending_pl.reset();
+        }
+        d_have_pending_pl.store(false, std::memory_order_release);
+    }
 
     try {
         // The rest of a frame that did not fit last time.

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include <array>
 #include <atomic>
@@ -30,6 +31,8 @@ public:
     uint64_t bad_pdu_messages() const override { return d_bad_pdu.load(); }
     uint64_t work_errors() const override { return d_work_errors.load(); }
     protection_status protection() const override;
+    bool reload_keys() override;
+    void set_epoch(int64_t epoch) override;
 
     void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;
     int general_work(int noutput_items,
@@ -57,6 +60,10 @@ private:
     const bool d_fixed_format;
     mutable std::mutex d_protect_mutex;
     protection_status d_protect_status; // snapshot, d_protect_mutex
+    // TRANSEC sequences of a reloaded key, for general_work() to hand to d_tx.
+    std::mutex d_rekey_mutex;
+    std::optional<::dualsat::KeyedPlSequences> d_pending_pl; // d_rekey_mutex
+    std::atomic<bool> d_have_pending_pl{ false };
     ::dualsat::Transmitter d_tx;
     std::vector<gr_complex> d_pending; // a PLFRAME that did not fit the output buffer
     size_t d_pending_len = 0;

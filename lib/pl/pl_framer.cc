@@ -166,6 +166,15 @@ PlDeframer::PlDeframer(std::shared_ptr<PlHeaderSequence> header,
 {
 }
 
+void PlDeframer::set_sequences(std::shared_ptr<PlHeaderSequence> header,
+                               std::shared_ptr<PlScramblingSequence> scrambling)
+{
+    auto h = require_sequence(std::move(header), "PLHEADER sequence");
+    auto s = require_sequence(std::move(scrambling), "scrambling sequence");
+    m_header = std::move(h);
+    m_scrambling = std::move(s);
+}
+
 PlscDecision PlDeframer::decode_header(const std::complex<float>* header_symbols,
                                        uint64_t frame_counter) const
 {

@@ -3,6 +3,8 @@
 #include <dualsat/protect/aes.h>
 #include <dualsat/protect/key_schedule.h>
 
+#include <openssl/crypto.h>
+
 #include <cstdint>
 #include <cstring>
 #include <ctime>
@@ -164,6 +166,21 @@ void KeySchedule::rotate(KeyMaterial material)
     m_key_id = material.key_id;
     m_tag = compute_tag();
     m_generation.fetch_add(1, std::memory_order_acq_rel);
+}
+
+KeyId KeySchedule::key_id() const
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_key_id;
+}
+
+bool KeySchedule::holds(const KeyMaterial& material) const
+{
+    if (!material.master.valid())
+        return false;
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return material.key_id == m_key_id &&
+           CRYPTO_memcmp(material.master.bytes(), m_master.bytes(), SecureKey::kBytes) == 0;
 }
 
 } // namespace dualsat

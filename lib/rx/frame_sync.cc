@@ -103,6 +103,17 @@ void FrameSync::reset()
     m_freq_external = false;
 }
 
+void FrameSync::set_sequences(std::shared_ptr<PlHeaderSequence> header,
+                              std::shared_ptr<PlScramblingSequence> scrambling)
+{
+    auto h = require_sequence(std::move(header), "PLHEADER sequence");
+    auto s = require_sequence(std::move(scrambling), "scrambling sequence");
+    m_header = std::move(h);
+    m_scrambling = std::move(s);
+    m_templates.counter = ~0ull; // built from the old sequences
+    reset();
+}
+
 void FrameSync::set_tracked_frequency(double rad_per_symbol)
 {
     if (!std::isfinite(rad_per_symbol))

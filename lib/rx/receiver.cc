@@ -313,6 +313,14 @@ void Receiver::restart_acquisition_estimate()
     m_pipe->restart_acquisition = true;
 }
 
+void Receiver::set_pl_sequences(std::shared_ptr<PlHeaderSequence> header,
+                                std::shared_ptr<PlScramblingSequence> scrambling)
+{
+    m_symbols.set_sequences(header, scrambling);
+    m_cfg.parts.pl_header = std::move(header);
+    m_cfg.parts.pl_scrambling = std::move(scrambling);
+}
+
 void Receiver::consume_symbols(std::complex<float>* sym, size_t n, ReceiverOutput& out)
 {
     m_symbols.push(sym, n);

@@ -38,6 +38,17 @@ SymbolReceiver::SymbolReceiver(std::shared_ptr<PlHeaderSequence> header,
     m_rn.resize(kMaxPlframeSymbols);
 }
 
+void SymbolReceiver::set_sequences(std::shared_ptr<PlHeaderSequence> header,
+                                   std::shared_ptr<PlScramblingSequence> scrambling)
+{
+    auto h = require_sequence(std::move(header), "PLHEADER sequence");
+    auto s = require_sequence(std::move(scrambling), "scrambling sequence");
+    m_sync.set_sequences(h, s);
+    m_deframer.set_sequences(h, s);
+    m_header = std::move(h);
+    m_scrambling = std::move(s);
+}
+
 void SymbolReceiver::push(const std::complex<float>* symbols, size_t n)
 {
     m_sync.push(symbols, n);

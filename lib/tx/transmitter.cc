@@ -83,6 +83,9 @@ struct Transmitter::Slot {
     uint64_t counter = 0;
     std::complex<float>* out = nullptr;
     const uint8_t* rn = nullptr; // null: fill() on the encoding thread
+    // The sequence that fills rn on the encoding thread: this frame's, also when the
+    // sequences change (set_pl_sequences) while it waits for a worker.
+    std::shared_ptr<PlScramblingSequence> scrambling;
     PlFrameInfo info;
     std::unique_ptr<uint8_t[]> codeword{ new uint8_t[kMaxNldpcBytes]() };    // BBFRAME -> LDPC, in place
     std::unique_ptr<uint8_t[]> interleaved{ new uint8_t[kMaxNldpcBytes]() }; // packed
@@ -273,6 +276,7 @@ size_t Transmitter::start_frame(std::complex<float>* out, size_t room, bool enco
         }
         m_pl_header->header_symbols(dummy ? dummy_pls_code() : pls_code(f), counter, out);
         const int payload_count = length - kPlHeaderSymbols;
+        s.scrambling = m_pl_scrambling;
         if (m_fill_on_workers && !encode_here) {
             s.rn = nullptr;
         } else {
@@ -310,6 +314,18 @@ size_t Transmitter::start_frame(std::complex<float>* out, size_t room, bool enco
     return static_cast<size_t>(length);
 }
 
+void Transmitter::set_pl_sequences(std::shared_ptr<PlHeaderSequence> header,
+                                   std::shared_ptr<PlScramblingSequence> scrambling)
+{
+    if (!header || !scrambling)
+        throw ConfigError("Transmitter: set_pl_sequences needs both sequences");
+    // fill() on a worker only if the new sequence allows it; rn() on this thread always works.
+    if (!scrambling->concurrent_fill())
+        m_fill_on_workers = false;
+    m_pl_header = std::move(header);
+    m_pl_scrambling = std::move(scrambling);
+}
+
 size_t Transmitter::finish_plframe(PlFrameInfo& info)
 {
     // Waits for the oldest frame, encoding queued ones meanwhile. A failed encoding is
@@ -330,7 +346,7 @@ void Transmitter::encode(Slot& s) const
     std::complex<float>* payload = s.out + kPlHeaderSymbols;
     const FrameFormat& f = s.format;
     const int payload_count = (s.dummy ? kDummyFrameSymbols : f.plframe_symbols()) - kPlHeaderSymbols;
-    const uint8_t* rn = s.rn ? s.rn : m_pl_scrambling->fill(s.counter, payload_count, s.rn_copy.get());
+    const uint8_t* rn = s.rn ? s.rn : s.scrambling->fill(s.counter, payload_count, s.rn_copy.get());
     if (s.dummy) {
         write_scrambled_dummy_payload(rn, payload);
         return;

@@ -226,6 +226,53 @@ class qa_protected_link(gr_unittest.TestCase):
         tx2.set_format(dualsat.parse_frame_format('8PSK 3/5 short pilots'))
         self.assertEqual(tx2.protection().frames_sealed, 0)
 
+    def test_005_key_reload_and_commanded_epoch(self):
+        # The daemon's SIGHUP / POST /protect/reload and POST /protect/epoch, on the blocks.
+        tx, rx = self.tx(), self.rx()
+        stale = self.rx()  # built from the old key, never reloaded
+        self.assertFalse(tx.reload_keys())  # the file holds the key in use: nothing changes
+        self.assertFalse(rx.reload_keys())
+        old_id = tx.protection().key_id
+        # A new key replaces the file (as an operator would: written aside, renamed over).
+        new_id = bytes(range(0xc0, 0xe0))
+        aside = os.path.join(self.dir, 'new.key')
+        write_key_file(aside, new_id, bytes(range(200, 232)))
+        os.replace(aside, self.key)
+        self.assertTrue(tx.reload_keys())
+        self.assertTrue(rx.reload_keys())
+        for blk in (tx, rx):
+            self.assertEqual(blk.protection().key_id, new_id.hex())
+            self.assertNotEqual(blk.protection().key_id, old_id)
+            self.assertEqual(blk.protection().key_reloads, 1)
+        # Epochs by command (fixed epoch 11 here): both ends move to 12.
+        tx.set_epoch(12)
+        rx.set_epoch(12)
+        self.assertEqual(rx.protection().epoch, 12)
+        with self.assertRaisesRegex(ValueError, 'outside'):
+            rx.set_epoch(-1)
+        # A file that may not be used is refused, and the key in use stays.
+        os.chmod(self.key, 0o644)
+        with self.assertRaisesRegex(ValueError, 'the key in use stays'):
+            rx.reload_keys()
+        self.assertEqual(rx.protection().key_id, new_id.hex())
+        os.chmod(self.key, 0o600)
+
+        pdus = make_pdus(20, seed=11)
+        (got, old), tags = self.run_link(tx, [rx, stale], pdus, frames=24)
+        ks = self.received(got, pdus)
+        self.assertGreater(len(ks), 12)
+        self.assertEqual(ks, list(range(ks[0], ks[0] + len(ks))))
+        self.assertEqual(tx.protection().epoch, 12)
+        self.assertEqual(old.num_messages(), 0)  # the old key finds no frame
+        self.assertEqual(stale.status().frames_ok, 0)
+
+        # UTC epochs cannot be commanded; the civil blocks have no keys.
+        with self.assertRaisesRegex(ValueError, 'UTC'):
+            self.rx(utc_epochs=True).set_epoch(3)
+        civil = dualsat.tx_bc(dualsat.TxInputMode.GSE, F.SHORT, C.C1_2, M.QPSK)
+        with self.assertRaisesRegex(ValueError, 'civil'):
+            civil.reload_keys()
+
 
 if __name__ == '__main__':
     gr_unittest.run(qa_protected_link)

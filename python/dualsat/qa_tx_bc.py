@@ -23,8 +23,8 @@ WAIT = dualsat.IdlePolicy.WAIT
 DUMMY = dualsat.IdlePolicy.DUMMY
 K, P = dualsat.dict_keys, dualsat.msg_ports
 # What the 'plframe' tag's dict carries (the README's table of keys).
-PLFRAME_KEYS = {K.modcod, K.modcod_name, K.frame, K.pilots, K.dummy, K.frame_counter,
-                K.symbols, K.dfl, K.packets}
+PLFRAME_KEYS = {K.modcod, K.modcod_name, K.frame, K.pilots, K.dummy, K.fill, K.padded,
+                K.frame_counter, K.symbols, K.dfl, K.packets}
 
 
 def ts_packets(rng, count):
@@ -85,6 +85,9 @@ class qa_tx_bc(gr_unittest.TestCase):
                 self.assertEqual(fmt.frame, F.SHORT if d[K.frame] == "short" else F.NORMAL)
                 self.assertEqual(fmt.pilots, d[K.pilots])
                 self.assertEqual(d[K.symbols], fmt.plframe_symbols())
+                # Civil: no sealed fill; padded exactly when the data field is not full.
+                self.assertFalse(d[K.fill])
+                self.assertEqual(d[K.padded], d[K.dfl] < fmt.code().kbch - 80)
             expected_offset = t.offset + d[K.symbols]
             out.append(d)
         self.assertLessEqual(expected_offset, len(symbols))

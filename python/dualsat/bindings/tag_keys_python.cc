@@ -31,6 +31,8 @@ void bind_tag_keys(py::module& m)
     DUALSAT_KEY(dict_keys, frame);
     DUALSAT_KEY(dict_keys, pilots);
     DUALSAT_KEY(dict_keys, dummy);
+    DUALSAT_KEY(dict_keys, fill);
+    DUALSAT_KEY(dict_keys, padded);
     DUALSAT_KEY(dict_keys, frame_counter);
     DUALSAT_KEY(dict_keys, symbols);
     DUALSAT_KEY(dict_keys, data_symbols);

@@ -44,7 +44,7 @@ struct DUALSAT_API protection_status {
     std::string key_tag;     //!< the 24-bit tag carried on air, hex
     uint32_t epoch = 0;      //!< TX: of the last sealed frame (else the start epoch);
                              //!< RX: the current epoch
-    uint32_t pl_epoch = 0;   //!< epoch of the keyed PL sequences (fixed at start)
+    uint64_t key_reloads = 0; //!< reload_keys() calls that changed the key (both sides)
     int pl_period = 0;
     // Transmitter
     uint64_t frames_sealed = 0;

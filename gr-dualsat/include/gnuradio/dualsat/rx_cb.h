@@ -87,6 +87,16 @@ public:
     //! The opener's drop counters by cause, key id and epoch (never key bytes); all
     //! false / zero for the civil block. Thread-safe.
     virtual protection_status protection() const = 0;
+    //! Protected block: reads the key file again (the same checks as at start). Returns
+    //! false when it holds the key in use (nothing changes). Otherwise the COMSEC keys
+    //! follow from the next frame and, with TRANSEC, the PL sequences of the new key
+    //! from the next work() call (the lock is dropped and the receiver
+    //! searches with them: the far end must have reloaded too). ValueError for the civil block or a refused file (the key in use stays).
+    virtual bool reload_keys() = 0;
+    //! Protected block with commanded epochs (utc_epochs false): the current epoch from
+    //! now on; the far end is commanded too (its receiver accepts the next epoch at any
+    //! time and the previous one for overlap_seconds). ValueError otherwise.
+    virtual void set_epoch(int64_t epoch) = 0;
 };
 
 } // namespace dualsat

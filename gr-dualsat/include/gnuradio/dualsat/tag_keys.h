@@ -35,6 +35,8 @@ inline constexpr char modcod_name[] = "modcod_name"; // "8PSK 3/5"
 inline constexpr char frame[] = "frame";             // "normal" / "short"
 inline constexpr char pilots[] = "pilots";           // bool
 inline constexpr char dummy[] = "dummy";             // bool: a dummy PLFRAME
+inline constexpr char fill[] = "fill";               // bool: a sealed fill frame (protected idle)
+inline constexpr char padded[] = "padded";           // bool: a data frame whose data field is not full
 // Counting and sizes.
 inline constexpr char frame_counter[] = "frame_counter"; // uint64, per block
 inline constexpr char symbols[] = "symbols";             // whole PLFRAME: header, data, pilots

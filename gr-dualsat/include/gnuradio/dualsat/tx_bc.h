@@ -102,6 +102,16 @@ public:
     //! Key id, epoch, sealed frames, nonce counter (never key bytes); all false / zero
     //! for the civil block. Thread-safe (updated after each work() call).
     virtual protection_status protection() const = 0;
+    //! Protected block: reads the key file again (the same checks as at start). Returns
+    //! false when it holds the key in use (nothing changes). Otherwise the COMSEC keys
+    //! follow from the next frame and, with TRANSEC, the PL sequences of the new key
+    //! from the next PLFRAME started (hitless on air; the far end re-acquires
+    //! once it has reloaded too). ValueError for the civil block or a refused file (the key in use stays).
+    virtual bool reload_keys() = 0;
+    //! Protected block with commanded epochs (utc_epochs false): the current epoch from
+    //! now on; the far end is commanded too (its receiver accepts the next epoch at any
+    //! time and the previous one for overlap_seconds). ValueError otherwise.
+    virtual void set_epoch(int64_t epoch) = 0;
 };
 
 } // namespace dualsat

@@ -111,6 +111,10 @@ public:
     int deframe_dummy(const std::complex<float>* plframe, uint64_t frame_counter,
                       std::complex<float>* payload_out);
 
+    // Other sequences from the next call on (non-null, else ConfigError): a key change.
+    void set_sequences(std::shared_ptr<PlHeaderSequence> header,
+                       std::shared_ptr<PlScramblingSequence> scrambling);
+
 private:
     std::shared_ptr<PlHeaderSequence> m_header;
     std::shared_ptr<PlScramblingSequence> m_scrambling;

@@ -65,7 +65,7 @@ public:
     KeySchedule(KeyMaterial material, const EpochConfig& config);
 
     const EpochConfig& config() const { return m_config; }
-    const KeyId& key_id() const { return m_key_id; }
+    KeyId key_id() const; // a copy: rotate() may replace it meanwhile
     KeyTag key_tag() const;
     uint64_t generation() const { return m_generation.load(std::memory_order_acquire); }
 
@@ -83,6 +83,9 @@ public:
 
     // New master key (same or another key id); the old one is wiped.
     void rotate(KeyMaterial material);
+    // Whether `material` is the key held now (same key id and master key; the bytes are
+    // compared in constant time): a reload of an unchanged key file is not a rotation.
+    bool holds(const KeyMaterial& material) const;
 
 private:
     KeyTag compute_tag() const; // m_mutex held

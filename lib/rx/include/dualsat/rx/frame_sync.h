@@ -131,6 +131,11 @@ public:
 
     void set_acquisition_frame_counter(uint64_t counter) { m_acq_counter = counter; }
     void reset(); // drops the lock, the buffer and the hypotheses (stats kept)
+    // Other sequences (non-null, else ConfigError; nothing changed then): a key change of
+    // the protected profile. Drops the lock like reset(): the search starts again with
+    // the new templates on the symbols pushed from now on.
+    void set_sequences(std::shared_ptr<PlHeaderSequence> header,
+                       std::shared_ptr<PlScramblingSequence> scrambling);
 
     SyncState state() const { return m_state; }
     const FrameSyncStats& stats() const { return m_stats; }

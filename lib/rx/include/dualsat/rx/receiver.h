@@ -232,6 +232,13 @@ public:
     using SymbolTap = std::function<void(const FrameFormat&, const std::complex<float>*, size_t)>;
     void set_symbol_tap(SymbolTap tap) { m_symbol_tap = std::move(tap); }
 
+    // Other PL sequences from the next process() on: the protected profile's TRANSEC key
+    // change. On the thread calling process(). The lock is dropped and the frame sync
+    // searches again with the new sequences (a few frames at the far end's switch; the
+    // frames already in the FEC are unaffected). Non-null, else ConfigError.
+    void set_pl_sequences(std::shared_ptr<PlHeaderSequence> header,
+                          std::shared_ptr<PlScramblingSequence> scrambling);
+
 private:
     struct Pipeline; // the front-end thread (an OrderedPool) and what it shares
     struct Chunk;    // one job of that thread: input samples in, symbol blocks out

@@ -62,6 +62,11 @@ public:
     const CarrierRecovery& carrier() const { return m_carrier; }
     FrameSync& sync() { return m_sync; }
     void set_acquisition_frame_counter(uint64_t counter) { m_sync.set_acquisition_frame_counter(counter); }
+    // Other PL sequences (a key change of the protected profile): the lock is dropped and
+    // the search starts again with them (FrameSync::set_sequences). Non-null, else
+    // ConfigError and nothing changed.
+    void set_sequences(std::shared_ptr<PlHeaderSequence> header,
+                       std::shared_ptr<PlScramblingSequence> scrambling);
 
 private:
     std::shared_ptr<PlHeaderSequence> m_header;

@@ -177,6 +177,12 @@ public:
     void set_next_format(const FrameFormat& format);
     FrameFormat next_format() const;
 
+    // Other PL sequences from the next PLFRAME started on (the caller's thread): the
+    // protected profile's TRANSEC key change, hitless (frames already started keep the
+    // sequences they were started with). Non-null, else ConfigError and nothing changed.
+    void set_pl_sequences(std::shared_ptr<PlHeaderSequence> header,
+                          std::shared_ptr<PlScramblingSequence> scrambling);
+
     // Whether next_plframe() would produce a data frame now.
     bool data_ready() const;
 

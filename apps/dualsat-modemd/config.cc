@@ -364,11 +364,7 @@ dualsat::RollOff parse_rolloff(Section& s, const std::string& key)
 
 void parse_modem(Section s, ModemConfig& m)
 {
-    std::string profile = s.choice("profile", "civil", { "civil", "protected" });
-    if (profile == "protected")
-        s.fail(s.key_path("profile"),
-               "'protected' is not available in this build yet (only 'civil')");
-    m.profile = profile;
+    m.profile = s.choice("profile", "civil", { "civil", "protected" });
     m.chain = s.choice("chain", "tx_bc", { "auto", "tx_bc", "stages" });
     if (m.chain == "stages")
         s.fail(s.key_path("chain"),
@@ -1000,6 +996,66 @@ void check_private_stat(const std::string& key, const std::string& path, const s
     }
 }
 
+// keys, comsec, transec: only with modem.profile protected, and then keys is required.
+void parse_protect(Section& top, Config& c, const std::string& base_dir)
+{
+    ProtectConfig& p = c.protect;
+    p.enabled = c.modem.profile == "protected";
+    Section k = top.sub("keys");
+    Section cs = top.sub("comsec");
+    Section ts = top.sub("transec");
+    if (!p.enabled) {
+        for (const char* name : { "keys", "comsec", "transec" })
+            if (top.sub(name).present())
+                top.fail(name, "section given but modem.profile is 'civil' (set modem.profile: protected)");
+        return;
+    }
+    if (!k.present())
+        top.fail("keys", "missing: modem.profile 'protected' needs the key file (keys.file)");
+    if (!k.has("file"))
+        k.fail(k.key_path("file"), "missing (the link's key file, dualsat-keygen makes one)");
+    p.key_file = resolve(base_dir, k.str("file", ""));
+    // The same checks the block makes when it loads the key (mode, owner, regular file),
+    // here so that --check and a SIGHUP refuse a key file nobody could use.
+    check_private_file(k.key_path("file"), p.key_file);
+    p.link_id = static_cast<uint16_t>(k.integer("link_id", 0, 0, 65535));
+    p.hub = k.choice("role", "hub", { "hub", "terminal" }) == "hub";
+    p.utc_epochs = k.choice("epochs", "utc", { "utc", "command" }) == "utc";
+    p.slot_seconds = k.integer("slot_seconds", 3600, 1, 365LL * 86400);
+    p.overlap_seconds = k.integer("overlap_seconds", std::min<long long>(60, p.slot_seconds - 1), 0,
+                                  p.slot_seconds - 1);
+    p.initial_epoch = static_cast<uint32_t>(k.integer("initial_epoch", 0, 0, 0xFFFFFFFFLL));
+    if (p.utc_epochs && k.has("initial_epoch"))
+        k.fail(k.key_path("initial_epoch"), "only with epochs: command (UTC epochs follow the clock)");
+    k.finish();
+
+    p.comsec = cs.flag("enabled", true);
+    p.nonce_state_file = resolve(base_dir, cs.str("nonce_state_file", ""));
+    p.replay_window = static_cast<int>(cs.integer("replay_window", 1024, 1024, 1 << 20));
+    if (p.comsec && c.has_tx()) {
+        if (p.nonce_state_file.empty())
+            cs.fail(cs.key_path("nonce_state_file"),
+                    "missing: the file that keeps the AES-GCM nonce counter from ever "
+                    "repeating, also across restarts (e.g. /var/lib/dualsat/link1.nonce)");
+        if (!dir_exists(parent_dir(p.nonce_state_file)))
+            cs.fail(cs.key_path("nonce_state_file"),
+                    "'" + p.nonce_state_file + "': its directory does not exist");
+    }
+    cs.finish();
+
+    p.transec = ts.flag("enabled", true);
+    p.pl_period = static_cast<int>(ts.integer("pl_period", 4, 1, 65536));
+    p.fixed_modcod = ts.flag("fixed_modcod", true);
+    ts.finish();
+    if (!p.comsec && !p.transec)
+        top.fail("comsec", "neither COMSEC nor TRANSEC enabled: that is the civil profile");
+    if (p.fixed_modcod && c.acm.enabled())
+        top.fail("transec.fixed_modcod",
+                 "true, but acm.mode is 'acm', which changes the MODCOD with the link state: "
+                 "set fixed_modcod: false to allow ACM (frame length and modulation order "
+                 "then show the link state to an observer)");
+}
+
 Config parse_config(const std::string& yaml_text,
                     const std::string& origin,
                     const std::string& base_dir,
@@ -1034,6 +1090,7 @@ Config parse_config(const std::string& yaml_text,
         parse_data(top.sub("data"), c.data);
         parse_control(top.sub("control"), c.control, base_dir, config_file_private);
         parse_acm(top.sub("acm"), c.acm, c, base_dir);
+        parse_protect(top, c, base_dir);
         {
             Section log = top.sub("logging");
             c.logging.level = log.choice(

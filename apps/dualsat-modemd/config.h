@@ -44,7 +44,7 @@ std::string to_string(StreamInput s);
 
 // modem: what goes on air. profile and chain are selectors for flowgraph-builder parts.
 struct ModemConfig {
-    std::string profile = "civil";   // civil; protected is a future builder part
+    std::string profile = "civil";   // civil | protected (the keys/comsec/transec sections)
     std::string chain = "tx_bc";     // tx_bc (= auto): the whole-chain transmitter block
     StreamInput stream = StreamInput::Gse;
     dualsat::FrameFormat format{ { dualsat::Modulation::QPSK, dualsat::CodeRate::R1_2 },
@@ -170,6 +170,30 @@ struct AcmConfig {
     bool same_controller_settings(const AcmConfig& o) const;
 };
 
+// The protected profile (modem.profile: protected): sections keys, comsec and transec.
+// Both ends of a link share the key file, link id, epoch settings and pl_period.
+struct ProtectConfig {
+    bool enabled = false; // modem.profile is protected
+    // keys
+    std::string key_file;      // dualsat-key-file 1, mode 0600/0400, owned by the daemon's user
+    uint16_t link_id = 0;      // unique per key file
+    bool hub = true;           // role hub: transmits the forward direction, receives the
+                               // return one; terminal: the reverse (loopback: its own)
+    bool utc_epochs = true;    // epochs: utc (time slots) | command (POST /protect/epoch)
+    int64_t slot_seconds = 3600;
+    int64_t overlap_seconds = 60;
+    uint32_t initial_epoch = 0; // command mode: the epoch until the first command
+    // comsec
+    bool comsec = true;
+    std::string nonce_state_file; // required with COMSEC and a transmitter
+    int replay_window = 1024;     // frames per epoch
+    // transec
+    bool transec = true;
+    int pl_period = 4;
+    bool fixed_modcod = true;     // no MODCOD change at all (API, SIGHUP, ACM): the frame
+                                  // length and modulation order never follow the link state
+};
+
 struct LoggingConfig {
     std::string level = "info"; // trace debug info warn error critical off
 };
@@ -182,6 +206,7 @@ struct Config {
     DataConfig data;
     ControlConfig control;
     AcmConfig acm;
+    ProtectConfig protect;
     LoggingConfig logging;
 
     bool has_tx() const { return radio.direction != Direction::Rx; }

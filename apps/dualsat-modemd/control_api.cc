@@ -280,6 +280,7 @@ HttpResponse ControlApi::route(const HttpRequest& req)
                                     { "/gain", "POST" },       { "/frequency", "POST" },
                                     { "/acm/report", "POST" }, { "/acm", "POST" },
                                     { "/channel", "POST" },
+                                    { "/protect/epoch", "POST" }, { "/protect/reload", "POST" },
                                     { "/console", "GET" },     { "/symbols", "GET" },
                                     { "/spectrum", "GET" } };
     const Route* route = nullptr;
@@ -300,7 +301,8 @@ HttpResponse ControlApi::route(const HttpRequest& req)
             return json_response(200, json{ { "endpoints",
                                               { "GET /status", "GET /metrics", "POST /modcod",
                                                 "POST /gain", "POST /frequency", "POST /acm/report", "POST /acm",
-                                                "POST /channel", "GET /console", "GET /symbols",
+                                                "POST /channel", "POST /protect/epoch",
+                                                "POST /protect/reload", "GET /console", "GET /symbols",
                                                 "GET /spectrum" } } });
         }
         if (path == "/console")
@@ -346,6 +348,19 @@ HttpResponse ControlApi::route(const HttpRequest& req)
 
         if (path == "/acm")
             return from_result(m_modem.set_acm(body));
+
+        if (path == "/protect/reload")
+            return from_result(m_modem.reload_keys());
+        if (path == "/protect/epoch") {
+            auto it = body.find("epoch");
+            if (it == body.end() || !it->is_number_integer() ||
+                (it->is_number_unsigned() ? it->get<uint64_t>() > 0xFFFFFFFFull
+                                          : it->get<int64_t>() < 0 || it->get<int64_t>() > 0xFFFFFFFFll))
+                return error_response(400, "field 'epoch' (an integer 0..4294967295) is required");
+            return from_result(m_modem.set_epoch(it->is_number_unsigned()
+                                                     ? static_cast<int64_t>(it->get<uint64_t>())
+                                                     : it->get<int64_t>()));
+        }
 
         if (path == "/channel") {
             double esn0;

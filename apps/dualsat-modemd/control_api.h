@@ -67,6 +67,16 @@ public:
     {
         return ControlResult::fail(409, "no emulated channel");
     }
+    // POST /protect/epoch, POST /protect/reload: the protected profile's command-mode
+    // epoch and key-file reload (modem.h).
+    virtual ControlResult set_epoch(int64_t /*epoch*/)
+    {
+        return ControlResult::fail(409, "modem.profile is civil: there are no epochs");
+    }
+    virtual ControlResult reload_keys()
+    {
+        return ControlResult::fail(409, "modem.profile is civil: there are no keys");
+    }
     // Operator console data (console.h): the last n (1..4096) received symbols, the input
     // spectrum. Null when there is none (no receiver): answered 404.
     virtual nlohmann::json recent_symbols(size_t /*n*/) { return nullptr; }

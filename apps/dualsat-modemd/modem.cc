@@ -263,6 +263,9 @@ ControlResult Modem::set_modcod(const std::string& modcod,
         return ControlResult::fail(409, "this daemon has no transmitter (radio.direction is rx)");
     if (m_cfg.acm.mode != "fixed")
         return ControlResult::fail(409, "acm.mode is not fixed: the ACM policy owns the MODCOD");
+    if (m_cfg.protect.enabled && m_cfg.protect.fixed_modcod)
+        return ControlResult::fail(409, "transec.fixed_modcod: the protected carrier never changes "
+                                        "its MODCOD (it would show the link state)");
     dualsat::FrameFormat f = m_tx->format();
     try {
         f.modcod = dualsat::parse_modcod(modcod);
@@ -381,6 +384,10 @@ std::vector<std::string> Modem::reload(const Config& fresh)
         notes.push_back("modem.modcod/frame/pilots not applied: in acm mode the controller owns the format");
         m_cfg.modem.format = fresh.modem.format;
     }
+    if (m_cfg.protect.enabled && m_cfg.protect.fixed_modcod && fresh.modem.format != m_cfg.modem.format) {
+        notes.push_back("modem.modcod/frame/pilots not applied: transec.fixed_modcod (needs a restart)");
+        m_cfg.modem.format = fresh.modem.format;
+    }
     if (m_tx && fresh.modem.format != m_cfg.modem.format) {
         std::lock_guard<std::mutex> lock(m_control_mutex);
         auto r = apply_format(fresh.modem.format);
@@ -401,10 +408,30 @@ std::vector<std::string> Modem::reload(const Config& fresh)
         m_cfg.radio.uhd.tx.gain = fresh.radio.uhd.tx.gain;
         m_cfg.radio.uhd.rx.gain = fresh.radio.uhd.rx.gain;
     }
+    // The key file is read again on every SIGHUP: a new key takes effect now (an unchanged
+    // one changes nothing); the other protect settings need a restart.
+    if (m_cfg.protect.enabled && fresh.protect.enabled && fresh.protect.key_file == m_cfg.protect.key_file) {
+        auto r = reload_keys();
+        if (r.status != 200)
+            notes.push_back("keys: " + r.error);
+        else if (r.body.value("changed", false))
+            notes.push_back("keys: reloaded, key id " + r.body.value("key_id", std::string()));
+    }
     // Everything else is wired into the flowgraph or sockets: say so instead of pretending.
     std::vector<std::string> restart;
     const auto& a = m_cfg;
     const auto& b = fresh;
+    {
+        const ProtectConfig& pa = a.protect;
+        const ProtectConfig& pb = b.protect;
+        if (pa.enabled != pb.enabled || pa.key_file != pb.key_file || pa.link_id != pb.link_id ||
+            pa.hub != pb.hub || pa.utc_epochs != pb.utc_epochs || pa.slot_seconds != pb.slot_seconds ||
+            pa.overlap_seconds != pb.overlap_seconds || pa.initial_epoch != pb.initial_epoch ||
+            pa.comsec != pb.comsec || pa.nonce_state_file != pb.nonce_state_file ||
+            pa.replay_window != pb.replay_window || pa.transec != pb.transec ||
+            pa.pl_period != pb.pl_period || pa.fixed_modcod != pb.fixed_modcod)
+            restart.push_back("keys/comsec/transec (the key file itself is reloaded)");
+    }
     if (a.modem.profile != b.modem.profile || a.modem.chain != b.modem.chain ||
         a.modem.stream != b.modem.stream || a.modem.rolloff != b.modem.rolloff ||
         a.modem.symbol_rate != b.modem.symbol_rate || a.modem.gold_code != b.modem.gold_code ||
@@ -437,6 +464,54 @@ std::vector<std::string> Modem::reload(const Config& fresh)
     return notes;
 }
 
+ControlResult Modem::reload_keys()
+{
+    if (!m_cfg.protect.enabled)
+        return ControlResult::fail(409, "modem.profile is civil: there are no keys");
+    std::lock_guard<std::mutex> lock(m_control_mutex);
+    bool changed = false;
+    try {
+        // Both sides read the file; the second finds the key the first took only if the
+        // file did not change in between, which the key id in the answer shows.
+        if (m_tx)
+            changed = m_tx->reload_keys() || changed;
+        if (m_rx)
+            changed = m_rx->reload_keys() || changed;
+    } catch (const dualsat::Error& e) {
+        m_log.error("key reload refused, the key in use stays: {}", e.what());
+        return ControlResult::fail(409, e.what());
+    }
+    std::string key_id;
+    if (auto p = m_tx ? m_tx->protection() : m_rx->protection())
+        key_id = p->key_id;
+    if (changed)
+        m_log.warn("keys reloaded from {}: key id {} (the far end must reload too; its "
+                   "frames are dropped as unknown_key until it does)",
+                   m_cfg.protect.key_file, key_id);
+    else
+        m_log.info("keys: {} holds the key in use, nothing changed", m_cfg.protect.key_file);
+    return ControlResult::ok({ { "changed", changed }, { "key_id", key_id } });
+}
+
+ControlResult Modem::set_epoch(int64_t epoch)
+{
+    if (!m_cfg.protect.enabled)
+        return ControlResult::fail(409, "modem.profile is civil: there are no epochs");
+    if (m_cfg.protect.utc_epochs)
+        return ControlResult::fail(409, "keys.epochs is utc: epochs follow the clock, they cannot be commanded");
+    std::lock_guard<std::mutex> lock(m_control_mutex);
+    try {
+        if (m_tx)
+            m_tx->set_epoch(epoch);
+        if (m_rx)
+            m_rx->set_epoch(epoch);
+    } catch (const dualsat::Error& e) {
+        return ControlResult::fail(400, e.what());
+    }
+    m_log.info("epoch -> {} (by command)", epoch);
+    return ControlResult::ok({ { "epoch", epoch } });
+}
+
 json Modem::status()
 {
     json j;
@@ -447,6 +522,8 @@ json Modem::status()
     j["stream"] = to_string(m_cfg.modem.stream);
     j["acm_mode"] = m_cfg.acm.mode;
     j["symbol_rate"] = m_cfg.modem.symbol_rate;
+    if (m_cfg.protect.enabled)
+        j["protect"] = protect_status();
 
     RxStatus rx;
     if (m_rx)
@@ -601,10 +678,79 @@ json Modem::status()
     return j;
 }
 
+// Public names and counters only: the key id and its on-air tag name the key, never reveal it.
+json Modem::protect_status() const
+{
+    const ProtectConfig& c = m_cfg.protect;
+    json j = { { "comsec", c.comsec },
+               { "transec", c.transec },
+               { "link_id", c.link_id },
+               { "role", c.hub ? "hub" : "terminal" },
+               { "epochs", c.utc_epochs ? "utc" : "command" },
+               { "pl_period", c.transec ? c.pl_period : 0 },
+               { "fixed_modcod", c.fixed_modcod } };
+    if (m_tx) {
+        if (auto s = m_tx->protection()) {
+            j["key_id"] = s->key_id;
+            j["key_tag"] = s->key_tag;
+            j["tx"] = { { "epoch", s->epoch },
+                        { "frames_sealed", s->frames_sealed },
+                        { "next_counter", s->next_counter },
+                        { "nonce_reservations", s->nonce_reservations },
+                        { "key_changes", s->key_changes },
+                        { "key_reloads", s->key_reloads } };
+        }
+    }
+    if (m_rx) {
+        if (auto s = m_rx->protection()) {
+            j["key_id"] = s->key_id;
+            j["key_tag"] = s->key_tag;
+            j["rx"] = { { "epoch", s->epoch },
+                        { "frames_opened", s->opened },
+                        { "frames_dropped",
+                          { { "malformed", s->malformed },
+                            { "unknown_key", s->unknown_key },
+                            { "stale_epoch", s->stale_epoch },
+                            { "replayed", s->replayed },
+                            { "auth_failed", s->auth_failed } } },
+                        { "key_reloads", s->key_reloads } };
+        }
+    }
+    return j;
+}
+
 std::string Modem::metrics()
 {
     json s = status();
     PrometheusText p;
+    if (s.contains("protect") && s["protect"].is_object()) {
+        const json& pr = s["protect"];
+        p.add("dualsat_protect_info", "gauge", "Protected profile: key id and tag (public names, never key bytes)",
+              1, { { "key_id", pr.value("key_id", std::string()) }, { "key_tag", pr.value("key_tag", std::string()) } });
+        if (pr.contains("tx")) {
+            const json& t = pr["tx"];
+            p.add("dualsat_protect_tx_epoch", "gauge", "Key epoch of the frames being sealed", t["epoch"].get<double>());
+            p.add("dualsat_protect_tx_frames_sealed_total", "counter", "BBFRAMEs sealed with AES-256-GCM",
+                  t["frames_sealed"].get<double>());
+            p.add("dualsat_protect_tx_nonce_reservations_total", "counter",
+                  "Nonce counter blocks reserved durably (state file written and fsynced)",
+                  t["nonce_reservations"].get<double>());
+            p.add("dualsat_protect_key_reloads_total", "counter", "Key reloads that changed the key",
+                  t["key_reloads"].get<double>(), { { "side", "tx" } });
+        }
+        if (pr.contains("rx")) {
+            const json& r = pr["rx"];
+            p.add("dualsat_protect_rx_epoch", "gauge", "Current key epoch of the receiver", r["epoch"].get<double>());
+            p.add("dualsat_protect_rx_frames_opened_total", "counter", "Frames authenticated and decrypted",
+                  r["frames_opened"].get<double>());
+            for (auto it = r["frames_dropped"].begin(); it != r["frames_dropped"].end(); ++it)
+                p.add("dualsat_protect_rx_frames_dropped_total", "counter",
+                      "Frames refused by the opener, by cause (never delivered)", it.value().get<double>(),
+                      { { "reason", it.key() } });
+            p.add("dualsat_protect_key_reloads_total", "counter", "Key reloads that changed the key",
+                  r["key_reloads"].get<double>(), { { "side", "rx" } });
+        }
+    }
     p.add("dualsat_up", "gauge", "1 while the modem flowgraph runs", s["state"] == "running" ? 1 : 0);
     p.add("dualsat_uptime_seconds", "gauge", "Seconds since the modem started", s["uptime_s"].get<double>());
     if (s["tx"].is_object()) {

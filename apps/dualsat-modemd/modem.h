@@ -70,12 +70,15 @@ public:
     ControlResult acm_report(const std::string& body) override;
     ControlResult set_acm(const nlohmann::json& settings) override;
     ControlResult set_channel(double esn0_db) override;
+    ControlResult set_epoch(int64_t epoch) override;
+    ControlResult reload_keys() override;
     nlohmann::json recent_symbols(size_t n) override;
     nlohmann::json spectrum() override;
 
 private:
     void trace_loop();
     ControlResult apply_format(const dualsat::FrameFormat& f);
+    nlohmann::json protect_status() const;
     double uptime() const;
 
     Config m_cfg;

@@ -67,6 +67,8 @@ public:
           m_key_frame(pmt::intern("frame")),
           m_key_pilots(pmt::intern("pilots")),
           m_key_dummy(pmt::intern("dummy")),
+          m_key_fill(pmt::intern("fill")),
+          m_key_padded(pmt::intern("padded")),
           m_key_symbols(pmt::intern("symbols")),
           m_key_dfl(pmt::intern("dfl")),
           m_key_packets(pmt::intern("packets"))
@@ -98,6 +100,10 @@ private:
             return;
         TxFrameRecord rec;
         rec.dummy = pmt::to_bool(pmt::dict_ref(d, m_key_dummy, pmt::PMT_F));
+        rec.fill = pmt::to_bool(pmt::dict_ref(d, m_key_fill, pmt::PMT_F));
+        const pmt::pmt_t padded = pmt::dict_ref(d, m_key_padded, pmt::PMT_NIL);
+        if (pmt::is_bool(padded))
+            rec.padded = pmt::to_bool(padded);
         rec.symbols = static_cast<uint64_t>(pmt::to_long(pmt::dict_ref(d, m_key_symbols, pmt::from_long(0))));
         rec.dfl_bits = static_cast<size_t>(pmt::to_long(pmt::dict_ref(d, m_key_dfl, pmt::from_long(0))));
         rec.pdus_completed =
@@ -119,7 +125,7 @@ private:
 
     TxInput& m_input;
     std::vector<gr::tag_t> m_tags;
-    const pmt::pmt_t m_key_plframe, m_key_modcod, m_key_frame, m_key_pilots, m_key_dummy,
+    const pmt::pmt_t m_key_plframe, m_key_modcod, m_key_frame, m_key_pilots, m_key_dummy, m_key_fill, m_key_padded,
         m_key_symbols, m_key_dfl, m_key_packets;
 };
 
@@ -135,11 +141,23 @@ public:
     {
         m_input.set_format(config.modem.format);
         const auto& f = config.modem.format;
-        m_tx = gr::dualsat::tx_bc::make(m_gse ? dualsat::TxInputMode::Gse
-                                              : dualsat::TxInputMode::TransportStream,
-                                        f.frame, f.modcod.rate, f.modcod.mod, f.pilots,
-                                        config.modem.rolloff, config.modem.gold_code,
-                                        config.acm.mode == "fixed", dualsat::IdlePolicy::Dummy);
+        const auto mode = m_gse ? dualsat::TxInputMode::Gse : dualsat::TxInputMode::TransportStream;
+        const bool ccm = config.acm.mode == "fixed";
+        if (config.protect.enabled) {
+            // Idle is sealed fill (never a dummy PLFRAME): the carrier looks full at any load.
+            try {
+                m_tx = gr::dualsat::tx_bc::make_protected(
+                    mode, f.frame, f.modcod.rate, f.modcod.mod, f.pilots, config.modem.rolloff,
+                    config.modem.gold_code, ccm, -1, protection_settings(config, true));
+            } catch (const dualsat::ConfigError& e) {
+                throw dualsat::ConfigError(std::string("protected transmitter: ") + e.what());
+            }
+            m_protected = true;
+        } else {
+            m_tx = gr::dualsat::tx_bc::make(mode, f.frame, f.modcod.rate, f.modcod.mod, f.pilots,
+                                            config.modem.rolloff, config.modem.gold_code, ccm,
+                                            dualsat::IdlePolicy::Dummy);
+        }
         auto tx = m_tx;
         m_monitor = gnuradio::get_initial_sptr(new FrameMonitor(input));
         if (m_gse) {
@@ -154,7 +172,10 @@ public:
         }
     }
 
-    std::string name() const override { return m_gse ? "tx_bc (GSE)" : "tx_bc (TS)"; }
+    std::string name() const override
+    {
+        return std::string(m_protected ? "tx_protected_bc" : "tx_bc") + (m_gse ? " (GSE)" : " (TS)");
+    }
     bool hitless_modcod() const override { return true; }
 
     void connect(gr::top_block_sptr tb, gr::basic_block_sptr next) override
@@ -188,8 +209,28 @@ public:
         return c;
     }
 
+    std::optional<gr::dualsat::protection_status> protection() const override
+    {
+        if (!m_protected)
+            return std::nullopt;
+        return m_tx->protection();
+    }
+    bool reload_keys() override
+    {
+        if (!m_protected)
+            return TxChain::reload_keys();
+        return m_tx->reload_keys();
+    }
+    void set_epoch(int64_t epoch) override
+    {
+        if (!m_protected)
+            return TxChain::set_epoch(epoch);
+        m_tx->set_epoch(epoch);
+    }
+
 private:
     const bool m_gse;
+    bool m_protected = false;
     TxInput& m_input;
     gr::dualsat::tx_bc::sptr m_tx;
     gr::basic_block_sptr m_monitor;
@@ -388,13 +429,30 @@ class RxBcChain : public RxChain
 public:
     explicit RxBcChain(const Config& c)
         : m_meter(gnuradio::get_initial_sptr(new RxInputMeter())),
-          m_rx(gr::dualsat::rx_cb::make(c.modem.symbol_rate, c.radio.sample_rate,
-                                        dualsat::rolloff_value(c.modem.rolloff), c.modem.gold_code,
-                                        c.modem.rx_fec_threads, true)),
-          m_out(gnuradio::get_initial_sptr(new RxOutputSink()))
+          m_rx(make_receiver(c)),
+          m_out(gnuradio::get_initial_sptr(new RxOutputSink())),
+          m_protected(c.protect.enabled)
     {
     }
-    std::string name() const override { return "rx_cb"; }
+    std::string name() const override { return m_protected ? "rx_protected_cb" : "rx_cb"; }
+    std::optional<gr::dualsat::protection_status> protection() const override
+    {
+        if (!m_protected)
+            return std::nullopt;
+        return m_rx->protection();
+    }
+    bool reload_keys() override
+    {
+        if (!m_protected)
+            return RxChain::reload_keys();
+        return m_rx->reload_keys();
+    }
+    void set_epoch(int64_t epoch) override
+    {
+        if (!m_protected)
+            return RxChain::set_epoch(epoch);
+        m_rx->set_epoch(epoch);
+    }
     gr::basic_block_sptr input() override { return m_meter; }
     void connect(gr::top_block_sptr tb) override
     {
@@ -444,17 +502,57 @@ public:
     }
 
 private:
+    static gr::dualsat::rx_cb::sptr make_receiver(const Config& c)
+    {
+        const double rolloff = dualsat::rolloff_value(c.modem.rolloff);
+        if (!c.protect.enabled)
+            return gr::dualsat::rx_cb::make(c.modem.symbol_rate, c.radio.sample_rate, rolloff,
+                                            c.modem.gold_code, c.modem.rx_fec_threads, true);
+        try {
+            return gr::dualsat::rx_cb::make_protected(c.modem.symbol_rate, c.radio.sample_rate,
+                                                      rolloff, c.modem.gold_code,
+                                                      c.modem.rx_fec_threads, true,
+                                                      protection_settings(c, false));
+        } catch (const dualsat::ConfigError& e) {
+            throw dualsat::ConfigError(std::string("protected receiver: ") + e.what());
+        }
+    }
+
     std::shared_ptr<RxInputMeter> m_meter;
     gr::dualsat::rx_cb::sptr m_rx;
     std::shared_ptr<RxOutputSink> m_out;
+    const bool m_protected;
 };
 
 } // namespace
 
+gr::dualsat::protection_config protection_settings(const Config& config, bool transmitter)
+{
+    const ProtectConfig& p = config.protect;
+    gr::dualsat::protection_config c;
+    c.key_file = p.key_file;
+    c.link_id = p.link_id;
+    const auto ours = p.hub ? dualsat::LinkDirection::Forward : dualsat::LinkDirection::Return;
+    const auto theirs = p.hub ? dualsat::LinkDirection::Return : dualsat::LinkDirection::Forward;
+    // A loopback daemon receives its own carrier.
+    c.direction = transmitter || config.radio.backend == Backend::Loopback ? ours : theirs;
+    c.utc_epochs = p.utc_epochs;
+    c.epoch = p.initial_epoch;
+    c.slot_seconds = p.slot_seconds;
+    c.overlap_seconds = p.overlap_seconds;
+    c.nonce_state_file = transmitter ? p.nonce_state_file : std::string();
+    c.transec = p.transec;
+    c.comsec = p.comsec;
+    c.pl_period = p.pl_period;
+    c.fixed_format = p.fixed_modcod;
+    c.replay_window = p.replay_window;
+    return c;
+}
+
 std::unique_ptr<TxChain> make_tx_chain(const Config& config, TxInput& input)
 {
-    // Profile and chain are builder selections: the protected profile adds cases here.
-    if (config.modem.profile != "civil")
+    // Profile and chain are builder selections.
+    if (config.modem.profile != "civil" && config.modem.profile != "protected")
         throw dualsat::ConfigError("modem.profile: '" + config.modem.profile +
                                    "' has no transmitter in this build");
     if (config.modem.chain != "auto" && config.modem.chain != "tx_bc")
@@ -465,7 +563,7 @@ std::unique_ptr<TxChain> make_tx_chain(const Config& config, TxInput& input)
 
 std::unique_ptr<RxChain> make_rx_chain(const Config& config)
 {
-    if (config.modem.profile != "civil")
+    if (config.modem.profile != "civil" && config.modem.profile != "protected")
         throw dualsat::ConfigError("modem.profile: '" + config.modem.profile +
                                    "' has no receiver in this build");
     return std::make_unique<RxBcChain>(config);

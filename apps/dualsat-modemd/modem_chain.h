@@ -13,6 +13,7 @@
 
 #include <dualsat/acm/link_reporter.h>
 #include <dualsat/modcod/modcod.h>
+#include <gnuradio/dualsat/protection.h>
 #include <gnuradio/top_block.h>
 
 #include <cstdint>
@@ -49,6 +50,14 @@ public:
     // The format the transmitter will use for its next data frame.
     virtual dualsat::FrameFormat format() const = 0;
     virtual TxChainCounters counters() const = 0;
+    // Protected profile (modem.profile: protected): key id, epoch, counters (never key
+    // bytes); nullopt for the civil chain.
+    virtual std::optional<gr::dualsat::protection_status> protection() const { return std::nullopt; }
+    // Reads the key file again: false when unchanged; ConfigError for the civil chain or a
+    // refused file (the key in use stays). See tx_bc / rx_cb reload_keys().
+    virtual bool reload_keys() { throw dualsat::ConfigError("the civil profile has no keys"); }
+    // Command-mode epochs only (ConfigError otherwise).
+    virtual void set_epoch(int64_t) { throw dualsat::ConfigError("the civil profile has no epochs"); }
 };
 
 // What the receiver reports. Optional fields are null (JSON) while unknown (no lock yet,
@@ -98,9 +107,23 @@ public:
     // Feeds the operator console (input samples, symbols after carrier recovery). Called
     // before the flowgraph starts; `taps` outlives it.
     virtual void attach_console(ConsoleTaps& /*taps*/) {}
+    // Protected profile (modem.profile: protected): key id, epoch, counters (never key
+    // bytes); nullopt for the civil chain.
+    virtual std::optional<gr::dualsat::protection_status> protection() const { return std::nullopt; }
+    // Reads the key file again: false when unchanged; ConfigError for the civil chain or a
+    // refused file (the key in use stays). See tx_bc / rx_cb reload_keys().
+    virtual bool reload_keys() { throw dualsat::ConfigError("the civil profile has no keys"); }
+    // Command-mode epochs only (ConfigError otherwise).
+    virtual void set_epoch(int64_t) { throw dualsat::ConfigError("the civil profile has no epochs"); }
 };
 
-// modem.chain auto|tx_bc: tx_bc in GSE or TS mode (modem.stream), fed by `input`.
+// The blocks' protection settings from the keys/comsec/transec sections, for our
+// transmitter (direction by keys.role) or receiver (the other direction; loopback and
+// zmq/file recordings of our own carrier: see the README).
+gr::dualsat::protection_config protection_settings(const Config& config, bool transmitter);
+
+// modem.chain auto|tx_bc: tx_bc in GSE or TS mode (modem.stream), fed by `input`;
+// tx_protected_bc with modem.profile protected.
 std::unique_ptr<TxChain> make_tx_chain(const Config& config, TxInput& input);
 // rx_cb, the whole receiver: TS packets / GSE PDUs to the packet sink.
 std::unique_ptr<RxChain> make_rx_chain(const Config& config);

@@ -226,11 +226,13 @@ void TxInput::frame_sent(const TxFrameRecord& f)
         ++m_stats.frames_by_modcod[0];
     } else {
         ++m_stats.frames_by_modcod[dualsat::modcod_number(f.format.modcod)];
+        if (f.fill) // idle, though on air like any data frame
+            ++m_stats.frames_dummy;
         m_stats.last_data_format = f.format;
         const size_t bytes = f.dfl_bits / 8;
         m_stats.data_field_bytes += bytes;
         const size_t room_bits = static_cast<size_t>(f.format.code().kbch) - 80;
-        if (f.dfl_bits < room_bits)
+        if (f.padded ? *f.padded : (f.dfl_bits < room_bits && !f.fill))
             ++m_stats.frames_padded;
         if (m_stream == StreamInput::Ts) {
             // The data field carries the taken bytes in order: count the user bytes in it.

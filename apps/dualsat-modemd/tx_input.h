@@ -50,7 +50,7 @@ struct TxInputStats {
     uint64_t packets_sent = 0;             // confirmed placed in PLFRAMEs (see above)
     uint64_t payload_bytes_sent = 0;       // user bytes of those packets
     uint64_t frames = 0;                   // PLFRAMEs, data and dummy
-    uint64_t frames_dummy = 0;
+    uint64_t frames_dummy = 0;             // idle frames: dummy PLFRAMEs or sealed fill
     uint64_t frames_padded = 0;            // data frames with a short data field
     uint64_t data_field_bytes = 0;         // DFL / 8 summed over data frames
     uint64_t symbols = 0;                  // PLFRAME symbols
@@ -70,10 +70,14 @@ struct TxInputStats {
 // One PLFRAME as the TX chain saw it go out.
 struct TxFrameRecord {
     bool dummy = false;
-    dualsat::FrameFormat format; // of a data frame
+    dualsat::FrameFormat format; // of a data frame (fill too)
     size_t dfl_bits = 0;
     uint64_t symbols = 0;
     uint64_t pdus_completed = 0; // GSE: PDUs whose last byte is in this frame (tag "packets")
+    bool fill = false;           // protected idle: a sealed frame without user data
+    // The transmitter's word (tag "padded"): the data field was not full. Unset: judged
+    // from dfl_bits (right without a data-field transform, whose overhead it ignores).
+    std::optional<bool> padded;
 };
 
 class TxInput

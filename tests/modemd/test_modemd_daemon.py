@@ -1594,5 +1594,173 @@ control: {port: 0}
             self.assertRegex(r.stderr, r"data\.ip\.tun: .*(CAP_NET_ADMIN|/dev/net/tun)")
 
 
+PROTECTED = """
+modem: {profile: protected, modcod: QPSK 1/2, frame: normal, pilots: true, symbol_rate: 2.0e5}
+radio: {backend: loopback, sample_rate: 4.0e5, tx_rms: 0.3}
+channel: {esn0_db: 10.0, seed: 7}
+data: {ip: {listen: "127.0.0.1:0", forward: "127.0.0.1:%(fwd)d"}, drain_timeout: 2.0}
+control: {bind: 127.0.0.1, port: 0}
+keys: {file: link.key, link_id: 9, role: hub, epochs: command, initial_epoch: 5}
+comsec: {nonce_state_file: link.nonce}
+transec: {pl_period: 4, fixed_modcod: true}
+"""
+
+
+def write_key(path, key_id, master, mode=0o600):
+    """A dualsat-key-file 1, written aside and renamed over `path` (as an operator would)."""
+    aside = path + ".new"
+    write(aside, "dualsat-key-file 1\nkey-id %s\nmaster-key %s\n" % (key_id.hex(), master.hex()), mode)
+    os.replace(aside, path)
+
+
+class Protected(unittest.TestCase):
+    """modem.profile protected: COMSEC + TRANSEC through the daemon (loopback backend)."""
+
+    MASTER = bytes(range(0x10, 0x30))
+    MASTER2 = bytes(range(0x90, 0xb0))
+
+    def setUp(self):
+        self.dir = temp_dir()
+        write_key(os.path.join(self.dir, "link.key"), bytes(range(32)), self.MASTER)
+        self.fwd_sock = udp_receiver()
+        self.fwd = self.fwd_sock.getsockname()[1]
+
+    def tearDown(self):
+        self.fwd_sock.close()
+
+    def daemon(self, text=None):
+        d = Daemon(text or PROTECTED % {"fwd": self.fwd}, args=["--status-interval", "0.5"],
+                   dirname=self.dir)
+        self.addCleanup(d.kill)
+        d.start_control()
+        return d
+
+    def traffic(self, d, count):
+        check = modemd_traffic.TrafficCheck(d.address("ip_listen"), self.fwd_sock, window=24)
+        try:
+            check.send_count(count, timeout=DEADLINE)
+            check.drain(quiet=2.0)
+            return check.summary()
+        finally:
+            check.close()
+
+    def assert_no_key_material(self, d):
+        texts = [json.dumps(d.get("/status")), d.get("/metrics"), d.stderr(), "\n".join(d.stdout)]
+        for master in (self.MASTER, self.MASTER2):
+            for t in texts:
+                self.assertNotIn(master.hex(), t.lower())
+
+    def test_link_status_metrics_epoch_and_key_reload(self):
+        d = self.daemon()
+        d.wait_lock()
+        r = self.traffic(d, 150)
+        self.assertEqual((r["received"], r["lost"], r["corrupted"], r["out_of_order"]), (150, 0, 0, 0), r)
+        s = d.get("/status")
+        self.assertEqual(s["profile"], "protected")
+        self.assertEqual(s["tx"]["chain"], "tx_protected_bc (GSE)")
+        p = s["protect"]
+        self.assertEqual(p["key_id"], bytes(range(32)).hex())
+        self.assertEqual(len(p["key_tag"]), 6)
+        self.assertEqual((p["comsec"], p["transec"], p["pl_period"], p["epochs"]), (True, True, 4, "command"))
+        self.assertEqual((p["tx"]["epoch"], p["rx"]["epoch"]), (5, 5))
+        self.assertGreater(p["tx"]["frames_sealed"], 0)
+        self.assertGreater(p["tx"]["nonce_reservations"], 0)
+        self.assertGreaterEqual(p["rx"]["frames_opened"], 150 // 40)
+        self.assertEqual(sum(p["rx"]["frames_dropped"].values()), 0, p)
+        # Constant rate: idle is sealed fill of the MODCOD in force, never a dummy PLFRAME.
+        self.assertGreater(s["tx"]["frames_idle"], 0)
+        self.assertNotIn("dummy", s["tx"]["frames_by_modcod"])
+        self.assertEqual(s["rx"]["frames_bad"], 0)
+        fams = parse_prometheus(d.get("/metrics"))
+        self.assertEqual(fams["dualsat_protect_info"]["samples"][0][0]["key_id"], bytes(range(32)).hex())
+        self.assertGreater(fams["dualsat_protect_tx_frames_sealed_total"]["samples"][0][1], 0)
+        self.assertEqual({l["reason"] for l, _ in fams["dualsat_protect_rx_frames_dropped_total"]["samples"]},
+                         {"malformed", "unknown_key", "stale_epoch", "replayed", "auth_failed"})
+        # The MODCOD is fixed (it would show the link state).
+        code, body, _ = http(d.url + "/modcod", "POST", {"modcod": "8PSK 3/5"})
+        self.assertEqual(code, 409, body)
+        self.assertIn("fixed_modcod", body)
+
+        # Epoch by command: both sides (loopback) move to 6; traffic goes on under the new keys.
+        code, body, _ = http(d.url + "/protect/epoch", "POST", {"epoch": 6})
+        self.assertEqual(code, 200, body)
+        for bad in ({"epoch": -1}, {"epoch": 1 << 32}, {"epoch": "7"}, {}):
+            code, body, _ = http(d.url + "/protect/epoch", "POST", bad)
+            self.assertEqual(code, 400, (bad, body))
+        r = self.traffic(d, 100)
+        self.assertEqual((r["received"], r["lost"], r["corrupted"]), (100, 0, 0), r)
+        p = d.get("/status")["protect"]
+        self.assertEqual((p["tx"]["epoch"], p["rx"]["epoch"]), (6, 6))
+        self.assertGreaterEqual(p["tx"]["key_changes"], 2)  # the COMSEC key of each epoch
+        self.assertEqual(sum(p["rx"]["frames_dropped"].values()), 0, p)
+
+        # Key reload: an unchanged file changes nothing; a new key takes over without a restart.
+        code, body, _ = http(d.url + "/protect/reload", "POST", {})
+        self.assertEqual((code, json.loads(body)["changed"]), (200, False), body)
+        write_key(os.path.join(self.dir, "link.key"), bytes(range(32, 64)), self.MASTER2)
+        code, body, _ = http(d.url + "/protect/reload", "POST", {})
+        self.assertEqual(code, 200, body)
+        self.assertEqual(json.loads(body), {"changed": True, "key_id": bytes(range(32, 64)).hex()})
+        d.wait_lock()
+        r = self.traffic(d, 100)
+        self.assertEqual((r["received"], r["lost"], r["corrupted"]), (100, 0, 0), r)
+        p = d.get("/status")["protect"]
+        self.assertEqual(p["key_id"], bytes(range(32, 64)).hex())
+        self.assertEqual((p["tx"]["key_reloads"], p["rx"]["key_reloads"]), (1, 1))
+        self.assertEqual(d.get("/status")["state"], "running")
+        # A key file that may not be used is refused; the key in use stays.
+        os.chmod(os.path.join(self.dir, "link.key"), 0o644)
+        code, body, _ = http(d.url + "/protect/reload", "POST", {})
+        self.assertEqual(code, 409, body)
+        self.assertIn("the key in use stays", body)
+        # SIGHUP reads the key file again too.
+        write_key(os.path.join(self.dir, "link.key"), bytes(range(64, 96)), self.MASTER)
+        d.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "keys: reloaded, key id " + bytes(range(64, 96)).hex() in d.stderr(), "SIGHUP key reload")
+        self.assertEqual(d.get("/status")["protect"]["key_id"], bytes(range(64, 96)).hex())
+        self.assert_no_key_material(d)
+        self.assertEqual(d.stop(), 0)
+
+    def test_acm_reports_inside_the_protected_link(self):
+        # fixed_modcod off: ACM runs, its in-band reports are GSE PDUs in sealed frames.
+        text = (PROTECTED % {"fwd": self.fwd}).replace("fixed_modcod: true", "fixed_modcod: false") + \
+            "acm: {mode: acm, link_id: 9, min_modcod: QPSK 1/2, max_modcod: 8PSK 3/4, step_up_hold_s: 0.3}\n"
+        d = self.daemon(text)
+        s = wait_for(lambda: (lambda t: t if t["acm"]["reports_in"]["inband"] >= 3 and
+                              t["tx"]["modcod"] != "QPSK 1/2" else None)(d.get("/status")),
+                     "in-band reports and a step up")
+        self.assertEqual(s["acm"]["reports_in"]["malformed"], 0)
+        p = s["protect"]
+        self.assertGreater(p["rx"]["frames_opened"], 0)
+        self.assertEqual(sum(p["rx"]["frames_dropped"].values()), 0, p)
+        self.assertNotIn("dummy", s["tx"]["frames_by_modcod"])
+        r = self.traffic(d, 100)
+        self.assertEqual((r["received"], r["lost"], r["corrupted"]), (100, 0, 0), r)
+        self.assertEqual(d.stop(), 0)
+
+    def test_config_errors(self):
+        base = PROTECTED % {"fwd": self.fwd}
+
+        def check(text, *needles):
+            r = run(text, ["--check"], dirname=self.dir)
+            self.assertNotEqual(r.returncode, 0, r.stdout)
+            for n in needles:
+                self.assertIn(n, r.stderr)
+
+        check(base.replace("keys: {file: link.key, ", "keys: {"), "keys.file", "missing")
+        check(base.replace("link.key", "absent.key"), "keys.file")
+        check(base.replace("{nonce_state_file: link.nonce}", "{enabled: true}"), "comsec.nonce_state_file")
+        check(base.replace("profile: protected", "profile: civil"), "keys", "modem.profile is 'civil'")
+        check(base + "acm: {mode: acm, feedback: {kind: inband}}\n",
+              "transec.fixed_modcod")
+        check(base.replace("transec: {pl_period: 4", "transec: {pl_period: 0"), "transec.pl_period")
+        check(base.replace("comsec: {", "comsec: {enabled: false, ").replace("transec: {", "transec: {enabled: false, "),
+              "neither COMSEC nor TRANSEC")
+        os.chmod(os.path.join(self.dir, "link.key"), 0o640)
+        check(base, "keys.file")
+        os.chmod(os.path.join(self.dir, "link.key"), 0o600)
+        r = run(base, ["--check"], dirname=self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -1761,6 +1761,14 @@ class Protected(unittest.TestCase):
         os.chmod(os.path.join(self.dir, "link.key"), 0o600)
         r = run(base, ["--check"], dirname=self.dir)
         self.assertEqual(r.returncode, 0, r.stderr)
+        # The shipped example, with its paths moved here.
+        example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                               "examples", "modemd", "protected.yaml")
+        with open(example) as f:
+            text = f.read().replace("/etc/dualsat/link.key", os.path.join(self.dir, "link.key")) \
+                           .replace("/var/lib/dualsat/", self.dir + "/")
+        r = run(text, ["--check"], dirname=self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -46,8 +46,11 @@
 //
 // Slots follow the frame counter of the transmitter, which counts every PLFRAME, dummy
 // frames included; a dummy frame made elsewhere must use the same counter. The objects
-// are built for one key: an epoch change needs new ones on both sides, which for the
-// current receiver is a re-acquisition.
+// are built for one key: new sequences go to a running Transmitter / Receiver through
+// set_pl_sequences() (the transmitter at a frame boundary, the receiver re-acquires).
+// The blocks and the daemon derive them with a fixed epoch (gr-dualsat protected_parts.h
+// kTransecKeyEpoch), so they follow the key file, not the epochs: ends started in
+// different epochs agree, and only a key reload changes them.
 #pragma once
 
 #include <dualsat/pl/pl_scrambler.h>

@@ -1713,6 +1713,20 @@ class Protected(unittest.TestCase):
         code, body, _ = http(d.url + "/protect/reload", "POST", {})
         self.assertEqual(code, 409, body)
         self.assertIn("the key in use stays", body)
+        # dualsat-ctl protect: the summary, an epoch, a reload.
+        env = dict(os.environ, DUALSAT_URL=d.url)
+        out = subprocess.run([CTL, "protect"], env=env, capture_output=True, text=True, timeout=10)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("key id " + bytes(range(32, 64)).hex(), out.stdout)
+        self.assertIn("rx  epoch 6", out.stdout)
+        out = subprocess.run([CTL, "protect", "epoch", "7"], env=env, capture_output=True,
+                             text=True, timeout=10)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(d.get("/status")["protect"]["rx"]["epoch"], 7)
+        out = subprocess.run([CTL, "protect", "reload"], env=env, capture_output=True,
+                             text=True, timeout=10)
+        self.assertNotEqual(out.returncode, 0)  # the 0644 file is refused
+        self.assertIn("the key in use stays", out.stderr)
         # SIGHUP reads the key file again too.
         write_key(os.path.join(self.dir, "link.key"), bytes(range(64, 96)), self.MASTER)
         d.proc.send_signal(signal.SIGHUP)

@@ -57,6 +57,8 @@ const char* key_label(KeyPurpose purpose)
         return "PL-HEADER";
     case KeyPurpose::AntiJam:
         return "ANTI-JAM";
+    case KeyPurpose::Hopping:
+        return "HOPPING";
     case KeyPurpose::KeyTag:
         return "KEY-TAG";
     }

@@ -77,6 +77,19 @@ def keyed_header(key, slot):
         attempt += 1
 
 
+def hop_channel(key, slot, n):
+    # Block b of slot k: AES-256-CTR keystream from the counter block k (u64 BE) || b (u64 BE);
+    # its four u32 (BE) in order; the first r < floor(2^32 / n) * n gives r mod n.
+    limit = (1 << 32) // n * n
+    for b in range(1 << 16):
+        block = ctr(key, slot.to_bytes(8, "big") + b.to_bytes(8, "big"), 16)
+        for i in range(4):
+            r = int.from_bytes(block[4 * i:4 * i + 4], "big")
+            if r < limit:
+                return r % n
+    raise AssertionError("no channel")
+
+
 def vectors():
     v = []
     v.append(("master_key", MASTER.hex()))
@@ -85,6 +98,7 @@ def vectors():
     for label, epoch, link, direction in [("COMSEC", 7, 3, FORWARD), ("COMSEC", 7, 3, RETURN), ("COMSEC", 8, 3, FORWARD),
                                           ("COMSEC", 7, 4, FORWARD), ("PL-SCRAMBLING", 7, 3, FORWARD),
                                           ("PL-HEADER", 7, 3, FORWARD), ("ANTI-JAM", 7, 3, FORWARD),
+                                          ("HOPPING", 7, 3, FORWARD),
                                           ("COMSEC", 0xFFFFFFFF, 0xFFFF, RETURN)]:
         name = "hkdf.%s.e%d.l%d.%s" % (label, epoch, link, "fwd" if direction == FORWARD else "ret")
         v.append((name, hkdf(label, epoch, link, direction).hex()))
@@ -115,6 +129,13 @@ def vectors():
     for slot in (0, 5):
         sof, mask, attempt = keyed_header(hk, slot)
         v.append(("plh.slot%d" % slot, "%07x%016x" % (sof, mask)))
+
+    # Hop pattern (lib/antijam hop_schedule.h): slots 0..39 and 2^40..2^40+7 of 64 channels,
+    # slots 0..19 of 5 channels (5 does not divide 2^32: the reduction is not a mask).
+    hop = hkdf("HOPPING", 7, 3, FORWARD)
+    v.append(("hop.n64.slots0", ",".join(str(hop_channel(hop, k, 64)) for k in range(40))))
+    v.append(("hop.n64.slots2^40", ",".join(str(hop_channel(hop, (1 << 40) + k, 64)) for k in range(8))))
+    v.append(("hop.n5.slots0", ",".join(str(hop_channel(hop, k, 5)) for k in range(20))))
     return v
 
 

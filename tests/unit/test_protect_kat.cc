@@ -5,6 +5,7 @@
 #include "../protect/protect_test_util.h"
 
 #include <catch2/catch.hpp>
+#include <dualsat/antijam/hop_schedule.h>
 #include <dualsat/framing/bbheader.h>
 #include <dualsat/protect/aes.h>
 #include <dualsat/protect/frame_protection.h>
@@ -87,6 +88,7 @@ TEST_CASE("Protect KAT: HKDF-SHA-384 keys and the key tag", "[protect]")
         { "hkdf.PL-SCRAMBLING.e7.l3.fwd", KeyPurpose::PlScrambling, 7, 3, LinkDirection::Forward },
         { "hkdf.PL-HEADER.e7.l3.fwd", KeyPurpose::PlHeader, 7, 3, LinkDirection::Forward },
         { "hkdf.ANTI-JAM.e7.l3.fwd", KeyPurpose::AntiJam, 7, 3, LinkDirection::Forward },
+        { "hkdf.HOPPING.e7.l3.fwd", KeyPurpose::Hopping, 7, 3, LinkDirection::Forward },
         { "hkdf.COMSEC.e4294967295.l65535.ret", KeyPurpose::Comsec, 0xFFFFFFFFu, 0xFFFF, LinkDirection::Return },
     };
     for (const D& d : ds) {
@@ -225,4 +227,22 @@ TEST_CASE("Protect KAT: NIST SP 800-38D AES-256-GCM vectors through AesGcm256", 
             CHECK_FALSE(gcm.open(iv.data(), bad_aad.data(), bad_aad.size(), ct.data(), ct.size(), good_tag.data()));
         }
     }
+}
+
+TEST_CASE("Protect KAT: the keyed hop pattern (HOPPING key, AES-CTR, rejection to N channels)",
+          "[protect][antijam]")
+{
+    const auto ks = test_schedule();
+    const SecureKey key = ks->derive(KeyPurpose::Hopping, 7, 3, LinkDirection::Forward);
+    auto pattern = [&key](int n, uint64_t first, int count) {
+        SecureKey copy(key.bytes());
+        HopSchedule s(std::move(copy), n);
+        std::string out;
+        for (int k = 0; k < count; ++k)
+            out += (k ? "," : "") + std::to_string(s.channel(first + static_cast<uint64_t>(k)));
+        return out;
+    };
+    CHECK(pattern(64, 0, 40) == vec("hop.n64.slots0"));
+    CHECK(pattern(64, uint64_t{ 1 } << 40, 8) == vec("hop.n64.slots2^40"));
+    CHECK(pattern(5, 0, 20) == vec("hop.n5.slots0"));
 }

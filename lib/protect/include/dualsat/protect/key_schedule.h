@@ -10,7 +10,8 @@
 //     "COMSEC"         AES-256-GCM of the BBFRAME data field
 //     "PL-SCRAMBLING"  AES-256-CTR keystream that replaces the Gold code
 //     "PL-HEADER"      AES-256-CTR source of the keyed SOF and PLSC mask
-//     "ANTI-JAM"       reserved for the keyed spreading / hopping of a later issue
+//     "ANTI-JAM"       the keyed spreading (DSSS chip sequence)
+//     "HOPPING"        the keyed frequency-hopping pattern (lib/antijam hop_schedule.h)
 //     "KEY-TAG"        the 24-bit key tag carried on air (derived with epoch 0, link 0,
 //                      direction 0: it names the master key, not an epoch)
 // A key is therefore unique to (master key, epoch, link, direction, purpose): this is what
@@ -41,7 +42,7 @@
 
 namespace dualsat {
 
-enum class KeyPurpose : uint8_t { Comsec, PlScrambling, PlHeader, AntiJam, KeyTag };
+enum class KeyPurpose : uint8_t { Comsec, PlScrambling, PlHeader, AntiJam, Hopping, KeyTag };
 const char* key_label(KeyPurpose purpose); // the HKDF label above
 
 // Which way a link carries the frames: forward (hub -> terminal) or return.

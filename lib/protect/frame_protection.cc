@@ -4,6 +4,8 @@
 #include <dualsat/pl/plheader.h>
 #include <dualsat/protect/frame_protection.h>
 
+#include <openssl/crypto.h>
+
 #include <cstring>
 
 namespace dualsat {
@@ -82,7 +84,7 @@ void FrameSealer::apply(const FrameFormat& format, uint64_t /*frame_counter*/, B
                         uint8_t* data_field, size_t data_field_bytes)
 {
     const size_t n = (static_cast<size_t>(header.dfl) + 7) / 8;
-    if (n + kProtectOverheadBytes > data_field_bytes)
+    if (n + kProtectOverheadBytes > data_field_bytes || data_field_bytes * 8 > 0xFFFF)
         throw Error("FrameSealer: DFL " + std::to_string(header.dfl) + " leaves no room for the seal");
     const uint8_t pls = pls_code(format).bits();
 
@@ -99,13 +101,23 @@ void FrameSealer::apply(const FrameFormat& format, uint64_t /*frame_counter*/, B
     }
     const uint64_t counter = m_nonces.next(); // durable before use
 
-    std::memmove(data_field + kProtectHeaderBytes, data_field, n);
+    // The body: plain DFL and SYNCD, the data, zeros to the tag (all encrypted).
+    const size_t body_len = data_field_bytes - kProtectHeaderBytes - kProtectTagBytes;
+    uint8_t* body = data_field + kProtectHeaderBytes;
+    std::memmove(body + kProtectLengthBytes, data_field, n);
+    std::memset(body + kProtectLengthBytes + n, 0, body_len - kProtectLengthBytes - n);
+    body[0] = static_cast<uint8_t>(header.dfl >> 8);
+    body[1] = static_cast<uint8_t>(header.dfl);
+    body[2] = static_cast<uint8_t>(header.syncd >> 8);
+    body[3] = static_cast<uint8_t>(header.syncd);
     uint8_t* ph = data_field;
     ph[0] = kProtectVersion;
     std::memcpy(ph + 1, m_tag.data(), m_tag.size());
     put_u32(ph + 4, epoch);
     put_u64(ph + 8, counter);
-    header.dfl = static_cast<uint16_t>(header.dfl + kProtectOverheadBytes * 8);
+    // The same header on every frame of the link (see the header file).
+    header.dfl = static_cast<uint16_t>(data_field_bytes * 8);
+    header.syncd = 0;
 
     uint8_t aad[kProtectAadBytes];
     const auto hb = encode_bbheader(header);
@@ -114,8 +126,7 @@ void FrameSealer::apply(const FrameFormat& format, uint64_t /*frame_counter*/, B
     std::memcpy(aad + kBbHeaderBytes + 1, ph, kProtectHeaderBytes);
     uint8_t nonce[AesGcm256::kNonceBytes];
     protect_nonce(epoch, counter, nonce);
-    uint8_t* body = data_field + kProtectHeaderBytes;
-    m_gcm->seal(nonce, aad, sizeof aad, body, n, body + n);
+    m_gcm->seal(nonce, aad, sizeof aad, body, body_len, body + body_len);
 
     ++m_stats.frames;
     m_stats.epoch = epoch;
@@ -183,7 +194,7 @@ size_t FrameOpener::open(uint8_t* frame, size_t len, const FrameFormat& format, 
         return 0;
     }
     const size_t dfl = static_cast<size_t>(frame[4]) << 8 | frame[5];
-    if (dfl < kProtectOverheadBytes * 8 || dfl > (len - kBbHeaderBytes) * 8) {
+    if (dfl < kProtectOverheadBytes * 8 || dfl > (len - kBbHeaderBytes) * 8 || dfl % 8 != 0) {
         relaxed_inc(m_counters.malformed);
         return 0;
     }
@@ -220,8 +231,7 @@ size_t FrameOpener::open(uint8_t* frame, size_t len, const FrameFormat& format, 
         relaxed_inc(m_counters.replayed);
         return 0;
     }
-    const size_t plain_bits = dfl - kProtectOverheadBytes * 8;
-    const size_t n = (plain_bits + 7) / 8;
+    const size_t body_len = dfl / 8 - kProtectHeaderBytes - kProtectTagBytes;
     uint8_t aad[kProtectAadBytes];
     std::memcpy(aad, frame, kBbHeaderBytes);
     aad[kBbHeaderBytes] = pls;
@@ -229,19 +239,35 @@ size_t FrameOpener::open(uint8_t* frame, size_t len, const FrameFormat& format, 
     uint8_t nonce[AesGcm256::kNonceBytes];
     protect_nonce(h.epoch, h.counter, nonce);
     uint8_t* body = ph + kProtectHeaderBytes;
-    if (!st->gcm.open(nonce, aad, sizeof aad, body, n, body + n)) {
+    if (!st->gcm.open(nonce, aad, sizeof aad, body, body_len, body + body_len)) {
         relaxed_inc(m_counters.auth_failed);
+        return 0;
+    }
+    // The plain header: the sent one with the plain DFL and SYNCD (bytes 4-5 and 7-8,
+    // EN 302 307-1 §5.1.6), checked as any received header is.
+    const size_t room = body_len - kProtectLengthBytes;
+    uint8_t plain_header[kBbHeaderBytes];
+    std::memcpy(plain_header, frame, kBbHeaderBytes);
+    plain_header[4] = body[0];
+    plain_header[5] = body[1];
+    plain_header[7] = body[2];
+    plain_header[8] = body[3];
+    plain_header[kBbHeaderBytes - 1] = crc8(plain_header, kBbHeaderBytes - 1);
+    BbHeader parsed;
+    if (try_parse_bbheader(plain_header, kBbHeaderBytes, parsed, room * 8) != BbHeaderStatus::Ok) {
+        // Authentic, so a sender's fault, not an attack: counted, nothing delivered.
+        OPENSSL_cleanse(body, body_len);
+        relaxed_inc(m_counters.malformed);
         return 0;
     }
     st->window.accept(h.counter);
 
-    // The plain BBFRAME: header with the plain DFL, the data field moved back, zeros after.
-    const size_t plain_len = len - kProtectOverheadBytes;
-    std::memmove(frame + kBbHeaderBytes, body, n);
+    // The plain BBFRAME: the plain header, the data moved back, zeros after.
+    const size_t n = (static_cast<size_t>(parsed.dfl) + 7) / 8;
+    const size_t plain_len = kBbHeaderBytes + room;
+    std::memmove(frame + kBbHeaderBytes, body + kProtectLengthBytes, n);
     std::memset(frame + kBbHeaderBytes + n, 0, len - kBbHeaderBytes - n);
-    frame[4] = static_cast<uint8_t>(plain_bits >> 8);
-    frame[5] = static_cast<uint8_t>(plain_bits);
-    frame[kBbHeaderBytes - 1] = crc8(frame, kBbHeaderBytes - 1);
+    std::memcpy(frame, plain_header, kBbHeaderBytes);
     relaxed_inc(m_counters.opened);
     return plain_len;
 }

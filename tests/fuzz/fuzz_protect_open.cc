@@ -149,8 +149,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     }
     const auto hb = encode_bbheader(h);
     std::copy(hb.begin(), hb.end(), frame.begin());
-    // The authenticated part: BBHEADER, protect header, ciphertext, tag.
-    const size_t authenticated = kBbHeaderBytes + kProtectOverheadBytes + payload;
+    // The authenticated part: BBHEADER, protect header, ciphertext, tag: the whole frame
+    // (the sealed field fills the data field, frame_protection.h version 2).
+    const size_t authenticated = frame_bytes;
 
     // The unmodified frame opens once, to the plain frame, and never again.
     std::vector<uint8_t> plain;
@@ -195,7 +196,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     if (changed) {
         FUZZ_CHECK(n == 0);
     } else {
-        // Only padding after the tag was touched: it is not part of the frame.
+        // Nothing authenticated changed (the edits cancelled): the frame opens as before.
         FUZZ_CHECK(n == plain.size());
         FUZZ_CHECK(std::equal(plain.begin(), plain.end(), edited.begin()));
     }

@@ -53,10 +53,10 @@ def crc8(data):
     return reg
 
 
-def bbheader(dfl):
+def bbheader(dfl, syncd=0):
     # §5.1.6: MATYPE-1 = TS/GS 11 (transport), SIS 1, CCM 1, ISSYI 0, NPD 0, RO 10 (0.20);
-    # MATYPE-2 0; UPL 188*8; DFL; SYNC 0x47; SYNCD 0; CRC-8 of the first 9 bytes.
-    h = bytes([0b11110010, 0]) + (188 * 8).to_bytes(2, "big") + dfl.to_bytes(2, "big") + bytes([0x47]) + (0).to_bytes(2, "big")
+    # MATYPE-2 0; UPL 188*8; DFL; SYNC 0x47; SYNCD; CRC-8 of the first 9 bytes.
+    h = bytes([0b11110010, 0]) + (188 * 8).to_bytes(2, "big") + dfl.to_bytes(2, "big") + bytes([0x47]) + syncd.to_bytes(2, "big")
     return h + bytes([crc8(h)])
 
 
@@ -103,22 +103,27 @@ def vectors():
         name = "hkdf.%s.e%d.l%d.%s" % (label, epoch, link, "fwd" if direction == FORWARD else "ret")
         v.append((name, hkdf(label, epoch, link, direction).hex()))
 
-    # One BBFRAME sealed: QPSK 1/2 normal with pilots (MODCOD 4, TYPE 01: PLS byte 0x11),
-    # K_bch = 32208 (Table 5a) -> data field 4016 bytes; TS header with DFL 1600; payload
-    # byte i = (7 i + 3) mod 256; epoch 7, link 3, forward, counter 1000.
-    epoch, counter, plain_dfl = 7, 1000, 1600
+    # One BBFRAME sealed (layout version 2, frame_protection.h): QPSK 1/2 normal with pilots
+    # (MODCOD 4, TYPE 01: PLS byte 0x11), K_bch = 32208 (Table 5a) -> data field 4016
+    # bytes; plain TS header with DFL 1600, SYNCD 376; payload byte i = (7 i + 3) mod 256;
+    # epoch 7, link 3, forward, counter 1000. Sent: DFL = the whole field, SYNCD 0; the
+    # body (plain DFL, SYNCD, payload, zeros) fills the field between protect header and tag.
+    epoch, counter, plain_dfl, plain_syncd, field_bytes = 7, 1000, 1600, 376, 4016
     payload = bytes((7 * i + 3) & 0xFF for i in range(plain_dfl // 8))
     tag3 = hkdf("KEY-TAG", 0, 0, FORWARD)[:3]
-    ph = bytes([1]) + tag3 + epoch.to_bytes(4, "big") + counter.to_bytes(8, "big")
-    hdr = bbheader(plain_dfl + 256)
+    ph = bytes([2]) + tag3 + epoch.to_bytes(4, "big") + counter.to_bytes(8, "big")
+    hdr = bbheader(field_bytes * 8)
     aad = hdr + bytes([(4 << 2) | 0 | 1]) + ph
     nonce = epoch.to_bytes(4, "big") + counter.to_bytes(8, "big")
-    sealed = AESGCM(hkdf("COMSEC", epoch, 3, FORWARD)).encrypt(nonce, payload, aad)
+    body = plain_dfl.to_bytes(2, "big") + plain_syncd.to_bytes(2, "big") + payload
+    body += bytes(field_bytes - 16 - 16 - len(body))
+    sealed = AESGCM(hkdf("COMSEC", epoch, 3, FORWARD)).encrypt(nonce, body, aad)
+    assert len(ph + sealed) == field_bytes
     v.append(("seal.nonce", nonce.hex()))
     v.append(("seal.aad", aad.hex()))
     v.append(("seal.bbheader", hdr.hex()))
-    v.append(("seal.field", (ph + sealed).hex()))  # the rest of the 4016 bytes is zeros
-    v.append(("seal.plain_bbheader", bbheader(plain_dfl).hex()))
+    v.append(("seal.field", (ph + sealed).hex()))
+    v.append(("seal.plain_bbheader", bbheader(plain_dfl, plain_syncd).hex()))
 
     scr = hkdf("PL-SCRAMBLING", 7, 3, FORWARD)
     digits = lambda rs: "".join("%x" % r for r in rs)

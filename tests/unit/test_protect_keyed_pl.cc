@@ -114,3 +114,23 @@ TEST_CASE("Keyed PL sequences through PlFramer: every symbol after the header di
     CHECK(frac > 0.22);
     CHECK(frac < 0.28);
 }
+
+TEST_CASE("KeyedPlScrambling: the precomputed slots (period <= 16) equal the per-frame ones",
+          "[protect]")
+{
+    const auto ks = test_schedule();
+    const auto key = [&] { return ks->derive(KeyPurpose::PlScrambling, 7, 3, LinkDirection::Forward); };
+    KeyedPlScrambling cached(key(), 4);   // all four slots computed at construction
+    KeyedPlScrambling per_frame(key(), 64); // computed on each call
+    const int n = PlScramblingSequence::kMaxLength;
+    std::vector<uint8_t> scratch(static_cast<size_t>(n));
+    for (uint64_t counter : { 0ull, 5ull, 6ull, 11ull, 1003ull }) {
+        const uint64_t slot = counter % 4; // the per-frame object's counter for that slot
+        const std::vector<uint8_t> a(cached.rn(counter, n), cached.rn(counter, n) + n);
+        const std::vector<uint8_t> b(per_frame.rn(slot, n), per_frame.rn(slot, n) + n);
+        INFO("counter " << counter);
+        CHECK(a == b);
+        const uint8_t* f = cached.fill(counter, n, scratch.data());
+        CHECK(std::vector<uint8_t>(f, f + n) == a);
+    }
+}

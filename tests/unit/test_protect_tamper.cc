@@ -93,7 +93,7 @@ TEST_CASE("FrameOpener: 100 000+ hostile frames, none accepted, each counted und
     for (int i = 0; i < 1000; ++i) {
         delivered.push_back(good.next());
         Frame copy = delivered.back();
-        REQUIRE(opener.open(copy.data(), copy.size(), kFormat, 0) == kFrameBytes - 32);
+        REQUIRE(opener.open(copy.data(), copy.size(), kFormat, 0) == kFrameBytes - kProtectOverheadBytes);
     }
     REQUIRE(opener.counters().opened == 1000);
 
@@ -193,8 +193,8 @@ TEST_CASE("FrameOpener: 100 000+ hostile frames, none accepted, each counted und
         case 0:
             f.resize(rng() % (kBbHeaderBytes + 33));
             break;
-        case 1: { // DFL < 256
-            const unsigned dfl = static_cast<unsigned>(rng() % 256);
+        case 1: { // DFL below the seal's overhead
+            const unsigned dfl = static_cast<unsigned>(rng() % (kProtectOverheadBytes * 8));
             f[4] = static_cast<uint8_t>(dfl >> 8);
             f[5] = static_cast<uint8_t>(dfl);
             break;
@@ -206,7 +206,7 @@ TEST_CASE("FrameOpener: 100 000+ hostile frames, none accepted, each counted und
             break;
         }
         case 3:
-            f[kBbHeaderBytes] = static_cast<uint8_t>(2 + rng() % 254);
+            f[kBbHeaderBytes] = static_cast<uint8_t>(3 + rng() % 255); // any version but 2
             break;
         default:
             inject(f, undefined);
@@ -227,7 +227,7 @@ TEST_CASE("FrameOpener: 100 000+ hostile frames, none accepted, each counted und
     // and the hostile ones did not take their counters.
     for (size_t i = 24000; i < 24010; ++i) {
         Frame f = fresh[i];
-        CHECK(opener.open(f.data(), f.size(), kFormat, 0) == kFrameBytes - 32);
+        CHECK(opener.open(f.data(), f.size(), kFormat, 0) == kFrameBytes - kProtectOverheadBytes);
     }
     CHECK(opener.counters().opened == 1010);
 }
@@ -290,7 +290,7 @@ TEST_CASE("FrameSealer + FrameOpener: TS and GSE through BbFrameBuilder and BbFr
         BbFrameParser parser({}, opener);
         Sink sink;
         const FrameFormat f{ { Modulation::PSK8, CodeRate::R3_5 }, FrameSize::Short, true };
-        CHECK(builder.overhead_bits(f) == 256);
+        CHECK(builder.overhead_bits(f) == kProtectOverheadBytes * 8);
         std::vector<uint8_t> sent;
         std::vector<std::vector<uint8_t>> sent_pdus;
         uint8_t pkt[188];
@@ -332,7 +332,7 @@ TEST_CASE("FrameSealer + FrameOpener: TS and GSE through BbFrameBuilder and BbFr
         // opens to an empty data field that delivers nothing.
         const size_t ts_before = sink.ts.size(), pdus_before = sink.pdus.size();
         const BbFrameInfo fill = builder.build(f, 999, frame.data());
-        CHECK(fill.dfl == 256);
+        CHECK(fill.dfl == static_cast<size_t>(f.code().kbch - 80)); // as any sealed frame
         const BbFrameResult r = parser.parse(frame.data(), frame.size(), f, 999, sink);
         CHECK(r.status == BbFrameStatus::Ok);
         CHECK(r.packets == 0);

@@ -73,7 +73,9 @@ class KeyedPlScrambling final : public PlScramblingSequence
 public:
     static constexpr uint64_t kMaxPeriod = uint64_t{ 1 } << 32; // slots addressable
 
-    // 1 <= period <= kMaxPeriod (ConfigError otherwise). Period 1 is computed once here.
+    // Periods up to this are computed once here (kMaxLength bytes per slot: 1 MB at 16).
+    static constexpr uint64_t kPrecomputedPeriod = 16;
+    // 1 <= period <= kMaxPeriod (ConfigError otherwise).
     KeyedPlScrambling(SecureKey key, uint64_t period = kDefaultKeyedPlPeriod);
 
     uint64_t period() const { return m_period; }
@@ -86,7 +88,7 @@ private:
 
     SecureKey m_key;
     uint64_t m_period;
-    std::vector<uint8_t> m_fixed; // period 1: R(0 .. kMaxLength)
+    std::vector<uint8_t> m_fixed; // period <= kPrecomputedPeriod: R of every slot
     std::vector<uint8_t> m_buf;   // rn()'s buffer
 };
 

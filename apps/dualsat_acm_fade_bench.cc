@@ -36,6 +36,7 @@
 //     threshold and none of them decoded (from the first such frame's start to the end of
 //     the last);
 //   - MODCOD changes, time per MODCOD, report loss, the controller's loop delay estimate.
+#include "numbered_ts_packet.h"
 #include "sibling_script.h"
 
 #include <dualsat/acm/acm_controller.h>
@@ -299,32 +300,8 @@ bool parse_args(int argc, char** argv, Options& o)
     return true;
 }
 
-// TS packet k: sync byte, PID 0x100, k in bytes 4..7, the rest from a hash of k, so a
-// received packet is checked byte for byte against its own number.
-void make_packet(uint32_t k, uint8_t* p)
-{
-    p[0] = 0x47;
-    p[1] = 0x01;
-    p[2] = 0x00;
-    p[3] = static_cast<uint8_t>(0x10 | (k & 0x0f));
-    std::memcpy(p + 4, &k, 4);
-    uint32_t h = k * 2654435761u + 0x9e3779b9u;
-    for (size_t i = 8; i < kTs; ++i) {
-        h ^= h << 13;
-        h ^= h >> 17;
-        h ^= h << 5;
-        p[i] = static_cast<uint8_t>(h);
-    }
-}
-
-bool packet_intact(const uint8_t* p)
-{
-    uint32_t k;
-    std::memcpy(&k, p + 4, 4);
-    uint8_t ref[kTs];
-    make_packet(k, ref);
-    return std::memcmp(p, ref, kTs) == 0;
-}
+using dualsat_bench::make_numbered_ts_packet;
+using dualsat_bench::numbered_ts_packet_intact;
 
 struct FrameRecord {
     uint64_t start = 0; // symbol index
@@ -521,7 +498,7 @@ int run(const Options& o, const char* argv0)
                 // Its last packet started in it (the first may have started in the frame
                 // before).
                 const uint8_t* last = out.data.ts.data() + ts_pos + (n_pk - 1) * kTs;
-                if (packet_intact(last)) {
+                if (numbered_ts_packet_intact(last)) {
                     uint32_t k;
                     std::memcpy(&k, last + 4, 4);
                     rec = frame_of_packet(k);
@@ -563,7 +540,7 @@ int run(const Options& o, const char* argv0)
             observations.push_back(ob);
         }
         for (size_t k = 0; k + kTs <= out.data.ts.size(); k += kTs) {
-            if (packet_intact(out.data.ts.data() + k)) {
+            if (numbered_ts_packet_intact(out.data.ts.data() + k)) {
                 uint32_t num;
                 std::memcpy(&num, out.data.ts.data() + k + 4, 4);
                 intact_packets.push_back(num);
@@ -651,7 +628,7 @@ int run(const Options& o, const char* argv0)
         }
         tx.set_next_format(d.format);
         while (!tx.data_ready()) {
-            make_packet(next_packet++, pkt);
+            make_numbered_ts_packet(next_packet++, pkt);
             if (tx.push_ts(pkt, kTs) != kTs)
                 throw Error("transmitter queue full with no frame ready");
         }

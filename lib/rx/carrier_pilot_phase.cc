@@ -37,7 +37,51 @@ bool PilotPhaseEstimator::measure(const cf* frame, double w, const std::vector<K
         m_phases.push_back({ s.start + 0.5 * (s.n - 1), std::arg(c), static_cast<double>(s.n) });
         m_sums.push_back(c);
     }
+    // Blank segments (see the header): judged against the median magnitude per symbol.
+    m_blank.assign(m_phases.size(), 0);
+    m_blank_count = 0;
+    if (finite && m_phases.size() >= 3) {
+        m_scratch.resize(m_phases.size());
+        for (size_t i = 0; i < m_phases.size(); ++i)
+            m_scratch[i] = std::abs(m_sums[i]) / m_phases[i].weight;
+        std::vector<double> sorted = m_scratch;
+        std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2), sorted.end());
+        const double floor = 0.25 * sorted[sorted.size() / 2];
+        for (size_t i = 0; i < m_phases.size(); ++i)
+            if (m_scratch[i] < floor) {
+                m_blank[i] = 1;
+                m_phases[i].weight = 0.0;
+                ++m_blank_count;
+            }
+        if (m_blank_count > 0)
+            fill_blanks();
+    }
     return finite;
+}
+
+void PilotPhaseEstimator::fill_blanks()
+{
+    const size_t n = m_phases.size();
+    size_t prev = n; // last valid index (n: none yet)
+    for (size_t i = 0; i < n; ++i) {
+        if (m_blank[i])
+            continue;
+        if (prev == n) {
+            for (size_t j = 0; j < i; ++j)
+                m_phases[j].phase = m_phases[i].phase;
+        } else {
+            for (size_t j = prev + 1; j < i; ++j) {
+                const double a = (m_phases[j].centre - m_phases[prev].centre) /
+                                 (m_phases[i].centre - m_phases[prev].centre);
+                m_phases[j].phase = m_phases[prev].phase + a * (m_phases[i].phase - m_phases[prev].phase);
+            }
+        }
+        prev = i;
+    }
+    if (prev == n)
+        return; // all blank: nothing to go on
+    for (size_t j = prev + 1; j < n; ++j)
+        m_phases[j].phase = m_phases[prev].phase;
 }
 
 bool PilotPhaseEstimator::pilot_pair_residual(const std::vector<KnownSegment>& segments,
@@ -61,11 +105,22 @@ bool PilotPhaseEstimator::pilot_pair_residual(const std::vector<KnownSegment>& s
 void PilotPhaseEstimator::unwrap(double residual)
 {
     std::vector<SegmentPhase>& phases = m_phases;
-    for (size_t s = 1; s < phases.size(); ++s) {
-        const double advance = residual * (phases[s].centre - phases[s - 1].centre);
-        phases[s].phase = phases[s - 1].phase + advance +
-                          std::remainder(phases[s].phase - phases[s - 1].phase - advance, 2.0 * kPi);
+    const bool blanks = m_blank.size() == phases.size() && m_blank_count > 0;
+    // Each valid segment is unwrapped against the last valid one (a blank one's phase is
+    // no reference); the blanks are filled in afterwards.
+    size_t ref = 0;
+    while (blanks && ref < phases.size() && m_blank[ref])
+        ++ref;
+    for (size_t s = ref + 1; s < phases.size(); ++s) {
+        if (blanks && m_blank[s])
+            continue;
+        const double advance = residual * (phases[s].centre - phases[ref].centre);
+        phases[s].phase = phases[ref].phase + advance +
+                          std::remainder(phases[s].phase - phases[ref].phase - advance, 2.0 * kPi);
+        ref = s;
     }
+    if (blanks)
+        fill_blanks();
 }
 
 double PilotPhaseEstimator::resolve_pilot_ambiguity_qpsk(const cf* frame, int length, double w,

@@ -196,16 +196,19 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     // its own best phase: the trajectory's small error there would otherwise read as noise
     // (the pilotless Es/N0 estimate came out ~0.15-0.2 dB low).
     const bool own_phase = use_blind;
+    // Blanked (erased) segments are no evidence of the level either (not with the blind
+    // trajectory, whose segments are its own).
+    const std::vector<char>* blank = !use_blind && m_pilot.blank_segments() > 0 ? &m_pilot.blank() : nullptr;
     const bool use_dd = m_config.decision_directed && !dummy && pilot_blocks == 0 && !use_blind;
     double dd_frequency = 0.0;
     if (use_dd) {
-        const double a0 = m_level.measure(frame, w, m_phase.data(), segs, own_phase).amplitude;
+        const double a0 = m_level.measure(frame, w, m_phase.data(), segs, own_phase, blank).amplitude;
         dd_frequency = m_dd_pll.track(frame, length, w, a0, phases.front().phase, format.modcod,
                                       m_phase.data());
         est.used_decision_directed = true;
     }
 
-    const SignalLevel level = m_level.measure(frame, w, m_phase.data(), segs, own_phase);
+    const SignalLevel level = m_level.measure(frame, w, m_phase.data(), segs, own_phase, blank);
     est.known_symbols = level.count;
     est.phase_start = m_phase[0];
     const double amp = level.amplitude, noise = level.noise;

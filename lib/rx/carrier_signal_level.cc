@@ -44,13 +44,17 @@ double SignalLevel::link_esn0_variance_db2() const
 SignalLevel SignalLevelEstimator::measure(const std::complex<float>* frame, double w,
                                           const double* phase,
                                           const std::vector<KnownSegment>& segments,
-                                          bool own_phase)
+                                          bool own_phase, const std::vector<char>* skip)
 {
     using cd = std::complex<double>;
     // z of every known symbol, once; then (own_phase) each segment's own phase off its z,
     // the mean real part, the spread.
     m_z.clear();
-    for (const KnownSegment& s : segments) {
+    const bool skipping = skip && skip->size() == segments.size();
+    for (size_t si = 0; si < segments.size(); ++si) {
+        const KnownSegment& s = segments[si];
+        if (skipping && (*skip)[si])
+            continue;
         const size_t first = m_z.size();
         for (int k = 0; k < s.n; ++k) {
             const int i = s.start + k;

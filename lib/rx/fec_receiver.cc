@@ -5,6 +5,7 @@
 #include <dualsat/framing/bb_scrambler.h>
 #include <dualsat/coding/bch.h>
 #include <dualsat/coding/bit_interleaver.h>
+#include <dualsat/coding/codeword_interleaver.h>
 #include <dualsat/coding/ldpc_encoder.h>
 #include <dualsat/mapping/mapper.h>
 #include <dualsat/mapping/constellation.h>
@@ -178,6 +179,10 @@ struct FecFrameDecoder::Impl {
             interleaved.resize(enc.n_bytes());
             reference.resize(n_symbols);
             enc.encode(ldpc_info.data(), codeword.data());
+            if (options.codeword_interleaving) {
+                CodewordInterleaver::instance().interleave(format.frame, codeword.data(), interleaved.data());
+                codeword.swap(interleaved);
+            }
             interleaver(format).interleave(codeword.data(), interleaved.data());
             map.map_packed(interleaved.data(), n_symbols, reference.data());
             // Blocks of one slot (90 symbols) for the phase re-fit: short against the phase
@@ -249,6 +254,12 @@ void FecFrameDecoder::decode(const FrameFormat& format, const std::complex<float
     if (!interleaver.is_identity()) {
         interleaver.deinterleave_soft(d.llr_symbol_order.data(), d.llr_codeword_order.data());
         llr = d.llr_codeword_order.data();
+    }
+    if (d.options.codeword_interleaving) {
+        // Into whichever buffer llr does not point at.
+        int8_t* dst = llr == d.llr_codeword_order.data() ? d.llr_symbol_order.data() : d.llr_codeword_order.data();
+        CodewordInterleaver::instance().deinterleave_soft(format.frame, llr, dst);
+        llr = dst;
     }
 
     LdpcDecoder& ldpc = d.ldpc_decoder(format);

@@ -542,13 +542,20 @@ bool FrameSync::locked_step(SyncedFrame* frame)
     const HeaderResult r = examine_header(pos, counter, nullptr, true, m_freq);
     SyncedFrame f = frame_from_header(next, counter, r);
     f.frequency = m_freq;
-    if (r.ok && r.statistic >= m_config.lock_threshold) {
+    const bool format_ok = !m_config.fixed_format ||
+                           (r.ok && !r.dummy && !m_current.dummy && r.format == m_current.format);
+    if (r.ok && r.statistic >= m_config.lock_threshold && format_ok) {
         m_missed = 0;
     } else {
         ++m_stats.missed_headers;
         ++m_missed;
         f.header_confirmed = false;
-        if (r.length <= 0) { // nothing decodable: the flywheel keeps the current format
+        // Nothing decodable, or a decode too weak to trust (below half the lock threshold:
+        // noise, or a header erased to zeros by a blanker, decodes to an arbitrary PLSC):
+        // the flywheel keeps the current format. A weak but plausible header (a real one
+        // in a fade) still sets the length, so VCM/ACM format changes are followed.
+        if (r.length <= 0 || m_config.fixed_format ||
+            !(r.statistic >= 0.5f * m_config.lock_threshold)) {
             f.dummy = m_current.dummy;
             f.format = m_current.format;
             f.length = m_current.length;

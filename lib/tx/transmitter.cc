@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include <dualsat/coding/codeword_interleaver.h>
 #include <dualsat/tx/transmitter.h>
 
 #include <dualsat/framing/bb_scrambler.h>
@@ -358,6 +359,11 @@ void Transmitter::encode(Slot& s) const
     m_bb_scrambler->apply_packed(cw, static_cast<size_t>(code.kbch) / 8);
     m_bch[fi][rate_index(f.modcod.rate)]->encode(cw, cw);
     m_ldpc[fi][rate_index(f.modcod.rate)]->encode(cw, cw);
+    if (m_config.codeword_interleaving) {
+        const size_t n_bytes = static_cast<size_t>(code.nldpc) / 8;
+        CodewordInterleaver::instance().interleave(f.frame, cw, s.interleaved.get());
+        std::memcpy(cw, s.interleaved.get(), n_bytes);
+    }
     const BitInterleaver& il = *m_interleaver[fi][static_cast<size_t>(number)];
     const Mapper& mapper = *m_mapper[fi][static_cast<size_t>(number)];
     const uint8_t* bits = cw;

@@ -2,6 +2,7 @@
 // Keyed frequency hopping (lib/antijam): the schedule's statistics, the slot gate and
 // ungate, the per-dwell jam detector, the digital hopper round trip, and the jammers.
 #include "../protect/protect_test_util.h"
+#include "rx_link.h"
 
 #include <catch2/catch.hpp>
 #include <dualsat/antijam/digital_hopper.h>
@@ -12,6 +13,9 @@
 #include <dualsat/core/constants.h>
 #include <dualsat/core/error.h>
 #include <dualsat/core/fft.h>
+#include <dualsat/pl/pl_framer.h>
+#include <dualsat/rx/fec_receiver.h>
+#include <dualsat/tx/transmitter.h>
 
 #include <cmath>
 #include <complex>
@@ -282,4 +286,60 @@ TEST_CASE("Jammers: power at the J/S set; partial-band noise stays in its part o
     bad.band_low_hz = 400e3; // 400 + 250 kHz runs off the band
     CHECK_THROWS_AS(Jammer(bad), ConfigError);
     CHECK_THROWS_AS(parse_jammer_kind("barrage"), ConfigError);
+}
+
+TEST_CASE("Erasures: with codeword interleaving the FEC rebuilds a QPSK 1/2 frame with a "
+          "quarter of its symbols erased in dwell-long bursts; without, bursts break it",
+          "[antijam][fec]")
+{
+    // Ideal synchronisation (symbol-level AWGN at 10 dB, boundaries known): symbols set to
+    // 0 (LLR 0) in bursts the length of a hop dwell, about 25 % of the frame.
+    const FrameFormat f{ { Modulation::QPSK, CodeRate::R1_2 }, FrameSize::Normal, true };
+    auto failures = [&f](bool interleaving, int burst, double* erased_fraction) {
+        rx_link::TxStream s;
+        TransmitterConfig tc = rx_link::tx_config();
+        tc.codeword_interleaving = interleaving;
+        Transmitter tx(tc, TransmitterParts{});
+        PlFramer framer(0);
+        rx_link::transmit({ { false, f } }, 8, s, tx, framer);
+        Rng rng(5);
+        const double n0 = std::pow(10.0, -10.0 / 10.0);
+        PlDeframer def(0);
+        FecReceiverOptions fo;
+        fo.codeword_interleaving = interleaving;
+        FecReceiver fec(fo);
+        FecOutput out;
+        int failed = 0;
+        size_t erased = 0, total = 0;
+        for (size_t k = 0; k < s.frame_start.size(); ++k) {
+            const int len = f.plframe_symbols();
+            std::vector<cf> noisy(s.symbols.begin() + static_cast<long>(s.frame_start[k]),
+                                  s.symbols.begin() + static_cast<long>(s.frame_start[k]) + len);
+            for (cf& v : noisy)
+                v += rng.complex_gaussian(n0);
+            std::vector<cf> data(static_cast<size_t>(f.data_symbols()));
+            def.deframe(f, noisy.data(), k, data.data());
+            for (size_t i = 0; i < data.size(); i += static_cast<size_t>(burst))
+                if (rng.uniform() < 0.25)
+                    for (size_t j = i; j < std::min(data.size(), i + static_cast<size_t>(burst)); ++j, ++erased)
+                        data[j] = cf(0, 0);
+            total += data.size();
+            const FecFrameStats st = fec.process(f, data.data(), data.size(), static_cast<float>(n0), k, out);
+            failed += st.status != FecFrameStatus::Ok;
+            out.clear();
+        }
+        *erased_fraction = double(erased) / double(total);
+        return failed;
+    };
+    // (Bursts of 2000 symbols make the erased share of a frame vary widely: a frame with
+    // 16 dwells may lose 40 % of them. The bench's dwells are shorter for that reason.)
+    for (int burst : { 120, 240 }) {
+        double fraction = 0;
+        const int with = failures(true, burst, &fraction);
+        INFO("bursts of " << burst << " symbols, " << 100 * fraction << " % erased");
+        CHECK(fraction > 0.2);
+        CHECK(with == 0);
+    }
+    double fraction = 0;
+    CHECK(failures(false, 240, &fraction) >= 4); // of 8: what the interleaver is for
 }

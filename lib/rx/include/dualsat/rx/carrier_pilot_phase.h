@@ -24,6 +24,10 @@ public:
     // Segment phases and sums of `frame` derotated by w rad/symbol (symbol i by w i); the
     // segments' L&R lag correlations are added to *lags. False when a segment's sum is not
     // finite (NaN / inf input); the phases are then meaningless.
+    // A segment whose correlation magnitude per symbol is below a quarter of the frame's
+    // median is blank (its samples were blanked: e.g. a jammed hop dwell erased to zeros):
+    // its phase, the argument of a near-zero sum, says nothing, so it gets weight 0 and,
+    // after unwrap(), the phase interpolated between its valid neighbours.
     bool measure(const std::complex<float>* frame, double w,
                  const std::vector<KnownSegment>& segments, LrLagSums* lags);
     const std::vector<SegmentPhase>& phases() const { return m_phases; }
@@ -42,9 +46,18 @@ public:
     static double resolve_pilot_ambiguity_qpsk(const std::complex<float>* frame, int length,
                                                double w, double residual, double coarse_sigma);
 
+    size_t blank_segments() const { return m_blank_count; }
+    // One flag per segment of the last measure(): blank (see above).
+    const std::vector<char>& blank() const { return m_blank; }
+
 private:
+    void fill_blanks(); // blank phases linear between valid neighbours (held at the ends)
+
     std::vector<SegmentPhase> m_phases;
     std::vector<std::complex<double>> m_sums;
+    std::vector<char> m_blank;
+    std::vector<double> m_scratch;
+    size_t m_blank_count = 0;
 };
 
 // Weighted least-squares line through phases (non-empty): slope (rad/symbol) and the rms

@@ -47,8 +47,11 @@ public:
     // segment measured at its own best phase (for a phase trajectory that is not fitted
     // to the known symbols, whose small error there would otherwise read as noise; one
     // real degree of freedom per segment is then taken off the noise's count).
+    // `skip` (null, or one flag per segment): segments left out, e.g. blanked ones
+    // (PilotPhaseEstimator::blank()), whose zeros would read as signal lost to noise.
     SignalLevel measure(const std::complex<float>* frame, double w, const double* phase,
-                        const std::vector<KnownSegment>& segments, bool own_phase);
+                        const std::vector<KnownSegment>& segments, bool own_phase,
+                        const std::vector<char>* skip = nullptr);
 
     // Exponential average of Es/N0 over frames (linear, weight 0.2 for the newest);
     // returns it.

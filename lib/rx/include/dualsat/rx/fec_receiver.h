@@ -162,6 +162,9 @@ struct FecReceiverOptions {
     // Reads the symbols only: the LLRs and the decoding are the same either way.
     bool payload_esn0 = true;
     BlindEsn0Options blind_esn0;
+    // Not DVB-S2: the transmitter permuted the codeword bits (TransmitterConfig::
+    // codeword_interleaving, coding/codeword_interleaver.h); undone on the LLRs.
+    bool codeword_interleaving = false;
 };
 
 // Stage 1: symbols -> descrambled BBFRAME. Not thread-safe; one per thread.

@@ -27,7 +27,8 @@
 // Lock: every predicted header is checked coherently (frequency from the tracked
 // estimate, phase from the SOF, PLSC decoded, correlation with the decided header
 // thresholded). A header that fails is a miss: the frame length is then taken from its
-// PLSC decision if that is usable, else from the previous frame ("flywheel"); after
+// PLSC decision if that is usable and its statistic reaches half the lock threshold, else
+// from the previous frame ("flywheel"); after
 // `max_missed_frames` consecutive misses the lock is lost and the search restarts.
 //
 // The SOF, PLSC mask and pilot scrambling come from the injected PlHeaderSequence and
@@ -69,6 +70,12 @@ struct FrameSyncConfig {
     float lock_threshold = 20.0f;
     int confirm_frames = 2;    // confirmed next headers before lock
     int max_missed_frames = 3; // consecutive missed headers that lose the lock
+    // The link's format never changes and it sends no dummy frames (e.g. the protected
+    // profile with a fixed MODCOD and sealed fill): in lock, a header that decodes to
+    // another format (or a dummy) is a miss, and a missed header's frame keeps the
+    // current format. Frequency hopping needs it: a header whose PLSC fell into an erased
+    // dwell while its SOF did not passes the statistic with an arbitrary PLSC.
+    bool fixed_format = false;
     int max_hypotheses = 16;
     bool search_pilots = true; // use the first two pilot blocks in the search statistic
 };

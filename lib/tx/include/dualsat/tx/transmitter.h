@@ -99,6 +99,10 @@ struct TransmitterConfig {
     // Frames started and not yet finished, at most (the latency bound of the pipeline, in
     // PLFRAMEs); 0 = 2 * workers (1 without a pool).
     size_t max_frames_in_flight = 0;
+    // Not DVB-S2: permute each LDPC codeword's bits (coding/codeword_interleaver.h) before
+    // the standard bit interleaver, so that erased hop dwells become spread erasures. The
+    // receiver must set FecReceiverOptions::codeword_interleaving too.
+    bool codeword_interleaving = false;
 };
 
 // Replaceable parts. Null members get the standard (civil) ones: StandardPlHeader,

@@ -959,10 +959,10 @@ TEST_CASE("TX input: GSE packets are confirmed by the PDU counts the frames repo
     }
     const dualsat::FrameFormat f{ dualsat::parse_modcod("QPSK 1/2"), dualsat::FrameSize::Short, true };
     const size_t room = static_cast<size_t>(f.code().kbch) - 80;
-    modemd::TxFrameRecord full{ false, f, room, 8370, 0 };        // only a fragment ends here
-    modemd::TxFrameRecord three{ false, f, room, 8370, 3 };
-    modemd::TxFrameRecord padded{ false, f, room - 8 * 8, 8370, 5 };
-    modemd::TxFrameRecord dummy{ true, f, 0, 3330, 0 };
+    modemd::TxFrameRecord full{ false, f, room, 8370, 0, false, std::nullopt };        // only a fragment ends here
+    modemd::TxFrameRecord three{ false, f, room, 8370, 3, false, std::nullopt };
+    modemd::TxFrameRecord padded{ false, f, room - 8 * 8, 8370, 5, false, std::nullopt };
+    modemd::TxFrameRecord dummy{ true, f, 0, 3330, 0, false, std::nullopt };
 
     input.frame_sent(full);
     CHECK(input.stats().packets_sent == 0);
@@ -1018,12 +1018,12 @@ TEST_CASE("TX input: ACM reports go ahead of waiting IP packets, accounted apart
     // Frames confirm in the order handed on: the released packets, then the report; more
     // packets follow as the window opens.
     const size_t room = static_cast<size_t>(f.code().kbch) - 80;
-    input.frame_sent({ false, f, room, 8370, released });
+    input.frame_sent({ false, f, room, 8370, released, false, std::nullopt });
     auto s = input.stats();
     CHECK(s.packets_sent == released);
     CHECK(s.reports_sent == 0);
     CHECK(handed.size() > released + 1); // the window moved on
-    input.frame_sent({ false, f, room, 8370, 1 });
+    input.frame_sent({ false, f, room, 8370, 1, false, std::nullopt });
     s = input.stats();
     CHECK(s.reports_sent == 1);
     CHECK(s.reports_queued == 0);
@@ -1083,14 +1083,14 @@ TEST_CASE("TX input: TS datagrams checked, queued in order, null packets only wh
     // Data fields carry the bytes in the order taken: 20 user packets, a null packet, one
     // user packet. A field of 10.5 packets, then the rest.
     const dualsat::FrameFormat f{ dualsat::parse_modcod("QPSK 1/2"), dualsat::FrameSize::Normal, false };
-    input.frame_sent({ false, f, 1974 * 8, 33282, 0 });
+    input.frame_sent({ false, f, 1974 * 8, 33282, 0, false, std::nullopt });
     s = input.stats();
     CHECK(s.packets_sent == 10);
     CHECK(s.payload_bytes_sent == 10 * 188);
     CHECK(input.push_ts(dgram.data(), 188) == 1);
     CHECK(input.take_ts(taken.data(), 188, std::chrono::milliseconds(0), true) == 188);
     CHECK(taken[1] == dgram[1]);
-    input.frame_sent({ false, f, (22 * 188 - 1974) * 8, 33282, 0 });
+    input.frame_sent({ false, f, (22 * 188 - 1974) * 8, 33282, 0, false, std::nullopt });
     s = input.stats();
     CHECK(s.packets_sent == 21); // the null packet is not a user packet
     CHECK(s.payload_bytes_sent == 21 * 188);

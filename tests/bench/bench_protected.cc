@@ -1438,20 +1438,25 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "unknown part %s\n", part.c_str());
         return 2;
     }
-    if (all || part == "observer")
-        part_observer();
-    if (all)
-        sensitivity_spot(std::min(frames, 100));
-    if (part == "sensitivity") {
-        if (g_quick)
-            sensitivity_spot(frames);
-        else
-            sensitivity_sweep(frames);
+    try {
+        if (all || part == "observer")
+            part_observer();
+        if (all)
+            sensitivity_spot(std::min(frames, 100));
+        if (part == "sensitivity") {
+            if (g_quick)
+                sensitivity_spot(frames);
+            else
+                sensitivity_sweep(frames);
+        }
+        if (all || part == "acquisition")
+            part_acquisition(seeds);
+        if (all || part == "throughput")
+            part_throughput();
+    } catch (const std::exception& e) {
+        std::printf("\nERROR: %s\n", e.what());
+        return 1;
     }
-    if (all || part == "acquisition")
-        part_acquisition(seeds);
-    if (all || part == "throughput")
-        part_throughput();
     if (g_failures) {
         std::printf("\n%d functional check(s) failed\n", g_failures);
         return 1;

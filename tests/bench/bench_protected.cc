@@ -662,9 +662,12 @@ void observer_a()
     Carrier prot = civ;
     prot.keyed = true;
     prot.idle = IdlePolicy::SealedFill;
-    Tx tc(civ, 3), tp(prot, 3);
+    Carrier tail = prot;
+    tail.tail_fill = true;
+    Tx tc(civ, 3), tp(prot, 3), tt(tail, 3);
     const Stream sc = generate(tc, frames, 0, bursts(17));
     const Stream sp = generate(tp, frames, 0, bursts(17));
+    const Stream st = generate(tt, frames, 0, bursts(17));
     Impair im;
     im.esn0_db = 10.0;
     im.cfo = g_cfo;
@@ -672,6 +675,7 @@ void observer_a()
     im.seed = 4;
     const cvec iq_c = impair(shape(sc.symbols, im), im);
     const cvec iq_p = impair(shape(sp.symbols, im), im);
+    const cvec iq_t = impair(shape(st.symbols, im), im);
     struct Row {
         const char* carrier;
         const char* receiver;
@@ -684,9 +688,10 @@ void observer_a()
         { "protected P (SealedFill)", "civil", &iq_p, false, 0 },
         { "protected P (SealedFill)", "keyed, right key", &iq_p, true, 0 },
         { "protected P (SealedFill)", "keyed, another key file", &iq_p, true, 0x33 },
+        { "protected P, tail filled (see c)", "keyed, right key", &iq_t, true, 0 },
     };
-    RxRun res[4];
-    for (int i = 0; i < 4; ++i) {
+    RxRun res[5];
+    for (int i = 0; i < 5; ++i) {
         std::shared_ptr<FrameOpener> op;
         res[i] = run_rx(rx_config(im, rows[i].keyed, 1, rows[i].variant, &op), rows[i].iq->data(), rows[i].iq->size());
         const ReceiverStatus& st = res[i].status;

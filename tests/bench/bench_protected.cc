@@ -1076,8 +1076,8 @@ FerPoint fer_point(const LinkSignal& s, double esn0, uint64_t seed)
             first = index(fs);
             break;
         }
-    if (first < 0) {
-        p.expected = static_cast<size_t>(s.counted);
+    if (first < 0) { // nothing decoded: the frames delivered (or sent) all failed
+        p.expected = r.frames.empty() ? static_cast<size_t>(s.counted) : r.frames.size();
         p.failed = p.expected;
         return p;
     }

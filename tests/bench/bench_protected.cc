@@ -1358,15 +1358,20 @@ void part_throughput()
     std::printf("%-34s %-10s %12s %12s %10s\n", "setup", "receiver", "Msym/s wall", "Msym/s CPU", "frames ok");
     for (const Setup& su : setups) {
         double best_wall[2] = { 0, 0 }, best_cpu[2] = { 0, 0 };
+        ReceiverStageSeconds best_stage[2];
         uint64_t ok[2] = { 0, 0 };
+        const bool inline_setup = su.fec == 1 && !su.fe_thread;
         for (int rep = 0; rep < repeats; ++rep)
             for (int k = 0; k < 2; ++k) {
                 ReceiverConfig rc = rx_config(im, k == 1, su.fec);
                 rc.frontend_thread = su.fe_thread;
+                rc.measure_stage_times = inline_setup;
                 const double nsym = static_cast<double>(iq[k].size()) / im.sps;
                 const double w0 = wall_now(), c0 = cpu_now();
                 const RxRun r = run_rx(rc, iq[k].data(), iq[k].size());
                 const double wall = wall_now() - w0, cpu = cpu_now() - c0;
+                if (nsym / cpu / 1e6 > best_cpu[k])
+                    best_stage[k] = r.status.stage_seconds;
                 best_wall[k] = std::max(best_wall[k], nsym / wall / 1e6);
                 best_cpu[k] = std::max(best_cpu[k], nsym / cpu / 1e6);
                 ok[k] = r.status.frames_ok;
@@ -1383,6 +1388,15 @@ void part_throughput()
                     su.fec == 1 && !su.fe_thread
                         ? (" , CPU " + std::to_string(static_cast<int>(std::lround(100.0 * best_cpu[1] / best_cpu[0]))) + " %").c_str()
                         : "");
+        if (inline_setup)
+            for (int k = 0; k < 2; ++k) {
+                const double nsym = static_cast<double>(iq[k].size()) / im.sps;
+                const ReceiverStageSeconds& st = best_stage[k];
+                std::printf("%-34s %-10s stages, ns/symbol (fastest run): front end %.1f, sync + carrier + "
+                            "deframe %.1f, FEC (+ open) %.1f\n",
+                            "", k ? "protected" : "civil", st.frontend / nsym * 1e9, st.sync / nsym * 1e9,
+                            st.fec / nsym * 1e9);
+            }
         check(ok[0] + 3 >= static_cast<uint64_t>(frames) && ok[1] + 3 + g_period >= static_cast<uint64_t>(frames),
               std::string("throughput: both receivers decode the frames (") + su.name + ")");
     }

@@ -816,10 +816,12 @@ void observer_b()
 
     // Frame boundaries from the period alone (what a blind cyclic analysis could do with the
     // lag found above): z(n) = x(n) conj(x(n + lag)) summed coherently at each position
-    // modulo the lag, magnitudes folded modulo L; the 90 header symbols repeat (so do the
-    // 36-symbol pilot blocks), the data do not: the strongest 90-symbol run is the header.
-    std::printf("\nFrame start from the repetition at the lag (header = strongest 90-symbol run of "
-                "|sum z|, folded modulo L; true start = 0 mod L)\n");
+    // modulo the lag, magnitudes folded modulo L. What repeats: the 90 header symbols, the
+    // pilot blocks and the constant start of the BBHEADER (and protect header) that follows;
+    // the LDPC parity at a frame's end does not. The frame start is the strongest rising edge
+    // over 90 symbols (repeating after, not before; a 36-symbol pilot block edges less).
+    std::printf("\nFrame start from the repetition at the lag (strongest 90-symbol rising edge of |sum z|, "
+                "folded modulo L; true start = 0 mod L)\n");
     for (int c = 0; c < 2; ++c) {
         const cvec& x = c ? xp : xc;
         const size_t lag = c ? pl : L;
@@ -829,23 +831,26 @@ void observer_b()
         std::vector<double> mag(L, 0.0);
         for (size_t q = 0; q < lag; ++q)
             mag[q % L] += std::abs(prof[q]);
+        double mean = 0;
+        for (double v : mag)
+            mean += v;
+        mean /= static_cast<double>(L);
         size_t best = 0;
-        double best_sum = -1, mean = 0;
+        double best_edge = -1e300;
         for (size_t p0 = 0; p0 < L; ++p0) {
-            double sum = 0;
+            double edge = 0;
             for (size_t k = 0; k < kPlHeaderSymbols; ++k)
-                sum += mag[(p0 + k) % L];
-            mean += sum;
-            if (sum > best_sum) {
-                best_sum = sum;
+                edge += mag[(p0 + k) % L] - mag[(p0 + L - 1 - k) % L];
+            if (edge > best_edge) {
+                best_edge = edge;
                 best = p0;
             }
         }
-        mean /= static_cast<double>(L);
         const long err = static_cast<long>(best) > static_cast<long>(L / 2) ? static_cast<long>(best) - static_cast<long>(L)
                                                                             : static_cast<long>(best);
-        std::printf("%-10s lag %zu: estimated frame start %zu mod L (error %+ld symbols), run %.1fx the mean run\n",
-                    c ? "protected" : "civil", lag, best, err, best_sum / mean);
+        std::printf("%-10s lag %zu: estimated frame start %zu mod L (error %+ld symbols); edge %.1f x the mean "
+                    "magnitude per symbol\n",
+                    c ? "protected" : "civil", lag, best, err, best_edge / kPlHeaderSymbols / mean);
     }
     std::printf("Read: the keyed sequences repeat every P frames (keyed_pl.h): frames P apart share the "
                 "keyed SOF, PLSC mask and scrambling, so their header and pilot symbols repeat and lag P*L "

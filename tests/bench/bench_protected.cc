@@ -970,10 +970,16 @@ void observer_c()
     const TestResult rp = pair("protected P, SealedFill (A) vs data (B)", prot, 40);
     pair("protected P, SealedFill with the unused data field randomised (bench-only TailFilledSealer)", tail, 50);
     check(rc.min_p < 1e-6, "observer (c): the tests tell the civil 0 % from 100 % load (their power)");
-    (void)rp;
-    std::printf("Read: an idle SealedFill frame's BBFRAME is the BBHEADER, the 32 sealed bytes and then the "
-                "zero padding BB-scrambled (EN 302 307-1 §5.2.1-5.2.2), the same in every fill frame; with the "
-                "same keyed scrambling P frames later the systematic symbols repeat, which lag P*L measures.\n");
+    // A leak shows as p ~ 1e-100 (COMSEC layout 1, below); chance alone goes below 1e-6
+    // in one run of 15 tests with probability ~1.5e-5.
+    check(rp.min_p > 1e-6, "observer (c): a protected carrier's 0 % and 100 % load look alike");
+    std::printf("Read: since COMSEC layout 2 (frame_protection.h) every sealed frame fills its data field with "
+                "ciphertext under a fresh nonce below a BBHEADER that is the same on every frame, so fill and "
+                "data frames P apart are equally unrelated. Layout 1 left the DFL in the clear and the field "
+                "after the ciphertext zero (BB-scrambled, the same in every fill frame): with the same keyed "
+                "scrambling P frames later those symbols repeated, and lag P*L told fill from data at p ~ 1e-107. "
+                "The TailFilledSealer row (random bytes after the seal, the remedy first measured) stays as a "
+                "control.\n");
 }
 
 void observer_d()

@@ -81,9 +81,10 @@ FrameSync::FrameSync(std::shared_ptr<PlHeaderSequence> header,
         !std::isfinite(c.verify_threshold) || !std::isfinite(c.lock_threshold))
         throw ConfigError("frame sync: thresholds must be positive");
     if (c.confirm_frames < 1 || c.confirm_frames > 16 || c.max_missed_frames < 0 ||
-        c.max_missed_frames > 1000 || c.max_hypotheses < 1 || c.max_hypotheses > 1024)
+        c.max_missed_frames > 1000 || c.max_hypotheses < 1 || c.max_hypotheses > 1024 ||
+        c.max_search_slots < 1 || c.max_search_slots > static_cast<int>(kTemplateSlots))
         throw ConfigError("frame sync: confirm_frames 1..16, max_missed_frames 0..1000, "
-                          "max_hypotheses 1..1024");
+                          "max_hypotheses 1..1024, max_search_slots 1..16");
     m_scratch.resize(kMaxPlframeSymbols);
 }
 
@@ -110,7 +111,8 @@ void FrameSync::set_sequences(std::shared_ptr<PlHeaderSequence> header,
     auto s = require_sequence(std::move(scrambling), "scrambling sequence");
     m_header = std::move(h);
     m_scrambling = std::move(s);
-    m_templates.counter = ~0ull; // built from the old sequences
+    for (Templates& t : m_templates)
+        t.counter = ~0ull; // built from the old sequences
     reset();
 }
 
@@ -124,7 +126,7 @@ void FrameSync::set_tracked_frequency(double rad_per_symbol)
 
 const FrameSync::Templates& FrameSync::templates(uint64_t counter)
 {
-    Templates& t = m_templates;
+    Templates& t = m_templates[counter % kTemplateSlots];
     if (t.counter == counter)
         return t;
     t.counter = counter;
@@ -406,11 +408,21 @@ void FrameSync::search()
                                ? end() - static_cast<uint64_t>(kSearchSpan) - 1
                                : 0;
     const uint64_t stop = std::min(limit, m_search_pos + 8192);
+    const uint64_t slots = std::min<uint64_t>(
+        std::max<uint64_t>(m_header->period(), 1), static_cast<uint64_t>(m_config.max_search_slots));
     for (; m_search_pos < stop; ++m_search_pos) {
         const size_t pos = index(m_search_pos);
-        const DiffResult d = diff_statistic(pos, m_acq_counter, m_config.search_pilots);
+        for (uint64_t slot = 0; slot < slots; ++slot)
+            search_at(pos, m_acq_counter + slot);
+    }
+}
+
+void FrameSync::search_at(size_t pos, uint64_t counter)
+{
+    {
+        const DiffResult d = diff_statistic(pos, counter, m_config.search_pilots);
         if (d.q < m_config.acquisition_threshold)
-            continue;
+            return;
         // A header an open hypothesis already holds or expects is not a new detection.
         bool known = false;
         for (const auto& h : m_hyps) {
@@ -419,10 +431,10 @@ void FrameSync::search()
                 known = known || f.start == m_search_pos;
         }
         if (known)
-            continue;
-        const HeaderResult r = examine_header(pos, m_acq_counter, &d, false, 0.0, kSearchCandidates);
+            return;
+        const HeaderResult r = examine_header(pos, counter, &d, false, 0.0, kSearchCandidates);
         if (!r.ok || r.statistic < m_config.acquisition_header_threshold)
-            continue;
+            return;
         if (static_cast<int>(m_hyps.size()) >= m_config.max_hypotheses) {
             // Replace the oldest unconfirmed one.
             auto it = std::min_element(m_hyps.begin(), m_hyps.end(), [](const Hypothesis& a, const Hypothesis& b) {
@@ -434,9 +446,9 @@ void FrameSync::search()
         }
         Hypothesis h;
         h.first_start = m_search_pos;
-        h.chain.push_back(frame_from_header(m_search_pos, m_acq_counter, r));
+        h.chain.push_back(frame_from_header(m_search_pos, counter, r));
         h.next_start = m_search_pos + static_cast<uint64_t>(r.length);
-        h.next_counter = m_acq_counter + 1;
+        h.next_counter = counter + 1;
         h.frequency = r.frequency;
         h.freq_count = 1;
         m_hyps.push_back(std::move(h));

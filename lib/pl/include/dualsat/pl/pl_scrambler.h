@@ -34,6 +34,9 @@ public:
     virtual uint32_t sof_bits(uint64_t frame_counter) const = 0;
     // The 64-bit mask XORed onto the PLS code word of frame `frame_counter`.
     virtual uint64_t plsc_mask(uint64_t frame_counter) const = 0;
+    // Frames after which the sequence repeats (keyed ones: their period P), so that a
+    // frame sync can try each slot while it searches; 1 for the standard sequence.
+    virtual uint64_t period() const { return 1; }
 
     // Derived operations. Virtual so that a profile changing more than the two bit
     // patterns (another code, another mapping) can replace them too.

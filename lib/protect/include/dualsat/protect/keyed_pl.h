@@ -18,26 +18,22 @@
 //     civil receiver from locking on by accident).
 // The keys come from KeySchedule::derive(PlScrambling / PlHeader, epoch, link, direction).
 //
-// Why a period, and what the current receiver acquires
-// -----------------------------------------------------
-// The frame synchroniser (rx/frame_sync.h) searches with the templates (SOF, PLSC mask,
-// first pilot blocks) of ONE frame counter, its acquisition counter (0), and from a
-// header it finds counts up by one per frame. It cannot know the transmitter's 64-bit
-// counter, so a sequence that never repeats (period 2^64) cannot be acquired by it. With
-// period P it finds exactly the frames whose slot is 0 (counter = 0 mod P): those match
-// its templates, the others do not. From such a frame its counter and the transmitter's
-// agree mod P, so every following header, PLSC mask and scrambling sequence matches. The
-// price is the wait for a slot-0 frame: up to P - 1 frames more before lock, and a re-
-// acquisition likewise. Measured (dualsat_unit_tests "[.protect-acquisition]", QPSK 1/4
-// normal frames at EN 302 307-1 Table 13 + 1 dB = -1.35 dB, CFO 10 % Rs, 200 ppm, 10
-// seeds; index of the first frame delivered, civil receiver on the same channel):
-//     period 1:  pilotless 1.1 (civil 2.0), pilots 0.9 (civil 1.1)
-//     period 4:  pilotless 3.6 (civil 2.0), pilots 2.8 (civil 1.2)
-//     period 16: pilotless 12.0 and 2 of 10 runs not locked within 26 frames; pilots 11.2
-// so P = 4 keeps acquisition within a few frames at the lowest MODCOD's threshold, and is
-// what the protected loopback runs besides P = 1. Larger P needs a synchroniser that
-// hypothesises the slot (P templates per position: P times the search work and false
-// alarms) or frame timing from a common time reference; not in this session.
+// Why a period, and how the receiver acquires
+// -------------------------------------------
+// The frame synchroniser (rx/frame_sync.h) cannot know the transmitter's 64-bit counter,
+// so a sequence that never repeats (period 2^64) cannot be acquired. With period P
+// (PlHeaderSequence::period()) it tries the templates (SOF, PLSC mask, first pilot
+// blocks) of every slot 0..P-1 at each position while it searches (P <= 16,
+// FrameSyncConfig::max_search_slots: P times the search work and false-alarm rate, only
+// while searching); from the frame it finds, its counter and the transmitter's agree mod
+// P, so every following header, PLSC mask and scrambling sequence matches. Measured
+// (dualsat_unit_tests "[.protect-acquisition]", QPSK 1/4 normal frames at EN 302 307-1
+// Table 13 + 1 dB = -1.35 dB, CFO 10 % Rs, 200 ppm, 10 seeds; index of the first frame
+// delivered; civil receiver on the same channel 2.0 pilotless, 1.1-1.2 with pilots):
+//     period 1:  pilotless 1.1, pilots 0.9
+//     period 4:  pilotless 1.4, pilots 0.8   (searching slot 0 only: 3.6, 2.8)
+//     period 16: pilotless 1.5, pilots 0.8   (slot 0 only: 12.0, 2 of 10 not locked)
+// P = 4 is the default; up to 16 acquires as fast.
 // What P leaves an observer without the key: no standard correlation finds anything,
 // MODCOD, frame size and pilots are unreadable, and with P > 1 consecutive frames share
 // no SOF, mask or scrambling; but the sequences repeat every P frames, so a blind cyclic
@@ -64,8 +60,8 @@
 
 namespace dualsat {
 
-// The period the current receiver acquires within a few frames at the lowest MODCOD's
-// threshold while no two consecutive frames share a sequence (see above).
+// The default period: no two consecutive frames share a sequence, and the receiver's
+// slot search stays cheap (see above).
 constexpr uint64_t kDefaultKeyedPlPeriod = 4;
 
 class KeyedPlScrambling final : public PlScramblingSequence
@@ -100,7 +96,7 @@ public:
     // 1 <= period <= kMaxPeriod (ConfigError otherwise).
     KeyedPlHeader(const SecureKey& key, uint64_t period = kDefaultKeyedPlPeriod);
 
-    uint64_t period() const { return m_period; }
+    uint64_t period() const override { return m_period; }
     uint32_t sof_bits(uint64_t frame_counter) const override;
     uint64_t plsc_mask(uint64_t frame_counter) const override;
 

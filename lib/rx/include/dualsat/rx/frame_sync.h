@@ -44,6 +44,7 @@
 #include <dualsat/pl/pl_scrambler.h>
 #include <dualsat/pl/plheader.h>
 
+#include <array>
 #include <complex>
 #include <cstddef>
 #include <cstdint>
@@ -78,6 +79,11 @@ struct FrameSyncConfig {
     bool fixed_format = false;
     int max_hypotheses = 16;
     bool search_pilots = true; // use the first two pilot blocks in the search statistic
+    // Keyed sequences of period P (PlHeaderSequence::period()): the search tries the first
+    // min(P, max_search_slots) slots at every position, so it locks on the first frame it
+    // sees whatever its slot (P times the search work and false-alarm rate); 1 searches
+    // only the acquisition counter's slot and waits for a frame of that slot.
+    int max_search_slots = 16;
 };
 
 enum class SyncState : uint8_t { Searching, Locked };
@@ -200,6 +206,7 @@ private:
     HeaderResult decode_header(size_t pos, uint64_t counter, double w);
     double local_frequency(size_t pos, const Templates& t, const DiffResult& diff);
     void search();
+    void search_at(size_t pos, uint64_t counter); // one position, one slot's templates
     void verify_hypotheses();
     bool locked_step(SyncedFrame* frame);
     void enter_lock(Hypothesis& h);
@@ -231,7 +238,10 @@ private:
     int m_freq_count = 0;
     bool m_freq_external = false;
 
-    Templates m_templates;
+    // Templates of the counters in use, by counter mod kTemplateSlots (the search tries
+    // every slot of a keyed sequence's period at each position).
+    static constexpr size_t kTemplateSlots = 16;
+    std::array<Templates, kTemplateSlots> m_templates;
     std::vector<std::complex<float>> m_scratch;
 };
 

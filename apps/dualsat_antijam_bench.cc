@@ -270,7 +270,7 @@ Point run_point(const Options& o, double js_db, bool erase)
         JammerConfig jc;
         jc.kind = JammerKind::PartialBand;
         jc.sample_rate_hz = fs * dc.interpolation;
-        jc.signal_power = signal_power / dc.interpolation; // the hopper spreads S over U x fs
+        jc.signal_power = signal_power; // the interpolator keeps the power per sample
         jc.js_db = js_db;
         jc.band_low_hz = hop_channel_offset_hz(plan, o.first_jammed) - plan.channel_spacing_hz / 2;
         jc.band_fraction = n_jammed * plan.channel_spacing_hz / jc.sample_rate_hz;

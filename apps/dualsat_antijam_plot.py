@@ -26,10 +26,17 @@ def main(argv):
         if not pts:
             continue
         js = [p[0] for p in pts]
-        # FER 0 is drawn at the floor the frame count can show (1 / frames).
-        fer = [max(float(r["fer"]), 0.5 / max(int(r["frames"]), 1)) for _, r in pts]
+        # A point with no frame error is drawn as a downward triangle at 1 / frames: the
+        # FER is below what the run can resolve, not equal to it.
+        fer = [max(float(r["fer"]), 1.0 / max(int(r["frames"]), 1)) for _, r in pts]
         label = "erasure of jammed dwells" if erasure == "1" else "no erasure"
-        ax.semilogy(js, fer, style, label=label)
+        line, = ax.semilogy(js, fer, style[1:], label=label)
+        zero = [(j, f) for (j, (_, r)), f in zip(zip(js, pts), fer) if float(r["fer"]) == 0.0]
+        some = [(j, f) for (j, (_, r)), f in zip(zip(js, pts), fer) if float(r["fer"]) > 0.0]
+        if zero:
+            ax.semilogy([z[0] for z in zero], [z[1] for z in zero], "v", color=line.get_color())
+        if some:
+            ax.semilogy([z[0] for z in some], [z[1] for z in some], style[0], color=line.get_color())
         if erasure == "1":
             hit = [100.0 * int(r["hit_detected"]) / max(int(r["dwells_hit"]), 1) for _, r in pts]
             fa = [100.0 * int(r["clean_flagged"]) / max(int(r["dwells"]) - int(r["dwells_hit"]), 1)
@@ -37,7 +44,7 @@ def main(argv):
             dx.plot(js, hit, "o-", label="jammed dwells detected")
             dx.plot(js, fa, "x-", label="clean dwells flagged")
     ax.axhline(1e-3, color="grey", lw=0.8, ls=":")
-    ax.set_ylabel("FER")
+    ax.set_ylabel("FER (triangles: no error, below 1/frames)")
     ax.set_title("Keyed frequency hopping under partial-band noise")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()

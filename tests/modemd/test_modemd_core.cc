@@ -135,8 +135,8 @@ TEST_CASE("config: errors name the key and the value", "[modemd][config]")
     CHECK(contains(error_of("data: {ip: {listen: 'nohost'}}\n"), "data.ip.listen"));
     CHECK(contains(error_of("data: {ip: {listen: '1.2.3.4:99999'}}\n"), "data.ip.listen"));
     CHECK(contains(error_of("data: {ip: {ethertype: 0x0100}}\n"), "data.ip.ethertype"));
-    // Not yet available parts say so.
-    CHECK(contains(error_of("modem: {profile: protected}\n"), "not available"));
+    // The protected profile needs its key file.
+    CHECK(contains(error_of("modem: {profile: protected}\n"), "keys: missing"));
     CHECK(contains(error_of("acm: {mode: adaptive}\n"), "acm.mode: 'adaptive' is not one of"));
     // Not valid YAML at all.
     CHECK(contains(error_of("modem: {modcod: [\n"), "not valid YAML"));

@@ -21,10 +21,13 @@
 //     only fades are predicted, never improvements, and the drop is capped;
 //   - fast down: below the current rung's need, straight to the highest sustainable rung
 //     (several at once; the lowest if none), reason Fade or PredictedFade;
-//   - slow up: one rung at a time, only when the next rung is sustainable with hysteresis
-//     (fixed, or adaptive: 2 sigma of the reports, between a floor and hysteresis_db)
-//     to spare, on every report for a hold time (and a hold since the last change), with
-//     the report-loss ratio below max_report_loss;
+//   - slow up: only when the next rung is sustainable with hysteresis (fixed, or adaptive:
+//     2 sigma of the reports, between a floor and hysteresis_db) to spare, on every report
+//     for a hold time (and a hold since the last change), with the report-loss ratio below
+//     max_report_loss; then up to the highest rung (at most max_step_up_rungs above) that
+//     every report through the hold sustained with the hysteresis to spare, so a link
+//     coming out of a deep fade, or starting on the fallback, does not climb one hold per
+//     rung (the lowest decision Es/N0 seen in the hold decides, never the latest);
 //   - fallback: no accepted report for report_timeout_s, or a report saying the far end is
 //     not locked: the fallback MODCOD at once;
 //   - outer loop (LTE OLLA): each failed frame raises the trim by olla_step_up_db, each
@@ -96,6 +99,12 @@ struct AcmConfig {
     double step_up_hold_s = 1.0; // 4 reports at 4 per second, and longer than a GEO loop
                                  // delay plus a report, so the reports (and frame errors) of
                                  // the previous rung are in before the next step
+    // Rungs one step up may climb: 1 is the classic one rung per hold. The fade bench (rain
+    // trace, GEO, seeds 1-3): one rung per hold spent ~20 s climbing the 20-rung ladder
+    // from the fallback and ~1 s per rung after each deep fade, 1.0-1.25 % of the ideal
+    // staircase "step-up pending"; the rungs a step skips were sustained (with the
+    // hysteresis) by every report of the hold, the same test one rung gets.
+    int max_step_up_rungs = 32;
 
     // Fade prediction.
     bool predict_fades = true;
@@ -244,6 +253,7 @@ private:
     bool m_changed_once = false;
     int64_t m_up_since = 0;
     bool m_up_pending = false;
+    double m_up_min_esn0 = 0.0; // lowest decision Es/N0 since the step up became pending
     int64_t m_accounted_until = 0;
     bool m_accounted = false;
     // Loop-delay probe: the MODCOD changed to and when.

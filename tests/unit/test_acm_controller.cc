@@ -162,6 +162,35 @@ TEST_CASE("ACM thresholds: from dualsat-fer-sweep's CSV", "[acm]")
     CHECK_THROWS_AS(AcmThresholds::from_fer_sweep_csv(bad_counts, 1e-3, 0), ConfigError);
 }
 
+TEST_CASE("ACM thresholds: the measured short-frame sweep in data/", "[acm]")
+{
+    // data/fer_sweep_short.csv: every short MODCOD gets a threshold (FER 1e-3) within
+    // -1.1 .. +0.5 dB of Table 13 + the 0.3 dB short-frame loss (the sweep starts at QEF
+    // - 0.8 dB: QPSK 1/4, whose short code is rate 1/5, is already error-free there), and
+    // the ladder on it is complete.
+    const auto sweep = AcmThresholds::from_fer_sweep_csv_file(
+        std::string(DUALSAT_DATA_DIR) + "/fer_sweep_short.csv", 1e-3, 0.0);
+    const auto qef = table13(0.0, 0.3);
+    int count = 0;
+    for (int n = 1; n <= 28; ++n) {
+        const bool exists = code_exists(FrameSize::Short, modcod_from_number(n).rate);
+        CHECK(bool(sweep.get(n, FrameSize::Short)) == exists);
+        if (!exists || !sweep.get(n, FrameSize::Short))
+            continue;
+        ++count;
+        const double d = *sweep.get(n, FrameSize::Short) - *qef.get(n, FrameSize::Short);
+        CHECK(d > -1.1 - 1e-9);
+        CHECK(d < 0.5);
+    }
+    CHECK(count == 24);
+    AcmConfig cfg;
+    cfg.frame = FrameSize::Short;
+    AcmController c(cfg, sweep);
+    CHECK(c.ladder().size() >= 18);
+    CHECK(c.ladder().front().modcod_number == 1);
+    CHECK(c.ladder().back().modcod_number == 27); // 32APSK 8/9
+}
+
 TEST_CASE("ACM ladder: sorted by need, dominated MODCODs skipped, allowed set", "[acm]")
 {
     AcmController c(AcmConfig{}, table13());
@@ -379,9 +408,10 @@ TEST_CASE("ACM: fade prediction steps down before a 3 dB/s ramp arrives", "[acm]
         double first_down_at = 0.0; // true Es/N0 when it left the top rung
         AcmReason first_reason = AcmReason::Initial;
     };
-    auto run = [](bool predict) {
+    auto run = [](bool predict, double margin) {
         AcmConfig cfg = inner();
         cfg.predict_fades = predict;
+        cfg.margin_db = margin;
         Link link(cfg);
         const int64_t t0 = 40 * kS;
         auto truth = [&](int64_t t) {
@@ -409,11 +439,18 @@ TEST_CASE("ACM: fade prediction steps down before a 3 dB/s ramp arrives", "[acm]
         }
         return res;
     };
-    const Result with = run(true);
-    const Result without = run(false);
+    // With a 1 dB margin the onset is covered too.
+    const Result with = run(true, 1.0);
+    const Result without = run(false, 1.0);
     CHECK(with.late == 0);
     CHECK(with.all <= 1);      // the ramp's onset, before the fit sees it
     CHECK(with.worst < 0.25);
+    // The default margin (smaller): still only the onset, short by what the margin lacks.
+    const double m = AcmConfig{}.margin_db;
+    const Result dflt = run(true, m);
+    CHECK(dflt.late == 0);
+    CHECK(dflt.all <= 1);
+    CHECK(dflt.worst < 0.25 + (1.0 - m));
     CHECK(without.late > 10);  // without prediction the 1 dB margin covers only 1.3 dB/s
     CHECK(without.worst > 1.0);
     CHECK(with.first_reason == AcmReason::PredictedFade);

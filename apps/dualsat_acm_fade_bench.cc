@@ -137,6 +137,7 @@ void usage()
         "Controller (defaults: lib/acm/acm_controller.h):\n"
         "  --margin DB --hysteresis DB --hold S --no-prediction --no-outer-loop\n"
         "  --max-step-up N         rungs one step up may climb (1: one per hold)\n"
+        "  --slope-window S        fade prediction's fit window (default 2)\n"
         "  --target-fer F --trim-min DB (outer loop's lowest trim) --min-modcod N\n"
         "  --max-modcod N --fallback-modcod N\n"
         "  --report-timeout S --max-report-loss F\n"
@@ -247,6 +248,8 @@ bool parse_args(int argc, char** argv, Options& o)
             o.acm.predict_fades = false;
         else if (a == "--no-outer-loop")
             o.acm.outer_loop = false;
+        else if (a == "--slope-window")
+            o.acm.slope_window_s = d();
         else if (a == "--trim-min")
             o.acm.trim_min_db = d();
         else if (a == "--target-fer")

@@ -137,7 +137,10 @@ void usage()
         "  --report-loss-all-from S  drop every report from this time on\n"
         "Controller (defaults: lib/acm/acm_controller.h):\n"
         "  --margin DB --hysteresis DB --hold S --no-prediction --no-outer-loop\n"
-        "  --target-fer F --min-modcod N --max-modcod N --fallback-modcod N\n"
+        "  --max-step-up N         rungs one step up may climb (1: one per hold)\n"
+        "  --slope-window S        fade prediction's fit window (default 2)\n"
+        "  --target-fer F --trim-min DB (outer loop's lowest trim) --min-modcod N\n"
+        "  --max-modcod N --fallback-modcod N\n"
         "  --report-timeout S --max-report-loss F\n"
         "  --impl-loss DB          Table 13 + this (default 0.5)\n"
         "  --short-loss DB         short frames: + this more (default 0.3)\n"
@@ -240,10 +243,16 @@ bool parse_args(int argc, char** argv, Options& o)
             o.acm.hysteresis_db = d();
         else if (a == "--hold")
             o.acm.step_up_hold_s = d();
+        else if (a == "--max-step-up")
+            o.acm.max_step_up_rungs = static_cast<int>(whole(1, 64));
         else if (a == "--no-prediction")
             o.acm.predict_fades = false;
         else if (a == "--no-outer-loop")
             o.acm.outer_loop = false;
+        else if (a == "--slope-window")
+            o.acm.slope_window_s = d();
+        else if (a == "--trim-min")
+            o.acm.trim_min_db = d();
         else if (a == "--target-fer")
             o.acm.target_fer = d();
         else if (a == "--min-modcod")

@@ -91,6 +91,8 @@ void AcmController::validate(const AcmConfig& c)
     if (!std::isfinite(c.margin_db) || !finite_nonneg(c.hysteresis_db) ||
         !finite_nonneg(c.step_up_hold_s))
         throw ConfigError("ACM: margin must be finite, hysteresis and hold >= 0");
+    if (c.max_step_up_rungs < 1)
+        throw ConfigError("ACM: a step up climbs at least one rung (max_step_up_rungs >= 1)");
     if (!finite_nonneg(c.hysteresis_min_db))
         throw ConfigError("ACM: the adaptive hysteresis floor must be >= 0");
     if (!finite_nonneg(c.loop_delay_s) || !(c.report_interval_s > 0.0) ||
@@ -524,16 +526,26 @@ void AcmController::evaluate(const LinkReport& r, int64_t now, double dt_s)
     if (!m_up_pending) {
         m_up_pending = true;
         m_up_since = now;
+        m_up_min_esn0 = e;
     }
+    m_up_min_esn0 = std::min(m_up_min_esn0, e);
     const int64_t hold = to_ns(m_cfg.step_up_hold_s);
     const int64_t held = now - m_up_since;
     const int64_t since_change = m_changed_once ? now - m_last_change : held;
     if (held >= hold && since_change >= hold) {
-        change_to(m_rung + 1, AcmReason::StepUp,
-                  format("step up: Es/N0 %.2f dB (predicted %.2f) >= %s need %.2f + hysteresis "
-                         "%.2f dB for %.2f s",
-                         reported, e, to_string(next.format.modcod).c_str(), need(m_rung + 1),
-                         m_state.hysteresis_db, held / kNsPerS),
+        // As high as every report through the hold allowed (the next rung always did, or
+        // the step would not be pending), within max_step_up_rungs.
+        const size_t limit = std::min(top, m_rung + static_cast<size_t>(m_cfg.max_step_up_rungs));
+        size_t to = m_rung + 1;
+        while (to < limit && need(to + 1) + m_state.hysteresis_db <= m_up_min_esn0)
+            ++to;
+        const auto& dest = m_ladder[to];
+        change_to(to, AcmReason::StepUp,
+                  format("step up %zu rung%s: Es/N0 %.2f dB (predicted %.2f, lowest %.2f in the "
+                         "hold) >= %s need %.2f + hysteresis %.2f dB for %.2f s",
+                         to - m_rung, to - m_rung == 1 ? "" : "s", reported, e, m_up_min_esn0,
+                         to_string(dest.format.modcod).c_str(), need(to), m_state.hysteresis_db,
+                         held / kNsPerS),
                   now);
         return;
     }

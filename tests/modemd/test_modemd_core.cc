@@ -330,15 +330,16 @@ TEST_CASE("ACM loop: the receiver's frames become reports, reports drive the for
     CHECK(sent.size() == 1);
 
     // That report, back at our own controller (a loop closed on itself): accepted, and
-    // with no hold the next rung follows at once.
+    // with no hold the highest rung it sustains follows at once (QPSK 3/4, the top of the
+    // allowed set: a step up climbs as far as the reports of the hold allow).
     auto res = loop.on_report_bytes(sent[0].data(), sent[0].size(), modemd::ReportSource::InBand);
     CHECK(res.status == 200);
     CHECK(res.body["outcome"] == "accepted");
     REQUIRE_FALSE(formats.empty());
-    CHECK(dualsat::to_string(formats.back().modcod) == "QPSK 3/5");
+    CHECK(dualsat::to_string(formats.back().modcod) == "QPSK 3/4");
     CHECK(formats.back().frame == dualsat::FrameSize::Short);
     REQUIRE_FALSE(log.empty());
-    CHECK(contains(log.back(), "QPSK 1/2 short pilots -> QPSK 3/5 short pilots"));
+    CHECK(contains(log.back(), "QPSK 1/2 short pilots -> QPSK 3/4 short pilots"));
 
     // Malformed and foreign reports: counted, nothing changes.
     const size_t changes = formats.size();
@@ -364,13 +365,13 @@ TEST_CASE("ACM loop: the receiver's frames become reports, reports drive the for
     CHECK(s["reports_in"]["malformed_by_reason"]["bad_crc"] == 1);
     CHECK(s["reports_in"]["malformed_by_reason"]["too_short"] == 1);
     CHECK(s["reports_in"]["wrong_link"] == 1);
-    CHECK(s["controller"]["modcod"] == "QPSK 3/5");
+    CHECK(s["controller"]["modcod"] == "QPSK 3/4");
     CHECK(s["controller"]["step_ups"] == 1);
     CHECK(s["reporter"]["sent_inband"] == 1);
     modemd::PrometheusText p;
     loop.add_metrics(p);
     CHECK(contains(p.text(), "dualsat_acm_reports_malformed_total{reason=\"bad_crc\"} 1"));
-    CHECK(contains(loop.status_fields(), "ACM QPSK 3/5"));
+    CHECK(contains(loop.status_fields(), "ACM QPSK 3/4"));
 
     // A fixed-mode daemon takes no reports: 409, counted as ignored.
     const Config fixed = parse_config("modem: {modcod: QPSK 1/2}\n", "t", "/tmp");

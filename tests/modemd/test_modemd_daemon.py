@@ -1372,7 +1372,9 @@ class Acm(unittest.TestCase):
             for s in (sa, sb):
                 self.assertTrue(tx_accounted(s), s["tx"])
                 self.assertEqual(s["acm"]["reports_in"]["malformed"], 0)
-                self.assertGreater(s["rx"]["acm_reports"], 100)  # diverted, not forwarded:
+                # ~4 per second of the run (~20 s since the multi-rung step up shortened
+                # the climbs)
+                self.assertGreater(s["rx"]["acm_reports"], 60)  # diverted, not forwarded:
             self.assertEqual(sb["packets_out"], ra["received"])  # B forwarded user packets only
             self.assertEqual(sa["packets_out"], rb["received"])
             sa2, sb2 = a.get("/status"), b.get("/status")

@@ -162,6 +162,35 @@ TEST_CASE("ACM thresholds: from dualsat-fer-sweep's CSV", "[acm]")
     CHECK_THROWS_AS(AcmThresholds::from_fer_sweep_csv(bad_counts, 1e-3, 0), ConfigError);
 }
 
+TEST_CASE("ACM thresholds: the measured short-frame sweep in data/", "[acm]")
+{
+    // data/fer_sweep_short.csv: every short MODCOD gets a threshold (FER 1e-3) within
+    // -1.1 .. +0.5 dB of Table 13 + the 0.3 dB short-frame loss (the sweep starts at QEF
+    // - 0.8 dB: QPSK 1/4, whose short code is rate 1/5, is already error-free there), and
+    // the ladder on it is complete.
+    const auto sweep = AcmThresholds::from_fer_sweep_csv_file(
+        std::string(DUALSAT_DATA_DIR) + "/fer_sweep_short.csv", 1e-3, 0.0);
+    const auto qef = table13(0.0, 0.3);
+    int count = 0;
+    for (int n = 1; n <= 28; ++n) {
+        const bool exists = code_exists(FrameSize::Short, modcod_from_number(n).rate);
+        CHECK(bool(sweep.get(n, FrameSize::Short)) == exists);
+        if (!exists || !sweep.get(n, FrameSize::Short))
+            continue;
+        ++count;
+        const double d = *sweep.get(n, FrameSize::Short) - *qef.get(n, FrameSize::Short);
+        CHECK(d > -1.1 - 1e-9);
+        CHECK(d < 0.5);
+    }
+    CHECK(count == 24);
+    AcmConfig cfg;
+    cfg.frame = FrameSize::Short;
+    AcmController c(cfg, sweep);
+    CHECK(c.ladder().size() >= 18);
+    CHECK(c.ladder().front().modcod_number == 1);
+    CHECK(c.ladder().back().modcod_number == 27); // 32APSK 8/9
+}
+
 TEST_CASE("ACM ladder: sorted by need, dominated MODCODs skipped, allowed set", "[acm]")
 {
     AcmController c(AcmConfig{}, table13());
@@ -245,9 +274,11 @@ TEST_CASE("ACM: starts at the fallback until a report comes", "[acm]")
     CHECK(c.decide(100 * kS).reason == AcmReason::Initial); // no report ever: no timeout
 }
 
-TEST_CASE("ACM: climbs one rung at a time, each after the hold", "[acm]")
+TEST_CASE("ACM: with max_step_up_rungs 1, climbs one rung at a time, each after the hold", "[acm]")
 {
-    Link link(inner());
+    AcmConfig cfg = inner();
+    cfg.max_step_up_rungs = 1;
+    Link link(cfg);
     std::vector<std::pair<int64_t, size_t>> changes;
     size_t last = link.rung();
     while (link.t < 60 * kS) {
@@ -377,9 +408,10 @@ TEST_CASE("ACM: fade prediction steps down before a 3 dB/s ramp arrives", "[acm]
         double first_down_at = 0.0; // true Es/N0 when it left the top rung
         AcmReason first_reason = AcmReason::Initial;
     };
-    auto run = [](bool predict) {
+    auto run = [](bool predict, double margin) {
         AcmConfig cfg = inner();
         cfg.predict_fades = predict;
+        cfg.margin_db = margin;
         Link link(cfg);
         const int64_t t0 = 40 * kS;
         auto truth = [&](int64_t t) {
@@ -407,11 +439,18 @@ TEST_CASE("ACM: fade prediction steps down before a 3 dB/s ramp arrives", "[acm]
         }
         return res;
     };
-    const Result with = run(true);
-    const Result without = run(false);
+    // With a 1 dB margin the onset is covered too.
+    const Result with = run(true, 1.0);
+    const Result without = run(false, 1.0);
     CHECK(with.late == 0);
     CHECK(with.all <= 1);      // the ramp's onset, before the fit sees it
     CHECK(with.worst < 0.25);
+    // The default margin (smaller): still only the onset, short by what the margin lacks.
+    const double m = AcmConfig{}.margin_db;
+    const Result dflt = run(true, m);
+    CHECK(dflt.late == 0);
+    CHECK(dflt.all <= 1);
+    CHECK(dflt.worst < 0.25 + (1.0 - m));
     CHECK(without.late > 10);  // without prediction the 1 dB margin covers only 1.3 dB/s
     CHECK(without.worst > 1.0);
     CHECK(with.first_reason == AcmReason::PredictedFade);
@@ -503,14 +542,16 @@ TEST_CASE("ACM: exclusions and the allowed range are never left", "[acm]")
     cfg.excluded_modcods = { 18 };
     cfg.min_modcod = 2;
     Link link(cfg);
+    int highest = 0;
     while (link.t < 60 * kS) {
         link.send(link.t < 40 * kS ? 30.0 : 30.0 - double(link.t - 40 * kS) / kS);
         const auto& f = link.c.state().decision.format;
         CHECK(f.modcod.mod != Modulation::APSK32);
         CHECK(modcod_number(f.modcod) != 18);
         CHECK(modcod_number(f.modcod) >= 2);
+        highest = std::max(highest, modcod_number(f.modcod));
     }
-    CHECK(link.c.state().step_ups > 5); // it did climb, to 16APSK 9/10
+    CHECK(highest == 23); // it did climb, to 16APSK 9/10
     CHECK(link.c.ladder().back().modcod_number == 23);
 }
 
@@ -531,12 +572,17 @@ TEST_CASE("ACM fallback: reports stop for the timeout", "[acm]")
     link.c.decide(last + 5 * kS);
     CHECK(link.c.state().fallbacks == 1);
 
-    // Reports resume: up again one rung at a time, after the hold.
+    // Reports resume: up again after the hold (to the top at once: every report of the
+    // hold sustains it).
     link.t = last + 6 * kS;
     link.send(30.0);
     CHECK(link.rung() == 0);
-    link.settle(30.0, 1.0);
-    CHECK(link.rung() == 1);
+    for (int i = 0; i < 3; ++i) { // 0.25 .. 0.75 s
+        link.send(30.0);
+        CHECK(link.rung() == 0);
+    }
+    link.send(30.0); // 1.0 s
+    CHECK(link.rung() == link.c.ladder().size() - 1);
 
     // A configured fallback above the rung in force: no climb on a timeout.
     AcmConfig high = inner();
@@ -567,14 +613,17 @@ TEST_CASE("ACM fallback: the far end reports no lock", "[acm]")
         CHECK(link.rung() == rung_of(link.c, 4));
     }
     link.send(30.0);
-    CHECK(link.rung() == rung_of(link.c, 4) + 1);
+    CHECK(link.rung() > rung_of(link.c, 4));
+    CHECK(link.c.state().decision.reason == AcmReason::StepUp);
 }
 
 TEST_CASE("ACM: never climbs while reports are lost (30 % dropped, then all)", "[acm]")
 {
     auto run = [](double drop) {
-        Link link(inner());
-        link.settle(30.0, 3.0); // a few rungs up, still climbing
+        AcmConfig cfg = inner();
+        cfg.max_step_up_rungs = 1; // so that 3 s leave it a few rungs up, still climbing
+        Link link(cfg);
+        link.settle(30.0, 3.0);
         const size_t start = link.rung();
         size_t highest = start;
         std::mt19937 rng(3);
@@ -836,4 +885,96 @@ TEST_CASE("ACM: adaptive hysteresis follows the reports' stated variance", "[acm
     AcmConfig bad;
     bad.hysteresis_min_db = -0.1;
     CHECK_THROWS_AS(AcmController(bad, table13()), ConfigError);
+}
+
+TEST_CASE("ACM: a step up climbs as many rungs as the whole hold sustained", "[acm]")
+{
+    // From the fallback at 30 dB: one hold, then straight to the top.
+    Link link(inner());
+    REQUIRE(link.rung() == 0);
+    const size_t top = link.c.ladder().size() - 1;
+    int64_t first_up = -1;
+    std::string step_text;
+    while (link.t < 10 * kS) {
+        link.send(30.0);
+        if (first_up < 0 && link.rung() > 0) {
+            first_up = link.t - link.interval;
+            step_text = link.c.state().decision.text;
+        }
+    }
+    CHECK(first_up == kS); // the report at 1.0 s, after the 1 s hold
+    CHECK(link.rung() == top);
+    CHECK(link.c.state().step_ups == 1);
+    CHECK(step_text.find("step up " + std::to_string(top) + " rungs") != std::string::npos);
+
+    // The lowest report of the hold decides, not the latest: three reports clear rung k + 3
+    // (with the 0.4 dB fixed hysteresis), one only rung k + 1, the last clears the top.
+    AcmConfig cfg = inner();
+    cfg.adaptive_hysteresis = false;
+    Link dip(cfg);
+    const size_t k = rung_of(dip.c, 12); // 8PSK 3/5
+    dip.settle(dip.need(k) + 0.45, 10.0);
+    REQUIRE(dip.rung() == k);
+    const double h = 0.4;
+    const double up3 = dip.need(k + 3) + h + 0.01, up1 = dip.need(k + 1) + h + 0.01;
+    REQUIRE(up1 < dip.need(k + 2) + h);
+    REQUIRE(up3 < dip.need(k + 4) + h);
+    dip.send(up3); // the hold starts
+    dip.send(up1);
+    dip.send(up3);
+    dip.send(up3);
+    CHECK(dip.rung() == k);
+    CHECK(dip.c.state().decision.reason == AcmReason::StepUpPending);
+    dip.send(30.0); // 1.0 s
+    CHECK(dip.c.state().decision.reason == AcmReason::StepUp);
+    CHECK(dip.rung() == k + 1);
+
+    // Same hold without the dip: three rungs at once.
+    Link even(cfg);
+    even.settle(even.need(k) + 0.45, 10.0);
+    REQUIRE(even.rung() == k);
+    for (int i = 0; i < 4; ++i)
+        even.send(up3);
+    CHECK(even.rung() == k);
+    even.send(30.0);
+    CHECK(even.rung() == k + 3);
+
+    // max_step_up_rungs caps it.
+    AcmConfig two = cfg;
+    two.max_step_up_rungs = 2;
+    Link capped(two);
+    capped.settle(capped.need(k) + 0.45, 10.0);
+    REQUIRE(capped.rung() == k);
+    for (int i = 0; i < 5; ++i)
+        capped.send(up3);
+    CHECK(capped.rung() == k + 2);
+
+    AcmConfig bad = inner();
+    bad.max_step_up_rungs = 0;
+    CHECK_THROWS_AS(AcmController(bad, table13()), ConfigError);
+}
+
+TEST_CASE("ACM: multi-rung steps up still never climb while reports are lost", "[acm]")
+{
+    // Settled mid-ladder, then the channel clears to 30 dB while 30 % of the reports are
+    // lost: no step at all; with every report in, one step to the top.
+    auto run = [](double drop) {
+        Link link(inner());
+        const size_t k = rung_of(link.c, 12); // 8PSK 3/5
+        link.settle(link.need(k) + 0.45, 20.0);
+        REQUIRE(link.rung() == k);
+        std::mt19937 rng(7);
+        size_t highest = k;
+        while (link.t < 80 * kS) {
+            if (uniform(rng) < drop)
+                link.lose();
+            else
+                link.send(30.0);
+            highest = std::max(highest, link.rung());
+        }
+        return highest - k;
+    };
+    CHECK(run(0.3) == 0);
+    Link probe(inner());
+    CHECK(run(0.0) == probe.c.ladder().size() - 1 - rung_of(probe.c, 12));
 }

@@ -210,8 +210,15 @@ DsssReceiver::Despread DsssReceiver::despread(uint64_t symbol, double pos)
     const float m = static_cast<float>(mu);
     const float w[4] = { -m * (m - 1.0f) * (m - 2.0f) / 6.0f, (m + 1.0f) * (m - 1.0f) * (m - 2.0f) / 2.0f,
                          -(m + 1.0f) * m * (m - 2.0f) / 2.0f, (m + 1.0f) * m * (m - 1.0f) / 6.0f };
+    // The decoy uses the previous symbol's chips: usually those of the last call.
+    if (m_have_prev && m_prev_symbol == symbol) {
+        m_prev_chips.swap(m_chips);
+    } else {
+        m_seq->chips(symbol - 1, sf, m_prev_chips.data());
+    }
     m_seq->chips(symbol, sf, m_chips.data());
-    m_seq->chips(symbol - 1, sf, m_prev_chips.data());
+    m_have_prev = true;
+    m_prev_symbol = symbol + 1; // m_chips are the previous chips of symbol + 1
     // z(j) = y(n0 + j + mu), j = -1 .. 2 SF - 1, is cubic(&m_seg[j + 1]).
     std::complex<float> h1 = 0, h2 = 0, e = 0, l = 0, d = 0;
     const int half = sf / 2;
@@ -255,6 +262,7 @@ void DsssReceiver::search(std::vector<std::complex<float>>& out, std::vector<uin
     if (!have_samples(last + kSearchMargin))
         return;
     ++m_stats.searches;
+    m_have_prev = false; // m_chips is reused below
     const int bins = 2 * m_bins + 1;
     m_acc.assign(static_cast<size_t>(lags) * bins, 0.0);
     const size_t seg_len = static_cast<size_t>(l + 2 * m_window);
@@ -332,6 +340,7 @@ void DsssReceiver::search(std::vector<std::complex<float>>& out, std::vector<uin
     m_acc_p = m_acc_e = m_acc_l = m_acc_d = 0.0;
     m_acc_f = 0.0;
     m_bad_blocks = 0;
+    m_blocks_locked = 0;
     m_last_acq = a;
     track(out, indices);
 }
@@ -387,15 +396,25 @@ void DsssReceiver::end_block()
     const double sf = m_cfg.sf;
     const double ratio = m_acc_d > 0.0 ? m_acc_p / m_acc_d : 0.0;
     m_stats.lock_ratio = ratio;
+    // The Es/N0 estimate from sums smoothed over ~8 blocks (one block of 32 symbols alone
+    // scatters by +-1.5 dB).
+    if (m_blocks_locked++ == 0) {
+        m_smooth_p = m_acc_p;
+        m_smooth_d = m_acc_d;
+    } else {
+        m_smooth_p += (m_acc_p - m_smooth_p) / 8.0;
+        m_smooth_d += (m_acc_d - m_smooth_d) / 8.0;
+    }
+    const double smoothed = m_smooth_d > 0.0 ? m_smooth_p / m_smooth_d : 0.0;
     // r tends to SF as the chip SNR grows (the decoy then sees the signal's 1/SF): the
     // estimate is meaningful below ~0 dB chip Es/N0, the spread-spectrum regime, and is
     // capped at kMaxEsn0Db.
-    if (ratio <= 1.0)
+    if (smoothed <= 1.0)
         m_stats.esn0_db = -kMaxEsn0Db;
-    else if (ratio >= sf * (1.0 - 1e-6))
+    else if (smoothed >= sf * (1.0 - 1e-6))
         m_stats.esn0_db = kMaxEsn0Db;
     else
-        m_stats.esn0_db = std::min(kMaxEsn0Db, 10.0 * std::log10(sf * (ratio - 1.0) / (sf - ratio)));
+        m_stats.esn0_db = std::min(kMaxEsn0Db, 10.0 * std::log10(sf * (smoothed - 1.0) / (sf - smoothed)));
     if (ratio >= m_cfg.lock_ratio_threshold) {
         m_bad_blocks = 0;
         if (std::abs(m_acc_f) > 0.0)

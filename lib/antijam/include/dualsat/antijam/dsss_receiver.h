@@ -60,7 +60,8 @@
 //   AFC, rx/receiver.h). The NCO only keeps the coherent sum over SF chips within a small
 //   fraction of a dB (residual < 0.05 cycles/symbol: < 0.04 dB).
 //   - lock: per block, r = sum|P|^2 / sum|D|^2 ~ (SF S + N) / (S + N); the despread Es/N0
-//     is SF (r - 1) / (SF - r). lock_loss_blocks consecutive blocks with r below
+//     is SF (r - 1) / (SF - r) (from sums smoothed over ~8 blocks; meaningful below ~0 dB
+//     chip Es/N0, where r is well below SF). lock_loss_blocks consecutive blocks with r below
 //     lock_ratio_threshold (noise alone: r ~ 1) drop the lock; the search restarts with the
 //     next symbol.
 // Symbols before the first lock and after a loss of lock are not output (the frame sync
@@ -187,6 +188,8 @@ private:
     double m_acc_p = 0, m_acc_e = 0, m_acc_l = 0, m_acc_d = 0;
     std::complex<double> m_acc_f;
     int m_bad_blocks = 0;
+    uint64_t m_blocks_locked = 0;
+    double m_smooth_p = 0.0, m_smooth_d = 0.0; // for the Es/N0 estimate
 
     std::vector<std::complex<float>> m_chips, m_prev_chips;
     bool m_have_prev = false;

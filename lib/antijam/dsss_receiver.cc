@@ -16,6 +16,7 @@ namespace {
 // the early / late gates and the timing refinement reach a few samples beyond them.
 constexpr double kSearchMargin = 8.0;
 constexpr double kMaxEsn0Db = 60.0;
+constexpr uint64_t kPullInBlocks = 8;
 
 const DsssReceiverConfig& checked(const DsssReceiverConfig& c)
 {
@@ -336,6 +337,7 @@ void DsssReceiver::search(std::vector<std::complex<float>>& out, std::vector<uin
     a.cfo_refined = 2.0 * m_freq;
     m_ref_freq = m_freq;
     m_ref_phase = m_phase_offset;
+    m_freq_smooth = m_freq;
     m_block_n = 0;
     m_acc_p = m_acc_e = m_acc_l = m_acc_d = 0.0;
     m_acc_f = 0.0;
@@ -388,7 +390,8 @@ void DsssReceiver::track(std::vector<std::complex<float>>& out, std::vector<uint
             end_block();
     }
     m_stats.code_phase_chips = 0.5 * (m_pos - nominal_start(m_symbol));
-    m_stats.cfo = 2.0 * m_freq;
+    m_stats.cfo = 2.0 * m_freq_smooth;
+    m_stats.output_cfo = 2.0 * m_ref_freq;
 }
 
 void DsssReceiver::end_block()
@@ -417,8 +420,12 @@ void DsssReceiver::end_block()
         m_stats.esn0_db = std::min(kMaxEsn0Db, 10.0 * std::log10(sf * (smoothed - 1.0) / (sf - smoothed)));
     if (ratio >= m_cfg.lock_ratio_threshold) {
         m_bad_blocks = 0;
+        // Pull-in with gain 0.5 for the first kPullInBlocks blocks (the acquisition leaves
+        // up to a quarter bin), then the configured, smaller gain (less NCO jitter).
+        const double gain = m_blocks_locked <= kPullInBlocks ? std::max(0.5, m_cfg.fll_gain) : m_cfg.fll_gain;
         if (std::abs(m_acc_f) > 0.0)
-            set_frequency(m_freq + m_cfg.fll_gain * std::arg(m_acc_f) / (kTwoPi * sf), m_pos);
+            set_frequency(m_freq + gain * std::arg(m_acc_f) / (kTwoPi * sf), m_pos);
+        m_freq_smooth += (m_freq - m_freq_smooth) / 16.0;
         const double den = m_acc_p - m_acc_d;
         if (den > 0.0) {
             const double err = std::clamp((m_acc_l - m_acc_e) / den / m_dll_slope, -0.25, 0.25);

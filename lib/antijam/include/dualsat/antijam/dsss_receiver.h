@@ -50,7 +50,9 @@
 //   - carrier frequency: the two half-symbol despreads P1, P2 carry the same data symbol,
 //     so arg(sum conj(P1) P2) / (2 pi SF) is the residual frequency (cycles/sample) with no
 //     data decision (range +-1/(2 SF) cycles per chip, twice the bin spacing); the NCO is
-//     updated by fll_gain times that per block, phase-continuously;
+//     updated by fll_gain times that per block (0.5 for the first 8 blocks: pull-in),
+//     phase-continuously. Its jitter at the QPSK 1/2 threshold (despread Es/N0 ~1 dB) is
+//     a few 0.01 cycles/symbol: < 0.05 dB of coherent loss;
 //   - after acquisition the same two discriminators are first run twice over the M
 //     acquisition symbols (still buffered), which are then despread and output too.
 //   The output symbol is P / SF rotated back by the NCO phase and forward by a reference
@@ -58,7 +60,14 @@
 //   the carrier as a constant small residual offset and phase, whatever the NCO's jitter,
 //   and the symbol-rate carrier recovery downstream removes it (as Receiver does with its
 //   AFC, rx/receiver.h). The NCO only keeps the coherent sum over SF chips within a small
-//   fraction of a dB (residual < 0.05 cycles/symbol: < 0.04 dB).
+//   fraction of a dB (residual < 0.05 cycles/symbol: < 0.04 dB). The residual is the
+//   acquisition's estimation error, a few 0.01 cycles/symbol at the threshold, well inside
+//   the symbol-rate carrier recovery's range. A carrier that drifts (Doppler rate) reaches
+//   the symbol stream as it is: D Hz/s is D / Rs^2 cycles/symbol per symbol, so a frame of
+//   N symbols sees a change of D N / Rs^2 cycles/symbol, which the carrier recovery's fine
+//   stage follows up to ~3e-4 (pi / 1476 rad/symbol, carrier_recovery.h): at 1 Mchip/s
+//   with short QPSK frames ~160 Hz/s at SF 16, ~10 Hz/s at SF 64 (GEO links see less than
+//   1 Hz/s; a LEO link at high SF would need the NCO's estimate fed forward: not done).
 //   - lock: per block, r = sum|P|^2 / sum|D|^2 ~ (SF S + N) / (S + N); the despread Es/N0
 //     is SF (r - 1) / (SF - r) (from sums smoothed over ~8 blocks; meaningful below ~0 dB
 //     chip Es/N0, where r is well below SF). lock_loss_blocks consecutive blocks with r below
@@ -93,7 +102,7 @@ struct DsssReceiverConfig {
     double false_alarm_probability = 1e-6; // per search, all cells together (0, 0.1]
     double frequency_step = 0.5;       // bin spacing x coherent length L (0, 1]
     int track_block_symbols = 32;      // DLL / FLL / lock update interval (>= 4)
-    double fll_gain = 0.5;             // (0, 1]
+    double fll_gain = 0.125;           // (0, 1]; 0.5 for the first 8 blocks (pull-in)
     double dll_gain = 0.5;             // (0, 1]
     double lock_ratio_threshold = 1.3; // see the file comment, > 1
     int lock_loss_blocks = 4;          // >= 1
@@ -121,7 +130,10 @@ struct DsssReceiverStats {
     uint64_t lock_losses = 0;
     uint64_t symbols_out = 0;
     double code_phase_chips = 0.0;    // current timing vs nominal, chips
-    double cfo = 0.0;                 // current NCO frequency, cycles per chip
+    double cfo = 0.0;                 // carrier offset (NCO frequency averaged over ~16
+                                      // blocks), cycles per chip
+    double output_cfo = 0.0;          // the reference removed from the output: the symbol
+                                      // stream's residual offset is cfo - output_cfo
     double esn0_db = -60.0;           // despread Es/N0 of the last tracking block, +-60 dB at most
     double lock_ratio = 0.0;          // r of the last block
 };
@@ -182,6 +194,7 @@ private:
     double m_phase_offset = 0.0; // NCO phase = 2 pi m_freq n + m_phase_offset
     double m_ref_freq = 0.0;     // reference carrier re-applied to the output
     double m_ref_phase = 0.0;
+    double m_freq_smooth = 0.0;  // NCO frequency averaged over ~16 blocks (stats)
 
     // block accumulators
     int m_block_n = 0;

@@ -130,6 +130,7 @@ DsssReceiver::DsssReceiver(std::shared_ptr<const KeyedChipSequence> sequence,
     m_chips.resize(static_cast<size_t>(m_cfg.sf));
     m_prev_chips.resize(static_cast<size_t>(m_cfg.sf));
     m_seg.resize(2 * static_cast<size_t>(m_cfg.sf) + 4);
+    m_z.resize(m_seg.size() - 3);
 
     m_next_search = m_cfg.first_symbol_index;
     while (nominal_start(m_next_search) - m_window - kSearchMargin < 0.0)
@@ -220,13 +221,16 @@ DsssReceiver::Despread DsssReceiver::despread(uint64_t symbol, double pos)
     m_seq->chips(symbol, sf, m_chips.data());
     m_have_prev = true;
     m_prev_symbol = symbol + 1; // m_chips are the previous chips of symbol + 1
-    // z(j) = y(n0 + j + mu), j = -1 .. 2 SF - 1, is cubic(&m_seg[j + 1]).
+    // z(j) = y(n0 + j + mu), j = -1 .. 2 SF - 1, is cubic(&m_seg[j + 1]) = m_z[j + 1]: the
+    // late gate of chip c is the early gate of chip c + 1.
+    for (size_t j = 0; j + 3 < m_seg.size(); ++j)
+        m_z[j] = cubic(&m_seg[j], w);
     std::complex<float> h1 = 0, h2 = 0, e = 0, l = 0, d = 0;
     const int half = sf / 2;
     for (int c = 0; c < sf; ++c) {
-        const std::complex<float> zp = cubic(&m_seg[2 * c + 1], w);
-        const std::complex<float> ze = cubic(&m_seg[2 * c], w);
-        const std::complex<float> zl = cubic(&m_seg[2 * c + 2], w);
+        const std::complex<float> ze = m_z[2 * static_cast<size_t>(c)];
+        const std::complex<float> zp = m_z[2 * static_cast<size_t>(c) + 1];
+        const std::complex<float> zl = m_z[2 * static_cast<size_t>(c) + 2];
         const std::complex<float> cc = std::conj(m_chips[c]);
         const std::complex<float> p = cc * zp;
         if (c < half)

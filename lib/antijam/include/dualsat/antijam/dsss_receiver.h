@@ -208,6 +208,7 @@ private:
     bool m_have_prev = false;
     uint64_t m_prev_symbol = 0;
     std::vector<std::complex<float>> m_seg;   // derotated samples of one symbol
+    std::vector<std::complex<float>> m_z;     // interpolated at the chip and half-chip times
     std::vector<std::complex<double>> m_fx, m_fr, m_fz;
     std::vector<double> m_acc; // search cells
 

@@ -32,6 +32,8 @@ const DsssReceiverConfig& checked(const DsssReceiverConfig& c)
         throw ConfigError("DsssReceiver: false_alarm_probability outside (0, 0.1]");
     if (!(c.frequency_step > 0.0 && c.frequency_step <= 1.0))
         throw ConfigError("DsssReceiver: frequency_step outside (0, 1]");
+    if (c.refine_symbols < 1 || c.refine_symbols > 65536)
+        throw ConfigError("DsssReceiver: refine_symbols outside [1, 65536]");
     if (c.track_block_symbols < 4 || c.track_block_symbols > 100000)
         throw ConfigError("DsssReceiver: track_block_symbols outside [4, 100000]");
     if (!(c.fll_gain > 0.0 && c.fll_gain <= 1.0) || !(c.dll_gain > 0.0 && c.dll_gain <= 1.0))
@@ -181,12 +183,14 @@ void DsssReceiver::process(const std::complex<float>* in, size_t n,
 
     for (;;) {
         if (m_locked) {
+            if (m_refine_pending && !finish_acquisition())
+                break; // waiting for samples
             track(out, indices);
             if (m_locked)
                 break; // waiting for samples
         } else {
             const uint64_t before = m_stats.searches;
-            search(out, indices);
+            search();
             if (!m_locked && m_stats.searches == before)
                 break; // waiting for samples
         }
@@ -251,7 +255,7 @@ DsssReceiver::Despread DsssReceiver::despread(uint64_t symbol, double pos)
     return r;
 }
 
-void DsssReceiver::search(std::vector<std::complex<float>>& out, std::vector<uint64_t>* indices)
+void DsssReceiver::search()
 {
     const int sf = m_cfg.sf;
     const int mcount = m_cfg.acquisition_symbols;
@@ -336,9 +340,21 @@ void DsssReceiver::search(std::vector<std::complex<float>>& out, std::vector<uin
     m_freq = 0.0;
     m_phase_offset = 0.0;
     set_frequency(0.5 * a.cfo, m_pos);
-    refine_on(s0, mcount);
-    refine_on(s0, mcount);
-    a.cfo_refined = 2.0 * m_freq;
+    a.cfo_refined = a.cfo;
+    m_last_acq = a;
+    m_refine_pending = true;
+}
+
+bool DsssReceiver::finish_acquisition()
+{
+    const int count = m_cfg.refine_symbols;
+    if (!have_samples(m_pos + 2.0 * m_cfg.sf * count + kSearchMargin))
+        return false;
+    refine_on(m_symbol, count);
+    refine_on(m_symbol, count);
+    m_refine_pending = false;
+    m_last_acq.cfo_refined = 2.0 * m_freq;
+    m_last_acq.refined = true;
     m_ref_freq = m_freq;
     m_ref_phase = m_phase_offset;
     m_freq_smooth = m_freq;
@@ -347,8 +363,7 @@ void DsssReceiver::search(std::vector<std::complex<float>>& out, std::vector<uin
     m_acc_f = 0.0;
     m_bad_blocks = 0;
     m_blocks_locked = 0;
-    m_last_acq = a;
-    track(out, indices);
+    return true;
 }
 
 void DsssReceiver::refine_on(uint64_t first, int count)

@@ -267,7 +267,7 @@ void run_acq(const std::vector<double>& points, int trials, bool& fail, bool smo
                 cvec out;
                 r.process(y.data(), y.size(), out);
                 const DsssAcquisition& a = r.last_acquisition();
-                if (r.stats().acquisitions > 0) {
+                if (r.stats().acquisitions > 0 && a.refined) {
                     const bool phase_ok = std::abs(a.code_phase_chips - offset_chips) <= 0.5;
                     // Either bin next to the true offset is right (near the midpoint the
                     // noise decides), provided the refined estimate then lands within 0.1
@@ -283,6 +283,7 @@ void run_acq(const std::vector<double>& points, int trials, bool& fail, bool smo
                         std::printf("    trial %d: offset %.2f found %.2f, cfo %.5f bin cfo %.5f (spacing %.5f) "
                                     "refined %.5f\n",
                                     t, offset_chips, a.code_phase_chips, cfo, a.cfo, a.bin_spacing, a.cfo_refined);
+                    // Detection time (the refinement then takes refine_symbols more).
                     t_acq = static_cast<double>(a.first_symbol + static_cast<uint64_t>(c.acquisition_symbols)) * sf /
                             1e6;
                     if (ok && r.stats().searches == 1)

@@ -124,7 +124,7 @@ TEST_CASE("DsssReceiver: acquisition at chip Es/N0 -15 dB, SF 64, CFO and code o
     const size_t offset_samples = 75; // 37.5 chips
     int good = 0;
     for (uint64_t seed = 1; seed <= 10; ++seed) {
-        const cvec sym = qpsk_symbols(80, seed);
+        const cvec sym = qpsk_symbols(64 + 256 + 20, seed); // search + refinement
         dsss_test::Channel ch;
         ch.chip_esn0_db = -15.0;
         ch.cfo = cfo;
@@ -148,8 +148,10 @@ TEST_CASE("DsssReceiver: acquisition at chip Es/N0 -15 dB, SF 64, CFO and code o
                            std::abs(a.code_phase_chips - 37.5) <= 0.5 &&
                            std::abs(a.cfo - cfo) <= 0.5 * a.bin_spacing + 1e-9;
         good += right ? 1 : 0;
-        if (right)
+        if (right) {
+            CHECK(a.refined);
             CHECK(std::abs(a.cfo_refined - cfo) < 0.1 / sf); // < 0.1 cycles per symbol
+        }
     }
     CHECK(good >= 9);
 }

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Known-answer vectors of the protected profile (lib/protect), computed independently of
-it: HKDF-SHA-384, AES-256-GCM and AES-256-CTR from python3-cryptography (also the keyed DSSS
-chips of lib/antijam, chip_sequence.h), and the DVB-S2
-parts (BBHEADER, its CRC-8, the PLS code byte) written again here from ETSI EN 302 307-1.
-The construction itself (labels, salt, info, nonce, AAD, frame layout, R mapping, keyed
-SOF/PLSC selection) is taken from the headers of lib/protect, not from its code.
+"""Known-answer vectors of the protected profile (lib/protect, and the keyed DSSS chips of
+lib/antijam), computed independently of them: HKDF-SHA-384, AES-256-GCM and AES-256-CTR from
+python3-cryptography, and the DVB-S2 parts (BBHEADER, its CRC-8, the PLS code byte) written
+again here from ETSI EN 302 307-1. The construction itself (labels, salt, info, nonce, AAD,
+frame layout, R mapping, keyed SOF/PLSC selection, chip mapping) is taken from the headers of
+lib/protect and lib/antijam (chip_sequence.h), not from their code.
 
 Usage:
   make_vectors.py [OUT]        write the vectors (default: protect_vectors.inc next to this file)

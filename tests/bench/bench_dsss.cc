@@ -21,13 +21,15 @@
 //          the two bins around the true offset, and the refined estimate within 0.1
 //          cycles/symbol ("adj. bin": successes from the farther of the two); time = signal
 //          consumed to the detecting search's last symbol (at 1 Mchip/s), 1 s at most.
+//          Then 1000 searches on noise alone: detections there are false alarms.
 //   psd    SF 64 at the FER part's threshold (its lowest error-free point; without the FER
 //          part, theory): Welch PSD (1024 bins, Hann) of the spread
 //          signal alone and of the noise alone; margin = noise floor - signal PSD peak.
 //   speed  DsssReceiver::process on 4 Mchip (locked, -10 dB chip Es/N0), Mchip/s, with
 //          the spreader's rate in the same run as the reference.
 //   --smoke  a few seconds (ctest bench_dsss_smoke): SF 16 at theory + 3 dB, 3 frames,
-//          5 acquisition trials at -15 dB; exit status 1 when a frame or a trial fails.
+//          5 acquisition trials at -15 dB, 30 searches on noise; exit status 1 when a
+//          frame or a trial fails or the noise is detected.
 #include "dsss_test_link.h"
 
 #include <dualsat/antijam/dsss_link_receiver.h>
@@ -305,6 +307,34 @@ void run_acq(const std::vector<double>& points, int trials, bool& fail, bool smo
     }
 }
 
+// Noise alone through the same search: detections are false alarms (designed: at most
+// false_alarm_probability per search; the union bound over correlated cells makes the real
+// rate lower). With pfa 0.05 the rate shows that the CFAR threshold is calibrated.
+void run_false_alarms(int searches, double pfa, bool& fail)
+{
+    DsssReceiverConfig c;
+    c.false_alarm_probability = pfa;
+    c.lock_loss_blocks = 1;
+    c.sf = 64;
+    c.code_window_chips = 64;
+    c.max_cfo = 0.005;
+    DsssReceiver r(dsss_test::sequence(), c);
+    dsss_test::Channel ch;
+    ch.chip_esn0_db = 0.0; // any level: the threshold scales with the noise estimate
+    const size_t chunk = 64 * 64 * 2 * 10;
+    cvec out;
+    for (uint64_t k = 0; r.stats().searches < static_cast<uint64_t>(searches); ++k) {
+        ch.seed = 424242 + k;
+        const cvec noise = dsss_test::apply(cvec(chunk, cf(0.0f)), ch);
+        r.process(noise.data(), noise.size(), out);
+    }
+    std::printf("  noise alone, Pfa %g per search: %llu detections in %llu searches (%d lags x %d bins each)\n",
+                pfa, static_cast<unsigned long long>(r.stats().acquisitions),
+                static_cast<unsigned long long>(r.stats().searches), 4 * 64 + 1, r.frequency_bins());
+    if (static_cast<double>(r.stats().acquisitions) > 3.0 * pfa * static_cast<double>(r.stats().searches) + 1.0)
+        fail = true;
+}
+
 void welch(const cvec& x, std::vector<double>& psd)
 {
     const size_t n = 1024;
@@ -445,14 +475,18 @@ int main(int argc, char** argv)
     if (smoke) {
         run_fer({ 16 }, { 3.0 }, 3, fail);
         run_acq({ -15.0 }, 5, fail, true);
+        run_false_alarms(30, 1e-6, fail);
         std::printf(fail ? "bench_dsss smoke: FAILED\n" : "bench_dsss smoke: ok\n");
         return fail ? 1 : 0;
     }
     std::map<int, double> thresholds;
     if (part == "fer" || part == "all")
         thresholds = run_fer(sfs, offsets, frames, fail);
-    if (part == "acq" || part == "all")
+    if (part == "acq" || part == "all") {
         run_acq(acq_points, trials, fail, false);
+        run_false_alarms(1000, 1e-6, fail);
+        run_false_alarms(1000, 0.05, fail);
+    }
     if (part == "psd" || part == "all")
         run_psd(thresholds.count(64) ? thresholds[64] : qpsk12_required_esn0() - 10.0 * std::log10(64.0), fail);
     if (part == "speed" || part == "all")

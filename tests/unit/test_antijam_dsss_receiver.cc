@@ -36,6 +36,30 @@ cvec spread(const cvec& symbols, int sf, uint64_t first_index, const DsssShaping
     return out;
 }
 
+// The despread symbols against the sent ones, up to the constant small residual carrier
+// offset and phase the output carries (see dsss_receiver.h): a straight line of phase (rad
+// per symbol), unit amplitude. Indices must be consecutive.
+struct LineFit {
+    double slope = 0.0, first_phase = 0.0, max_residual = 0.0, max_amplitude_error = 0.0;
+};
+
+LineFit phase_line(const cvec& out, const std::vector<uint64_t>& idx, const cvec& sym, uint64_t first)
+{
+    LineFit f;
+    std::vector<double> phase(out.size());
+    for (size_t i = 0; i < out.size(); ++i) {
+        REQUIRE(idx[i] == idx[0] + i);
+        const cf z = out[i] * std::conj(sym[idx[i] - first]);
+        f.max_amplitude_error = std::max(f.max_amplitude_error, std::abs(std::abs(z) - 1.0));
+        phase[i] = std::arg(z);
+    }
+    f.first_phase = phase[0];
+    f.slope = (phase.back() - phase.front()) / static_cast<double>(phase.size() - 1);
+    for (size_t i = 0; i < phase.size(); ++i)
+        f.max_residual = std::max(f.max_residual, std::abs(phase[i] - phase[0] - f.slope * static_cast<double>(i)));
+    return f;
+}
+
 } // namespace
 
 TEST_CASE("DsssSpreader: SF chips per symbol at samples_per_chip, unit power", "[antijam]")
@@ -90,22 +114,11 @@ TEST_CASE("DsssReceiver: without noise the despread symbols are the transmitted 
     CHECK(r.last_acquisition().bin == 0);
     REQUIRE(out.size() > 500);
     REQUIRE(idx.size() == out.size());
-    // The symbols, up to the constant small residual carrier offset and phase the output
-    // carries (see dsss_receiver.h): a straight line of phase, unit amplitude.
-    std::vector<double> phase(out.size());
-    for (size_t i = 0; i < out.size(); ++i) {
-        REQUIRE(idx[i] == idx[0] + i);
-        const cf z = out[i] * std::conj(sym[idx[i] - first]);
-        CHECK(std::abs(z) == Approx(1.0).margin(0.01));
-        phase[i] = std::arg(z);
-    }
-    const double slope = (phase.back() - phase.front()) / static_cast<double>(phase.size() - 1);
-    CHECK(std::abs(slope) < 1e-3);     // rad per symbol
-    CHECK(std::abs(phase[0]) < 0.01);
-    double worst = 0.0;
-    for (size_t i = 0; i < phase.size(); ++i)
-        worst = std::max(worst, std::abs(phase[i] - phase[0] - slope * static_cast<double>(i)));
-    CHECK(worst < 0.01);
+    const LineFit f = phase_line(out, idx, sym, first);
+    CHECK(f.max_amplitude_error < 0.01);
+    CHECK(std::abs(f.slope) < 1e-3); // rad per symbol
+    CHECK(std::abs(f.first_phase) < 0.01);
+    CHECK(f.max_residual < 0.01);
     CHECK(r.stats().lock_losses == 0);
     CHECK(r.stats().esn0_db > 10.0 * std::log10(sf)); // saturates without noise
 
@@ -115,6 +128,35 @@ TEST_CASE("DsssReceiver: without noise the despread symbols are the transmitted 
     CHECK(r.stats().lock_losses == 1);
     CHECK_FALSE(r.stats().locked);
     CHECK(r.stats().acquisitions == 1);
+}
+
+TEST_CASE("DsssReceiver: the ends of the SF range despread exactly", "[antijam]")
+{
+    for (int sf : { 4, 1024 }) {
+        const size_t n = sf == 4 ? 2000 : 120;
+        const cvec sym = qpsk_symbols(n, 77);
+        dsss_test::Channel ch;
+        ch.delay_samples = 6;
+        ch.phase = 0.0;
+        const cvec rx = dsss_test::apply(spread(sym, sf, 0), ch);
+        DsssReceiverConfig c;
+        c.sf = sf;
+        c.code_window_chips = 8;
+        c.acquisition_symbols = sf == 4 ? 64 : 8;
+        c.refine_symbols = sf == 4 ? 256 : 16;
+        DsssReceiver r(dsss_test::sequence(), c);
+        cvec out;
+        std::vector<uint64_t> idx;
+        r.process(rx.data(), rx.size(), out, &idx);
+        INFO("SF " << sf);
+        REQUIRE(r.stats().acquisitions == 1);
+        CHECK(r.last_acquisition().code_phase_chips == Approx(3.0).margin(0.05));
+        REQUIRE(out.size() > n / 2);
+        const LineFit f = phase_line(out, idx, sym, 0);
+        CHECK(f.max_amplitude_error < 0.02);
+        CHECK(std::abs(f.slope) < 1e-3);
+        CHECK(f.max_residual < 0.02);
+    }
 }
 
 TEST_CASE("DsssReceiver: acquisition at chip Es/N0 -15 dB, SF 64, CFO and code offset", "[antijam]")

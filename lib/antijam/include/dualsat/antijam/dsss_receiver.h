@@ -23,8 +23,8 @@
 // [0, 4W] at once: IFFT(X_shifted · conj(R)) with X, R the N-point FFTs (N the power of two
 // >= L + 4W + 1, lib/core Fft). A frequency hypothesis k/N cycles/sample is a circular
 // shift of X by k bins (exactly the derotation of the segment by e^{-j 2 pi k n / N}),
-// so one forward FFT per symbol serves every bin; bins are spaced `frequency_step` / L
-// cycles/sample (coherent loss at the worst offset between bins: sinc(step / 2)^2, 0.9 dB
+// so one forward FFT per symbol serves every bin; bins are spaced at most
+// `frequency_step` / L cycles/sample (a whole number of FFT bins) (coherent loss at the worst offset between bins: sinc(step / 2)^2, 0.9 dB
 // at 0.5). The data symbol is constant over its SF chips, so each symbol is summed
 // coherently, and the M symbols non-coherently (|.|^2): the data modulation and the carrier
 // phase change from symbol to symbol.
@@ -75,8 +75,10 @@
 //     chip Es/N0, where r is well below SF). lock_loss_blocks consecutive blocks with r below
 //     lock_ratio_threshold (noise alone: r ~ 1) drop the lock; the search restarts with the
 //     next symbol.
-// Symbols before the first lock and after a loss of lock are not output (the frame sync
-// re-acquires on the stream).
+// Output starts with the first symbol of the search that detected; the symbols searched in
+// vain before it and those after a loss of lock are not output (the frame sync re-acquires
+// on the stream). A search that cannot keep up with the input (a large window or CFO range
+// at a high chip rate) falls behind, it never skips input.
 //
 // Bad input never throws: NaN / inf samples are counted and replaced by zeros; an all-zero
 // input gives a zero noise estimate, which never detects.

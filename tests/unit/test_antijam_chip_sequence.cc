@@ -3,6 +3,7 @@
 // (tests/protect/make_vectors.py, python3-cryptography) and the properties the spreading
 // relies on.
 #include "dsss_test_link.h"
+#include "../protect/protect_vectors.h"
 
 #include <catch2/catch.hpp>
 #include <dualsat/core/error.h>
@@ -14,21 +15,12 @@ using namespace dualsat;
 
 namespace {
 
-struct NamedVector {
-    const char* name;
-    const char* hex;
-};
-const NamedVector kVectors[] = {
-#include "../protect/protect_vectors.inc"
-};
-
 std::string vec(const std::string& name)
 {
-    for (const NamedVector& v : kVectors)
-        if (name == v.name)
-            return v.hex;
-    FAIL("no vector " << name);
-    return {};
+    const std::string v = protect_test::vector_named(name);
+    if (v.empty())
+        FAIL("no vector " << name);
+    return v;
 }
 
 std::string digits(const KeyedChipSequence& seq, uint64_t symbol, int sf)

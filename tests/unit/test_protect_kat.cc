@@ -3,6 +3,7 @@
 // lib/protect (tests/protect/make_vectors.py, python3-cryptography), and NIST SP 800-38D
 // GCM vectors through the same AesGcm256 code path the sealer and opener use.
 #include "../protect/protect_test_util.h"
+#include "../protect/protect_vectors.h"
 
 #include <catch2/catch.hpp>
 #include <dualsat/antijam/hop_schedule.h>
@@ -19,21 +20,12 @@ using namespace protect_test;
 
 namespace {
 
-struct NamedVector {
-    const char* name;
-    const char* hex;
-};
-const NamedVector kVectors[] = {
-#include "../protect/protect_vectors.inc"
-};
-
 std::string vec(const std::string& name)
 {
-    for (const NamedVector& v : kVectors)
-        if (name == v.name)
-            return v.hex;
-    FAIL("no vector " << name);
-    return {};
+    const std::string v = protect_test::vector_named(name);
+    if (v.empty())
+        FAIL("no vector " << name);
+    return v;
 }
 
 std::string r_digits(const uint8_t* r, size_t n)

@@ -120,7 +120,7 @@ void bind_acm_controller(py::module& m)
              py::arg("max_modcod") = 28,
              py::arg("excluded_modulations") = "",
              py::arg("fallback_modcod") = 0,
-             py::arg("margin_db") = 1.0,
+             py::arg("margin_db") = 0.5,
              py::arg("hysteresis_db") = 0.4,
              py::arg("step_up_hold_s") = 1.0,
              py::arg("predict_fades") = true,

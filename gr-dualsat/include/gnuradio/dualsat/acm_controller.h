@@ -102,7 +102,7 @@ public:
                      int max_modcod = 28,
                      const std::string& excluded_modulations = "",
                      int fallback_modcod = 0,
-                     double margin_db = 1.0,
+                     double margin_db = 0.5, // AcmConfig's default (acm_controller.h)
                      double hysteresis_db = 0.4,
                      double step_up_hold_s = 1.0,
                      bool predict_fades = true,

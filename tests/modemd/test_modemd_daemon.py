@@ -1754,6 +1754,52 @@ class Protected(unittest.TestCase):
         self.assertEqual((r["received"], r["lost"], r["corrupted"]), (100, 0, 0), r)
         self.assertEqual(d.stop(), 0)
 
+    def test_hub_and_terminal_over_zmq(self):
+        # Two daemons, one key file: the hub sends the forward direction and receives the
+        # return one, the terminal the reverse (keys.role; the keys are per direction, so
+        # with the roles mixed up neither would find the other's frames). Traffic both ways.
+        p_fwd, p_ret = free_port(), free_port()
+        ret_sock = udp_receiver()
+        self.addCleanup(ret_sock.close)
+
+        def conf(role, tx_port, rx_port, fwd, nonce):
+            return """
+modem: {profile: protected, modcod: QPSK 1/2, frame: short, pilots: true, symbol_rate: 1.0e5}
+radio: {backend: zmq, direction: both, sample_rate: 2.0e5,
+        zmq: {tx_address: "tcp://127.0.0.1:%d", rx_address: "tcp://127.0.0.1:%d"}}
+data: {ip: {listen: "127.0.0.1:0", forward: "127.0.0.1:%d"}, drain_timeout: 2.0}
+control: {port: 0}
+keys: {file: link.key, link_id: 4, role: %s, epochs: utc}
+comsec: {nonce_state_file: %s}
+""" % (tx_port, rx_port, fwd, role, nonce)
+
+        hub = Daemon(conf("hub", p_fwd, p_ret, ret_sock.getsockname()[1], "hub.nonce"), dirname=self.dir)
+        self.addCleanup(hub.kill)
+        hub.start_control()
+        term = Daemon(conf("terminal", p_ret, p_fwd, self.fwd, "term.nonce"), dirname=self.dir)
+        self.addCleanup(term.kill)
+        term.start_control()
+        term.wait_lock()
+        hub.wait_lock()
+        for sender, sink in ((hub, self.fwd_sock), (term, ret_sock)):
+            check = modemd_traffic.TrafficCheck(sender.address("ip_listen"), sink, window=16)
+            try:
+                check.send_count(80, timeout=DEADLINE)
+                check.drain(quiet=2.0)
+                r = check.summary()
+            finally:
+                check.close()
+            self.assertEqual((r["received"], r["lost"], r["corrupted"], r["out_of_order"]), (80, 0, 0, 0), r)
+        for d in (hub, term):
+            p = d.get("/status")["protect"]
+            self.assertGreater(p["tx"]["frames_sealed"], 0)
+            self.assertGreater(p["rx"]["frames_opened"], 0)
+            self.assertEqual(sum(p["rx"]["frames_dropped"].values()), 0, p)
+        self.assertEqual(hub.get("/status")["protect"]["role"], "hub")
+        self.assertEqual(term.get("/status")["protect"]["role"], "terminal")
+        self.assertEqual(term.stop(), 0)
+        self.assertEqual(hub.stop(), 0)
+
     def test_config_errors(self):
         base = PROTECTED % {"fwd": self.fwd}
 

@@ -352,11 +352,18 @@ Point run_point(const Options& o, double js_db, bool erase)
             ungate.process(noisy.data(), noisy.size(), modem);
         } else {
             thermal.process(air, noisy);
+            // The slot's channel once per slot (an AES block each), not per sample.
+            uint64_t cached_slot = ~0ull;
+            bool slot_jammed = false;
             for (size_t i = 0; i < noisy.size(); ++i) {
                 const uint64_t t = air_start + i;
                 const uint64_t slot = t / static_cast<uint64_t>(plan.slot_samples);
-                if (static_cast<int64_t>(t % static_cast<uint64_t>(plan.slot_samples)) >= plan.guard_samples &&
-                    jammed_channel(schedule.channel(slot)))
+                if (slot != cached_slot) {
+                    cached_slot = slot;
+                    slot_jammed = jammed_channel(schedule.channel(slot));
+                }
+                if (slot_jammed &&
+                    static_cast<int64_t>(t % static_cast<uint64_t>(plan.slot_samples)) >= plan.guard_samples)
                     noisy[i] += jam_rng.complex_gaussian(jam_var);
             }
             ungate.process(noisy.data(), noisy.size(), modem);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include <dualsat/core/phasor.h>
 #include <dualsat/pl/pl_geometry.h>
 #include <dualsat/rx/carrier_dd_pll.h>
 
@@ -34,7 +35,7 @@ double DecisionDirectedPll::track(const std::complex<float>* frame, int length, 
     const int npts = con.size();
     double theta = theta0, nu = 0.0;
     for (int i = kPlHeaderSymbols; i < length; ++i) {
-        const cd x = cd(frame[i]) * std::polar(1.0, -(w * i + theta));
+        const cd x = cd(frame[i]) * unit_phasor_d(-(w * i + theta));
         // Nearest point of the amplitude-scaled constellation.
         double best = std::numeric_limits<double>::infinity();
         cd d = 1.0;

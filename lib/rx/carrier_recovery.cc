@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include <dualsat/core/phasor.h>
 #include <dualsat/core/constants.h>
 #include <dualsat/core/error.h>
 #include <dualsat/pl/pl_geometry.h>
@@ -229,7 +230,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     const double inv = 1.0 / amp;
     if (use_dd) {
         for (int i = 0; i < length; ++i)
-            out[i] = cf(cd(frame[i]) * std::polar(inv, -(w * i + m_phase[static_cast<size_t>(i)])));
+            out[i] = cf(cd(frame[i]) * (inv * unit_phasor_d(-(w * i + m_phase[static_cast<size_t>(i)]))));
     } else {
         derotate_piecewise(frame, length, w, inv, phases, out);
     }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include <dualsat/core/phasor.h>
 #include <dualsat/rx/carrier_signal_level.h>
 
 #include <algorithm>
@@ -56,9 +57,17 @@ SignalLevel SignalLevelEstimator::measure(const std::complex<float>* frame, doub
         if (skipping && (*skip)[si])
             continue;
         const size_t first = m_z.size();
+        m_z.resize(first + static_cast<size_t>(s.n));
+        cd* z = m_z.data() + first;
+        // Real arithmetic written out: a std::complex multiply checks its result for NaN
+        // (and may call __muldc3), which keeps this per-symbol loop from vectorising.
         for (int k = 0; k < s.n; ++k) {
             const int i = s.start + k;
-            m_z.push_back(cd(frame[i]) * std::polar(1.0, -(w * i + phase[i])) * std::conj(cd(s.ref[k])));
+            const cd p = unit_phasor_d(-(w * i + phase[i]));
+            const double xr = frame[i].real(), xi = frame[i].imag();
+            const double yr = xr * p.real() - xi * p.imag(), yi = xr * p.imag() + xi * p.real();
+            const double rr = s.ref[k].real(), ri = -s.ref[k].imag(); // conj(ref)
+            z[k] = cd(yr * rr - yi * ri, yr * ri + yi * rr);
         }
         if (own_phase) {
             cd acc = 0.0;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include <dualsat/core/phasor.h>
 #include <dualsat/core/constants.h>
 #include <dualsat/core/error.h>
 #include <dualsat/rx/frame_sync.h>
@@ -294,7 +295,7 @@ double FrameSync::local_frequency(size_t pos, const Templates& t, const DiffResu
         Segment ss[3];
         for (int s = 0; s < count; ++s) {
             for (int i = 0; i < segs[s].n; ++i)
-                zz[s][i] = segs[s].z[i] * cf(std::polar(1.0, -w * i));
+                zz[s][i] = segs[s].z[i] * unit_phasor(-w * i);
             ss[s] = { zz[s], segs[s].n };
         }
         w += lr_estimate(ss, count, M);
@@ -329,13 +330,13 @@ FrameSync::HeaderResult FrameSync::examine_header(size_t pos, uint64_t counter,
         cf ref[kPlHeaderSymbols], z[kPlHeaderSymbols];
         m_header->header_symbols(best.plsc.code, counter, ref);
         for (int i = 0; i < kPlHeaderSymbols; ++i)
-            z[i] = cf(cd(m_buf[pos + static_cast<size_t>(i)]) * std::polar(1.0, -best.frequency * i) *
+            z[i] = cf(cd(m_buf[pos + static_cast<size_t>(i)]) * unit_phasor_d(-best.frequency * i) *
                       std::conj(cd(ref[i])));
         const Segment seg{ z, kPlHeaderSymbols };
         const double delta = lr_estimate(&seg, 1, 32);
         cd acc = 0.0;
         for (int i = 0; i < kPlHeaderSymbols; ++i)
-            acc += cd(z[i]) * std::polar(1.0, -delta * i);
+            acc += cd(z[i]) * unit_phasor_d(-delta * i);
         best.frequency += delta;
         best.phase = std::arg(acc);
     }
@@ -350,7 +351,7 @@ FrameSync::HeaderResult FrameSync::decode_header(size_t pos, uint64_t counter, d
     cf header[kPlHeaderSymbols];
     cd acc = 0.0;
     for (int i = 0; i < kPlHeaderSymbols; ++i) {
-        header[i] = m_buf[pos + static_cast<size_t>(i)] * cf(std::polar(1.0, -w * i));
+        header[i] = m_buf[pos + static_cast<size_t>(i)] * unit_phasor(-w * i);
         if (i < kSofSymbols)
             acc += cd(header[i]) * std::conj(cd(t.sof[i]));
     }

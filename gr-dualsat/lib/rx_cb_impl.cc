@@ -22,6 +22,9 @@ constexpr int kPoolTailSamples = 512;
 constexpr size_t kMaxBacklogBytes = 1u << 20;
 // Input per Receiver call (bounds the latency of one work() call).
 constexpr int kMaxChunk = 1 << 16;
+constexpr int kTsPacketBytes = 188;
+// See the constructor: 2 * 188 * 512 = 192 512 samples (1.5 MiB) of input buffer.
+constexpr uint64_t kInputBatchDecimation = 512;
 
 ::dualsat::ReceiverConfig make_config(double symbol_rate, double sample_rate, double rolloff,
                                       int gold_code, int fec_threads, bool afc,
@@ -94,6 +97,17 @@ rx_cb_impl::rx_cb_impl(double symbol_rate, double sample_rate, double rolloff, i
     message_port_register_out(d_port_pdus);
     message_port_register_out(d_port_stats);
     set_tag_propagation_policy(TPP_DONT);
+    // Big batches, few wake-ups. GNU Radio sizes the buffer feeding a block to at least
+    // twice its decimation times its output multiple (flat_flowgraph::allocate_buffer);
+    // the default, 32 KiB, is 4096 samples: at 60 MS/s the source and this block would
+    // hand over 15 000 times a second, and in one measurement that cost 45 % more CPU
+    // than the receiver itself (tests/bench/bench_realtime.py, issue 14). The output is
+    // whole TS packets anyway (188 bytes), and a decimation of kInputBatchDecimation
+    // (samples per output byte, an upper bound: QPSK 1/4 at 2 samples/symbol gives one
+    // byte per ~32 samples) asks for an input buffer of ~kInputBatchDecimation * 376
+    // samples. Latency is not affected: work() takes whatever input there is.
+    set_output_multiple(kTsPacketBytes);
+    set_relative_rate(1, kInputBatchDecimation);
 }
 
 ::dualsat::ReceiverStatus rx_cb_impl::status() const

@@ -240,3 +240,73 @@ TEST_CASE("Channel emulator rejects bad parameters", "[channel]")
     c.sample_clock_offset_ppm = 2e5;
     CHECK_THROWS_AS(ChannelEmulator(c), ConfigError);
 }
+
+TEST_CASE("fast_noise: the lab channel's noise power, whiteness and carrier match the exact mode",
+          "[channel]")
+{
+    // A constant input, several calls of uneven size (phase continuity across calls).
+    const size_t n = 1 << 20;
+    const cvec x(n, std::complex<float>(0.6f, -0.3f));
+    ChannelConfig exact;
+    exact.sample_rate_hz = 1.0;
+    exact.samples_per_symbol = 2.0;
+    exact.symbol_energy = 2.0 * std::norm(x[0]);
+    exact.frequency_offset_hz = 0.0123; // cycles per sample
+    exact.initial_phase_rad = 0.7;
+    exact.seed = 9;
+    ChannelConfig fast = exact;
+    fast.fast_noise = true;
+
+    auto run = [&](const ChannelConfig& c) {
+        ChannelEmulator ch(c);
+        cvec y(n);
+        size_t pos = 0;
+        for (size_t chunk : { 1000u, 65537u, 3u, 300000u })
+            pos += ch.process(x.data() + pos, chunk, y.data() + pos);
+        pos += ch.process(x.data() + pos, n - pos, y.data() + pos);
+        REQUIRE(pos == n);
+        return y;
+    };
+    SECTION("no noise: the carrier as the exact path turns it")
+    {
+        const cvec a = run(exact), b = run(fast);
+        double worst = 0;
+        for (size_t i = 0; i < n; ++i)
+            worst = std::max(worst, static_cast<double>(std::abs(a[i] - b[i])));
+        CHECK(worst < 1e-4);
+    }
+    SECTION("noise: power for the Es/N0 set, white, zero mean")
+    {
+        exact.esn0_db = fast.esn0_db = 3.0;
+        const cvec a = run(exact), b = run(fast);
+        double pe = 0, pf = 0;
+        std::complex<double> mean = 0, lag1 = 0;
+        for (size_t i = 0; i < n; ++i) {
+            // The noise is what is left after the (identical) carrier-turned signal.
+            const std::complex<double> clean = std::complex<double>(x[i]) *
+                std::polar(1.0, 0.7 + kTwoPi * 0.0123 * static_cast<double>(i));
+            const std::complex<double> ne = std::complex<double>(a[i]) - clean;
+            const std::complex<double> nf = std::complex<double>(b[i]) - clean;
+            pe += std::norm(ne);
+            pf += std::norm(nf);
+            mean += nf;
+            if (i > 0)
+                lag1 += nf * std::conj(std::complex<double>(b[i - 1]) - std::complex<double>(x[i - 1]) *
+                                           std::polar(1.0, 0.7 + kTwoPi * 0.0123 * static_cast<double>(i - 1)));
+        }
+        const double expected = exact.symbol_energy / std::pow(10.0, 0.3);
+        CHECK(pf / n == Approx(expected).epsilon(0.01));
+        CHECK(pe / n == Approx(expected).epsilon(0.01));
+        CHECK(std::abs(mean) / n < 0.01 * std::sqrt(expected));
+        CHECK(std::abs(lag1) / pf < 0.01);
+    }
+    SECTION("with phase noise the exact path runs: identical output")
+    {
+        exact.esn0_db = fast.esn0_db = 10.0;
+        exact.sample_rate_hz = fast.sample_rate_hz = 10e6;
+        exact.frequency_offset_hz = fast.frequency_offset_hz = 1e3;
+        exact.phase_noise_mask = fast.phase_noise_mask = dvbs2_phase_noise_mask();
+        const cvec a = run(exact), b = run(fast);
+        CHECK(a == b);
+    }
+}

@@ -753,6 +753,9 @@ void parse_data(Section s, DataConfig& d)
 
     d.queue_bytes = static_cast<size_t>(s.integer("queue_bytes", 4 << 20, 4096, 1ll << 32));
     d.drain_timeout = s.num("drain_timeout", 0.5, 0.0, 60.0);
+    Section tp = s.sub("test_pattern");
+    d.test_pattern = tp.flag("enabled", false);
+    tp.finish();
     s.finish();
 }
 
@@ -1139,6 +1142,9 @@ Config parse_config(const std::string& yaml_text,
             throw ConfigError(origin + ": data.ts.listen: TS input is configured but "
                                        "modem.stream is 'gse' (set modem.stream: ts)");
     }
+    if (c.data.test_pattern && c.modem.stream != StreamInput::Ts)
+        throw ConfigError(origin + ": data.test_pattern: the test pattern is TS packets: set "
+                                   "modem.stream: ts");
     c.path = origin;
     return c;
 }

@@ -127,6 +127,9 @@ struct DataConfig {
     double ts_flush_timeout = 0.01;     // seconds a partly filled TS datagram may wait
     size_t queue_bytes = 4u << 20;      // packet bytes that may wait for the TX
     double drain_timeout = 0.5;         // seconds at shutdown to send what is queued
+    // Built-in test pattern (test_pattern.h): numbered TS test packets fill the capacity
+    // user traffic leaves; the receiver checks and counts them. modem.stream: ts only.
+    bool test_pattern = false;
 };
 
 struct ControlConfig {

@@ -24,6 +24,7 @@
 #pragma once
 
 #include "config.h"
+#include "test_pattern.h"
 
 #include <dualsat/modcod/modcod.h>
 
@@ -108,6 +109,11 @@ public:
     // Returns the bytes written.
     size_t take_ts(uint8_t* out, size_t max, std::chrono::milliseconds wait, bool stuff);
 
+    // The built-in test pattern (data.test_pattern): with nothing queued, take_ts fills
+    // whole packets of it up to max, without waiting, instead of one null packet. Set
+    // before the flowgraph starts; the pattern outlives this object.
+    void set_test_pattern(TestPattern* pattern) { m_pattern = pattern; }
+
     // GSE: one ACM link report, handed to the transmitter at once (ahead of the IP packets
     // waiting for the window) with EtherType kAcmReportEtherType. False (counted dropped)
     // when closed or when kMaxReportsInFlight are already unconfirmed.
@@ -128,6 +134,7 @@ public:
     TxInputStats stats() const;
 
 private:
+    TestPattern* m_pattern = nullptr;
     void confirm_pdus_locked(uint64_t count);
     void release_locked(); // hands waiting IP packets on while the window allows
     size_t window_bytes_locked() const;

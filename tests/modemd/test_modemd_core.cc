@@ -8,6 +8,7 @@
 #include "http_server.h"
 #include "sigmf.h"
 #include "stream_watch.h"
+#include "test_pattern.h"
 #include "tx_input.h"
 
 #include <catch2/catch.hpp>
@@ -24,6 +25,8 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <cstring>
+#include <vector>
 #include <string>
 
 using modemd::Config;
@@ -1298,4 +1301,63 @@ TEST_CASE("stream watch: a counter that stops is a stall, one that moves again a
     CHECK(never.update(0, t0) == StreamWatch::Event::None);
     CHECK(never.update(0, t0 + milliseconds(1000)) == StreamWatch::Event::Stalled);
     CHECK_THROWS(StreamWatch(0.0));
+}
+
+TEST_CASE("test pattern: generated packets check clean; bit errors, losses and other PIDs are told apart",
+          "[modemd][test_pattern]")
+{
+    modemd::TestPattern tx, rx;
+    std::vector<uint8_t> buf(188 * 40 + 100);
+    REQUIRE(tx.generate(buf.data(), buf.size()) == 188 * 40); // whole packets only
+    for (size_t p = 0; p < 40; ++p) {
+        const uint8_t* pk = &buf[p * 188];
+        CHECK(pk[0] == 0x47);
+        CHECK((((pk[1] & 0x1F) << 8) | pk[2]) == modemd::TestPattern::kPid);
+    }
+    // Packets 0..9 clean; packet 10 with 3 bits flipped in its payload; 11..14 lost;
+    // 15..39 clean.
+    buf[10 * 188 + 100] ^= 0x01;
+    buf[10 * 188 + 150] ^= 0x81;
+    for (size_t p = 0; p < 40; ++p)
+        if (p < 11 || p > 14)
+            CHECK(rx.check(&buf[p * 188]));
+    // A user packet (another PID) is not the pattern's.
+    uint8_t user[188] = { 0x47, 0x01, 0x00, 0x10 };
+    CHECK_FALSE(rx.check(user));
+    const modemd::TestPatternCounters c = rx.counters();
+    CHECK(c.rx_packets == 36);
+    CHECK(c.rx_errored == 1);
+    CHECK(c.rx_bit_errors == 3);
+    CHECK(c.rx_bits == 36u * 180 * 8);
+    CHECK(c.rx_lost == 4);
+    CHECK(c.rx_out_of_order == 0);
+    CHECK(tx.counters().tx_packets == 40);
+    // The sequence goes on across calls; a repeated packet counts as out of order.
+    REQUIRE(tx.generate(buf.data(), 188) == 188);
+    CHECK(rx.check(buf.data()));
+    CHECK(rx.check(buf.data()));
+    CHECK(rx.counters().rx_lost == 4);
+    CHECK(rx.counters().rx_out_of_order == 1);
+}
+
+TEST_CASE("test pattern: TxInput fills spare capacity with it, user packets first", "[modemd][test_pattern]")
+{
+    modemd::TestPattern pattern, checker;
+    modemd::TxInput input(modemd::StreamInput::Ts, 1 << 20);
+    input.set_test_pattern(&pattern);
+    uint8_t user[188 * 2] = {};
+    user[0] = user[188] = 0x47;
+    user[1] = user[189] = 0x01; // PID 0x100
+    REQUIRE(input.push_ts(user, sizeof user) == 2);
+    std::vector<uint8_t> out(188 * 10);
+    // The queued user packets come out first, then the pattern fills the next take.
+    size_t n = input.take_ts(out.data(), out.size(), std::chrono::milliseconds(0), false);
+    CHECK(n == sizeof user);
+    CHECK(std::memcmp(out.data(), user, sizeof user) == 0);
+    n = input.take_ts(out.data(), out.size(), std::chrono::milliseconds(0), false);
+    CHECK(n == out.size());
+    for (size_t p = 0; p < 10; ++p)
+        CHECK(checker.check(&out[p * 188]));
+    CHECK(checker.counters().rx_errored == 0);
+    CHECK(pattern.counters().tx_packets == 10);
 }

@@ -39,8 +39,11 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
         tx_cfg.modem.format = *f;
 
     gr::basic_block_sptr tx_out, rx_in;
+    if (m_cfg.data.test_pattern)
+        m_pattern = std::make_unique<TestPattern>();
     if (m_cfg.has_tx()) {
         m_input = std::make_unique<TxInput>(m_cfg.modem.stream, m_cfg.data.queue_bytes);
+        m_input->set_test_pattern(m_pattern.get());
         m_tx = make_tx_chain(tx_cfg, *m_input);
         TxInput* input = m_input.get();
         m_acm->set_inband_sender([input](const uint8_t* r, size_t n) { return input->push_report(r, n); });
@@ -50,8 +53,11 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
             tx->request_format(f);
             ++m_modcod_changes;
         });
+        // The backends other than UHD scale by radio.tx_rms in their digital gain block
+        // (radio.cc): one multiply instead of two.
+        const double shaper_level = m_cfg.radio.backend == Backend::Uhd ? m_cfg.radio.tx_rms : 1.0;
         m_shaper = make_pulse_shaper(m_cfg.modem.symbol_rate, m_cfg.radio.sample_rate,
-                                     dualsat::rolloff_value(m_cfg.modem.rolloff), m_cfg.radio.tx_rms);
+                                     dualsat::rolloff_value(m_cfg.modem.rolloff), shaper_level);
         m_tx->connect(m_tb, m_shaper);
         tx_out = m_shaper;
     }
@@ -68,7 +74,8 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
                 m_data->forward_ip(data, len);
             else
                 for (size_t off = 0; off + dualsat::kTsPacketBytes <= len; off += dualsat::kTsPacketBytes)
-                    m_data->forward_ts(data + off);
+                    if (!m_pattern || !m_pattern->check(data + off)) // test packets: counted here
+                        m_data->forward_ts(data + off);
         });
         AcmLoop* acm = m_acm.get();
         m_rx->set_report_sink([acm](const uint8_t* r, size_t n) {
@@ -660,6 +667,23 @@ json Modem::status()
     j["radio"] = m_radio->status();
     j["radio"]["direction"] = to_string(m_cfg.radio.direction);
     j["data"] = m_data ? m_data->status() : json(nullptr);
+    if (m_pattern) {
+        const TestPatternCounters c = m_pattern->counters();
+        j["test_pattern"] = {
+            { "pid", TestPattern::kPid },
+            { "tx_packets", c.tx_packets },
+            { "rx_packets", c.rx_packets },
+            { "rx_errored_packets", c.rx_errored },
+            { "rx_bit_errors", c.rx_bit_errors },
+            { "rx_bits", c.rx_bits },
+            { "rx_ber", c.rx_bits > 0 ? json(static_cast<double>(c.rx_bit_errors) / static_cast<double>(c.rx_bits))
+                                      : json(nullptr) },
+            { "rx_lost_packets", c.rx_lost },
+            { "rx_out_of_order", c.rx_out_of_order },
+        };
+    } else {
+        j["test_pattern"] = nullptr;
+    }
     j["acm"] = m_acm->status();
     if (m_input) {
         j["acm"]["tx_reports"] = { { "queued_to_send", ts.reports_in },
@@ -849,6 +873,21 @@ std::string Modem::metrics()
                   s[dir]["stalls"].get<double>(), { { "direction", dir } });
     p.add("dualsat_radio_faults", "gauge", "Radio faults now (see /status faults)",
           static_cast<double>(s["faults"].size()));
+    if (s["test_pattern"].is_object()) {
+        const json& t = s["test_pattern"];
+        p.add("dualsat_test_pattern_tx_packets_total", "counter", "Test-pattern packets handed to the transmitter",
+              t["tx_packets"].get<double>());
+        p.add("dualsat_test_pattern_rx_packets_total", "counter", "Test-pattern packets received, by result",
+              t["rx_packets"].get<double>() - t["rx_errored_packets"].get<double>(), { { "result", "ok" } });
+        p.add("dualsat_test_pattern_rx_packets_total", "counter", "Test-pattern packets received, by result",
+              t["rx_errored_packets"].get<double>(), { { "result", "errored" } });
+        p.add("dualsat_test_pattern_rx_bit_errors_total", "counter", "Test-pattern payload bits received wrong",
+              t["rx_bit_errors"].get<double>());
+        p.add("dualsat_test_pattern_rx_bits_total", "counter", "Test-pattern payload bits checked",
+              t["rx_bits"].get<double>());
+        p.add("dualsat_test_pattern_rx_lost_packets_total", "counter",
+              "Test-pattern packets missing from the numbered sequence", t["rx_lost_packets"].get<double>());
+    }
     m_acm->add_metrics(p);
     if (s["acm"].contains("tx_reports")) {
         const json& t = s["acm"]["tx_reports"];

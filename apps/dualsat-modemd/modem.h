@@ -85,6 +85,7 @@ private:
     gr::logger& m_log;
     std::unique_ptr<ConsoleTaps> m_console; // before m_tb: the receiver's blocks point into it
     gr::top_block_sptr m_tb;
+    std::unique_ptr<TestPattern> m_pattern; // data.test_pattern; outlives the chains
     std::unique_ptr<TxInput> m_input;
     std::unique_ptr<TxChain> m_tx;
     std::unique_ptr<RxChain> m_rx;

@@ -35,6 +35,9 @@ public:
                          gr::io_signature::make(1, 1, sizeof(uint8_t))),
           m_input(input)
     {
+        // Space for whole packets only: the test pattern writes whole packets, and with
+        // less than one packet of space take_ts would wait for user packets instead.
+        set_output_multiple(static_cast<int>(dualsat::kTsPacketBytes));
     }
 
     int work(int noutput_items, gr_vector_const_void_star&, gr_vector_void_star& output_items) override
@@ -160,6 +163,7 @@ public:
         }
         auto tx = m_tx;
         m_monitor = gnuradio::get_initial_sptr(new FrameMonitor(input));
+        size_stream_buffer(m_monitor, config.modem.symbol_rate);
         if (m_gse) {
             const pmt::pmt_t port = pmt::mp("pdus");
             const pmt::pmt_t key = pmt::intern("protocol_type");
@@ -169,6 +173,9 @@ public:
             });
         } else {
             m_source = gnuradio::get_initial_sptr(new TsSource(input));
+            // TS bytes: about a symbol's worth of bytes per symbol at most (32APSK 9/10
+            // carries 4.5 bits); the byte rate is below the symbol rate.
+            size_stream_buffer(m_source, config.modem.symbol_rate);
         }
     }
 
@@ -433,6 +440,7 @@ public:
           m_out(gnuradio::get_initial_sptr(new RxOutputSink())),
           m_protected(c.protect.enabled)
     {
+        size_stream_buffer(m_meter, c.radio.sample_rate);
     }
     std::string name() const override { return m_protected ? "rx_protected_cb" : "rx_cb"; }
     std::optional<gr::dualsat::protection_status> protection() const override
@@ -585,9 +593,15 @@ public:
         const int sps = integer ? static_cast<int>(whole) : 2;
         const int span_symbols = 12;
         auto shaper = gr::dualsat::pulse_shaper_cc::make(rolloff, sps, span_symbols, integer ? 1.0 : r / 2.0);
+        size_stream_buffer(shaper, sample_rate);
+        connect(self(), 0, shaper, 0);
+        if (rms == 1.0) { // the radio scales (its digital gain): no block for a unit gain
+            connect(shaper, 0, self(), 0);
+            return;
+        }
         // pulse_shaper_cc puts unit-energy symbols out at unit mean sample power.
         auto gain = gr::blocks::multiply_const_cc::make(gr_complex(static_cast<float>(rms), 0.0f));
-        connect(self(), 0, shaper, 0);
+        size_stream_buffer(gain, sample_rate);
         connect(shaper, 0, gain, 0);
         connect(gain, 0, self(), 0);
     }

@@ -7,6 +7,8 @@
 // modem.chain).
 #pragma once
 
+#include "stream_buffers.h"
+
 #include "config.h"
 #include "console.h"
 #include "tx_input.h"

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "radio.h"
+#include "stream_buffers.h"
 
 #include "sigmf.h"
 
 #include <gnuradio/blocks/file_source.h>
 #include <gnuradio/blocks/multiply_const.h>
 #include <gnuradio/blocks/throttle.h>
-#include <gnuradio/channels/channel_model.h>
+#include <dualsat/channel/channel_emulator.h>
+#include <gnuradio/block.h>
+#include <gnuradio/io_signature.h>
 #include <gnuradio/io_signature.h>
 #include <gnuradio/sync_block.h>
 #include <gnuradio/uhd/usrp_sink.h>
@@ -26,6 +29,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <vector>
 
@@ -51,6 +55,14 @@ class DigitalGain
 public:
     DigitalGain() : m_block(gr::blocks::multiply_const_cc::make(gr_complex(1, 0))) {}
     gr::blocks::multiply_const_cc::sptr block() const { return m_block; }
+    // The TX level (radio.tx_rms) rides on this multiply too, so the shaped samples are
+    // scaled once, not by a second block (modem.cc makes the pulse shaper at unit level for
+    // the backends with a digital gain). Before the flowgraph starts.
+    void set_level(double rms)
+    {
+        m_rms = rms;
+        m_block->set_k(gr_complex(static_cast<float>(m_rms) * db_to_amplitude(m_db.load()).real(), 0.0f));
+    }
     ControlResult set(double db, Direction d)
     {
         if (d != Direction::Tx)
@@ -58,7 +70,7 @@ public:
                                             "normalises its input)");
         if (db < -100 || db > 40)
             return ControlResult::fail(400, "gain_db must be in -100..40 for a digital gain");
-        m_block->set_k(db_to_amplitude(db));
+        m_block->set_k(gr_complex(static_cast<float>(m_rms) * db_to_amplitude(db).real(), 0.0f));
         m_db.store(db);
         return ControlResult::ok({ { "tx_gain_db", db } });
     }
@@ -66,29 +78,82 @@ public:
 
 private:
     gr::blocks::multiply_const_cc::sptr m_block;
+    double m_rms = 1.0;
     std::atomic<double> m_db{ 0.0 };
 };
 
-// Noise for an Es/N0 given the signal's mean power per sample. Es = P * sps / fs and
-// N0 = sigma^2 / fs, so sigma^2 = P * sps / (Es/N0); channel_model's complex noise has
-// total power noise_voltage^2.
-double noise_voltage_for(const Config& c, double esn0_db)
+// The emulated channel (loopback, or the samples a zmq daemon receives): carrier offset,
+// timing offset and AWGN in one block over the library's ChannelEmulator in its fast_noise
+// mode (issue 14: GNU Radio's channel_model is five blocks and threads — noise source,
+// adder, signal source, multiplier, FIR and an MMSE resampler run even at a timing ratio
+// of 1 — and cost more than the receiver at 5 Msym/s). Es/N0 convention: the noise is set
+// for a transmitter at radio.tx_rms with 0 dB TX gain (symbol energy tx_rms^2 x samples per
+// symbol), so a digital TX gain change moves the effective Es/N0.
+class ChannelBlock : public gr::block
 {
-    const double sps = c.radio.sample_rate / c.modem.symbol_rate;
-    const double p = c.radio.tx_rms * c.radio.tx_rms;
-    return std::sqrt(p * sps / std::pow(10.0, esn0_db / 10.0));
-}
+public:
+    typedef std::shared_ptr<ChannelBlock> sptr;
+    static sptr make(const Config& c) { return gnuradio::get_initial_sptr(new ChannelBlock(c)); }
 
-gr::channels::channel_model::sptr make_channel(const Config& c)
+    void set_esn0_db(double esn0_db)
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_channel.set_esn0_db(esn0_db);
+    }
+    void forecast(int noutput_items, gr_vector_int& ninput_items_required) override
+    {
+        // Output count ~ input x (1 + ppm); a little less input than output is asked for.
+        ninput_items_required[0] = std::max(1, static_cast<int>(noutput_items * m_in_per_out) - 4);
+    }
+    int general_work(int noutput_items, gr_vector_int& ninput_items, gr_vector_const_void_star& in,
+                     gr_vector_void_star& out) override
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        size_t n = static_cast<size_t>(ninput_items[0]);
+        while (n > 0 && m_channel.max_output(n) > static_cast<size_t>(noutput_items))
+            n = std::min(n - 1, static_cast<size_t>(noutput_items * m_in_per_out * 0.99));
+        const size_t produced = m_channel.process(static_cast<const gr_complex*>(in[0]), n,
+                                                  static_cast<gr_complex*>(out[0]));
+        consume_each(static_cast<int>(n));
+        return static_cast<int>(produced);
+    }
+
+private:
+    static dualsat::ChannelConfig config(const Config& c)
+    {
+        dualsat::ChannelConfig k;
+        k.sample_rate_hz = c.radio.sample_rate;
+        k.samples_per_symbol = c.radio.sample_rate / c.modem.symbol_rate;
+        k.symbol_energy = c.radio.tx_rms * c.radio.tx_rms * k.samples_per_symbol;
+        k.esn0_db = c.channel.enabled ? c.channel.esn0_db : std::numeric_limits<double>::infinity();
+        k.frequency_offset_hz = c.channel.enabled ? c.channel.cfo_hz : 0.0;
+        // channel.timing_offset is a ratio of sample rates (GNU Radio channel_model's
+        // epsilon: 1 = none); the emulator's clock offset gives (1 + ppm 1e-6) output
+        // samples per input sample.
+        k.sample_clock_offset_ppm = c.channel.enabled ? (1.0 / c.channel.timing_offset - 1.0) * 1e6 : 0.0;
+        k.seed = c.channel.seed ? c.channel.seed : 1;
+        k.fast_noise = true;
+        return k;
+    }
+    explicit ChannelBlock(const Config& c)
+        : gr::block("dualsat_modemd_channel", gr::io_signature::make(1, 1, sizeof(gr_complex)),
+                    gr::io_signature::make(1, 1, sizeof(gr_complex))),
+          m_channel(config(c)),
+          m_in_per_out(1.0 / (1.0 + m_channel.config().sample_clock_offset_ppm * 1e-6))
+    {
+        set_relative_rate(1.0 / m_in_per_out);
+    }
+
+    std::mutex m_mutex; // set_esn0_db from the control thread, work() on the block's
+    dualsat::ChannelEmulator m_channel;
+    const double m_in_per_out;
+};
+
+ChannelBlock::sptr make_channel(const Config& c)
 {
-    const std::vector<gr_complex> taps{ gr_complex(1, 0) };
-    return gr::channels::channel_model::make(
-        c.channel.enabled ? noise_voltage_for(c, c.channel.esn0_db) : 0.0,
-        c.channel.enabled ? c.channel.cfo_hz / c.radio.sample_rate : 0.0,
-        c.channel.enabled ? c.channel.timing_offset : 1.0,
-        taps,
-        c.channel.seed ? static_cast<double>(c.channel.seed) : 1.0,
-        false);
+    auto b = ChannelBlock::make(c);
+    size_stream_buffer(b, c.radio.sample_rate);
+    return b;
 }
 
 ControlResult check_esn0(double esn0_db)
@@ -107,6 +172,9 @@ public:
         // Noise for the configured Es/N0 at 0 dB TX gain (the TX has mean power tx_rms^2).
         m_channel = make_channel(c);
         m_throttle = gr::blocks::throttle::make(sizeof(gr_complex), c.radio.sample_rate);
+        size_stream_buffer(m_throttle, c.radio.sample_rate);
+        size_stream_buffer(m_gain.block(), c.radio.sample_rate);
+        m_gain.set_level(c.radio.tx_rms);
     }
     std::string name() const override { return "loopback"; }
     void connect(gr::top_block_sptr tb, gr::basic_block_sptr tx, gr::basic_block_sptr rx) override
@@ -132,7 +200,7 @@ public:
         if (r.status != 200)
             return r;
         std::lock_guard<std::mutex> lock(m_mutex);
-        m_channel->set_noise_voltage(noise_voltage_for(m_cfg, esn0_db));
+        m_channel->set_esn0_db(esn0_db);
         m_esn0_db = esn0_db;
         return ControlResult::ok({ { "esn0_db", esn0_db }, { "effective_esn0_db", esn0_db + m_gain.db() } });
     }
@@ -155,7 +223,7 @@ private:
     mutable std::mutex m_mutex;
     DigitalGain m_gain;
     double m_esn0_db; // at 0 dB TX gain
-    gr::channels::channel_model::sptr m_channel;
+    ChannelBlock::sptr m_channel;
     gr::blocks::throttle::sptr m_throttle;
 };
 
@@ -188,6 +256,7 @@ public:
             }
             if (c.has_rx()) {
                 m_source = gr::uhd::usrp_source::make(u.args, sa);
+                size_stream_buffer(m_source, c.radio.sample_rate);
                 if (!u.subdev.empty())
                     m_source->set_subdev_spec(u.subdev);
                 setup(m_source, u.rx);
@@ -462,6 +531,7 @@ public:
             // Checked before anything runs: a recording at another rate is useless.
             m_replay_info = read_sigmf_meta(f.rx_path, c.radio.sample_rate);
             m_source = gr::blocks::file_source::make(sizeof(gr_complex), f.rx_path.c_str(), f.repeat);
+            size_stream_buffer(m_source, c.radio.sample_rate);
         }
         if (c.has_tx()) {
             try {
@@ -472,6 +542,9 @@ public:
             }
         }
         m_throttle = gr::blocks::throttle::make(sizeof(gr_complex), c.radio.sample_rate);
+        size_stream_buffer(m_throttle, c.radio.sample_rate);
+        size_stream_buffer(m_gain.block(), c.radio.sample_rate);
+        m_gain.set_level(c.radio.tx_rms);
     }
     std::string name() const override { return "file"; }
     void connect(gr::top_block_sptr tb, gr::basic_block_sptr tx, gr::basic_block_sptr rx) override
@@ -582,7 +655,12 @@ public:
         } catch (const std::exception& e) {
             throw RadioError(std::string("ZeroMQ socket setup failed: ") + e.what());
         }
+        if (m_source)
+            size_stream_buffer(m_source, c.radio.sample_rate);
         m_throttle = gr::blocks::throttle::make(sizeof(gr_complex), c.radio.sample_rate);
+        size_stream_buffer(m_throttle, c.radio.sample_rate);
+        size_stream_buffer(m_gain.block(), c.radio.sample_rate);
+        m_gain.set_level(c.radio.tx_rms);
         // The channel of the direction into this daemon. Its noise assumes the far end
         // sends at our radio.tx_rms with 0 dB TX gain (the usual lab pair of one config).
         if (c.has_rx() && c.channel.present) {
@@ -600,7 +678,7 @@ public:
         if (r.status != 200)
             return r;
         std::lock_guard<std::mutex> lock(m_mutex);
-        m_channel->set_noise_voltage(noise_voltage_for(m_cfg, esn0_db));
+        m_channel->set_esn0_db(esn0_db);
         m_esn0_db = esn0_db;
         return ControlResult::ok({ { "esn0_db", esn0_db } });
     }
@@ -653,7 +731,7 @@ private:
     DigitalGain m_gain;
     gr::basic_block_sptr m_sink, m_source;
     gr::blocks::throttle::sptr m_throttle;
-    gr::channels::channel_model::sptr m_channel;
+    ChannelBlock::sptr m_channel;
     double m_esn0_db = 0;
 };
 

@@ -257,7 +257,10 @@ RtVerdict RealtimeJudge::update(RtClock::time_point now,
     }
     if (v.state == RtState::Starting && text.empty())
         text = "measuring (a rate needs " + fmt("%.1f", 0.5 * m_window_s) + " s of samples)";
-    if ((v.state == RtState::Behind || v.state == RtState::Overflowing) && !busiest.empty())
+    // The busiest stage is worth naming when our own processing may be what limits.
+    const bool processing = (v.rx && v.rx->limited_by == "processing") || (v.tx && v.tx->limited_by != "") ||
+                            v.state == RtState::Overflowing;
+    if ((v.state == RtState::Behind || v.state == RtState::Overflowing) && processing && !busiest.empty())
         text += "; busiest stage " + busiest;
     v.reason = text;
     return v;

@@ -148,7 +148,8 @@ class RealtimeJudge
 public:
     static constexpr double kBehindRatio = 0.95;
     explicit RealtimeJudge(double window_s = 5.0, double behind_ratio = kBehindRatio);
-    // `busiest` names the stage using the most CPU (for the reason), may be empty.
+    // `busiest` names the stage using the most CPU (added to the reason when our own
+    // processing may be what limits), may be empty.
     RtVerdict update(RtClock::time_point now,
                      const std::optional<RtDirectionSample>& rx,
                      const std::optional<RtDirectionSample>& tx,

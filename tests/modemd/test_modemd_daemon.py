@@ -1122,7 +1122,7 @@ control: {port: 0}
 """)
         self.addCleanup(d.kill)
         d.start_control()
-        rt = wait_for(lambda: (lambda r: r if r["rx"]["overflows"] >= 2 and r["tx"]["underflows"] >= 2
+        rt = wait_for(lambda: (lambda r: r if r["rx"]["overflow_gaps"] >= 2 and r["tx"]["underflows"] >= 2
                                else None)(d.get("/status")["realtime"]), "overflows and underflows")
         rx = rt["rx"]
         self.assertEqual(rx["pacing"], "device")

@@ -1075,6 +1075,10 @@ control: {port: 0}
         line = wait_for(lambda: (lambda l: l if "REALTIME behind" in l else None)(d.wait_line("[")),
                         "the status line's REALTIME flag")
         self.assertIn("real time", line)
+        r = subprocess.run([CTL, "status", "--line"], capture_output=True, text=True,
+                           env=dict(os.environ, DUALSAT_URL=d.url), timeout=DEADLINE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("REALTIME behind", r.stdout)
         self.assertEqual(d.stop(), 0)
         self.assertIn("real time: behind", d.stderr())
 

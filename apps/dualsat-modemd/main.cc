@@ -263,6 +263,7 @@ int main(int argc, char** argv)
                     log.error("reload rejected, keeping the running configuration: {}", e.what());
                 }
             }
+            modem->sample();
             const auto now = clock::now();
             if (now >= next_tick) {
                 modem->tick();

@@ -24,6 +24,71 @@ std::string fmt_rate(double bps)
     return buf;
 }
 
+void add_realtime_metrics(PrometheusText& p, const json& rt)
+{
+    for (const char* st : { "starting", "ok", "behind", "overflowing" })
+        p.add("dualsat_realtime_state", "gauge",
+              "1 for the real-time verdict in force: ok, behind (below 0.95 of real time), overflowing "
+              "(the radio lost samples), starting",
+              rt["state"] == st ? 1 : 0, { { "state", st } });
+    p.add("dualsat_realtime_episodes_total", "counter", "Times the verdict went from ok to behind or overflowing",
+          rt["episodes"].get<double>());
+    for (const char* dir : { "rx", "tx" })
+        if (rt[dir].is_object() && !rt[dir]["ratio"].is_null())
+            p.add("dualsat_realtime_ratio", "gauge",
+                  "Samples processed per second over the sample rate, over the window (1 = real time)",
+                  rt[dir]["ratio"].get<double>(), { { "direction", dir } });
+    for (const char* dir : { "rx", "tx" })
+        if (rt[dir].is_object() && !rt[dir]["samples_per_s"].is_null())
+            p.add("dualsat_realtime_samples_per_second", "gauge", "Samples through the radio edge per second (window)",
+                  rt[dir]["samples_per_s"].get<double>(), { { "direction", dir } });
+    for (const char* dir : { "rx", "tx" })
+        if (rt[dir].is_object() && !rt[dir]["edge_fill"].is_null())
+            p.add("dualsat_realtime_edge_fill_ratio", "gauge",
+                  "Buffer fill at the radio edge (rx: the receiver's input, tx: the radio's input), ~2 s average",
+                  rt[dir]["edge_fill"].get<double>(), { { "direction", dir } });
+    if (rt["rx"].is_object() && !rt["rx"]["overflows"].is_null()) {
+        p.add("dualsat_radio_overflows_total", "counter", "RX overflows (UHD 'O': samples dropped before the host took them)",
+              rt["rx"]["overflows"].get<double>(), { { "direction", "rx" } });
+        p.add("dualsat_radio_samples_lost_total", "counter", "RX samples missing in overflow gaps (from rx_time tags)",
+              rt["rx"]["samples_lost"].get<double>(), { { "direction", "rx" } });
+    }
+    if (rt["tx"].is_object() && !rt["tx"]["underflows"].is_null()) {
+        p.add("dualsat_radio_underflows_total", "counter", "TX underflows (UHD 'U': the device ran out of samples)",
+              rt["tx"]["underflows"].get<double>(), { { "direction", "tx" } });
+        p.add("dualsat_radio_sequence_errors_total", "counter", "TX sequence errors (UHD 'S')",
+              rt["tx"]["sequence_errors"].get<double>(), { { "direction", "tx" } });
+        p.add("dualsat_radio_time_errors_total", "counter", "TX time errors (UHD 'L': a timed burst came too late)",
+              rt["tx"]["time_errors"].get<double>(), { { "direction", "tx" } });
+    }
+    const json& q = rt["queues"];
+    for (const auto& b : q["gnuradio"])
+        p.add("dualsat_queue_fill_ratio", "gauge",
+              "GNU Radio input buffer fill of a block (items waiting / buffer size), ~2 s average",
+              b["fill"].get<double>(), { { "block", b["block"].get<std::string>() }, { "port", std::to_string(b["port"].get<int>()) } });
+    if (q.contains("tx_input"))
+        p.add("dualsat_tx_queue_fill_ratio", "gauge", "Bytes waiting for the transmitter over data.queue_bytes",
+              q["tx_input"]["fill"].get<double>());
+    const json& c = rt["cpu"];
+    if (c.is_object()) {
+        p.add("dualsat_process_cpu_seconds_total", "counter", "CPU time of the whole daemon", c["process_s"].get<double>());
+        for (const auto& st : c["stages"])
+            p.add("dualsat_cpu_seconds_total", "counter",
+                  "CPU time by stage: a block's thread, a library thread pool, or other (the rest of the process)",
+                  st["cpu_s"].get<double>(), { { "stage", st["stage"].get<std::string>() } });
+        p.add("dualsat_cpu_seconds_total", "counter",
+              "CPU time by stage: a block's thread, a library thread pool, or other (the rest of the process)",
+              c["other_s"].get<double>(), { { "stage", "other" } });
+        for (const auto& st : c["stages"])
+            if (!st["load"].is_null())
+                p.add("dualsat_cpu_load_cores", "gauge", "CPU load by stage over the window, in cores",
+                      st["load"].get<double>(), { { "stage", st["stage"].get<std::string>() } });
+        if (!c["other_load"].is_null())
+            p.add("dualsat_cpu_load_cores", "gauge", "CPU load by stage over the window, in cores",
+                  c["other_load"].get<double>(), { { "stage", "other" } });
+    }
+}
+
 } // namespace
 
 Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
@@ -87,7 +152,25 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
         rx_in = m_rx->input();
     }
     m_radio->connect(m_tb, tx_out, rx_in);
-    m_start = m_rate_time = std::chrono::steady_clock::now();
+    if (m_tx) {
+        for (auto& b : m_tx->blocks())
+            m_path.push_back(b);
+        for (auto& b : pulse_shaper_blocks(m_shaper))
+            m_path.push_back(b);
+        auto radio_tx = m_radio->tx_blocks();
+        if (!radio_tx.empty())
+            m_tx_edge = radio_tx.front().block;
+        for (auto& b : radio_tx)
+            m_path.push_back(b);
+    }
+    if (m_rx) {
+        for (auto& b : m_radio->rx_blocks())
+            m_path.push_back(b);
+        for (auto& b : m_rx->blocks())
+            m_path.push_back(b);
+        m_rx_edge = m_rx->input();
+    }
+    m_start = m_rate_time = m_rt_since = std::chrono::steady_clock::now();
     // A stall is 2 s without progress, or three of the longest PLFRAMEs (normal QPSK with
     // pilots: 33 282 symbols, EN 302 307-1 §5.5) at low symbol rates, since the TX side
     // counts symbols a whole frame at a time.
@@ -108,6 +191,8 @@ void Modem::start()
 {
     m_start = m_rate_time = std::chrono::steady_clock::now();
     m_tb->start();
+    m_probe = std::make_unique<ChainProbe>(m_path, m_rx_edge, m_tx_edge, m_judge.window_s());
+    m_rt_since = std::chrono::steady_clock::now();
     m_running = true;
     m_acm->start();
     m_channel_esn0 = m_cfg.channel.esn0_db;
@@ -200,8 +285,61 @@ void Modem::tick()
             break;
         }
     };
-    watch(m_rx_watch.get(), m_rx ? m_rx->status().samples : 0, "RX samples");
+    const uint64_t rx_samples = m_rx ? m_rx->status().samples : 0;
+    watch(m_rx_watch.get(), rx_samples, "RX samples");
     watch(m_tx_watch.get(), m_input ? m_input->stats().symbols : 0, "TX samples taken");
+    update_realtime(now, rx_samples);
+}
+
+void Modem::sample()
+{
+    if (m_running && m_probe)
+        m_probe->sample();
+}
+
+// Under m_rate_mutex (from tick()).
+void Modem::update_realtime(std::chrono::steady_clock::time_point now, uint64_t rx_samples)
+{
+    if (!m_probe)
+        return;
+    m_probe->update_cpu(now);
+    const RadioStreamCounts counts = m_radio->stream_counts();
+    std::optional<RtDirectionSample> rx, tx;
+    if (m_rx) {
+        RtDirectionSample d;
+        d.items = rx_samples;
+        d.nominal_rate = m_cfg.radio.sample_rate;
+        d.pacing = m_radio->rx_pacing();
+        d.edge_fill = m_probe->rx_edge_fill();
+        d.losses = counts.rx ? counts.rx->overflows() : 0;
+        d.stalled = m_rx_watch && m_rx_watch->stalled();
+        rx = d;
+    }
+    if (m_tx && m_tx_edge) {
+        RtDirectionSample d;
+        d.items = m_probe->tx_samples();
+        d.nominal_rate = m_cfg.radio.sample_rate;
+        d.pacing = m_radio->tx_pacing();
+        d.edge_fill = m_probe->tx_edge_fill();
+        d.losses = counts.tx ? counts.tx->underflows : 0;
+        d.stalled = m_tx_watch && m_tx_watch->stalled();
+        tx = d;
+    }
+    const RtState before = m_verdict.state;
+    m_verdict = m_judge.update(now, rx, tx, m_probe->busiest());
+    const bool bad = m_verdict.state == RtState::Behind || m_verdict.state == RtState::Overflowing;
+    const bool was_bad = before == RtState::Behind || before == RtState::Overflowing;
+    if (bad != was_bad || (m_verdict.state != before && (before == RtState::Starting)))
+        m_rt_since = now;
+    if (bad) {
+        if (!was_bad)
+            ++m_rt_episodes;
+        if (m_rt_warn.warn(now))
+            m_log.warn("real time: {}: {} (shown in /status realtime; this warning at most every 30 s)",
+                       to_string(m_verdict.state), m_verdict.reason);
+    } else if (was_bad && m_verdict.state == RtState::Ok && m_rt_warn.recovered()) {
+        m_log.info("real time: keeping up again: {}", m_verdict.reason);
+    }
 }
 
 std::string Modem::fatal_fault()
@@ -666,6 +804,7 @@ json Modem::status()
     }
     j["radio"] = m_radio->status();
     j["radio"]["direction"] = to_string(m_cfg.radio.direction);
+    j["realtime"] = realtime_status(ts);
     j["data"] = m_data ? m_data->status() : json(nullptr);
     if (m_pattern) {
         const TestPatternCounters c = m_pattern->counters();
@@ -699,6 +838,72 @@ json Modem::status()
                        : json(nullptr);
     j["control"] = { { "requests", m_api ? m_api->requests() : 0 },
                      { "unauthorized", m_api ? m_api->unauthorized() : 0 } };
+    return j;
+}
+
+json Modem::realtime_status(const TxInputStats& ts)
+{
+    RtVerdict v;
+    double since;
+    uint64_t episodes, suppressed;
+    {
+        std::lock_guard<std::mutex> lock(m_rate_mutex);
+        v = m_verdict;
+        since = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_rt_since).count();
+        episodes = m_rt_episodes;
+        suppressed = m_rt_warn.suppressed();
+    }
+    const RadioStreamCounts counts = m_radio->stream_counts();
+    auto opt = [](const std::optional<double>& x) { return x ? json(*x) : json(nullptr); };
+    auto direction = [&](const std::optional<RtDirectionResult>& r, Pacing pacing, const std::optional<double>& fill) {
+        json d = { { "pacing", to_string(pacing) },
+                   { "nominal_samples_per_s", m_cfg.radio.sample_rate },
+                   { "samples_per_s", r ? opt(r->items_per_s) : json(nullptr) },
+                   { "ratio", r ? opt(r->ratio) : json(nullptr) },
+                   { "limited_by", r && !r->limited_by.empty() ? json(r->limited_by) : json(nullptr) },
+                   { "edge_fill", opt(fill) } };
+        return d;
+    };
+    json j = { { "state", to_string(v.state) },
+               { "reason", v.reason },
+               { "since_s", since },
+               { "window_s", m_judge.window_s() },
+               { "behind_ratio", RealtimeJudge::kBehindRatio },
+               { "episodes", episodes },
+               { "warnings_suppressed", suppressed } };
+    if (m_rx) {
+        json d = direction(v.rx, m_radio->rx_pacing(), m_probe ? m_probe->rx_edge_fill() : std::nullopt);
+        d["samples"] = m_rx->status().samples;
+        // Only a radio that reports overflows has these (uhd); elsewhere a shortfall is the ratio.
+        d["overflows"] = counts.rx ? json(counts.rx->overflows()) : json(nullptr);
+        d["overflow_gaps"] = counts.rx ? json(counts.rx->gaps) : json(nullptr);
+        d["overflows_reported"] = counts.rx ? json(counts.rx->overflows_reported) : json(nullptr);
+        d["samples_lost"] = counts.rx ? json(counts.rx->samples_lost) : json(nullptr);
+        j["rx"] = d;
+    } else {
+        j["rx"] = nullptr;
+    }
+    if (m_tx) {
+        json d = direction(v.tx, m_radio->tx_pacing(), m_probe ? m_probe->tx_edge_fill() : std::nullopt);
+        d["samples"] = m_probe ? m_probe->tx_samples() : 0;
+        d["underflows"] = counts.tx ? json(counts.tx->underflows) : json(nullptr);
+        d["sequence_errors"] = counts.tx ? json(counts.tx->sequence_errors) : json(nullptr);
+        d["time_errors"] = counts.tx ? json(counts.tx->time_errors) : json(nullptr);
+        j["tx"] = d;
+    } else {
+        j["tx"] = nullptr;
+    }
+    json queues = { { "gnuradio", m_probe ? m_probe->queues_json() : json::array() } };
+    if (m_input)
+        queues["tx_input"] = { { "queued_bytes", ts.queued_bytes },
+                               { "capacity_bytes", m_cfg.data.queue_bytes },
+                               { "fill", m_cfg.data.queue_bytes
+                                             ? static_cast<double>(ts.queued_bytes) / static_cast<double>(m_cfg.data.queue_bytes)
+                                             : 0.0 },
+                               { "queued_packets", ts.queued_packets },
+                               { "held_packets", ts.held_packets } };
+    j["queues"] = queues;
+    j["cpu"] = m_probe ? m_probe->cpu_json() : json(nullptr);
     return j;
 }
 
@@ -873,6 +1078,7 @@ std::string Modem::metrics()
                   s[dir]["stalls"].get<double>(), { { "direction", dir } });
     p.add("dualsat_radio_faults", "gauge", "Radio faults now (see /status faults)",
           static_cast<double>(s["faults"].size()));
+    add_realtime_metrics(p, s["realtime"]);
     if (s["test_pattern"].is_object()) {
         const json& t = s["test_pattern"];
         p.add("dualsat_test_pattern_tx_packets_total", "counter", "Test-pattern packets handed to the transmitter",
@@ -933,6 +1139,9 @@ std::string Modem::status_line()
         os << (s["tx"].is_object() ? " rx " : "  frames rx ") << s["rx"]["frames_ok"].get<uint64_t>()
            << " ok " << s["rx"]["frames_bad"].get<uint64_t>() << " bad";
     os << m_acm->status_fields();
+    const json& rt = s["realtime"];
+    if (rt["state"] == "behind" || rt["state"] == "overflowing")
+        os << "  REALTIME " << rt["state"].get<std::string>() << ": " << rt["reason"].get<std::string>();
     for (const auto& f : s["faults"])
         os << "  FAULT " << f.get<std::string>();
     return os.str();
@@ -992,6 +1201,16 @@ std::vector<std::string> Modem::summary()
         for (auto it = r["frames_by_modcod"].begin(); it != r["frames_by_modcod"].end(); ++it)
             by += " " + it.key() + "=" + std::to_string(it.value().get<uint64_t>());
         lines.push_back(by);
+    }
+    {
+        const json& rt = s["realtime"];
+        std::string line = "realtime: " + rt["state"].get<std::string>() + " (" + rt["reason"].get<std::string>() +
+                           "), " + std::to_string(rt["episodes"].get<uint64_t>()) + " episodes behind";
+        if (rt["cpu"].is_object()) {
+            std::snprintf(buf, sizeof buf, ", process CPU %.2f s", rt["cpu"]["process_s"].get<double>());
+            line += buf;
+        }
+        lines.push_back(line);
     }
     const json& a = s["acm"];
     if (!a["controller"].is_null()) {

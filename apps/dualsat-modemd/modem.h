@@ -7,11 +7,13 @@
 #pragma once
 
 #include "acm_loop.h"
+#include "chain_probe.h"
 #include "config.h"
 #include "control_api.h"
 #include "data_plane.h"
 #include "modem_chain.h"
 #include "radio.h"
+#include "realtime.h"
 #include "stream_watch.h"
 #include "tx_input.h"
 
@@ -53,6 +55,8 @@ public:
     // Called about once a second: updates the rate estimates and watches the radio
     // streams (a stall is logged when it starts and ends, and shown in status/metrics).
     void tick();
+    // Called every ~50 ms by the main loop: samples the flowgraph's buffer fill.
+    void sample();
     // Non-empty when the modem cannot go on (the radio backend's fault(), or a stalled
     // stream on a backend where that is fatal): the daemon stops and exits 3.
     std::string fatal_fault();
@@ -79,6 +83,8 @@ private:
     void trace_loop();
     ControlResult apply_format(const dualsat::FrameFormat& f);
     nlohmann::json protect_status() const;
+    nlohmann::json realtime_status(const TxInputStats& ts);
+    void update_realtime(std::chrono::steady_clock::time_point now, uint64_t rx_samples);
     double uptime() const;
 
     Config m_cfg;
@@ -112,6 +118,17 @@ private:
     // Radio stream progress (under m_rate_mutex): RX samples in, TX symbols out.
     std::unique_ptr<StreamWatch> m_rx_watch, m_tx_watch;
     std::string m_fault; // the fatal fault once seen (logged once)
+
+    // Real time (realtime.h, chain_probe.h): the blocks in stream order, the probe looking
+    // at them once the flowgraph runs, and the verdict (under m_rate_mutex).
+    std::vector<NamedBlock> m_path;
+    gr::basic_block_sptr m_rx_edge, m_tx_edge;
+    std::unique_ptr<ChainProbe> m_probe;
+    RealtimeJudge m_judge;
+    RtVerdict m_verdict;
+    std::chrono::steady_clock::time_point m_rt_since;
+    uint64_t m_rt_episodes = 0;
+    WarnLimiter m_rt_warn{ 30.0 };
 
     // ACM: the link reporter of our receiver and, in acm mode, the controller of our
     // transmitter's format.

@@ -30,7 +30,7 @@ class TsSource : public gr::sync_block
 {
 public:
     explicit TsSource(TxInput& input)
-        : gr::sync_block("dualsat_modemd_ts_source",
+        : gr::sync_block("ts_source",
                          gr::io_signature::make(0, 0, 0),
                          gr::io_signature::make(1, 1, sizeof(uint8_t))),
           m_input(input)
@@ -61,7 +61,7 @@ class FrameMonitor : public gr::block
 {
 public:
     explicit FrameMonitor(TxInput& input)
-        : gr::block("dualsat_modemd_frame_monitor",
+        : gr::block("tx_monitor",
                     gr::io_signature::make(1, 1, sizeof(gr_complex)),
                     gr::io_signature::make(1, 1, sizeof(gr_complex))),
           m_input(input),
@@ -185,6 +185,16 @@ public:
     }
     bool hitless_modcod() const override { return true; }
 
+    std::vector<NamedBlock> blocks() const override
+    {
+        std::vector<NamedBlock> b;
+        if (m_source)
+            b.push_back({ "ts_source", m_source });
+        b.push_back({ m_protected ? "tx_protected_bc" : "tx_bc", m_tx });
+        b.push_back({ "tx_monitor", m_monitor });
+        return b;
+    }
+
     void connect(gr::top_block_sptr tb, gr::basic_block_sptr next) override
     {
         if (m_source)
@@ -250,7 +260,7 @@ class RxInputMeter : public gr::sync_block
 {
 public:
     RxInputMeter()
-        : gr::sync_block("dualsat_modemd_rx_meter",
+        : gr::sync_block("rx_meter",
                          gr::io_signature::make(1, 1, sizeof(gr_complex)),
                          gr::io_signature::make(1, 1, sizeof(gr_complex)))
     {
@@ -296,7 +306,7 @@ class RxOutputSink : public gr::block
 {
 public:
     RxOutputSink()
-        : gr::block("dualsat_modemd_rx_output",
+        : gr::block("rx_output",
                     gr::io_signature::make(1, 1, sizeof(uint8_t)),
                     gr::io_signature::make(0, 0, 0)),
           m_key_modcod_name(pmt::intern("modcod_name")),
@@ -462,6 +472,10 @@ public:
         m_rx->set_epoch(epoch);
     }
     gr::basic_block_sptr input() override { return m_meter; }
+    std::vector<NamedBlock> blocks() const override
+    {
+        return { { "rx_meter", m_meter }, { name(), m_rx }, { "rx_output", m_out } };
+    }
     void connect(gr::top_block_sptr tb) override
     {
         tb->connect(m_meter, 0, m_rx, 0);
@@ -597,6 +611,7 @@ public:
         connect(self(), 0, shaper, 0);
         if (rms == 1.0) { // the radio scales (its digital gain): no block for a unit gain
             connect(shaper, 0, self(), 0);
+            m_blocks = { { "pulse_shaper", shaper } };
             return;
         }
         // pulse_shaper_cc puts unit-energy symbols out at unit mean sample power.
@@ -604,7 +619,9 @@ public:
         size_stream_buffer(gain, sample_rate);
         connect(shaper, 0, gain, 0);
         connect(gain, 0, self(), 0);
+        m_blocks = { { "pulse_shaper", shaper }, { "tx_rms", gain } };
     }
+    std::vector<NamedBlock> m_blocks;
 };
 
 } // namespace
@@ -612,6 +629,13 @@ public:
 gr::basic_block_sptr make_pulse_shaper(double symbol_rate, double sample_rate, double rolloff, double rms)
 {
     return gnuradio::get_initial_sptr(new TxShaper(symbol_rate, sample_rate, rolloff, rms));
+}
+
+std::vector<NamedBlock> pulse_shaper_blocks(const gr::basic_block_sptr& shaper)
+{
+    if (auto s = std::dynamic_pointer_cast<TxShaper>(shaper))
+        return s->m_blocks;
+    return {};
 }
 
 } // namespace modemd

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "console.h"
+#include "radio.h"
 #include "tx_input.h"
 
 #include <dualsat/acm/link_reporter.h>
@@ -52,6 +53,8 @@ public:
     // The format the transmitter will use for its next data frame.
     virtual dualsat::FrameFormat format() const = 0;
     virtual TxChainCounters counters() const = 0;
+    // Its blocks in stream order (real-time monitoring: thread CPU, buffer fill).
+    virtual std::vector<NamedBlock> blocks() const { return {}; }
     // Protected profile (modem.profile: protected): key id, epoch, counters (never key
     // bytes); nullopt for the civil chain.
     virtual std::optional<gr::dualsat::protection_status> protection() const { return std::nullopt; }
@@ -106,6 +109,8 @@ public:
     virtual void set_report_sink(RxPacketSink sink) = 0;
     virtual void set_frame_observer(RxFrameObserver observer) = 0;
     virtual RxStatus status() const = 0;
+    // Its blocks in stream order, input() first (real-time monitoring).
+    virtual std::vector<NamedBlock> blocks() const { return {}; }
     // Feeds the operator console (input samples, symbols after carrier recovery). Called
     // before the flowgraph starts; `taps` outlives it.
     virtual void attach_console(ConsoleTaps& /*taps*/) {}
@@ -134,5 +139,7 @@ std::unique_ptr<RxChain> make_rx_chain(const Config& config);
 // radio sample rate, output RMS amplitude `rms` for unit-energy symbols. An integer ratio
 // shapes at that many samples per symbol; any other shapes at 2 and resamples.
 gr::basic_block_sptr make_pulse_shaper(double symbol_rate, double sample_rate, double rolloff, double rms);
+// The blocks inside a shaper from make_pulse_shaper (pulse shaper, RMS gain).
+std::vector<NamedBlock> pulse_shaper_blocks(const gr::basic_block_sptr& shaper);
 
 } // namespace modemd

@@ -163,6 +163,79 @@ ControlResult check_esn0(double esn0_db)
     return ControlResult::ok({});
 }
 
+// Reads what gr-uhd (3.10) says about its streams and counts it. RX: a sink beside the
+// receiver on usrp_source's output (fan-out: no copy), looking only at the rx_time tags
+// that mark the first sample after a gap, plus the source's async_msgs ("overflows"
+// counts). TX: usrp_sink's async_msgs (event codes: underflow, seq_error, time_error).
+// The message format: (uhd_async_msg . dict); gr-uhd usrp_source_impl.cc / usrp_sink_impl.cc.
+class UhdEventTap : public gr::sync_block
+{
+public:
+    using sptr = std::shared_ptr<UhdEventTap>;
+    static sptr make(bool rx, double sample_rate) { return gnuradio::make_block_sptr<UhdEventTap>(rx, sample_rate); }
+
+    UhdEventTap(bool rx, double sample_rate)
+        : gr::sync_block(rx ? "uhd_rx_events" : "uhd_tx_events",
+                         rx ? gr::io_signature::make(1, 1, sizeof(gr_complex)) : gr::io_signature::make(0, 0, 0),
+                         gr::io_signature::make(0, 0, 0)),
+          m_overflows(sample_rate),
+          m_time_key(pmt::intern("rx_time")),
+          m_overflows_key(pmt::intern("overflows")),
+          m_event_code_key(pmt::intern("event_code"))
+    {
+        message_port_register_in(pmt::mp("async"));
+        set_msg_handler(pmt::mp("async"), [this](const pmt::pmt_t& m) { on_async(m); });
+    }
+
+    int work(int n, gr_vector_const_void_star&, gr_vector_void_star&) override
+    {
+        const uint64_t start = nitems_read(0);
+        get_tags_in_range(m_tags, 0, start, start + static_cast<uint64_t>(n), m_time_key);
+        for (const auto& t : m_tags) {
+            // (full seconds as uint64, fractional seconds as double)
+            if (!pmt::is_tuple(t.value) || pmt::length(t.value) < 2)
+                continue;
+            const pmt::pmt_t full = pmt::tuple_ref(t.value, 0), frac = pmt::tuple_ref(t.value, 1);
+            if (!pmt::is_number(full) || !pmt::is_real(frac))
+                continue;
+            const double secs = (pmt::is_uint64(full) ? static_cast<double>(pmt::to_uint64(full))
+                                                       : pmt::to_double(full)) +
+                                pmt::to_double(frac);
+            m_overflows.on_time_tag(t.offset, secs);
+        }
+        return n;
+    }
+
+    UhdOverflowCounter& rx_counter() { return m_overflows; }
+    UhdAsyncCounter& tx_counter() { return m_async; }
+
+private:
+    void on_async(const pmt::pmt_t& msg)
+    {
+        if (!pmt::is_pair(msg) || !pmt::is_dict(pmt::cdr(msg)))
+            return;
+        const pmt::pmt_t d = pmt::cdr(msg);
+        const pmt::pmt_t ov = pmt::dict_ref(d, m_overflows_key, pmt::PMT_NIL);
+        if (pmt::is_uint64(ov))
+            m_overflows.on_overflow_report(pmt::to_uint64(ov));
+        else if (pmt::is_integer(ov) && pmt::to_long(ov) > 0)
+            m_overflows.on_overflow_report(static_cast<uint64_t>(pmt::to_long(ov)));
+        pmt::pmt_t codes = pmt::dict_ref(d, m_event_code_key, pmt::PMT_NIL);
+        if (pmt::is_null(codes))
+            return;
+        std::vector<std::string> names;
+        for (int guard = 0; pmt::is_pair(codes) && guard < 16; ++guard, codes = pmt::cdr(codes))
+            if (pmt::is_symbol(pmt::car(codes)))
+                names.push_back(pmt::symbol_to_string(pmt::car(codes)));
+        m_async.on_events(names);
+    }
+
+    UhdOverflowCounter m_overflows;
+    UhdAsyncCounter m_async;
+    std::vector<gr::tag_t> m_tags;
+    const pmt::pmt_t m_time_key, m_overflows_key, m_event_code_key;
+};
+
 // TX -> (throttle) -> digital gain -> AWGN / CFO / timing channel -> RX, in one process.
 class LoopbackRadio : public RadioBackend
 {
@@ -193,6 +266,12 @@ public:
         return r;
     }
     ControlResult set_frequency(double, Direction) override { return no_tuning("loopback"); }
+    std::vector<NamedBlock> tx_blocks() const override
+    {
+        return { { "throttle", m_throttle }, { "tx_gain", m_gain.block() }, { "channel", m_channel } };
+    }
+    Pacing tx_pacing() const override { return Pacing::Throttle; }
+    Pacing rx_pacing() const override { return Pacing::Throttle; }
     bool has_channel() const override { return true; }
     ControlResult set_channel_esn0(double esn0_db) override
     {
@@ -271,10 +350,40 @@ public:
     bool stall_is_fatal() const override { return true; }
     void connect(gr::top_block_sptr tb, gr::basic_block_sptr tx, gr::basic_block_sptr rx) override
     {
-        if (tx)
+        if (tx) {
             tb->connect(tx, 0, m_sink, 0);
-        if (rx)
+            m_tx_events = UhdEventTap::make(false, m_cfg.radio.sample_rate);
+            tb->msg_connect(m_sink, "async_msgs", m_tx_events, "async");
+        }
+        if (rx) {
             tb->connect(m_source, 0, rx, 0);
+            m_rx_events = UhdEventTap::make(true, m_cfg.radio.sample_rate);
+            tb->connect(m_source, 0, m_rx_events, 0);
+            tb->msg_connect(m_source, "async_msgs", m_rx_events, "async");
+        }
+    }
+    std::vector<NamedBlock> tx_blocks() const override
+    {
+        if (!m_sink)
+            return {};
+        return { { "uhd_sink", m_sink } };
+    }
+    std::vector<NamedBlock> rx_blocks() const override
+    {
+        if (!m_source)
+            return {};
+        return { { "uhd_source", m_source } };
+    }
+    Pacing tx_pacing() const override { return Pacing::Device; }
+    Pacing rx_pacing() const override { return Pacing::Device; }
+    RadioStreamCounts stream_counts() const override
+    {
+        RadioStreamCounts c;
+        if (m_rx_events)
+            c.rx = m_rx_events->rx_counter().counts();
+        if (m_tx_events)
+            c.tx = m_tx_events->tx_counter().counts();
+        return c;
     }
     ControlResult set_gain(double db, Direction d) override
     {
@@ -345,6 +454,7 @@ private:
     const Config m_cfg;
     gr::uhd::usrp_sink::sptr m_sink;
     gr::uhd::usrp_source::sptr m_source;
+    UhdEventTap::sptr m_rx_events, m_tx_events;
 };
 
 // Writes the TX samples to the recording. Not gr::blocks::file_sink: on a full disk that
@@ -359,7 +469,7 @@ public:
     static sptr make(const std::string& path) { return gnuradio::make_block_sptr<RecordingSink>(path); }
 
     explicit RecordingSink(const std::string& path)
-        : gr::sync_block("dualsat_recording_sink",
+        : gr::sync_block("recording_sink",
                          gr::io_signature::make(1, 1, sizeof(gr_complex)),
                          gr::io_signature::make(0, 0, 0))
     {
@@ -425,23 +535,33 @@ private:
 // stream (zeros in, samples out to nowhere) and, after N samples, throw from work() as
 // gr-uhd does when UHD's recv()/send() raises on a vanished device; GNU Radio then logs the
 // exception and ends that block's thread, and the stream stops moving.
+// "events_every=M" (tests only) makes them report what gr-uhd 3.10 reports for UHD's
+// overflows and underflows, in its format, every M samples: the source skips M/8 samples
+// of device time, tags the next sample with rx_time and publishes {overflows: 1} on
+// async_msgs (as usrp_source does; it also tags the first sample); the sink publishes
+// {event_code: (underflow), channel: 0} on async_msgs (as usrp_sink does).
 class FakeUhdDevice : public gr::sync_block
 {
 public:
     using sptr = std::shared_ptr<FakeUhdDevice>;
-    static sptr make(bool source, uint64_t fail_after)
+    static sptr make(bool source, uint64_t fail_after, uint64_t events_every, double rate)
     {
-        return gnuradio::make_block_sptr<FakeUhdDevice>(source, fail_after);
+        return gnuradio::make_block_sptr<FakeUhdDevice>(source, fail_after, events_every, rate);
     }
-    FakeUhdDevice(bool source, uint64_t fail_after)
+    FakeUhdDevice(bool source, uint64_t fail_after, uint64_t events_every, double rate)
         : gr::sync_block(source ? "fake_uhd_source" : "fake_uhd_sink",
                          source ? gr::io_signature::make(0, 0, 0)
                                 : gr::io_signature::make(1, 1, sizeof(gr_complex)),
                          source ? gr::io_signature::make(1, 1, sizeof(gr_complex))
                                 : gr::io_signature::make(0, 0, 0)),
           m_source(source),
-          m_fail_after(fail_after)
+          m_fail_after(fail_after),
+          m_events_every(events_every),
+          m_next_event(events_every),
+          m_rate(rate),
+          m_port(pmt::mp("async_msgs"))
     {
+        message_port_register_out(m_port);
     }
     int work(int n, gr_vector_const_void_star&, gr_vector_void_star& out) override
     {
@@ -449,6 +569,26 @@ public:
             throw std::runtime_error("fake UHD device: no longer present (after " +
                                      std::to_string(m_samples) + " samples)");
         n = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(n), m_fail_after - m_samples));
+        if (m_events_every) {
+            if (m_source && m_samples == 0)
+                tag_time();
+            if (m_samples == m_next_event) {
+                m_next_event += m_events_every;
+                if (m_source) {
+                    m_skipped += m_events_every / 8;
+                    tag_time();
+                    message_port_pub(m_port, pmt::cons(pmt::intern("uhd_async_msg"),
+                                                       pmt::dict_add(pmt::make_dict(), pmt::intern("overflows"),
+                                                                     pmt::from_uint64(1))));
+                } else {
+                    pmt::pmt_t d = pmt::dict_add(pmt::make_dict(), pmt::intern("event_code"),
+                                                 pmt::list1(pmt::intern("underflow")));
+                    d = pmt::dict_add(d, pmt::intern("channel"), pmt::from_uint64(0));
+                    message_port_pub(m_port, pmt::cons(pmt::intern("uhd_async_msg"), d));
+                }
+            }
+            n = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(n), m_next_event - m_samples));
+        }
         if (m_source)
             std::fill_n(static_cast<gr_complex*>(out[0]), n, gr_complex(0, 0));
         m_samples += static_cast<uint64_t>(n);
@@ -456,20 +596,33 @@ public:
     }
 
 private:
+    void tag_time()
+    {
+        const double t = static_cast<double>(m_samples + m_skipped) / m_rate;
+        const double full = std::floor(t);
+        add_item_tag(0, nitems_written(0), pmt::intern("rx_time"),
+                     pmt::make_tuple(pmt::from_uint64(static_cast<uint64_t>(full)), pmt::from_double(t - full)));
+    }
+
     const bool m_source;
     const uint64_t m_fail_after;
+    const uint64_t m_events_every;
+    uint64_t m_next_event;
+    const double m_rate;
+    const pmt::pmt_t m_port;
     uint64_t m_samples = 0;
+    uint64_t m_skipped = 0;
 };
 
 class FakeUhdRadio : public RadioBackend
 {
 public:
-    FakeUhdRadio(const Config& c, uint64_t fail_after) : m_cfg(c)
+    FakeUhdRadio(const Config& c, uint64_t fail_after, uint64_t events_every) : m_cfg(c)
     {
         if (c.has_tx())
-            m_sink = FakeUhdDevice::make(false, fail_after);
+            m_sink = FakeUhdDevice::make(false, fail_after, events_every, c.radio.sample_rate);
         if (c.has_rx())
-            m_source = FakeUhdDevice::make(true, fail_after);
+            m_source = FakeUhdDevice::make(true, fail_after, events_every, c.radio.sample_rate);
         m_tx_throttle = gr::blocks::throttle::make(sizeof(gr_complex), c.radio.sample_rate);
         m_rx_throttle = gr::blocks::throttle::make(sizeof(gr_complex), c.radio.sample_rate);
     }
@@ -479,11 +632,40 @@ public:
         if (tx) {
             tb->connect(tx, 0, m_tx_throttle, 0);
             tb->connect(m_tx_throttle, 0, m_sink, 0);
+            m_tx_events = UhdEventTap::make(false, m_cfg.radio.sample_rate);
+            tb->msg_connect(m_sink, "async_msgs", m_tx_events, "async");
         }
         if (rx) {
             tb->connect(m_source, 0, m_rx_throttle, 0);
             tb->connect(m_rx_throttle, 0, rx, 0);
+            // As for a real USRP: the tap sits on the device block's output.
+            m_rx_events = UhdEventTap::make(true, m_cfg.radio.sample_rate);
+            tb->connect(m_source, 0, m_rx_events, 0);
+            tb->msg_connect(m_source, "async_msgs", m_rx_events, "async");
         }
+    }
+    std::vector<NamedBlock> tx_blocks() const override
+    {
+        if (!m_sink)
+            return {};
+        return { { "throttle", m_tx_throttle }, { "uhd_sink", m_sink } };
+    }
+    std::vector<NamedBlock> rx_blocks() const override
+    {
+        if (!m_source)
+            return {};
+        return { { "uhd_source", m_source }, { "rx_throttle", m_rx_throttle } };
+    }
+    Pacing tx_pacing() const override { return Pacing::Device; }
+    Pacing rx_pacing() const override { return Pacing::Device; }
+    RadioStreamCounts stream_counts() const override
+    {
+        RadioStreamCounts c;
+        if (m_rx_events)
+            c.rx = m_rx_events->rx_counter().counts();
+        if (m_tx_events)
+            c.tx = m_tx_events->tx_counter().counts();
+        return c;
     }
     ControlResult set_gain(double db, Direction d) override
     {
@@ -503,6 +685,7 @@ private:
     const Config m_cfg;
     FakeUhdDevice::sptr m_sink, m_source;
     gr::blocks::throttle::sptr m_tx_throttle, m_rx_throttle;
+    UhdEventTap::sptr m_rx_events, m_tx_events;
 };
 
 SigmfInfo recording_info(const Config& c)
@@ -574,6 +757,28 @@ public:
         return m_gain.set(db, d);
     }
     ControlResult set_frequency(double, Direction) override { return no_tuning("file"); }
+    std::vector<NamedBlock> tx_blocks() const override
+    {
+        if (!m_sink)
+            return {};
+        std::vector<NamedBlock> b;
+        if (m_cfg.radio.file.throttle)
+            b.push_back({ "throttle", m_throttle });
+        b.push_back({ "tx_gain", m_gain.block() });
+        b.push_back({ "recording_sink", m_sink });
+        return b;
+    }
+    std::vector<NamedBlock> rx_blocks() const override
+    {
+        if (!m_source)
+            return {};
+        std::vector<NamedBlock> b{ { "file_source", m_source } };
+        if (m_cfg.radio.file.throttle)
+            b.push_back({ "throttle", m_throttle });
+        return b;
+    }
+    Pacing tx_pacing() const override { return m_cfg.radio.file.throttle ? Pacing::Throttle : Pacing::None; }
+    Pacing rx_pacing() const override { return m_cfg.radio.file.throttle ? Pacing::Throttle : Pacing::None; }
     json status() const override
     {
         json j = { { "backend", "file" }, { "sample_rate", m_cfg.radio.sample_rate } };
@@ -706,6 +911,30 @@ public:
         return m_gain.set(db, d);
     }
     ControlResult set_frequency(double, Direction) override { return no_tuning("zmq"); }
+    std::vector<NamedBlock> tx_blocks() const override
+    {
+        if (!m_sink)
+            return {};
+        std::vector<NamedBlock> b;
+        if (m_cfg.radio.zmq.throttle)
+            b.push_back({ "throttle", m_throttle });
+        b.push_back({ "tx_gain", m_gain.block() });
+        b.push_back({ "zmq_sink", m_sink });
+        return b;
+    }
+    std::vector<NamedBlock> rx_blocks() const override
+    {
+        if (!m_source)
+            return {};
+        std::vector<NamedBlock> b{ { "zmq_source", m_source } };
+        if (m_channel)
+            b.push_back({ "channel", m_channel });
+        return b;
+    }
+    // The receiver takes what the peer sends (radio.zmq.throttle applies to TX only); the
+    // transmitter is paced by its throttle, or else by how fast the peer takes samples.
+    Pacing tx_pacing() const override { return m_cfg.radio.zmq.throttle ? Pacing::Throttle : Pacing::Peer; }
+    Pacing rx_pacing() const override { return Pacing::Peer; }
     json status() const override
     {
         std::lock_guard<std::mutex> lock(m_mutex);
@@ -746,7 +975,8 @@ std::unique_ptr<RadioBackend> make_radio(const Config& c)
         const ::uhd::device_addr_t args(c.radio.uhd.args);
         if (args.has_key("type") && args["type"] == "dualsat-fake") // test seam, see FakeUhdRadio
             return std::make_unique<FakeUhdRadio>(
-                c, args.has_key("fail_after") ? std::stoull(args["fail_after"]) : UINT64_MAX);
+                c, args.has_key("fail_after") ? std::stoull(args["fail_after"]) : UINT64_MAX,
+                args.has_key("events_every") ? std::stoull(args["events_every"]) : 0);
         return std::make_unique<UhdRadio>(c);
     }
     case Backend::File:

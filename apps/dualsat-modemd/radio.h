@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "control_api.h"
+#include "realtime.h"
 
 #include <dualsat/core/error.h>
 #include <gnuradio/top_block.h>
@@ -12,9 +13,24 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace modemd {
+
+// A block of the flowgraph with the name the daemon reports it under (/status realtime).
+struct NamedBlock {
+    std::string name;
+    gr::basic_block_sptr block;
+};
+
+// What the radio said about its streams: UHD's overflows (RX) and underflows (TX); null
+// for backends that have no such notion (their shortfalls show as the real-time ratio).
+struct RadioStreamCounts {
+    std::optional<UhdRxCounts> rx;
+    std::optional<UhdTxCounts> tx;
+};
 
 // The radio cannot be used: no device, device refused a setting, file I/O. Exit code 3.
 class RadioError : public dualsat::Error
@@ -57,6 +73,15 @@ public:
                                         "loopback backend, or to zmq's received samples when given)");
     }
     virtual bool has_channel() const { return false; }
+
+    // Real-time monitoring. The backend's blocks in stream order (TX: from the samples it
+    // is given on; RX: up to the receiver), what sets each stream's pace, and the radio's
+    // own loss counts.
+    virtual std::vector<NamedBlock> tx_blocks() const { return {}; }
+    virtual std::vector<NamedBlock> rx_blocks() const { return {}; }
+    virtual Pacing tx_pacing() const = 0;
+    virtual Pacing rx_pacing() const = 0;
+    virtual RadioStreamCounts stream_counts() const { return {}; }
 };
 
 // Throws RadioError (no UHD device, ...) or ConfigError.

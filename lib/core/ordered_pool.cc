@@ -17,6 +17,10 @@
 
 #include <dualsat/core/error.h>
 
+#ifdef __linux__
+#include <pthread.h>
+#endif
+
 namespace dualsat {
 namespace {
 
@@ -104,6 +108,13 @@ void OrderedScheduler::run_claimed(uint64_t seq, unsigned worker,
 
 void OrderedScheduler::worker_main(unsigned index)
 {
+#ifdef __linux__
+    if (!m_options.thread_name.empty())
+        // The worker index appended where it fits (Linux: 15 characters), so that the
+        // workers' CPU can be told apart too ("dualsat-fec0", "dualsat-fec1").
+        pthread_setname_np(pthread_self(),
+                           (m_options.thread_name + std::to_string(index)).substr(0, 15).c_str());
+#endif
     const auto work_or_stop = [this] {
         return m_stop.load(std::memory_order_acquire) ||
                m_claimed.load(std::memory_order_acquire) <

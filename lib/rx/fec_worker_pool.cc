@@ -27,6 +27,7 @@ FecWorkerPool::FecWorkerPool(const FecReceiverOptions& options, unsigned threads
     po.threads = threads;
     po.capacity = static_cast<size_t>(threads) + queue_frames;
     po.name = "FecWorkerPool";
+    po.thread_name = "dualsat-fec";
     // Frames take milliseconds: sleeping at once costs nothing, spinning would.
     po.spin = std::chrono::microseconds(0);
     m_pool = std::make_unique<OrderedPool<Slot>>(

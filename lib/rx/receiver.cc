@@ -125,6 +125,7 @@ Receiver::Receiver(const ReceiverConfig& config)
         po.threads = 1;
         po.capacity = Pipeline::kChunksInFlight;
         po.name = "Receiver front end";
+        po.thread_name = "dualsat-rxfe";
         m_pipe->pool = std::make_unique<OrderedPool<Chunk>>(
             po, [this](Chunk& chunk, unsigned) { frontend_chunk(chunk); });
     }

@@ -159,6 +159,7 @@ Transmitter::Transmitter(const TransmitterConfig& config, TransmitterParts parts
     po.caller_helps = true; // finish_plframe() encodes queued frames rather than wait
     po.spin = kSpinTime;
     po.name = "Transmitter";
+    po.thread_name = "dualsat-txenc";
     m_pool = std::make_unique<OrderedPool<Slot>>(po, [this](Slot& s, unsigned) { encode(s); });
 }
 

@@ -951,6 +951,201 @@ control: {port: 0}
             if rx:
                 rx.kill()
 
+def rt_state(d, *states):
+    """The /status realtime section once its verdict is one of `states`, else None."""
+    rt = d.get("/status")["realtime"]
+    return rt if rt["state"] in states else None
+
+
+class Realtime(unittest.TestCase):
+    """/status realtime and its metrics: whether the chain keeps up with real time."""
+
+    def check_consistent(self, d, before, after):
+        """Fields present, counters monotonic, CPU by stage within the process's CPU."""
+        for rt in (before, after):
+            for key in ("state", "reason", "since_s", "window_s", "episodes", "queues", "cpu"):
+                self.assertIn(key, rt)
+            cpu = rt["cpu"]
+            staged = sum(st["cpu_s"] for st in cpu["stages"])
+            self.assertLessEqual(staged, cpu["process_s"] + 1e-6, cpu)
+            self.assertGreaterEqual(cpu["other_s"], 0)
+            for q in rt["queues"]["gnuradio"]:
+                self.assertGreaterEqual(q["fill"], 0)
+                self.assertLessEqual(q["fill"], 1)
+        self.assertGreaterEqual(after["episodes"], before["episodes"])
+        self.assertGreaterEqual(after["cpu"]["process_s"], before["cpu"]["process_s"])
+        cpu_before = {st["stage"]: st["cpu_s"] for st in before["cpu"]["stages"]}
+        for st in after["cpu"]["stages"]:
+            self.assertGreaterEqual(st["cpu_s"], cpu_before.get(st["stage"], 0), st)
+        for direction in ("rx", "tx"):
+            if after[direction] is not None:
+                self.assertGreaterEqual(after[direction]["samples"], before[direction]["samples"])
+        # The metrics say the same: one verdict set, counters that only grow.
+        m1 = parse_prometheus(d.get("/metrics"))
+        time.sleep(1.2)
+        m2 = parse_prometheus(d.get("/metrics"))
+        states = dict((lb["state"], v) for lb, v in m2["dualsat_realtime_state"]["samples"])
+        self.assertEqual(sorted(states), ["behind", "ok", "overflowing", "starting"])
+        self.assertEqual(sum(states.values()), 1)
+        for name in ("dualsat_cpu_seconds_total", "dualsat_process_cpu_seconds_total",
+                     "dualsat_realtime_episodes_total"):
+            self.assertEqual(m2[name]["type"], "counter")
+            old = dict((tuple(sorted(lb.items())), v) for lb, v in m1[name]["samples"])
+            for lb, v in m2[name]["samples"]:
+                self.assertGreaterEqual(v, old.get(tuple(sorted(lb.items())), 0), (name, lb))
+        stages = sum(v for lb, v in m2["dualsat_cpu_seconds_total"]["samples"])
+        self.assertLessEqual(stages, m2["dualsat_process_cpu_seconds_total"]["samples"][0][1] + 1e-3)
+        self.assertIn("dualsat_queue_fill_ratio", m2)
+        return m2
+
+    def test_loopback_keeps_up(self):
+        fwd = udp_receiver()
+        self.addCleanup(fwd.close)
+        d = Daemon(LOOPBACK % {"fwd": fwd.getsockname()[1]})
+        self.addCleanup(d.kill)
+        d.start_control()
+        before = wait_for(lambda: rt_state(d, "ok", "behind", "overflowing"), "a real-time verdict")
+        for direction in ("rx", "tx"):
+            r = before[direction]
+            self.assertEqual(r["pacing"], "throttle")
+            self.assertGreater(r["ratio"], 0)
+            self.assertEqual(r["nominal_samples_per_s"], 4.0e5)
+            self.assertIsNone(r.get("overflows", r.get("underflows")))  # no radio that counts them
+        # A 200 ksym/s loopback is far within two cores: it reaches real time.
+        after = wait_for(lambda: rt_state(d, "ok"), "verdict ok")
+        self.assertIn("rx at", after["reason"])
+        stages = [st["stage"] for st in after["cpu"]["stages"]]
+        for stage in ("tx_bc", "rx_cb", "throttle", "pulse_shaper"):
+            self.assertIn(stage, stages)
+        blocks = [q["block"] for q in after["queues"]["gnuradio"]]
+        self.assertIn("rx_cb", blocks)
+        self.assertIn("tx_input", after["queues"])
+        m = self.check_consistent(d, before, after)
+        ratios = dict((lb["direction"], v) for lb, v in m["dualsat_realtime_ratio"]["samples"])
+        self.assertEqual(sorted(ratios), ["rx", "tx"])
+        self.assertEqual(d.stop(), 0)
+        self.assertTrue(any(l.strip().startswith("realtime: ") for l in d.stdout), d.stdout)
+
+    def test_file_replay_unthrottled(self):
+        dd = temp_dir()
+        common = "modem: {modcod: QPSK 1/2, symbol_rate: 1.0e5}\n"
+        r = run(common + """
+radio: {backend: file, direction: tx, sample_rate: 2.5e5, file: {tx_path: rec.sigmf-data}}
+control: {enabled: false}
+""", args=["--duration", "1"], dirname=dd)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        d = Daemon(common + """
+radio: {backend: file, direction: rx, sample_rate: 2.5e5, file: {rx_path: rec.sigmf-data, throttle: false, repeat: true}}
+control: {port: 0}
+""", dirname=dd)
+        self.addCleanup(d.kill)
+        d.start_control()
+        before = wait_for(lambda: rt_state(d, "ok", "behind"), "a real-time verdict")
+        self.assertIsNone(before["tx"])
+        rx = before["rx"]
+        self.assertEqual(rx["pacing"], "none")
+        self.assertGreater(rx["ratio"], 0)
+        # Unpaced, the ratio is what this machine can do, and the reason says so.
+        self.assertIn("unpaced", before["reason"])
+        self.assertIsNone(rx["overflows"])
+        time.sleep(1.0)
+        after = d.get("/status")["realtime"]
+        self.assertIn("rx_cb", [st["stage"] for st in after["cpu"]["stages"]])
+        self.check_consistent(d, before, after)
+        self.assertEqual(d.stop(), 0)
+
+    def test_loopback_too_fast_is_behind(self):
+        # 200 Msym/s: far beyond what two cores can modulate and demodulate.
+        text = LOOPBACK.replace("symbol_rate: 2.0e5", "symbol_rate: 2.0e8") \
+                       .replace("sample_rate: 4.0e5", "sample_rate: 4.0e8")
+        fwd = udp_receiver()
+        self.addCleanup(fwd.close)
+        d = Daemon(text % {"fwd": fwd.getsockname()[1]}, args=["--status-interval", "0.5"])
+        self.addCleanup(d.kill)
+        d.start_control()
+        rt = wait_for(lambda: rt_state(d, "behind"), "verdict behind")
+        self.assertLess(rt["rx"]["ratio"], 0.95)
+        self.assertIn(rt["rx"]["limited_by"], ("processing", "input"))
+        self.assertIn("busiest stage", rt["reason"])
+        self.assertGreaterEqual(rt["episodes"], 1)
+        fams = parse_prometheus(d.get("/metrics"))
+        states = dict((lb["state"], v) for lb, v in fams["dualsat_realtime_state"]["samples"])
+        self.assertEqual(states["behind"], 1)
+        d.wait_line("[")
+        line = wait_for(lambda: (lambda l: l if "REALTIME behind" in l else None)(d.wait_line("[")),
+                        "the status line's REALTIME flag")
+        self.assertIn("real time", line)
+        r = subprocess.run([CTL, "status", "--line"], capture_output=True, text=True,
+                           env=dict(os.environ, DUALSAT_URL=d.url), timeout=DEADLINE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("REALTIME behind", r.stdout)
+        self.assertEqual(d.stop(), 0)
+        self.assertIn("real time: behind", d.stderr())
+
+    def test_zmq_peer_at_half_rate_is_behind(self):
+        port = free_port()
+        # The peer sends (throttled) 1e5 samples/s; the receiver expects 2e5.
+        tx = Daemon("""
+modem: {symbol_rate: 5.0e4}
+radio: {backend: zmq, direction: tx, sample_rate: 1.0e5, zmq: {tx_address: "tcp://127.0.0.1:%d"}}
+control: {port: 0}
+""" % port)
+        self.addCleanup(tx.kill)
+        tx.start_control()
+        rx = Daemon("""
+modem: {symbol_rate: 1.0e5}
+radio: {backend: zmq, direction: rx, sample_rate: 2.0e5, zmq: {rx_address: "tcp://127.0.0.1:%d"}}
+control: {port: 0}
+""" % port)
+        self.addCleanup(rx.kill)
+        rx.start_control()
+        rt = wait_for(lambda: rt_state(rx, "behind"), "receiver behind")
+        self.assertEqual(rt["rx"]["pacing"], "peer")
+        self.assertGreater(rt["rx"]["ratio"], 0)
+        self.assertLess(rt["rx"]["ratio"], 0.95)
+        self.assertEqual(rt["rx"]["limited_by"], "input")
+        self.assertIn("peer sends too slowly", rt["reason"])
+        # The sender itself keeps up with its own rate.
+        t = wait_for(lambda: rt_state(tx, "ok"), "sender ok")
+        self.assertEqual(t["tx"]["pacing"], "throttle")
+        self.assertEqual(rx.stop(), 0)
+        self.assertEqual(tx.stop(), 0)
+
+    def test_uhd_overflows_and_underflows_counted(self):
+        # The fake device reports, in gr-uhd's format (rx_time tags after a gap,
+        # async_msgs), an overflow (RX, 25000 samples skipped) or an underflow (TX) every
+        # 2e5 samples, i.e. every second.
+        d = Daemon("""
+modem: {modcod: QPSK 1/2, symbol_rate: 1.0e5}
+radio:
+  backend: uhd
+  direction: both
+  sample_rate: 2.0e5
+  uhd: {args: "type=dualsat-fake,events_every=200000", tx: {freq: 1.0e9}, rx: {freq: 1.0e9}}
+control: {port: 0}
+""")
+        self.addCleanup(d.kill)
+        d.start_control()
+        rt = wait_for(lambda: (lambda r: r if r["rx"]["overflow_gaps"] >= 2 and r["tx"]["underflows"] >= 2
+                               else None)(d.get("/status")["realtime"]), "overflows and underflows")
+        rx = rt["rx"]
+        self.assertEqual(rx["pacing"], "device")
+        # The stream-start tag is not a gap; every gap is one overflow of 25000 samples.
+        self.assertEqual(rx["samples_lost"], 25000 * rx["overflow_gaps"])
+        self.assertGreaterEqual(rx["overflows"], rx["overflow_gaps"])
+        self.assertGreaterEqual(rx["overflows"], rx["overflows_reported"])
+        self.assertIn(rt["state"], ("overflowing",))
+        self.assertIn("overflows", rt["reason"] + d.stderr())
+        fams = parse_prometheus(d.get("/metrics"))
+        over = fams["dualsat_radio_overflows_total"]["samples"]
+        self.assertEqual(over[0][0], {"direction": "rx"})
+        self.assertGreaterEqual(over[0][1], 2)
+        self.assertGreaterEqual(fams["dualsat_radio_underflows_total"]["samples"][0][1], 2)
+        self.assertEqual(fams["dualsat_radio_samples_lost_total"]["samples"][0][1] % 25000, 0)
+        self.assertEqual(d.stop(), 0)
+        self.assertIn("real time: overflowing", d.stderr())
+
+
 def tx_accounted(s):
     """Accepted packets are sent, still queued or counted dropped, never lost silently."""
     t = s["tx"]

@@ -5,6 +5,7 @@
 // in flight, inline mode, the caller running jobs, several producers and consumers, and
 // many short-lived pools of random shapes.
 #include <catch2/catch.hpp>
+#include <pthread.h>
 #include <dualsat/core/error.h>
 #include <dualsat/core/ordered_pool.h>
 
@@ -28,6 +29,7 @@ struct Slot {
     uint64_t output = 0;
     unsigned worker = 0;
     std::thread::id thread;
+    std::string name; // the running thread's OS name
 };
 
 uint64_t mix(uint64_t x)
@@ -543,4 +545,40 @@ TEST_CASE("OrderedPool: many short-lived pools of random shapes", "[ordered_pool
         if (rng() % 4 == 0)
             pool.reset();
     } // each pool destroyed here, often with jobs queued and running
+}
+
+TEST_CASE("OrderedPool: pool threads carry the configured name and their index",
+          "[ordered_pool]")
+{
+    // What top -H and the real-time bench's per-stage CPU (from /proc/PID/task/TID/comm) see.
+    OrderedPoolOptions po = options(2, 4);
+    po.thread_name = "dualsat-test";
+    OrderedPool<Slot> pool(po, [](Slot& s, unsigned worker) {
+        char name[32] = {};
+        ::pthread_getname_np(::pthread_self(), name, sizeof name);
+        s.output = worker;
+        s.name = name;
+    });
+    std::vector<std::string> names;
+    for (uint64_t k = 0; k < 8; ++k) {
+        pool.submit([&](Slot& s) { s.input = k; });
+        REQUIRE(pool.pop([&](Slot& s) {
+            CHECK(s.name == "dualsat-test" + std::to_string(s.output));
+            names.push_back(s.name);
+        }));
+    }
+    CHECK(names.size() == 8);
+}
+
+TEST_CASE("OrderedPool: a long thread name is cut to the 15 characters Linux keeps", "[ordered_pool]")
+{
+    OrderedPoolOptions po = options(1, 2);
+    po.thread_name = "a-very-long-pool-name";
+    OrderedPool<Slot> pool(po, [](Slot& s, unsigned) {
+        char name[32] = {};
+        ::pthread_getname_np(::pthread_self(), name, sizeof name);
+        s.name = name;
+    });
+    pool.submit([](Slot& s) { s.input = 1; });
+    REQUIRE(pool.pop([](Slot& s) { CHECK(s.name == "a-very-long-poo"); }));
 }

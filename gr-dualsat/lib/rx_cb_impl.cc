@@ -23,8 +23,8 @@ constexpr size_t kMaxBacklogBytes = 1u << 20;
 // Input per Receiver call (bounds the latency of one work() call).
 constexpr int kMaxChunk = 1 << 16;
 constexpr int kTsPacketBytes = 188;
-// See the constructor: 2 * 188 * 512 = 192 512 samples (1.5 MiB) of input buffer.
-constexpr uint64_t kInputBatchDecimation = 512;
+// See the constructor: an input buffer of at least 2 * kInputHistory samples.
+constexpr unsigned kInputHistory = 1u << 16;
 
 ::dualsat::ReceiverConfig make_config(double symbol_rate, double sample_rate, double rolloff,
                                       int gold_code, int fec_threads, bool afc,
@@ -98,16 +98,17 @@ rx_cb_impl::rx_cb_impl(double symbol_rate, double sample_rate, double rolloff, i
     message_port_register_out(d_port_stats);
     set_tag_propagation_policy(TPP_DONT);
     // Big batches, few wake-ups. GNU Radio sizes the buffer feeding a block to at least
-    // twice its decimation times its output multiple (flat_flowgraph::allocate_buffer);
-    // the default, 32 KiB, is 4096 samples: at 60 MS/s the source and this block would
-    // hand over 15 000 times a second, and in one measurement that cost 45 % more CPU
-    // than the receiver itself (tests/bench/bench_realtime.py, issue 14). The output is
-    // whole TS packets anyway (188 bytes), and a decimation of kInputBatchDecimation
-    // (samples per output byte, an upper bound: QPSK 1/4 at 2 samples/symbol gives one
-    // byte per ~32 samples) asks for an input buffer of ~kInputBatchDecimation * 376
-    // samples. Latency is not affected: work() takes whatever input there is.
+    // twice its history (flat_flowgraph::allocate_buffer); the default, 32 KiB, is 4096
+    // samples: at 60 MS/s the source and this block would hand over 15 000 times a
+    // second, and in one measurement that cost 45 % more CPU than the receiver itself
+    // (tests/bench/bench_realtime.py, issue 14). A history of kInputHistory makes the
+    // buffer 1 MiB; the history itself is skipped (work() starts at the newest
+    // kInputHistory - 1 items' end), so it costs nothing but the memory, and a call still
+    // takes whatever new input there is: no latency is added. (A decimation would give the
+    // same buffer, but GNU Radio then waits for input x rate >= one output item, i.e. a
+    // buffer's worth, before it calls the block: latency, and a stall at a stream's end.)
+    set_history(kInputHistory);
     set_output_multiple(kTsPacketBytes);
-    set_relative_rate(1, kInputBatchDecimation);
 }
 
 ::dualsat::ReceiverStatus rx_cb_impl::status() const
@@ -177,9 +178,10 @@ void rx_cb_impl::set_symbol_tap(::dualsat::Receiver::SymbolTap tap)
 
 void rx_cb_impl::forecast(int, gr_vector_int& ninput_items_required)
 {
-    // Variable rate: bytes waiting in the FIFO need no input; otherwise any input helps.
+    // Variable rate: bytes waiting in the FIFO need no input; otherwise any new input
+    // helps (the history's kInputHistory - 1 items are old ones, see the constructor).
     std::lock_guard<std::mutex> lock(d_mutex);
-    ninput_items_required[0] = backlog() > 0 ? 0 : 1;
+    ninput_items_required[0] = backlog() > 0 ? 0 : static_cast<int>(kInputHistory);
 }
 
 void rx_cb_impl::publish()
@@ -240,10 +242,11 @@ int rx_cb_impl::general_work(int noutput_items,
                              gr_vector_void_star& output_items)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
-    const auto* in = static_cast<const gr_complex*>(input_items[0]);
+    // The first kInputHistory - 1 items are history (already consumed): skipped.
+    const auto* in = static_cast<const gr_complex*>(input_items[0]) + (kInputHistory - 1);
     auto* out = static_cast<uint8_t*>(output_items[0]);
     int consumed = 0;
-    const int available = ninput_items[0];
+    const int available = std::max(0, ninput_items[0] - static_cast<int>(kInputHistory - 1));
     if (backlog() < kMaxBacklogBytes && available > 0) {
         const bool pooled = d_rx.config().fec_threads >= 2;
         int take = available;

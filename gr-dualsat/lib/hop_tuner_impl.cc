@@ -122,9 +122,9 @@ hop_tuner_impl::hop_tuner_impl(std::unique_ptr<::dualsat::HopSchedule> schedule,
 void hop_tuner_impl::anchor(uint64_t local, uint64_t secs, double frac)
 {
     const int64_t base = time_to_sample(secs, frac, d_s.sample_rate) - static_cast<int64_t>(local);
-    const bool first = d_issued == 0 && d_next == 0 && local == 0;
-    if (!first && base == d_base)
+    if (d_anchored && base == d_base)
         return; // the same time base restated: what was issued stays valid
+    d_anchored = true;
     d_base = base;
     d_anchor = local;
     // Slots that start at or after the anchor sample; one that started before it is

@@ -55,6 +55,7 @@ private:
     const hop_tuner_settings d_s;
     const int64_t d_lead;
     const pmt::pmt_t d_port, d_tag_key, d_time_key;
+    bool d_anchored = false;
     int64_t d_base = 0;      // global on-air sample index of local sample 0
     uint64_t d_anchor = 0;   // local sample of the last anchoring
     uint64_t d_next = 0;     // next slot to issue

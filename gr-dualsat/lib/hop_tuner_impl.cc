@@ -66,7 +66,8 @@ hop_tuner::sptr hop_tuner::make(const std::string& key_file,
                                 bool emit_tags,
                                 bool emit_messages,
                                 const std::string& time_tag_key,
-                                const std::string& uhd_direction)
+                                const std::string& uhd_direction,
+                                bool tag_tx_time)
 {
     using ::dualsat::ConfigError;
     hop_tuner_settings s;
@@ -100,6 +101,7 @@ hop_tuner::sptr hop_tuner::make(const std::string& key_file,
     s.emit_messages = emit_messages;
     s.time_tag_key = time_tag_key;
     s.uhd_direction = uhd_direction;
+    s.tag_tx_time = tag_tx_time;
     return gnuradio::make_block_sptr<hop_tuner_impl>(
         make_hop_schedule(key_file, link_id, direction, epoch, channels), s);
 }
@@ -219,6 +221,10 @@ int hop_tuner_impl::work(int noutput_items,
     const uint64_t first = nitems_read(0);
     const uint64_t end = first + static_cast<uint64_t>(noutput_items);
     uint64_t now = first;
+    if (d_s.tag_tx_time && first == 0 && noutput_items > 0)
+        add_item_tag(0, 0, pmt::mp("tx_time"),
+                     pmt::make_tuple(pmt::from_uint64(d_s.start_secs), pmt::from_double(d_s.start_frac)),
+                     alias_pmt());
     if (!d_s.time_tag_key.empty()) {
         std::vector<gr::tag_t> tags;
         get_tags_in_range(tags, 0, first, end, d_time_key);

@@ -22,6 +22,7 @@ struct hop_tuner_settings {
     bool emit_messages = true;
     std::string time_tag_key;
     std::string uhd_direction;
+    bool tag_tx_time = false;
 };
 
 class hop_tuner_impl : public hop_tuner

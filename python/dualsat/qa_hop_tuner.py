@@ -176,6 +176,20 @@ class qa_hop_tuner(gr_unittest.TestCase):
         self.assertEqual(pmt.to_double(pmt.dict_ref(msg, pmt.intern('lo_offset'), pmt.PMT_NIL)), 5e6)
         self.assertEqual(pmt.symbol_to_string(pmt.dict_ref(msg, pmt.intern('direction'), pmt.PMT_NIL)), 'TX')
 
+    def test_006_tx_time_tag_on_sample_0(self):
+        tuner = self.tuner(start_time_secs=12, start_time_frac=0.5, tag_tx_time=True)
+        snk = blocks.vector_sink_c()
+        tb = gr.top_block()
+        tb.connect(blocks.vector_source_c([0j] * 3000, False), tuner, snk)
+        tb.run()
+        t = [x for x in snk.tags() if pmt.symbol_to_string(x.key) == 'tx_time']
+        self.assertEqual(len(t), 1)
+        self.assertEqual(t[0].offset, 0)
+        self.assertEqual(pmt.to_uint64(pmt.tuple_ref(t[0].value, 0)), 12)
+        self.assertEqual(pmt.to_double(pmt.tuple_ref(t[0].value, 1)), 0.5)
+        cmds = [x for x in snk.tags() if pmt.symbol_to_string(x.key) == 'tx_command']
+        self.assertEqual(len(cmds), tuner.commands_issued())
+
     def test_004_refused_settings(self):
         with self.assertRaises(ValueError):  # guard 400 us < 500 us of settling
             self.tuner(settling_time=500e-6)

@@ -32,7 +32,8 @@ void bind_hop_tuner(py::module& m)
              py::arg("emit_tags") = true,
              py::arg("emit_messages") = true,
              py::arg("time_tag_key") = "rx_time",
-             py::arg("uhd_direction") = "")
+             py::arg("uhd_direction") = "",
+             py::arg("tag_tx_time") = false)
         .def("channel", &blk::channel, py::arg("slot"))
         .def("tune_freq", &blk::tune_freq, py::arg("slot"))
         .def("slot_time", &blk::slot_time, py::arg("slot"))

@@ -37,6 +37,10 @@ namespace dualsat {
  *    lead_time plus the stream's latency early);
  *  - on message port "command" when that sample is processed (emit_messages; for the
  *    "command" ports of usrp_source / usrp_sink).
+ * With tag_tx_time, output sample 0 also carries a "tx_time" tag (a tuple (uint64 secs,
+ * double frac)) of the start time: usrp_sink then sends sample 0 at that radio time, so
+ * the stream's guards fall where the retunes are (give a start time a little ahead of
+ * the radio's clock when the flowgraph starts).
  * A slot whose issue point lies before the first sample (or before a re-anchoring) is
  * issued at once (counted in late_commands()); slots that started already are skipped.
  *
@@ -68,7 +72,8 @@ public:
                      bool emit_tags = true,
                      bool emit_messages = true,
                      const std::string& time_tag_key = "rx_time",
-                     const std::string& uhd_direction = "");
+                     const std::string& uhd_direction = "",
+                     bool tag_tx_time = false);
 
     //! The keyed channel of slot k and the frequency the command tunes to.
     virtual int channel(uint64_t slot) const = 0;

@@ -98,7 +98,9 @@ void dehopper_cc_impl::forecast(int noutput_items, gr_vector_int& ninput_items_r
 {
     const int64_t need = (static_cast<int64_t>(noutput_items) - static_cast<int64_t>(d_pending.size())) *
                          d_config.interpolation * d_plan.slot_samples / d_plan.payload_samples();
-    ninput_items_required[0] = static_cast<int>(std::clamp<int64_t>(need, 1, 1 << 20));
+    // Samples held back need no input: asking for none lets the scheduler call work() to
+    // deliver them after the input has ended.
+    ninput_items_required[0] = d_pending.empty() ? static_cast<int>(std::clamp<int64_t>(need, 1, 1 << 20)) : 0;
 }
 
 void dehopper_cc_impl::report_new_dwells()

@@ -75,8 +75,10 @@ void dsss_despreader_cc_impl::forecast(int noutput_items, gr_vector_int& ninput_
 {
     // Before lock nothing comes out, and the receiver takes any number of samples: one
     // symbol's worth is enough to make progress (the scheduler offers all it has).
+    // Symbols held back (more than the output had room for) need no input: asking for none
+    // lets the scheduler call work() to deliver them after the input has ended.
     (void)noutput_items;
-    ninput_items_required[0] = d_per_symbol;
+    ninput_items_required[0] = d_pending.empty() ? d_per_symbol : 0;
 }
 
 int dsss_despreader_cc_impl::general_work(int noutput_items,

@@ -45,7 +45,7 @@ class qa_dsss_spreader_cc(gr_unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.dir)
 
-    def link(self, rx_key=None, chip_esn0_db=-5.0, cfo=0.0, jammer=None):
+    def link(self, rx_key=None, chip_esn0_db=-5.0, cfo=0.0, jammer=None, max_noutput=None):
         F = dualsat.LinkDirection.FORWARD
         tx = dualsat.dsss_spreader_cc(self.key, LINK, F, EPOCH, SF, 0.35, 16, SPC)
         # Es/N0 per chip: a chip is SPC samples of unit mean power.
@@ -53,6 +53,9 @@ class qa_dsss_spreader_cc(gr_unittest.TestCase):
                                            frequency_offset=cfo / SPC, seed=11)
         rx = dualsat.dsss_despreader_cc(rx_key or self.key, LINK, F, EPOCH, SF, 0.35, 16, SPC,
                                         max_cfo=0.005, acquisition_symbols=32, refine_symbols=128)
+        if max_noutput:
+            tx.set_max_noutput_items(SF * SPC * 3)
+            rx.set_max_noutput_items(max_noutput)
         snk = blocks.vector_sink_c()
         blocks_ = [blocks.vector_source_c(self.sym.tolist(), False), tx, chan] + ([jammer] if jammer else []) + [rx, snk]
         tb = gr.top_block()
@@ -116,6 +119,13 @@ class qa_dsss_spreader_cc(gr_unittest.TestCase):
         jam = dualsat.jammer_cc('broadband', 5.0, signal_power=1.0, seed=7)
         _, rx, y, snk = self.link(chip_esn0_db=5.0, jammer=jam)
         self.check_symbols(rx, y, snk)
+
+    def test_005_scheduler_chunking_does_not_change_output(self):
+        _, _, a, _ = self.link(cfo=0.002)
+        _, _, b, snk = self.link(cfo=0.002, max_noutput=7)
+        self.assertEqual(len(a), len(b))
+        np.testing.assert_allclose(a, b, atol=1e-5)
+        self.assertEqual(len([t for t in snk.tags() if pmt.symbol_to_string(t.key) == 'dsss_lock']), 1)
 
     def test_004_bad_settings(self):
         F = dualsat.LinkDirection.FORWARD

@@ -29,7 +29,8 @@ dehopper_cc::sptr dehopper_cc::make(const std::string& key_file,
     c.interpolation = interpolation;
     c.modem_sample_rate = sample_rate;
     c.filter_semi_length = filter_semi_length;
-    ::dualsat::check_digital_hop(plan, c);
+    if (interpolation != 1) // 1: the ungate alone, for analog hopping (hop_tuner)
+        ::dualsat::check_digital_hop(plan, c);
     ::dualsat::DwellJamConfig det;
     det.threshold_db = threshold_db;
     return gnuradio::make_block_sptr<dehopper_cc_impl>(
@@ -48,7 +49,8 @@ dehopper_cc_impl::dehopper_cc_impl(std::unique_ptr<::dualsat::HopSchedule> sched
       d_plan(plan),
       d_config(config),
       d_detector(detector),
-      d_dehopper(plan, *d_schedule, config),
+      d_dehopper(config.interpolation == 1 ? nullptr
+                                            : std::make_unique<::dualsat::DigitalDehopper>(plan, *d_schedule, config)),
       d_ungate(std::make_unique<::dualsat::HopUngate>(plan, d_schedule.get(), erase_jammed, detector)),
       d_port(pmt::mp("jam"))
 {
@@ -138,8 +140,12 @@ int dehopper_cc_impl::general_work(int noutput_items,
         // At most ~128 slots per call: the ungate remembers the last 256 judged dwells.
         const int64_t cap = 128 * d_plan.slot_samples * d_config.interpolation;
         const int n = static_cast<int>(std::min<int64_t>(ninput_items[0], cap));
-        d_dehopper.process(in, static_cast<size_t>(n), d_air);
-        d_ungate->process(d_air.data(), d_air.size(), d_modem);
+        if (d_dehopper) {
+            d_dehopper->process(in, static_cast<size_t>(n), d_air);
+            d_ungate->process(d_air.data(), d_air.size(), d_modem);
+        } else {
+            d_ungate->process(in, static_cast<size_t>(n), d_modem);
+        }
         d_air.clear();
         d_pending.insert(d_pending.end(), d_modem.begin(), d_modem.end());
         d_modem.clear();

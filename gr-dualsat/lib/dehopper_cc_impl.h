@@ -43,7 +43,7 @@ private:
     const ::dualsat::HopPlan d_plan;
     const ::dualsat::DigitalHopConfig d_config;
     const ::dualsat::DwellJamConfig d_detector;
-    ::dualsat::DigitalDehopper d_dehopper;
+    std::unique_ptr<::dualsat::DigitalDehopper> d_dehopper; // null: interpolation 1 (ungate only)
     std::unique_ptr<::dualsat::HopUngate> d_ungate;
     uint64_t d_reported = 0; // dwells whose tag / message is out
     std::vector<gr_complex> d_air, d_modem;

@@ -27,7 +27,8 @@ hopper_cc::sptr hopper_cc::make(const std::string& key_file,
     c.interpolation = interpolation;
     c.modem_sample_rate = sample_rate;
     c.filter_semi_length = filter_semi_length;
-    ::dualsat::check_digital_hop(plan, c);
+    if (interpolation != 1) // 1: the gate alone, for analog hopping (hop_tuner)
+        ::dualsat::check_digital_hop(plan, c);
     return gnuradio::make_block_sptr<hopper_cc_impl>(
         make_hop_schedule(key_file, link_id, direction, epoch, channels), plan, c);
 }
@@ -42,7 +43,8 @@ hopper_cc_impl::hopper_cc_impl(std::unique_ptr<::dualsat::HopSchedule> schedule,
       d_plan(plan),
       d_config(config),
       d_gate(plan),
-      d_hopper(plan, *d_schedule, config)
+      d_hopper(config.interpolation == 1 ? nullptr
+                                          : std::make_unique<::dualsat::DigitalHopper>(plan, *d_schedule, config))
 {
     set_relative_rate(static_cast<uint64_t>(config.interpolation) * static_cast<uint64_t>(plan.slot_samples),
                       static_cast<uint64_t>(plan.payload_samples()));
@@ -82,8 +84,13 @@ int hopper_cc_impl::general_work(int noutput_items,
     const size_t room = static_cast<size_t>(noutput_items / d_config.interpolation);
     if (d_air.size() < room)
         d_air.resize(room);
+    if (!d_hopper) {
+        const auto r = d_gate.process(in, static_cast<size_t>(ninput_items[0]), out, room);
+        consume_each(static_cast<int>(r.first));
+        return static_cast<int>(r.second);
+    }
     const auto r = d_gate.process(in, static_cast<size_t>(ninput_items[0]), d_air.data(), room);
-    d_hopper.process(d_air.data(), r.second, out);
+    d_hopper->process(d_air.data(), r.second, out);
     consume_each(static_cast<int>(r.first));
     return static_cast<int>(r.second) * d_config.interpolation;
 }

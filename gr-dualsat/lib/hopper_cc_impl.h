@@ -36,7 +36,7 @@ private:
     const ::dualsat::HopPlan d_plan;
     const ::dualsat::DigitalHopConfig d_config;
     ::dualsat::HopGate d_gate;
-    ::dualsat::DigitalHopper d_hopper;
+    std::unique_ptr<::dualsat::DigitalHopper> d_hopper; // null: interpolation 1 (gate only)
     std::vector<gr_complex> d_air;
 };
 

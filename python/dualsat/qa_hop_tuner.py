@@ -190,6 +190,40 @@ class qa_hop_tuner(gr_unittest.TestCase):
         cmds = [x for x in snk.tags() if pmt.symbol_to_string(x.key) == 'tx_command']
         self.assertEqual(len(cmds), tuner.commands_issued())
 
+    def test_007_analog_chain_gate_tuner_ungate(self):
+        # Analog hopping as a flowgraph: hopper_cc with interpolation 1 (the guard pauses
+        # alone) -> hop_tuner -> [radio] -> dehopper_cc with interpolation 1. The tuner's
+        # slots are the gate's: every command's slot starts on a guard (silence) of the
+        # stream it rides on, lead samples after the command, and the ungate gives the
+        # modem's stream back unchanged.
+        F = dualsat.LinkDirection.FORWARD
+        rng = np.random.default_rng(2)
+        x = (rng.normal(size=30_000) + 1j * rng.normal(size=30_000)).astype(np.complex64)
+        gate = dualsat.hopper_cc(self.key, LINK, F, EPOCH, N, SPACING, FS, SLOT, GUARD, 1)
+        tuner = self.tuner(lead_time=3e-4)
+        ungate = dualsat.dehopper_cc(self.key, LINK, F, EPOCH, N, SPACING, FS, SLOT, GUARD, 1)
+        air, out = blocks.vector_sink_c(), blocks.vector_sink_c()
+        tb = gr.top_block()
+        tb.connect(blocks.vector_source_c(x.tolist(), False), gate, tuner, ungate, out)
+        tb.connect(tuner, air)
+        tb.run()
+        a = np.array(air.data(), dtype=np.complex64)
+        y = np.array(out.data(), dtype=np.complex64)
+        n = len(x) // (SLOT - GUARD) * (SLOT - GUARD) - (SLOT - GUARD)  # the last dwell may be open
+        np.testing.assert_array_equal(y[:n], x[:n])
+        cmds = [t for t in air.tags() if pmt.symbol_to_string(t.key) == 'tx_command']
+        self.assertEqual(len(cmds), tuner.commands_issued())
+        self.assertGreater(len(cmds), 50)
+        for k, t in enumerate(cmds):
+            start = k * SLOT
+            self.assertEqual(t.offset, max(0, start - 300))
+            self.assertEqual(pmt.to_double(pmt.dict_ref(t.value, pmt.intern('freq'), pmt.PMT_NIL)),
+                             tuner.tune_freq(k))
+            self.assertEqual(gate.channel(k), tuner.channel(k))
+            if start + GUARD <= len(a):
+                self.assertEqual(np.count_nonzero(a[start:start + GUARD]), 0, f'slot {k}')
+                self.assertNotEqual(a[start + GUARD], 0)
+
     def test_004_refused_settings(self):
         with self.assertRaises(ValueError):  # guard 400 us < 500 us of settling
             self.tuner(settling_time=500e-6)

@@ -28,6 +28,8 @@ namespace dualsat {
  * (slot_samples - guard_samples) samples per input sample. Both filters' tails spill
  * filter_semi_length samples across a slot edge: the guard should be >= 2 x that.
  * The band must fit: channels x channel_spacing <= U x sample_rate (ValueError otherwise).
+ * interpolation 1: no digital hopping, the slot gate alone (the guard pauses at the modem
+ * rate) for analog hopping, where hop_tuner retunes the radio at every slot.
  * Stream tags are not propagated (the guards move every sample).
  */
 class DUALSAT_API hopper_cc : virtual public gr::block

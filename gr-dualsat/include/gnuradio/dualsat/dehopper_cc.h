@@ -23,10 +23,11 @@ namespace dualsat {
  *
  * The settings must be the hopper's (hopper_cc): key file, link id, direction, epoch,
  * channels, spacing, rate, slot, guard, interpolation, filter; input sample 0 must be the
- * hopper's output sample 0 (loopback, file: the shared sample counter). interpolation 1:
- * no digital dehopping, the ungate alone (guards dropped, dwells judged and erased) after
- * a radio that hop_tuner retunes (analog hopping; sample 0 at the start of a slot). Output sample j
+ * hopper's output sample 0 (loopback, file: the shared sample counter). Output sample j
  * is the hopper's input sample j; it lags by one slot (a dwell is judged once complete).
+ * interpolation 1: no digital dehopping, the ungate alone (guards dropped, dwells judged
+ * and erased) after a radio that hop_tuner retunes (analog hopping; input sample 0 at the
+ * start of a slot).
  *
  * A dwell is jammed when its mean power exceeds the reference (the reference_quantile of
  * the last `history` dwells' powers; 0.25 of 64) by threshold_db; the first 8 dwells are

@@ -31,7 +31,7 @@ Legs, each a separate process so that its CPU and its threads are its own:
 Every row: Msym/s (the carrier's symbols per wall second), CPU seconds per second of
 wall time, the ratio to the library leg of the same MODCOD and load, and the CPU seconds
 of the busiest thread groups (threads are named: GNU Radio names each block's thread
-after the block; the library names its own dsat-rxfront, dsat-rxfec<N>, dsat-txenc<N>),
+after the block; the library names its own dualsat-rxfe0, dualsat-fec<N>, dualsat-txenc<N>),
 sampled from /proc every 50 ms. Not a test: timings are not pass/fail. --smoke runs one
 short configuration of each leg and fails only when a leg does not run or decodes nothing
 (ctest: bench_realtime_smoke).

@@ -136,7 +136,7 @@ private:
         return k;
     }
     explicit ChannelBlock(const Config& c)
-        : gr::block("dualsat_modemd_channel", gr::io_signature::make(1, 1, sizeof(gr_complex)),
+        : gr::block("channel", gr::io_signature::make(1, 1, sizeof(gr_complex)),
                     gr::io_signature::make(1, 1, sizeof(gr_complex))),
           m_channel(config(c)),
           m_in_per_out(1.0 / (1.0 + m_channel.config().sample_clock_offset_ppm * 1e-6))

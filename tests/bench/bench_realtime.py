@@ -115,6 +115,11 @@ class ThreadSampler:
         return g
 
 
+def group_delta(now, base):
+    """Thread-group CPU seconds since `base`, without the sampler's own thread."""
+    return {k: v - base.get(k, 0.0) for k, v in now.items() if v - base.get(k, 0.0) > 0}
+
+
 def run_measured(cmd, env=None, timeout=600, stdin=None):
     """Runs cmd, sampling its threads; returns (stdout, wall, cpu, thread groups, rc)."""
     t0 = time.monotonic()
@@ -207,15 +212,18 @@ def child_block_rx(args):
     rx = dualsat.rx_cb(SYMBOL_RATE, SAMPLE_RATE, 0.2, 0, a.get("fec_threads", 2), True)
     sink = blocks.null_sink(1)
     tb.connect(src, rx, sink)
+    sampler = ThreadSampler(os.getpid())
+    base = sampler.groups()
     t0 = time.monotonic()
     c0 = time.process_time()
     tb.run()
     wall = time.monotonic() - t0
     cpu = time.process_time() - c0
+    sampler.stop()
     st = rx.status()
     print(json.dumps({"samples": os.path.getsize(a["path"]) // 8, "wall_s": wall, "cpu_s": cpu,
                       "frames_ok": st.frames_ok, "dummy_frames": st.dummy_frames,
-                      "frames": st.frames}))
+                      "frames": st.frames, "groups": group_delta(sampler.groups(), base)}))
 
 
 def child_block_tx(args):
@@ -243,11 +251,16 @@ def child_block_tx(args):
     head = blocks.head(gr.sizeof_gr_complex, int(2 * a["symbols"]))
     sink = blocks.null_sink(gr.sizeof_gr_complex)
     tb.connect(tx, shaper, head, sink)
+    sampler = ThreadSampler(os.getpid())
+    base = sampler.groups()
     t0 = time.monotonic()
     c0 = time.process_time()
     tb.run()
-    print(json.dumps({"samples": int(2 * a["symbols"]), "wall_s": time.monotonic() - t0,
-                      "cpu_s": time.process_time() - c0}))
+    wall = time.monotonic() - t0
+    cpu = time.process_time() - c0
+    sampler.stop()
+    print(json.dumps({"samples": int(2 * a["symbols"]), "wall_s": wall, "cpu_s": cpu,
+                      "groups": group_delta(sampler.groups(), base)}))
 
 
 def child_zmq_feed(args):
@@ -371,27 +384,37 @@ class Daemon:
         return self.sampler.groups()
 
 
-def measure_window(d, key_fn, settle, seconds, period=0.1):
-    """Lets the daemon settle, then measures (counter increase, wall, CPU, thread CPU) over
-    `seconds`, or until the counter stops moving or the daemon exits (the end of a file):
-    the last successful poll closes the window."""
+def measure_window(d, key_fn, settle, seconds, period=0.02, stall=0.5):
+    """Measures (counter increase, wall, CPU, thread CPU) of a running daemon: from the
+    first poll after `settle` at which the counter is non-zero, for `seconds`, or until it
+    stops moving for `stall` seconds or the daemon exits (the end of a file: the last
+    change closes the window)."""
     time.sleep(settle)
-    try:
-        s0, t0, c0 = key_fn(d.status()), time.monotonic(), d.cpu_seconds()
-    except Exception:
-        return 0, 0.0, 0.0, {}
-    g0 = dict(d.sampler.groups())
-    last, t_last, c_last, g_last = s0, t0, c0, g0
-    while time.monotonic() - t0 < seconds and d.proc.poll() is None:
-        time.sleep(period)
+    s0 = t0 = c0 = g0 = None
+    last = t_last = c_last = g_last = None
+    end = time.monotonic() + seconds + 60
+    while time.monotonic() < end:
         try:
             v = key_fn(d.status())
             c = d.cpu_seconds()
         except Exception:
-            break
-        if v == last and v > s0:
+            break  # the daemon has exited
+        now = time.monotonic()
+        if s0 is None:
+            if v > 0:
+                s0, t0, c0, g0 = v, now, c, dict(d.sampler.groups())
+                last, t_last, c_last, g_last = v, now, c, g0
+        elif v != last:
+            last, t_last, c_last, g_last = v, now, c, dict(d.sampler.groups())
+        elif now - t_last > stall:
             break  # input exhausted
-        last, t_last, c_last, g_last = v, time.monotonic(), c, dict(d.sampler.groups())
+        if t0 is not None and now - t0 >= seconds:
+            break
+        if d.proc.poll() is not None:
+            break
+        time.sleep(period)
+    if s0 is None:
+        return 0, 0.0, 0.0, {}
     dg = {k: g_last.get(k, 0.0) - g0.get(k, 0.0) for k in g_last}
     return last - s0, t_last - t0, c_last - c0, dg
 
@@ -450,13 +473,17 @@ class Bench:
     def leg_lib(self, modcod, load, path):
         out, err, wall, groups, rc = run_measured(
             [self.lib, "rx", path, "--symbol-rate", str(SYMBOL_RATE), "--sample-rate",
-             str(SAMPLE_RATE), "--fec-threads", "2"])
+             str(SAMPLE_RATE), "--fec-threads", "2", "--stages"])
         if rc != 0:
             self.fail("lib rx %s %s: rc %d %s" % (modcod, load, rc, (out + err)[-800:]))
             return
         r = last_json(out)
+        st = r.get("stages_s", {})
         self.add("lib", "rx", modcod, load, r["symbols"], r["wall_s"], r["cpu_s"], groups,
-                 "frames ok %d, dummy %d" % (r["frames_ok"], r["dummy_frames"]))
+                 "frames ok %d, dummy %d; stage CPU-s per Msym: front end %.3f, sync %.3f, "
+                 "FEC %.3f" % (r["frames_ok"], r["dummy_frames"],
+                              *(st.get(k, 0.0) / (r["symbols"] / 1e6)
+                                for k in ("frontend", "sync", "fec"))))
         out, err, wall, groups, rc = run_measured(
             [self.lib, "tx", "--modcod", modcod, "--load", load, "--symbols", str(self.a.symbols)])
         if rc != 0:
@@ -475,7 +502,7 @@ class Bench:
             if r["frames_ok"] + r["dummy_frames"] == 0:
                 self.fail("block rx %s %s decoded nothing" % (modcod, load))
             self.add("block", "rx", modcod, load, r["samples"] / 2, r["wall_s"], r["cpu_s"],
-                     groups, "frames ok %d, dummy %d" % (r["frames_ok"], r["dummy_frames"]))
+                     r["groups"], "frames ok %d, dummy %d" % (r["frames_ok"], r["dummy_frames"]))
         out, err, wall, groups, rc = self.child("block_tx", {
             "modcod": modcod, "load": load, "symbols": self.a.symbols})
         if rc != 0:
@@ -483,7 +510,7 @@ class Bench:
         else:
             r = last_json(out)
             self.add("block", "tx", modcod, load, r["samples"] / 2, r["wall_s"], r["cpu_s"],
-                     groups, "%.1f MS/s shaped" % (r["samples"] / r["wall_s"] / 1e6))
+                     r["groups"], "%.1f MS/s shaped" % (r["samples"] / r["wall_s"] / 1e6))
 
     def daemon_rx(self, leg, modcod, load, path, backend_extra, feeder=None):
         d = Daemon(self.modemd, daemon_config(modcod, backend_extra[0], "rx", backend_extra[1]))
@@ -492,7 +519,7 @@ class Bench:
             if feeder:
                 feed = feeder()
             n, wall, cpu, groups = measure_window(
-                d, lambda s: s["rx"]["samples"], 0.3, 600)
+                d, lambda s: s["rx"]["samples"], 0.0, 600)
             d.last_rx = d.last_status.get("rx", {}) if d.last_status else {}
             st = d.last_rx
             ok = st.get("frames_ok", 0) + st.get("frames_idle", 0)
@@ -515,7 +542,7 @@ class Bench:
                                                test_pattern=load == "data"))
         try:
             n, wall, cpu, groups = measure_window(
-                d, lambda s: s["tx"]["symbols"], 0.5, self.a.tx_seconds)
+                d, lambda s: s["tx"]["symbols"], 0.5, self.a.tx_seconds, period=0.1)
             st = (d.last_status or {}).get("tx", {})
             if n <= 0:
                 self.fail("daemon tx %s %s produced nothing" % (modcod, load))
@@ -555,7 +582,7 @@ class Bench:
                                                        test_pattern=load == "data"))
                 try:
                     n, wall, cpu, groups = measure_window(
-                        d, lambda s: s["rx"]["samples"], 1.5, self.a.loopback_seconds)
+                        d, lambda s: s["rx"]["samples"], 1.5, self.a.loopback_seconds, period=0.1)
                     st = d.last_status or {"rx": {}}
                     keeps_up = n / 2 / wall / rate if wall > 0 else 0
                     tp = st.get("test_pattern") or {}

@@ -15,6 +15,10 @@ pulse_shaper_cc::make(double rolloff, int sps, int span, double output_rate_rati
     return gnuradio::make_block_sptr<pulse_shaper_cc_impl>(rolloff, sps, span, output_rate_ratio);
 }
 
+namespace {
+constexpr int kOutputBufferItems = 1 << 16;
+} // namespace
+
 pulse_shaper_cc_impl::pulse_shaper_cc_impl(double rolloff, int sps, int span, double output_rate_ratio)
     : gr::block("pulse_shaper_cc",
                 gr::io_signature::make(1, 1, sizeof(gr_complex)),
@@ -23,6 +27,11 @@ pulse_shaper_cc_impl::pulse_shaper_cc_impl(double rolloff, int sps, int span, do
 {
     const ::dualsat::Ratio r = d_shaper.output_sps_ratio();
     set_relative_rate(r.num, r.den);
+    // 64k samples out per hand-over at most, not GNU Radio's default 4096-8192: at tens of
+    // MS/s the small buffer meant tens of thousands of thread wake-ups a second (issue 14,
+    // tests/bench/bench_realtime.py). Where the output backs up (a radio sink slower than
+    // this block) it adds this many samples of latency: 33 ms at 2 MS/s, 1 ms at 60 MS/s.
+    set_min_output_buffer(kOutputBufferItems);
 }
 
 void pulse_shaper_cc_impl::forecast(int noutput_items, gr_vector_int& ninput_items_required)

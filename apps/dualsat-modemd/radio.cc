@@ -63,13 +63,20 @@ public:
         m_rms = rms;
         m_block->set_k(gr_complex(static_cast<float>(m_rms) * db_to_amplitude(m_db.load()).real(), 0.0f));
     }
-    ControlResult set(double db, Direction d)
+    static ControlResult check(double db, Direction d)
     {
         if (d != Direction::Tx)
             return ControlResult::fail(409, "this backend has no RX gain (the receiver "
                                             "normalises its input)");
         if (db < -100 || db > 40)
             return ControlResult::fail(400, "gain_db must be in -100..40 for a digital gain");
+        return ControlResult::ok({});
+    }
+    ControlResult set(double db, Direction d)
+    {
+        const ControlResult c = check(db, d);
+        if (c.status != 200)
+            return c;
         m_block->set_k(gr_complex(static_cast<float>(m_rms) * db_to_amplitude(db).real(), 0.0f));
         m_db.store(db);
         return ControlResult::ok({ { "tx_gain_db", db } });
@@ -100,6 +107,15 @@ public:
         std::lock_guard<std::mutex> lock(m_mutex);
         m_channel.set_esn0_db(esn0_db);
     }
+    // The loopback's TX level and digital gain, applied to the signal before the noise
+    // (the noise stays at its configured power, so the gain moves the effective Es/N0):
+    // one block less between the transmitter and the receiver — a multiply_const there
+    // was woken ~30 000 times a second at 20 MS/s (issue 14).
+    void set_input_gain(float amplitude)
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_input_gain = amplitude;
+    }
     void forecast(int noutput_items, gr_vector_int& ninput_items_required) override
     {
         // Output count ~ input x (1 + ppm); a little less input than output is asked for.
@@ -112,8 +128,14 @@ public:
         size_t n = static_cast<size_t>(ninput_items[0]);
         while (n > 0 && m_channel.max_output(n) > static_cast<size_t>(noutput_items))
             n = std::min(n - 1, static_cast<size_t>(noutput_items * m_in_per_out * 0.99));
-        const size_t produced = m_channel.process(static_cast<const gr_complex*>(in[0]), n,
-                                                  static_cast<gr_complex*>(out[0]));
+        const auto* x = static_cast<const gr_complex*>(in[0]);
+        if (m_input_gain != 1.0f) {
+            m_scaled.resize(n);
+            for (size_t i = 0; i < n; ++i)
+                m_scaled[i] = x[i] * m_input_gain;
+            x = m_scaled.data();
+        }
+        const size_t produced = m_channel.process(x, n, static_cast<gr_complex*>(out[0]));
         consume_each(static_cast<int>(n));
         return static_cast<int>(produced);
     }
@@ -147,6 +169,8 @@ private:
     std::mutex m_mutex; // set_esn0_db from the control thread, work() on the block's
     dualsat::ChannelEmulator m_channel;
     const double m_in_per_out;
+    float m_input_gain = 1.0f;
+    std::vector<gr_complex> m_scaled;
 };
 
 ChannelBlock::sptr make_channel(const Config& c)
@@ -236,7 +260,8 @@ private:
     const pmt::pmt_t m_time_key, m_overflows_key, m_event_code_key;
 };
 
-// TX -> (throttle) -> digital gain -> AWGN / CFO / timing channel -> RX, in one process.
+// TX -> (throttle) -> AWGN / CFO / timing channel (with the TX level and digital gain) ->
+// RX, in one process.
 class LoopbackRadio : public RadioBackend
 {
 public:
@@ -244,31 +269,32 @@ public:
     {
         // Noise for the configured Es/N0 at 0 dB TX gain (the TX has mean power tx_rms^2).
         m_channel = make_channel(c);
+        m_channel->set_input_gain(static_cast<float>(c.radio.tx_rms));
         m_throttle = gr::blocks::throttle::make(sizeof(gr_complex), c.radio.sample_rate);
         size_stream_buffer(m_throttle, c.radio.sample_rate);
-        size_stream_buffer(m_gain.block(), c.radio.sample_rate);
-        m_gain.set_level(c.radio.tx_rms);
+
     }
     std::string name() const override { return "loopback"; }
     void connect(gr::top_block_sptr tb, gr::basic_block_sptr tx, gr::basic_block_sptr rx) override
     {
         tb->connect(tx, 0, m_throttle, 0);
-        tb->connect(m_throttle, 0, m_gain.block(), 0);
-        tb->connect(m_gain.block(), 0, m_channel, 0);
+        tb->connect(m_throttle, 0, m_channel, 0);
         tb->connect(m_channel, 0, rx, 0);
     }
     ControlResult set_gain(double db, Direction d) override
     {
+        auto r = DigitalGain::check(db, d);
+        if (r.status != 200)
+            return r;
         std::lock_guard<std::mutex> lock(m_mutex);
-        auto r = m_gain.set(db, d);
-        if (r.status == 200)
-            r.body["effective_esn0_db"] = m_esn0_db + db;
-        return r;
+        m_channel->set_input_gain(static_cast<float>(m_cfg.radio.tx_rms * std::pow(10.0, db / 20.0)));
+        m_gain_db = db;
+        return ControlResult::ok({ { "tx_gain_db", db }, { "effective_esn0_db", m_esn0_db + db } });
     }
     ControlResult set_frequency(double, Direction) override { return no_tuning("loopback"); }
     std::vector<NamedBlock> tx_blocks() const override
     {
-        return { { "throttle", m_throttle }, { "tx_gain", m_gain.block() }, { "channel", m_channel } };
+        return { { "throttle", m_throttle }, { "channel", m_channel } };
     }
     Pacing tx_pacing() const override { return Pacing::Throttle; }
     Pacing rx_pacing() const override { return Pacing::Throttle; }
@@ -281,17 +307,17 @@ public:
         std::lock_guard<std::mutex> lock(m_mutex);
         m_channel->set_esn0_db(esn0_db);
         m_esn0_db = esn0_db;
-        return ControlResult::ok({ { "esn0_db", esn0_db }, { "effective_esn0_db", esn0_db + m_gain.db() } });
+        return ControlResult::ok({ { "esn0_db", esn0_db }, { "effective_esn0_db", esn0_db + m_gain_db } });
     }
     json status() const override
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         json j = { { "backend", "loopback" },
                    { "sample_rate", m_cfg.radio.sample_rate },
-                   { "tx_gain_db", m_gain.db() },
+                   { "tx_gain_db", m_gain_db },
                    { "channel",
                      { { "enabled", m_cfg.channel.enabled },
-                       { "esn0_db", m_esn0_db + m_gain.db() },
+                       { "esn0_db", m_esn0_db + m_gain_db },
                        { "cfo_hz", m_cfg.channel.cfo_hz },
                        { "timing_offset", m_cfg.channel.timing_offset } } } };
         return j;
@@ -300,7 +326,7 @@ public:
 private:
     const Config m_cfg;
     mutable std::mutex m_mutex;
-    DigitalGain m_gain;
+    double m_gain_db = 0.0; // digital TX gain
     double m_esn0_db; // at 0 dB TX gain
     ChannelBlock::sptr m_channel;
     gr::blocks::throttle::sptr m_throttle;

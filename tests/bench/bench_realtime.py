@@ -541,6 +541,7 @@ class Bench:
         rec = os.path.join(self.dir, "tx_" + slug(modcod, load) + ".cf32")
         extra = {"radio": ", file: {tx_path: %s, throttle: false}" % json.dumps(rec)}
         d = Daemon(self.modemd, daemon_config(modcod, "file", "tx", extra,
+                                               stream="ts" if load == "data" else "gse",
                                                test_pattern=load == "data"))
         try:
             n, wall, cpu, groups = measure_window(
@@ -579,8 +580,11 @@ class Bench:
         for rate in self.a.loopback_rates:
             for load in self.a.loads:
                 extra = {"channel": "{esn0_db: %g, seed: 3}" % (MODCOD_ESN0.get(modcod, 20) + 2)}
+                # Idle: the daemon's IP (GSE) stream, whose idle carrier is dummy PLFRAMEs
+                # (a TS stream idles with padded data frames of null packets instead).
                 d = Daemon(self.modemd, daemon_config(modcod, "loopback", "both", extra,
                                                        symbol_rate=rate,
+                                                       stream="ts" if load == "data" else "gse",
                                                        test_pattern=load == "data"))
                 try:
                     n, wall, cpu, groups = measure_window(

@@ -351,9 +351,44 @@ TEST_CASE("Signal level: the link Es/N0 of the known symbols is not lowered by p
             CHECK(circular - esn0 < -0.25);
             CHECK(var > 1.5 * 18.86 * (1.0 + 2.0 / std::pow(10.0, esn0 / 10.0)) / n);
         } else {
-            CHECK(link == Approx(circular).margin(1e-12));
+            // Only the phase fits' bias off (37 segments of 90 at 6 dB: 0.006 dB).
+            CHECK(link < circular);
+            CHECK(link > circular - 0.02);
         }
         CHECK(var / observed > 0.5);
         CHECK(var / observed < 2.0);
     }
+}
+
+TEST_CASE("Signal level: the link Es/N0 of the known symbols is not raised by the phase fits", "[esn0]")
+{
+    // 30 pilot-sized segments (36 symbols) at -3 dB, each measured at its own phase: the
+    // fitted phase follows the noise, |sum z| gains N / (4 A) per segment and Es/N0 reads
+    // ~0.12 dB high; link_esn0() takes that off.
+    const int n = 1080, seg = 36;
+    const double esn0 = -3.0;
+    FastGaussian g(31);
+    std::vector<cf> ref(n), rx(n);
+    std::vector<KnownSegment> segs;
+    for (int i = 0; i < n; ++i)
+        ref[static_cast<size_t>(i)] = std::polar(1.0f, static_cast<float>(0.785398 + 1.570796 * (g.next_u64() >> 62)));
+    for (int s0 = 0; s0 < n; s0 += seg)
+        segs.push_back({ s0, seg, ref.data() + s0 });
+    const std::vector<double> phase(n, 0.0);
+    double circular = 0.0, link = 0.0;
+    const int trials = 400;
+    for (int t = 0; t < trials; ++t) {
+        for (int i = 0; i < n; ++i)
+            rx[static_cast<size_t>(i)] = 0.8f * ref[static_cast<size_t>(i)];
+        dualsat_test::add_awgn(rx.data(), n, 0.64 * std::pow(10.0, -esn0 / 10.0), g);
+        SignalLevelEstimator est;
+        const SignalLevel l = est.measure(rx.data(), 0.0, phase.data(), segs, true);
+        CHECK(l.segments == n / seg);
+        circular += 10.0 * std::log10(l.esn0());
+        link += 10.0 * std::log10(l.link_esn0());
+    }
+    circular /= trials;
+    link /= trials;
+    CHECK(circular - esn0 > 0.07);
+    CHECK(std::fabs(link - esn0) < 0.05);
 }

@@ -280,6 +280,8 @@ ChannelEmulator::ChannelEmulator(const ChannelConfig& config) : m_config(config)
     require_finite(c.initial_phase_rad, "initial phase");
     if (!std::isfinite(c.sample_clock_offset_ppm) || std::fabs(c.sample_clock_offset_ppm) >= 1e5)
         throw ConfigError("channel emulator: sample clock offset must be within +-1e5 ppm");
+    if (c.sco_interpolator_taps < 4 || c.sco_interpolator_taps > 16 || c.sco_interpolator_taps % 2 != 0)
+        throw ConfigError("channel emulator: sample-clock interpolator taps must be even, 4..16");
     if (!(c.nan_probability >= 0.0 && c.nan_probability <= 1.0))
         throw ConfigError("channel emulator: NaN probability must be within [0, 1]");
     check_trace(c.attenuation_trace, "the attenuation trace");
@@ -308,9 +310,10 @@ ChannelEmulator::ChannelEmulator(const ChannelConfig& config) : m_config(config)
         for (size_t i = 0; i < kFastNoiseTable; ++i)
             m_noise_table[i] = static_cast<float>((v[i] - mean) * scale);
     }
-    // One sample of zero history before the first input, so the first output is x[0].
-    m_buf.assign(1, std::complex<float>(0.0f, 0.0f));
-    m_t = 1.0;
+    // taps / 2 - 1 samples of zero history before the first input, so the first output is x[0].
+    const int history = c.sco_interpolator_taps / 2 - 1;
+    m_buf.assign(static_cast<size_t>(history), std::complex<float>(0.0f, 0.0f));
+    m_t = static_cast<double>(history);
 }
 
 void ChannelEmulator::set_esn0_db(double esn0_db)
@@ -360,6 +363,28 @@ size_t ChannelEmulator::process(const std::complex<float>* in, size_t n, std::co
     if (m_config.sample_clock_offset_ppm == 0.0) {
         std::copy(in, in + n, out);
         produced = n;
+    } else if (m_config.sco_interpolator_taps != 4) {
+        m_buf.insert(m_buf.end(), in, in + n);
+        // Lagrange through x[i-h+1 .. i+h] (h = taps / 2) at i + mu: the weight of node k
+        // is prod_{j != k} (mu - j) / (k - j).
+        const int h = m_config.sco_interpolator_taps / 2;
+        while (static_cast<size_t>(m_t) + static_cast<size_t>(h) < m_buf.size()) {
+            const size_t i = static_cast<size_t>(m_t);
+            const double mu = m_t - static_cast<double>(i);
+            std::complex<double> v = 0.0;
+            for (int k = 1 - h; k <= h; ++k) {
+                double w = 1.0;
+                for (int j = 1 - h; j <= h; ++j)
+                    if (j != k)
+                        w *= (mu - j) / static_cast<double>(k - j);
+                v += w * std::complex<double>(m_buf[static_cast<size_t>(static_cast<long>(i) + k)]);
+            }
+            out[produced++] = std::complex<float>(v);
+            m_t += m_step;
+        }
+        const size_t keep_from = m_buf.size() - static_cast<size_t>(2 * h - 1);
+        m_buf.erase(m_buf.begin(), m_buf.begin() + static_cast<std::ptrdiff_t>(keep_from));
+        m_t -= static_cast<double>(keep_from);
     } else {
         m_buf.insert(m_buf.end(), in, in + n);
         // An output at position t needs x[floor(t)-1 .. floor(t)+2].

@@ -29,7 +29,15 @@ double SignalLevel::link_esn0() const
     const double rho = esn0();
     if (rho >= kRadialRho && radial_noise > 0.0)
         return amplitude * amplitude / radial_noise;
-    return rho;
+    // The noise's sum of squares over n - segments / 2 (own_phase divided by that already,
+    // the trajectory path, whose phases are the same per-segment fits, by n).
+    if (segments <= 0 || count <= segments || !(amplitude > 0.0) || !(noise > 0.0) ||
+        !(noise_fit_count > 0.0))
+        return rho;
+    const double n = static_cast<double>(count);
+    const double noise_fit = noise * noise_fit_count / (n - 0.5 * segments);
+    const double a = amplitude - static_cast<double>(segments) * noise_fit / (4.0 * amplitude * n);
+    return a > 0.0 ? a * a / noise_fit : rho;
 }
 
 double SignalLevel::link_esn0_variance_db2() const
@@ -93,8 +101,13 @@ SignalLevel SignalLevelEstimator::measure(const std::complex<float>* frame, doub
     SignalLevel level;
     level.amplitude = a;
     // A phase fitted per segment takes one of the 2n real degrees of freedom each.
+    int used = 0;
+    for (size_t si = 0; si < segments.size(); ++si)
+        used += !(skipping && (*skip)[si]);
     level.noise = own_phase ? nv / (n - 0.5 * static_cast<double>(segments.size())) : nv / n;
+    level.noise_fit_count = own_phase ? n - 0.5 * static_cast<double>(segments.size()) : static_cast<double>(n);
     level.count = n;
+    level.segments = used;
     // The amplitude's fit takes one of the n radial degrees of freedom.
     level.radial_noise = n > 1 ? 2.0 * nr / (n - 1) : 0.0;
     return level;

@@ -31,6 +31,45 @@ constexpr double kMinRho = 1e-3, kMaxRho = 1e6;
 
 bool finite(const std::complex<float>& v) { return std::isfinite(v.real()) && std::isfinite(v.imag()); }
 
+// I0(x) = scaled e^exponent and I1(x) / I0(x), x >= 0, from the polynomial approximations
+// of Abramowitz & Stegun 9.8.1-9.8.4 (errors below 2e-7 of the polynomial): no libm call
+// but a square root for large x (the caller folds the exponent into its own exp()).
+struct BesselI01 {
+    double scaled;
+    double exponent;
+    double ratio; // I1 / I0
+};
+
+BesselI01 bessel_i01(double x)
+{
+    if (x < 3.75) {
+        const double t = (x / 3.75) * (x / 3.75);
+        const double i0 =
+            1.0 +
+            t * (3.5156229 + t * (3.0899424 + t * (1.2067492 + t * (0.2659732 + t * (0.0360768 + t * 0.0045813)))));
+        const double i1 =
+            x * (0.5 + t * (0.87890594 +
+                            t * (0.51498869 +
+                                 t * (0.15084934 + t * (0.02658733 + t * (0.00301532 + t * 0.00032411))))));
+        return { i0, 0.0, i1 / i0 };
+    }
+    // sqrt(x) e^-x I0(x) and sqrt(x) e^-x I1(x) as polynomials in 3.75 / x.
+    const double u = 3.75 / x;
+    const double p0 =
+        0.39894228 +
+        u * (0.01328592 +
+             u * (0.00225319 +
+                  u * (-0.00157565 +
+                       u * (0.00916281 + u * (-0.02057706 + u * (0.02635537 + u * (-0.01647633 + u * 0.00392377)))))));
+    const double p1 =
+        0.39894228 +
+        u * (-0.03988024 +
+             u * (-0.00362018 +
+                  u * (0.00163801 +
+                       u * (-0.01031555 + u * (0.02282967 + u * (-0.02895312 + u * (0.01787654 - u * 0.00420059)))))));
+    return { p0 / std::sqrt(x), x, p1 / p0 };
+}
+
 Esn0Measurement make(double rho, double var_db2, int symbols)
 {
     Esn0Measurement m;
@@ -236,6 +275,53 @@ BlindEsn0Estimator::Pass BlindEsn0Estimator::pass(const cd* points, const double
     return p;
 }
 
+template <typename PassAt>
+bool BlindEsn0Estimator::maximise(PassAt pass_at, double& a, double& noise, Pass& p)
+{
+    Pass prev_pass;
+    bool have_prev = false;
+    double prev_a = a, prev_n = noise;
+    bool converged = false;
+    for (int it = 0; it < m_options.max_iterations; ++it) {
+        m_iterations = it + 1;
+        p = pass_at(a, noise);
+        if (have_prev && p.loglik < prev_pass.loglik - 1e-9 * std::fabs(prev_pass.loglik)) {
+            // The scoring step overshot: take the (ascending) EM step from the last point.
+            a = prev_pass.em_a;
+            noise = prev_pass.em_n;
+            have_prev = false;
+            if (!(a > 0.0) || !(noise > 0.0))
+                return false;
+            continue;
+        }
+        // BHHH step: J^-1 score.
+        const double det = p.jaa * p.jnn - p.jan * p.jan;
+        double na = p.em_a, nn = p.em_n;
+        if (det > 0.0 && std::isfinite(det)) {
+            const double da = (p.jnn * p.score_a - p.jan * p.score_n) / det;
+            const double dn = (p.jaa * p.score_n - p.jan * p.score_a) / det;
+            // Trust region: at most half the amplitude, the noise between half and double.
+            if (std::fabs(da) < 0.5 * a && dn > -0.5 * noise && dn < noise) {
+                na = a + da;
+                nn = noise + dn;
+            }
+        }
+        if (!(na > 0.0) || !(nn > 0.0) || !std::isfinite(na) || !std::isfinite(nn))
+            return false;
+        prev_pass = p;
+        have_prev = true;
+        prev_a = a;
+        prev_n = noise;
+        a = na;
+        noise = nn;
+        if (std::fabs(a - prev_a) < kConverged * prev_a && std::fabs(noise - prev_n) < kConverged * prev_n) {
+            converged = true;
+            break;
+        }
+    }
+    return converged;
+}
+
 Esn0Measurement BlindEsn0Estimator::estimate(const std::complex<float>* y, size_t n,
                                              const std::complex<float>* points, int m,
                                              double symbol_energy, double a0, double n0)
@@ -263,49 +349,8 @@ Esn0Measurement BlindEsn0Estimator::estimate(const std::complex<float>* y, size_
     }
 
     double a = a0, noise = n0;
-    Pass prev_pass;
-    bool have_prev = false;
-    double prev_a = a, prev_n = noise;
-    bool converged = false;
     Pass p;
-    for (int it = 0; it < m_options.max_iterations; ++it) {
-        m_iterations = it + 1;
-        p = pass(pts, energy, m, a, noise);
-        if (have_prev && p.loglik < prev_pass.loglik - 1e-9 * std::fabs(prev_pass.loglik)) {
-            // The scoring step overshot: take the (ascending) EM step from the last point.
-            a = prev_pass.em_a;
-            noise = prev_pass.em_n;
-            have_prev = false;
-            if (!(a > 0.0) || !(noise > 0.0))
-                return {};
-            continue;
-        }
-        // BHHH step: J^-1 score.
-        const double det = p.jaa * p.jnn - p.jan * p.jan;
-        double na = p.em_a, nn = p.em_n;
-        if (det > 0.0 && std::isfinite(det)) {
-            const double da = (p.jnn * p.score_a - p.jan * p.score_n) / det;
-            const double dn = (p.jaa * p.score_n - p.jan * p.score_a) / det;
-            // Trust region: at most half the amplitude, the noise between half and double.
-            if (std::fabs(da) < 0.5 * a && dn > -0.5 * noise && dn < noise) {
-                na = a + da;
-                nn = noise + dn;
-            }
-        }
-        if (!(na > 0.0) || !(nn > 0.0) || !std::isfinite(na) || !std::isfinite(nn))
-            return {};
-        prev_pass = p;
-        have_prev = true;
-        prev_a = a;
-        prev_n = noise;
-        a = na;
-        noise = nn;
-        if (std::fabs(a - prev_a) < kConverged * prev_a && std::fabs(noise - prev_n) < kConverged * prev_n) {
-            converged = true;
-            break;
-        }
-    }
-    if (!converged)
+    if (!maximise([&](double pa, double pn) { return pass(pts, energy, m, pa, pn); }, a, noise, p))
         return {};
     // Variance of ln(a^2 Es / N) from the information at the maximum (the last pass).
     const double det = p.jaa * p.jnn - p.jan * p.jan;
@@ -356,6 +401,120 @@ double BlindEsn0Estimator::radial_pass(const cd* points, const double* energy, i
         sum += er / wsum;
     }
     return 2.0 * sum / static_cast<double>(m_y.size());
+}
+
+BlindEsn0Estimator::Pass BlindEsn0Estimator::ring_pass(const double* radii, const double* log_shares,
+                                                       int rings, double a, double n0) const
+{
+    // Per modulus r, posterior weights of the rings w_j ~ share_j exp(-a^2 c_j^2 / N) I0(x_j),
+    // x_j = 2 a c_j r / N; given ring j, E[Re(y e^-j theta)] = r I1(x_j) / I0(x_j). Then as
+    // pass(): d log p / d a = (2 / N) (E[c r I1/I0] - a E[c^2]), d log p / d N =
+    // E[r^2 - 2 a c r I1/I0 + a^2 c^2] / N^2 - 1 / N.
+    Pass p;
+    const double inv_n = 1.0 / n0;
+    double sum_r = 0.0, sum_e = 0.0, sum_y2 = 0.0;
+    // Ring j's weight is scaled_j e^(exponent_j), exponent_j = ln share_j - a^2 c_j^2 / N (+ x_j
+    // for large x_j), taken relative to the largest exponent: one exp per ring and one log
+    // per symbol.
+    double ex[kMaxRings], sc[kMaxRings], rc[kMaxRings];
+    for (const double r : m_r) {
+        const double r2 = r * r;
+        double emax = -std::numeric_limits<double>::infinity();
+        for (int j = 0; j < rings; ++j) {
+            const BesselI01 b = bessel_i01(2.0 * a * radii[j] * r * inv_n);
+            ex[j] = log_shares[j] - a * a * radii[j] * radii[j] * inv_n + b.exponent;
+            sc[j] = b.scaled;
+            rc[j] = r * radii[j] * b.ratio;
+            emax = std::max(emax, ex[j]);
+        }
+        double wsum = 0.0, er = 0.0, ee = 0.0;
+        for (int j = 0; j < rings; ++j) {
+            const double x = emax - ex[j];
+            if (x > kNegligible)
+                continue;
+            const double w = rings == 1 ? sc[j] : sc[j] * std::exp(static_cast<float>(-x));
+            wsum += w;
+            er += w * rc[j];
+            ee += w * radii[j] * radii[j];
+        }
+        er /= wsum;
+        ee /= wsum;
+        p.loglik += -r2 * inv_n + emax + std::log(wsum);
+        const double ed = r2 - 2.0 * a * er + a * a * ee;
+        const double sa = 2.0 * inv_n * (er - a * ee);
+        const double sn = ed * inv_n * inv_n - inv_n;
+        p.score_a += sa;
+        p.score_n += sn;
+        p.jaa += sa * sa;
+        p.jan += sa * sn;
+        p.jnn += sn * sn;
+        sum_r += er;
+        sum_e += ee;
+        sum_y2 += r2;
+    }
+    const double count = static_cast<double>(m_r.size());
+    p.loglik -= count * std::log(n0);
+    p.em_a = sum_e > 0.0 ? sum_r / sum_e : a;
+    p.em_n = std::max(sum_y2 - 2.0 * p.em_a * sum_r + p.em_a * p.em_a * sum_e, 0.0) / count;
+    return p;
+}
+
+Esn0Measurement BlindEsn0Estimator::estimate_rings(const std::complex<float>* y, size_t n,
+                                                   const double* radii, const double* shares,
+                                                   int rings, double symbol_energy, double a0,
+                                                   double n0)
+{
+    m_iterations = 0;
+    if (!y || !radii || !shares || rings < 1 || rings > kMaxRings || !(symbol_energy > 0.0))
+        return {};
+    double log_shares[kMaxRings], er4 = 0.0;
+    for (int j = 0; j < rings; ++j) {
+        if (!(radii[j] > 0.0) || !(shares[j] > 0.0) || !std::isfinite(radii[j]))
+            return {};
+        log_shares[j] = std::log(shares[j]);
+        er4 += shares[j] * radii[j] * radii[j] * radii[j] * radii[j];
+    }
+    // The same evenly spread subsample as estimate(); a ring costs about what 4 points do.
+    m_r.clear();
+    const size_t cap = std::max<size_t>(
+        16, std::min(m_options.max_symbols, m_options.max_point_evaluations / (4 * static_cast<size_t>(rings))));
+    const size_t stride = (n + cap - 1) / cap;
+    double m2 = 0.0, m4 = 0.0;
+    for (size_t i = 0; i < n; i += std::max<size_t>(stride, 1))
+        if (finite(y[i])) {
+            const double r2 = std::norm(cd(y[i]));
+            m_r.push_back(std::sqrt(r2));
+            m2 += r2;
+            m4 += r2 * r2;
+        }
+    if (m_r.size() < 16)
+        return {};
+    // Start: the moments E|y|^2 = A^2 Es + N, E|y|^4 = A^4 E[c^4] + 4 A^2 Es N + 2 N^2 give
+    // A^4 (E[c^4] - 2 Es^2) = E|y|^4 - 2 (E|y|^2)^2 (M2M4); else the caller's start.
+    m2 /= static_cast<double>(m_r.size());
+    m4 /= static_cast<double>(m_r.size());
+    double a = a0, noise = n0;
+    const double a4 = (m4 - 2.0 * m2 * m2) / (er4 - 2.0 * symbol_energy * symbol_energy);
+    if (a4 > 0.0 && std::isfinite(a4)) {
+        const double a_m = std::sqrt(std::sqrt(a4));
+        const double n_m = m2 - a_m * a_m * symbol_energy;
+        if (n_m > 1e-3 * m2) {
+            a = a_m;
+            noise = n_m;
+        }
+    }
+    if (!(a > 0.0) || !std::isfinite(a) || !(noise > 0.0) || !std::isfinite(noise))
+        return {};
+    Pass p;
+    if (!maximise([&](double pa, double pn) { return ring_pass(radii, log_shares, rings, pa, pn); }, a, noise,
+                  p))
+        return {};
+    const double det = p.jaa * p.jnn - p.jan * p.jan;
+    if (!(det > 0.0) || !std::isfinite(det))
+        return {};
+    const double ga = 2.0 / a, gn = -1.0 / noise;
+    const double var_ln = (p.jnn * ga * ga - 2.0 * p.jan * ga * gn + p.jaa * gn * gn) / det;
+    return make(a * a * symbol_energy / noise, kDbPerNeper * kDbPerNeper * var_ln, static_cast<int>(m_r.size()));
 }
 
 } // namespace dualsat

@@ -189,6 +189,28 @@ struct FecFrameDecoder::Impl {
             // noise, long enough that each block's phase is well measured.
             st.payload_esn0 = data_aided_esn0(symbols, reference.data(), n_symbols, es, 90);
             st.payload_esn0_codeword = true;
+        } else if (!format.pilots) {
+            // Without pilots the carrier recovery may have lost the phase or the frequency
+            // (pilotless 8PSK below ~5 dB, QPSK below ~-2 dB): the symbols' moduli do not
+            // depend on it. The rings from the points themselves (float, as the mapper's).
+            double radii[BlindEsn0Estimator::kMaxRings] = {}, shares[BlindEsn0Estimator::kMaxRings] = {};
+            const int rings = std::min(c.rings(), BlindEsn0Estimator::kMaxRings);
+            double ring_es = 0.0;
+            for (int label = 0; label < c.size(); ++label) {
+                const int ring = c.ring_of(static_cast<unsigned>(label));
+                if (ring < rings) {
+                    radii[ring] += std::abs(std::complex<double>(c.points()[label]));
+                    shares[ring] += 1.0;
+                }
+            }
+            for (int j = 0; j < rings; ++j) {
+                radii[j] = shares[j] > 0.0 ? radii[j] / shares[j] : 0.0;
+                shares[j] /= static_cast<double>(c.size());
+                ring_es += shares[j] * radii[j] * radii[j];
+            }
+            st.payload_esn0 = blind.estimate_rings(symbols, n_symbols, radii, shares, rings, ring_es, 1.0,
+                                                   static_cast<double>(noise_variance));
+            st.payload_esn0_moduli = true;
         } else {
             st.payload_esn0 = blind.estimate(symbols, n_symbols, c.points(), c.size(), es, 1.0,
                                              static_cast<double>(noise_variance));

@@ -518,7 +518,19 @@ void Receiver::record(const FecFrameStats& s, const SideInfo& side, ReceiverOutp
     Esn0Measurement known;
     known.esn0_db = side.esn0_db;
     known.var_db2 = side.esn0_var_db2;
-    const Esn0Measurement best = combine_esn0(known, s.payload_esn0);
+    // A pilotless QPSK / 8PSK frame that did not decode: its carrier came from the blind
+    // (M-th power) tracker, which loses the frequency below its threshold, and the known
+    // symbols' estimate then reads low by far more than its variance says (the rotation as
+    // noise: QPSK 1/2 at -3 dB and 8PSK 3/5 at -3..3 dB read 2-6 dB low with 3-5 dB spread,
+    // and pulled the combination 0.2-4 dB low). The payload's estimate on the moduli does
+    // not depend on the carrier; the known symbols would add ~10 % of its information.
+    // (Pilotless APSK keeps the combination: there the known symbols' estimate held, and at
+    // low Es/N0 it carries most of the information.)
+    const Modulation mod = s.format.modcod.mod;
+    const bool blind_carrier = mod == Modulation::QPSK || mod == Modulation::PSK8;
+    const Esn0Measurement best = s.payload_esn0_moduli && blind_carrier && s.payload_esn0.valid()
+                                     ? s.payload_esn0
+                                     : combine_esn0(known, s.payload_esn0);
     rs.esn0_db = best.valid() ? static_cast<float>(best.esn0_db) : side.esn0_db;
     rs.esn0_var_db2 = best.valid() ? static_cast<float>(best.var_db2) : side.esn0_var_db2;
     rs.cfo = side.cfo;

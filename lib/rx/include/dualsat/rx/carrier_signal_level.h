@@ -21,6 +21,11 @@ struct SignalLevel {
     // 2 x mean (Re z - A)^2: the noise along the references only (all known symbols have
     // unit modulus), which phase noise faster than a segment does not reach to first order.
     double radial_noise = 0.0;
+    // Segments measured: each has its own fitted phase (own_phase, or the trajectory through
+    // the segments' phases), which takes half a degree of freedom off the noise and adds
+    // N / (4 A) to each segment's |sum z| (the noise across the signal).
+    int segments = 0;
+    double noise_fit_count = 0.0; // what noise's sum of squares was divided by
 
     // A^2 / N (linear).
     double esn0() const;
@@ -30,10 +35,12 @@ struct SignalLevel {
     // the two are independent for Gaussian noise, so var(ln rho) ~ (1 + 2/rho) / n.
     // Infinite without symbols or a positive estimate.
     double esn0_variance_db2() const;
-    // The Es/N0 reported for the link (ACM): esn0(), except above 10 dB A^2 / radial_noise,
-    // where phase noise (the DVB-S2 mask's floor at tens of Msym/s) would otherwise read as
-    // noise (-0.2 dB at 20 dB on dummy frames). Only the report: the output scaling keeps
-    // amplitude and noise.
+    // The Es/N0 reported for the link (ACM): below 10 dB esn0() without the phase fits'
+    // bias (noise x n / (n - segments / 2), amplitude less segments N / (4 A n): together
+    // +0.05 dB at any Es/N0 and +0.1 dB at -2 dB on short pilot frames, as bench_esn0's
+    // kbias read), above 10 dB A^2 / radial_noise, where phase noise (the DVB-S2 mask's floor
+    // at tens of Msym/s) would otherwise read as noise (-0.2 dB at 20 dB on dummy frames).
+    // Only the report: the output scaling and the decisions keep amplitude and noise.
     double link_esn0() const;
     // Its variance: esn0_variance_db2(), or (2 + 2 / rho) / n for the radial noise (half
     // the samples).
@@ -47,6 +54,8 @@ public:
     // segment measured at its own best phase (for a phase trajectory that is not fitted
     // to the known symbols, whose small error there would otherwise read as noise; one
     // real degree of freedom per segment is then taken off the noise's count).
+    // Either way each segment's phase is taken as fitted to its own symbols (the
+    // trajectory through the segments' measured phases): link_esn0() corrects for that.
     // `skip` (null, or one flag per segment): segments left out, e.g. blanked ones
     // (PilotPhaseEstimator::blank()), whose zeros would read as signal lost to noise.
     SignalLevel measure(const std::complex<float>* frame, double w, const double* phase,

@@ -24,6 +24,11 @@
 //                         step whenever a scoring step would not increase the likelihood.
 //                         Above 10 dB the noise is then re-measured along the symbols only
 //                         (posterior-weighted), as in the data-aided estimate.
+//   BlindEsn0Estimator::estimate_rings()
+//                         the same on the symbols' moduli only (a mixture of Rician
+//                         densities, one per ring): blind to the carrier phase, so it holds
+//                         where the receiver's carrier does not (pilotless frames, which are
+//                         the ones it is used for when they do not decode).
 //
 // Each measurement carries its variance in dB^2, so that estimates combine by inverse
 // variance (combine_esn0()) and the ACM can weigh them:
@@ -40,9 +45,15 @@
 // (6.9 dB at -3 dB, 28 dB at 20 dB: the rings' kurtosis is close to the noise's), and hard
 // decisions read QPSK 5.7 dB high at -3 dB and 32APSK 3.6 dB high at 10 dB. Through the
 // whole chain (bench_esn0: TX, channel emulator with CFO, 100 ppm SCO, DVB-S2 phase noise,
-// receiver), the combined estimate's bias is -0.1 dB at most Es/N0, -0.2..-0.25 dB at
-// 19-20 dB, the known symbols and dummy frames reading the same: the sample-clock offset
-// costs the receiver that much SNR (with 0 ppm: -0.02..-0.07 dB at 10-20 dB).
+// receiver), the combined estimate's bias is -0.02..-0.06 dB from 1 to 20 dB. (It read
+// -0.1 dB, and -0.2..-0.28 dB at 19-20 dB, the known symbols and dummy frames the same,
+// until the emulator's cubic sample-clock interpolator was found to take that much signal:
+// 0.077 dB attenuation and -37 dB distortion at 2.37 samples/symbol; channel_emulator.h.)
+// Pilotless frames that do not decode use the moduli-only fit: their carrier may be lost
+// (QPSK 1/2 at -3 dB, 8PSK 3/5 below 5 dB), which read the phase-aware fit 0.5-5 dB low;
+// the moduli-only fit also has a lower spread than the phase-aware one on pilotless 32APSK
+// (0.16 against 0.24 dB at 13 dB, short frames: the decision-directed carrier's phase
+// error reads as noise to the phase-aware fit).
 #pragma once
 
 #include <complex>
@@ -81,6 +92,8 @@ struct BlindEsn0Options {
     // x iterations (~6). 8192 QPSK / 8PSK symbols, 4096 16APSK, 2048 32APSK: ~2 ms per
     // failed normal frame on one core, against ~1.5-2.5 ms for its 50 LDPC iterations
     // (bench_esn0 --cost); 2048 32APSK symbols give ~0.3 dB per frame at 10 dB.
+    // estimate_rings() counts a ring as 4 points (a Bessel-function pair and an exp each):
+    // 8192 QPSK / 8PSK / 16APSK symbols, 5461 32APSK; ~0.5-1.6 ms per failed normal frame.
     size_t max_symbols = 8192;
     size_t max_point_evaluations = 65536;
     int max_iterations = 40;
@@ -89,6 +102,8 @@ struct BlindEsn0Options {
 class BlindEsn0Estimator
 {
 public:
+    static constexpr int kMaxRings = 8;
+
     explicit BlindEsn0Estimator(const BlindEsn0Options& options = {});
 
     // y: n payload symbols, phase-corrected; points: the m constellation points (m <= 32);
@@ -99,7 +114,22 @@ public:
                              const std::complex<float>* points, int m, double symbol_energy,
                              double a0, double n0);
 
-    // Iterations the last estimate() took.
+    // The same maximum-likelihood fit on the symbols' moduli only (carrier phase unknown,
+    // uniform per symbol): |y| given ring j is Rician, p(r) = (2 r / N) exp(-(r^2 + A^2
+    // c_j^2) / N) I0(2 A c_j r / N), mixed over the rings with their shares. Any carrier
+    // phase or frequency error leaves it unchanged: for frames whose carrier the receiver
+    // may not hold (pilotless, below the blind phase tracker's threshold, where the
+    // phase-aware fit read pilotless 8PSK 3/5 2-5 dB low at 0-3 dB), and at high Es/N0 it
+    // measures the radial noise only (phase noise is tangential). radii: the ring radii
+    // (innermost first), shares: the fraction of points on each (summing to 1), rings <=
+    // kMaxRings;
+    // symbol_energy = sum shares c_j^2. a0, n0 as estimate(); the start is the moment
+    // (M2M4) estimate where it has one.
+    Esn0Measurement estimate_rings(const std::complex<float>* y, size_t n, const double* radii,
+                                   const double* shares, int rings, double symbol_energy,
+                                   double a0, double n0);
+
+    // Iterations the last estimate() or estimate_rings() took.
     int iterations() const { return m_iterations; }
 
 private:
@@ -116,9 +146,17 @@ private:
     // Noise variance measured along the symbols only (radial), posterior-weighted at (a, n0).
     double radial_pass(const std::complex<double>* points, const double* energy, int m,
                        double a, double n0) const;
+    // pass() for estimate_rings(): the symbols' moduli in m_r.
+    Pass ring_pass(const double* radii, const double* log_shares, int rings, double a,
+                   double n0) const;
+    // The scoring / EM iteration from (a, n0) with pass_at(a, n) giving a Pass; false when
+    // it has no usable maximum. On success a, n0 and last hold the maximum and its pass.
+    template <typename PassAt>
+    bool maximise(PassAt pass_at, double& a, double& n0, Pass& last);
 
     BlindEsn0Options m_options;
     std::vector<std::complex<double>> m_y; // the (subsampled, finite) symbols
+    std::vector<double> m_r;               // estimate_rings(): their moduli
     int m_iterations = 0;
 };
 

@@ -86,9 +86,12 @@ struct FecFrameStats {
     uint32_t crc_failures = 0;     // TS CRC-8 or GSE CRC-32 failures in this frame
     // Es/N0 measured on the payload (FecReceiverOptions::payload_esn0; see esn0_estimator.h):
     // codeword-aided when BCH succeeded (payload_esn0_codeword), else the blind
-    // maximum-likelihood estimate. Invalid (variance +inf) when not measured.
+    // maximum-likelihood estimate: on the symbols' moduli for a pilotless frame
+    // (payload_esn0_moduli; its carrier may be lost), with their phase otherwise. Invalid
+    // (variance +inf) when not measured.
     Esn0Measurement payload_esn0;
     bool payload_esn0_codeword = false;
+    bool payload_esn0_moduli = false;
     bool fill = false;             // Ok, DFL 0: an idle frame without user data
 };
 
@@ -158,7 +161,8 @@ struct FecReceiverOptions {
     unsigned gse_timeout_frames = 256;
     // Measure each frame's Es/N0 on its payload (FecFrameStats::payload_esn0): the decoded
     // codeword re-encoded and re-mapped (data-aided over every payload symbol), or, for a
-    // frame that did not decode, the blind estimate (at most blind_esn0.max_symbols).
+    // frame that did not decode, the blind estimate (at most blind_esn0.max_symbols; on the
+    // moduli only when the frame has no pilots).
     // Reads the symbols only: the LLRs and the decoding are the same either way.
     bool payload_esn0 = true;
     BlindEsn0Options blind_esn0;

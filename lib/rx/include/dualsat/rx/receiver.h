@@ -118,7 +118,9 @@ struct ReceiverFrameStats {
     uint64_t start_symbol = 0;    // stream index (symbols) of its PLHEADER
     // This frame's Es/N0: the known symbols' estimate (header + pilots) combined by inverse
     // variance with the payload's (fec.payload_esn0: codeword-aided when decoded, else
-    // blind; see esn0_estimator.h).
+    // blind; see esn0_estimator.h); for a pilotless QPSK / 8PSK frame that did not decode,
+    // the payload's blind estimate on the symbols' moduli alone (fec.payload_esn0_moduli:
+    // the known symbols' depends on a carrier the blind tracker may have lost).
     float esn0_db = 0.0f;
     float esn0_var_db2 = 0.0f;    // its variance, dB^2 (infinite without an estimate)
     float esn0_known_db = 0.0f;   // carrier recovery's estimate from the known symbols alone

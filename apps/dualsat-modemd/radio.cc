@@ -270,6 +270,13 @@ public:
         // Noise for the configured Es/N0 at 0 dB TX gain (the TX has mean power tx_rms^2).
         m_channel = make_channel(c);
         m_channel->set_input_gain(static_cast<float>(c.radio.tx_rms));
+        // The channel runs on at least a quarter of its buffer (~1 ms) at a time: the
+        // throttle before it passes samples on as they fall due, and a fast receiver after
+        // it takes whatever arrives, so each stage woke for a few hundred samples — more
+        // often on an idle link, where the receiver is faster (issue 14). The loopback
+        // never ends, so no tail is held back.
+        std::dynamic_pointer_cast<gr::block>(m_channel)->set_min_noutput_items(
+            stream_buffer_items(c.radio.sample_rate, sizeof(gr_complex)) / 4);
         m_throttle = gr::blocks::throttle::make(sizeof(gr_complex), c.radio.sample_rate);
         size_stream_buffer(m_throttle, c.radio.sample_rate);
 

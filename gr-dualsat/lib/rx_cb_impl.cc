@@ -3,6 +3,8 @@
 
 #include <dualsat/core/error.h>
 #include <gnuradio/dualsat/tag_keys.h>
+#include <gnuradio/block_detail.h>
+#include <gnuradio/buffer_reader.h>
 #include <gnuradio/io_signature.h>
 
 #include <algorithm>
@@ -15,8 +17,8 @@ namespace dualsat {
 namespace {
 
 // Input kept back while more keeps coming when the FEC runs on a pool: frames stay in
-// flight across calls, and a call that is given only this much input (the input has run
-// dry, e.g. the end of a stream) takes it all and waits for every frame in flight.
+// flight across calls; once the stream has ended (the upstream block is done), a call
+// takes what is left and waits for every frame in flight.
 constexpr int kPoolTailSamples = 512;
 // TS bytes buffered for the output before the block stops taking input.
 constexpr size_t kMaxBacklogBytes = 1u << 20;
@@ -250,13 +252,25 @@ int rx_cb_impl::general_work(int noutput_items,
     if (backlog() < kMaxBacklogBytes && available > 0) {
         const bool pooled = d_rx.config().fec_threads >= 2;
         int take = available;
-        if (pooled && available > kPoolTailSamples)
-            take = available - kPoolTailSamples / 2; // more is coming: keep frames in flight
+        bool drain = false;
+        if (pooled) {
+            if (available > kPoolTailSamples) {
+                take = available - kPoolTailSamples / 2; // more is coming: keep frames in flight
+            } else if (detail() && detail()->input(0)->done()) {
+                drain = true; // the end of the stream: take it all, finish every frame
+            } else {
+                // Only a tail: wait for more. GNU Radio calls a block again at once after
+                // it made progress, and draining the pipeline on that call (as this did)
+                // left the front-end thread idle on every other call (issue 14).
+                take = 0;
+            }
+        }
         take = std::min(take, kMaxChunk);
         try {
-            d_rx.process(in, static_cast<size_t>(take), d_out);
-            if (pooled && take == available)
-                d_rx.flush(d_out); // the input ran dry: finish every frame in flight
+            if (take > 0)
+                d_rx.process(in, static_cast<size_t>(take), d_out);
+            if (drain)
+                d_rx.flush(d_out);
         } catch (const std::exception& e) {
             if (d_work_errors++ % 1000 == 0)
                 d_logger->error("receiver error (input skipped, {} so far): {}", d_work_errors, e.what());

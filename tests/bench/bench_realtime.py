@@ -75,6 +75,7 @@ class ThreadSampler:
         self.pid, self.period = pid, period
         self.last = {}  # tid -> (name, seconds)
         self._stop = threading.Event()
+        self._poll()  # a reading at once: groups() right after construction is a baseline
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 

@@ -8,6 +8,7 @@
 #include <gnuradio/blocks/multiply_const.h>
 #include <gnuradio/blocks/throttle.h>
 #include <dualsat/channel/channel_emulator.h>
+#include <gnuradio/dualsat/jammer_cc.h>
 #include <gnuradio/block.h>
 #include <gnuradio/io_signature.h>
 #include <gnuradio/io_signature.h>
@@ -248,6 +249,15 @@ public:
         size_stream_buffer(m_throttle, c.radio.sample_rate);
         size_stream_buffer(m_gain.block(), c.radio.sample_rate);
         m_gain.set_level(c.radio.tx_rms);
+        if (c.channel.jammer.present) {
+            const auto& j = c.channel.jammer;
+            // J/S over the TX signal at 0 dB TX gain (mean power tx_rms^2).
+            m_jammer = gr::dualsat::jammer_cc::make(j.kind, j.js_db, c.radio.tx_rms * c.radio.tx_rms,
+                                                    c.radio.sample_rate, j.cw_offset_hz, j.band_low_hz,
+                                                    j.band_fraction, j.duty, j.period_s, j.sweep_low_hz,
+                                                    j.sweep_high_hz, j.seed);
+            size_stream_buffer(m_jammer, c.radio.sample_rate);
+        }
     }
     std::string name() const override { return "loopback"; }
     void connect(gr::top_block_sptr tb, gr::basic_block_sptr tx, gr::basic_block_sptr rx) override
@@ -255,7 +265,12 @@ public:
         tb->connect(tx, 0, m_throttle, 0);
         tb->connect(m_throttle, 0, m_gain.block(), 0);
         tb->connect(m_gain.block(), 0, m_channel, 0);
-        tb->connect(m_channel, 0, rx, 0);
+        if (m_jammer) {
+            tb->connect(m_channel, 0, m_jammer, 0);
+            tb->connect(m_jammer, 0, rx, 0);
+        } else {
+            tb->connect(m_channel, 0, rx, 0);
+        }
     }
     ControlResult set_gain(double db, Direction d) override
     {
@@ -268,7 +283,10 @@ public:
     ControlResult set_frequency(double, Direction) override { return no_tuning("loopback"); }
     std::vector<NamedBlock> tx_blocks() const override
     {
-        return { { "throttle", m_throttle }, { "tx_gain", m_gain.block() }, { "channel", m_channel } };
+        std::vector<NamedBlock> b = { { "throttle", m_throttle }, { "tx_gain", m_gain.block() }, { "channel", m_channel } };
+        if (m_jammer)
+            b.push_back({ "jammer", m_jammer });
+        return b;
     }
     Pacing tx_pacing() const override { return Pacing::Throttle; }
     Pacing rx_pacing() const override { return Pacing::Throttle; }
@@ -294,6 +312,10 @@ public:
                        { "esn0_db", m_esn0_db + m_gain.db() },
                        { "cfo_hz", m_cfg.channel.cfo_hz },
                        { "timing_offset", m_cfg.channel.timing_offset } } } };
+        if (m_jammer) {
+            const auto& jc = m_cfg.channel.jammer;
+            j["channel"]["jammer"] = { { "kind", jc.kind }, { "js_db", m_jammer->js_db() } };
+        }
         return j;
     }
 
@@ -302,6 +324,7 @@ private:
     mutable std::mutex m_mutex;
     DigitalGain m_gain;
     double m_esn0_db; // at 0 dB TX gain
+    gr::dualsat::jammer_cc::sptr m_jammer; // channel.jammer: after the channel's noise
     ChannelBlock::sptr m_channel;
     gr::blocks::throttle::sptr m_throttle;
 };

@@ -1109,6 +1109,17 @@ void parse_antijam(Section s, Config& c)
         return;
     }
     a.hopping = h.flag("enabled", true);
+    if (!a.hopping) {
+        // Off: the settings stay in the file for later, unchecked against the rates (the
+        // modem then runs at radio.sample_rate), but a misspelt key is still an error.
+        for (const char* k : { "mode", "channels", "channel_spacing_hz", "interpolation", "filter_semi_length",
+                               "erase_jammed", "threshold_db", "settling_s", "lead_s", "dwell_symbols", "dwell_s",
+                               "guard_s" })
+            h.get(k);
+        h.finish();
+        s.finish();
+        return;
+    }
     a.mode = h.choice("mode", "digital", { "digital", "analog" }) == "digital" ? HopMode::Digital : HopMode::Analog;
     const bool digital = a.mode == HopMode::Digital;
     a.channels = static_cast<int>(h.integer("channels", 8, 2, 4096));

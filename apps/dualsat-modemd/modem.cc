@@ -612,6 +612,21 @@ std::vector<std::string> Modem::reload(const Config& fresh)
         a.channel.enabled != b.channel.enabled || a.channel.timing_offset != b.channel.timing_offset ||
         a.channel.trace != b.channel.trace || a.channel.trace_loop != b.channel.trace_loop)
         restart.push_back("channel");
+    const auto& ja = a.channel.jammer;
+    const auto& jb = b.channel.jammer;
+    if (ja.present != jb.present || ja.kind != jb.kind || ja.js_db != jb.js_db || ja.band_low_hz != jb.band_low_hz ||
+        ja.band_fraction != jb.band_fraction || ja.cw_offset_hz != jb.cw_offset_hz || ja.duty != jb.duty ||
+        ja.period_s != jb.period_s || ja.sweep_low_hz != jb.sweep_low_hz || ja.sweep_high_hz != jb.sweep_high_hz ||
+        ja.seed != jb.seed)
+        restart.push_back("channel.jammer");
+    const auto& ha = a.antijam;
+    const auto& hb = b.antijam;
+    if (ha.hopping != hb.hopping || ha.mode != hb.mode || ha.channels != hb.channels ||
+        ha.channel_spacing_hz != hb.channel_spacing_hz || ha.interpolation != hb.interpolation ||
+        ha.slot_samples != hb.slot_samples || ha.guard_samples != hb.guard_samples ||
+        ha.erase_jammed != hb.erase_jammed || ha.threshold_db != hb.threshold_db ||
+        ha.filter_semi_length != hb.filter_semi_length || ha.time_source != hb.time_source)
+        restart.push_back("antijam");
     auto ep = [](const std::optional<Endpoint>& e) { return e ? e->text() : std::string(); };
     if (ep(a.data.ip_listen) != ep(b.data.ip_listen) || ep(a.data.ip_forward) != ep(b.data.ip_forward) ||
         ep(a.data.ts_listen) != ep(b.data.ts_listen) || ep(a.data.ts_forward) != ep(b.data.ts_forward) ||

@@ -1197,6 +1197,9 @@ void parse_antijam(Section s, Config& c)
     }
     h.finish();
     s.finish();
+    if (digital && a.time_source == "uhd")
+        s.fail(s.key_path("time_source"), "'uhd' is for analog hopping: digital hopping counts its slots "
+                                          "from the stream's first sample (sample_counter)");
     if (a.hopping && !digital)
         s.fail(h.key_path("mode"), "'analog' (timed USRP retuning with hop_tuner) is not yet in the "
                                    "daemon: use mode: digital (any backend)");

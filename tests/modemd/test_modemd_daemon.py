@@ -2161,6 +2161,9 @@ class Antijam(unittest.TestCase):
                              'radio: {backend: uhd, sample_rate: 1.0e5, uhd: {args: "type=dualsat-fake", '
                              'tx: {freq: 1.0e9}, rx: {freq: 1.0e9}}}').replace("channel: {esn0_db: 12.0, seed: 7}\n", "")
         check(uhd, "antijam.hopping.guard_s", "shorter than settling_s")
+        digital_uhd = uhd.replace("mode: analog", "mode: digital, interpolation: 6").replace(
+            "sample_rate: 1.0e5", "sample_rate: 6.0e5").replace("antijam:\n", "antijam:\n  time_source: uhd\n")
+        check(digital_uhd, "antijam.time_source", "'uhd' is for analog hopping")
         # Analog hopping (hop_tuner retuning the USRP) is not in the daemon yet: refused.
         check(uhd.replace("guard_s: 2.0e-4", "guard_s: 4.0e-4").replace("dwell_symbols: 128", "dwell_symbols: 512"),
               "antijam.hopping.mode", "not yet in the daemon")

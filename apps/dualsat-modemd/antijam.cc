@@ -22,7 +22,14 @@ int64_t hop_epoch(const Config& c)
     return std::chrono::duration_cast<std::chrono::seconds>(now).count() / c.protect.slot_seconds;
 }
 
-AntijamStage::AntijamStage(const Config& c) : m_cfg(c), m_epoch(hop_epoch(c))
+double AntijamStage::analog_start_time(const Config& c, double now, double margin_s)
+{
+    const double slot_s = static_cast<double>(c.antijam.slot_samples) / c.modem_sample_rate();
+    return std::ceil((now + margin_s) / slot_s) * slot_s;
+}
+
+AntijamStage::AntijamStage(const Config& c, double start_time)
+    : m_cfg(c), m_epoch(hop_epoch(c)), m_start_time(start_time)
 {
     const AntijamConfig& a = c.antijam;
     const double modem_rate = c.modem_sample_rate();
@@ -42,6 +49,32 @@ AntijamStage::AntijamStage(const Config& c) : m_cfg(c), m_epoch(hop_epoch(c))
                                                         a.filter_semi_length, a.erase_jammed, a.threshold_db);
             size_stream_buffer(m_dehopper, c.radio.sample_rate);
         }
+        if (a.mode == HopMode::Analog) {
+            const double full = std::floor(start_time);
+            const auto secs = static_cast<uint64_t>(full);
+            const double frac = start_time - full;
+            const auto& u = c.radio.uhd;
+            if (c.has_tx()) {
+                // Tagged commands for usrp_sink, which runs each when it reaches the sample;
+                // sample 0 goes out at the start time (tx_time), so the guards fall where
+                // the retunes are.
+                const auto p = protection_settings(c, true);
+                m_tx_tuner = gr::dualsat::hop_tuner::make(
+                    p.key_file, p.link_id, p.direction, m_epoch, a.channels, a.channel_spacing_hz, u.tx.freq,
+                    modem_rate, a.slot_samples, a.guard_samples, a.lead_s, a.settling_s, secs, frac,
+                    u.tx.lo_offset, true, false, "", "TX", true);
+                size_stream_buffer(m_tx_tuner, c.radio.sample_rate);
+            }
+            if (c.has_rx()) {
+                // Messages to usrp_source's command port; its rx_time tags anchor the time.
+                const auto p = protection_settings(c, false);
+                m_rx_tuner = gr::dualsat::hop_tuner::make(
+                    p.key_file, p.link_id, p.direction, m_epoch, a.channels, a.channel_spacing_hz, u.rx.freq,
+                    modem_rate, a.slot_samples, a.guard_samples, a.lead_s, a.settling_s, secs, frac,
+                    u.rx.lo_offset, false, true, "rx_time", "RX", false);
+                size_stream_buffer(m_rx_tuner, c.radio.sample_rate);
+            }
+        }
     } catch (const dualsat::ConfigError& e) {
         throw dualsat::ConfigError(std::string("antijam.hopping: ") + e.what());
     } catch (const std::invalid_argument& e) { // the blocks' ValueError
@@ -52,25 +85,41 @@ AntijamStage::AntijamStage(const Config& c) : m_cfg(c), m_epoch(hop_epoch(c))
 void AntijamStage::connect_tx(gr::top_block_sptr tb, gr::basic_block_sptr shaper)
 {
     tb->connect(shaper, 0, m_hopper, 0);
+    if (m_tx_tuner)
+        tb->connect(m_hopper, 0, m_tx_tuner, 0);
 }
 
 void AntijamStage::connect_rx(gr::top_block_sptr tb, gr::basic_block_sptr rx_input)
 {
+    if (m_rx_tuner)
+        tb->connect(m_rx_tuner, 0, m_dehopper, 0);
     tb->connect(m_dehopper, 0, rx_input, 0);
+}
+
+void AntijamStage::connect_commands(gr::top_block_sptr tb, gr::basic_block_sptr rx_device)
+{
+    if (m_rx_tuner && rx_device)
+        tb->msg_connect(m_rx_tuner, "command", rx_device, "command");
 }
 
 std::vector<NamedBlock> AntijamStage::tx_blocks() const
 {
-    if (!m_hopper)
-        return {};
-    return { { "hopper", m_hopper } };
+    std::vector<NamedBlock> b;
+    if (m_hopper)
+        b.push_back({ "hopper", m_hopper });
+    if (m_tx_tuner)
+        b.push_back({ "hop_tuner_tx", m_tx_tuner });
+    return b;
 }
 
 std::vector<NamedBlock> AntijamStage::rx_blocks() const
 {
-    if (!m_dehopper)
-        return {};
-    return { { "dehopper", m_dehopper } };
+    std::vector<NamedBlock> b;
+    if (m_rx_tuner)
+        b.push_back({ "hop_tuner_rx", m_rx_tuner });
+    if (m_dehopper)
+        b.push_back({ "dehopper", m_dehopper });
+    return b;
 }
 
 json AntijamStage::status() const
@@ -83,6 +132,7 @@ json AntijamStage::status() const
                { "channel_spacing_hz", a.channel_spacing_hz },
                { "interpolation", a.interpolation },
                { "epoch", m_epoch },
+               { "start_time", a.mode == HopMode::Analog ? json(m_start_time) : json(nullptr) },
                { "dwell_samples", a.slot_samples },
                { "guard_samples", a.guard_samples },
                { "dwell_s", static_cast<double>(a.slot_samples) / modem_rate },
@@ -96,6 +146,10 @@ json AntijamStage::status() const
         // The slot in progress and its channel (none before the first sample).
         t["slot_now"] = slots > 0 ? json(slots - 1) : json(nullptr);
         t["channel_now"] = slots > 0 ? json(m_hopper->channel(slots - 1)) : json(nullptr);
+        if (m_tx_tuner)
+            t["tune_commands"] = { { "issued", m_tx_tuner->commands_issued() },
+                                   { "late", m_tx_tuner->late_commands() },
+                                   { "next_slot", m_tx_tuner->next_slot() } };
         j["tx"] = t;
     }
     if (m_dehopper) {
@@ -115,6 +169,11 @@ json AntijamStage::status() const
             if (jammed[ch] > 0)
                 jammed_channels.push_back(static_cast<int>(ch));
         r["jammed_channels"] = jammed_channels;
+        if (m_rx_tuner)
+            r["tune_commands"] = { { "issued", m_rx_tuner->commands_issued() },
+                                   { "late", m_rx_tuner->late_commands() },
+                                   { "next_slot", m_rx_tuner->next_slot() },
+                                   { "bad_time_tags", m_rx_tuner->bad_time_tags() } };
         j["rx"] = r;
     }
     return j;

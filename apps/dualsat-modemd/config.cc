@@ -1200,9 +1200,8 @@ void parse_antijam(Section s, Config& c)
     if (digital && a.time_source == "uhd")
         s.fail(s.key_path("time_source"), "'uhd' is for analog hopping: digital hopping counts its slots "
                                           "from the stream's first sample (sample_counter)");
-    if (a.hopping && !digital)
-        s.fail(h.key_path("mode"), "'analog' (timed USRP retuning with hop_tuner) is not yet in the "
-                                   "daemon: use mode: digital (any backend)");
+    if (!digital && a.time_source != "uhd")
+        s.fail(s.key_path("time_source"), "analog hopping retunes on the radio's time: set 'uhd'");
 }
 
 Config parse_config(const std::string& yaml_text,

@@ -128,8 +128,18 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
         m_tx->connect(m_tb, m_shaper);
         tx_out = m_shaper;
     }
-    if (m_cfg.antijam.hopping)
-        m_antijam = std::make_unique<AntijamStage>(m_cfg);
+    if (m_cfg.antijam.hopping) {
+        double start = 0.0;
+        if (m_cfg.antijam.mode == HopMode::Analog) {
+            // Both streams start at a slot boundary of the radio's time, a second ahead.
+            const auto now = m_radio->time_now();
+            if (!now)
+                throw dualsat::ConfigError("antijam.hopping.mode: 'analog' needs a radio with a clock (uhd)");
+            start = AntijamStage::analog_start_time(m_cfg, *now);
+            m_radio->set_rx_start_time(start);
+        }
+        m_antijam = std::make_unique<AntijamStage>(m_cfg, start);
+    }
     if (m_antijam && m_tx) {
         m_antijam->connect_tx(m_tb, m_shaper);
         tx_out = m_antijam->tx_block();
@@ -164,6 +174,8 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
         }
     }
     m_radio->connect(m_tb, tx_out, rx_in);
+    if (m_antijam && m_rx)
+        m_antijam->connect_commands(m_tb, m_radio->rx_command_block());
     if (m_tx) {
         for (auto& b : m_tx->blocks())
             m_path.push_back(b);
@@ -1030,6 +1042,11 @@ std::string Modem::metrics()
         if (a.contains("tx"))
             p.add("dualsat_antijam_tx_slots_total", "counter", "Hop slots the transmitter started",
                   a["tx"]["slots"].get<double>());
+        for (const char* side : { "tx", "rx" })
+            if (a.contains(side) && a[side].contains("tune_commands"))
+                p.add("dualsat_antijam_tune_commands_total", "counter",
+                      "Timed UHD tune commands issued (analog hopping)",
+                      a[side]["tune_commands"]["issued"].get<double>(), { { "side", side } });
         if (a.contains("rx")) {
             const json& r = a["rx"];
             p.add("dualsat_antijam_rx_dwells_total", "counter", "Dwells the receiver judged",

@@ -371,6 +371,20 @@ public:
     }
     std::string name() const override { return "uhd"; }
     bool stall_is_fatal() const override { return true; }
+    std::optional<double> time_now() override
+    {
+        if (m_source)
+            return m_source->get_time_now().get_real_secs();
+        if (m_sink)
+            return m_sink->get_time_now().get_real_secs();
+        return std::nullopt;
+    }
+    void set_rx_start_time(double t) override
+    {
+        if (m_source)
+            m_source->set_start_time(::uhd::time_spec_t(t));
+    }
+    gr::basic_block_sptr rx_command_block() const override { return m_source; }
     void connect(gr::top_block_sptr tb, gr::basic_block_sptr tx, gr::basic_block_sptr rx) override
     {
         if (tx) {
@@ -585,13 +599,43 @@ public:
           m_port(pmt::mp("async_msgs"))
     {
         message_port_register_out(m_port);
+        // UHD commands as usrp_source / usrp_sink take them: on port "command" and (sink)
+        // as "tx_command" stream tags. Recorded for the tests (analog hopping).
+        message_port_register_in(pmt::mp("command"));
+        set_msg_handler(pmt::mp("command"), [this](const pmt::pmt_t& m) { record(m); });
+        set_tag_propagation_policy(TPP_DONT);
     }
+    // Commands received (freq Hz, time s), in order of arrival.
+    struct Command {
+        double freq = 0, time = -1;
+    };
+    std::vector<Command> commands() const
+    {
+        std::lock_guard<std::mutex> lock(m_cmd_mutex);
+        return m_commands;
+    }
+    uint64_t malformed_commands() const
+    {
+        std::lock_guard<std::mutex> lock(m_cmd_mutex);
+        return m_malformed;
+    }
+    // A timed start (usrp_source::set_start_time): sample 0 is at this radio time.
+    void set_start_time(double t) { m_start_time = t; }
     int work(int n, gr_vector_const_void_star&, gr_vector_void_star& out) override
     {
         if (m_samples >= m_fail_after)
             throw std::runtime_error("fake UHD device: no longer present (after " +
                                      std::to_string(m_samples) + " samples)");
         n = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(n), m_fail_after - m_samples));
+        if (!m_source) {
+            std::vector<gr::tag_t> tags;
+            get_tags_in_range(tags, 0, nitems_read(0), nitems_read(0) + static_cast<uint64_t>(n),
+                              pmt::intern("tx_command"));
+            for (const auto& t : tags)
+                record(t.value);
+        } else if (m_start_time > 0 && m_samples == 0 && !m_events_every) {
+            tag_time();
+        }
         if (m_events_every) {
             if (m_source && m_samples == 0)
                 tag_time();
@@ -619,9 +663,24 @@ public:
     }
 
 private:
+    void record(const pmt::pmt_t& cmd)
+    {
+        std::lock_guard<std::mutex> lock(m_cmd_mutex);
+        const pmt::pmt_t freq = pmt::is_dict(cmd) ? pmt::dict_ref(cmd, pmt::intern("freq"), pmt::PMT_NIL) : pmt::PMT_NIL;
+        const pmt::pmt_t time = pmt::is_dict(cmd) ? pmt::dict_ref(cmd, pmt::intern("time"), pmt::PMT_NIL) : pmt::PMT_NIL;
+        if (!pmt::is_real(freq) || !pmt::is_pair(time) || !pmt::is_uint64(pmt::car(time)) ||
+            !pmt::is_real(pmt::cdr(time))) {
+            ++m_malformed;
+            return;
+        }
+        if (m_commands.size() < 100000)
+            m_commands.push_back({ pmt::to_double(freq),
+                                   static_cast<double>(pmt::to_uint64(pmt::car(time))) + pmt::to_double(pmt::cdr(time)) });
+    }
+
     void tag_time()
     {
-        const double t = static_cast<double>(m_samples + m_skipped) / m_rate;
+        const double t = m_start_time + static_cast<double>(m_samples + m_skipped) / m_rate;
         const double full = std::floor(t);
         add_item_tag(0, nitems_written(0), pmt::intern("rx_time"),
                      pmt::make_tuple(pmt::from_uint64(static_cast<uint64_t>(full)), pmt::from_double(t - full)));
@@ -635,6 +694,10 @@ private:
     const pmt::pmt_t m_port;
     uint64_t m_samples = 0;
     uint64_t m_skipped = 0;
+    double m_start_time = 0;
+    mutable std::mutex m_cmd_mutex;
+    std::vector<Command> m_commands;
+    uint64_t m_malformed = 0;
 };
 
 class FakeUhdRadio : public RadioBackend
@@ -700,9 +763,35 @@ public:
     }
     json status() const override
     {
-        return { { "backend", "uhd" }, { "fake_device", true }, { "sample_rate", m_cfg.radio.sample_rate } };
+        json j = { { "backend", "uhd" }, { "fake_device", true }, { "sample_rate", m_cfg.radio.sample_rate } };
+        // The UHD commands the fake device got (analog hopping), the first 64 of each side.
+        auto commands = [](const FakeUhdDevice::sptr& dev) {
+            json c = { { "count", 0 }, { "malformed", dev->malformed_commands() } };
+            json freqs = json::array(), times = json::array();
+            const auto cmds = dev->commands();
+            c["count"] = cmds.size();
+            for (size_t i = 0; i < cmds.size() && i < 64; ++i) {
+                freqs.push_back(cmds[i].freq);
+                times.push_back(cmds[i].time);
+            }
+            c["freqs"] = freqs;
+            c["times"] = times;
+            return c;
+        };
+        if (m_sink)
+            j["tune_commands"]["tx"] = commands(m_sink);
+        if (m_source)
+            j["tune_commands"]["rx"] = commands(m_source);
+        return j;
     }
     bool stall_is_fatal() const override { return true; }
+    std::optional<double> time_now() override { return 0.0; } // the fake radio's clock starts at 0
+    void set_rx_start_time(double t) override
+    {
+        if (m_source)
+            m_source->set_start_time(t);
+    }
+    gr::basic_block_sptr rx_command_block() const override { return m_source; }
 
 private:
     const Config m_cfg;

@@ -2042,6 +2042,37 @@ antijam:
 JAMMER_ON_CHANNEL_0 = ", jammer: {kind: partial, js_db: 20.0, band_low_hz: -2.95e5, band_fraction: 0.15}"
 
 
+try:  # the hop schedule, computed here independently (Debian: python3-cryptography)
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+except ImportError:
+    HKDF = None
+
+
+def hop_channels(slots, n, epoch, link, direction, key_id=bytes(range(32)), master=bytes(range(0x10, 0x30))):
+    """The keyed channel of each slot (lib/antijam hop_schedule.h): the HOPPING key is
+    HKDF-SHA-384 (salt "dualsat/protect/v1" || key id, info "HOPPING" 0 epoch u32 link u16
+    direction u8); slot k reads AES-256-CTR blocks from counter (k u64, b u64) and takes the
+    first u32 below floor(2^32 / n) n, modulo n."""
+    info = b"HOPPING\0" + epoch.to_bytes(4, "big") + link.to_bytes(2, "big") + bytes([direction])
+    key = HKDF(algorithm=hashes.SHA384(), length=32, salt=b"dualsat/protect/v1" + key_id,
+               info=info).derive(master)
+    limit = (1 << 32) // n * n
+    out = []
+    for k in slots:
+        b = 0
+        while True:
+            block = Cipher(algorithms.AES(key), modes.CTR(k.to_bytes(8, "big") + b.to_bytes(8, "big"))) \
+                .encryptor().update(bytes(16))
+            good = [r for r in (int.from_bytes(block[i:i + 4], "big") for i in range(0, 16, 4)) if r < limit]
+            if good:
+                out.append(good[0] % n)
+                break
+            b += 1
+    return out
+
+
 class Antijam(unittest.TestCase):
     """antijam: keyed digital frequency hopping through the daemon (loopback backend)."""
 
@@ -2121,6 +2152,50 @@ class Antijam(unittest.TestCase):
         self.assertEqual([by_channel[str(c)] for c in range(1, 6)], [0] * 5)
         self.assertEqual(d.stop(), 0)
 
+    def test_analog_hopping_commands_on_fake_uhd(self):
+        # The fake USRP (radio.cc FakeUhdDevice) records the timed tune commands it gets:
+        # TX as usrp_sink's tx_command tags, RX on usrp_source's command port. Both streams
+        # start at a slot boundary a second after the radio's time (0 on the fake).
+        text = """
+modem: {profile: protected, modcod: QPSK 1/3, frame: short, pilots: true, symbol_rate: 5.0e4}
+radio: {backend: uhd, direction: both, sample_rate: 1.0e5,
+        uhd: {args: "type=dualsat-fake", tx: {freq: 1.0e9}, rx: {freq: 1.2e9}}}
+data: {ip: {listen: "127.0.0.1:0", forward: "127.0.0.1:%d"}}
+control: {bind: 127.0.0.1, port: 0}
+keys: {file: link.key, link_id: 9, role: hub, epochs: command, initial_epoch: 5}
+comsec: {nonce_state_file: link.nonce}
+antijam:
+  time_source: uhd
+  hopping: {enabled: true, mode: analog, channels: 6, channel_spacing_hz: 1.0e5,
+            dwell_symbols: 256, guard_s: 4.0e-4, lead_s: 0.01}
+""" % self.fwd
+        d = self.daemon(text)
+        s = wait_for(lambda: (lambda t: t if t["radio"]["tune_commands"]["rx"]["count"] >= 64 and
+                              t["radio"]["tune_commands"]["tx"]["count"] >= 64 else None)(d.get("/status")),
+                     "64 tune commands each way")
+        dwell = 512 / 1.0e5  # 256 symbols at 2 samples per symbol
+        a = s["antijam"]
+        self.assertEqual((a["mode"], a["interpolation"], a["dwell_s"]), ("analog", 1, dwell))
+        self.assertAlmostEqual(a["start_time"], 196 * dwell, places=9)  # the first boundary >= 1 s
+        for side, centre, direction in (("tx", 1.0e9, 0), ("rx", 1.2e9, 1)):  # hub: sends forward
+            c = s["radio"]["tune_commands"][side]
+            self.assertEqual(c["malformed"], 0)
+            times = c["times"]
+            slots = [round(t / dwell) for t in times]
+            self.assertEqual(slots[0], 196, times[:3])
+            # One command per slot, each at its slot's start, none missed.
+            self.assertEqual(slots, list(range(196, 196 + len(times))))
+            for t, k in zip(times, slots):
+                self.assertAlmostEqual(t, k * dwell, places=9)
+            self.assertGreaterEqual(a[side]["tune_commands"]["issued"], c["count"])
+            if HKDF is not None:
+                expected = [centre + (ch - 2.5) * 1.0e5 for ch in hop_channels(slots, 6, 5, 9, direction)]
+                self.assertEqual(c["freqs"], expected, side)
+        fams = parse_prometheus(d.get("/metrics"))
+        self.assertEqual({l["side"] for l, _ in fams["dualsat_antijam_tune_commands_total"]["samples"]},
+                         {"tx", "rx"})
+        self.assertEqual(d.stop(), 0)
+
     def test_config_errors(self):
         base = self.config()
 
@@ -2164,9 +2239,12 @@ class Antijam(unittest.TestCase):
         digital_uhd = uhd.replace("mode: analog", "mode: digital, interpolation: 6").replace(
             "sample_rate: 1.0e5", "sample_rate: 6.0e5").replace("antijam:\n", "antijam:\n  time_source: uhd\n")
         check(digital_uhd, "antijam.time_source", "'uhd' is for analog hopping")
-        # Analog hopping (hop_tuner retuning the USRP) is not in the daemon yet: refused.
+        # Analog hopping runs on the radio's time.
         check(uhd.replace("guard_s: 2.0e-4", "guard_s: 4.0e-4").replace("dwell_symbols: 128", "dwell_symbols: 512"),
-              "antijam.hopping.mode", "not yet in the daemon")
+              "antijam.time_source", "set 'uhd'")
+        r = run(uhd.replace("guard_s: 2.0e-4", "guard_s: 4.0e-4").replace("dwell_symbols: 128", "dwell_symbols: 512")
+                   .replace("antijam:\n", "antijam:\n  time_source: uhd\n"), ["--check"], dirname=self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
         check(base.replace("mode: digital", "mode: digitl"), "antijam.hopping.mode", "not one of")
         check(base.replace("erase_jammed", "erase_jamed"), "antijam.hopping.erase_jamed", "unknown key")
         check(base + "  dsss: {enabled: true, sf: 64}\n", "antijam.dsss.enabled", "not yet in the daemon")

@@ -575,6 +575,28 @@ void parse_channel(Section s, ChannelConfig& c, const RadioConfig& radio, const 
         c.trace = read_esn0_trace(s.key_path("esn0_trace"), c.trace_path);
     }
     c.trace_loop = s.flag("trace_loop", false);
+    Section j = s.sub("jammer");
+    if (j.present()) {
+        if (radio.backend != Backend::Loopback)
+            s.fail(s.key_path("jammer"), "only with radio.backend 'loopback' (a lab seam)");
+        auto& m = c.jammer;
+        m.present = true;
+        m.kind = j.choice("kind", "partial", { "cw", "broadband", "partial", "pulsed", "swept" });
+        m.js_db = j.num("js_db", 20.0, -50.0, 60.0);
+        const double half = radio.sample_rate / 2;
+        m.cw_offset_hz = j.num("cw_offset_hz", 0.0, -half, half);
+        m.band_low_hz = j.num("band_low_hz", -half, -half, half);
+        m.band_fraction = j.num("band_fraction", 0.25, 0.0, 1.0, true);
+        if (m.band_low_hz + m.band_fraction * radio.sample_rate > half * (1 + 1e-9))
+            j.fail(j.key_path("band_fraction"), "the band from band_low_hz runs past the sample band's "
+                                                "upper edge (radio.sample_rate / 2)");
+        m.duty = j.num("duty", 0.1, 0.0, 1.0, true);
+        m.period_s = j.num("period_s", 1e-3, 0.0, 3600.0, true);
+        m.sweep_low_hz = j.num("sweep_low_hz", -half, -half, half);
+        m.sweep_high_hz = j.num("sweep_high_hz", half, -half, half);
+        m.seed = static_cast<uint64_t>(j.integer("seed", 1, 1, 0x7fffffff));
+        j.finish();
+    }
     s.finish();
 }
 
@@ -1059,6 +1081,129 @@ void parse_protect(Section& top, Config& c, const std::string& base_dir)
                  "then show the link state to an observer)");
 }
 
+// antijam: keyed frequency hopping on the protected profile's keys. Everything the blocks
+// would refuse at construction is refused here, naming the key.
+void parse_antijam(Section s, Config& c)
+{
+    AntijamConfig& a = c.antijam;
+    if (!s.present())
+        return;
+    if (!c.protect.enabled)
+        s.fail("antijam", "section given but modem.profile is 'civil' (hopping uses the protected "
+                          "profile's keys: set modem.profile: protected)");
+    a.time_source = s.choice("time_source", "sample_counter", { "sample_counter", "uhd" });
+    if (a.time_source == "uhd" && c.radio.backend != Backend::Uhd)
+        s.fail(s.key_path("time_source"), "'uhd' needs radio.backend 'uhd' (the radio's clock)");
+    Section d = s.sub("dsss");
+    if (d.present()) {
+        const bool on = d.flag("enabled", true);
+        d.integer("sf", 64, 4, 1024);
+        d.finish();
+        if (on)
+            d.fail(d.key_path("enabled"), "DSSS spreading is not yet in the daemon (the blocks "
+                                          "dsss_spreader_cc / dsss_despreader_cc exist; use a flowgraph)");
+    }
+    Section h = s.sub("hopping");
+    if (!h.present()) {
+        s.finish();
+        return;
+    }
+    a.hopping = h.flag("enabled", true);
+    if (!a.hopping) {
+        // Off: the settings stay in the file for later, unchecked against the rates (the
+        // modem then runs at radio.sample_rate), but a misspelt key is still an error.
+        for (const char* k : { "mode", "channels", "channel_spacing_hz", "interpolation", "filter_semi_length",
+                               "erase_jammed", "threshold_db", "settling_s", "lead_s", "dwell_symbols", "dwell_s",
+                               "guard_s" })
+            h.get(k);
+        h.finish();
+        s.finish();
+        return;
+    }
+    a.mode = h.choice("mode", "digital", { "digital", "analog" }) == "digital" ? HopMode::Digital : HopMode::Analog;
+    const bool digital = a.mode == HopMode::Digital;
+    a.channels = static_cast<int>(h.integer("channels", 8, 2, 4096));
+    if (!h.has("channel_spacing_hz"))
+        h.fail(h.key_path("channel_spacing_hz"), "missing (the distance between adjacent hop channels, Hz)");
+    a.channel_spacing_hz = h.num("channel_spacing_hz", 0.0, 0.0, 1e10, true);
+    a.interpolation = static_cast<int>(h.integer("interpolation", digital ? 8 : 1, 1, 256));
+    a.filter_semi_length = static_cast<int>(h.integer("filter_semi_length", 8, 2, 64));
+    a.erase_jammed = h.flag("erase_jammed", true);
+    a.threshold_db = h.num("threshold_db", 3.0, 0.0, 60.0, true);
+    a.settling_s = h.num("settling_s", 300e-6, 0.0, 1.0);
+    a.lead_s = h.num("lead_s", 0.01, 0.0, 10.0, true);
+    const double modem_rate = c.modem_sample_rate();
+    const double rolloff = dualsat::rolloff_value(c.modem.rolloff);
+    char msg[320];
+    if (digital) {
+        if (a.interpolation < 2)
+            h.fail(h.key_path("interpolation"), "must be >= 2 for digital hopping (the hop band is "
+                                                "interpolation x the modem's sample rate)");
+        const double band = a.channels * a.channel_spacing_hz;
+        if (band > c.radio.sample_rate * (1 + 1e-9)) {
+            std::snprintf(msg, sizeof msg,
+                          "%d channels x %.15g Hz = %.15g Hz do not fit radio.sample_rate %.15g Hz "
+                          "(= the modem's %.15g x interpolation %d)",
+                          a.channels, a.channel_spacing_hz, band, c.radio.sample_rate, modem_rate,
+                          a.interpolation);
+            h.fail(h.key_path("channel_spacing_hz"), msg);
+        }
+    } else {
+        if (h.has("interpolation") && a.interpolation != 1)
+            h.fail(h.key_path("interpolation"), "analog hopping retunes the radio: no interpolation (1)");
+        a.interpolation = 1;
+        if (c.radio.backend != Backend::Uhd)
+            h.fail(h.key_path("mode"), "'analog' retunes a USRP: it needs radio.backend 'uhd' "
+                                       "(use mode: digital with the other backends)");
+    }
+    if (a.channel_spacing_hz < c.modem.symbol_rate * (1 + rolloff) * (1 - 1e-9)) {
+        std::snprintf(msg, sizeof msg,
+                      "%.15g Hz is narrower than the signal (modem.symbol_rate x (1 + roll-off) = "
+                      "%.15g Hz): adjacent channels would overlap",
+                      a.channel_spacing_hz, c.modem.symbol_rate * (1 + rolloff));
+        h.fail(h.key_path("channel_spacing_hz"), msg);
+    }
+    // The dwell (slot, guard included) in symbols or seconds, at the modem's rate.
+    if (h.has("dwell_symbols") == h.has("dwell_s"))
+        h.fail(h.key_path("dwell_symbols"), "give exactly one of dwell_symbols and dwell_s (the slot "
+                                            "length, its guard included)");
+    double dwell_s;
+    if (h.has("dwell_symbols"))
+        dwell_s = static_cast<double>(h.integer("dwell_symbols", 0, 16, 100000000)) / c.modem.symbol_rate;
+    else
+        dwell_s = h.num("dwell_s", 0.0, 0.0, 3600.0, true);
+    a.slot_samples = std::llround(dwell_s * modem_rate);
+    const double min_guard_s = digital ? 2.0 * a.filter_semi_length / modem_rate : a.settling_s;
+    const double guard_s = h.num("guard_s", min_guard_s, 0.0, 3600.0);
+    a.guard_samples = std::llround(std::ceil(guard_s * modem_rate - 1e-6));
+    if (digital && a.guard_samples < 2 * a.filter_semi_length) {
+        std::snprintf(msg, sizeof msg,
+                      "%.6g s is %lld samples at the modem's rate: the digital hopper's filters "
+                      "need >= 2 x filter_semi_length = %d",
+                      guard_s, static_cast<long long>(a.guard_samples), 2 * a.filter_semi_length);
+        h.fail(h.key_path("guard_s"), msg);
+    }
+    if (!digital && guard_s < a.settling_s) {
+        std::snprintf(msg, sizeof msg, "%.6g s is shorter than settling_s %.6g s (the radio retunes in the guard)",
+                      guard_s, a.settling_s);
+        h.fail(h.key_path("guard_s"), msg);
+    }
+    if (a.slot_samples < 16 || a.guard_samples * 2 > a.slot_samples) {
+        std::snprintf(msg, sizeof msg,
+                      "the dwell is %lld samples at the modem's rate and the guard %lld: the guard "
+                      "may take at most half of it",
+                      static_cast<long long>(a.slot_samples), static_cast<long long>(a.guard_samples));
+        h.fail(h.key_path(h.has("dwell_s") ? "dwell_s" : "dwell_symbols"), msg);
+    }
+    h.finish();
+    s.finish();
+    if (digital && a.time_source == "uhd")
+        s.fail(s.key_path("time_source"), "'uhd' is for analog hopping: digital hopping counts its slots "
+                                          "from the stream's first sample (sample_counter)");
+    if (!digital && a.time_source != "uhd")
+        s.fail(s.key_path("time_source"), "analog hopping retunes on the radio's time: set 'uhd'");
+}
+
 Config parse_config(const std::string& yaml_text,
                     const std::string& origin,
                     const std::string& base_dir,
@@ -1094,6 +1239,7 @@ Config parse_config(const std::string& yaml_text,
         parse_control(top.sub("control"), c.control, base_dir, config_file_private);
         parse_acm(top.sub("acm"), c.acm, c, base_dir);
         parse_protect(top, c, base_dir);
+        parse_antijam(top.sub("antijam"), c);
         {
             Section log = top.sub("logging");
             c.logging.level = log.choice(
@@ -1110,7 +1256,16 @@ Config parse_config(const std::string& yaml_text,
     }
 
     // Cross-section rules.
-    const double sps = c.radio.sample_rate / c.modem.symbol_rate;
+    const double sps = c.modem_sample_rate() / c.modem.symbol_rate;
+    if (sps < 2.0 && c.antijam.hopping && c.antijam.mode == HopMode::Digital) {
+        char msg[256];
+        std::snprintf(msg, sizeof msg,
+                      "antijam.hopping.interpolation: %d leaves the modem %.15g samples/s of "
+                      "radio.sample_rate %.15g: at least 2 x modem.symbol_rate (%.15g) needed",
+                      c.antijam.interpolation, c.modem_sample_rate(), c.radio.sample_rate,
+                      2 * c.modem.symbol_rate);
+        throw ConfigError(origin + ": " + msg);
+    }
     if (sps < 2.0) {
         char msg[256];
         std::snprintf(msg, sizeof msg,

@@ -114,6 +114,21 @@ struct ChannelConfig {
     std::vector<std::pair<double, double>> trace;
     std::string trace_path;
     bool trace_loop = false;
+    // Optional jammer added to the channel (loopback only; jammer_cc / lib/channel
+    // jammer.h): J/S is the jammer's mean power over the TX signal's (tx_rms^2) across the
+    // whole sample band the channel carries (with digital hopping: the hop band).
+    struct Jammer {
+        bool present = false;
+        std::string kind = "partial"; // cw | broadband | partial | pulsed | swept
+        double js_db = 20.0;
+        double cw_offset_hz = 0.0;
+        double band_low_hz = 0.0;     // partial: band [band_low, band_low + fraction x rate)
+        double band_fraction = 0.25;
+        double duty = 0.1;            // pulsed
+        double period_s = 1e-3;       // pulsed, swept
+        double sweep_low_hz = 0.0, sweep_high_hz = 0.0;
+        uint64_t seed = 1;
+    } jammer;
 };
 
 struct DataConfig {
@@ -197,6 +212,28 @@ struct ProtectConfig {
                                   // length and modulation order never follow the link state
 };
 
+// antijam (modem.profile protected only): keyed frequency hopping with the protected
+// profile's keys (the key file's HOPPING key, keys.link_id, the direction by keys.role, the
+// epoch: keys.initial_epoch in command mode, the UTC epoch at start otherwise). Digital
+// hopping: the modem runs at radio.sample_rate / interpolation and hopper_cc / dehopper_cc
+// put it on its keyed channel inside radio.sample_rate (any backend).
+enum class HopMode { Digital, Analog };
+struct AntijamConfig {
+    bool hopping = false;         // antijam.hopping.enabled
+    HopMode mode = HopMode::Digital;
+    int channels = 8;
+    double channel_spacing_hz = 0;
+    int interpolation = 8;        // digital: wide rate = interpolation x the modem's rate
+    int64_t slot_samples = 0;     // a dwell (slot) at the modem's rate, guard included
+    int64_t guard_samples = 0;    // the transmitter's pause at the start of each slot
+    bool erase_jammed = true;
+    double threshold_db = 3.0;
+    int filter_semi_length = 8;
+    double settling_s = 300e-6;   // analog: the synthesiser's retune time
+    double lead_s = 0.01;         // analog: tune commands this far ahead
+    std::string time_source = "sample_counter"; // sample_counter | uhd
+};
+
 struct LoggingConfig {
     std::string level = "info"; // trace debug info warn error critical off
 };
@@ -210,10 +247,18 @@ struct Config {
     ControlConfig control;
     AcmConfig acm;
     ProtectConfig protect;
+    AntijamConfig antijam;
     LoggingConfig logging;
 
     bool has_tx() const { return radio.direction != Direction::Rx; }
     bool has_rx() const { return radio.direction != Direction::Tx; }
+    // The modem's own sample rate (pulse shaper, receiver): radio.sample_rate, or with
+    // digital hopping radio.sample_rate / antijam interpolation (the radio carries the band).
+    double modem_sample_rate() const
+    {
+        return antijam.hopping && antijam.mode == HopMode::Digital ? radio.sample_rate / antijam.interpolation
+                                                                   : radio.sample_rate;
+    }
 };
 
 // Parses and validates. `origin` names the source in messages; relative paths in the

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "modem.h"
 
+#include "antijam.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -121,15 +123,31 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
         // The backends other than UHD scale by radio.tx_rms in their digital gain block
         // (radio.cc): one multiply instead of two.
         const double shaper_level = m_cfg.radio.backend == Backend::Uhd ? m_cfg.radio.tx_rms : 1.0;
-        m_shaper = make_pulse_shaper(m_cfg.modem.symbol_rate, m_cfg.radio.sample_rate,
+        m_shaper = make_pulse_shaper(m_cfg.modem.symbol_rate, m_cfg.modem_sample_rate(),
                                      dualsat::rolloff_value(m_cfg.modem.rolloff), shaper_level);
         m_tx->connect(m_tb, m_shaper);
         tx_out = m_shaper;
     }
+    if (m_cfg.antijam.hopping) {
+        double start = 0.0;
+        if (m_cfg.antijam.mode == HopMode::Analog) {
+            // Both streams start at a slot boundary of the radio's time, a second ahead.
+            const auto now = m_radio->time_now();
+            if (!now)
+                throw dualsat::ConfigError("antijam.hopping.mode: 'analog' needs a radio with a clock (uhd)");
+            start = AntijamStage::analog_start_time(m_cfg, *now);
+            m_radio->set_rx_start_time(start);
+        }
+        m_antijam = std::make_unique<AntijamStage>(m_cfg, start);
+    }
+    if (m_antijam && m_tx) {
+        m_antijam->connect_tx(m_tb, m_shaper);
+        tx_out = m_antijam->tx_block();
+    }
     if (m_cfg.has_rx()) {
         m_rx = make_rx_chain(m_cfg);
         m_rx->connect(m_tb);
-        m_console = std::make_unique<ConsoleTaps>(m_cfg.modem.symbol_rate, m_cfg.radio.sample_rate,
+        m_console = std::make_unique<ConsoleTaps>(m_cfg.modem.symbol_rate, m_cfg.modem_sample_rate(),
                                                   dualsat::rolloff_value(m_cfg.modem.rolloff));
         m_rx->attach_console(*m_console);
         m_rx->set_packet_sink([this](const uint8_t* data, size_t len) {
@@ -150,13 +168,22 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
         RxChain* rxc = m_rx.get();
         m_acm->set_lock_probe([rxc]() { return rxc->status().lock; });
         rx_in = m_rx->input();
+        if (m_antijam) {
+            m_antijam->connect_rx(m_tb, rx_in);
+            rx_in = m_antijam->rx_block();
+        }
     }
     m_radio->connect(m_tb, tx_out, rx_in);
+    if (m_antijam && m_rx)
+        m_antijam->connect_commands(m_tb, m_radio->rx_command_block());
     if (m_tx) {
         for (auto& b : m_tx->blocks())
             m_path.push_back(b);
         for (auto& b : pulse_shaper_blocks(m_shaper))
             m_path.push_back(b);
+        if (m_antijam)
+            for (auto& b : m_antijam->tx_blocks())
+                m_path.push_back(b);
         auto radio_tx = m_radio->tx_blocks();
         if (!radio_tx.empty())
             m_tx_edge = radio_tx.front().block;
@@ -166,9 +193,12 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
     if (m_rx) {
         for (auto& b : m_radio->rx_blocks())
             m_path.push_back(b);
+        if (m_antijam)
+            for (auto& b : m_antijam->rx_blocks())
+                m_path.push_back(b);
         for (auto& b : m_rx->blocks())
             m_path.push_back(b);
-        m_rx_edge = m_rx->input();
+        m_rx_edge = m_antijam ? m_antijam->rx_block() : m_rx->input();
     }
     m_start = m_rate_time = m_rt_since = std::chrono::steady_clock::now();
     // A stall is 2 s without progress, or three of the longest PLFRAMEs (normal QPSK with
@@ -308,7 +338,8 @@ void Modem::update_realtime(std::chrono::steady_clock::time_point now, uint64_t 
     if (m_rx) {
         RtDirectionSample d;
         d.items = rx_samples;
-        d.nominal_rate = m_cfg.radio.sample_rate;
+        // Counted at the receiver's input: with digital hopping, after the dehopper.
+        d.nominal_rate = m_cfg.modem_sample_rate();
         d.pacing = m_radio->rx_pacing();
         d.edge_fill = m_probe->rx_edge_fill();
         d.losses = counts.rx ? counts.rx->overflows() : 0;
@@ -593,6 +624,21 @@ std::vector<std::string> Modem::reload(const Config& fresh)
         a.channel.enabled != b.channel.enabled || a.channel.timing_offset != b.channel.timing_offset ||
         a.channel.trace != b.channel.trace || a.channel.trace_loop != b.channel.trace_loop)
         restart.push_back("channel");
+    const auto& ja = a.channel.jammer;
+    const auto& jb = b.channel.jammer;
+    if (ja.present != jb.present || ja.kind != jb.kind || ja.js_db != jb.js_db || ja.band_low_hz != jb.band_low_hz ||
+        ja.band_fraction != jb.band_fraction || ja.cw_offset_hz != jb.cw_offset_hz || ja.duty != jb.duty ||
+        ja.period_s != jb.period_s || ja.sweep_low_hz != jb.sweep_low_hz || ja.sweep_high_hz != jb.sweep_high_hz ||
+        ja.seed != jb.seed)
+        restart.push_back("channel.jammer");
+    const auto& ha = a.antijam;
+    const auto& hb = b.antijam;
+    if (ha.hopping != hb.hopping || ha.mode != hb.mode || ha.channels != hb.channels ||
+        ha.channel_spacing_hz != hb.channel_spacing_hz || ha.interpolation != hb.interpolation ||
+        ha.slot_samples != hb.slot_samples || ha.guard_samples != hb.guard_samples ||
+        ha.erase_jammed != hb.erase_jammed || ha.threshold_db != hb.threshold_db ||
+        ha.filter_semi_length != hb.filter_semi_length || ha.time_source != hb.time_source)
+        restart.push_back("antijam");
     auto ep = [](const std::optional<Endpoint>& e) { return e ? e->text() : std::string(); };
     if (ep(a.data.ip_listen) != ep(b.data.ip_listen) || ep(a.data.ip_forward) != ep(b.data.ip_forward) ||
         ep(a.data.ts_listen) != ep(b.data.ts_listen) || ep(a.data.ts_forward) != ep(b.data.ts_forward) ||
@@ -669,6 +715,8 @@ json Modem::status()
     j["symbol_rate"] = m_cfg.modem.symbol_rate;
     if (m_cfg.protect.enabled)
         j["protect"] = protect_status();
+    if (m_antijam)
+        j["antijam"] = m_antijam->status();
 
     RxStatus rx;
     if (m_rx)
@@ -855,9 +903,10 @@ json Modem::realtime_status(const TxInputStats& ts)
     }
     const RadioStreamCounts counts = m_radio->stream_counts();
     auto opt = [](const std::optional<double>& x) { return x ? json(*x) : json(nullptr); };
-    auto direction = [&](const std::optional<RtDirectionResult>& r, Pacing pacing, const std::optional<double>& fill) {
+    auto direction = [&](const std::optional<RtDirectionResult>& r, Pacing pacing, const std::optional<double>& fill,
+                         double nominal) {
         json d = { { "pacing", to_string(pacing) },
-                   { "nominal_samples_per_s", m_cfg.radio.sample_rate },
+                   { "nominal_samples_per_s", nominal },
                    { "samples_per_s", r ? opt(r->items_per_s) : json(nullptr) },
                    { "ratio", r ? opt(r->ratio) : json(nullptr) },
                    { "limited_by", r && !r->limited_by.empty() ? json(r->limited_by) : json(nullptr) },
@@ -872,7 +921,8 @@ json Modem::realtime_status(const TxInputStats& ts)
                { "episodes", episodes },
                { "warnings_suppressed", suppressed } };
     if (m_rx) {
-        json d = direction(v.rx, m_radio->rx_pacing(), m_probe ? m_probe->rx_edge_fill() : std::nullopt);
+        json d = direction(v.rx, m_radio->rx_pacing(), m_probe ? m_probe->rx_edge_fill() : std::nullopt,
+                           m_cfg.modem_sample_rate());
         d["samples"] = m_rx->status().samples;
         // Only a radio that reports overflows has these (uhd); elsewhere a shortfall is the ratio.
         d["overflows"] = counts.rx ? json(counts.rx->overflows()) : json(nullptr);
@@ -884,7 +934,8 @@ json Modem::realtime_status(const TxInputStats& ts)
         j["rx"] = nullptr;
     }
     if (m_tx) {
-        json d = direction(v.tx, m_radio->tx_pacing(), m_probe ? m_probe->tx_edge_fill() : std::nullopt);
+        json d = direction(v.tx, m_radio->tx_pacing(), m_probe ? m_probe->tx_edge_fill() : std::nullopt,
+                           m_cfg.radio.sample_rate);
         d["samples"] = m_probe ? m_probe->tx_samples() : 0;
         d["underflows"] = counts.tx ? json(counts.tx->underflows) : json(nullptr);
         d["sequence_errors"] = counts.tx ? json(counts.tx->sequence_errors) : json(nullptr);
@@ -978,6 +1029,42 @@ std::string Modem::metrics()
                       { { "reason", it.key() } });
             p.add("dualsat_protect_key_reloads_total", "counter", "Key reloads that changed the key",
                   r["key_reloads"].get<double>(), { { "side", "rx" } });
+        }
+    }
+    if (s.contains("antijam") && s["antijam"].is_object()) {
+        const json& a = s["antijam"];
+        p.add("dualsat_antijam_info", "gauge", "Keyed frequency hopping: mode, channels, epoch", 1,
+              { { "mode", a["mode"].get<std::string>() },
+                { "channels", std::to_string(a["channels"].get<int>()) },
+                { "epoch", std::to_string(a["epoch"].get<int64_t>()) } });
+        p.add("dualsat_antijam_dwell_seconds", "gauge", "Hop dwell (slot) length, guard included",
+              a["dwell_s"].get<double>());
+        if (a.contains("tx"))
+            p.add("dualsat_antijam_tx_slots_total", "counter", "Hop slots the transmitter started",
+                  a["tx"]["slots"].get<double>());
+        for (const char* side : { "tx", "rx" })
+            if (a.contains(side) && a[side].contains("tune_commands"))
+                p.add("dualsat_antijam_tune_commands_total", "counter",
+                      "Timed UHD tune commands issued (analog hopping)",
+                      a[side]["tune_commands"]["issued"].get<double>(), { { "side", side } });
+        if (a.contains("rx")) {
+            const json& r = a["rx"];
+            p.add("dualsat_antijam_rx_dwells_total", "counter", "Dwells the receiver judged",
+                  r["dwells"].get<double>());
+            p.add("dualsat_antijam_rx_jammed_dwells_total", "counter", "Dwells judged jammed",
+                  r["jammed_dwells"].get<double>());
+            p.add("dualsat_antijam_rx_erased_samples_total", "counter",
+                  "Samples of jammed dwells erased (set to zero) before the receiver",
+                  r["erased_samples"].get<double>());
+            const json& jc = r["jammed_by_channel"];
+            const json& dc = r["dwells_by_channel"];
+            for (size_t ch = 0; ch < jc.size(); ++ch)
+                p.add("dualsat_antijam_rx_channel_jammed_dwells_total", "counter",
+                      "Dwells judged jammed, by hop channel", jc[ch].get<double>(),
+                      { { "channel", std::to_string(ch) } });
+            for (size_t ch = 0; ch < dc.size(); ++ch)
+                p.add("dualsat_antijam_rx_channel_dwells_total", "counter", "Dwells judged, by hop channel",
+                      dc[ch].get<double>(), { { "channel", std::to_string(ch) } });
         }
     }
     p.add("dualsat_up", "gauge", "1 while the modem flowgraph runs", s["state"] == "running" ? 1 : 0);

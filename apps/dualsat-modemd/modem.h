@@ -29,6 +29,8 @@
 
 namespace modemd {
 
+class AntijamStage;
+
 class Modem : public ModemControl
 {
 public:
@@ -97,6 +99,7 @@ private:
     std::unique_ptr<RxChain> m_rx;
     std::unique_ptr<RadioBackend> m_radio;
     gr::basic_block_sptr m_shaper;
+    std::unique_ptr<AntijamStage> m_antijam; // antijam.hopping: hopper / dehopper
     DataPlane* m_data = nullptr;
     const ControlApi* m_api = nullptr;
 

@@ -528,10 +528,10 @@ private:
     {
         const double rolloff = dualsat::rolloff_value(c.modem.rolloff);
         if (!c.protect.enabled)
-            return gr::dualsat::rx_cb::make(c.modem.symbol_rate, c.radio.sample_rate, rolloff,
+            return gr::dualsat::rx_cb::make(c.modem.symbol_rate, c.modem_sample_rate(), rolloff,
                                             c.modem.gold_code, c.modem.rx_fec_threads, true);
         try {
-            return gr::dualsat::rx_cb::make_protected(c.modem.symbol_rate, c.radio.sample_rate,
+            return gr::dualsat::rx_cb::make_protected(c.modem.symbol_rate, c.modem_sample_rate(),
                                                       rolloff, c.modem.gold_code,
                                                       c.modem.rx_fec_threads, true,
                                                       protection_settings(c, false));

@@ -8,6 +8,7 @@
 #include <gnuradio/blocks/multiply_const.h>
 #include <gnuradio/blocks/throttle.h>
 #include <dualsat/channel/channel_emulator.h>
+#include <gnuradio/dualsat/jammer_cc.h>
 #include <gnuradio/block.h>
 #include <gnuradio/io_signature.h>
 #include <gnuradio/io_signature.h>
@@ -279,14 +280,27 @@ public:
             stream_buffer_items(c.radio.sample_rate, sizeof(gr_complex)) / 4);
         m_throttle = gr::blocks::throttle::make(sizeof(gr_complex), c.radio.sample_rate);
         size_stream_buffer(m_throttle, c.radio.sample_rate);
-
+        if (c.channel.jammer.present) {
+            const auto& j = c.channel.jammer;
+            // J/S over the TX signal at 0 dB TX gain (mean power tx_rms^2).
+            m_jammer = gr::dualsat::jammer_cc::make(j.kind, j.js_db, c.radio.tx_rms * c.radio.tx_rms,
+                                                    c.radio.sample_rate, j.cw_offset_hz, j.band_low_hz,
+                                                    j.band_fraction, j.duty, j.period_s, j.sweep_low_hz,
+                                                    j.sweep_high_hz, j.seed);
+            size_stream_buffer(m_jammer, c.radio.sample_rate);
+        }
     }
     std::string name() const override { return "loopback"; }
     void connect(gr::top_block_sptr tb, gr::basic_block_sptr tx, gr::basic_block_sptr rx) override
     {
         tb->connect(tx, 0, m_throttle, 0);
         tb->connect(m_throttle, 0, m_channel, 0);
-        tb->connect(m_channel, 0, rx, 0);
+        if (m_jammer) {
+            tb->connect(m_channel, 0, m_jammer, 0);
+            tb->connect(m_jammer, 0, rx, 0);
+        } else {
+            tb->connect(m_channel, 0, rx, 0);
+        }
     }
     ControlResult set_gain(double db, Direction d) override
     {
@@ -301,7 +315,10 @@ public:
     ControlResult set_frequency(double, Direction) override { return no_tuning("loopback"); }
     std::vector<NamedBlock> tx_blocks() const override
     {
-        return { { "throttle", m_throttle }, { "channel", m_channel } };
+        std::vector<NamedBlock> b = { { "throttle", m_throttle }, { "channel", m_channel } };
+        if (m_jammer)
+            b.push_back({ "jammer", m_jammer });
+        return b;
     }
     Pacing tx_pacing() const override { return Pacing::Throttle; }
     Pacing rx_pacing() const override { return Pacing::Throttle; }
@@ -327,6 +344,10 @@ public:
                        { "esn0_db", m_esn0_db + m_gain_db },
                        { "cfo_hz", m_cfg.channel.cfo_hz },
                        { "timing_offset", m_cfg.channel.timing_offset } } } };
+        if (m_jammer) {
+            const auto& jc = m_cfg.channel.jammer;
+            j["channel"]["jammer"] = { { "kind", jc.kind }, { "js_db", m_jammer->js_db() } };
+        }
         return j;
     }
 
@@ -335,6 +356,7 @@ private:
     mutable std::mutex m_mutex;
     double m_gain_db = 0.0; // digital TX gain
     double m_esn0_db; // at 0 dB TX gain
+    gr::dualsat::jammer_cc::sptr m_jammer; // channel.jammer: after the channel's noise
     ChannelBlock::sptr m_channel;
     gr::blocks::throttle::sptr m_throttle;
 };
@@ -381,6 +403,20 @@ public:
     }
     std::string name() const override { return "uhd"; }
     bool stall_is_fatal() const override { return true; }
+    std::optional<double> time_now() override
+    {
+        if (m_source)
+            return m_source->get_time_now().get_real_secs();
+        if (m_sink)
+            return m_sink->get_time_now().get_real_secs();
+        return std::nullopt;
+    }
+    void set_rx_start_time(double t) override
+    {
+        if (m_source)
+            m_source->set_start_time(::uhd::time_spec_t(t));
+    }
+    gr::basic_block_sptr rx_command_block() const override { return m_source; }
     void connect(gr::top_block_sptr tb, gr::basic_block_sptr tx, gr::basic_block_sptr rx) override
     {
         if (tx) {
@@ -595,13 +631,43 @@ public:
           m_port(pmt::mp("async_msgs"))
     {
         message_port_register_out(m_port);
+        // UHD commands as usrp_source / usrp_sink take them: on port "command" and (sink)
+        // as "tx_command" stream tags. Recorded for the tests (analog hopping).
+        message_port_register_in(pmt::mp("command"));
+        set_msg_handler(pmt::mp("command"), [this](const pmt::pmt_t& m) { record(m); });
+        set_tag_propagation_policy(TPP_DONT);
     }
+    // Commands received (freq Hz, time s), in order of arrival.
+    struct Command {
+        double freq = 0, time = -1;
+    };
+    std::vector<Command> commands() const
+    {
+        std::lock_guard<std::mutex> lock(m_cmd_mutex);
+        return m_commands;
+    }
+    uint64_t malformed_commands() const
+    {
+        std::lock_guard<std::mutex> lock(m_cmd_mutex);
+        return m_malformed;
+    }
+    // A timed start (usrp_source::set_start_time): sample 0 is at this radio time.
+    void set_start_time(double t) { m_start_time = t; }
     int work(int n, gr_vector_const_void_star&, gr_vector_void_star& out) override
     {
         if (m_samples >= m_fail_after)
             throw std::runtime_error("fake UHD device: no longer present (after " +
                                      std::to_string(m_samples) + " samples)");
         n = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(n), m_fail_after - m_samples));
+        if (!m_source) {
+            std::vector<gr::tag_t> tags;
+            get_tags_in_range(tags, 0, nitems_read(0), nitems_read(0) + static_cast<uint64_t>(n),
+                              pmt::intern("tx_command"));
+            for (const auto& t : tags)
+                record(t.value);
+        } else if (m_start_time > 0 && m_samples == 0 && !m_events_every) {
+            tag_time();
+        }
         if (m_events_every) {
             if (m_source && m_samples == 0)
                 tag_time();
@@ -629,9 +695,24 @@ public:
     }
 
 private:
+    void record(const pmt::pmt_t& cmd)
+    {
+        std::lock_guard<std::mutex> lock(m_cmd_mutex);
+        const pmt::pmt_t freq = pmt::is_dict(cmd) ? pmt::dict_ref(cmd, pmt::intern("freq"), pmt::PMT_NIL) : pmt::PMT_NIL;
+        const pmt::pmt_t time = pmt::is_dict(cmd) ? pmt::dict_ref(cmd, pmt::intern("time"), pmt::PMT_NIL) : pmt::PMT_NIL;
+        if (!pmt::is_real(freq) || !pmt::is_pair(time) || !pmt::is_uint64(pmt::car(time)) ||
+            !pmt::is_real(pmt::cdr(time))) {
+            ++m_malformed;
+            return;
+        }
+        if (m_commands.size() < 100000)
+            m_commands.push_back({ pmt::to_double(freq),
+                                   static_cast<double>(pmt::to_uint64(pmt::car(time))) + pmt::to_double(pmt::cdr(time)) });
+    }
+
     void tag_time()
     {
-        const double t = static_cast<double>(m_samples + m_skipped) / m_rate;
+        const double t = m_start_time + static_cast<double>(m_samples + m_skipped) / m_rate;
         const double full = std::floor(t);
         add_item_tag(0, nitems_written(0), pmt::intern("rx_time"),
                      pmt::make_tuple(pmt::from_uint64(static_cast<uint64_t>(full)), pmt::from_double(t - full)));
@@ -645,6 +726,10 @@ private:
     const pmt::pmt_t m_port;
     uint64_t m_samples = 0;
     uint64_t m_skipped = 0;
+    double m_start_time = 0;
+    mutable std::mutex m_cmd_mutex;
+    std::vector<Command> m_commands;
+    uint64_t m_malformed = 0;
 };
 
 class FakeUhdRadio : public RadioBackend
@@ -710,9 +795,35 @@ public:
     }
     json status() const override
     {
-        return { { "backend", "uhd" }, { "fake_device", true }, { "sample_rate", m_cfg.radio.sample_rate } };
+        json j = { { "backend", "uhd" }, { "fake_device", true }, { "sample_rate", m_cfg.radio.sample_rate } };
+        // The UHD commands the fake device got (analog hopping), the first 64 of each side.
+        auto commands = [](const FakeUhdDevice::sptr& dev) {
+            json c = { { "count", 0 }, { "malformed", dev->malformed_commands() } };
+            json freqs = json::array(), times = json::array();
+            const auto cmds = dev->commands();
+            c["count"] = cmds.size();
+            for (size_t i = 0; i < cmds.size() && i < 64; ++i) {
+                freqs.push_back(cmds[i].freq);
+                times.push_back(cmds[i].time);
+            }
+            c["freqs"] = freqs;
+            c["times"] = times;
+            return c;
+        };
+        if (m_sink)
+            j["tune_commands"]["tx"] = commands(m_sink);
+        if (m_source)
+            j["tune_commands"]["rx"] = commands(m_source);
+        return j;
     }
     bool stall_is_fatal() const override { return true; }
+    std::optional<double> time_now() override { return 0.0; } // the fake radio's clock starts at 0
+    void set_rx_start_time(double t) override
+    {
+        if (m_source)
+            m_source->set_start_time(t);
+    }
+    gr::basic_block_sptr rx_command_block() const override { return m_source; }
 
 private:
     const Config m_cfg;

@@ -82,6 +82,14 @@ public:
     virtual Pacing tx_pacing() const = 0;
     virtual Pacing rx_pacing() const = 0;
     virtual RadioStreamCounts stream_counts() const { return {}; }
+
+    // Analog hopping (antijam.hopping.mode analog, uhd only). The radio's time now in
+    // seconds (nullopt: the backend has no clock); before the flowgraph starts, the radio
+    // time at which the RX stream starts (a slot boundary: its sample 0 is that slot's
+    // first); the block whose message port "command" takes UHD commands for the receiver.
+    virtual std::optional<double> time_now() { return std::nullopt; }
+    virtual void set_rx_start_time(double /*seconds*/) {}
+    virtual gr::basic_block_sptr rx_command_block() const { return nullptr; }
 };
 
 // Throws RadioError (no UHD device, ...) or ConfigError.

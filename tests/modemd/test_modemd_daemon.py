@@ -2027,5 +2027,237 @@ comsec: {nonce_state_file: %s}
         r = run(text, ["--check"], dirname=self.dir)
         self.assertEqual(r.returncode, 0, r.stderr)
 
+ANTIJAM = PROTECTED.replace(
+    "modem: {profile: protected, modcod: QPSK 1/2, frame: normal, pilots: true, symbol_rate: 2.0e5}",
+    "modem: {profile: protected, modcod: %(modcod)s, frame: short, pilots: true, symbol_rate: 5.0e4}").replace(
+    "radio: {backend: loopback, sample_rate: 4.0e5, tx_rms: 0.3}",
+    "radio: {backend: loopback, sample_rate: 6.0e5, tx_rms: 0.3}").replace(
+    "channel: {esn0_db: 10.0, seed: 7}", "channel: {esn0_db: 12.0, seed: 7%(jammer)s}") + """
+antijam:
+  hopping: {enabled: true, mode: digital, channels: 6, channel_spacing_hz: 1.0e5, interpolation: 6,
+            dwell_symbols: 128, guard_s: 2.0e-4, erase_jammed: true, threshold_db: 3.0}
+"""
+# The modem at 100 kS/s, the hop band 600 kS/s: channel c at (c - 2.5) x 100 kHz. The jammer
+# covers channel 0 (-250 kHz) alone: [-295, -205) kHz, 20 dB over the signal.
+JAMMER_ON_CHANNEL_0 = ", jammer: {kind: partial, js_db: 20.0, band_low_hz: -2.95e5, band_fraction: 0.15}"
+
+
+try:  # the hop schedule, computed here independently (Debian: python3-cryptography)
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+except ImportError:
+    HKDF = None
+
+
+def hop_channels(slots, n, epoch, link, direction, key_id=bytes(range(32)), master=bytes(range(0x10, 0x30))):
+    """The keyed channel of each slot (lib/antijam hop_schedule.h): the HOPPING key is
+    HKDF-SHA-384 (salt "dualsat/protect/v1" || key id, info "HOPPING" 0 epoch u32 link u16
+    direction u8); slot k reads AES-256-CTR blocks from counter (k u64, b u64) and takes the
+    first u32 below floor(2^32 / n) n, modulo n."""
+    info = b"HOPPING\0" + epoch.to_bytes(4, "big") + link.to_bytes(2, "big") + bytes([direction])
+    key = HKDF(algorithm=hashes.SHA384(), length=32, salt=b"dualsat/protect/v1" + key_id,
+               info=info).derive(master)
+    limit = (1 << 32) // n * n
+    out = []
+    for k in slots:
+        b = 0
+        while True:
+            block = Cipher(algorithms.AES(key), modes.CTR(k.to_bytes(8, "big") + b.to_bytes(8, "big"))) \
+                .encryptor().update(bytes(16))
+            good = [r for r in (int.from_bytes(block[i:i + 4], "big") for i in range(0, 16, 4)) if r < limit]
+            if good:
+                out.append(good[0] % n)
+                break
+            b += 1
+    return out
+
+
+class Antijam(unittest.TestCase):
+    """antijam: keyed digital frequency hopping through the daemon (loopback backend)."""
+
+    def setUp(self):
+        self.dir = temp_dir()
+        write_key(os.path.join(self.dir, "link.key"), bytes(range(32)), bytes(range(0x10, 0x30)))
+        self.fwd_sock = udp_receiver()
+        self.addCleanup(self.fwd_sock.close)
+        self.fwd = self.fwd_sock.getsockname()[1]
+
+    def config(self, jammer="", modcod="QPSK 1/3"):
+        return ANTIJAM % {"fwd": self.fwd, "jammer": jammer, "modcod": modcod}
+
+    def daemon(self, text):
+        d = Daemon(text, args=["--status-interval", "0.5"], dirname=self.dir)
+        self.addCleanup(d.kill)
+        d.start_control()
+        return d
+
+    def traffic(self, d, count):
+        # All in flight at once, and a long quiet time: at 50 ksym/s a packet takes ~3.4 s
+        # through the daemon (~3.2 s without hopping: the chain's buffers at this low rate).
+        check = modemd_traffic.TrafficCheck(d.address("ip_listen"), self.fwd_sock, window=count,
+                                            sizes=(64, 160))
+        try:
+            check.send_count(count, timeout=DEADLINE)
+            check.drain(quiet=5.0)
+            return check.summary()
+        finally:
+            check.close()
+
+    def test_hopping_passes_packets_exactly(self):
+        d = self.daemon(self.config())
+        d.wait_lock()
+        r = self.traffic(d, 40)
+        self.assertEqual((r["received"], r["lost"], r["corrupted"], r["out_of_order"]), (40, 0, 0, 0), r)
+        s = d.get("/status")
+        a = s["antijam"]
+        self.assertEqual((a["mode"], a["channels"], a["interpolation"], a["epoch"]), ("digital", 6, 6, 5))
+        # 128 symbols at 2 samples per symbol; the guard 2e-4 s is 20 samples at 100 kS/s.
+        self.assertEqual((a["dwell_samples"], a["guard_samples"]), (256, 20))
+        self.assertGreater(a["tx"]["slots"], 100)
+        self.assertIn(a["tx"]["channel_now"], range(6))
+        self.assertGreater(a["rx"]["dwells"], 100)
+        # Every channel is used; without a jammer none is judged jammed.
+        self.assertTrue(all(n > 0 for n in a["rx"]["dwells_by_channel"]), a)
+        self.assertEqual((a["rx"]["jammed_dwells"], a["rx"]["erased_samples"]), (0, 0), a)
+        self.assertEqual(s["rx"]["frames_bad"], 0)
+        # The modem runs at 100 kS/s inside the 600 kS/s band the radio carries.
+        self.assertEqual(s["realtime"]["rx"]["nominal_samples_per_s"], 1.0e5)
+        self.assertEqual(s["realtime"]["tx"]["nominal_samples_per_s"], 6.0e5)
+        fams = parse_prometheus(d.get("/metrics"))
+        self.assertEqual(fams["dualsat_antijam_info"]["samples"][0][0]["mode"], "digital")
+        self.assertGreater(fams["dualsat_antijam_rx_dwells_total"]["samples"][0][1], 100)
+        self.assertEqual(fams["dualsat_antijam_rx_jammed_dwells_total"]["samples"][0][1], 0)
+        self.assertEqual(len(fams["dualsat_antijam_rx_channel_dwells_total"]["samples"]), 6)
+        self.assertEqual(d.stop(), 0)
+
+    def test_partial_band_jammer_is_found_and_erased(self):
+        d = self.daemon(self.config(JAMMER_ON_CHANNEL_0))
+        d.wait_lock()
+        r = self.traffic(d, 40)
+        self.assertEqual((r["received"], r["lost"], r["corrupted"], r["out_of_order"]), (40, 0, 0, 0), r)
+        s = d.get("/status")
+        a = s["antijam"]["rx"]
+        self.assertEqual(a["jammed_channels"], [0], a)
+        # Channel 0's dwells are jammed (all but the first few, judged before the detector
+        # has its reference), the others never.
+        self.assertGreater(a["jammed_by_channel"][0], 0.8 * a["dwells_by_channel"][0], a)
+        self.assertEqual(a["jammed_dwells"], a["jammed_by_channel"][0])
+        # Erased: the data part of each jammed dwell (dwell - guard = 236 samples).
+        self.assertEqual(a["erased_samples"], 236 * a["jammed_dwells"], a)
+        self.assertEqual(s["radio"]["channel"]["jammer"], {"kind": "partial", "js_db": 20.0})
+        fams = parse_prometheus(d.get("/metrics"))
+        by_channel = {l["channel"]: v for l, v in fams["dualsat_antijam_rx_channel_jammed_dwells_total"]["samples"]}
+        self.assertGreater(by_channel["0"], 0)
+        self.assertEqual([by_channel[str(c)] for c in range(1, 6)], [0] * 5)
+        self.assertEqual(d.stop(), 0)
+
+    def test_analog_hopping_commands_on_fake_uhd(self):
+        # The fake USRP (radio.cc FakeUhdDevice) records the timed tune commands it gets:
+        # TX as usrp_sink's tx_command tags, RX on usrp_source's command port. Both streams
+        # start at a slot boundary a second after the radio's time (0 on the fake).
+        text = """
+modem: {profile: protected, modcod: QPSK 1/3, frame: short, pilots: true, symbol_rate: 5.0e4}
+radio: {backend: uhd, direction: both, sample_rate: 1.0e5,
+        uhd: {args: "type=dualsat-fake", tx: {freq: 1.0e9}, rx: {freq: 1.2e9}}}
+data: {ip: {listen: "127.0.0.1:0", forward: "127.0.0.1:%d"}}
+control: {bind: 127.0.0.1, port: 0}
+keys: {file: link.key, link_id: 9, role: hub, epochs: command, initial_epoch: 5}
+comsec: {nonce_state_file: link.nonce}
+antijam:
+  time_source: uhd
+  hopping: {enabled: true, mode: analog, channels: 6, channel_spacing_hz: 1.0e5,
+            dwell_symbols: 256, guard_s: 4.0e-4, lead_s: 0.01}
+""" % self.fwd
+        d = self.daemon(text)
+        s = wait_for(lambda: (lambda t: t if t["radio"]["tune_commands"]["rx"]["count"] >= 64 and
+                              t["radio"]["tune_commands"]["tx"]["count"] >= 64 else None)(d.get("/status")),
+                     "64 tune commands each way")
+        dwell = 512 / 1.0e5  # 256 symbols at 2 samples per symbol
+        a = s["antijam"]
+        self.assertEqual((a["mode"], a["interpolation"], a["dwell_s"]), ("analog", 1, dwell))
+        self.assertAlmostEqual(a["start_time"], 196 * dwell, places=9)  # the first boundary >= 1 s
+        for side, centre, direction in (("tx", 1.0e9, 0), ("rx", 1.2e9, 1)):  # hub: sends forward
+            c = s["radio"]["tune_commands"][side]
+            self.assertEqual(c["malformed"], 0)
+            times = c["times"]
+            slots = [round(t / dwell) for t in times]
+            self.assertEqual(slots[0], 196, times[:3])
+            # One command per slot, each at its slot's start, none missed.
+            self.assertEqual(slots, list(range(196, 196 + len(times))))
+            for t, k in zip(times, slots):
+                self.assertAlmostEqual(t, k * dwell, places=9)
+            self.assertGreaterEqual(a[side]["tune_commands"]["issued"], c["count"])
+            if HKDF is not None:
+                expected = [centre + (ch - 2.5) * 1.0e5 for ch in hop_channels(slots, 6, 5, 9, direction)]
+                self.assertEqual(c["freqs"], expected, side)
+        fams = parse_prometheus(d.get("/metrics"))
+        self.assertEqual({l["side"] for l, _ in fams["dualsat_antijam_tune_commands_total"]["samples"]},
+                         {"tx", "rx"})
+        self.assertEqual(d.stop(), 0)
+
+    def test_config_errors(self):
+        base = self.config()
+
+        def check(text, *needles):
+            r = run(text, ["--check"], dirname=self.dir)
+            self.assertNotEqual(r.returncode, 0, r.stdout)
+            for n in needles:
+                self.assertIn(n, r.stderr)
+
+        self.assertEqual(run(base, ["--check"], dirname=self.dir).returncode, 0)
+        civil = "modem: {symbol_rate: 1.0e5}\nradio: {sample_rate: 8.0e5}\n" \
+                "antijam: {hopping: {channels: 4, channel_spacing_hz: 2.0e5, dwell_symbols: 256}}\n"
+        check(civil, "antijam", "modem.profile is 'civil'")
+        check(base.replace("antijam:\n", "antijam:\n  time_source: uhd\n"),
+              "antijam.time_source", "radio.backend 'uhd'")
+        check(base.replace("channel_spacing_hz: 1.0e5", "channel_spacing_hz: 1.1e5"),
+              "antijam.hopping.channel_spacing_hz", "do not fit radio.sample_rate 600000")
+        check(base.replace("channel_spacing_hz: 1.0e5", "channel_spacing_hz: 5.0e4"),
+              "antijam.hopping.channel_spacing_hz", "adjacent channels would overlap")
+        check(base.replace("guard_s: 2.0e-4", "guard_s: 1.0e-4"),
+              "antijam.hopping.guard_s", "filter_semi_length")
+        check(base.replace("dwell_symbols: 128", "dwell_symbols: 128, dwell_s: 0.01"),
+              "antijam.hopping.dwell_symbols", "exactly one")
+        check(base.replace("dwell_symbols: 128", "dwell_symbols: 16"),
+              "antijam.hopping.dwell_symbols", "at most half")
+        check(base.replace("interpolation: 6", "interpolation: 1"), "antijam.hopping.interpolation", ">= 2")
+        check(base.replace("interpolation: 6", "interpolation: 16").replace("guard_s: 2.0e-4", "guard_s: 5.0e-4"),
+              "antijam.hopping.interpolation", "at least 2 x modem.symbol_rate")
+        # Off: the modem runs at radio.sample_rate, the settings are not checked against it.
+        self.assertEqual(run(base.replace("enabled: true, mode", "enabled: false, mode")
+                                 .replace("sample_rate: 6.0e5", "sample_rate: 1.0e5"),
+                             ["--check"], dirname=self.dir).returncode, 0)
+        check(base.replace("enabled: true, mode", "enabled: false, mod"), "antijam.hopping.mod", "unknown key")
+        analog = base.replace("mode: digital", "mode: analog").replace("interpolation: 6,", "")
+        check(analog, "antijam.hopping.mode", "radio.backend 'uhd'")
+        check(base.replace("mode: digital", "mode: analog"), "antijam.hopping.interpolation", "no interpolation")
+        uhd = analog.replace("radio: {backend: loopback, sample_rate: 6.0e5, tx_rms: 0.3}",
+                             'radio: {backend: uhd, sample_rate: 1.0e5, uhd: {args: "type=dualsat-fake", '
+                             'tx: {freq: 1.0e9}, rx: {freq: 1.0e9}}}').replace("channel: {esn0_db: 12.0, seed: 7}\n", "")
+        check(uhd, "antijam.hopping.guard_s", "shorter than settling_s")
+        digital_uhd = uhd.replace("mode: analog", "mode: digital, interpolation: 6").replace(
+            "sample_rate: 1.0e5", "sample_rate: 6.0e5").replace("antijam:\n", "antijam:\n  time_source: uhd\n")
+        check(digital_uhd, "antijam.time_source", "'uhd' is for analog hopping")
+        # Analog hopping runs on the radio's time.
+        check(uhd.replace("guard_s: 2.0e-4", "guard_s: 4.0e-4").replace("dwell_symbols: 128", "dwell_symbols: 512"),
+              "antijam.time_source", "set 'uhd'")
+        r = run(uhd.replace("guard_s: 2.0e-4", "guard_s: 4.0e-4").replace("dwell_symbols: 128", "dwell_symbols: 512")
+                   .replace("antijam:\n", "antijam:\n  time_source: uhd\n"), ["--check"], dirname=self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        check(base.replace("mode: digital", "mode: digitl"), "antijam.hopping.mode", "not one of")
+        check(base.replace("erase_jammed", "erase_jamed"), "antijam.hopping.erase_jamed", "unknown key")
+        check(base + "  dsss: {enabled: true, sf: 64}\n", "antijam.dsss.enabled", "not yet in the daemon")
+        check(base.replace("seed: 7", "seed: 7, jammer: {kind: laser}"), "channel.jammer.kind", "not one of")
+        # The shipped example, with its paths moved here.
+        example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                               "examples", "modemd", "antijam.yaml")
+        with open(example) as f:
+            text = f.read().replace("/etc/dualsat/link.key", os.path.join(self.dir, "link.key")) \
+                           .replace("/var/lib/dualsat/", self.dir + "/")
+        r = run(text, ["--check"], dirname=self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -49,6 +49,11 @@ constexpr unsigned kInputHistory = 1u << 16;
         c.parts.pl_header = protection->pl.header;
         c.parts.pl_scrambling = protection->pl.scrambling;
         c.parts.bbframe_opener = protection->opener;
+        // A fixed-format protected link never changes format and sends no dummy frames:
+        // in lock, a header that decodes to another format is a miss, not a new length
+        // (FrameSyncConfig::fixed_format). Under a hopping jammer a header whose PLSC
+        // fell in an erased dwell otherwise set a wrong frame length and broke the chain.
+        c.symbols.sync.fixed_format = protection->config.fixed_format;
     }
     return c;
 }

@@ -2135,7 +2135,8 @@ class Antijam(unittest.TestCase):
         d = self.daemon(self.config(JAMMER_ON_CHANNEL_0))
         d.wait_lock()
         r = self.traffic(d, 40)
-        self.assertEqual((r["received"], r["lost"], r["corrupted"], r["out_of_order"]), (40, 0, 0, 0), r)
+        self.assertEqual((r["received"], r["lost"], r["corrupted"], r["out_of_order"]), (40, 0, 0, 0),
+                         (r, d.get("/status")["rx"], d.get("/status")["tx"]))
         s = d.get("/status")
         a = s["antijam"]["rx"]
         self.assertEqual(a["jammed_channels"], [0], a)

@@ -36,7 +36,12 @@ namespace dualsat {
  * (AGC, matched filter, timing) on a thread of its own, pipelined with the frame sync and
  * carrier recovery (dualsat::ReceiverConfig::frontend_thread). The block then keeps a
  * few hundred input samples back while more keep coming, and decodes everything in flight
- * once the input runs dry, so nothing is lost at the end of a stream.
+ * once the stream ends (the upstream block is done), so nothing is lost at its end.
+ *
+ * Batches: the block declares a history of 65536 samples (skipped: it adds no latency)
+ * so that GNU Radio gives it an input buffer of at least 1 MiB instead of 32 KiB, and
+ * puts out whole TS packets (output multiple 188): at tens of MS/s the default buffer
+ * meant tens of thousands of hand-overs a second (docs/realtime.md).
  *
  * Errors inside work() are logged and counted (work_errors()), never thrown.
  *
@@ -45,7 +50,9 @@ namespace dualsat {
  * the AES-256-GCM opener (COMSEC) of a protection_config; the far end's settings must
  * match (key file, link id, direction, epoch, pl_period). Frames that fail to open are
  * dropped and counted by cause (protection()); sealed idle frames are opened and counted
- * as fill (status().fill_frames), delivering nothing.
+ * as fill (status().fill_frames), delivering nothing. With protection_config::fixed_format
+ * the frame synchroniser takes a header of another format as a miss, not a new frame
+ * length (a header in a jammed, erased hop dwell).
  */
 class DUALSAT_API rx_cb : virtual public gr::block
 {

@@ -185,10 +185,16 @@ void rx_cb_impl::set_symbol_tap(::dualsat::Receiver::SymbolTap tap)
 
 void rx_cb_impl::forecast(int, gr_vector_int& ninput_items_required)
 {
-    // Variable rate: bytes waiting in the FIFO need no input; otherwise any new input
-    // helps (the history's kInputHistory - 1 items are old ones, see the constructor).
+    // Variable rate: bytes waiting in the FIFO need no input. Otherwise (the history's
+    // kInputHistory - 1 items are old ones, see the constructor) any new input helps,
+    // except with the FEC on a pool while the stream goes on: then more than the
+    // kPoolTailSamples it keeps back, so that GNU Radio waits for input instead of
+    // calling the block again and again on the tail alone (a busy loop at low rates).
     std::lock_guard<std::mutex> lock(d_mutex);
-    ninput_items_required[0] = backlog() > 0 ? 0 : static_cast<int>(kInputHistory);
+    const bool pooled = d_rx.config().fec_threads >= 2;
+    const bool ended = detail() && detail()->input(0)->done();
+    const int fresh = pooled && !ended ? kPoolTailSamples + 1 : 1;
+    ninput_items_required[0] = backlog() > 0 ? 0 : static_cast<int>(kInputHistory) - 1 + fresh;
 }
 
 void rx_cb_impl::publish()
@@ -260,13 +266,14 @@ int rx_cb_impl::general_work(int noutput_items,
         bool drain = false;
         if (pooled) {
             if (available > kPoolTailSamples) {
-                take = available - kPoolTailSamples / 2; // more is coming: keep frames in flight
+                take = available - kPoolTailSamples; // more is coming: keep frames in flight
             } else if (detail() && detail()->input(0)->done()) {
                 drain = true; // the end of the stream: take it all, finish every frame
             } else {
-                // Only a tail: wait for more. GNU Radio calls a block again at once after
-                // it made progress, and draining the pipeline on that call (as this did)
-                // left the front-end thread idle on every other call (issue 14).
+                // Only the tail (the output had room again): wait for more input. Draining
+                // the pipeline here, as this did, left the front-end thread idle on every
+                // other call, since GNU Radio calls a block again at once after progress
+                // (issue 14); forecast() asks for more than the tail in this state.
                 take = 0;
             }
         }

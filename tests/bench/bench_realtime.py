@@ -169,28 +169,33 @@ def gnuradio_env(build):
     return env
 
 
+def transmitter(tb, modcod, load, seed):
+    """tx_bc for normal frames with pilots in tb: data = a looping source of random TS
+    packets (PID 0x100) on its TS input; idle = its GSE mode with nothing queued, which
+    sends dummy PLFRAMEs."""
+    from gnuradio import blocks
+    from gnuradio import dualsat
+    import numpy as np
+    fmt = dualsat.parse_frame_format(modcod + " normal pilots")
+    mode = dualsat.TxInputMode.TS if load == "data" else dualsat.TxInputMode.GSE
+    tx = dualsat.tx_bc(mode, dualsat.FrameSize.NORMAL, fmt.modcod.rate, fmt.modcod.mod,
+                       pilots=True, idle=dualsat.IdlePolicy.DUMMY)
+    if load == "data":
+        pkts = np.random.default_rng(seed).integers(0, 256, size=(4096, 188), dtype=np.uint8)
+        pkts[:, 0] = 0x47
+        pkts[:, 1] = 0x01
+        pkts[:, 2] = 0x00
+        tb.connect(blocks.vector_source_b(pkts.ravel().tolist(), True), tx)
+    return tx
+
+
 def child_generate(args):
     """Writes one recording: tx_bc -> pulse_shaper_cc -> channel_emulator_cc -> file."""
     from gnuradio import blocks, gr
     from gnuradio import dualsat
-    import numpy as np
     a = json.loads(args)
-    fmt = dualsat.parse_frame_format(a["modcod"] + " normal pilots")
-    mod, rate = fmt.modcod.mod, fmt.modcod.rate
     tb = gr.top_block()
-    if a["load"] == "data":
-        rng = np.random.default_rng(1)
-        pkts = rng.integers(0, 256, size=(4096, 188), dtype=np.uint8)
-        pkts[:, 0] = 0x47
-        pkts[:, 1] = 0x01
-        pkts[:, 2] = 0x00
-        src = blocks.vector_source_b(pkts.ravel().tolist(), True)
-        tx = dualsat.tx_bc(dualsat.TxInputMode.TS, dualsat.FrameSize.NORMAL, rate, mod,
-                           pilots=True, idle=dualsat.IdlePolicy.DUMMY)
-        tb.connect(src, tx)
-    else:
-        tx = dualsat.tx_bc(dualsat.TxInputMode.GSE, dualsat.FrameSize.NORMAL, rate, mod,
-                           pilots=True, idle=dualsat.IdlePolicy.DUMMY)
+    tx = transmitter(tb, a["modcod"], a["load"], seed=1)
     head = blocks.head(gr.sizeof_gr_complex, int(a["symbols"]))
     shaper = dualsat.pulse_shaper_cc(0.2, 2, 16, 1.0)
     chan = dualsat.channel_emulator_cc(a["esn0_db"], samples_per_symbol=2.0, symbol_energy=2.0,
@@ -230,24 +235,9 @@ def child_block_rx(args):
 def child_block_tx(args):
     from gnuradio import blocks, gr
     from gnuradio import dualsat
-    import numpy as np
     a = json.loads(args)
-    fmt = dualsat.parse_frame_format(a["modcod"] + " normal pilots")
-    mod, rate = fmt.modcod.mod, fmt.modcod.rate
     tb = gr.top_block()
-    if a["load"] == "data":
-        rng = np.random.default_rng(2)
-        pkts = rng.integers(0, 256, size=(4096, 188), dtype=np.uint8)
-        pkts[:, 0] = 0x47
-        pkts[:, 1] = 0x01
-        pkts[:, 2] = 0x00
-        src = blocks.vector_source_b(pkts.ravel().tolist(), True)
-        tx = dualsat.tx_bc(dualsat.TxInputMode.TS, dualsat.FrameSize.NORMAL, rate, mod,
-                           pilots=True, idle=dualsat.IdlePolicy.DUMMY)
-        tb.connect(src, tx)
-    else:
-        tx = dualsat.tx_bc(dualsat.TxInputMode.GSE, dualsat.FrameSize.NORMAL, rate, mod,
-                           pilots=True, idle=dualsat.IdlePolicy.DUMMY)
+    tx = transmitter(tb, a["modcod"], a["load"], seed=2)
     shaper = dualsat.pulse_shaper_cc(0.2, 2, 16, 1.0)
     head = blocks.head(gr.sizeof_gr_complex, int(2 * a["symbols"]))
     sink = blocks.null_sink(gr.sizeof_gr_complex)

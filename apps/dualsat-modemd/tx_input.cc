@@ -167,24 +167,21 @@ size_t TxInput::push_ts(const uint8_t* data, size_t len)
 size_t TxInput::take_ts(uint8_t* out, size_t max, std::chrono::milliseconds wait, bool stuff)
 {
     std::unique_lock<std::mutex> lock(m_mutex);
-    if (m_ts_size == 0 && m_pattern && !m_closed) {
-        const size_t n = m_pattern->generate(out, max);
-        if (n > 0) {
-            if (!m_ts_taken.empty() && !m_ts_taken.back().first)
-                m_ts_taken.back().second += n;
-            else
-                m_ts_taken.emplace_back(false, n);
-            return n;
-        }
-    }
-    if (m_ts_size == 0)
-        m_ts_ready.wait_for(lock, wait, [this] { return m_ts_size > 0 || m_closed; });
     auto record = [this](bool user, size_t n) {
         if (!m_ts_taken.empty() && m_ts_taken.back().first == user)
             m_ts_taken.back().second += n;
         else
             m_ts_taken.emplace_back(user, n);
     };
+    if (m_ts_size == 0 && m_pattern && !m_closed) {
+        const size_t n = m_pattern->generate(out, max);
+        if (n > 0) {
+            record(false, n); // not user bytes
+            return n;
+        }
+    }
+    if (m_ts_size == 0)
+        m_ts_ready.wait_for(lock, wait, [this] { return m_ts_size > 0 || m_closed; });
     if (m_ts_size == 0) {
         if (!stuff || m_closed || max < dualsat::kTsPacketBytes)
             return 0;

@@ -2,6 +2,7 @@
 #include "rx_cb_impl.h"
 
 #include <dualsat/core/error.h>
+#include <dualsat/framing/ts_adaptation.h>
 #include <gnuradio/dualsat/tag_keys.h>
 #include <gnuradio/block_detail.h>
 #include <gnuradio/buffer_reader.h>
@@ -24,7 +25,6 @@ constexpr int kPoolTailSamples = 512;
 constexpr size_t kMaxBacklogBytes = 1u << 20;
 // Input per Receiver call (bounds the latency of one work() call).
 constexpr int kMaxChunk = 1 << 16;
-constexpr int kTsPacketBytes = 188;
 // See the constructor: an input buffer of at least 2 * kInputHistory samples.
 constexpr unsigned kInputHistory = 1u << 16;
 
@@ -115,7 +115,7 @@ rx_cb_impl::rx_cb_impl(double symbol_rate, double sample_rate, double rolloff, i
     // same buffer, but GNU Radio then waits for input x rate >= one output item, i.e. a
     // buffer's worth, before it calls the block: latency, and a stall at a stream's end.)
     set_history(kInputHistory);
-    set_output_multiple(kTsPacketBytes);
+    set_output_multiple(static_cast<int>(::dualsat::kTsPacketBytes));
 }
 
 ::dualsat::ReceiverStatus rx_cb_impl::status() const
@@ -183,6 +183,10 @@ void rx_cb_impl::set_symbol_tap(::dualsat::Receiver::SymbolTap tap)
     d_rx.set_symbol_tap(std::move(tap));
 }
 
+bool rx_cb_impl::pooled() const { return d_rx.config().fec_threads >= 2; }
+
+bool rx_cb_impl::stream_ended() const { return detail() && detail()->input(0)->done(); }
+
 void rx_cb_impl::forecast(int, gr_vector_int& ninput_items_required)
 {
     // Variable rate: bytes waiting in the FIFO need no input. Otherwise (the history's
@@ -191,9 +195,7 @@ void rx_cb_impl::forecast(int, gr_vector_int& ninput_items_required)
     // kPoolTailSamples it keeps back, so that GNU Radio waits for input instead of
     // calling the block again and again on the tail alone (a busy loop at low rates).
     std::lock_guard<std::mutex> lock(d_mutex);
-    const bool pooled = d_rx.config().fec_threads >= 2;
-    const bool ended = detail() && detail()->input(0)->done();
-    const int fresh = pooled && !ended ? kPoolTailSamples + 1 : 1;
+    const int fresh = pooled() && !stream_ended() ? kPoolTailSamples + 1 : 1;
     ninput_items_required[0] = backlog() > 0 ? 0 : static_cast<int>(kInputHistory) - 1 + fresh;
 }
 
@@ -261,13 +263,12 @@ int rx_cb_impl::general_work(int noutput_items,
     int consumed = 0;
     const int available = std::max(0, ninput_items[0] - static_cast<int>(kInputHistory - 1));
     if (backlog() < kMaxBacklogBytes && available > 0) {
-        const bool pooled = d_rx.config().fec_threads >= 2;
         int take = available;
         bool drain = false;
-        if (pooled) {
+        if (pooled()) {
             if (available > kPoolTailSamples) {
                 take = available - kPoolTailSamples; // more is coming: keep frames in flight
-            } else if (detail() && detail()->input(0)->done()) {
+            } else if (stream_ended()) {
                 drain = true; // the end of the stream: take it all, finish every frame
             } else {
                 // Only the tail (the output had room again): wait for more input. Draining

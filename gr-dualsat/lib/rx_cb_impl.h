@@ -46,6 +46,11 @@ public:
 private:
     void publish(); // d_out -> byte FIFO, PDUs, stats messages
     size_t backlog() const { return d_fifo.size() - d_fifo_pos; }
+    // The FEC runs on a pool: frames stay in flight across calls, a tail of input is kept
+    // back while more comes.
+    bool pooled() const;
+    // The upstream block is done: no more input will come.
+    bool stream_ended() const;
 
     mutable std::mutex d_mutex;
     const std::shared_ptr<protected_parts> d_protect; // null: civil

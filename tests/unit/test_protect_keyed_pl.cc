@@ -6,8 +6,10 @@
 #include <dualsat/pl/pl_framer.h>
 #include <dualsat/pl/plheader.h>
 #include <dualsat/protect/keyed_pl.h>
+#include <dualsat/protect/pl_time_index.h>
 
 #include <bitset>
+#include <set>
 #include <complex>
 
 using namespace dualsat;
@@ -54,7 +56,6 @@ TEST_CASE("KeyedPlScrambling: keyed R in 0..3, uniform, per slot, unlike the Gol
     CHECK(std::vector<uint8_t>(p.rn(3, 7), p.rn(3, 7) + 7) == std::vector<uint8_t>(s3.begin(), s3.begin() + 7));
     CHECK_THROWS_AS(a.rn(0, n + 1), ConfigError);
     CHECK_THROWS_AS(p.fill(0, -1, scratch.data()), ConfigError);
-    CHECK_THROWS_AS(KeyedPlScrambling(key(7, LinkDirection::Forward), 0), ConfigError);
     CHECK_THROWS_AS(KeyedPlScrambling(key(7, LinkDirection::Forward), KeyedPlScrambling::kMaxPeriod + 1), ConfigError);
     CHECK(KeyedPlScrambling(key(7, LinkDirection::Forward)).period() == kDefaultKeyedPlPeriod);
 }
@@ -91,7 +92,6 @@ TEST_CASE("KeyedPlHeader: keyed SOF and PLSC mask decode every PLS code; the sta
             }
     INFO(civil_right << " of " << codes << " keyed headers read by a civil decoder");
     CHECK(civil_right <= codes / 8);
-    CHECK_THROWS_AS(KeyedPlHeader(hk, 0), ConfigError);
     CHECK_THROWS_AS(KeyedPlHeader(hk, KeyedPlHeader::kMaxPeriod + 1), ConfigError);
 }
 
@@ -133,4 +133,78 @@ TEST_CASE("KeyedPlScrambling: the precomputed slots (period <= 16) equal the per
         const uint8_t* f = cached.fill(counter, n, scratch.data());
         CHECK(std::vector<uint8_t>(f, f + n) == a);
     }
+}
+
+TEST_CASE("Keyed PL sequences of period 0 never repeat: slot = frame counter", "[protect]")
+{
+    const auto ks = test_schedule();
+    const auto skey = [&] { return ks->derive(KeyPurpose::PlScrambling, 7, 3, LinkDirection::Forward); };
+    const SecureKey hk = ks->derive(KeyPurpose::PlHeader, 7, 3, LinkDirection::Forward);
+    KeyedPlScrambling never(skey(), kNonRepeatingPl);
+    KeyedPlScrambling huge(skey(), KeyedPlScrambling::kMaxPeriod); // slot = counter below 2^32
+    KeyedPlHeader hnever(hk, kNonRepeatingPl);
+    KeyedPlHeader hhuge(hk, KeyedPlHeader::kMaxPeriod); // slot = counter below 2^16
+    CHECK(never.period() == 0);
+    CHECK(hnever.period() == 0);
+    CHECK(kDefaultKeyedPlPeriod == kNonRepeatingPl);
+    const int n = 4099; // not a multiple of 4: the expansion's tail
+    std::vector<uint8_t> scratch(static_cast<size_t>(n));
+    for (uint64_t counter : { 0ull, 1ull, 4ull, 16ull, 1000ull, 65535ull }) {
+        INFO("counter " << counter);
+        // The same construction as a period larger than the counter: slot = counter.
+        const std::vector<uint8_t> a(never.rn(counter, n), never.rn(counter, n) + n);
+        const std::vector<uint8_t> b(huge.rn(counter, n), huge.rn(counter, n) + n);
+        CHECK(a == b);
+        const uint8_t* f = never.fill(counter, n, scratch.data());
+        CHECK(std::vector<uint8_t>(f, f + n) == a);
+        CHECK(hnever.sof_bits(counter) == hhuge.sof_bits(counter));
+        CHECK(hnever.plsc_mask(counter) == hhuge.plsc_mask(counter));
+    }
+    // Beyond any period: counters 2^16 and 2^32 apart are different frames.
+    for (uint64_t counter : { 3ull, 123456789ull }) {
+        INFO("counter " << counter);
+        CHECK(hnever.sof_bits(counter) != hnever.sof_bits(counter + (1ull << 16)));
+        CHECK(hnever.plsc_mask(counter) != hnever.plsc_mask(counter + (1ull << 16)));
+        const std::vector<uint8_t> a(never.rn(counter, 256), never.rn(counter, 256) + 256);
+        CHECK(std::vector<uint8_t>(never.rn(counter + (1ull << 32), 256), never.rn(counter + (1ull << 32), 256) + 256) != a);
+    }
+    // The per-thread cache of the header never mixes two objects (another key here).
+    const SecureKey hk2 = ks->derive(KeyPurpose::PlHeader, 8, 3, LinkDirection::Forward);
+    KeyedPlHeader other(hk2, kNonRepeatingPl);
+    const uint32_t s1 = hnever.sof_bits(42);
+    CHECK(other.sof_bits(42) != s1);
+    CHECK(hnever.sof_bits(42) == s1);
+    // No two of 4096 consecutive frames share an SOF and mask.
+    std::set<std::pair<uint32_t, uint64_t>> seen;
+    for (uint64_t c = 1ull << 40; c < (1ull << 40) + 4096; ++c)
+        seen.insert({ hnever.sof_bits(c), hnever.plsc_mask(c) });
+    CHECK(seen.size() == 4096);
+}
+
+TEST_CASE("PL time index: frames since 1970 in UTC, or from the stream's first sample", "[protect]")
+{
+    // 1.0 Msym/s, 8370-symbol frames: 119.47 frames per second.
+    const int64_t t = 1'800'000'000'000'000'000ll; // 2027-01-15
+    const uint64_t k = utc_frame_counter(t, 8370, 1e6);
+    CHECK(k == static_cast<uint64_t>(1.8e9 * 1e6 / 8370)); // 215 053 763 440
+    // Frame k + 1 starts at (k + 1) · 8.37 ms: half a symbol (500 ns) either side.
+    const auto next_start = static_cast<int64_t>(k + 1) * 8'370'000;
+    CHECK(utc_frame_counter(next_start + 500, 8370, 1e6) == k + 1);
+    CHECK(utc_frame_counter(next_start - 500, 8370, 1e6) == k);
+    // 30 Msym/s: still exact to the frame (10^18 symbols since 1970).
+    CHECK(utc_frame_counter(t, 32490, 30e6) == static_cast<uint64_t>(1.8e9L * 30e6L / 32490.0L));
+    CHECK(transmitter_first_frame_counter(PlTimeBase::SampleCounter, t, 8370, 1e6) == 0);
+    CHECK(transmitter_first_frame_counter(PlTimeBase::Utc, t, 8370, 1e6) == k);
+    CHECK(receiver_counter_hint(PlTimeBase::SampleCounter, t, 0.25, 8370, 1e6) == 0);
+    // A path delay of 0.25 s: the frame sent 29.9 frames earlier is arriving.
+    CHECK(receiver_counter_hint(PlTimeBase::Utc, t, 0.25, 8370, 1e6) == utc_frame_counter(t - 250'000'000, 8370, 1e6));
+    CHECK(k - receiver_counter_hint(PlTimeBase::Utc, t, 0.25, 8370, 1e6) == 30);
+    CHECK(parse_pl_time_base("utc") == PlTimeBase::Utc);
+    CHECK(parse_pl_time_base("sample_counter") == PlTimeBase::SampleCounter);
+    CHECK(std::string(to_string(PlTimeBase::Utc)) == "utc");
+    CHECK_THROWS_AS(parse_pl_time_base("gps"), ConfigError);
+    CHECK_THROWS_AS(utc_frame_counter(t, 0, 1e6), ConfigError);
+    CHECK_THROWS_AS(utc_frame_counter(t, 8370, -1.0), ConfigError);
+    CHECK_THROWS_AS(utc_frame_counter(-1, 8370, 1e6), ConfigError);
+    CHECK_THROWS_AS(receiver_counter_hint(PlTimeBase::Utc, t, -0.1, 8370, 1e6), ConfigError);
 }

@@ -83,14 +83,21 @@ FrameSync::FrameSync(std::shared_ptr<PlHeaderSequence> header,
         throw ConfigError("frame sync: thresholds must be positive");
     if (c.confirm_frames < 1 || c.confirm_frames > 16 || c.max_missed_frames < 0 ||
         c.max_missed_frames > 1000 || c.max_hypotheses < 1 || c.max_hypotheses > 1024 ||
-        c.max_search_slots < 1 || c.max_search_slots > static_cast<int>(kTemplateSlots))
+        c.max_search_slots < 1 || c.max_search_slots > 16 || c.counter_window < 1 ||
+        c.counter_window > 16)
         throw ConfigError("frame sync: confirm_frames 1..16, max_missed_frames 0..1000, "
-                          "max_hypotheses 1..1024, max_search_slots 1..16");
+                          "max_hypotheses 1..1024, max_search_slots 1..16, counter_window 1..16");
     m_scratch.resize(kMaxPlframeSymbols);
 }
 
 void FrameSync::reset()
 {
+    if (m_state == SyncState::Locked && m_current.length > 0 && m_acq_frame_symbols > 0) {
+        // The lock's count predicts the frames to come better than the first hint did.
+        m_acq_counter = m_current.frame_counter;
+        m_acq_anchor = m_current.start;
+        m_acq_frame_symbols = m_current.length;
+    }
     m_state = SyncState::Searching;
     m_hyps.clear();
     m_pending.clear();
@@ -402,6 +409,26 @@ FrameSync::HeaderResult FrameSync::decode_header(size_t pos, uint64_t counter, d
     return r;
 }
 
+void FrameSync::set_acquisition_counter_hint(uint64_t counter, uint64_t at_symbol, int frame_symbols)
+{
+    if (frame_symbols <= 0)
+        throw ConfigError("frame sync: counter hint needs a frame length > 0 symbols");
+    m_acq_counter = counter;
+    m_acq_anchor = at_symbol;
+    m_acq_frame_symbols = frame_symbols;
+}
+
+uint64_t FrameSync::predicted_counter(uint64_t pos) const
+{
+    if (m_acq_frame_symbols <= 0)
+        return m_acq_counter;
+    const auto l = static_cast<uint64_t>(m_acq_frame_symbols);
+    if (pos >= m_acq_anchor)
+        return m_acq_counter + (pos - m_acq_anchor) / l;
+    const uint64_t back = (m_acq_anchor - pos + l - 1) / l; // frames, rounded up
+    return m_acq_counter > back ? m_acq_counter - back : 0;
+}
+
 void FrameSync::search()
 {
     // Scan in slices so that hypotheses are verified as soon as their data is there.
@@ -409,8 +436,22 @@ void FrameSync::search()
                                ? end() - static_cast<uint64_t>(kSearchSpan) - 1
                                : 0;
     const uint64_t stop = std::min(limit, m_search_pos + 8192);
-    const uint64_t slots = std::min<uint64_t>(
-        std::max<uint64_t>(m_header->period(), 1), static_cast<uint64_t>(m_config.max_search_slots));
+    if (m_header->period() == 0) {
+        const auto window = static_cast<uint64_t>(m_config.counter_window);
+        // Never repeats: the counters around the one predicted here. A frame that starts
+        // at this position is the one predicted for it, or a neighbour when the time base
+        // is off by a few frames either way.
+        for (; m_search_pos < stop; ++m_search_pos) {
+            const size_t pos = index(m_search_pos);
+            const uint64_t predicted = predicted_counter(m_search_pos);
+            const uint64_t first = predicted > window / 2 ? predicted - window / 2 : 0;
+            for (uint64_t c = first; c < first + window; ++c)
+                search_at(pos, c);
+        }
+        return;
+    }
+    const uint64_t slots = std::min<uint64_t>(std::max<uint64_t>(m_header->period(), 1),
+                                              static_cast<uint64_t>(m_config.max_search_slots));
     for (; m_search_pos < stop; ++m_search_pos) {
         const size_t pos = index(m_search_pos);
         for (uint64_t slot = 0; slot < slots; ++slot)
@@ -584,6 +625,10 @@ bool FrameSync::locked_step(SyncedFrame* frame)
         // Search again from the frame start that could not be confirmed, minus the
         // flywheel frames delivered before (their headers failed too).
         m_search_pos = next;
+        // The prediction continues from the frames the lock followed.
+        m_acq_counter = counter;
+        m_acq_anchor = next;
+        m_acq_frame_symbols = m_current.length > 0 ? m_current.length : m_acq_frame_symbols;
         m_missed = 0;
         m_freq_external = false;
         m_current = SyncedFrame{};

@@ -111,7 +111,7 @@ Transmitter::Transmitter(const TransmitterConfig& config, TransmitterParts parts
     : m_config(checked_idle(config, parts)),
       m_pl_header(pl_header_or_standard(std::move(parts.pl_header))),
       m_pl_scrambling(pl_scrambling_or_gold(std::move(parts.pl_scrambling), config.gold_code)),
-      m_next_format(0)
+      m_frame_counter(config.first_frame_counter), m_next_format(0)
 {
     (void)pls_code(config.format); // ConfigError for a format outside Table 12 / 5b
     m_next_format.store(encode_format(config.format));
@@ -314,6 +314,14 @@ size_t Transmitter::start_frame(std::complex<float>* out, size_t room, bool enco
     if (!m_pool->try_submit(prepare, encode_here ? RunOn::Caller : RunOn::Pool))
         return 0;
     return static_cast<size_t>(length);
+}
+
+void Transmitter::set_first_frame_counter(uint64_t counter)
+{
+    if (m_frame_counter != m_config.first_frame_counter)
+        throw ConfigError("transmitter: the first frame counter can only be set before the first frame");
+    m_config.first_frame_counter = counter;
+    m_frame_counter = counter;
 }
 
 void Transmitter::set_pl_sequences(std::shared_ptr<PlHeaderSequence> header,

@@ -12,7 +12,11 @@
 #include <dualsat/protect/keyed_pl.h>
 
 #include <cstdint>
+#include <algorithm>
+#include <climits>
+#include <tuple>
 #include <cstdio>
+#include <memory>
 
 using namespace dualsat;
 using namespace protect_test;
@@ -22,6 +26,13 @@ namespace {
 
 constexpr uint16_t kLink = 5;
 constexpr int64_t kNow = (7 * 3600 + 100) * kNs;
+// Sequences that never repeat: the transmitter's first counter as a UTC time base sets it
+// (frames since 1970), and the receiver's prediction, a frame off (clock and path delay
+// not known exactly: within the default search window of 4, prediction -2 .. +1).
+constexpr uint64_t kUtcFirstCounter = 215'053'763'440;
+constexpr uint64_t kUtcHint = kUtcFirstCounter + 1;
+// The frame length the receiver assumes for its prediction (QPSK 1/2 short, pilots).
+const int kHintFrameSymbols = fmt(Modulation::QPSK, CodeRate::R1_2, FrameSize::Short, true).plframe_symbols();
 
 const std::vector<Slot> kPattern = {
     { false, fmt(Modulation::QPSK, CodeRate::R1_2, FrameSize::Short, true) },
@@ -52,7 +63,10 @@ cvec transmit_protected(ProtectedTx& p, const Link& link, uint64_t period)
     sc.clock = [] { return kNow; };
     auto sealer = std::make_shared<FrameSealer>(keys, sc);
     TransmitterParts parts{ seq.header, seq.scrambling, sealer };
-    Transmitter tx(tx_config(), parts);
+    TransmitterConfig tc = tx_config();
+    if (period == kNonRepeatingPl)
+        tc.first_frame_counter = kUtcFirstCounter;
+    Transmitter tx(tc, parts);
     PlFramer framer(seq.header, seq.scrambling); // dummy frames
     if (period == 1) {
         transmit(kPattern, 15, p.s, tx, framer);
@@ -82,6 +96,15 @@ ReceiverConfig protected_rx(const Link& link, uint8_t pl_key, std::shared_ptr<Bb
     return c;
 }
 
+// A receiver of protected_rx(), with the prediction for sequences that never repeat.
+std::unique_ptr<Receiver> protected_receiver(const ReceiverConfig& c, uint64_t period)
+{
+    auto rx = std::make_unique<Receiver>(c);
+    if (period == kNonRepeatingPl)
+        rx->set_acquisition_counter_hint(kUtcHint, 0, kHintFrameSymbols);
+    return rx;
+}
+
 std::shared_ptr<FrameOpener> opener_for(uint8_t key)
 {
     FrameOpenerConfig oc;
@@ -95,21 +118,22 @@ std::shared_ptr<FrameOpener> opener_for(uint8_t key)
 TEST_CASE("Protected loopback: keyed PL + AES-GCM through TX, channel and RX, TS exact and in order",
           "[protect][receiver]")
 {
-    const uint64_t period = static_cast<uint64_t>(GENERATE(1, 4));
-    INFO("keyed sequences of period " << period);
+    const uint64_t period = static_cast<uint64_t>(GENERATE(0, 1, 4));
+    INFO("keyed sequences of period " << period << " (0: never repeat)");
     const Link link; // 14 dB, 5 % CFO, 100 ppm, phase noise
     ProtectedTx p;
     const cvec in = transmit_protected(p, link, period);
     CHECK(p.sealed.frames == p.data_frames);
 
     auto opener = opener_for(0);
-    Receiver rx(protected_rx(link, 0, opener, period));
+    auto rxp = protected_receiver(protected_rx(link, 0, opener, period), period);
+    Receiver& rx = *rxp;
     ReceiverOutput out;
     run(rx, in, out);
     const uint32_t first = check_contiguous(out.data.ts);
     const ReceiverStatus st = rx.status();
     // Locked within the first frames (a period-P search sees one frame in P).
-    CHECK(first <= p.s.first_packet[2 + period]);
+    CHECK(first <= p.s.first_packet[2 + std::max<uint64_t>(period, 1)]);
     // Everything up to the last frames arrived (the last frame has no next SOF, and the
     // TS deframer holds a packet back until the next frame brings its CRC).
     const size_t total = p.s.frame_start.size();
@@ -128,8 +152,8 @@ TEST_CASE("Protected loopback: keyed PL + AES-GCM through TX, channel and RX, TS
 TEST_CASE("Protected loopback: a wrong key delivers nothing, and every frame is counted",
           "[protect][receiver]")
 {
-    const uint64_t period = static_cast<uint64_t>(GENERATE(1, 4));
-    INFO("keyed sequences of period " << period);
+    const uint64_t period = static_cast<uint64_t>(GENERATE(0, 1, 4));
+    INFO("keyed sequences of period " << period << " (0: never repeat)");
     Link link;
     link.phase_noise = false;
     ProtectedTx p;
@@ -138,7 +162,8 @@ TEST_CASE("Protected loopback: a wrong key delivers nothing, and every frame is 
     // TRANSEC keys right, COMSEC key wrong (another key file): the frames are found and
     // decoded, and every one is refused by the opener.
     auto wrong = opener_for(0x33);
-    Receiver rx(protected_rx(link, 0, wrong, period));
+    auto rxp = protected_receiver(protected_rx(link, 0, wrong, period), period);
+    Receiver& rx = *rxp;
     ReceiverOutput out;
     run(rx, in, out);
     const ReceiverStatus st = rx.status();
@@ -150,7 +175,8 @@ TEST_CASE("Protected loopback: a wrong key delivers nothing, and every frame is 
     CHECK(wrong->counters().opened == 0);
 
     // Every key wrong: the keyed carrier is not even found.
-    Receiver stranger(protected_rx(link, 0x33, opener_for(0x33), period));
+    auto strangerp = protected_receiver(protected_rx(link, 0x33, opener_for(0x33), period), period);
+    Receiver& stranger = *strangerp;
     ReceiverOutput out2;
     run(stranger, in, out2);
     CHECK(out2.data.ts.empty());
@@ -195,7 +221,10 @@ AcqResult acquire_at_threshold(bool keyed, bool pilots, uint64_t seed, int frame
         parts.pl_header = seq.header;
         parts.pl_scrambling = seq.scrambling;
     }
-    Transmitter tx(tx_config(), parts);
+    TransmitterConfig tc = tx_config();
+    if (keyed && period == kNonRepeatingPl)
+        tc.first_frame_counter = kUtcFirstCounter;
+    Transmitter tx(tc, parts);
     PlFramer framer(0);
     TxStream s;
     transmit({ { false, f } }, frames, s, tx, framer);
@@ -206,6 +235,8 @@ AcqResult acquire_at_threshold(bool keyed, bool pilots, uint64_t seed, int frame
         c.parts.pl_scrambling = rxseq.scrambling;
     }
     Receiver rx(c);
+    if (keyed && period == kNonRepeatingPl)
+        rx.set_acquisition_counter_hint(kUtcHint, 0, f.plframe_symbols());
     ReceiverOutput out;
     run(rx, shape_and_impair(s.symbols, link), out);
     AcqResult r;
@@ -235,9 +266,10 @@ TEST_CASE("Protected loopback: the keyed header is acquired at QPSK 1/4's thresh
     // The keyed SOF/PLSC go through the same search as the standard ones; what must hold
     // is what the civil receiver achieves at this point (test_receiver: lock within 5
     // frames, then every frame decodes), pilotless being the hard case. The search tries
-    // every slot of the period (FrameSync max_search_slots), so a period costs no wait.
-    const uint64_t period = static_cast<uint64_t>(GENERATE(1, 4, 16));
-    INFO("keyed sequences of period " << period);
+    // every slot of the period (FrameSync max_search_slots), so a period costs no wait;
+    // sequences that never repeat: a window of counters around the predicted one.
+    const uint64_t period = static_cast<uint64_t>(GENERATE(0, 1, 4, 16));
+    INFO("keyed sequences of period " << period << " (0: never repeat)");
     const int frames = 14;
     const AcqResult r = acquire_at_threshold(true, false, 11, frames, period);
     CHECK(r.acquisitions == 1);
@@ -248,17 +280,103 @@ TEST_CASE("Protected loopback: the keyed header is acquired at QPSK 1/4's thresh
     CHECK(r.ts_ok);
 }
 
+TEST_CASE("Protected loopback with sequences that never repeat: a prediction outside the "
+          "window finds nothing; after a fade the receiver re-acquires from its own count",
+          "[protect][receiver]")
+{
+    // QPSK 1/2 short with pilots at 6 dB, 48 frames; frames 24..29 faded out (zeros).
+    Link link;
+    link.esn0_db = 6.0;
+    link.phase_noise = false;
+    const FrameFormat f = fmt(Modulation::QPSK, CodeRate::R1_2, FrameSize::Short, true);
+    const auto keys = test_schedule();
+    const KeyedPlSequences seq = make_keyed_pl(*keys, 7, kLink, LinkDirection::Forward, kNonRepeatingPl);
+    TransmitterConfig tc = tx_config();
+    tc.first_frame_counter = kUtcFirstCounter;
+    Transmitter tx(tc, TransmitterParts{ seq.header, seq.scrambling, nullptr });
+    PlFramer framer(seq.header, seq.scrambling); // unused: no dummy frames
+    TxStream s;
+    const int frames = 48;
+    transmit({ { false, f } }, frames, s, tx, framer);
+    const int fade_from = 24, fade_to = 30;
+    std::fill(s.symbols.begin() + static_cast<std::ptrdiff_t>(s.frame_start[fade_from]),
+              s.symbols.begin() + static_cast<std::ptrdiff_t>(s.frame_start[fade_to]), cf(0.0f, 0.0f));
+    const cvec in = shape_and_impair(s.symbols, link);
+    const int L = f.plframe_symbols();
+    ReceiverConfig c = rx_config(link);
+    c.parts.pl_header = seq.header;
+    c.parts.pl_scrambling = seq.scrambling;
+    c.symbols.sync.counter_window = 8; // counters tried: the prediction - 4 .. + 3
+
+    // Returns the status, the frames delivered, and how far the receiver's prediction at
+    // the end is from the true counter of the last frame it delivered.
+    auto run_with_hint = [&](uint64_t hint, int hint_frame_symbols) {
+        Receiver rx(c);
+        rx.set_acquisition_counter_hint(hint, 0, hint_frame_symbols);
+        ReceiverOutput out;
+        run(rx, in, out);
+        int64_t prediction_error = INT64_MAX;
+        if (!out.frames.empty()) {
+            const uint64_t start = out.frames.back().start_symbol;
+            for (size_t k = 0; k < s.frame_start.size(); ++k)
+                if (s.frame_start[k] + 100 >= start) {
+                    const uint64_t predicted =
+                        rx.symbol_receiver().sync().predicted_counter(start + static_cast<uint64_t>(L / 2));
+                    prediction_error = static_cast<int64_t>(predicted - (kUtcFirstCounter + k));
+                    break;
+                }
+        }
+        return std::make_tuple(rx.status(), out.frames.size(), prediction_error);
+    };
+    // The prediction 3 frames off either way: locked at once. After the fade the search
+    // predicts from the frames the lock counted: exact, no longer 3 off.
+    for (uint64_t hint : { kUtcFirstCounter - 3, kUtcFirstCounter + 3 }) {
+        const auto [st, delivered, prediction_error] = run_with_hint(hint, L);
+        INFO("hint " << static_cast<int64_t>(hint - kUtcFirstCounter) << " frames: acquisitions "
+             << st.acquisitions << ", frames ok " << st.frames_ok);
+        CHECK(st.acquisitions == 2); // the first lock, and again after the fade
+        CHECK(st.frames_ok >= static_cast<uint64_t>(frames - (fade_to - fade_from) - 8));
+        CHECK(delivered > 0);
+        CHECK(prediction_error == 0);
+    }
+    // 5 frames off with a window of 8: outside, never locked, nothing delivered.
+    for (uint64_t hint : { kUtcFirstCounter - 6, kUtcFirstCounter + 5, uint64_t{ 0 } }) {
+        const auto [st, delivered, prediction_error] = run_with_hint(hint, L);
+        (void)prediction_error;
+        INFO("hint " << static_cast<int64_t>(hint - kUtcFirstCounter) << " frames");
+        CHECK(st.acquisitions == 0);
+        CHECK(st.frames_ok == 0);
+        CHECK(delivered == 0);
+    }
+    // A prediction that runs off (a frame length 25 % long: 6 frames behind after the
+    // fade) finds the first frames; after the fade only the lock's own count can find
+    // the frames again, and does.
+    {
+        const auto [st, delivered, prediction_error] = run_with_hint(kUtcFirstCounter, L + L / 4);
+        INFO("acquisitions " << st.acquisitions << ", lock losses " << st.lock_losses << ", frames ok "
+             << st.frames_ok);
+        CHECK(st.lock_losses == 1);
+        CHECK(st.acquisitions == 2);
+        CHECK(prediction_error == 0);
+        CHECK(st.frames_ok >= static_cast<uint64_t>(frames - (fade_to - fade_from) - 8));
+        CHECK(delivered > 0);
+    }
+    CHECK_THROWS_AS(Receiver(c).set_acquisition_counter_hint(0, 0, 0), ConfigError);
+}
+
 TEST_CASE("Protected acquisition measurement: keyed vs civil lock frame at QPSK 1/4 + 1 dB",
           "[.protect-acquisition]")
 {
     // A measurement, not a test: dualsat_unit_tests "[.protect-acquisition]".
-    const uint64_t period = static_cast<uint64_t>(GENERATE(1, 4, 16));
-    std::printf("keyed sequences of period %llu\n", static_cast<unsigned long long>(period));
+    const uint64_t period = static_cast<uint64_t>(GENERATE(0, 1, 4, 16));
+    std::printf("keyed sequences of period %llu (0: never repeat, hint 3 frames off)\n",
+                static_cast<unsigned long long>(period));
     for (bool pilots : { false, true }) {
         int keyed_sum = 0, civil_sum = 0, keyed_fail = 0, civil_fail = 0, n = 0;
         for (uint64_t seed = 1; seed <= 10; ++seed) {
-            const AcqResult k = acquire_at_threshold(true, pilots, seed, 10 + static_cast<int>(period), period);
-            const AcqResult c = acquire_at_threshold(false, pilots, seed, 10 + static_cast<int>(period));
+            const int frames = 10 + static_cast<int>(std::max<uint64_t>(period, 1));
+            const AcqResult k = acquire_at_threshold(true, pilots, seed, frames, period);
+            const AcqResult c = acquire_at_threshold(false, pilots, seed, frames);
             std::printf("pilots %d seed %2llu: keyed lock at frame %zu (%zu delivered, %zu FEC failures), "
                         "civil at frame %zu (%zu delivered, %zu FEC failures)\n",
                         pilots, static_cast<unsigned long long>(seed), k.first_frame, k.frames_delivered,

@@ -84,6 +84,12 @@ struct FrameSyncConfig {
     // sees whatever its slot (P times the search work and false-alarm rate); 1 searches
     // only the acquisition counter's slot and waits for a frame of that slot.
     int max_search_slots = 16;
+    // Sequences that never repeat (period 0): the counters tried around the predicted one
+    // (set_acquisition_counter_hint) at each position, from prediction - window/2 to
+    // prediction + (window - 1)/2; 1..16. Each costs a search at every position, like a
+    // slot of a period: 4 covers a time base right to +-2 frames, at the cost of a P = 4
+    // search.
+    int counter_window = 4;
 };
 
 enum class SyncState : uint8_t { Searching, Locked };
@@ -143,6 +149,15 @@ public:
     double tracked_frequency() const { return m_freq; }
 
     void set_acquisition_frame_counter(uint64_t counter) { m_acq_counter = counter; }
+    // Sequences that never repeat (PlHeaderSequence::period() == 0, keyed_pl.h): the
+    // transmitter's counter predicted for a frame starting at stream index `at_symbol`
+    // (symbols pushed since construction), frames following each other every
+    // `frame_symbols` symbols (> 0, else ConfigError). The search then tries
+    // counter_window counters centred on the prediction at each position. After a lost
+    // lock the prediction continues from the last frame the lock delivered.
+    void set_acquisition_counter_hint(uint64_t counter, uint64_t at_symbol, int frame_symbols);
+    // The counter predicted at stream index `pos` (the hint's, or the lock's).
+    uint64_t predicted_counter(uint64_t pos) const;
     void reset(); // drops the lock, the buffer and the hypotheses (stats kept)
     // Other sequences (non-null, else ConfigError; nothing changed then): a key change of
     // the protected profile. Drops the lock like reset(): the search starts again with
@@ -230,6 +245,8 @@ private:
     std::vector<Hypothesis> m_hyps;
     std::vector<SyncedFrame> m_pending; // frames of the hypothesis that won, to deliver
     uint64_t m_acq_counter = 0;
+    uint64_t m_acq_anchor = 0;   // stream index where m_acq_counter's frame starts
+    int m_acq_frame_symbols = 0; // 0: no prediction (counter m_acq_counter everywhere)
 
     // Lock state
     SyncedFrame m_current;       // frame whose header is confirmed, waiting for its end
@@ -240,7 +257,7 @@ private:
 
     // Templates of the counters in use, by counter mod kTemplateSlots (the search tries
     // every slot of a keyed sequence's period at each position).
-    static constexpr size_t kTemplateSlots = 16;
+    static constexpr size_t kTemplateSlots = 32; // > a window: a hypothesis' next one stays
     std::array<Templates, kTemplateSlots> m_templates;
     std::vector<std::complex<float>> m_scratch;
 };

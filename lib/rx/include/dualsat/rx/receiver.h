@@ -241,6 +241,15 @@ public:
     void set_pl_sequences(std::shared_ptr<PlHeaderSequence> header,
                           std::shared_ptr<PlScramblingSequence> scrambling);
 
+    // Keyed PL sequences that never repeat (keyed_pl.h): the transmitter's frame counter
+    // predicted for the frame starting at symbol `at_symbol` of this receiver's stream,
+    // frames every `frame_symbols` symbols (FrameSync::set_acquisition_counter_hint).
+    // Before the first process() or on its thread.
+    void set_acquisition_counter_hint(uint64_t counter, uint64_t at_symbol, int frame_symbols)
+    {
+        m_symbols.sync().set_acquisition_counter_hint(counter, at_symbol, frame_symbols);
+    }
+
 private:
     struct Pipeline; // the front-end thread (an OrderedPool) and what it shares
     struct Chunk;    // one job of that thread: input samples in, symbol blocks out

@@ -61,6 +61,7 @@ public:
     const FrameSyncStats& sync_stats() const { return m_sync.stats(); }
     const CarrierRecovery& carrier() const { return m_carrier; }
     FrameSync& sync() { return m_sync; }
+    const FrameSync& sync() const { return m_sync; }
     void set_acquisition_frame_counter(uint64_t counter) { m_sync.set_acquisition_frame_counter(counter); }
     // Other PL sequences (a key change of the protected profile): the lock is dropped and
     // the search starts again with them (FrameSync::set_sequences). Non-null, else

@@ -103,6 +103,10 @@ struct TransmitterConfig {
     // the standard bit interleaver, so that erased hop dwells become spread erasures. The
     // receiver must set FecReceiverOptions::codeword_interleaving too.
     bool codeword_interleaving = false;
+    // The first PLFRAME's counter (PlFrameInfo::frame_counter). Keyed PL sequences that
+    // never repeat are indexed by it, and a time base sets it so that the receiver can
+    // predict it (protect/pl_time_index.h); 0 otherwise.
+    uint64_t first_frame_counter = 0;
 };
 
 // Replaceable parts. Null members get the standard (civil) ones: StandardPlHeader,
@@ -186,6 +190,10 @@ public:
     // sequences they were started with). Non-null, else ConfigError and nothing changed.
     void set_pl_sequences(std::shared_ptr<PlHeaderSequence> header,
                           std::shared_ptr<PlScramblingSequence> scrambling);
+
+    // TransmitterConfig::first_frame_counter, set when the stream starts (a time base read
+    // then, not at construction). Only before the first PLFRAME, else ConfigError.
+    void set_first_frame_counter(uint64_t counter);
 
     // Whether next_plframe() would produce a data frame now.
     bool data_ready() const;

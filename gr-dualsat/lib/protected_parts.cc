@@ -31,9 +31,28 @@ std::shared_ptr<protected_parts> make_protected_parts(const protection_config& c
         throw ConfigError("protected profile with neither TRANSEC nor COMSEC: use the civil block");
     if (config.link_id < 0 || config.link_id > 0xFFFF)
         throw ConfigError("link_id " + std::to_string(config.link_id) + " is outside 0..65535");
-    if (config.pl_period < 1 ||
+    if (config.pl_period < 0 ||
         static_cast<uint64_t>(config.pl_period) > ::dualsat::KeyedPlHeader::kMaxPeriod)
-        throw ConfigError("pl_period " + std::to_string(config.pl_period) + " is outside 1..65536");
+        throw ConfigError("pl_period " + std::to_string(config.pl_period) +
+                          " is outside 0 (never repeats) .. 65536");
+    if (config.transec && config.pl_period == 0) {
+        // Sequences that never repeat are acquired by predicting the frame counter from a
+        // time base: frames of one length (keyed_pl.h).
+        if (transmitter && !config.fixed_format)
+            throw ConfigError("pl_period 0 (keyed sequences that never repeat) needs fixed_format: the "
+                              "receiver predicts frames of one length; use pl_period >= 1 with format changes");
+        if (transmitter && config.pl_time_base == ::dualsat::PlTimeBase::Utc &&
+            !(config.symbol_rate > 0.0))
+            throw ConfigError("pl_time_base utc needs the transmitter's symbol_rate");
+        if (!transmitter && config.pl_frame_symbols <= 0)
+            throw ConfigError("pl_period 0 (keyed sequences that never repeat) needs pl_frame_symbols: "
+                              "the PLFRAME length of the link's fixed format");
+        if (!transmitter && (config.pl_search_window < 1 || config.pl_search_window > 16))
+            throw ConfigError("pl_search_window " + std::to_string(config.pl_search_window) +
+                              " is outside 1..16");
+        if (!transmitter && !(config.pl_path_delay_s >= 0.0 && config.pl_path_delay_s <= 10.0))
+            throw ConfigError("pl_path_delay_s must be 0..10 s");
+    }
     if (config.epoch < 0 || config.epoch > 0xFFFFFFFFll)
         throw ConfigError("epoch " + std::to_string(config.epoch) + " is outside 0..2^32-1");
     if (config.replay_window < 0)
@@ -121,8 +140,21 @@ protection_status static_status(const protected_parts& parts)
     s.key_tag = hex(tag.data(), tag.size());
     s.key_reloads = parts.key_reloads.load(std::memory_order_relaxed);
     s.pl_period = parts.config.transec ? parts.config.pl_period : 0;
+    if (parts.config.transec && parts.config.pl_period == 0)
+        s.pl_time_base = ::dualsat::to_string(parts.config.pl_time_base);
     s.epoch = parts.keys->current_epoch(::dualsat::realtime_ns());
     return s;
+}
+
+} // namespace dualsat
+} // namespace gr
+
+namespace gr {
+namespace dualsat {
+
+bool pl_time_indexed(const protected_parts& parts)
+{
+    return parts.config.transec && parts.config.pl_period == 0;
 }
 
 } // namespace dualsat

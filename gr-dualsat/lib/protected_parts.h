@@ -45,6 +45,10 @@ bool reload_key_file(protected_parts& parts, ::dualsat::KeyedPlSequences* pl);
 // UTC epochs or outside 0 .. 2^32 - 1.
 void command_epoch(protected_parts& parts, int64_t epoch);
 
+// TRANSEC with keyed PL sequences that never repeat: the transmitter numbers its frames
+// from config.pl_time_base when it starts, the receiver predicts them from it.
+bool pl_time_indexed(const protected_parts& parts);
+
 // Everything but the counters of the sealer / opener.
 protection_status static_status(const protected_parts& parts);
 

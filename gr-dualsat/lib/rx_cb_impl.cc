@@ -54,6 +54,8 @@ constexpr unsigned kInputHistory = 1u << 16;
         // (FrameSyncConfig::fixed_format). Under a hopping jammer a header whose PLSC
         // fell in an erased dwell otherwise set a wrong frame length and broke the chain.
         c.symbols.sync.fixed_format = protection->config.fixed_format;
+        if (pl_time_indexed(*protection))
+            c.symbols.sync.counter_window = protection->config.pl_search_window;
     }
     return c;
 }
@@ -98,6 +100,8 @@ rx_cb_impl::rx_cb_impl(double symbol_rate, double sample_rate, double rolloff, i
                 gr::io_signature::make(1, 1, sizeof(uint8_t))),
       d_protect(std::move(protection)),
       d_rx(make_config(symbol_rate, sample_rate, rolloff, gold_code, fec_threads, afc, d_protect)),
+      d_symbol_rate(symbol_rate),
+      d_sps(sample_rate / symbol_rate),
       d_port_pdus(pmt_key<msg_ports::pdus>()),
       d_port_stats(pmt_key<msg_ports::stats>())
 {
@@ -116,6 +120,25 @@ rx_cb_impl::rx_cb_impl(double symbol_rate, double sample_rate, double rolloff, i
     // buffer's worth, before it calls the block: latency, and a stall at a stream's end.)
     set_history(kInputHistory);
     set_output_multiple(static_cast<int>(::dualsat::kTsPacketBytes));
+}
+
+void rx_cb_impl::predict_counter()
+{
+    // Keyed sequences that never repeat: the transmitter's counter for the sample at hand,
+    // from the time base. Sample counter: frame 0 at our first sample, once. UTC: the
+    // frame due now (minus the path delay) at the newest sample, again at every call while
+    // the receiver searches, because samples need not arrive at their rate: a ZeroMQ or
+    // file source may start late, stall or burst, and only the arrival time (not our
+    // sample count) then tells which frame is on the air. In lock the receiver counts.
+    const auto& pc = d_protect->config;
+    const bool utc = pc.pl_time_base == ::dualsat::PlTimeBase::Utc;
+    if (d_hint_set && (!utc || d_rx.symbol_receiver().state() == ::dualsat::SyncState::Locked))
+        return;
+    const uint64_t hint = ::dualsat::receiver_counter_hint(
+        pc.pl_time_base, ::dualsat::realtime_ns(), pc.pl_path_delay_s, pc.pl_frame_symbols, d_symbol_rate);
+    const auto at_symbol = static_cast<uint64_t>(static_cast<double>(d_samples_in) / d_sps);
+    d_rx.set_acquisition_counter_hint(hint, at_symbol, pc.pl_frame_symbols);
+    d_hint_set = true;
 }
 
 ::dualsat::ReceiverStatus rx_cb_impl::status() const
@@ -280,8 +303,11 @@ int rx_cb_impl::general_work(int noutput_items,
         }
         take = std::min(take, kMaxChunk);
         try {
+            if (take > 0 && d_protect && pl_time_indexed(*d_protect))
+                predict_counter();
             if (take > 0)
                 d_rx.process(in, static_cast<size_t>(take), d_out);
+            d_samples_in += static_cast<uint64_t>(take);
             if (drain)
                 d_rx.flush(d_out);
         } catch (const std::exception& e) {

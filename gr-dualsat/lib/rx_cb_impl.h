@@ -45,6 +45,7 @@ public:
 
 private:
     void publish(); // d_out -> byte FIFO, PDUs, stats messages
+    void predict_counter(); // d_mutex held
     size_t backlog() const { return d_fifo.size() - d_fifo_pos; }
     // The FEC runs on a pool: frames stay in flight across calls, a tail of input is kept
     // back while more comes.
@@ -55,6 +56,10 @@ private:
     mutable std::mutex d_mutex;
     const std::shared_ptr<protected_parts> d_protect; // null: civil
     ::dualsat::Receiver d_rx;
+    const double d_symbol_rate;
+    const double d_sps;
+    uint64_t d_samples_in = 0; // given to the receiver
+    bool d_hint_set = false; // keyed sequences that never repeat: the prediction is given
     ::dualsat::ReceiverOutput d_out;
     std::vector<uint8_t> d_fifo; // TS bytes waiting for output room
     size_t d_fifo_pos = 0;

@@ -147,6 +147,21 @@ void tx_bc_impl::set_format(const ::dualsat::FrameFormat& format)
     d_tx.set_next_format(format);
 }
 
+bool tx_bc_impl::start()
+{
+    // Keyed sequences that never repeat: the first frame's counter from the time base, read
+    // when the stream starts (at construction it would lag by the flowgraph's set-up).
+    if (d_protect && pl_time_indexed(*d_protect) && !d_counter_started) {
+        const auto& pc = d_protect->config;
+        d_tx.set_first_frame_counter(::dualsat::transmitter_first_frame_counter(
+            pc.pl_time_base, ::dualsat::realtime_ns(), d_tx.config().format.plframe_symbols(),
+            pc.symbol_rate));
+        d_counter_started = true;
+        update_protection_status();
+    }
+    return gr::block::start();
+}
+
 void tx_bc_impl::update_protection_status()
 {
     if (!d_protect)

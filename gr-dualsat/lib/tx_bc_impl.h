@@ -34,6 +34,7 @@ public:
     bool reload_keys() override;
     void set_epoch(int64_t epoch) override;
 
+    bool start() override;
     void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;
     int general_work(int noutput_items,
                      gr_vector_int& ninput_items,
@@ -65,6 +66,7 @@ private:
     std::optional<::dualsat::KeyedPlSequences> d_pending_pl; // d_rekey_mutex
     std::atomic<bool> d_have_pending_pl{ false };
     ::dualsat::Transmitter d_tx;
+    bool d_counter_started = false; // the time base's first frame counter is set
     std::vector<gr_complex> d_pending; // a PLFRAME that did not fit the output buffer
     size_t d_pending_len = 0;
     size_t d_pending_pos = 0;

@@ -64,12 +64,15 @@ class qa_protected_link(gr_unittest.TestCase):
         return dualsat.tx_protected_bc(dualsat.TxInputMode.GSE, F.SHORT, C.C1_2, M.QPSK,
                                        pilots=True, **args)
 
-    def rx(self, **kw):
-        args = dict(key_file=self.key, link_id=3, epoch=11)
+    def rx(self, symbol_rate=1.0, **kw):
+        # The transmitter's fixed format: keyed sequences that never repeat (the default,
+        # pl_period 0) are predicted from frames of its length.
+        args = dict(key_file=self.key, link_id=3, epoch=11,
+                    frame_format=dualsat.parse_frame_format('QPSK 1/2 short pilots'))
         args.update(kw)
-        return dualsat.rx_protected_cb(1.0, SPS, 0.2, **args)
+        return dualsat.rx_protected_cb(symbol_rate, SPS * symbol_rate, 0.2, **args)
 
-    def run_link(self, tx, receivers, pdus, frames=FRAMES):
+    def run_link(self, tx, receivers, pdus, frames=FRAMES, sample_rate=None):
         tb = gr.top_block()
         head = blocks.head(gr.sizeof_gr_complex, frames * FRAME_SYMBOLS)
         tags = blocks.vector_sink_c()  # for the "plframe" tags
@@ -78,6 +81,10 @@ class qa_protected_link(gr_unittest.TestCase):
                                            frequency_offset=0.03 / SPS,
                                            sample_clock_offset_ppm=50.0, seed=9)
         tb.connect(tx, head, shaper, chan)
+        if sample_rate:  # live: the samples arrive at their rate
+            live = blocks.throttle(gr.sizeof_gr_complex, sample_rate)
+            tb.connect(chan, live)
+            chan = live
         tb.connect(head, tags)
         sinks = []
         for rx in receivers:
@@ -136,7 +143,8 @@ class qa_protected_link(gr_unittest.TestCase):
         self.assertEqual(ps.frames_sealed, st.frames)
         self.assertEqual(ps.key_id, bytes(range(0x40, 0x60)).hex())
         self.assertEqual(ps.epoch, 11)
-        self.assertEqual(ps.pl_period, 4)
+        self.assertEqual(ps.pl_period, 0)  # never repeats
+        self.assertEqual(ps.pl_time_base, 'sample_counter')
 
         rs = good.status()
         self.assertEqual(rs.frames, rs.frames_ok)
@@ -199,6 +207,28 @@ class qa_protected_link(gr_unittest.TestCase):
         self.assertEqual(rx.protection().opened, 0)
         self.assertFalse(rx.protection().comsec)
 
+    def test_006_utc_time_base_and_the_window(self):
+        # The UTC time base at a nominal 1 Msym/s, live (throttled to the sample rate): the
+        # transmitter starts at the frame due now since 1970 (~2e11), the receiver predicts
+        # the frame on the air from its clock while it searches. A receiver that assumes a
+        # path delay of 1 s predicts ~120 frames too early, outside its window: nothing.
+        pdus = make_pdus(15, seed=11)
+        utc = dict(pl_time_base=dualsat.PlTimeBase.UTC)
+        tx = self.tx(symbol_rate=1e6, **utc)
+        good = self.rx(symbol_rate=1e6, **utc)
+        late = self.rx(symbol_rate=1e6, pl_path_delay_s=1.0, **utc)
+        sample_counter = self.rx()  # predicts frame 0: ~2e11 frames off
+        (got, none1, none2), _ = self.run_link(tx, [good, late, sample_counter], pdus, frames=20,
+                                               sample_rate=SPS * 1e6)
+        ks = self.received(got, pdus)
+        self.assertGreater(len(ks), 0)
+        self.assertEqual(ks, list(range(ks[0], len(pdus))))
+        self.assertLessEqual(ks[0], 10)
+        self.assertEqual(good.protection().pl_time_base, 'utc')
+        for rx, dbg in ((late, none1), (sample_counter, none2)):
+            self.assertEqual(dbg.num_messages(), 0)
+            self.assertEqual(rx.status().acquisitions, 0)
+
     def test_003_errors_at_construction(self):
         loose = os.path.join(self.dir, 'loose.key')
         write_key_file(loose, bytes(32), bytes(range(32)), mode=0o644)
@@ -217,12 +247,27 @@ class qa_protected_link(gr_unittest.TestCase):
         with self.assertRaisesRegex(ValueError, 'neither TRANSEC nor COMSEC'):
             self.rx(transec=False, comsec=False)
         with self.assertRaisesRegex(ValueError, 'pl_period'):
-            self.rx(pl_period=0)
+            self.rx(pl_period=-1)
+        with self.assertRaisesRegex(ValueError, 'pl_period'):
+            self.rx(pl_period=65537)
+        # Sequences that never repeat: the receiver needs the frame length, the transmitter
+        # a fixed format, a UTC time base the transmitter's symbol rate.
+        with self.assertRaisesRegex(ValueError, 'pl_frame_symbols'):
+            self.rx(frame_format=None)
+        with self.assertRaisesRegex(ValueError, 'pl_search_window'):
+            self.rx(pl_search_window=17)
+        with self.assertRaisesRegex(ValueError, 'pl_path_delay_s'):
+            self.rx(pl_path_delay_s=-1.0)
+        with self.assertRaisesRegex(ValueError, 'needs fixed_format'):
+            self.tx(fixed_format=False)
+        with self.assertRaisesRegex(ValueError, 'symbol_rate'):
+            self.tx(pl_time_base=dualsat.PlTimeBase.UTC)
+        self.rx(pl_period=4, frame_format=None)  # repeating: no time base, no length
         # A fixed format refuses changes (the link state would show).
         tx = self.tx()
         with self.assertRaisesRegex(ValueError, 'fixed format'):
             tx.set_format(dualsat.parse_frame_format('8PSK 3/5 short pilots'))
-        tx2 = self.tx(fixed_format=False, nonce_state_file=os.path.join(self.dir, 'n2'))
+        tx2 = self.tx(fixed_format=False, pl_period=4, nonce_state_file=os.path.join(self.dir, 'n2'))
         tx2.set_format(dualsat.parse_frame_format('8PSK 3/5 short pilots'))
         self.assertEqual(tx2.protection().frames_sealed, 0)
 

@@ -14,6 +14,12 @@ void bind_protection(py::module& m)
         .value("FORWARD", LinkDirection::Forward)
         .value("RETURN", LinkDirection::Return);
 
+    using ::dualsat::PlTimeBase;
+    py::enum_<PlTimeBase>(m, "PlTimeBase",
+                          "Time base of keyed PL sequences that never repeat (pl_period 0)")
+        .value("SAMPLE_COUNTER", PlTimeBase::SampleCounter)
+        .value("UTC", PlTimeBase::Utc);
+
     using C = gr::dualsat::protection_config;
     py::class_<C>(m, "protection_config", "Settings of a protected link (key file, link, epochs, TRANSEC/COMSEC)")
         .def(py::init<>())
@@ -28,6 +34,11 @@ void bind_protection(py::module& m)
         .def_readwrite("transec", &C::transec)
         .def_readwrite("comsec", &C::comsec)
         .def_readwrite("pl_period", &C::pl_period)
+        .def_readwrite("pl_time_base", &C::pl_time_base)
+        .def_readwrite("symbol_rate", &C::symbol_rate)
+        .def_readwrite("pl_frame_symbols", &C::pl_frame_symbols)
+        .def_readwrite("pl_path_delay_s", &C::pl_path_delay_s)
+        .def_readwrite("pl_search_window", &C::pl_search_window)
         .def_readwrite("fixed_format", &C::fixed_format)
         .def_readwrite("replay_window", &C::replay_window);
 
@@ -40,6 +51,7 @@ void bind_protection(py::module& m)
         .def_readonly("epoch", &S::epoch)
         .def_readonly("key_reloads", &S::key_reloads)
         .def_readonly("pl_period", &S::pl_period)
+        .def_readonly("pl_time_base", &S::pl_time_base)
         .def_readonly("frames_sealed", &S::frames_sealed)
         .def_readonly("next_counter", &S::next_counter)
         .def_readonly("nonce_reservations", &S::nonce_reservations)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <dualsat/protect/key_schedule.h>
+#include <dualsat/protect/pl_time_index.h>
 #include <gnuradio/dualsat/api.h>
 
 #include <cstdint>
@@ -29,7 +30,26 @@ struct DUALSAT_API protection_config {
     std::string nonce_state_file;
     bool transec = true;    //!< keyed PLHEADER and PL scrambling
     bool comsec = true;     //!< AES-256-GCM on every BBFRAME
-    int pl_period = 4;      //!< keyed PL period P (frames), 1 .. 65536
+    //! Keyed PL sequences: 0 (default) never repeat, so that no cyclic analysis finds the
+    //! frames; both ends then number frames from a time base (pl_time_base), which needs a
+    //! fixed format. P in 1 .. 65536: repeat every P frames, acquired without a time base
+    //! (for format changes), but frames P apart look alike to an observer.
+    int pl_period = 0;
+    //! pl_period 0: frame 0 at the stream's first sample (SampleCounter: both ends start
+    //! together, e.g. one flowgraph, a file from its start) or frames since 1970 (Utc: live
+    //! links with synchronised clocks; see dualsat/protect/pl_time_index.h).
+    ::dualsat::PlTimeBase pl_time_base = ::dualsat::PlTimeBase::SampleCounter;
+    //! Transmitter with the Utc time base: its symbol rate, Hz (the receiver has its own).
+    double symbol_rate = 0.0;
+    //! Receiver with pl_period 0: the link's PLFRAME length in symbols
+    //! (FrameFormat::plframe_symbols() of the transmitter's fixed format).
+    int pl_frame_symbols = 0;
+    //! Receiver with the Utc time base: the path delay (s) it predicts frames with.
+    double pl_path_delay_s = 0.0;
+    //! Receiver with pl_period 0: counters tried around the predicted one while searching
+    //! (1 .. 16; the time base must be right to within half of it; each costs as much
+    //! search work as the civil receiver's whole search, only while searching).
+    int pl_search_window = 4;
     //! Transmitter: refuse format changes (port "modcod", set_format), so that neither
     //! frame length nor modulation order ever follows the link state.
     bool fixed_format = true;
@@ -45,7 +65,8 @@ struct DUALSAT_API protection_status {
     uint32_t epoch = 0;      //!< TX: of the last sealed frame (else the start epoch);
                              //!< RX: the current epoch
     uint64_t key_reloads = 0; //!< reload_keys() calls that changed the key (both sides)
-    int pl_period = 0;
+    int pl_period = 0;            //!< 0: never repeats
+    std::string pl_time_base;     //!< with pl_period 0: "sample_counter" or "utc"
     // Transmitter
     uint64_t frames_sealed = 0;
     uint64_t next_counter = 0;

@@ -1069,8 +1069,25 @@ void parse_protect(Section& top, Config& c, const std::string& base_dir)
     cs.finish();
 
     p.transec = ts.flag("enabled", true);
-    p.pl_period = static_cast<int>(ts.integer("pl_period", 4, 1, 65536));
     p.fixed_modcod = ts.flag("fixed_modcod", true);
+    // Sequences that never repeat need frames of one length to be predicted: the default
+    // with a fixed MODCOD; a link that changes format repeats them every 4 frames.
+    p.pl_period = static_cast<int>(ts.integer("pl_period", p.fixed_modcod ? 0 : 4, 0, 65536));
+    if (p.pl_period == 0 && !p.fixed_modcod)
+        ts.fail(ts.key_path("pl_period"),
+                "0 (keyed sequences that never repeat) needs fixed_modcod: true, since the receiver "
+                "predicts frames of one length; with format changes set pl_period >= 1");
+    // Loopback and file: both ends start with the stream. ZeroMQ and UHD: separate ends,
+    // whose clocks must agree (NTP/GPS) to within a few frames.
+    const bool same_stream = c.radio.backend == Backend::Loopback || c.radio.backend == Backend::File;
+    p.pl_time_base = dualsat::parse_pl_time_base(
+        ts.choice("time_base", same_stream ? "sample_counter" : "utc", { "sample_counter", "utc" }));
+    p.pl_path_delay_s = ts.num("path_delay_s", 0.0, 0.0, 10.0);
+    p.pl_search_window = static_cast<int>(ts.integer("search_window", 4, 1, 16));
+    if (p.pl_period != 0)
+        for (const char* key : { "time_base", "path_delay_s", "search_window" })
+            if (ts.has(key))
+                ts.fail(ts.key_path(key), "only with pl_period: 0 (sequences that never repeat)");
     ts.finish();
     if (!p.comsec && !p.transec)
         top.fail("comsec", "neither COMSEC nor TRANSEC enabled: that is the civil profile");

@@ -5,6 +5,7 @@
 // validator is unit-tested on its own.
 #pragma once
 
+#include <dualsat/protect/pl_time_index.h>
 #include <dualsat/acm/acm_controller.h>
 #include <dualsat/acm/acm_thresholds.h>
 #include <dualsat/framing/bbheader.h>
@@ -207,7 +208,14 @@ struct ProtectConfig {
     int replay_window = 1024;     // frames per epoch
     // transec
     bool transec = true;
-    int pl_period = 4;
+    // 0: keyed PL sequences that never repeat (needs fixed_modcod), acquired by predicting
+    // the frame counter from pl_time_base; P >= 1: repeat every P frames (default with
+    // fixed_modcod false), frames P apart then look alike to an observer.
+    int pl_period = 0;
+    dualsat::PlTimeBase pl_time_base = dualsat::PlTimeBase::SampleCounter; // loopback/file;
+                                  // utc for zmq/uhd (both ends' clocks synchronised)
+    double pl_path_delay_s = 0.0; // receiver, utc: the path delay it predicts frames with
+    int pl_search_window = 4;     // receiver: frame counters tried around the predicted one
     bool fixed_modcod = true;     // no MODCOD change at all (API, SIGHUP, ACM): the frame
                                   // length and modulation order never follow the link state
 };

@@ -605,7 +605,9 @@ std::vector<std::string> Modem::reload(const Config& fresh)
             pa.overlap_seconds != pb.overlap_seconds || pa.initial_epoch != pb.initial_epoch ||
             pa.comsec != pb.comsec || pa.nonce_state_file != pb.nonce_state_file ||
             pa.replay_window != pb.replay_window || pa.transec != pb.transec ||
-            pa.pl_period != pb.pl_period || pa.fixed_modcod != pb.fixed_modcod)
+            pa.pl_period != pb.pl_period || pa.fixed_modcod != pb.fixed_modcod ||
+            pa.pl_time_base != pb.pl_time_base || pa.pl_path_delay_s != pb.pl_path_delay_s ||
+            pa.pl_search_window != pb.pl_search_window)
             restart.push_back("keys/comsec/transec (the key file itself is reloaded)");
     }
     if (a.modem.profile != b.modem.profile || a.modem.chain != b.modem.chain ||
@@ -968,6 +970,8 @@ json Modem::protect_status() const
                { "role", c.hub ? "hub" : "terminal" },
                { "epochs", c.utc_epochs ? "utc" : "command" },
                { "pl_period", c.transec ? c.pl_period : 0 },
+               { "pl_sequence", !c.transec ? "none" : c.pl_period == 0 ? "never_repeats" : "periodic" },
+               { "pl_time_base", c.transec && c.pl_period == 0 ? dualsat::to_string(c.pl_time_base) : "" },
                { "fixed_modcod", c.fixed_modcod } };
     if (m_tx) {
         if (auto s = m_tx->protection()) {

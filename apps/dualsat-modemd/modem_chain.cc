@@ -566,6 +566,11 @@ gr::dualsat::protection_config protection_settings(const Config& config, bool tr
     c.transec = p.transec;
     c.comsec = p.comsec;
     c.pl_period = p.pl_period;
+    c.pl_time_base = p.pl_time_base;
+    c.symbol_rate = config.modem.symbol_rate;
+    c.pl_frame_symbols = config.modem.format.plframe_symbols();
+    c.pl_path_delay_s = p.pl_path_delay_s;
+    c.pl_search_window = p.pl_search_window;
     c.fixed_format = p.fixed_modcod;
     c.replay_window = p.replay_window;
     return c;

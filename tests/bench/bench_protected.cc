@@ -82,7 +82,19 @@ constexpr uint16_t kLink = 5;
 constexpr uint32_t kEpoch = 7;
 constexpr int64_t kNow = (7 * 3600 + 100) * kNs; // inside epoch 7 of the hourly schedule
 
-uint64_t g_period = kDefaultKeyedPlPeriod;
+uint64_t g_period = kDefaultKeyedPlPeriod; // 0: the keyed sequences never repeat
+// Sequences that never repeat: the transmitter's first frame counter (a UTC time base would
+// give ~2e11), and what the receivers predict (set per experiment: the counter of the
+// frame at the receiver's first sample and the frame length).
+constexpr uint64_t kFirstCounter = 215'053'763'440;
+struct CounterHint {
+    uint64_t counter = kFirstCounter;
+    int frame_symbols = 0;
+};
+CounterHint g_hint;
+// The lag at which an observer looks for a repetition of frames: P, or for sequences that
+// never repeat the default period of the repeating kind (4).
+uint64_t analysis_period() { return g_period ? g_period : 4; }
 bool g_quick = false;
 double g_cfo = 0.05;   // cycles/symbol, receiver parts
 double g_ppm = 100.0;  // sample clock offset, receiver parts
@@ -142,14 +154,16 @@ private:
 
 // Bench-only: the P keyed scrambling sequences computed once and handed out like the Gold
 // code's (KeyedPlScrambling computes R of slot s afresh, AES-256-CTR and 2-bit expansion, for
-// every frame unless P = 1). Shows what caching would save the transmitter.
+// every frame unless P <= 16). Shows what caching would save the transmitter; for sequences
+// that never repeat (P = 0) it repeats the first 4 frames' (what a P = 4 link would cost).
 class CachedKeyedScrambling final : public PlScramblingSequence
 {
 public:
-    explicit CachedKeyedScrambling(const KeyedPlScrambling& keyed) : m_slots(keyed.period())
+    explicit CachedKeyedScrambling(const KeyedPlScrambling& keyed)
+        : m_slots(keyed.period() ? keyed.period() : 4)
     {
         std::vector<uint8_t> scratch(kMaxLength);
-        for (uint64_t s = 0; s < keyed.period(); ++s) {
+        for (uint64_t s = 0; s < m_slots.size(); ++s) {
             const uint8_t* r = keyed.fill(s, kMaxLength, scratch.data());
             m_slots[s].assign(r, r + kMaxLength);
         }
@@ -185,6 +199,8 @@ public:
         tc.idle = c.idle;
         tc.ccm = false;
         tc.workers = c.workers;
+        if (c.keyed && g_period == kNonRepeatingPl)
+            tc.first_frame_counter = kFirstCounter;
         TransmitterParts parts;
         if (c.keyed) {
             const auto keys = test_schedule();
@@ -354,6 +370,11 @@ RxRun run_rx(const ReceiverConfig& cfg, const cf* iq, size_t n,
              const std::function<bool(const std::vector<ReceiverFrameStats>&)>& stop = {})
 {
     Receiver rx(cfg);
+    if (cfg.parts.pl_header && cfg.parts.pl_header->period() == 0) {
+        if (g_hint.frame_symbols <= 0)
+            throw std::logic_error("bench: no counter hint for sequences that never repeat");
+        rx.set_acquisition_counter_hint(g_hint.counter, 0, g_hint.frame_symbols);
+    }
     ReceiverOutput out;
     RxRun r;
     const size_t chunk = 65536;
@@ -595,7 +616,7 @@ Detection detect(const std::vector<float>& m, const std::vector<uint64_t>& start
         return pm / (ps / static_cast<double>(period));
     };
     r.folded_par = fold(frame_len);
-    r.folded_par_p = fold(frame_len * g_period);
+    r.folded_par_p = fold(frame_len * analysis_period());
     return r;
 }
 
@@ -719,6 +740,7 @@ void observer_a()
         { "protected P (SealedFill)", "keyed, another key file", &iq_p, true, 0x33 },
         { "protected P, tail filled (see c)", "keyed, right key", &iq_t, true, 0 },
     };
+    g_hint = { kFirstCounter, f.plframe_symbols() };
     RxRun res[5];
     for (int i = 0; i < 5; ++i) {
         std::shared_ptr<FrameOpener> op;
@@ -786,7 +808,7 @@ void observer_b()
           "observer (b): the folded correlation peaks on the civil carrier, not on the protected one");
 
     // Autocorrelation at the frame period and at P frames, and a blind lag scan.
-    const size_t pl = L * g_period;
+    const size_t pl = L * analysis_period();
     std::printf("\nAutocorrelation |sum x(n) conj(x(n+lag))| / (count * power) over the whole stream "
                 "(noise floor ~ 1/sqrt(N) = %.4f; header + pilot share of a frame: %.4f)\n",
                 1.0 / std::sqrt(static_cast<double>(xc.size())),
@@ -801,7 +823,8 @@ void observer_b()
                     autocorr(x, 0, x.size(), L + 37), r_pl[c], autocorr(x, 0, x.size(), 2 * L),
                     autocorr(x, 0, x.size(), pl + 37));
     }
-    std::printf("(L = %zu symbols, P = %llu: P*L = %zu)\n", L, static_cast<unsigned long long>(g_period), pl);
+    std::printf("(L = %zu symbols, P = %llu: P*L = %zu%s)\n", L, static_cast<unsigned long long>(analysis_period()), pl,
+                g_period ? "" : "; the keyed sequences never repeat, P = 4 is where a repeating carrier would show");
     const size_t hi = std::min<size_t>(xc.size() / 3, 2 * pl + 100);
     std::printf("\nBlind lag scan over lags 64..%zu (no knowledge of L or P): the strongest lags\n", hi);
     for (int c = 0; c < 2; ++c) {
@@ -863,7 +886,7 @@ constexpr int kStats = 7;
 
 std::vector<std::array<double, kStats>> window_stats(const cvec& x, size_t L)
 {
-    const size_t W = g_obs.window, pl = L * g_period;
+    const size_t W = g_obs.window, pl = L * analysis_period();
     std::vector<std::array<double, kStats>> out;
     for (size_t b = 0; b + W + pl + 1 <= x.size(); b += W) {
         std::array<double, kStats> s{};
@@ -1099,6 +1122,7 @@ FerPoint fer_point(const LinkSignal& s, double esn0, uint64_t seed)
     auto index = [&](const ReceiverFrameStats& fs) {
         return static_cast<long>(std::lround(static_cast<double>(fs.start_symbol) / L));
     };
+    g_hint = { kFirstCounter, s.format.plframe_symbols() };
     const RxRun r = run_rx(rx_config(im, s.keyed, 2), iq.data(), iq.size(),
                            [](const std::vector<ReceiverFrameStats>& fr) {
                                if (fr.size() < 60)
@@ -1273,7 +1297,7 @@ void sensitivity_sweep(int frames)
 void part_acquisition(int seeds)
 {
     const double esn0 = -1.85;
-    const int frames = 14 + static_cast<int>(g_period);
+    const int frames = 14 + static_cast<int>(analysis_period());
     std::printf("\n=== Acquisition: QPSK 1/4 normal frames at %.2f dB, 2.37 sps, CFO %.1f %% Rs, SCO %.0f ppm; the "
                 "receiver switched on at a random symbol of the first P = %llu frames; frames from the first "
                 "complete frame received to the first decoded one (0 = that frame), %d seeds, %d frames each ===\n",
@@ -1299,10 +1323,14 @@ void part_acquisition(int seeds)
             std::string per;
             for (int s = 1; s <= seeds; ++s) {
                 Rng rng(1000 + static_cast<uint64_t>(s));
-                const double off_sym = rng.uniform() * L * static_cast<double>(g_period);
+                const double off_sym = rng.uniform() * L * static_cast<double>(analysis_period());
                 const size_t off = static_cast<size_t>(off_sym * im.sps);
                 im.seed = static_cast<uint64_t>(s);
                 const cvec iq = impair(cvec(shaped.begin() + static_cast<long>(off), shaped.end()), im);
+                // Sequences that never repeat: the receiver switched on inside frame
+                // floor(off / L) predicts that frame's counter at its first sample (as a
+                // time base would), so the next frame start is predicted one low.
+                g_hint = { kFirstCounter + static_cast<uint64_t>(off_sym / L), f.plframe_symbols() };
                 const RxRun r = run_rx(rx_config(im, c.keyed, 2), iq.data(), iq.size());
                 const long first_complete = static_cast<long>(std::ceil(off_sym / L - 1e-3));
                 long got = -1;
@@ -1351,6 +1379,7 @@ void part_throughput()
     im.esn0_db = 6.0;
     im.cfo = 0.02;
     im.seed = 3;
+    g_hint = { kFirstCounter, f.plframe_symbols() };
     cvec iq[2];
     for (int k = 0; k < 2; ++k) {
         Carrier c;
@@ -1574,7 +1603,8 @@ int main(int argc, char** argv)
         seeds = std::min(seeds, 2);
         g_obs.frames = std::min<size_t>(g_obs.frames, 48);
     }
-    if (frames < 4 || seeds < 1 || g_obs.frames < 8 || g_obs.window < 256 || g_period < 1) {
+    if (frames < 4 || seeds < 1 || g_obs.frames < 8 || g_obs.window < 256 ||
+        g_period > KeyedPlHeader::kMaxPeriod) {
         std::fprintf(stderr, "bad arguments\n");
         return 2;
     }

@@ -1799,7 +1799,7 @@ data: {ip: {listen: "127.0.0.1:0", forward: "127.0.0.1:%(fwd)d"}, drain_timeout:
 control: {bind: 127.0.0.1, port: 0}
 keys: {file: link.key, link_id: 9, role: hub, epochs: command, initial_epoch: 5}
 comsec: {nonce_state_file: link.nonce}
-transec: {pl_period: 4, fixed_modcod: true}
+transec: {fixed_modcod: true}
 """
 
 
@@ -1858,7 +1858,9 @@ class Protected(unittest.TestCase):
         p = s["protect"]
         self.assertEqual(p["key_id"], bytes(range(32)).hex())
         self.assertEqual(len(p["key_tag"]), 6)
-        self.assertEqual((p["comsec"], p["transec"], p["pl_period"], p["epochs"]), (True, True, 4, "command"))
+        self.assertEqual((p["comsec"], p["transec"], p["pl_period"], p["epochs"]), (True, True, 0, "command"))
+        # The keyed sequences never repeat; loopback numbers frames from the stream's start.
+        self.assertEqual((p["pl_sequence"], p["pl_time_base"]), ("never_repeats", "sample_counter"))
         self.assertEqual((p["tx"]["epoch"], p["rx"]["epoch"]), (5, 5))
         self.assertGreater(p["tx"]["frames_sealed"], 0)
         self.assertGreater(p["tx"]["nonce_reservations"], 0)
@@ -1990,6 +1992,8 @@ comsec: {nonce_state_file: %s}
             self.assertGreater(p["tx"]["frames_sealed"], 0)
             self.assertGreater(p["rx"]["frames_opened"], 0)
             self.assertEqual(sum(p["rx"]["frames_dropped"].values()), 0, p)
+            # Two processes: the keyed sequences never repeat and are numbered from UTC.
+            self.assertEqual((p["pl_sequence"], p["pl_time_base"]), ("never_repeats", "utc"))
         self.assertEqual(hub.get("/status")["protect"]["role"], "hub")
         self.assertEqual(term.get("/status")["protect"]["role"], "terminal")
         self.assertEqual(term.stop(), 0)
@@ -2010,7 +2014,17 @@ comsec: {nonce_state_file: %s}
         check(base.replace("profile: protected", "profile: civil"), "keys", "modem.profile is 'civil'")
         check(base + "acm: {mode: acm, feedback: {kind: inband}}\n",
               "transec.fixed_modcod")
-        check(base.replace("transec: {pl_period: 4", "transec: {pl_period: 0"), "transec.pl_period")
+        # Sequences that never repeat need a fixed MODCOD; the time base only goes with them.
+        check(base.replace("transec: {fixed_modcod: true", "transec: {pl_period: 0, fixed_modcod: false"),
+              "transec.pl_period", "fixed_modcod")
+        check(base.replace("transec: {fixed_modcod: true", "transec: {pl_period: 4, time_base: utc, fixed_modcod: true"),
+              "transec.time_base", "pl_period: 0")
+        check(base.replace("transec: {fixed_modcod: true", "transec: {time_base: gps, fixed_modcod: true"),
+              "transec.time_base")
+        check(base.replace("transec: {fixed_modcod: true", "transec: {search_window: 17, fixed_modcod: true"),
+              "transec.search_window")
+        check(base.replace("transec: {fixed_modcod: true", "transec: {pl_period: 65537, fixed_modcod: true"),
+              "transec.pl_period")
         check(base.replace("comsec: {", "comsec: {enabled: false, ").replace("transec: {", "transec: {enabled: false, "),
               "neither COMSEC nor TRANSEC")
         os.chmod(os.path.join(self.dir, "link.key"), 0o640)

@@ -3,6 +3,8 @@
 
 #include "antijam.h"
 
+#include <dualsat/protect/key_file.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -664,12 +666,18 @@ ControlResult Modem::reload_keys()
     std::lock_guard<std::mutex> lock(m_control_mutex);
     bool changed = false;
     try {
-        // Both sides read the file; the second finds the key the first took only if the
-        // file did not change in between, which the key id in the answer shows.
+        // One read for both directions (the same checks as at start), so that the
+        // transmitter and receiver hold the same key even if the file changes meanwhile.
+        dualsat::KeyMaterial material;
+        try {
+            material = dualsat::load_key_file(m_cfg.protect.key_file);
+        } catch (const dualsat::ConfigError& e) {
+            throw dualsat::ConfigError(std::string("key file refused, the key in use stays: ") + e.what());
+        }
         if (m_tx)
-            changed = m_tx->reload_keys() || changed;
+            changed = m_tx->reload_keys(material) || changed;
         if (m_rx)
-            changed = m_rx->reload_keys() || changed;
+            changed = m_rx->reload_keys(material) || changed;
     } catch (const dualsat::Error& e) {
         m_log.error("key reload refused, the key in use stays: {}", e.what());
         return ControlResult::fail(409, e.what());

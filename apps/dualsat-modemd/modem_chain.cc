@@ -232,11 +232,11 @@ public:
             return std::nullopt;
         return m_tx->protection();
     }
-    bool reload_keys() override
+    bool reload_keys(const dualsat::KeyMaterial& material) override
     {
         if (!m_protected)
-            return TxChain::reload_keys();
-        return m_tx->reload_keys();
+            return TxChain::reload_keys(material);
+        return m_tx->reload_keys(material);
     }
     void set_epoch(int64_t epoch) override
     {
@@ -459,11 +459,11 @@ public:
             return std::nullopt;
         return m_rx->protection();
     }
-    bool reload_keys() override
+    bool reload_keys(const dualsat::KeyMaterial& material) override
     {
         if (!m_protected)
-            return RxChain::reload_keys();
-        return m_rx->reload_keys();
+            return RxChain::reload_keys(material);
+        return m_rx->reload_keys(material);
     }
     void set_epoch(int64_t epoch) override
     {

@@ -14,6 +14,7 @@
 #include "radio.h"
 #include "tx_input.h"
 
+#include <dualsat/protect/key_file.h>
 #include <dualsat/acm/link_reporter.h>
 #include <dualsat/modcod/modcod.h>
 #include <gnuradio/dualsat/protection.h>
@@ -59,8 +60,12 @@ public:
     // bytes); nullopt for the civil chain.
     virtual std::optional<gr::dualsat::protection_status> protection() const { return std::nullopt; }
     // Reads the key file again: false when unchanged; ConfigError for the civil chain or a
-    // refused file (the key in use stays). See tx_bc / rx_cb reload_keys().
-    virtual bool reload_keys() { throw dualsat::ConfigError("the civil profile has no keys"); }
+    // refused file (the key in use stays). See tx_bc / rx_cb reload_keys(): the key
+    // the daemon read once for both directions.
+    virtual bool reload_keys(const dualsat::KeyMaterial&)
+    {
+        throw dualsat::ConfigError("the civil profile has no keys");
+    }
     // Command-mode epochs only (ConfigError otherwise).
     virtual void set_epoch(int64_t) { throw dualsat::ConfigError("the civil profile has no epochs"); }
 };
@@ -118,8 +123,12 @@ public:
     // bytes); nullopt for the civil chain.
     virtual std::optional<gr::dualsat::protection_status> protection() const { return std::nullopt; }
     // Reads the key file again: false when unchanged; ConfigError for the civil chain or a
-    // refused file (the key in use stays). See tx_bc / rx_cb reload_keys().
-    virtual bool reload_keys() { throw dualsat::ConfigError("the civil profile has no keys"); }
+    // refused file (the key in use stays). See tx_bc / rx_cb reload_keys(): the key
+    // the daemon read once for both directions.
+    virtual bool reload_keys(const dualsat::KeyMaterial&)
+    {
+        throw dualsat::ConfigError("the civil profile has no keys");
+    }
     // Command-mode epochs only (ConfigError otherwise).
     virtual void set_epoch(int64_t) { throw dualsat::ConfigError("the civil profile has no epochs"); }
 };

@@ -107,9 +107,19 @@ bool reload_key_file(protected_parts& parts, ::dualsat::KeyedPlSequences* pl)
     } catch (const ConfigError& e) {
         throw ConfigError(std::string("key file refused, the key in use stays: ") + e.what());
     }
+    return reload_key_material(parts, material, pl);
+}
+
+bool reload_key_material(protected_parts& parts, const ::dualsat::KeyMaterial& material,
+                         ::dualsat::KeyedPlSequences* pl)
+{
     if (parts.keys->holds(material))
         return false;
-    parts.keys->rotate(std::move(material));
+    ::dualsat::KeyMaterial copy;
+    copy.version = material.version;
+    copy.key_id = material.key_id;
+    copy.master = ::dualsat::SecureKey(material.master.bytes());
+    parts.keys->rotate(std::move(copy));
     if (parts.config.transec && pl)
         *pl = ::dualsat::make_keyed_pl(*parts.keys, kTransecKeyEpoch,
                                        static_cast<uint16_t>(parts.config.link_id),

@@ -39,6 +39,10 @@ std::shared_ptr<protected_parts> make_protected_parts(const protection_config& c
 // from the next frame) and, with TRANSEC, *pl gets the new key's sequences for the caller
 // to hand to its frame engine. ConfigError for a refused file (the key in use stays).
 bool reload_key_file(protected_parts& parts, ::dualsat::KeyedPlSequences* pl);
+// The same with a key already read (a copy is taken): one read of the file for several
+// blocks, so that they cannot end up with different keys when the file changes meanwhile.
+bool reload_key_material(protected_parts& parts, const ::dualsat::KeyMaterial& material,
+                         ::dualsat::KeyedPlSequences* pl);
 
 // Command-mode epochs: from now on the current epoch is `epoch` (the far end must be
 // commanded too; its receiver accepts the next epoch at any time). ConfigError with

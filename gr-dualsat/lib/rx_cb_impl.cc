@@ -162,14 +162,18 @@ uint64_t rx_cb_impl::work_errors() const
     return d_work_errors;
 }
 
-bool rx_cb_impl::reload_keys()
+bool rx_cb_impl::reload_keys() { return reload_keys_with(nullptr); }
+
+bool rx_cb_impl::reload_keys(const ::dualsat::KeyMaterial& material) { return reload_keys_with(&material); }
+
+bool rx_cb_impl::reload_keys_with(const ::dualsat::KeyMaterial* material)
 {
     if (!d_protect)
         throw ::dualsat::ConfigError("reload_keys: the civil receiver has no keys");
     ::dualsat::KeyedPlSequences pl;
     // d_mutex: work() runs the receiver under it, so the sequences change between calls.
     std::lock_guard<std::mutex> lock(d_mutex);
-    if (!reload_key_file(*d_protect, &pl))
+    if (!(material ? reload_key_material(*d_protect, *material, &pl) : reload_key_file(*d_protect, &pl)))
         return false;
     if (pl.header)
         d_rx.set_pl_sequences(pl.header, pl.scrambling);

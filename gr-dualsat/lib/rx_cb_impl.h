@@ -35,6 +35,7 @@ public:
     void set_symbol_tap(::dualsat::Receiver::SymbolTap tap) override;
     protection_status protection() const override;
     bool reload_keys() override;
+    bool reload_keys(const ::dualsat::KeyMaterial& material) override;
     void set_epoch(int64_t epoch) override;
 
     void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;
@@ -46,6 +47,7 @@ public:
 private:
     void publish(); // d_out -> byte FIFO, PDUs, stats messages
     void predict_counter(); // d_mutex held
+    bool reload_keys_with(const ::dualsat::KeyMaterial* material); // null: read the file
     size_t backlog() const { return d_fifo.size() - d_fifo_pos; }
     // The FEC runs on a pool: frames stay in flight across calls, a tail of input is kept
     // back while more comes.

@@ -187,13 +187,17 @@ protection_status tx_bc_impl::protection() const
     return d_protect_status;
 }
 
-bool tx_bc_impl::reload_keys()
+bool tx_bc_impl::reload_keys() { return reload_keys_with(nullptr); }
+
+bool tx_bc_impl::reload_keys(const ::dualsat::KeyMaterial& material) { return reload_keys_with(&material); }
+
+bool tx_bc_impl::reload_keys_with(const ::dualsat::KeyMaterial* material)
 {
     if (!d_protect)
         throw ::dualsat::ConfigError("reload_keys: the civil transmitter has no keys");
     ::dualsat::KeyedPlSequences pl;
     std::lock_guard<std::mutex> lock(d_rekey_mutex);
-    if (!reload_key_file(*d_protect, &pl))
+    if (!(material ? reload_key_material(*d_protect, *material, &pl) : reload_key_file(*d_protect, &pl)))
         return false;
     if (pl.header) {
         d_pending_pl = std::move(pl);

@@ -32,6 +32,7 @@ public:
     uint64_t work_errors() const override { return d_work_errors.load(); }
     protection_status protection() const override;
     bool reload_keys() override;
+    bool reload_keys(const ::dualsat::KeyMaterial& material) override;
     void set_epoch(int64_t epoch) override;
 
     bool start() override;
@@ -54,6 +55,7 @@ private:
                           size_t& consumed);
 
     void update_protection_status();
+    bool reload_keys_with(const ::dualsat::KeyMaterial* material); // null: read the file
 
     const bool d_ts;
     const bool d_wait;

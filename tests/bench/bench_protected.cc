@@ -827,8 +827,11 @@ void observer_b()
                 g_period ? "" : "; the keyed sequences never repeat, P = 4 is where a repeating carrier would show");
     const size_t hi = std::min<size_t>(xc.size() / 3, 2 * pl + 100);
     std::printf("\nBlind lag scan over lags 64..%zu (no knowledge of L or P): the strongest lags\n", hi);
+    double strongest_over_median[2] = { 0, 0 };
     for (int c = 0; c < 2; ++c) {
         const LagScan s = scan_lags(c ? xp : xc, 64, hi, 4);
+        if (!s.top.empty() && s.median > 0)
+            strongest_over_median[c] = s.top.front().second / s.median;
         std::printf("%-10s median %.4f; top:", c ? "protected" : "civil", s.median);
         for (const auto& [lag, v] : s.top)
             std::printf("  lag %zu (%.2f L) = %.4f (%.0fx median)", lag, static_cast<double>(lag) / static_cast<double>(L),
@@ -836,6 +839,15 @@ void observer_b()
         std::printf("\n");
     }
     check(r_l[0] > 5.0 * r_l[1], "observer (b): lag-L autocorrelation shows the civil frame period, not the protected");
+    check(strongest_over_median[0] > 10.0, "observer (b): the blind lag scan finds the civil frame period");
+    if (g_period == kNonRepeatingPl) {
+        // Nothing repeats: the autocorrelation at P*L stays within noise (4 / sqrt(N); a
+        // carrier repeating every 4 frames gives ~the civil value, 40x that) and no lag
+        // stands out of the scan more than noise does (10x its median; civil ~50x).
+        const double floor = 1.0 / std::sqrt(static_cast<double>(xp.size()));
+        check(r_pl[1] < 4.0 * floor && strongest_over_median[1] < 10.0,
+              "observer (b): keyed sequences that never repeat show no frame period at any lag");
+    }
 
     // Frame boundaries from the period alone (what a blind cyclic analysis could do with the
     // lag found above): z(n) = x(n) conj(x(n + lag)) summed coherently at each position
@@ -875,9 +887,14 @@ void observer_b()
                     "magnitude per symbol\n",
                     c ? "protected" : "civil", lag, best, err, best_edge / kPlHeaderSymbols / mean);
     }
-    std::printf("Read: the keyed sequences repeat every P frames (keyed_pl.h): frames P apart share the "
-                "keyed SOF, PLSC mask and scrambling, so their header and pilot symbols repeat and lag P*L "
-                "shows the period P*L (frame boundaries and length, not the format or the traffic).\n");
+    if (g_period == kNonRepeatingPl)
+        std::printf("Read: the keyed sequences never repeat (keyed_pl.h, period 0): no two frames share a SOF, "
+                    "PLSC mask or scrambling, so no lag repeats and the fold finds no edge (the protected row's "
+                    "start is noise).\n");
+    else
+        std::printf("Read: the keyed sequences repeat every P frames (keyed_pl.h): frames P apart share the "
+                    "keyed SOF, PLSC mask and scrambling, so their header and pilot symbols repeat and lag P*L "
+                    "shows the period P*L (frame boundaries and length, not the format or the traffic).\n");
 }
 
 // The window statistics of the two-sample tests.
@@ -1042,8 +1059,14 @@ void observer_d()
     prot.idle = IdlePolicy::SealedFill;
     pair("civil: ACM (A) vs fixed (B)", civ, 60);
     pair("protected P: ACM (A) vs fixed (B)", prot, 70);
-    std::printf("Read: frames P apart share the keyed PLSC mask, so a format change between them changes "
-                "their 64 PLSC symbols: lag P*L sees changes, not which formats.\n");
+    if (g_period == kNonRepeatingPl)
+        std::printf("Read: with sequences that never repeat no two frames share a PLSC mask; a link that "
+                    "changes format must use a period P >= 1 (the receiver cannot predict frames of changing "
+                    "length), and then frames P apart share their mask: lag P*L sees changes, not which "
+                    "formats (--period 4).\n");
+    else
+        std::printf("Read: frames P apart share the keyed PLSC mask, so a format change between them changes "
+                    "their 64 PLSC symbols: lag P*L sees changes, not which formats.\n");
 }
 
 void part_observer()

@@ -73,7 +73,7 @@ void bind_rx_cb(py::module& m)
         .def("cfo_hz", &blk::cfo_hz)
         .def("work_errors", &blk::work_errors)
         .def("protection", &blk::protection)
-        .def("reload_keys", &blk::reload_keys)
+        .def("reload_keys", py::overload_cast<>(&blk::reload_keys))
         .def("set_epoch", &blk::set_epoch, py::arg("epoch"))
         .def_static("make_protected", &blk::make_protected, py::arg("symbol_rate"),
                     py::arg("sample_rate"), py::arg("rolloff"), py::arg("gold_code"),

@@ -54,7 +54,7 @@ void bind_tx_bc(py::module& m)
         .def("bad_pdu_messages", &blk::bad_pdu_messages)
         .def("work_errors", &blk::work_errors)
         .def("protection", &blk::protection)
-        .def("reload_keys", &blk::reload_keys)
+        .def("reload_keys", py::overload_cast<>(&blk::reload_keys))
         .def("set_epoch", &blk::set_epoch, py::arg("epoch"))
         .def_static("make_protected", &blk::make_protected,
                     py::arg("input"), py::arg("frame"), py::arg("rate"),

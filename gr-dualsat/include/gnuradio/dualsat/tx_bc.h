@@ -8,6 +8,7 @@
 #include <dualsat/tx/transmitter.h>
 #include <gnuradio/block.h>
 #include <gnuradio/dualsat/api.h>
+#include <dualsat/protect/key_file.h>
 #include <gnuradio/dualsat/protection.h>
 
 #include <cstdint>
@@ -108,6 +109,9 @@ public:
     //! from the next PLFRAME started (hitless on air; the far end re-acquires
     //! once it has reloaded too). ValueError for the civil block or a refused file (the key in use stays).
     virtual bool reload_keys() = 0;
+    //! The same with a key the caller has read (load_key_file): a daemon reads the file
+    //! once for its transmitter and receiver, so both take the same key (C++ only).
+    virtual bool reload_keys(const ::dualsat::KeyMaterial& material) = 0;
     //! Protected block with commanded epochs (utc_epochs false): the current epoch from
     //! now on; the far end is commanded too (its receiver accepts the next epoch at any
     //! time and the previous one for overlap_seconds). ValueError otherwise.

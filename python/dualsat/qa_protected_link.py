@@ -208,18 +208,21 @@ class qa_protected_link(gr_unittest.TestCase):
         self.assertFalse(rx.protection().comsec)
 
     def test_006_utc_time_base_and_the_window(self):
-        # The UTC time base at a nominal 1 Msym/s, live (throttled to the sample rate): the
-        # transmitter starts at the frame due now since 1970 (~2e11), the receiver predicts
-        # the frame on the air from its clock while it searches. A receiver that assumes a
-        # path delay of 1 s predicts ~120 frames too early, outside its window: nothing.
+        # The UTC time base at a nominal 100 ksym/s (83.7 ms frames), live (throttled to the
+        # sample rate): the transmitter starts at the frame due now since 1970 (~2.2e10),
+        # the receiver predicts the frame on the air from its clock while it searches (its
+        # window of 4 tolerates +-2 frames: a receiver running up to ~170 ms behind the air
+        # on a loaded machine still finds it). A receiver that assumes a path delay of 10 s
+        # predicts ~120 frames too early, outside its window: nothing.
         pdus = make_pdus(15, seed=11)
         utc = dict(pl_time_base=dualsat.PlTimeBase.UTC)
-        tx = self.tx(symbol_rate=1e6, **utc)
-        good = self.rx(symbol_rate=1e6, **utc)
-        late = self.rx(symbol_rate=1e6, pl_path_delay_s=1.0, **utc)
-        sample_counter = self.rx()  # predicts frame 0: ~2e11 frames off
+        rate = 1e5
+        tx = self.tx(symbol_rate=rate, **utc)
+        good = self.rx(symbol_rate=rate, **utc)
+        late = self.rx(symbol_rate=rate, pl_path_delay_s=10.0, **utc)
+        sample_counter = self.rx()  # predicts frame 0: ~2e10 frames off
         (got, none1, none2), _ = self.run_link(tx, [good, late, sample_counter], pdus, frames=20,
-                                               sample_rate=SPS * 1e6)
+                                               sample_rate=SPS * rate)
         ks = self.received(got, pdus)
         self.assertGreater(len(ks), 0)
         self.assertEqual(ks, list(range(ks[0], len(pdus))))

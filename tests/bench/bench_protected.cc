@@ -1322,9 +1322,9 @@ void part_acquisition(int seeds)
     const double esn0 = -1.85;
     const int frames = 14 + static_cast<int>(analysis_period());
     std::printf("\n=== Acquisition: QPSK 1/4 normal frames at %.2f dB, 2.37 sps, CFO %.1f %% Rs, SCO %.0f ppm; the "
-                "receiver switched on at a random symbol of the first P = %llu frames; frames from the first "
+                "receiver switched on at a random symbol of the first %llu frames (P, or 4 for sequences that never repeat); frames from the first "
                 "complete frame received to the first decoded one (0 = that frame), %d seeds, %d frames each ===\n",
-                esn0, 100 * g_cfo, g_ppm, static_cast<unsigned long long>(g_period), seeds, frames);
+                esn0, 100 * g_cfo, g_ppm, static_cast<unsigned long long>(analysis_period()), seeds, frames);
     std::printf("%-8s %-10s %8s %6s %6s %6s  %s\n", "pilots", "link", "mean", "min", "max", "fails", "per seed");
     for (bool pilots : { true, false }) {
         const FrameFormat f = fmt(Modulation::QPSK, CodeRate::R1_4, FrameSize::Normal, pilots);

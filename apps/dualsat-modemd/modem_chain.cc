@@ -55,82 +55,22 @@ private:
     int m_empty_space = 0;
 };
 
-// Passes tx_bc's symbols on and reports each PLFRAME (from its "plframe" tag) to the
-// TxInput, including how many GSE PDUs ended in it.
-class FrameMonitor : public gr::block
+// Reports each PLFRAME tx_bc writes out to the TxInput, including how many GSE PDUs ended
+// in it (tx_bc's frame observer: the frame's "plframe" tag without a block copying every
+// symbol to read it).
+TxFrameRecord frame_record(const dualsat::PlFrameInfo& info)
 {
-public:
-    explicit FrameMonitor(TxInput& input)
-        : gr::block("tx_monitor",
-                    gr::io_signature::make(1, 1, sizeof(gr_complex)),
-                    gr::io_signature::make(1, 1, sizeof(gr_complex))),
-          m_input(input),
-          m_key_plframe(pmt::intern("plframe")),
-          m_key_modcod(pmt::intern("modcod")),
-          m_key_frame(pmt::intern("frame")),
-          m_key_pilots(pmt::intern("pilots")),
-          m_key_dummy(pmt::intern("dummy")),
-          m_key_fill(pmt::intern("fill")),
-          m_key_padded(pmt::intern("padded")),
-          m_key_symbols(pmt::intern("symbols")),
-          m_key_dfl(pmt::intern("dfl")),
-          m_key_packets(pmt::intern("packets"))
-    {
-        set_tag_propagation_policy(TPP_DONT);
-    }
-
-    int general_work(int noutput_items,
-                     gr_vector_int& ninput_items,
-                     gr_vector_const_void_star& input_items,
-                     gr_vector_void_star& output_items) override
-    {
-        const uint64_t start = nitems_read(0);
-        const int n = std::min(noutput_items, ninput_items[0]);
-        std::copy_n(static_cast<const gr_complex*>(input_items[0]), n,
-                    static_cast<gr_complex*>(output_items[0]));
-        get_tags_in_range(m_tags, 0, start, start + static_cast<uint64_t>(n), m_key_plframe);
-        for (const auto& tag : m_tags)
-            report(tag);
-        consume_each(n);
-        return n;
-    }
-
-private:
-    void report(const gr::tag_t& tag)
-    {
-        const pmt::pmt_t& d = tag.value;
-        if (!pmt::is_dict(d))
-            return;
-        TxFrameRecord rec;
-        rec.dummy = pmt::to_bool(pmt::dict_ref(d, m_key_dummy, pmt::PMT_F));
-        rec.fill = pmt::to_bool(pmt::dict_ref(d, m_key_fill, pmt::PMT_F));
-        const pmt::pmt_t padded = pmt::dict_ref(d, m_key_padded, pmt::PMT_NIL);
-        if (pmt::is_bool(padded))
-            rec.padded = pmt::to_bool(padded);
-        rec.symbols = static_cast<uint64_t>(pmt::to_long(pmt::dict_ref(d, m_key_symbols, pmt::from_long(0))));
-        rec.dfl_bits = static_cast<size_t>(pmt::to_long(pmt::dict_ref(d, m_key_dfl, pmt::from_long(0))));
-        rec.pdus_completed =
-            static_cast<uint64_t>(pmt::to_long(pmt::dict_ref(d, m_key_packets, pmt::from_long(0))));
-        if (!rec.dummy) {
-            try {
-                rec.format.modcod = dualsat::modcod_from_number(
-                    static_cast<int>(pmt::to_long(pmt::dict_ref(d, m_key_modcod, pmt::from_long(0)))));
-                rec.format.frame = dualsat::parse_frame_size(
-                    pmt::symbol_to_string(pmt::dict_ref(d, m_key_frame, pmt::intern("normal"))));
-                rec.format.pilots = pmt::to_bool(pmt::dict_ref(d, m_key_pilots, pmt::PMT_F));
-            } catch (const std::exception& e) {
-                d_logger->warn("plframe tag not understood: {}", e.what());
-                return;
-            }
-        }
-        m_input.frame_sent(rec);
-    }
-
-    TxInput& m_input;
-    std::vector<gr::tag_t> m_tags;
-    const pmt::pmt_t m_key_plframe, m_key_modcod, m_key_frame, m_key_pilots, m_key_dummy, m_key_fill, m_key_padded,
-        m_key_symbols, m_key_dfl, m_key_packets;
-};
+    TxFrameRecord rec;
+    rec.dummy = info.dummy;
+    rec.fill = info.fill;
+    rec.padded = info.padded;
+    rec.symbols = static_cast<uint64_t>(info.symbols);
+    rec.dfl_bits = static_cast<size_t>(info.dfl);
+    rec.pdus_completed = static_cast<uint64_t>(info.packets);
+    if (!rec.dummy)
+        rec.format = info.format;
+    return rec;
+}
 
 // The whole-chain transmitter. GSE: IP packets go to tx_bc's "pdus" port as messages;
 // TS: a TsSource feeds its byte input. A MODCOD change is a message to its "modcod"
@@ -162,8 +102,8 @@ public:
                                             dualsat::IdlePolicy::Dummy);
         }
         auto tx = m_tx;
-        m_monitor = gnuradio::get_initial_sptr(new FrameMonitor(input));
-        size_stream_buffer(m_monitor, config.modem.symbol_rate);
+        TxInput* in = &input; // outlives the flowgraph (the daemon's, like this chain)
+        m_tx->set_frame_observer([in](const dualsat::PlFrameInfo& info) { in->frame_sent(frame_record(info)); });
         if (m_gse) {
             const pmt::pmt_t port = pmt::mp("pdus");
             const pmt::pmt_t key = pmt::intern("protocol_type");
@@ -191,7 +131,6 @@ public:
         if (m_source)
             b.push_back({ "ts_source", m_source });
         b.push_back({ m_protected ? "tx_protected_bc" : "tx_bc", m_tx });
-        b.push_back({ "tx_monitor", m_monitor });
         return b;
     }
 
@@ -199,8 +138,7 @@ public:
     {
         if (m_source)
             tb->connect(m_source, 0, m_tx, 0);
-        tb->connect(m_tx, 0, m_monitor, 0);
-        tb->connect(m_monitor, 0, next, 0);
+        tb->connect(m_tx, 0, next, 0);
     }
 
     void request_format(const dualsat::FrameFormat& f) override
@@ -250,38 +188,39 @@ private:
     bool m_protected = false;
     TxInput& m_input;
     gr::dualsat::tx_bc::sptr m_tx;
-    gr::basic_block_sptr m_monitor;
     gr::basic_block_sptr m_source;
 };
 
-// The receiver's input: passes the radio's samples on, counting them and measuring their
-// mean power (the receiver normalises its input, so the level is only visible here).
-class RxInputMeter : public gr::sync_block
+// The receiver's input, seen through rx_cb's input tap on the receiver's thread (no block
+// copying every sample): counts the samples and measures their mean power (the receiver
+// normalises its input, so the level is only visible here), and feeds the console's
+// sample capture.
+class RxInputMeter
 {
 public:
-    RxInputMeter()
-        : gr::sync_block("rx_meter",
-                         gr::io_signature::make(1, 1, sizeof(gr_complex)),
-                         gr::io_signature::make(1, 1, sizeof(gr_complex)))
+    void offer(const gr_complex* x, size_t n)
     {
-    }
-    int work(int n, gr_vector_const_void_star& in, gr_vector_void_star& out) override
-    {
-        const auto* x = static_cast<const gr_complex*>(in[0]);
-        std::copy_n(x, n, static_cast<gr_complex*>(out[0]));
         if (m_capture)
-            m_capture->offer(x, static_cast<size_t>(n));
+            m_capture->offer(x, n);
+        // Eight float partial sums, so that the compiler can vectorise the sum (this runs
+        // on the receiver's critical thread); a block's sum is then taken in double.
+        float part[8] = {};
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8)
+            for (size_t j = 0; j < 8; ++j)
+                part[j] += x[i + j].real() * x[i + j].real() + x[i + j].imag() * x[i + j].imag();
         double e = 0;
-        for (int i = 0; i < n; ++i)
+        for (float p : part)
+            e += p;
+        for (; i < n; ++i)
             e += static_cast<double>(std::norm(x[i]));
         std::lock_guard<std::mutex> lock(m_mutex);
         m_samples += static_cast<uint64_t>(n);
         // Exponentially weighted mean power over roughly the last 2^16 samples.
-        const double w = std::min(1.0, n / 65536.0);
+        const double w = std::min(1.0, static_cast<double>(n) / 65536.0);
         if (n > 0)
-            m_power = m_power_init ? (1 - w) * m_power + w * (e / n) : e / n;
+            m_power = m_power_init ? (1 - w) * m_power + w * (e / static_cast<double>(n)) : e / static_cast<double>(n);
         m_power_init = m_power_init || n > 0;
-        return n;
     }
     void read(uint64_t& samples, std::optional<double>& power_db) const
     {
@@ -445,12 +384,12 @@ class RxBcChain : public RxChain
 {
 public:
     explicit RxBcChain(const Config& c)
-        : m_meter(gnuradio::get_initial_sptr(new RxInputMeter())),
+        : m_meter(std::make_shared<RxInputMeter>()),
           m_rx(make_receiver(c)),
           m_out(gnuradio::get_initial_sptr(new RxOutputSink())),
           m_protected(c.protect.enabled)
     {
-        size_stream_buffer(m_meter, c.radio.sample_rate);
+        m_rx->set_input_tap([meter = m_meter](const gr_complex* x, size_t n) { meter->offer(x, n); });
     }
     std::string name() const override { return m_protected ? "rx_protected_cb" : "rx_cb"; }
     std::optional<gr::dualsat::protection_status> protection() const override
@@ -471,14 +410,10 @@ public:
             return RxChain::set_epoch(epoch);
         m_rx->set_epoch(epoch);
     }
-    gr::basic_block_sptr input() override { return m_meter; }
-    std::vector<NamedBlock> blocks() const override
-    {
-        return { { "rx_meter", m_meter }, { name(), m_rx }, { "rx_output", m_out } };
-    }
+    gr::basic_block_sptr input() override { return m_rx; }
+    std::vector<NamedBlock> blocks() const override { return { { name(), m_rx }, { "rx_output", m_out } }; }
     void connect(gr::top_block_sptr tb) override
     {
-        tb->connect(m_meter, 0, m_rx, 0);
         tb->connect(m_rx, 0, m_out, 0);
         tb->msg_connect(m_rx, "pdus", m_out, "pdus");
         tb->msg_connect(m_rx, "stats", m_out, "stats");

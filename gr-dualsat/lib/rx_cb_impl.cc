@@ -204,6 +204,12 @@ protection_status rx_cb_impl::protection() const
     return s;
 }
 
+void rx_cb_impl::set_input_tap(input_tap tap)
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_input_tap = std::move(tap);
+}
+
 void rx_cb_impl::set_symbol_tap(::dualsat::Receiver::SymbolTap tap)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
@@ -309,6 +315,8 @@ int rx_cb_impl::general_work(int noutput_items,
         try {
             if (take > 0 && d_protect && pl_time_indexed(*d_protect))
                 predict_counter();
+            if (take > 0 && d_input_tap)
+                d_input_tap(in, static_cast<size_t>(take));
             if (take > 0)
                 d_rx.process(in, static_cast<size_t>(take), d_out);
             d_samples_in += static_cast<uint64_t>(take);

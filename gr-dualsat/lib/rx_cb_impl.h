@@ -33,6 +33,7 @@ public:
     double cfo_hz() const override;
     uint64_t work_errors() const override;
     void set_symbol_tap(::dualsat::Receiver::SymbolTap tap) override;
+    void set_input_tap(input_tap tap) override;
     protection_status protection() const override;
     bool reload_keys() override;
     bool reload_keys(const ::dualsat::KeyMaterial& material) override;
@@ -61,6 +62,7 @@ private:
     const double d_symbol_rate;
     const double d_sps;
     uint64_t d_samples_in = 0; // given to the receiver
+    input_tap d_input_tap;     // d_mutex
     bool d_hint_set = false; // keyed sequences that never repeat: the prediction is given
     ::dualsat::ReceiverOutput d_out;
     std::vector<uint8_t> d_fifo; // TS bytes waiting for output room

@@ -318,7 +318,11 @@ void tx_bc_impl::tag_frame(uint64_t offset, const ::dualsat::PlFrameInfo& info)
     add(pmt_key<dict_keys::dfl>(), pmt::from_long(static_cast<long>(info.dfl)));
     add(pmt_key<dict_keys::packets>(), pmt::from_long(static_cast<long>(info.packets)));
     add_item_tag(0, offset, pmt_key<tag_keys::plframe>(), d);
+    if (d_frame_observer)
+        d_frame_observer(info);
 }
+
+void tx_bc_impl::set_frame_observer(frame_observer observer) { d_frame_observer = std::move(observer); }
 
 void tx_bc_impl::feed_input(const uint8_t* in, size_t available, size_t& consumed)
 {

@@ -33,6 +33,7 @@ public:
     protection_status protection() const override;
     bool reload_keys() override;
     bool reload_keys(const ::dualsat::KeyMaterial& material) override;
+    void set_frame_observer(frame_observer observer) override;
     void set_epoch(int64_t epoch) override;
 
     bool start() override;
@@ -69,6 +70,7 @@ private:
     std::atomic<bool> d_have_pending_pl{ false };
     ::dualsat::Transmitter d_tx;
     bool d_counter_started = false; // the time base's first frame counter is set
+    frame_observer d_frame_observer;  // set before start
     std::vector<gr_complex> d_pending; // a PLFRAME that did not fit the output buffer
     size_t d_pending_len = 0;
     size_t d_pending_pos = 0;

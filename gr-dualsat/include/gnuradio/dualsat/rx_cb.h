@@ -3,13 +3,14 @@
 // bytes out, IP PDUs and per-frame stats as messages.
 #pragma once
 
+#include <dualsat/protect/key_file.h>
 #include <dualsat/rx/receiver.h>
 #include <gnuradio/block.h>
 #include <gnuradio/dualsat/api.h>
-#include <dualsat/protect/key_file.h>
 #include <gnuradio/dualsat/protection.h>
 
 #include <cstdint>
+#include <functional>
 
 namespace gr {
 namespace dualsat {
@@ -92,6 +93,12 @@ public:
     //! Each data frame's symbols after carrier recovery, on the block's thread
     //! (::dualsat::Receiver::set_symbol_tap): quick, non-blocking monitoring only.
     virtual void set_symbol_tap(::dualsat::Receiver::SymbolTap tap) = 0;
+    //! Every input sample the receiver takes, on the block's thread, just before the
+    //! receiver: quick, non-blocking monitoring only (the daemon's input level and sample
+    //! capture, without a block copying every sample). C++ only; set before the
+    //! flowgraph starts.
+    using input_tap = std::function<void(const gr_complex*, size_t)>;
+    virtual void set_input_tap(input_tap tap) = 0;
     //! The opener's drop counters by cause, key id and epoch (never key bytes); all
     //! false / zero for the civil block. Thread-safe.
     virtual protection_status protection() const = 0;

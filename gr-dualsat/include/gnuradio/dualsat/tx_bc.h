@@ -5,13 +5,14 @@
 
 #include <dualsat/framing/bbheader.h>
 #include <dualsat/modcod/modcod.h>
+#include <dualsat/protect/key_file.h>
 #include <dualsat/tx/transmitter.h>
 #include <gnuradio/block.h>
 #include <gnuradio/dualsat/api.h>
-#include <dualsat/protect/key_file.h>
 #include <gnuradio/dualsat/protection.h>
 
 #include <cstdint>
+#include <functional>
 
 namespace gr {
 namespace dualsat {
@@ -112,6 +113,12 @@ public:
     //! The same with a key the caller has read (load_key_file): a daemon reads the file
     //! once for its transmitter and receiver, so both take the same key (C++ only).
     virtual bool reload_keys(const ::dualsat::KeyMaterial& material) = 0;
+    //! Called for every PLFRAME as the block writes it out (with what its "plframe" tag
+    //! says), on the block's thread: quick, non-blocking bookkeeping only (the daemon's
+    //! per-frame accounting, without a block copying every symbol to read the tags).
+    //! C++ only; set before the flowgraph starts.
+    using frame_observer = std::function<void(const ::dualsat::PlFrameInfo&)>;
+    virtual void set_frame_observer(frame_observer observer) = 0;
     //! Protected block with commanded epochs (utc_epochs false): the current epoch from
     //! now on; the far end is commanded too (its receiver accepts the next epoch at any
     //! time and the previous one for overlap_seconds). ValueError otherwise.

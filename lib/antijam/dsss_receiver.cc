@@ -40,6 +40,8 @@ const DsssReceiverConfig& checked(const DsssReceiverConfig& c)
         throw ConfigError("DsssReceiver: loop gains outside (0, 1]");
     if (!(c.lock_ratio_threshold > 1.0) || c.lock_loss_blocks < 1)
         throw ConfigError("DsssReceiver: lock_ratio_threshold <= 1 or lock_loss_blocks < 1");
+    if (c.erasure_blocks < 0 || c.erasure_blocks > (1 << 20))
+        throw ConfigError("DsssReceiver: erasure_blocks outside 0..2^20");
     return c;
 }
 
@@ -362,6 +364,7 @@ bool DsssReceiver::finish_acquisition()
     m_acc_p = m_acc_e = m_acc_l = m_acc_d = 0.0;
     m_acc_f = 0.0;
     m_bad_blocks = 0;
+    m_empty_blocks = 0;
     m_blocks_locked = 0;
     return true;
 }
@@ -416,6 +419,20 @@ void DsssReceiver::track(std::vector<std::complex<float>>& out, std::vector<uint
 void DsssReceiver::end_block()
 {
     const double sf = m_cfg.sf;
+    // An erased stretch (exact zeros in, so exact zeros in every sum): no information on
+    // lock, timing or frequency. Passed over, up to erasure_blocks in a row; the NCO and
+    // the code phase run on, as they would with the signal there.
+    const bool empty = m_acc_p == 0.0 && m_acc_d == 0.0;
+    if (empty && m_empty_blocks < m_cfg.erasure_blocks) {
+        ++m_empty_blocks;
+        ++m_stats.erased_blocks;
+        m_block_n = 0;
+        m_acc_e = m_acc_l = 0.0;
+        m_acc_f = 0.0;
+        return;
+    }
+    if (!empty)
+        m_empty_blocks = 0; // else past the allowance: a bad block until the input returns
     const double ratio = m_acc_d > 0.0 ? m_acc_p / m_acc_d : 0.0;
     m_stats.lock_ratio = ratio;
     // The Es/N0 estimate from sums smoothed over ~8 blocks (one block of 32 symbols alone

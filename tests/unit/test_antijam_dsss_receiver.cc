@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // DsssSpreader -> channel -> DsssReceiver (lib/antijam): exact despreading without noise,
-// acquisition at -15 dB chip Es/N0, no false lock on noise, lock loss, bad input.
+// acquisition at -15 dB chip Es/N0, no false lock on noise, lock loss, erased stretches,
+// bad input.
 #include "dsss_test_link.h"
 
 #include <catch2/catch.hpp>
@@ -159,6 +160,71 @@ TEST_CASE("DsssReceiver: the ends of the SF range despread exactly", "[antijam]"
     }
 }
 
+TEST_CASE("DsssReceiver: an erased stretch (zeros) keeps the lock with erasure_blocks", "[antijam]")
+{
+    // Digital hopping's dehopper zeroes a jammed dwell. Symbols 400..719 (ten tracking
+    // blocks of 32) erased, with noise at 0 dB chip Es/N0 around them.
+    const int sf = 16;
+    const size_t per_symbol = 2 * sf;
+    const cvec sym = qpsk_symbols(1400, 11);
+    dsss_test::Channel ch;
+    ch.chip_esn0_db = 0.0;
+    ch.seed = 77;
+    cvec rx = dsss_test::apply(spread(sym, sf, 0), ch);
+    std::fill(rx.begin() + 400 * per_symbol, rx.begin() + 720 * per_symbol, cf(0.0f));
+    for (int allowance : { 0, 16 }) {
+        DsssReceiverConfig c;
+        c.sf = sf;
+        c.code_window_chips = 8;
+        c.acquisition_symbols = 16;
+        c.erasure_blocks = allowance;
+        DsssReceiver r(dsss_test::sequence(), c);
+        cvec out;
+        std::vector<uint64_t> idx;
+        for (size_t k = 0; k < rx.size(); k += 5000)
+            r.process(rx.data() + k, std::min<size_t>(5000, rx.size() - k), out, &idx);
+        INFO("erasure_blocks " << allowance << ": acquisitions " << r.stats().acquisitions << " losses "
+                               << r.stats().lock_losses << " erased blocks " << r.stats().erased_blocks);
+        if (allowance == 0) {
+            // Counted as bad blocks: the lock is lost in the gap (and the searches go on).
+            CHECK(r.stats().lock_losses >= 1);
+            CHECK(r.stats().acquisitions >= 2);
+            CHECK(r.stats().erased_blocks == 0);
+            continue;
+        }
+        CHECK(r.stats().lock_losses == 0);
+        CHECK(r.stats().acquisitions == 1);
+        // Nine or ten whole blocks fall in the gap (the others straddle its ends).
+        CHECK(r.stats().erased_blocks >= 9);
+        CHECK(r.stats().erased_blocks <= 10);
+        REQUIRE(idx.size() == out.size());
+        for (size_t i = 1; i < idx.size(); ++i)
+            REQUIRE(idx[i] == idx[i - 1] + 1); // every symbol despread, through the gap
+        // The gap comes out as erasures (~0), the symbols after it as before it: the
+        // decisions right at the despread +12 dB, against the output's slowly turning
+        // residual carrier (estimated over the 32 symbols around each one).
+        std::vector<std::complex<double>> z(idx.size());
+        for (size_t i = 0; i < idx.size(); ++i)
+            z[i] = std::complex<double>(out[i] * std::conj(sym[idx[i]]));
+        int erased_big = 0, wrong_after = 0, after = 0;
+        for (size_t i = 0; i < idx.size(); ++i) {
+            const uint64_t k = idx[i];
+            if (k >= 410 && k < 710)
+                erased_big += std::abs(out[i]) > 0.01f ? 1 : 0;
+            if (k >= 730 && i + 16 < idx.size()) {
+                std::complex<double> ref;
+                for (size_t j = i - 16; j <= i + 16; ++j)
+                    ref += z[j];
+                ++after;
+                wrong_after += std::abs(std::arg(z[i] * std::conj(ref))) > 0.785 ? 1 : 0;
+            }
+        }
+        CHECK(erased_big == 0);
+        CHECK(after > 600);
+        CHECK(wrong_after <= 2);
+    }
+}
+
 TEST_CASE("DsssReceiver: acquisition at chip Es/N0 -15 dB, SF 64, CFO and code offset", "[antijam]")
 {
     const int sf = 64;
@@ -258,6 +324,7 @@ TEST_CASE("DsssReceiver: bad input is counted, never thrown; bad config is", "[a
     };
     const auto seq = dsss_test::sequence();
     CHECK_THROWS_AS(DsssReceiver(seq, bad_cfg([](DsssReceiverConfig& k) { k.sf = 2000; })), ConfigError);
+    CHECK_THROWS_AS(DsssReceiver(seq, bad_cfg([](DsssReceiverConfig& k) { k.erasure_blocks = -1; })), ConfigError);
     CHECK_THROWS_AS(DsssReceiver(seq, bad_cfg([](DsssReceiverConfig& k) { k.code_window_chips = 0; })), ConfigError);
     CHECK_THROWS_AS(DsssReceiver(seq, bad_cfg([](DsssReceiverConfig& k) { k.max_cfo = 0.3; })), ConfigError);
     CHECK_THROWS_AS(DsssReceiver(seq, bad_cfg([](DsssReceiverConfig& k) { k.false_alarm_probability = 0; })),

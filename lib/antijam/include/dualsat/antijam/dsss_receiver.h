@@ -74,7 +74,8 @@
 //     is SF (r - 1) / (SF - r) (from sums smoothed over ~8 blocks; meaningful below ~0 dB
 //     chip Es/N0, where r is well below SF). lock_loss_blocks consecutive blocks with r below
 //     lock_ratio_threshold (noise alone: r ~ 1) drop the lock; the search restarts with the
-//     next symbol.
+//     next symbol. Blocks of exact zeros (an erased hop dwell) are passed over, up to
+//     erasure_blocks in a row (0 by default: then they count as bad).
 // Output starts with the first symbol of the search that detected; the symbols searched in
 // vain before it and those after a loss of lock are not output (the frame sync re-acquires
 // on the stream). A search that cannot keep up with the input (a large window or CFO range
@@ -112,6 +113,11 @@ struct DsssReceiverConfig {
     double dll_gain = 0.5;             // (0, 1]
     double lock_ratio_threshold = 1.3; // see the file comment, > 1
     int lock_loss_blocks = 4;          // >= 1
+    // Blocks of all-zero input in a row passed over without a lock decision or a loop
+    // update (0 .. 2^20; 0: they count as bad blocks like any other). Digital hopping
+    // erases a jammed dwell by zeroing it (hop_gate.h): without this, a few erased dwells
+    // in a row dropped the lock, and the symbols until the next acquisition were lost.
+    int erasure_blocks = 0;
 };
 
 struct DsssAcquisition {
@@ -143,6 +149,7 @@ struct DsssReceiverStats {
                                       // stream's residual offset is cfo - output_cfo
     double esn0_db = -60.0;           // despread Es/N0 of the last tracking block, +-60 dB at most
     double lock_ratio = 0.0;          // r of the last block
+    uint64_t erased_blocks = 0;       // all-zero blocks passed over (erasure_blocks)
 };
 
 class DsssReceiver
@@ -210,6 +217,7 @@ private:
     double m_acc_p = 0, m_acc_e = 0, m_acc_l = 0, m_acc_d = 0;
     std::complex<double> m_acc_f;
     int m_bad_blocks = 0;
+    int m_empty_blocks = 0; // all-zero blocks in a row
     uint64_t m_blocks_locked = 0;
     double m_smooth_p = 0.0, m_smooth_d = 0.0; // for the Es/N0 estimate
 

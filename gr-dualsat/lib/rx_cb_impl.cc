@@ -54,6 +54,7 @@ constexpr unsigned kInputHistory = 1u << 16;
         // (FrameSyncConfig::fixed_format). Under a hopping jammer a header whose PLSC
         // fell in an erased dwell otherwise set a wrong frame length and broke the chain.
         c.symbols.sync.fixed_format = protection->config.fixed_format;
+        c.fec.codeword_interleaving = protection->config.codeword_interleaving;
     }
     return c;
 }

@@ -528,10 +528,10 @@ private:
     {
         const double rolloff = dualsat::rolloff_value(c.modem.rolloff);
         if (!c.protect.enabled)
-            return gr::dualsat::rx_cb::make(c.modem.symbol_rate, c.modem_sample_rate(), rolloff,
+            return gr::dualsat::rx_cb::make(c.modem.symbol_rate, c.receiver_sample_rate(), rolloff,
                                             c.modem.gold_code, c.modem.rx_fec_threads, true);
         try {
-            return gr::dualsat::rx_cb::make_protected(c.modem.symbol_rate, c.modem_sample_rate(),
+            return gr::dualsat::rx_cb::make_protected(c.modem.symbol_rate, c.receiver_sample_rate(),
                                                       rolloff, c.modem.gold_code,
                                                       c.modem.rx_fec_threads, true,
                                                       protection_settings(c, false));
@@ -568,6 +568,7 @@ gr::dualsat::protection_config protection_settings(const Config& config, bool tr
     c.pl_period = p.pl_period;
     c.fixed_format = p.fixed_modcod;
     c.replay_window = p.replay_window;
+    c.codeword_interleaving = config.antijam.codeword_interleaving;
     return c;
 }
 

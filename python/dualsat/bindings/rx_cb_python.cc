@@ -85,7 +85,8 @@ void bind_rx_cb(py::module& m)
         [](double symbol_rate, double sample_rate, double rolloff, int fec_threads, bool afc,
            const std::string& key_file, int link_id, ::dualsat::LinkDirection direction,
            bool utc_epochs, int64_t epoch, int64_t slot_seconds, int64_t overlap_seconds,
-           bool transec, bool comsec, int pl_period, int replay_window, int gold_code) {
+           bool transec, bool comsec, int pl_period, int replay_window, int gold_code,
+           bool codeword_interleaving) {
             gr::dualsat::protection_config p;
             p.key_file = key_file;
             p.link_id = link_id;
@@ -98,6 +99,7 @@ void bind_rx_cb(py::module& m)
             p.comsec = comsec;
             p.pl_period = pl_period;
             p.replay_window = replay_window;
+            p.codeword_interleaving = codeword_interleaving;
             return blk::make_protected(symbol_rate, sample_rate, rolloff, gold_code, fec_threads,
                                        afc, p);
         },
@@ -107,5 +109,6 @@ void bind_rx_cb(py::module& m)
         py::arg("link_id") = 0, py::arg("direction") = ::dualsat::LinkDirection::Forward,
         py::arg("utc_epochs") = false, py::arg("epoch") = 0, py::arg("slot_seconds") = 3600,
         py::arg("overlap_seconds") = 60, py::arg("transec") = true, py::arg("comsec") = true,
-        py::arg("pl_period") = 4, py::arg("replay_window") = 0, py::arg("gold_code") = 0);
+        py::arg("pl_period") = 4, py::arg("replay_window") = 0, py::arg("gold_code") = 0,
+        py::arg("codeword_interleaving") = false);
 }

@@ -70,7 +70,8 @@ void bind_tx_bc(py::module& m)
            bool ccm, int workers, const std::string& key_file, int link_id,
            ::dualsat::LinkDirection direction, bool utc_epochs, int64_t epoch,
            int64_t slot_seconds, int64_t overlap_seconds, const std::string& nonce_state_file,
-           bool transec, bool comsec, int pl_period, bool fixed_format, int gold_code) {
+           bool transec, bool comsec, int pl_period, bool fixed_format, int gold_code,
+           bool codeword_interleaving) {
             gr::dualsat::protection_config p;
             p.key_file = key_file;
             p.link_id = link_id;
@@ -84,6 +85,7 @@ void bind_tx_bc(py::module& m)
             p.comsec = comsec;
             p.pl_period = pl_period;
             p.fixed_format = fixed_format;
+            p.codeword_interleaving = codeword_interleaving;
             return blk::make_protected(input, frame, rate, constellation, pilots, rolloff,
                                        gold_code, ccm, workers, p);
         },
@@ -95,5 +97,5 @@ void bind_tx_bc(py::module& m)
         py::arg("utc_epochs") = false, py::arg("epoch") = 0, py::arg("slot_seconds") = 3600,
         py::arg("overlap_seconds") = 60, py::arg("nonce_state_file") = "",
         py::arg("transec") = true, py::arg("comsec") = true, py::arg("pl_period") = 4,
-        py::arg("fixed_format") = true, py::arg("gold_code") = 0);
+        py::arg("fixed_format") = true, py::arg("gold_code") = 0, py::arg("codeword_interleaving") = false);
 }

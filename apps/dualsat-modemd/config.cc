@@ -1154,6 +1154,10 @@ void parse_antijam(Section s, Config& c)
                                               "two ends' streams share no time base (timed streaming for DSSS is "
                                               "not done; nor DSSS with analog hopping, whose retunes start every "
                                               "dwell at an arbitrary carrier phase)");
+            if (c.radio.backend == Backend::Zmq && c.radio.zmq.pattern == ZmqPattern::PubSub)
+                d.fail(d.key_path("enabled"), "DSSS needs the stream from its first sample (symbol k starts at "
+                                              "sample k x sf x samples_per_chip): radio.zmq.pattern 'pubsub' "
+                                              "drops what is sent before the receiver subscribes; use pushpull");
         }
         d.finish();
     }

@@ -2354,6 +2354,36 @@ antijam:
         self.assertIn("rx (rx_protected_cb): 0 samples", r.stdout)
         self.assertRegex(r.stdout, r"frames ok 0 bad 0 idle 0")
 
+    def test_dsss_over_zmq_two_daemons(self):
+        # ZeroMQ push/pull loses no sample (the push waits for the puller), so the
+        # receiver's sample 0 is the transmitter's: it locks at the first search even when
+        # it starts seconds later. The terminal receives the hub's forward carrier.
+        port = free_port()
+        common = self.DSSS.replace("channel: {esn0_db: 12.0, seed: 7%(jammer)s}\n", "").replace(
+            "data: {ip: {listen: \"127.0.0.1:0\", forward: \"127.0.0.1:%(fwd)d\"}, drain_timeout: 2.0}\n", "")
+        tx = self.daemon(common.replace(
+            "radio: {backend: loopback, sample_rate: 1.6e6, tx_rms: 0.3}",
+            'radio: {backend: zmq, direction: tx, sample_rate: 1.6e6, zmq: {tx_address: "tcp://127.0.0.1:%d"}}\n'
+            'data: {ip: {listen: "127.0.0.1:0"}}' % port))
+        time.sleep(2.0)
+        rx = self.daemon(common.replace(
+            "radio: {backend: loopback, sample_rate: 1.6e6, tx_rms: 0.3}",
+            'radio: {backend: zmq, direction: rx, sample_rate: 1.6e6, zmq: {rx_address: "tcp://127.0.0.1:%d"}}\n'
+            'channel: {esn0_db: 10.0, seed: 3}\n'
+            'data: {ip: {forward: "127.0.0.1:%d"}}' % (port, self.fwd)).replace(
+            "role: hub", "role: terminal").replace("comsec: {nonce_state_file: link.nonce}", "comsec: {}"))
+        rx.wait_lock()
+        r = self.traffic(tx, 20)
+        s = rx.get("/status")
+        self.assertEqual((r["received"], r["lost"], r["corrupted"], r["out_of_order"]), (20, 0, 0, 0),
+                         (r, s["rx"], s["antijam"]["dsss"]["rx"]))
+        d = s["antijam"]["dsss"]["rx"]
+        self.assertEqual((d["searches"], d["acquisitions"], d["lock_losses"]), (1, 1, 0), d)
+        self.assertLess(d["first_lock"]["symbol"], 64, d)
+        self.assertIsNone(s["tx"])
+        self.assertEqual(rx.stop(), 0)
+        self.assertEqual(tx.stop(), 0)
+
     def test_dsss_config_errors(self):
         base = self.dsss_config()
 
@@ -2378,6 +2408,11 @@ antijam:
                            'tx: {freq: 1.0e9}, rx: {freq: 1.0e9}}}').replace(
                                "channel: {esn0_db: 12.0, seed: 7, jammer: {kind: broadband, js_db: 10.0}}\n", "")
         check(uhd, "antijam.dsss.enabled", "no time base")
+        check(base.replace("radio: {backend: loopback, sample_rate: 1.6e6, tx_rms: 0.3}",
+                           'radio: {backend: zmq, direction: tx, sample_rate: 1.6e6, '
+                           'zmq: {pattern: pubsub, tx_address: "tcp://127.0.0.1:5999"}}').replace(
+                               "channel: {esn0_db: 12.0, seed: 7, jammer: {kind: broadband, js_db: 10.0}}\n", ""),
+              "antijam.dsss.enabled", "'pubsub'", "pushpull")
         # Off: the modem runs unspread, and the rates are not checked.
         self.assertEqual(run(base.replace("enabled: true, sf: 16", "enabled: false, sf: 32"), ["--check"],
                              dirname=self.dir).returncode, 0)

@@ -22,6 +22,10 @@ using json = nlohmann::json;
 namespace {
 
 constexpr double kDespreaderBlockSymbols = 32; // dsss_despreader_cc's tracking block
+// The despreader's output reference follows the tracked carrier when they part by more
+// than this: well inside rx_cb's carrier range (~0.1 cycles/symbol), well above the
+// averaged NCO's jitter (< 0.01 at the QPSK 1/2 threshold).
+constexpr double kReanchorCyclesPerSymbol = 0.05;
 
 // Zeroes the first `count` samples, then passes the stream on. Between the dehopper and
 // the despreader: the dehopper's jam detector judges no dwell before it has seen
@@ -161,7 +165,7 @@ void AntijamStage::make_dsss()
             m_despreader = gr::dualsat::dsss_despreader_cc::make(
                 p.key_file, p.link_id, p.direction, m_epoch, a.sf, rolloff, a.span_chips, a.samples_per_chip, 0,
                 a.code_window_chips, max_cfo, a.acquisition_symbols, a.false_alarm_probability, 256,
-                erasure_blocks);
+                erasure_blocks, kReanchorCyclesPerSymbol);
             size_stream_buffer(m_despreader, c.modem_sample_rate());
             // rx_cb takes >= 2 samples per symbol: the despread symbols (one per PL symbol)
             // are RRC shaped at 2 samples per symbol, which its matched filter undoes (the
@@ -266,6 +270,7 @@ json AntijamStage::dsss_status() const
                    { "samples_in", st.samples_in },
                    { "nonfinite_samples", st.nonfinite_samples },
                    { "erased_blocks", st.erased_blocks },
+                   { "reanchors", st.reanchors },
                    // Estimates while locked only (the last values otherwise mean nothing).
                    { "despread_esn0_db", st.locked ? json(st.esn0_db) : json(nullptr) },
                    { "lock_ratio", st.locked ? json(st.lock_ratio) : json(nullptr) },

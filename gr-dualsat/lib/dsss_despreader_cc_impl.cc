@@ -24,7 +24,8 @@ dsss_despreader_cc::sptr dsss_despreader_cc::make(const std::string& key_file,
                                                   int acquisition_symbols,
                                                   double false_alarm_probability,
                                                   int refine_symbols,
-                                                  int erasure_blocks)
+                                                  int erasure_blocks,
+                                                  double reanchor_cycles_per_symbol)
 {
     ::dualsat::DsssReceiverConfig c;
     c.sf = sf;
@@ -38,6 +39,7 @@ dsss_despreader_cc::sptr dsss_despreader_cc::make(const std::string& key_file,
     c.false_alarm_probability = false_alarm_probability;
     c.refine_symbols = refine_symbols;
     c.erasure_blocks = erasure_blocks;
+    c.reanchor_cycles_per_symbol = reanchor_cycles_per_symbol;
     ::dualsat::KeyedChipSequence::check_sf(sf);
     ::dualsat::check_dsss_shaping(c.shaping);
     return gnuradio::make_block_sptr<dsss_despreader_cc_impl>(

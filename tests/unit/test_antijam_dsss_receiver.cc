@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // DsssSpreader -> channel -> DsssReceiver (lib/antijam): exact despreading without noise,
 // acquisition at -15 dB chip Es/N0, no false lock on noise, lock loss, erased stretches,
-// bad input.
+// a reference left behind re-anchored, bad input.
 #include "dsss_test_link.h"
 
 #include <catch2/catch.hpp>
@@ -225,6 +225,59 @@ TEST_CASE("DsssReceiver: an erased stretch (zeros) keeps the lock with erasure_b
     }
 }
 
+TEST_CASE("DsssReceiver: a reference left behind by the carrier is re-anchored", "[antijam]")
+{
+    // The output carries the refined acquisition estimate as its reference for the whole
+    // lock. Here the carrier steps by 0.08 cycles/symbol after 1500 symbols (an LO jump; a
+    // refinement spoiled by a jammer leaves the same): the NCO follows, the reference
+    // does not. Chip Es/N0 0 dB.
+    const int sf = 16;
+    const size_t per_symbol = 2 * sf;
+    const cvec sym = qpsk_symbols(6000, 21);
+    dsss_test::Channel ch;
+    ch.chip_esn0_db = 0.0;
+    ch.seed = 5;
+    cvec rx = dsss_test::apply(spread(sym, sf, 0), ch);
+    const double step = 0.08 / static_cast<double>(per_symbol); // cycles per sample
+    for (size_t i = 1500 * per_symbol; i < rx.size(); ++i)
+        rx[i] *= cf(std::polar(1.0, kTwoPi * step * static_cast<double>(i - 1500 * per_symbol)));
+    // The output's residual carrier over its last 3000 symbols, cycles per symbol.
+    auto residual = [&](double reanchor, DsssReceiverStats& st) {
+        DsssReceiverConfig c;
+        c.sf = sf;
+        c.code_window_chips = 8;
+        c.acquisition_symbols = 16;
+        c.reanchor_cycles_per_symbol = reanchor;
+        DsssReceiver r(dsss_test::sequence(), c);
+        cvec out;
+        std::vector<uint64_t> idx;
+        r.process(rx.data(), rx.size(), out, &idx);
+        st = r.stats();
+        REQUIRE(out.size() > 4000);
+        std::complex<double> acc;
+        for (size_t i = out.size() - 3000; i + 1 < out.size(); ++i) {
+            REQUIRE(idx[i + 1] == idx[i] + 1);
+            const auto z0 = std::complex<double>(out[i] * std::conj(sym[idx[i]]));
+            const auto z1 = std::complex<double>(out[i + 1] * std::conj(sym[idx[i + 1]]));
+            acc += z1 * std::conj(z0);
+        }
+        return std::arg(acc) / kTwoPi;
+    };
+    DsssReceiverStats off, on;
+    const double without = residual(0.0, off);
+    const double with = residual(0.05, on);
+    INFO("residual without " << without << " with " << with << " (cycles/symbol), reanchors " << on.reanchors
+                             << ", tracked cfo " << on.cfo << " reference " << on.output_cfo);
+    CHECK(off.lock_losses == 0);
+    CHECK(on.lock_losses == 0);
+    // The old reference stays for the whole lock without re-anchoring ...
+    CHECK(off.reanchors == 0);
+    CHECK(without == Approx(0.08).margin(0.01));
+    // ... and is moved once to the tracked carrier with it.
+    CHECK(on.reanchors == 1);
+    CHECK(std::abs(with) < 0.005);
+}
+
 TEST_CASE("DsssReceiver: acquisition at chip Es/N0 -15 dB, SF 64, CFO and code offset", "[antijam]")
 {
     const int sf = 64;
@@ -325,6 +378,8 @@ TEST_CASE("DsssReceiver: bad input is counted, never thrown; bad config is", "[a
     const auto seq = dsss_test::sequence();
     CHECK_THROWS_AS(DsssReceiver(seq, bad_cfg([](DsssReceiverConfig& k) { k.sf = 2000; })), ConfigError);
     CHECK_THROWS_AS(DsssReceiver(seq, bad_cfg([](DsssReceiverConfig& k) { k.erasure_blocks = -1; })), ConfigError);
+    CHECK_THROWS_AS(DsssReceiver(seq, bad_cfg([](DsssReceiverConfig& k) { k.reanchor_cycles_per_symbol = 0.5; })),
+                    ConfigError);
     CHECK_THROWS_AS(DsssReceiver(seq, bad_cfg([](DsssReceiverConfig& k) { k.code_window_chips = 0; })), ConfigError);
     CHECK_THROWS_AS(DsssReceiver(seq, bad_cfg([](DsssReceiverConfig& k) { k.max_cfo = 0.3; })), ConfigError);
     CHECK_THROWS_AS(DsssReceiver(seq, bad_cfg([](DsssReceiverConfig& k) { k.false_alarm_probability = 0; })),

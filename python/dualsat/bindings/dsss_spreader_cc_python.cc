@@ -45,7 +45,8 @@ void bind_dsss_spreader_cc(py::module& m)
              py::arg("acquisition_symbols") = 64,
              py::arg("false_alarm_probability") = 1e-6,
              py::arg("refine_symbols") = 256,
-             py::arg("erasure_blocks") = 0)
+             py::arg("erasure_blocks") = 0,
+             py::arg("reanchor_cycles_per_symbol") = 0.0)
         .def("locked", &rx::locked)
         .def("code_phase_chips", &rx::code_phase_chips)
         .def("cfo", &rx::cfo)

@@ -30,6 +30,8 @@ namespace dualsat {
  * {symbol (uint64: its index), code_phase_chips, cfo (cycles per chip)}.
  * erasure_blocks: blocks of 32 symbols of all-zero input (a dehopper's erased dwells) in a
  * row that are passed over instead of counting toward a loss of lock (0: they count).
+ * reanchor_cycles_per_symbol (0: never): the output's reference carrier moves to the
+ * tracked one when they differ by more than this (dsss_receiver.h).
  */
 class DUALSAT_API dsss_despreader_cc : virtual public gr::block
 {
@@ -50,7 +52,8 @@ public:
                      int acquisition_symbols = 64,
                      double false_alarm_probability = 1e-6,
                      int refine_symbols = 256,
-                     int erasure_blocks = 0);
+                     int erasure_blocks = 0,
+                     double reanchor_cycles_per_symbol = 0.0);
 
     virtual bool locked() const = 0;
     //! Current chip timing relative to nominal, chips.

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The daemon's anti-jam stage (config section antijam, protected profile II): keyed
-// digital frequency hopping with hopper_cc after the pulse shaper and dehopper_cc before the
-// receiver, on the protected profile's keys. Status and counters for /status and /metrics.
+// The daemon's anti-jam stage (config section antijam, protected profile II) on the
+// protected profile's keys: keyed frequency hopping with hopper_cc after the pulse shaper
+// and dehopper_cc before the receiver; keyed DSSS with dsss_spreader_cc in place of the
+// pulse shaper and dsss_despreader_cc (then a 2-samples-per-symbol RRC re-shaper for
+// rx_cb) before the receiver, after the dehopper when both are on. Status and counters for
+// /status and /metrics.
 #pragma once
 
 #include "config.h"
 #include "radio.h"
 
 #include <gnuradio/dualsat/dehopper_cc.h>
+#include <gnuradio/dualsat/dsss_despreader_cc.h>
+#include <gnuradio/dualsat/dsss_spreader_cc.h>
 #include <gnuradio/dualsat/hop_tuner.h>
 #include <gnuradio/dualsat/hopper_cc.h>
 
@@ -39,30 +44,48 @@ public:
     // Analog: the RX tuner's commands to the radio's receiver (its "command" port).
     void connect_commands(gr::top_block_sptr tb, gr::basic_block_sptr rx_device);
 
-    // TX: the block after the pulse shaper (null without TX); RX: the block the radio's
-    // samples go into, connected on to `rx_input` by connect_rx.
+    // DSSS with a transmitter: the spreader, which takes the pulse shaper's place (PL
+    // symbols in, the spread stream at the modem's rate out, unit mean power); else null.
+    gr::basic_block_sptr tx_spreader() const { return m_spreader; }
+    // TX: the stage's last block (the hopper's, else the spreader; null without TX); RX:
+    // the block the radio's samples go into, connected on to `rx_input` by connect_rx.
     gr::basic_block_sptr tx_block() const
     {
-        return m_tx_tuner ? gr::basic_block_sptr(m_tx_tuner) : gr::basic_block_sptr(m_hopper);
+        if (m_tx_tuner)
+            return m_tx_tuner;
+        if (m_hopper)
+            return m_hopper;
+        return m_spreader;
     }
     gr::basic_block_sptr rx_block() const
     {
-        return m_rx_tuner ? gr::basic_block_sptr(m_rx_tuner) : gr::basic_block_sptr(m_dehopper);
+        const auto chain = rx_chain();
+        return chain.empty() ? nullptr : chain.front();
     }
+    // Hopping: connects the shaper (or the spreader) to the hopper; nothing otherwise.
     void connect_tx(gr::top_block_sptr tb, gr::basic_block_sptr shaper);
     void connect_rx(gr::top_block_sptr tb, gr::basic_block_sptr rx_input);
     std::vector<NamedBlock> tx_blocks() const;
     std::vector<NamedBlock> rx_blocks() const;
 
-    // /status antijam: mode, channels, dwell, the slot now, per-channel jam counts, ...
+    // /status antijam: hopping (mode, channels, dwell, the slot now, per-channel jam
+    // counts, ...) and dsss (SF, chip rate, lock, acquisition, despread Es/N0).
     nlohmann::json status() const;
 
 private:
+    void make_dsss();
+    std::vector<gr::basic_block_sptr> rx_chain() const; // RX blocks in stream order
+    nlohmann::json dsss_status() const;
+
     const Config m_cfg;
     int64_t m_epoch = 0;
     gr::dualsat::hopper_cc::sptr m_hopper;
     gr::dualsat::dehopper_cc::sptr m_dehopper;
     gr::dualsat::hop_tuner::sptr m_tx_tuner, m_rx_tuner; // analog only
+    gr::dualsat::dsss_spreader_cc::sptr m_spreader;
+    gr::dualsat::dsss_despreader_cc::sptr m_despreader;
+    gr::basic_block_sptr m_reshaper; // despread symbols -> 2 samples/symbol RRC for rx_cb
+    gr::basic_block_sptr m_blanker;  // DSSS after hopping: the jam detector's warm-up zeroed
     double m_start_time = 0;
 };
 

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <vector>
@@ -1098,6 +1099,38 @@ void parse_protect(Section& top, Config& c, const std::string& base_dir)
                  "then show the link state to an observer)");
 }
 
+// After hopping (which sets the modem's rate): codeword interleaving's default (on with
+// hopping), and antijam.dsss against the rates: the spread stream carries exactly sf x
+// samples_per_chip samples per PL symbol.
+void finish_antijam(Section& s, Config& c, std::optional<bool> interleave)
+{
+    AntijamConfig& a = c.antijam;
+    a.codeword_interleaving = interleave ? *interleave : a.hopping;
+    if (!a.dsss)
+        return;
+    char msg[400];
+    const double rate = c.modem_sample_rate();
+    const double spread = c.modem.symbol_rate * a.sf * a.samples_per_chip;
+    const bool hopped = a.hopping && a.mode == HopMode::Digital;
+    if (std::abs(rate - spread) > 1e-9 * spread) {
+        std::snprintf(msg, sizeof msg,
+                      "%d chips x samples_per_chip %d x modem.symbol_rate %.15g = %.15g samples/s, but "
+                      "%s is %.15g: the spread stream must run at exactly that rate (set "
+                      "radio.sample_rate to %.15g%s, or change sf / samples_per_chip / modem.symbol_rate)",
+                      a.sf, a.samples_per_chip, c.modem.symbol_rate, spread,
+                      hopped ? "radio.sample_rate / antijam.hopping.interpolation" : "radio.sample_rate", rate,
+                      hopped ? spread * a.interpolation : spread, hopped ? " with the hopping interpolation" : "");
+        s.fail(s.key_path("dsss.sf"), msg);
+    }
+    // The acquisition searches frequency bins up to +-max_cfo cycles per chip (< 0.25).
+    const double chip_rate = a.chip_rate(c.modem.symbol_rate);
+    if (a.max_cfo_hz >= 0.25 * chip_rate) {
+        std::snprintf(msg, sizeof msg, "%.15g Hz is a quarter of the chip rate (%.15g Hz) or more: the acquisition "
+                      "searches less than +-chip rate / 4", a.max_cfo_hz, chip_rate);
+        s.fail(s.key_path("dsss.max_cfo_hz"), msg);
+    }
+}
+
 // antijam: keyed frequency hopping on the protected profile's keys. Everything the blocks
 // would refuse at construction is refused here, naming the key.
 void parse_antijam(Section s, Config& c)
@@ -1109,20 +1142,46 @@ void parse_antijam(Section s, Config& c)
         s.fail("antijam", "section given but modem.profile is 'civil' (hopping uses the protected "
                           "profile's keys: set modem.profile: protected)");
     a.time_source = s.choice("time_source", "sample_counter", { "sample_counter", "uhd" });
+    std::optional<bool> interleave;
+    if (s.has("codeword_interleaving"))
+        interleave = s.flag("codeword_interleaving", false);
     if (a.time_source == "uhd" && c.radio.backend != Backend::Uhd)
         s.fail(s.key_path("time_source"), "'uhd' needs radio.backend 'uhd' (the radio's clock)");
     Section d = s.sub("dsss");
     if (d.present()) {
-        const bool on = d.flag("enabled", true);
-        d.integer("sf", 64, 4, 1024);
+        a.dsss = d.flag("enabled", true);
+        a.sf = static_cast<int>(d.integer("sf", 64, 4, 1024));
+        a.samples_per_chip = static_cast<int>(d.integer("samples_per_chip", 2, 2, 64));
+        a.span_chips = static_cast<int>(d.integer("span_chips", 16, 2, 256));
+        a.code_window_chips = d.num("code_window_chips", 64.0, 0.5, 65536.0);
+        a.max_cfo_hz = d.num("max_cfo_hz", 0.0, 0.0, 1e9);
+        a.acquisition_symbols = static_cast<int>(d.integer("acquisition_symbols", 64, 1, 4096));
+        a.false_alarm_probability = d.num("false_alarm_probability", 1e-6, 0.0, 0.1, true);
+        if (a.dsss) {
+            if (a.samples_per_chip % 2 != 0)
+                d.fail(d.key_path("samples_per_chip"), "must be even (the despreader's matched filter "
+                                                       "decimates to 2 samples per chip)");
+            if (a.span_chips % 2 != 0)
+                d.fail(d.key_path("span_chips"), "must be even");
+            // A shared time base: symbol k of the spreader starts at sample k x sf x
+            // samples_per_chip of the stream both ends count from its first sample.
+            if (c.radio.backend == Backend::Uhd)
+                d.fail(d.key_path("enabled"), "DSSS needs the far end's symbol count: the loopback, file and "
+                                              "zmq backends count from the stream's first sample; on a USRP the "
+                                              "two ends' streams share no time base (timed streaming for DSSS is "
+                                              "not done; nor DSSS with analog hopping, whose retunes start every "
+                                              "dwell at an arbitrary carrier phase)");
+            if (c.radio.backend == Backend::Zmq && c.radio.zmq.pattern == ZmqPattern::PubSub)
+                d.fail(d.key_path("enabled"), "DSSS needs the stream from its first sample (symbol k starts at "
+                                              "sample k x sf x samples_per_chip): radio.zmq.pattern 'pubsub' "
+                                              "drops what is sent before the receiver subscribes; use pushpull");
+        }
         d.finish();
-        if (on)
-            d.fail(d.key_path("enabled"), "DSSS spreading is not yet in the daemon (the blocks "
-                                          "dsss_spreader_cc / dsss_despreader_cc exist; use a flowgraph)");
     }
     Section h = s.sub("hopping");
     if (!h.present()) {
         s.finish();
+        finish_antijam(s, c, interleave);
         return;
     }
     a.hopping = h.flag("enabled", true);
@@ -1135,6 +1194,7 @@ void parse_antijam(Section s, Config& c)
             h.get(k);
         h.finish();
         s.finish();
+        finish_antijam(s, c, interleave);
         return;
     }
     a.mode = h.choice("mode", "digital", { "digital", "analog" }) == "digital" ? HopMode::Digital : HopMode::Analog;
@@ -1173,11 +1233,14 @@ void parse_antijam(Section s, Config& c)
             h.fail(h.key_path("mode"), "'analog' retunes a USRP: it needs radio.backend 'uhd' "
                                        "(use mode: digital with the other backends)");
     }
-    if (a.channel_spacing_hz < c.modem.symbol_rate * (1 + rolloff) * (1 - 1e-9)) {
+    // The signal's bandwidth: the symbol rate's, with DSSS the chip rate's.
+    const double signal_rate = a.dsss ? a.chip_rate(c.modem.symbol_rate) : c.modem.symbol_rate;
+    if (a.channel_spacing_hz < signal_rate * (1 + rolloff) * (1 - 1e-9)) {
         std::snprintf(msg, sizeof msg,
-                      "%.15g Hz is narrower than the signal (modem.symbol_rate x (1 + roll-off) = "
+                      "%.15g Hz is narrower than the signal (%s x (1 + roll-off) = "
                       "%.15g Hz): adjacent channels would overlap",
-                      a.channel_spacing_hz, c.modem.symbol_rate * (1 + rolloff));
+                      a.channel_spacing_hz, a.dsss ? "the DSSS chip rate" : "modem.symbol_rate",
+                      signal_rate * (1 + rolloff));
         h.fail(h.key_path("channel_spacing_hz"), msg);
     }
     // The dwell (slot, guard included) in symbols or seconds, at the modem's rate.
@@ -1219,6 +1282,7 @@ void parse_antijam(Section s, Config& c)
                                           "from the stream's first sample (sample_counter)");
     if (!digital && a.time_source != "uhd")
         s.fail(s.key_path("time_source"), "analog hopping retunes on the radio's time: set 'uhd'");
+    finish_antijam(s, c, interleave);
 }
 
 Config parse_config(const std::string& yaml_text,

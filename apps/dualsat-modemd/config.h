@@ -240,6 +240,25 @@ struct AntijamConfig {
     double settling_s = 300e-6;   // analog: the synthesiser's retune time
     double lead_s = 0.01;         // analog: tune commands this far ahead
     std::string time_source = "sample_counter"; // sample_counter | uhd
+    // antijam.codeword_interleaving (default: on with hopping): not DVB-S2, every LDPC
+    // codeword's bits permuted (lib/coding codeword_interleaver.h) so that an erased dwell
+    // becomes erasures spread over the codeword. Both ends must agree.
+    bool codeword_interleaving = false;
+    // antijam.dsss: keyed direct-sequence spreading (the key file's ANTI-JAM key, the same
+    // link, direction and epoch as hopping). dsss_spreader_cc replaces the TX pulse shaper
+    // (sf chips per PL symbol, RRC at the chip rate, samples_per_chip samples per chip);
+    // dsss_despreader_cc before the receiver, its despread symbols re-shaped to 2 samples
+    // per symbol for rx_cb. The spread stream runs at the modem's rate (modem_sample_rate),
+    // which must be exactly modem.symbol_rate x sf x samples_per_chip.
+    bool dsss = false;            // antijam.dsss.enabled
+    int sf = 64;                  // chips per PL symbol, 4..1024
+    int samples_per_chip = 2;     // even, >= 2
+    int span_chips = 16;          // RRC length (both ends)
+    double code_window_chips = 64; // the despreader's +- search window around the time base
+    double max_cfo_hz = 0;        // carrier offset range the acquisition searches, +-
+    int acquisition_symbols = 64; // non-coherently summed per search
+    double false_alarm_probability = 1e-6; // per search
+    double chip_rate(double symbol_rate) const { return symbol_rate * sf; }
 };
 
 struct LoggingConfig {
@@ -262,10 +281,17 @@ struct Config {
     bool has_rx() const { return radio.direction != Direction::Tx; }
     // The modem's own sample rate (pulse shaper, receiver): radio.sample_rate, or with
     // digital hopping radio.sample_rate / antijam interpolation (the radio carries the band).
+    // With DSSS it is the spread stream's: modem.symbol_rate x sf x samples_per_chip.
     double modem_sample_rate() const
     {
         return antijam.hopping && antijam.mode == HopMode::Digital ? radio.sample_rate / antijam.interpolation
                                                                    : radio.sample_rate;
+    }
+    // The rate rx_cb (and the receiver's input meter and console) run at: the modem's, or
+    // with DSSS 2 samples per symbol (the despread symbols, re-shaped).
+    double receiver_sample_rate() const
+    {
+        return antijam.dsss ? 2.0 * modem.symbol_rate : modem_sample_rate();
     }
 };
 

@@ -108,6 +108,18 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
         tx_cfg.modem.format = *f;
 
     gr::basic_block_sptr tx_out, rx_in;
+    if (m_cfg.antijam.hopping || m_cfg.antijam.dsss) {
+        double start = 0.0;
+        if (m_cfg.antijam.hopping && m_cfg.antijam.mode == HopMode::Analog) {
+            // Both streams start at a slot boundary of the radio's time, a second ahead.
+            const auto now = m_radio->time_now();
+            if (!now)
+                throw dualsat::ConfigError("antijam.hopping.mode: 'analog' needs a radio with a clock (uhd)");
+            start = AntijamStage::analog_start_time(m_cfg, *now);
+            m_radio->set_rx_start_time(start);
+        }
+        m_antijam = std::make_unique<AntijamStage>(m_cfg, start);
+    }
     if (m_cfg.data.test_pattern)
         m_pattern = std::make_unique<TestPattern>();
     if (m_cfg.has_tx()) {
@@ -124,23 +136,14 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
         });
         // The backends other than UHD scale by radio.tx_rms in their digital gain block
         // (radio.cc): one multiply instead of two.
+        // DSSS: the spreader shapes the chips instead (never on uhd, so level 1).
         const double shaper_level = m_cfg.radio.backend == Backend::Uhd ? m_cfg.radio.tx_rms : 1.0;
-        m_shaper = make_pulse_shaper(m_cfg.modem.symbol_rate, m_cfg.modem_sample_rate(),
-                                     dualsat::rolloff_value(m_cfg.modem.rolloff), shaper_level);
+        m_shaper = m_antijam && m_antijam->tx_spreader()
+                       ? m_antijam->tx_spreader()
+                       : make_pulse_shaper(m_cfg.modem.symbol_rate, m_cfg.modem_sample_rate(),
+                                           dualsat::rolloff_value(m_cfg.modem.rolloff), shaper_level);
         m_tx->connect(m_tb, m_shaper);
         tx_out = m_shaper;
-    }
-    if (m_cfg.antijam.hopping) {
-        double start = 0.0;
-        if (m_cfg.antijam.mode == HopMode::Analog) {
-            // Both streams start at a slot boundary of the radio's time, a second ahead.
-            const auto now = m_radio->time_now();
-            if (!now)
-                throw dualsat::ConfigError("antijam.hopping.mode: 'analog' needs a radio with a clock (uhd)");
-            start = AntijamStage::analog_start_time(m_cfg, *now);
-            m_radio->set_rx_start_time(start);
-        }
-        m_antijam = std::make_unique<AntijamStage>(m_cfg, start);
     }
     if (m_antijam && m_tx) {
         m_antijam->connect_tx(m_tb, m_shaper);
@@ -149,7 +152,7 @@ Modem::Modem(const Config& config, gr::logger& log) : m_cfg(config), m_log(log)
     if (m_cfg.has_rx()) {
         m_rx = make_rx_chain(m_cfg);
         m_rx->connect(m_tb);
-        m_console = std::make_unique<ConsoleTaps>(m_cfg.modem.symbol_rate, m_cfg.modem_sample_rate(),
+        m_console = std::make_unique<ConsoleTaps>(m_cfg.modem.symbol_rate, m_cfg.receiver_sample_rate(),
                                                   dualsat::rolloff_value(m_cfg.modem.rolloff));
         m_rx->attach_console(*m_console);
         m_rx->set_packet_sink([this](const uint8_t* data, size_t len) {
@@ -245,7 +248,15 @@ void Modem::start()
 
 bool Modem::finished() const
 {
-    return m_rx && m_radio->exhausted(m_rx->status().samples);
+    if (!m_rx)
+        return false;
+    // The radio's samples: with digital hopping or DSSS the receiver's input runs at
+    // another rate than the radio's (the modem's, 2 samples per symbol).
+    uint64_t radio_samples = m_rx->status().samples;
+    if (m_antijam)
+        if (const gr::block_sptr edge = gr::cast_to_block_sptr(m_rx_edge))
+            radio_samples = edge->nitems_read(0);
+    return m_radio->exhausted(radio_samples);
 }
 
 void Modem::shutdown()
@@ -340,8 +351,9 @@ void Modem::update_realtime(std::chrono::steady_clock::time_point now, uint64_t 
     if (m_rx) {
         RtDirectionSample d;
         d.items = rx_samples;
-        // Counted at the receiver's input: with digital hopping, after the dehopper.
-        d.nominal_rate = m_cfg.modem_sample_rate();
+        // Counted at the receiver's input: with digital hopping, after the dehopper; with
+        // DSSS, the despread symbols re-shaped at 2 samples per symbol.
+        d.nominal_rate = m_cfg.receiver_sample_rate();
         d.pacing = m_radio->rx_pacing();
         d.edge_fill = m_probe->rx_edge_fill();
         d.losses = counts.rx ? counts.rx->overflows() : 0;
@@ -641,7 +653,11 @@ std::vector<std::string> Modem::reload(const Config& fresh)
         ha.channel_spacing_hz != hb.channel_spacing_hz || ha.interpolation != hb.interpolation ||
         ha.slot_samples != hb.slot_samples || ha.guard_samples != hb.guard_samples ||
         ha.erase_jammed != hb.erase_jammed || ha.threshold_db != hb.threshold_db ||
-        ha.filter_semi_length != hb.filter_semi_length || ha.time_source != hb.time_source)
+        ha.filter_semi_length != hb.filter_semi_length || ha.time_source != hb.time_source ||
+        ha.dsss != hb.dsss || ha.sf != hb.sf || ha.samples_per_chip != hb.samples_per_chip ||
+        ha.span_chips != hb.span_chips || ha.code_window_chips != hb.code_window_chips ||
+        ha.max_cfo_hz != hb.max_cfo_hz || ha.acquisition_symbols != hb.acquisition_symbols ||
+        ha.false_alarm_probability != hb.false_alarm_probability || ha.codeword_interleaving != hb.codeword_interleaving)
         restart.push_back("antijam");
     auto ep = [](const std::optional<Endpoint>& e) { return e ? e->text() : std::string(); };
     if (ep(a.data.ip_listen) != ep(b.data.ip_listen) || ep(a.data.ip_forward) != ep(b.data.ip_forward) ||
@@ -932,7 +948,7 @@ json Modem::realtime_status(const TxInputStats& ts)
                { "warnings_suppressed", suppressed } };
     if (m_rx) {
         json d = direction(v.rx, m_radio->rx_pacing(), m_probe ? m_probe->rx_edge_fill() : std::nullopt,
-                           m_cfg.modem_sample_rate());
+                           m_cfg.receiver_sample_rate());
         d["samples"] = m_rx->status().samples;
         // Only a radio that reports overflows has these (uhd); elsewhere a shortfall is the ratio.
         d["overflows"] = counts.rx ? json(counts.rx->overflows()) : json(nullptr);
@@ -1043,7 +1059,34 @@ std::string Modem::metrics()
                   r["key_reloads"].get<double>(), { { "side", "rx" } });
         }
     }
-    if (s.contains("antijam") && s["antijam"].is_object()) {
+    if (s.contains("antijam") && s["antijam"].is_object() && s["antijam"]["dsss"].is_object()) {
+        const json& d = s["antijam"]["dsss"];
+        p.add("dualsat_antijam_dsss_spreading_factor", "gauge", "DSSS chips per PL symbol", d["sf"].get<double>());
+        p.add("dualsat_antijam_dsss_chip_rate_hz", "gauge", "DSSS chip rate", d["chip_rate_hz"].get<double>());
+        if (d.contains("tx"))
+            p.add("dualsat_antijam_dsss_tx_symbols_total", "counter", "PL symbols spread",
+                  d["tx"]["symbols"].get<double>());
+        if (d.contains("rx")) {
+            const json& r = d["rx"];
+            p.add("dualsat_antijam_dsss_locked", "gauge", "1 while the despreader tracks the code",
+                  r["locked"].get<bool>() ? 1 : 0);
+            p.add("dualsat_antijam_dsss_searches_total", "counter", "Acquisition searches run",
+                  r["searches"].get<double>());
+            p.add("dualsat_antijam_dsss_acquisitions_total", "counter", "Acquisition searches that detected the code",
+                  r["acquisitions"].get<double>());
+            p.add("dualsat_antijam_dsss_lock_losses_total", "counter", "Times the despreader lost the code",
+                  r["lock_losses"].get<double>());
+            p.add("dualsat_antijam_dsss_rx_symbols_total", "counter", "PL symbols despread",
+                  r["symbols_out"].get<double>());
+            if (r["first_lock"].is_object())
+                p.add("dualsat_antijam_dsss_acquisition_seconds", "gauge",
+                      "Stream time to the end of the first detecting search", r["first_lock"]["acquisition_s"].get<double>());
+            if (!r["despread_esn0_db"].is_null())
+                p.add("dualsat_antijam_dsss_despread_esn0_db", "gauge", "Es/N0 after despreading (while locked)",
+                      r["despread_esn0_db"].get<double>());
+        }
+    }
+    if (s.contains("antijam") && s["antijam"].is_object() && s["antijam"]["hopping"].get<bool>()) {
         const json& a = s["antijam"];
         p.add("dualsat_antijam_info", "gauge", "Keyed frequency hopping: mode, channels, epoch", 1,
               { { "mode", a["mode"].get<std::string>() },
@@ -1300,6 +1343,25 @@ std::vector<std::string> Modem::summary()
         for (auto it = r["frames_by_modcod"].begin(); it != r["frames_by_modcod"].end(); ++it)
             by += " " + it.key() + "=" + std::to_string(it.value().get<uint64_t>());
         lines.push_back(by);
+    }
+    if (s.contains("antijam") && s["antijam"]["dsss"].is_object() && s["antijam"]["dsss"].contains("rx")) {
+        const json& d = s["antijam"]["dsss"];
+        const json& r = d["rx"];
+        std::snprintf(buf, sizeof buf,
+                      "dsss: SF %d at %.6g chips/s, lock %s (%llu searches, %llu acquisitions, %llu losses), "
+                      "%llu symbols despread",
+                      d["sf"].get<int>(), d["chip_rate_hz"].get<double>(), r["locked"].get<bool>() ? "yes" : "no",
+                      static_cast<unsigned long long>(r["searches"].get<uint64_t>()),
+                      static_cast<unsigned long long>(r["acquisitions"].get<uint64_t>()),
+                      static_cast<unsigned long long>(r["lock_losses"].get<uint64_t>()),
+                      static_cast<unsigned long long>(r["symbols_out"].get<uint64_t>()));
+        std::string line = buf;
+        if (r["first_lock"].is_object()) {
+            std::snprintf(buf, sizeof buf, ", first lock at %.3f s of signal",
+                          r["first_lock"]["acquisition_s"].get<double>());
+            line += buf;
+        }
+        lines.push_back(line);
     }
     {
         const json& rt = s["realtime"];

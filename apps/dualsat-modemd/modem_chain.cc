@@ -463,10 +463,10 @@ private:
     {
         const double rolloff = dualsat::rolloff_value(c.modem.rolloff);
         if (!c.protect.enabled)
-            return gr::dualsat::rx_cb::make(c.modem.symbol_rate, c.modem_sample_rate(), rolloff,
+            return gr::dualsat::rx_cb::make(c.modem.symbol_rate, c.receiver_sample_rate(), rolloff,
                                             c.modem.gold_code, c.modem.rx_fec_threads, true);
         try {
-            return gr::dualsat::rx_cb::make_protected(c.modem.symbol_rate, c.modem_sample_rate(),
+            return gr::dualsat::rx_cb::make_protected(c.modem.symbol_rate, c.receiver_sample_rate(),
                                                       rolloff, c.modem.gold_code,
                                                       c.modem.rx_fec_threads, true,
                                                       protection_settings(c, false));
@@ -508,6 +508,7 @@ gr::dualsat::protection_config protection_settings(const Config& config, bool tr
     c.pl_search_window = p.pl_search_window;
     c.fixed_format = p.fixed_modcod;
     c.replay_window = p.replay_window;
+    c.codeword_interleaving = config.antijam.codeword_interleaving;
     return c;
 }
 

@@ -23,7 +23,9 @@ dsss_despreader_cc::sptr dsss_despreader_cc::make(const std::string& key_file,
                                                   double max_cfo,
                                                   int acquisition_symbols,
                                                   double false_alarm_probability,
-                                                  int refine_symbols)
+                                                  int refine_symbols,
+                                                  int erasure_blocks,
+                                                  double reanchor_cycles_per_symbol)
 {
     ::dualsat::DsssReceiverConfig c;
     c.sf = sf;
@@ -36,6 +38,8 @@ dsss_despreader_cc::sptr dsss_despreader_cc::make(const std::string& key_file,
     c.acquisition_symbols = acquisition_symbols;
     c.false_alarm_probability = false_alarm_probability;
     c.refine_symbols = refine_symbols;
+    c.erasure_blocks = erasure_blocks;
+    c.reanchor_cycles_per_symbol = reanchor_cycles_per_symbol;
     ::dualsat::KeyedChipSequence::check_sf(sf);
     ::dualsat::check_dsss_shaping(c.shaping);
     return gnuradio::make_block_sptr<dsss_despreader_cc_impl>(
@@ -58,6 +62,18 @@ dsss_despreader_cc_impl::dsss_despreader_cc_impl(std::shared_ptr<const ::dualsat
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_rx.stats();
+}
+
+::dualsat::DsssAcquisition dsss_despreader_cc_impl::last_acquisition() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_rx.last_acquisition();
+}
+
+::dualsat::DsssAcquisition dsss_despreader_cc_impl::first_acquisition() const
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    return d_first_acq;
 }
 
 bool dsss_despreader_cc_impl::locked() const { return stats().locked; }
@@ -92,6 +108,10 @@ int dsss_despreader_cc_impl::general_work(int noutput_items,
     if (d_pending.size() < static_cast<size_t>(noutput_items)) {
         const int n = std::min(ninput_items[0], 1 << 18);
         d_rx.process(in, static_cast<size_t>(n), d_symbols, &d_indices);
+        // The first detection, kept (later searches overwrite the receiver's last one);
+        // copied again while it is still the last one, as its refinement completes.
+        if (d_rx.stats().acquisitions == 1 && d_rx.last_acquisition().detected)
+            d_first_acq = d_rx.last_acquisition();
         d_pending.insert(d_pending.end(), d_symbols.begin(), d_symbols.end());
         d_pending_index.insert(d_pending_index.end(), d_indices.begin(), d_indices.end());
         d_symbols.clear();

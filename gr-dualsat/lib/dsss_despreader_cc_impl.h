@@ -27,6 +27,9 @@ public:
     uint64_t lock_losses() const override;
     uint64_t symbols_out() const override;
     uint64_t nonfinite_samples() const override;
+    ::dualsat::DsssReceiverStats stats() const override;
+    ::dualsat::DsssAcquisition last_acquisition() const override;
+    ::dualsat::DsssAcquisition first_acquisition() const override;
 
     void forecast(int noutput_items, gr_vector_int& ninput_items_required) override;
     int general_work(int noutput_items,
@@ -35,8 +38,6 @@ public:
                      gr_vector_void_star& output_items) override;
 
 private:
-    ::dualsat::DsssReceiverStats stats() const;
-
     mutable std::mutex d_mutex;
     ::dualsat::DsssReceiver d_rx;
     const int d_per_symbol; // input samples per output symbol
@@ -46,6 +47,7 @@ private:
     std::deque<uint64_t> d_pending_index;
     uint64_t d_last_index = 0;
     bool d_have_last = false;
+    ::dualsat::DsssAcquisition d_first_acq; // the first detection (detected false before)
 };
 
 } // namespace dualsat

@@ -56,6 +56,7 @@ constexpr unsigned kInputHistory = 1u << 16;
         c.symbols.sync.fixed_format = protection->config.fixed_format;
         if (pl_time_indexed(*protection))
             c.symbols.sync.counter_window = protection->config.pl_search_window;
+        c.fec.codeword_interleaving = protection->config.codeword_interleaving;
     }
     return c;
 }

@@ -82,9 +82,10 @@ tx_bc::sptr tx_bc::make_protected(::dualsat::TxInputMode input,
                                   const protection_config& protection)
 {
     // Constant rate: idle frames are sealed (or keyed-scrambled) empty data frames.
-    const ::dualsat::TransmitterConfig c =
+    ::dualsat::TransmitterConfig c =
         make_config(input, frame, rate, constellation, pilots, rolloff, gold_code, ccm,
                     ::dualsat::IdlePolicy::SealedFill, workers);
+    c.codeword_interleaving = protection.codeword_interleaving;
     return gnuradio::make_block_sptr<tx_bc_impl>(c, make_protected_parts(protection, true));
 }
 

@@ -17,6 +17,9 @@ namespace {
 constexpr double kSearchMargin = 8.0;
 constexpr double kMaxEsn0Db = 60.0;
 constexpr uint64_t kPullInBlocks = 8;
+// Blocks after the pull-in before the output reference may be re-anchored: the averaged
+// NCO frequency (1/16 per block) has then come within e^-4 of a pull-in step.
+constexpr uint64_t kReanchorAfterBlocks = 64;
 
 const DsssReceiverConfig& checked(const DsssReceiverConfig& c)
 {
@@ -40,6 +43,10 @@ const DsssReceiverConfig& checked(const DsssReceiverConfig& c)
         throw ConfigError("DsssReceiver: loop gains outside (0, 1]");
     if (!(c.lock_ratio_threshold > 1.0) || c.lock_loss_blocks < 1)
         throw ConfigError("DsssReceiver: lock_ratio_threshold <= 1 or lock_loss_blocks < 1");
+    if (c.erasure_blocks < 0 || c.erasure_blocks > (1 << 20))
+        throw ConfigError("DsssReceiver: erasure_blocks outside 0..2^20");
+    if (!(c.reanchor_cycles_per_symbol >= 0.0 && c.reanchor_cycles_per_symbol < 0.5))
+        throw ConfigError("DsssReceiver: reanchor_cycles_per_symbol outside [0, 0.5)");
     return c;
 }
 
@@ -362,6 +369,8 @@ bool DsssReceiver::finish_acquisition()
     m_acc_p = m_acc_e = m_acc_l = m_acc_d = 0.0;
     m_acc_f = 0.0;
     m_bad_blocks = 0;
+    m_empty_blocks = 0;
+    m_reanchor_blocks_left = 0;
     m_blocks_locked = 0;
     return true;
 }
@@ -416,6 +425,20 @@ void DsssReceiver::track(std::vector<std::complex<float>>& out, std::vector<uint
 void DsssReceiver::end_block()
 {
     const double sf = m_cfg.sf;
+    // An erased stretch (exact zeros in, so exact zeros in every sum): no information on
+    // lock, timing or frequency. Passed over, up to erasure_blocks in a row; the NCO and
+    // the code phase run on, as they would with the signal there.
+    const bool empty = m_acc_p == 0.0 && m_acc_d == 0.0;
+    if (empty && m_empty_blocks < m_cfg.erasure_blocks) {
+        ++m_empty_blocks;
+        ++m_stats.erased_blocks;
+        m_block_n = 0;
+        m_acc_e = m_acc_l = 0.0;
+        m_acc_f = 0.0;
+        return;
+    }
+    if (!empty)
+        m_empty_blocks = 0; // else past the allowance: a bad block until the input returns
     const double ratio = m_acc_d > 0.0 ? m_acc_p / m_acc_d : 0.0;
     m_stats.lock_ratio = ratio;
     // The Es/N0 estimate from sums smoothed over ~8 blocks (one block of 32 symbols alone
@@ -445,6 +468,20 @@ void DsssReceiver::end_block()
         if (std::abs(m_acc_f) > 0.0)
             set_frequency(m_freq + gain * std::arg(m_acc_f) / (kTwoPi * sf), m_pos);
         m_freq_smooth += (m_freq - m_freq_smooth) / 16.0;
+        if (m_cfg.reanchor_cycles_per_symbol > 0.0 && m_reanchor_blocks_left == 0 &&
+            m_blocks_locked > kPullInBlocks + kReanchorAfterBlocks &&
+            std::abs(m_freq_smooth - m_ref_freq) * 2.0 * sf > m_cfg.reanchor_cycles_per_symbol) {
+            // The averaged NCO is still on its way when it crosses the threshold: the
+            // reference follows it for kReanchorAfterBlocks blocks (small steps), then stays.
+            m_reanchor_blocks_left = kReanchorAfterBlocks;
+            ++m_stats.reanchors;
+        }
+        if (m_reanchor_blocks_left > 0) {
+            --m_reanchor_blocks_left;
+            // Phase-continuous at the current position: the reference's phase there stays.
+            m_ref_phase = std::remainder(m_ref_phase + kTwoPi * (m_ref_freq - m_freq_smooth) * m_pos, kTwoPi);
+            m_ref_freq = m_freq_smooth;
+        }
         const double den = m_acc_p - m_acc_d;
         if (den > 0.0) {
             const double err = std::clamp((m_acc_l - m_acc_e) / den / m_dll_slope, -0.25, 0.25);

@@ -104,6 +104,11 @@ class qa_dsss_spreader_cc(gr_unittest.TestCase):
         self.assertAlmostEqual(rx.cfo(), 0.002, delta=0.001)
         self.assertLess(abs(rx.code_phase_chips()), 1.0)
         self.assertGreater(rx.esn0_db(), 6.0)
+        # The first detection: the first search (32 symbols from symbol `first`) had
+        # consumed at least its symbols' input when it ran.
+        tags = [t for t in snk.tags() if pmt.symbol_to_string(t.key) == 'dsss_lock']
+        first = pmt.to_uint64(pmt.dict_ref(tags[0].value, pmt.intern('symbol'), pmt.PMT_NIL))
+        self.assertGreaterEqual(rx.first_lock_samples(), (first + 32) * SF * SPC)
 
     def test_002_wrong_key_never_locks(self):
         _, rx, y, _ = self.link(rx_key=self.other)
@@ -111,6 +116,7 @@ class qa_dsss_spreader_cc(gr_unittest.TestCase):
         self.assertEqual(rx.acquisitions(), 0)
         self.assertGreater(rx.searches(), 10)
         self.assertEqual(len(y), 0)
+        self.assertIsNone(rx.first_lock_samples())
 
     def test_003_broadband_jammer_despread_away(self):
         # J/S +5 dB over the sample band on top of thermal noise at chip Es/N0 +5 dB: the

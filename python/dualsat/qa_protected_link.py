@@ -189,6 +189,22 @@ class qa_protected_link(gr_unittest.TestCase):
         self.assertEqual(wp.opened, 0)
         self.assertEqual(wp.dropped, ws.frames)
 
+    def test_006_codeword_interleaving_both_ends(self):
+        # The codeword interleaving (not DVB-S2) must be on at both ends: with it the link
+        # carries the PDUs; a receiver without it finds the frames (same PL layer) but
+        # decodes none.
+        pdus = make_pdus(15, seed=11)
+        tx = self.tx(codeword_interleaving=True)
+        good = self.rx(codeword_interleaving=True)
+        plain = self.rx()
+        (got, none), _ = self.run_link(tx, [good, plain], pdus, frames=20)
+        ks = self.received(got, pdus)
+        self.assertEqual(ks, list(range(ks[0], len(pdus))))
+        self.assertEqual(good.status().frames, good.status().frames_ok)
+        self.assertEqual(none.num_messages(), 0)
+        self.assertGreater(plain.status().frames, 10)
+        self.assertEqual(plain.status().frames_ok, 0)
+
     def test_004_transec_only_fill(self):
         # TRANSEC without COMSEC: idle frames are empty data frames hidden by the keyed
         # scrambling (no seal, no nonce file needed); the receiver counts them as fill.

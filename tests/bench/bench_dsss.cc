@@ -3,8 +3,8 @@
 // probability and time vs chip Es/N0, the spread signal's PSD under the noise floor (LPI),
 // and the despreader's throughput.
 //
-//   bench_dsss [--part fer|acq|psd|speed|all] [--frames N] [--trials N] [--sf A,B,..]
-//              [--offsets a,b,..] [--acq-points e1,e2,..] [--smoke]
+//   bench_dsss [--part fer|cw|acq|psd|speed|all] [--frames N] [--trials N] [--sf A,B,..]
+//              [--offsets a,b,..] [--cw-offsets f1,f2,..] [--acq-points e1,e2,..] [--smoke]
 //   (BENCH_DSSS_VERBOSE=1 in the environment prints every failed acquisition trial)
 //
 //   fer    QPSK 1/2 short frames with pilots (TS, our Transmitter) -> DsssSpreader ->
@@ -15,6 +15,17 @@
 //          data/dvbs2_qef_esn0.csv: QPSK 1/2 1.00 dB) = 1.00 - 10 log10(SF). Points at
 //          theory + each offset; N frames each (plus one for acquisition): FER resolution
 //          1/N (FER 1e-3 needs N >= 3000: --frames; the default is a quick look).
+//   cw     the same link against a CW tone jammer, on carrier and off it (--cw-offsets,
+//          cycles per chip: 0 and 0.25 by default, i.e. 250 kHz at 1 Mchip/s, inside the
+//          flat part of the chip band), thermal noise 10 dB under the broadband threshold
+//          (chip Es/N0 = theory + 10 dB). J/S = tone power over the signal's. Theory: the
+//          despread tone is a sum of SF tone samples times random QPSK chips, noise of
+//          power J SF against the signal's S SF^2, so J/S tolerated = 10 log10(SF) -
+//          required Es/N0 (Table 13) — the broadband jammer's, whose J/S over the chip band
+//          is -chip Es/N0; with the thermal noise 10 dB under the requirement it is 0.46 dB
+//          less (SF (1/r - 1/(10 r)), r the required Es/N0), printed as "with noise".
+//          Points at the pure theory's J/S - each --offsets value (as in fer: positive =
+//          the easier side); the highest J/S without a frame error beside it.
 //   acq    SF 64, M = 64 symbols, code window +-64 chips, CFO range +-5 kHz at 1 Mchip/s;
 //          per trial a random code offset (quarter-chip grid) and CFO in range; success =
 //          the first detection at the right code phase (+-0.5 chip) and frequency: one of
@@ -128,7 +139,13 @@ private:
     uint32_t m_packets = 0;
 };
 
-FerPoint fer_point(int sf, double chip_esn0_db, int frames, uint64_t seed)
+// A CW tone jammer added to the received samples (cw_js_db: none when NaN).
+struct ToneJammer {
+    double js_db = NAN;          // tone power over the signal's (unit: the spreader's)
+    double cycles_per_chip = 0.0; // offset from the carrier
+};
+
+FerPoint fer_point(int sf, double chip_esn0_db, int frames, uint64_t seed, const ToneJammer& tone = {})
 {
     DsssLinkConfig c;
     c.dsss.sf = sf;
@@ -152,7 +169,15 @@ FerPoint fer_point(int sf, double chip_esn0_db, int frames, uint64_t seed)
         sp.process(sym.data(), sym.size(), samples);
         ch.phase = 0.7 + kTwoPi * ch.cfo / ch.sps * static_cast<double>(at);
         ch.seed = seed * 1000003 + static_cast<uint64_t>(f);
-        const cvec rx = dsss_test::apply(samples, ch);
+        cvec rx = dsss_test::apply(samples, ch);
+        if (!std::isnan(tone.js_db)) {
+            // The tone's phase runs on from frame to frame (its own index: the delay
+            // samples before the first frame carry it too).
+            const double a = std::sqrt(std::pow(10.0, tone.js_db / 10.0));
+            const double w = kTwoPi * tone.cycles_per_chip / ch.sps;
+            for (size_t i = 0; i < rx.size(); ++i)
+                rx[i] += cf(std::polar(a, w * static_cast<double>(at + i) + 0.3));
+        }
         at += rx.size();
         ch.delay_samples = 0;
         out.clear();
@@ -200,6 +225,51 @@ std::map<int, double> run_fer(const std::vector<int>& sfs, const std::vector<dou
             thresholds[sf] = lowest_ok;
     }
     return thresholds;
+}
+
+// FER against a CW tone jammer at J/S around theory, per tone offset; the highest J/S
+// without a frame error per offset.
+void run_cw(const std::vector<int>& sfs, const std::vector<double>& tone_offsets, const std::vector<double>& offsets,
+            int frames)
+{
+    const double req = qpsk12_required_esn0();
+    std::printf("FER vs CW jammer J/S: QPSK 1/2 short frames, pilots, CFO 2e-3 cycles/chip, thermal noise at "
+                "chip Es/N0 = theory + 10 dB, %d frames per point\n",
+                frames);
+    std::printf("  theory: J/S tolerated = 10 log10(SF) - %.2f dB (as a broadband jammer's over the chip band)\n",
+                req);
+    std::printf("  %5s %14s %8s %8s %8s %10s %12s %6s\n", "SF", "tone cyc/chip", "J/S dB", "theory", "frames",
+                "FER", "despread dB", "locks");
+    for (int sf : sfs) {
+        const double theory_js = 10.0 * std::log10(sf) - req;
+        const double chip_esn0 = req - 10.0 * std::log10(sf) + 10.0;
+        // J/S at which tone and thermal noise together leave the required Es/N0 r:
+        // 1/r = (J/S)/SF + 1/(10 r).
+        const double r = std::pow(10.0, req / 10.0);
+        const double theory_noise = 10.0 * std::log10(sf * (1.0 / r - 1.0 / (10.0 * r)));
+        std::printf("  SF %d: theory %.2f dB, with the thermal noise %.2f dB\n", sf, theory_js, theory_noise);
+        for (double f : tone_offsets) {
+            double highest_ok = NAN;
+            for (double off : offsets) {
+                ToneJammer tone;
+                tone.js_db = theory_js - off;
+                tone.cycles_per_chip = f;
+                const FerPoint p = fer_point(sf, chip_esn0, frames,
+                                             5000 + static_cast<uint64_t>(sf) + static_cast<uint64_t>(off * 10 + 100),
+                                             tone);
+                const double fer = 1.0 - static_cast<double>(p.ok) / p.frames;
+                std::printf("  %5d %14.3f %8.2f %8.2f %8d %10.3g %12.2f %3llu/%llu\n", sf, f, tone.js_db, theory_js,
+                            p.frames, fer, p.esn0_db, static_cast<unsigned long long>(p.acquisitions),
+                            static_cast<unsigned long long>(p.lock_losses));
+                if (fer == 0.0 && (std::isnan(highest_ok) || tone.js_db > highest_ok))
+                    highest_ok = tone.js_db;
+            }
+            if (!std::isnan(highest_ok))
+                std::printf("  SF %d, tone at %.3f cycles/chip: highest J/S without a frame error %.2f dB = theory "
+                            "%+.2f dB, theory with noise %+.2f dB\n",
+                            sf, f, highest_ok, highest_ok - theory_js, highest_ok - theory_noise);
+        }
+    }
 }
 
 void run_acq(const std::vector<double>& points, int trials, bool& fail, bool smoke)
@@ -440,6 +510,7 @@ int main(int argc, char** argv)
     bool smoke = false;
     std::vector<int> sfs = { 16, 64, 256 };
     std::vector<double> offsets = { -0.5, 0.0, 0.5, 1.0, 2.0 };
+    std::vector<double> cw_offsets = { 0.0, 0.25 };
     std::vector<double> acq_points = { -21.0, -19.5, -18.0, -16.5, -15.0, -13.5, -12.0 };
     for (int i = 1; i < argc; ++i) {
         auto value = [&]() -> const char* {
@@ -461,13 +532,15 @@ int main(int argc, char** argv)
                 sfs.push_back(static_cast<int>(v));
         } else if (!std::strcmp(argv[i], "--offsets"))
             offsets = parse_list(value());
+        else if (!std::strcmp(argv[i], "--cw-offsets"))
+            cw_offsets = parse_list(value());
         else if (!std::strcmp(argv[i], "--acq-points"))
             acq_points = parse_list(value());
         else if (!std::strcmp(argv[i], "--smoke"))
             smoke = true;
         else {
-            std::fprintf(stderr, "usage: bench_dsss [--part fer|acq|psd|speed|all] [--frames N] [--trials N] "
-                                 "[--sf A,B] [--offsets a,b] [--acq-points e1,e2] [--smoke]\n");
+            std::fprintf(stderr, "usage: bench_dsss [--part fer|cw|acq|psd|speed|all] [--frames N] [--trials N] "
+                                 "[--sf A,B] [--offsets a,b] [--cw-offsets f1,f2] [--acq-points e1,e2] [--smoke]\n");
             return 2;
         }
     }
@@ -482,6 +555,8 @@ int main(int argc, char** argv)
     std::map<int, double> thresholds;
     if (part == "fer" || part == "all")
         thresholds = run_fer(sfs, offsets, frames, fail);
+    if (part == "cw" || part == "all")
+        run_cw(sfs, cw_offsets, offsets, frames);
     if (part == "acq" || part == "all") {
         run_acq(acq_points, trials, fail, false);
         run_false_alarms(1000, 1e-6, fail);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // DsssSpreader -> channel -> DsssReceiver (lib/antijam): exact despreading without noise,
-// acquisition at -15 dB chip Es/N0, no false lock on noise, lock loss, bad input.
+// acquisition at -15 dB chip Es/N0, no false lock on noise, lock loss, erased stretches,
+// a reference left behind re-anchored, bad input.
 #include "dsss_test_link.h"
 
 #include <catch2/catch.hpp>
@@ -159,6 +160,124 @@ TEST_CASE("DsssReceiver: the ends of the SF range despread exactly", "[antijam]"
     }
 }
 
+TEST_CASE("DsssReceiver: an erased stretch (zeros) keeps the lock with erasure_blocks", "[antijam]")
+{
+    // Digital hopping's dehopper zeroes a jammed dwell. Symbols 400..719 (ten tracking
+    // blocks of 32) erased, with noise at 0 dB chip Es/N0 around them.
+    const int sf = 16;
+    const size_t per_symbol = 2 * sf;
+    const cvec sym = qpsk_symbols(1400, 11);
+    dsss_test::Channel ch;
+    ch.chip_esn0_db = 0.0;
+    ch.seed = 77;
+    cvec rx = dsss_test::apply(spread(sym, sf, 0), ch);
+    std::fill(rx.begin() + 400 * per_symbol, rx.begin() + 720 * per_symbol, cf(0.0f));
+    for (int allowance : { 0, 16 }) {
+        DsssReceiverConfig c;
+        c.sf = sf;
+        c.code_window_chips = 8;
+        c.acquisition_symbols = 16;
+        c.erasure_blocks = allowance;
+        DsssReceiver r(dsss_test::sequence(), c);
+        cvec out;
+        std::vector<uint64_t> idx;
+        for (size_t k = 0; k < rx.size(); k += 5000)
+            r.process(rx.data() + k, std::min<size_t>(5000, rx.size() - k), out, &idx);
+        INFO("erasure_blocks " << allowance << ": acquisitions " << r.stats().acquisitions << " losses "
+                               << r.stats().lock_losses << " erased blocks " << r.stats().erased_blocks);
+        if (allowance == 0) {
+            // Counted as bad blocks: the lock is lost in the gap (and the searches go on).
+            CHECK(r.stats().lock_losses >= 1);
+            CHECK(r.stats().acquisitions >= 2);
+            CHECK(r.stats().erased_blocks == 0);
+            continue;
+        }
+        CHECK(r.stats().lock_losses == 0);
+        CHECK(r.stats().acquisitions == 1);
+        // Nine or ten whole blocks fall in the gap (the others straddle its ends).
+        CHECK(r.stats().erased_blocks >= 9);
+        CHECK(r.stats().erased_blocks <= 10);
+        REQUIRE(idx.size() == out.size());
+        for (size_t i = 1; i < idx.size(); ++i)
+            REQUIRE(idx[i] == idx[i - 1] + 1); // every symbol despread, through the gap
+        // The gap comes out as erasures (~0), the symbols after it as before it: the
+        // decisions right at the despread +12 dB, against the output's slowly turning
+        // residual carrier (estimated over the 32 symbols around each one).
+        std::vector<std::complex<double>> z(idx.size());
+        for (size_t i = 0; i < idx.size(); ++i)
+            z[i] = std::complex<double>(out[i] * std::conj(sym[idx[i]]));
+        int erased_big = 0, wrong_after = 0, after = 0;
+        for (size_t i = 0; i < idx.size(); ++i) {
+            const uint64_t k = idx[i];
+            if (k >= 410 && k < 710)
+                erased_big += std::abs(out[i]) > 0.01f ? 1 : 0;
+            if (k >= 730 && i + 16 < idx.size()) {
+                std::complex<double> ref;
+                for (size_t j = i - 16; j <= i + 16; ++j)
+                    ref += z[j];
+                ++after;
+                wrong_after += std::abs(std::arg(z[i] * std::conj(ref))) > 0.785 ? 1 : 0;
+            }
+        }
+        CHECK(erased_big == 0);
+        CHECK(after > 600);
+        CHECK(wrong_after <= 2);
+    }
+}
+
+TEST_CASE("DsssReceiver: a reference left behind by the carrier is re-anchored", "[antijam]")
+{
+    // The output carries the refined acquisition estimate as its reference for the whole
+    // lock. Here the carrier steps by 0.08 cycles/symbol after 1500 symbols (an LO jump; a
+    // refinement spoiled by a jammer leaves the same): the NCO follows, the reference
+    // does not. Chip Es/N0 0 dB.
+    const int sf = 16;
+    const size_t per_symbol = 2 * sf;
+    const cvec sym = qpsk_symbols(6000, 21);
+    dsss_test::Channel ch;
+    ch.chip_esn0_db = 0.0;
+    ch.seed = 5;
+    cvec rx = dsss_test::apply(spread(sym, sf, 0), ch);
+    const double step = 0.08 / static_cast<double>(per_symbol); // cycles per sample
+    for (size_t i = 1500 * per_symbol; i < rx.size(); ++i)
+        rx[i] *= cf(std::polar(1.0, kTwoPi * step * static_cast<double>(i - 1500 * per_symbol)));
+    // The output's residual carrier over its last 3000 symbols, cycles per symbol.
+    auto residual = [&](double reanchor, DsssReceiverStats& st) {
+        DsssReceiverConfig c;
+        c.sf = sf;
+        c.code_window_chips = 8;
+        c.acquisition_symbols = 16;
+        c.reanchor_cycles_per_symbol = reanchor;
+        DsssReceiver r(dsss_test::sequence(), c);
+        cvec out;
+        std::vector<uint64_t> idx;
+        r.process(rx.data(), rx.size(), out, &idx);
+        st = r.stats();
+        REQUIRE(out.size() > 4000);
+        std::complex<double> acc;
+        for (size_t i = out.size() - 3000; i + 1 < out.size(); ++i) {
+            REQUIRE(idx[i + 1] == idx[i] + 1);
+            const auto z0 = std::complex<double>(out[i] * std::conj(sym[idx[i]]));
+            const auto z1 = std::complex<double>(out[i + 1] * std::conj(sym[idx[i + 1]]));
+            acc += z1 * std::conj(z0);
+        }
+        return std::arg(acc) / kTwoPi;
+    };
+    DsssReceiverStats off, on;
+    const double without = residual(0.0, off);
+    const double with = residual(0.05, on);
+    INFO("residual without " << without << " with " << with << " (cycles/symbol), reanchors " << on.reanchors
+                             << ", tracked cfo " << on.cfo << " reference " << on.output_cfo);
+    CHECK(off.lock_losses == 0);
+    CHECK(on.lock_losses == 0);
+    // The old reference stays for the whole lock without re-anchoring ...
+    CHECK(off.reanchors == 0);
+    CHECK(without == Approx(0.08).margin(0.01));
+    // ... and is moved once to the tracked carrier with it.
+    CHECK(on.reanchors == 1);
+    CHECK(std::abs(with) < 0.005);
+}
+
 TEST_CASE("DsssReceiver: acquisition at chip Es/N0 -15 dB, SF 64, CFO and code offset", "[antijam]")
 {
     const int sf = 64;
@@ -258,6 +377,9 @@ TEST_CASE("DsssReceiver: bad input is counted, never thrown; bad config is", "[a
     };
     const auto seq = dsss_test::sequence();
     CHECK_THROWS_AS(DsssReceiver(seq, bad_cfg([](DsssReceiverConfig& k) { k.sf = 2000; })), ConfigError);
+    CHECK_THROWS_AS(DsssReceiver(seq, bad_cfg([](DsssReceiverConfig& k) { k.erasure_blocks = -1; })), ConfigError);
+    CHECK_THROWS_AS(DsssReceiver(seq, bad_cfg([](DsssReceiverConfig& k) { k.reanchor_cycles_per_symbol = 0.5; })),
+                    ConfigError);
     CHECK_THROWS_AS(DsssReceiver(seq, bad_cfg([](DsssReceiverConfig& k) { k.code_window_chips = 0; })), ConfigError);
     CHECK_THROWS_AS(DsssReceiver(seq, bad_cfg([](DsssReceiverConfig& k) { k.max_cfo = 0.3; })), ConfigError);
     CHECK_THROWS_AS(DsssReceiver(seq, bad_cfg([](DsssReceiverConfig& k) { k.false_alarm_probability = 0; })),

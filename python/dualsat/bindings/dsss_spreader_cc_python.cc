@@ -44,7 +44,9 @@ void bind_dsss_spreader_cc(py::module& m)
              py::arg("max_cfo") = 0.0,
              py::arg("acquisition_symbols") = 64,
              py::arg("false_alarm_probability") = 1e-6,
-             py::arg("refine_symbols") = 256)
+             py::arg("refine_symbols") = 256,
+             py::arg("erasure_blocks") = 0,
+             py::arg("reanchor_cycles_per_symbol") = 0.0)
         .def("locked", &rx::locked)
         .def("code_phase_chips", &rx::code_phase_chips)
         .def("cfo", &rx::cfo)
@@ -54,5 +56,12 @@ void bind_dsss_spreader_cc(py::module& m)
         .def("acquisitions", &rx::acquisitions)
         .def("lock_losses", &rx::lock_losses)
         .def("symbols_out", &rx::symbols_out)
-        .def("nonfinite_samples", &rx::nonfinite_samples);
+        .def("nonfinite_samples", &rx::nonfinite_samples)
+        .def(
+            "first_lock_samples",
+            [](const rx& r) -> py::object {
+                const auto a = r.first_acquisition();
+                return a.detected ? py::object(py::int_(a.input_samples)) : py::object(py::none());
+            },
+            "Input samples consumed when the first acquisition detected (None before)");
 }

@@ -40,7 +40,8 @@ void bind_protection(py::module& m)
         .def_readwrite("pl_path_delay_s", &C::pl_path_delay_s)
         .def_readwrite("pl_search_window", &C::pl_search_window)
         .def_readwrite("fixed_format", &C::fixed_format)
-        .def_readwrite("replay_window", &C::replay_window);
+        .def_readwrite("replay_window", &C::replay_window)
+        .def_readwrite("codeword_interleaving", &C::codeword_interleaving);
 
     using S = gr::dualsat::protection_status;
     py::class_<S>(m, "protection_status", "Key id, epoch and counters of a protected block (never key bytes)")

@@ -87,7 +87,8 @@ void bind_rx_cb(py::module& m)
            bool utc_epochs, int64_t epoch, int64_t slot_seconds, int64_t overlap_seconds,
            bool transec, bool comsec, int pl_period, int replay_window, int gold_code,
            ::dualsat::PlTimeBase pl_time_base, const py::object& frame_format,
-           double pl_path_delay_s, int pl_search_window) {
+           double pl_path_delay_s, int pl_search_window,
+           bool codeword_interleaving) {
             gr::dualsat::protection_config p;
             p.key_file = key_file;
             p.link_id = link_id;
@@ -106,6 +107,7 @@ void bind_rx_cb(py::module& m)
             p.pl_path_delay_s = pl_path_delay_s;
             p.pl_search_window = pl_search_window;
             p.replay_window = replay_window;
+            p.codeword_interleaving = codeword_interleaving;
             return blk::make_protected(symbol_rate, sample_rate, rolloff, gold_code, fec_threads,
                                        afc, p);
         },
@@ -118,5 +120,5 @@ void bind_rx_cb(py::module& m)
         py::arg("pl_period") = 0, py::arg("replay_window") = 0, py::arg("gold_code") = 0,
         py::arg("pl_time_base") = ::dualsat::PlTimeBase::SampleCounter,
         py::arg("frame_format") = py::none(), py::arg("pl_path_delay_s") = 0.0,
-        py::arg("pl_search_window") = 4);
+        py::arg("pl_search_window") = 4, py::arg("codeword_interleaving") = false);
 }

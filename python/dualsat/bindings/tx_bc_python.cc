@@ -71,7 +71,8 @@ void bind_tx_bc(py::module& m)
            ::dualsat::LinkDirection direction, bool utc_epochs, int64_t epoch,
            int64_t slot_seconds, int64_t overlap_seconds, const std::string& nonce_state_file,
            bool transec, bool comsec, int pl_period, bool fixed_format, int gold_code,
-           ::dualsat::PlTimeBase pl_time_base, double symbol_rate) {
+           ::dualsat::PlTimeBase pl_time_base, double symbol_rate,
+           bool codeword_interleaving) {
             gr::dualsat::protection_config p;
             p.key_file = key_file;
             p.link_id = link_id;
@@ -87,6 +88,7 @@ void bind_tx_bc(py::module& m)
             p.pl_time_base = pl_time_base;
             p.symbol_rate = symbol_rate;
             p.fixed_format = fixed_format;
+            p.codeword_interleaving = codeword_interleaving;
             return blk::make_protected(input, frame, rate, constellation, pilots, rolloff,
                                        gold_code, ccm, workers, p);
         },
@@ -100,5 +102,5 @@ void bind_tx_bc(py::module& m)
         py::arg("transec") = true, py::arg("comsec") = true, py::arg("pl_period") = 0,
         py::arg("fixed_format") = true, py::arg("gold_code") = 0,
         py::arg("pl_time_base") = ::dualsat::PlTimeBase::SampleCounter,
-        py::arg("symbol_rate") = 0.0);
+        py::arg("symbol_rate") = 0.0, py::arg("codeword_interleaving") = false);
 }

@@ -3,6 +3,7 @@
 // dualsat::DsssReceiver (lib/antijam dsss_receiver.h).
 #pragma once
 
+#include <dualsat/antijam/dsss_receiver.h>
 #include <dualsat/protect/key_schedule.h>
 #include <gnuradio/block.h>
 #include <gnuradio/dualsat/api.h>
@@ -27,6 +28,10 @@ namespace dualsat {
  * frame sync re-acquires across. Key, sf and shaping must be the spreader's. The first
  * output symbol after each acquisition carries the tag "dsss_lock" with a dict
  * {symbol (uint64: its index), code_phase_chips, cfo (cycles per chip)}.
+ * erasure_blocks: blocks of 32 symbols of all-zero input (a dehopper's erased dwells) in a
+ * row that are passed over instead of counting toward a loss of lock (0: they count).
+ * reanchor_cycles_per_symbol (0: never): the output's reference carrier moves to the
+ * tracked one when they differ by more than this (dsss_receiver.h).
  */
 class DUALSAT_API dsss_despreader_cc : virtual public gr::block
 {
@@ -46,7 +51,9 @@ public:
                      double max_cfo = 0.0,
                      int acquisition_symbols = 64,
                      double false_alarm_probability = 1e-6,
-                     int refine_symbols = 256);
+                     int refine_symbols = 256,
+                     int erasure_blocks = 0,
+                     double reanchor_cycles_per_symbol = 0.0);
 
     virtual bool locked() const = 0;
     //! Current chip timing relative to nominal, chips.
@@ -61,6 +68,14 @@ public:
     virtual uint64_t lock_losses() const = 0;
     virtual uint64_t symbols_out() const = 0;
     virtual uint64_t nonfinite_samples() const = 0;
+    //! All of the above at once, consistent with each other (one lock; for status pages).
+    virtual ::dualsat::DsssReceiverStats stats() const = 0;
+    //! The last acquisition search (detected or not: searches without a detection are
+    //! reported too) and the first one that detected (detected false until then); their
+    //! input_samples is the input consumed when the search ran, i.e. the stream time of
+    //! the lock.
+    virtual ::dualsat::DsssAcquisition last_acquisition() const = 0;
+    virtual ::dualsat::DsssAcquisition first_acquisition() const = 0;
 };
 
 } // namespace dualsat

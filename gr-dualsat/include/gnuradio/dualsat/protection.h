@@ -54,6 +54,10 @@ struct DUALSAT_API protection_config {
     //! frame length nor modulation order ever follows the link state.
     bool fixed_format = true;
     int replay_window = 0;  //!< receiver: frames per epoch (0: the opener's minimum)
+    //! Not DVB-S2: permute every LDPC codeword's bits (lib/coding codeword_interleaver.h)
+    //! so that a burst of erased symbols (a jammed hop dwell) lands spread over the
+    //! codeword. Both ends must agree.
+    bool codeword_interleaving = false;
 };
 
 //! A protected block's state: public names and counters only, never key bytes.

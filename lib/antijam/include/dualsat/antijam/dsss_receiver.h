@@ -64,7 +64,8 @@
 //   AFC, rx/receiver.h). The NCO only keeps the coherent sum over SF chips within a small
 //   fraction of a dB (residual < 0.05 cycles/symbol: < 0.04 dB). The residual is the
 //   acquisition's estimation error, a few 0.01 cycles/symbol at the threshold, well inside
-//   the symbol-rate carrier recovery's range. A carrier that drifts (Doppler rate) reaches
+//   the symbol-rate carrier recovery's range (a reference far off the tracked carrier is
+//   re-anchored when reanchor_cycles_per_symbol is set). A carrier that drifts (Doppler rate) reaches
 //   the symbol stream as it is: D Hz/s is D / Rs^2 cycles/symbol per symbol, so a frame of
 //   N symbols sees a change of D N / Rs^2 cycles/symbol, which the carrier recovery's fine
 //   stage follows up to ~3e-4 (pi / 1476 rad/symbol, carrier_recovery.h): at 1 Mchip/s
@@ -74,7 +75,8 @@
 //     is SF (r - 1) / (SF - r) (from sums smoothed over ~8 blocks; meaningful below ~0 dB
 //     chip Es/N0, where r is well below SF). lock_loss_blocks consecutive blocks with r below
 //     lock_ratio_threshold (noise alone: r ~ 1) drop the lock; the search restarts with the
-//     next symbol.
+//     next symbol. Blocks of exact zeros (an erased hop dwell) are passed over, up to
+//     erasure_blocks in a row (0 by default: then they count as bad).
 // Output starts with the first symbol of the search that detected; the symbols searched in
 // vain before it and those after a loss of lock are not output (the frame sync re-acquires
 // on the stream). A search that cannot keep up with the input (a large window or CFO range
@@ -112,6 +114,19 @@ struct DsssReceiverConfig {
     double dll_gain = 0.5;             // (0, 1]
     double lock_ratio_threshold = 1.3; // see the file comment, > 1
     int lock_loss_blocks = 4;          // >= 1
+    // Blocks of all-zero input in a row passed over without a lock decision or a loop
+    // update (0 .. 2^20; 0: they count as bad blocks like any other). Digital hopping
+    // erases a jammed dwell by zeroing it (hop_gate.h): without this, a few erased dwells
+    // in a row dropped the lock, and the symbols until the next acquisition were lost.
+    int erasure_blocks = 0;
+    // Re-anchoring of the output's reference carrier, cycles per symbol ([0, 0.5); 0:
+    // never). The reference is the refined acquisition estimate, kept for the whole lock;
+    // when the tracked carrier (the NCO averaged over ~16 blocks, from 64 blocks after the
+    // pull-in on) is further from it than this, it follows the tracked one for 64 blocks
+    // (phase continuous small steps, as the average settles), then stays: one frequency
+    // change in the symbol stream instead of a residual offset for the rest of the lock. A refinement spoiled by a strong jammer (its power-weighted
+    // sums) otherwise left an offset beyond the symbol-rate carrier recovery's range.
+    double reanchor_cycles_per_symbol = 0.0;
 };
 
 struct DsssAcquisition {
@@ -143,6 +158,8 @@ struct DsssReceiverStats {
                                       // stream's residual offset is cfo - output_cfo
     double esn0_db = -60.0;           // despread Es/N0 of the last tracking block, +-60 dB at most
     double lock_ratio = 0.0;          // r of the last block
+    uint64_t erased_blocks = 0;       // all-zero blocks passed over (erasure_blocks)
+    uint64_t reanchors = 0;           // output reference moved (reanchor_cycles_per_symbol)
 };
 
 class DsssReceiver
@@ -210,6 +227,8 @@ private:
     double m_acc_p = 0, m_acc_e = 0, m_acc_l = 0, m_acc_d = 0;
     std::complex<double> m_acc_f;
     int m_bad_blocks = 0;
+    int m_empty_blocks = 0; // all-zero blocks in a row
+    uint64_t m_reanchor_blocks_left = 0; // the reference follows the averaged NCO
     uint64_t m_blocks_locked = 0;
     double m_smooth_p = 0.0, m_smooth_d = 0.0; // for the Es/N0 estimate
 

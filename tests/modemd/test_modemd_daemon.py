@@ -223,6 +223,26 @@ def run(config_text, args=(), timeout=DEADLINE, mode=0o600, dirname=None):
                           timeout=timeout)
 
 
+class ProtectedConfigChecks:
+    """--check of configs that use a key file in self.dir: refused with the expected
+    words, or the shipped example accepted with its paths moved to self.dir."""
+
+    def check_refused(self, text, *needles):
+        r = run(text, ["--check"], dirname=self.dir)
+        self.assertNotEqual(r.returncode, 0, r.stdout)
+        for n in needles:
+            self.assertIn(n, r.stderr)
+
+    def check_example(self, name):
+        example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                               "examples", "modemd", name)
+        with open(example) as f:
+            text = f.read().replace("/etc/dualsat/link.key", os.path.join(self.dir, "link.key")) \
+                           .replace("/var/lib/dualsat/", self.dir + "/")
+        r = run(text, ["--check"], dirname=self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+
 class BadConfig(unittest.TestCase):
     def check(self, text, *expected, rc=2, dirname=None):
         r = run(text, dirname=dirname)
@@ -1810,7 +1830,7 @@ def write_key(path, key_id, master, mode=0o600):
     os.replace(aside, path)
 
 
-class Protected(unittest.TestCase):
+class Protected(ProtectedConfigChecks, unittest.TestCase):
     """modem.profile protected: COMSEC + TRANSEC through the daemon (loopback backend)."""
 
     MASTER = bytes(range(0x10, 0x30))
@@ -2002,11 +2022,7 @@ comsec: {nonce_state_file: %s}
     def test_config_errors(self):
         base = PROTECTED % {"fwd": self.fwd}
 
-        def check(text, *needles):
-            r = run(text, ["--check"], dirname=self.dir)
-            self.assertNotEqual(r.returncode, 0, r.stdout)
-            for n in needles:
-                self.assertIn(n, r.stderr)
+        check = self.check_refused
 
         check(base.replace("keys: {file: link.key, ", "keys: {"), "keys.file", "missing")
         check(base.replace("link.key", "absent.key"), "keys.file")
@@ -2032,14 +2048,7 @@ comsec: {nonce_state_file: %s}
         os.chmod(os.path.join(self.dir, "link.key"), 0o600)
         r = run(base, ["--check"], dirname=self.dir)
         self.assertEqual(r.returncode, 0, r.stderr)
-        # The shipped example, with its paths moved here.
-        example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                               "examples", "modemd", "protected.yaml")
-        with open(example) as f:
-            text = f.read().replace("/etc/dualsat/link.key", os.path.join(self.dir, "link.key")) \
-                           .replace("/var/lib/dualsat/", self.dir + "/")
-        r = run(text, ["--check"], dirname=self.dir)
-        self.assertEqual(r.returncode, 0, r.stderr)
+        self.check_example("protected.yaml")  # the shipped example, its paths moved here
 
 ANTIJAM = PROTECTED.replace(
     "modem: {profile: protected, modcod: QPSK 1/2, frame: normal, pilots: true, symbol_rate: 2.0e5}",
@@ -2087,7 +2096,7 @@ def hop_channels(slots, n, epoch, link, direction, key_id=bytes(range(32)), mast
     return out
 
 
-class Antijam(unittest.TestCase):
+class Antijam(ProtectedConfigChecks, unittest.TestCase):
     """antijam: keyed digital frequency hopping through the daemon (loopback backend)."""
 
     def setUp(self):
@@ -2405,11 +2414,7 @@ antijam:
     def test_dsss_config_errors(self):
         base = self.dsss_config()
 
-        def check(text, *needles):
-            r = run(text, ["--check"], dirname=self.dir)
-            self.assertNotEqual(r.returncode, 0, r.stdout)
-            for n in needles:
-                self.assertIn(n, r.stderr)
+        check = self.check_refused
 
         self.assertEqual(run(base, ["--check"], dirname=self.dir).returncode, 0)
         check(base.replace("sf: 16", "sf: 32"), "antijam.dsss.sf",
@@ -2435,22 +2440,12 @@ antijam:
         self.assertEqual(run(base.replace("enabled: true, sf: 16", "enabled: false, sf: 32"), ["--check"],
                              dirname=self.dir).returncode, 0)
         check(base.replace("modem: {profile: protected,", "modem: {profile: civil,"), "modem.profile is 'civil'")
-        example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                               "examples", "modemd", "dsss.yaml")
-        with open(example) as f:
-            text = f.read().replace("/etc/dualsat/link.key", os.path.join(self.dir, "link.key")) \
-                           .replace("/var/lib/dualsat/", self.dir + "/")
-        r = run(text, ["--check"], dirname=self.dir)
-        self.assertEqual(r.returncode, 0, r.stderr)
+        self.check_example("dsss.yaml")  # the shipped example, its paths moved here
 
     def test_config_errors(self):
         base = self.config()
 
-        def check(text, *needles):
-            r = run(text, ["--check"], dirname=self.dir)
-            self.assertNotEqual(r.returncode, 0, r.stdout)
-            for n in needles:
-                self.assertIn(n, r.stderr)
+        check = self.check_refused
 
         self.assertEqual(run(base, ["--check"], dirname=self.dir).returncode, 0)
         civil = "modem: {symbol_rate: 1.0e5}\nradio: {sample_rate: 8.0e5}\n" \
@@ -2505,14 +2500,7 @@ antijam:
         check(slow.replace("channel_spacing_hz: 1.0e5", "channel_spacing_hz: 5.5e4") + "  dsss: {enabled: true, sf: 16}\n",
               "antijam.hopping.channel_spacing_hz", "the DSSS chip rate x (1 + roll-off) = 60000 Hz")
         check(base.replace("seed: 7", "seed: 7, jammer: {kind: laser}"), "channel.jammer.kind", "not one of")
-        # The shipped example, with its paths moved here.
-        example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                               "examples", "modemd", "antijam.yaml")
-        with open(example) as f:
-            text = f.read().replace("/etc/dualsat/link.key", os.path.join(self.dir, "link.key")) \
-                           .replace("/var/lib/dualsat/", self.dir + "/")
-        r = run(text, ["--check"], dirname=self.dir)
-        self.assertEqual(r.returncode, 0, r.stderr)
+        self.check_example("antijam.yaml")  # the shipped example, its paths moved here
 
 
 if __name__ == "__main__":

@@ -23,9 +23,12 @@ namespace {
 
 constexpr double kDespreaderBlockSymbols = 32; // dsss_despreader_cc's tracking block
 // The despreader's output reference follows the tracked carrier when they part by more
-// than this: well inside rx_cb's carrier range (~0.1 cycles/symbol), well above the
-// averaged NCO's jitter (< 0.01 at the QPSK 1/2 threshold).
-constexpr double kReanchorCyclesPerSymbol = 0.05;
+// than this: at the edge of rx_cb's carrier range (~0.1 cycles/symbol), where rx_cb could
+// no longer follow, and not before — the re-anchoring ramp (64 blocks) is itself a
+// frequency step that rx_cb's carrier recovery cannot track inside a frame: at 0.05,
+// modemd_Antijam's J/S 10 dB broadband case re-anchored with 2 of 4 channel seeds and
+// lost 2-4 frames each time; at 0.1 none of the 4 re-anchored or lost a frame (2026-12-02).
+constexpr double kReanchorCyclesPerSymbol = 0.1;
 
 // Zeroes the first `count` samples, then passes the stream on. Between the dehopper and
 // the despreader: the dehopper's jam detector judges no dwell before it has seen

@@ -8,6 +8,7 @@
 #include <gnuradio/blocks/multiply_const.h>
 #include <gnuradio/blocks/throttle.h>
 #include <dualsat/channel/channel_emulator.h>
+#include <gnuradio/dualsat/channel_emulator_cc.h>
 #include <gnuradio/dualsat/jammer_cc.h>
 #include <gnuradio/block.h>
 #include <gnuradio/io_signature.h>
@@ -91,92 +92,24 @@ private:
 };
 
 // The emulated channel (loopback, or the samples a zmq daemon receives): carrier offset,
-// timing offset and AWGN in one block over the library's ChannelEmulator in its fast_noise
-// mode (issue 14: GNU Radio's channel_model is five blocks and threads — noise source,
+// timing offset and AWGN in one block, channel_emulator_cc in its fast_noise mode, the
+// TX level and digital gain as its signal gain (issue 14: GNU Radio's channel_model is five blocks and threads — noise source,
 // adder, signal source, multiplier, FIR and an MMSE resampler run even at a timing ratio
 // of 1 — and cost more than the receiver at 5 Msym/s). Es/N0 convention: the noise is set
 // for a transmitter at radio.tx_rms with 0 dB TX gain (symbol energy tx_rms^2 x samples per
 // symbol), so a digital TX gain change moves the effective Es/N0.
-class ChannelBlock : public gr::block
+gr::dualsat::channel_emulator_cc::sptr make_channel(const Config& c)
 {
-public:
-    typedef std::shared_ptr<ChannelBlock> sptr;
-    static sptr make(const Config& c) { return gnuradio::get_initial_sptr(new ChannelBlock(c)); }
-
-    void set_esn0_db(double esn0_db)
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_channel.set_esn0_db(esn0_db);
-    }
-    // The loopback's TX level and digital gain, applied to the signal before the noise
-    // (the noise stays at its configured power, so the gain moves the effective Es/N0):
-    // one block less between the transmitter and the receiver — a multiply_const there
-    // was woken ~30 000 times a second at 20 MS/s (issue 14).
-    void set_input_gain(float amplitude)
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_input_gain = amplitude;
-    }
-    void forecast(int noutput_items, gr_vector_int& ninput_items_required) override
-    {
-        // Output count ~ input x (1 + ppm); a little less input than output is asked for.
-        ninput_items_required[0] = std::max(1, static_cast<int>(noutput_items * m_in_per_out) - 4);
-    }
-    int general_work(int noutput_items, gr_vector_int& ninput_items, gr_vector_const_void_star& in,
-                     gr_vector_void_star& out) override
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        size_t n = static_cast<size_t>(ninput_items[0]);
-        while (n > 0 && m_channel.max_output(n) > static_cast<size_t>(noutput_items))
-            n = std::min(n - 1, static_cast<size_t>(noutput_items * m_in_per_out * 0.99));
-        const auto* x = static_cast<const gr_complex*>(in[0]);
-        if (m_input_gain != 1.0f) {
-            m_scaled.resize(n);
-            for (size_t i = 0; i < n; ++i)
-                m_scaled[i] = x[i] * m_input_gain;
-            x = m_scaled.data();
-        }
-        const size_t produced = m_channel.process(x, n, static_cast<gr_complex*>(out[0]));
-        consume_each(static_cast<int>(n));
-        return static_cast<int>(produced);
-    }
-
-private:
-    static dualsat::ChannelConfig config(const Config& c)
-    {
-        dualsat::ChannelConfig k;
-        k.sample_rate_hz = c.radio.sample_rate;
-        k.samples_per_symbol = c.radio.sample_rate / c.modem.symbol_rate;
-        k.symbol_energy = c.radio.tx_rms * c.radio.tx_rms * k.samples_per_symbol;
-        k.esn0_db = c.channel.enabled ? c.channel.esn0_db : std::numeric_limits<double>::infinity();
-        k.frequency_offset_hz = c.channel.enabled ? c.channel.cfo_hz : 0.0;
-        // channel.timing_offset is a ratio of sample rates (GNU Radio channel_model's
-        // epsilon: 1 = none); the emulator's clock offset gives (1 + ppm 1e-6) output
-        // samples per input sample.
-        k.sample_clock_offset_ppm = c.channel.enabled ? (1.0 / c.channel.timing_offset - 1.0) * 1e6 : 0.0;
-        k.seed = c.channel.seed ? c.channel.seed : 1;
-        k.fast_noise = true;
-        return k;
-    }
-    explicit ChannelBlock(const Config& c)
-        : gr::block("channel", gr::io_signature::make(1, 1, sizeof(gr_complex)),
-                    gr::io_signature::make(1, 1, sizeof(gr_complex))),
-          m_channel(config(c)),
-          m_in_per_out(1.0 / (1.0 + m_channel.config().sample_clock_offset_ppm * 1e-6))
-    {
-        set_relative_rate(1.0 / m_in_per_out);
-    }
-
-    std::mutex m_mutex; // set_esn0_db from the control thread, work() on the block's
-    dualsat::ChannelEmulator m_channel;
-    const double m_in_per_out;
-    float m_input_gain = 1.0f;
-    std::vector<gr_complex> m_scaled;
-};
-
-ChannelBlock::sptr make_channel(const Config& c)
-{
-    auto b = ChannelBlock::make(c);
+    const double sps = c.radio.sample_rate / c.modem.symbol_rate;
+    const bool on = c.channel.enabled;
+    // channel.timing_offset is a ratio of sample rates (GNU Radio channel_model's epsilon:
+    // 1 = none); the emulator's clock offset gives (1 + ppm 1e-6) output samples per input
+    // sample.
+    auto b = gr::dualsat::channel_emulator_cc::make(
+        on ? c.channel.esn0_db : std::numeric_limits<double>::infinity(), sps,
+        c.radio.tx_rms * c.radio.tx_rms * sps, c.radio.sample_rate, on ? c.channel.cfo_hz : 0.0,
+        0.0, false, on ? (1.0 / c.channel.timing_offset - 1.0) * 1e6 : 0.0, 0.0,
+        c.channel.seed ? c.channel.seed : 1, true);
     size_stream_buffer(b, c.radio.sample_rate);
     return b;
 }
@@ -270,7 +203,7 @@ public:
     {
         // Noise for the configured Es/N0 at 0 dB TX gain (the TX has mean power tx_rms^2).
         m_channel = make_channel(c);
-        m_channel->set_input_gain(static_cast<float>(c.radio.tx_rms));
+        m_channel->set_signal_gain(c.radio.tx_rms);
         // The channel runs on at least a quarter of its buffer (~1 ms) at a time: the
         // throttle before it passes samples on as they fall due, and a fast receiver after
         // it takes whatever arrives, so each stage woke for a few hundred samples — more
@@ -308,7 +241,7 @@ public:
         if (r.status != 200)
             return r;
         std::lock_guard<std::mutex> lock(m_mutex);
-        m_channel->set_input_gain(static_cast<float>(m_cfg.radio.tx_rms * std::pow(10.0, db / 20.0)));
+        m_channel->set_signal_gain(m_cfg.radio.tx_rms * std::pow(10.0, db / 20.0));
         m_gain_db = db;
         return ControlResult::ok({ { "tx_gain_db", db }, { "effective_esn0_db", m_esn0_db + db } });
     }
@@ -357,7 +290,7 @@ private:
     double m_gain_db = 0.0; // digital TX gain
     double m_esn0_db; // at 0 dB TX gain
     gr::dualsat::jammer_cc::sptr m_jammer; // channel.jammer: after the channel's noise
-    ChannelBlock::sptr m_channel;
+    gr::dualsat::channel_emulator_cc::sptr m_channel;
     gr::blocks::throttle::sptr m_throttle;
 };
 
@@ -1104,7 +1037,7 @@ private:
     DigitalGain m_gain;
     gr::basic_block_sptr m_sink, m_source;
     gr::blocks::throttle::sptr m_throttle;
-    ChannelBlock::sptr m_channel;
+    gr::dualsat::channel_emulator_cc::sptr m_channel;
     double m_esn0_db = 0;
 };
 

@@ -18,7 +18,8 @@ channel_emulator_cc::sptr channel_emulator_cc::make(double esn0_db,
                                                     bool phase_noise,
                                                     double sample_clock_offset_ppm,
                                                     double nan_probability,
-                                                    uint64_t seed)
+                                                    uint64_t seed,
+                                                    bool fast_noise)
 {
     ::dualsat::ChannelConfig c;
     c.esn0_db = esn0_db;
@@ -32,6 +33,7 @@ channel_emulator_cc::sptr channel_emulator_cc::make(double esn0_db,
     c.sample_clock_offset_ppm = sample_clock_offset_ppm;
     c.nan_probability = nan_probability;
     c.seed = seed;
+    c.fast_noise = fast_noise;
     return gnuradio::make_block_sptr<channel_emulator_cc_impl>(c);
 }
 
@@ -55,6 +57,12 @@ void channel_emulator_cc_impl::set_frequency_offset(double hz)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
     d_channel.set_frequency_offset_hz(hz);
+}
+
+void channel_emulator_cc_impl::set_signal_gain(double amplitude)
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_channel.set_signal_gain(amplitude);
 }
 
 double channel_emulator_cc_impl::noise_variance() const

@@ -15,6 +15,7 @@ public:
 
     void set_esn0_db(double esn0_db) override;
     void set_frequency_offset(double hz) override;
+    void set_signal_gain(double amplitude) override;
     double noise_variance() const override;
     uint64_t nans_injected() const override;
 

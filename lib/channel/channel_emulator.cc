@@ -280,6 +280,8 @@ ChannelEmulator::ChannelEmulator(const ChannelConfig& config) : m_config(config)
     require_finite(c.initial_phase_rad, "initial phase");
     if (!std::isfinite(c.sample_clock_offset_ppm) || std::fabs(c.sample_clock_offset_ppm) >= 1e5)
         throw ConfigError("channel emulator: sample clock offset must be within +-1e5 ppm");
+    if (!(c.signal_gain >= 0.0) || !std::isfinite(c.signal_gain))
+        throw ConfigError("channel emulator: signal gain must be finite and >= 0");
     if (c.sco_interpolator_taps < 4 || c.sco_interpolator_taps > 16 || c.sco_interpolator_taps % 2 != 0)
         throw ConfigError("channel emulator: sample-clock interpolator taps must be even, 4..16");
     if (!(c.nan_probability >= 0.0 && c.nan_probability <= 1.0))
@@ -324,6 +326,13 @@ void ChannelEmulator::set_esn0_db(double esn0_db)
     m_noise_variance = std::isinf(esn0_db)
                            ? 0.0
                            : m_config.symbol_energy / std::pow(10.0, esn0_db / 10.0);
+}
+
+void ChannelEmulator::set_signal_gain(double amplitude)
+{
+    if (!(amplitude >= 0.0) || !std::isfinite(amplitude))
+        throw ConfigError("channel emulator: signal gain must be finite and >= 0");
+    m_config.signal_gain = amplitude;
 }
 
 void ChannelEmulator::set_frequency_offset_hz(double hz)
@@ -432,7 +441,9 @@ bool ChannelEmulator::impair_fast(std::complex<float>* out, size_t n)
     // rounding stays far below the float output's; the next call starts from the exact
     // phase again.
     const double sr = std::cos(w), si = std::sin(w);
-    double rr = std::cos(m_phase), ri = std::sin(m_phase);
+    // The signal gain rides on the carrier phasor (the recursion keeps its magnitude): no
+    // pass of its own.
+    double rr = c.signal_gain * std::cos(m_phase), ri = c.signal_gain * std::sin(m_phase);
     const float* table = m_noise_table.data();
     constexpr uint64_t kMask = kFastNoiseTable - 1;
     for (size_t k = 0; k < n; ++k) {
@@ -457,12 +468,12 @@ void ChannelEmulator::impair(std::complex<float>* out, size_t n)
     const ChannelConfig& c = m_config;
     const double fs = c.sample_rate_hz;
     const bool varying_gain = !c.attenuation_trace.empty() || !c.gain_steps.empty();
-    double amplitude = std::pow(10.0, gain_db_at(static_cast<double>(m_out_index) / fs) / 20.0);
+    double amplitude = c.signal_gain * std::pow(10.0, gain_db_at(static_cast<double>(m_out_index) / fs) / 20.0);
     const double noise_sd = std::sqrt(0.5 * m_noise_variance);
     for (size_t k = 0; k < n; ++k) {
         const double t = static_cast<double>(m_out_index) / fs;
         if (varying_gain)
-            amplitude = std::pow(10.0, gain_db_at(t) / 20.0);
+            amplitude = c.signal_gain * std::pow(10.0, gain_db_at(t) / 20.0);
         double phase = m_phase;
         if (m_phase_noise)
             phase += m_phase_noise->next();

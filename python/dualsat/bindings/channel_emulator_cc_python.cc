@@ -20,9 +20,11 @@ void bind_channel_emulator_cc(py::module& m)
              py::arg("phase_noise") = false,
              py::arg("sample_clock_offset_ppm") = 0.0,
              py::arg("nan_probability") = 0.0,
-             py::arg("seed") = 1)
+             py::arg("seed") = 1,
+             py::arg("fast_noise") = false)
         .def("set_esn0_db", &blk::set_esn0_db, py::arg("esn0_db"))
         .def("set_frequency_offset", &blk::set_frequency_offset, py::arg("hz"))
+        .def("set_signal_gain", &blk::set_signal_gain, py::arg("amplitude"))
         .def("noise_variance", &blk::noise_variance)
         .def("nans_injected", &blk::nans_injected);
 }

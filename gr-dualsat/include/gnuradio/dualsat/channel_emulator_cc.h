@@ -19,6 +19,12 @@ namespace dualsat {
  * complex noise variance per sample is symbol_energy / (Es/N0). Frequencies in Hz at
  * sample_rate (give sample_rate = 1 for cycles per sample). With a sample-clock offset the
  * output has (1 + ppm 1e-6) samples per input sample.
+ *
+ * fast_noise: the lab channel of a real-time loopback (tens of MS/s): Gaussian noise from
+ * a table and the carrier by a phasor recursion instead of a draw and a sincos per sample
+ * (dualsat::ChannelConfig::fast_noise: right for a modem loopback, not for FER at 1e-6;
+ * applies without phase noise, drift or NaN injection). set_signal_gain() scales the
+ * signal before the noise (a transmit level), at no cost on that path.
  */
 class DUALSAT_API channel_emulator_cc : virtual public gr::block
 {
@@ -34,10 +40,14 @@ public:
                      bool phase_noise = false,
                      double sample_clock_offset_ppm = 0.0,
                      double nan_probability = 0.0,
-                     uint64_t seed = 1);
+                     uint64_t seed = 1,
+                     bool fast_noise = false);
 
     virtual void set_esn0_db(double esn0_db) = 0;
     virtual void set_frequency_offset(double hz) = 0;
+    //! Amplitude applied to the signal before the noise (>= 0; 1 = none): the noise keeps
+    //! its power, so the effective Es/N0 moves by 20 log10(amplitude).
+    virtual void set_signal_gain(double amplitude) = 0;
     virtual double noise_variance() const = 0;
     virtual uint64_t nans_injected() const = 0;
 };

@@ -107,6 +107,10 @@ struct ChannelConfig {
     double samples_per_symbol = 1.0;
     double symbol_energy = 1.0;       // Es of the input (see the file comment)
     double esn0_db = 1.0 / 0.0;       // +inf: no noise
+    // Amplitude applied to the signal before the noise, which stays at the power esn0_db
+    // gives for symbol_energy: a transmit level or gain that moves the effective Es/N0
+    // (the modem daemon's loopback). >= 0, finite; 1 = none.
+    double signal_gain = 1.0;
     double frequency_offset_hz = 0.0;
     double frequency_drift_hz_per_s = 0.0;
     double initial_phase_rad = 0.0;
@@ -159,6 +163,7 @@ public:
     // Runtime changes (take effect from the next sample on).
     void set_esn0_db(double esn0_db);
     void set_frequency_offset_hz(double hz); // keeps the phase continuous
+    void set_signal_gain(double amplitude);  // ChannelConfig::signal_gain
 
     // Complex noise variance per sample (0 without noise).
     double noise_variance() const { return m_noise_variance; }

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Per-sample conditioning before the receive matched filter, as SIMD kernels:
+//  - agc_block: the AGC's constant-gain run (Agc::process): non-finite samples replaced by
+//    zero and counted, out = g·x, and the block's power sum continued sample by sample;
+//  - rotate: x[i] ·= P·T[i] with the phasors T of a table in complex<double> and P a
+//    complex<double> start phasor, the product rounded to float per sample (the front
+//    end's frequency correction, RxFrontEnd::derotate).
+// Both are bit-identical at every level to their scalar references below (same
+// operations in the same order; the lib builds with -ffp-contract=off): the AGC's power
+// sum stays one sequential float sum, so the gain does not depend on the SIMD level or on
+// how the input is chunked.
+//
+// Family layout (dualsat/core/simd.h): scalar reference and dispatch in
+// sample_kernels.cc, the vector algorithm in sample_kernels_simd.h, instantiated by
+// sample_kernels_sse41.cc and sample_kernels_avx2.cc.
+#pragma once
+
+#include <dualsat/core/cpu_features.h>
+#include <dualsat/core/simd.h>
+
+#include <complex>
+#include <cstddef>
+#include <cstdint>
+
+namespace dualsat {
+namespace kernels {
+
+// out[i] = g·x[i] with x[i] = in[i], or 0 when either part is not finite (counted in
+// *nonfinite); returns acc + Σ (re² + im²) of the zeroed x, summed in order. in == out allowed.
+using AgcBlockFn = float (*)(const std::complex<float>* in, size_t n, std::complex<float>* out,
+                             float g, float acc, uint64_t* nonfinite);
+float agc_block_scalar(const std::complex<float>* in, size_t n, std::complex<float>* out, float g,
+                       float acc, uint64_t* nonfinite);
+
+// x[i] ·= (complex<float>) (start · table[i]), i < n; table holds n complex<double> as
+// re im re im ... Per sample: c = start·table[i] in double (re·re - im·im, re·im + im·re),
+// rounded to float, then x·c in float.
+using RotateFn = void (*)(std::complex<float>* x, size_t n, const double* table,
+                          std::complex<double> start);
+void rotate_scalar(std::complex<float>* x, size_t n, const double* table, std::complex<double> start);
+
+struct SampleKernels {
+    AgcBlockFn agc_block;
+    RotateFn rotate;
+};
+
+// nullptr where the file was not built for its ISA.
+const SampleKernels* sample_kernel_table(simd::Scalar);
+const SampleKernels* sample_kernel_table(simd::Sse41);
+const SampleKernels* sample_kernel_table(simd::Avx2);
+
+simd::Selected<SampleKernels> sample_kernels_for(SimdLevel level);
+
+} // namespace kernels
+} // namespace dualsat

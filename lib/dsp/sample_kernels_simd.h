@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//
+// The sample-conditioning kernels of dualsat/dsp/sample_kernels.h, written once over an
+// ISA tag and instantiated by sample_kernels_sse41.cc and sample_kernels_avx2.cc. Each
+// lane does what the scalar reference does to its sample, with the same roundings:
+//  - agc_block: the non-finite test (x - x == 0), the zeroing, re² + im² and g·x run
+//    across the vector; the power sum then adds the per-sample powers one by one in
+//    sample order (a float sum's rounding depends on its order), from a small buffer.
+//  - rotate: the start phasor times the table entries in double (addsub gives re·re -
+//    im·im and re·im + im·re), both vectors rounded to one float vector, then x·c in float
+//    (x·re(c) addsub swap(x)·im(c)).
+#pragma once
+
+#include <dualsat/core/simd.h>
+#include <dualsat/dsp/sample_kernels.h>
+
+#include <complex>
+#include <cstddef>
+#include <cstdint>
+
+namespace dualsat {
+namespace kernels {
+namespace {
+
+template <class Isa>
+struct SampleSimd {
+    using Ops = simd::Ops<Isa>;
+    using F = typename Ops::f32;
+    using D = typename Ops::f64;
+    using reg = typename F::reg;
+    static constexpr size_t kComplex = F::kLanes / 2; // complex samples per f32 vector
+
+    static float agc_block(const std::complex<float>* in, size_t n, std::complex<float>* out, float g,
+                           float acc, uint64_t* nonfinite)
+    {
+        constexpr size_t kPiece = 64; // samples whose powers are staged before the sum
+        alignas(32) float power[2 * kPiece];
+        const float* xin = reinterpret_cast<const float*>(in);
+        float* xout = reinterpret_cast<float*>(out);
+        const reg gain = F::set1(g);
+        const reg zero = F::zero();
+        uint64_t bad = 0;
+        size_t i = 0;
+        while (i < n) {
+            const size_t piece = n - i < kPiece ? n - i : kPiece;
+            const size_t vec_end = i + piece / kComplex * kComplex;
+            size_t k = i;
+            for (; k < vec_end; k += kComplex) {
+                const reg x = F::loadu(xin + 2 * k);
+                const reg finite = F::cmpeq(F::sub(x, x), zero);
+                // A sample is kept only if both its parts are finite.
+                const reg keep = F::and_(finite, F::swap_pairs(finite));
+                const unsigned dropped = F::movemask(keep) ^ ((1u << F::kLanes) - 1);
+                if (dropped != 0) { // rare: count the samples (two lanes each)
+                    unsigned lanes = 0;
+                    for (unsigned m = dropped; m != 0; m &= m - 1)
+                        ++lanes;
+                    bad += lanes / 2;
+                }
+                const reg xk = F::and_(x, keep);
+                const reg sq = F::mul(xk, xk);
+                // re² + im² in the even lanes (the reference's order of the two terms).
+                F::storeu(power + 2 * (k - i), F::add(sq, F::swap_pairs(sq)));
+                F::storeu(xout + 2 * k, F::mul(gain, xk));
+            }
+            for (size_t j = i; j < k; ++j)
+                acc += power[2 * (j - i)];
+            for (; k < i + piece; ++k) { // the last few samples: the reference itself
+                uint64_t b = 0;
+                acc = agc_block_scalar(in + k, 1, out + k, g, acc, &b);
+                bad += b;
+            }
+            i += piece;
+        }
+        *nonfinite += bad;
+        return acc;
+    }
+
+    static void rotate(std::complex<float>* x, size_t n, const double* table, std::complex<double> start)
+    {
+        float* xf = reinterpret_cast<float*>(x);
+        const typename D::reg pr = D::set1(start.real());
+        const typename D::reg pi = D::set1(start.imag());
+        constexpr size_t kPerD = D::kLanes / 2; // complex<double> per f64 vector
+        size_t k = 0;
+        for (; k + kComplex <= n; k += kComplex) {
+            const typename D::reg t0 = D::loadu(table + 2 * k);
+            const typename D::reg t1 = D::loadu(table + 2 * (k + kPerD));
+            const typename D::reg c0 = D::addsub(D::mul(t0, pr), D::mul(D::swap_pairs(t0), pi));
+            const typename D::reg c1 = D::addsub(D::mul(t1, pr), D::mul(D::swap_pairs(t1), pi));
+            const reg c = Ops::f64_pair_to_f32(c0, c1);
+            const reg v = F::loadu(xf + 2 * k);
+            const reg y = F::addsub(F::mul(v, F::dup_even(c)), F::mul(F::swap_pairs(v), F::dup_odd(c)));
+            F::storeu(xf + 2 * k, y);
+        }
+        if (k < n)
+            rotate_scalar(x + k, n - k, table + 2 * k, start);
+    }
+};
+
+template <class Isa>
+const SampleKernels* sample_simd_table()
+{
+    static constexpr SampleKernels table{ &SampleSimd<Isa>::agc_block, &SampleSimd<Isa>::rotate };
+    return &table;
+}
+
+} // namespace
+} // namespace kernels
+} // namespace dualsat

@@ -148,14 +148,18 @@ DUALSAT_SIMD_INLINE double symbol_update(const TimingLoopParams& p, TimingLoopSt
 // one symbol of loop delay (negligible at B_L·T <= 0.1) that takes the loop arithmetic
 // off the filter's critical path, so the next symbol's dot products can start while this
 // symbol's error is computed.
-template <class Dot2>
+//
+// kTaps: the taps per branch when known at compile time (0: p.k), so that the dot products'
+// loops unroll (the same operations in the same order either way).
+template <size_t kTaps = 0, class Dot2>
 DUALSAT_SIMD_INLINE size_t run_strobes(const Dot2& dot2, const TimingLoopParams& p,
                                        TimingLoopState& state, const TimingLoopBlock& blk, bool* full)
 {
+    const size_t taps = kTaps ? kTaps : p.k;
     TimingLoopState s = state; // locals: the output stores below cannot alias them
     // Window of the strobe at input index n: buf[n + hist - (K-1) - base] .. (K samples).
-    const uint64_t win_offset = p.hist - (p.k - 1);
-    const size_t branch_floats = 2 * p.k;
+    const uint64_t win_offset = p.hist - (taps - 1);
+    const size_t branch_floats = 2 * taps;
     const uint64_t branches = p.b;
     size_t produced = 0;
     *full = false;
@@ -177,7 +181,7 @@ DUALSAT_SIMD_INLINE size_t run_strobes(const Dot2& dot2, const TimingLoopParams&
         const uint64_t b_on = (static_cast<uint64_t>(f_on) * branches + (uint64_t{ 1 } << 31)) >> 32;
         std::complex<float> y[2];
         dot2(blk.buf + (n_mid + win_offset - blk.base), p.bank + b_mid * branch_floats,
-             blk.buf + (n_on + win_offset - blk.base), p.bank + b_on * branch_floats, p.k, y);
+             blk.buf + (n_on + win_offset - blk.base), p.bank + b_on * branch_floats, taps, y);
         s.t_n = n_on;
         s.t_frac = f_on;
         if (blk.strobe_times)

@@ -23,6 +23,10 @@ struct InlinedDot2 {
 
 size_t run(const TimingLoopParams& params, TimingLoopState& state, const TimingLoopBlock& block, bool* full)
 {
+    // 24 taps: 2 samples/symbol with the default 12-symbol span, the rate the receiver
+    // runs a wideband carrier at (issue 14).
+    if (params.k == 24)
+        return run_strobes<24>(InlinedDot2{}, params, state, block, full);
     return run_strobes(InlinedDot2{}, params, state, block, full);
 }
 

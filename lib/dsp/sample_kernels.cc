@@ -2,6 +2,7 @@
 // Sample-conditioning kernels: the scalar references (the SIMD kernels' test oracle) and
 // the dispatch. The vector kernels: sample_kernels_simd.h.
 #include <dualsat/dsp/sample_kernels.h>
+#include <dualsat/core/phasor.h>
 
 namespace dualsat {
 namespace kernels {
@@ -39,9 +40,22 @@ void rotate_scalar(std::complex<float>* x, size_t n, const double* table, std::c
     }
 }
 
+void rotate_ramp_scalar(std::complex<float>* x, const double* t, size_t n, double p0, double slope,
+                        double t0)
+{
+    float* xf = reinterpret_cast<float*>(x);
+    for (size_t k = 0; k < n; ++k) {
+        const std::complex<double> r = unit_phasor_d(p0 + slope * (t[k] - t0));
+        const float c = static_cast<float>(r.real()), d = static_cast<float>(r.imag());
+        const float re = xf[2 * k], im = xf[2 * k + 1];
+        xf[2 * k] = re * c - im * d;
+        xf[2 * k + 1] = im * c + re * d;
+    }
+}
+
 const SampleKernels* sample_kernel_table(simd::Scalar)
 {
-    static constexpr SampleKernels table{ &agc_block_scalar, &rotate_scalar };
+    static constexpr SampleKernels table{ &agc_block_scalar, &rotate_scalar, &rotate_ramp_scalar };
     return &table;
 }
 

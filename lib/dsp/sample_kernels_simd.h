@@ -9,8 +9,11 @@
 //  - rotate: the start phasor times the table entries in double (addsub gives re·re -
 //    im·im and re·im + im·re), both vectors rounded to one float vector, then x·c in float
 //    (x·re(c) addsub swap(x)·im(c)).
+//  - rotate_ramp: the phases, then unit_phasor_d's range reduction, series and double
+//    angle lane by lane, then the same complex multiply as rotate.
 #pragma once
 
+#include <dualsat/core/constants.h>
 #include <dualsat/core/simd.h>
 #include <dualsat/dsp/sample_kernels.h>
 
@@ -96,12 +99,63 @@ struct SampleSimd {
         if (k < n)
             rotate_scalar(x + k, n - k, table + 2 * k, start);
     }
+
+    // unit_phasor_d (dualsat/core/phasor.h) on D::kLanes phases at once, operation for
+    // operation: cosine parts to c, sine parts to s.
+    static DUALSAT_SIMD_INLINE void unit_phasors(typename D::reg phase, typename D::reg& c_out,
+                                                 typename D::reg& s_out)
+    {
+        using dr = typename D::reg;
+        const dr x = D::mul(phase, D::set1(1.0 / kTwoPi));
+        const dr rounded = D::sub(D::add(x, D::set1(6755399441055744.0)), D::set1(6755399441055744.0));
+        const dr k = D::select(x, rounded, D::less(D::abs(x), D::set1(2251799813685248.0)));
+        const dr r = D::sub(phase, D::mul(D::set1(kTwoPi), k));
+        const dr h = D::mul(D::set1(0.5), r);
+        const dr h2 = D::mul(h, h);
+        dr s = D::set1(1.0 / 6227020800.0);
+        s = D::sub(D::mul(s, h2), D::set1(1.0 / 39916800.0));
+        s = D::add(D::mul(s, h2), D::set1(1.0 / 362880.0));
+        s = D::sub(D::mul(s, h2), D::set1(1.0 / 5040.0));
+        s = D::add(D::mul(s, h2), D::set1(1.0 / 120.0));
+        s = D::sub(D::mul(s, h2), D::set1(1.0 / 6.0));
+        s = D::mul(D::add(D::mul(s, h2), D::set1(1.0)), h);
+        dr c = D::set1(-1.0 / 87178291200.0);
+        c = D::add(D::mul(c, h2), D::set1(1.0 / 479001600.0));
+        c = D::sub(D::mul(c, h2), D::set1(1.0 / 3628800.0));
+        c = D::add(D::mul(c, h2), D::set1(1.0 / 40320.0));
+        c = D::sub(D::mul(c, h2), D::set1(1.0 / 720.0));
+        c = D::add(D::mul(c, h2), D::set1(1.0 / 24.0));
+        c = D::sub(D::mul(c, h2), D::set1(0.5));
+        c = D::add(D::mul(c, h2), D::set1(1.0));
+        c_out = D::sub(D::mul(c, c), D::mul(s, s));
+        s_out = D::mul(D::mul(D::set1(2.0), s), c);
+    }
+
+    static void rotate_ramp(std::complex<float>* x, const double* t, size_t n, double p0, double slope, double t0)
+    {
+        float* xf = reinterpret_cast<float*>(x);
+        constexpr size_t kLanes = D::kLanes; // symbols per step: one f64 vector of phases
+        static_assert(kLanes == kComplex, "one f64 vector of phases per f32 vector of symbols");
+        const typename D::reg vp0 = D::set1(p0), vslope = D::set1(slope), vt0 = D::set1(t0);
+        size_t k = 0;
+        for (; k + kLanes <= n; k += kLanes) {
+            const typename D::reg phase = D::add(vp0, D::mul(vslope, D::sub(D::loadu(t + k), vt0)));
+            typename D::reg c, s;
+            unit_phasors(phase, c, s);
+            const reg rot = Ops::f64_parts_to_f32(c, s);
+            const reg v = F::loadu(xf + 2 * k);
+            F::storeu(xf + 2 * k, F::addsub(F::mul(v, F::dup_even(rot)), F::mul(F::swap_pairs(v), F::dup_odd(rot))));
+        }
+        if (k < n)
+            rotate_ramp_scalar(x + k, t + k, n - k, p0, slope, t0);
+    }
 };
 
 template <class Isa>
 const SampleKernels* sample_simd_table()
 {
-    static constexpr SampleKernels table{ &SampleSimd<Isa>::agc_block, &SampleSimd<Isa>::rotate };
+    static constexpr SampleKernels table{ &SampleSimd<Isa>::agc_block, &SampleSimd<Isa>::rotate,
+                                          &SampleSimd<Isa>::rotate_ramp };
     return &table;
 }
 

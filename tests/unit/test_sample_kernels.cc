@@ -183,3 +183,34 @@ TEST_CASE("RxFrontEnd: the derotation turns a tone to DC with a continuous phase
         CHECK(same_bits(run(1, 4096, l), a));
     }
 }
+
+TEST_CASE("Sample kernels: the phase-ramp rotation of every level equals the scalar reference "
+          "bit for bit, and is the rotation", "[simd]")
+{
+    for (size_t n : { size_t{ 0 }, size_t{ 1 }, size_t{ 3 }, size_t{ 5 }, size_t{ 8 }, size_t{ 1001 } }) {
+        const std::vector<cf> x = noise(n, 40 + static_cast<uint32_t>(n));
+        // Unevenly spaced instants (strobe jitter), far from t0 (large phases: the range
+        // reduction), and a slope of either sign.
+        std::vector<double> t(n);
+        std::mt19937 rng(9);
+        std::uniform_real_distribution<double> jitter(-0.05, 0.05);
+        for (size_t i = 0; i < n; ++i)
+            t[i] = 3.0e6 + 2.0 * static_cast<double>(i) + jitter(rng);
+        for (double slope : { 0.0123, -0.731 }) {
+            const double p0 = -2.5, t0 = 1234.5;
+            std::vector<cf> ref = x;
+            kernels::rotate_ramp_scalar(ref.data(), t.data(), n, p0, slope, t0);
+            for (size_t i = 0; i < n; ++i) {
+                const std::complex<double> exact =
+                    std::complex<double>(x[i]) * std::polar(1.0, std::fmod(p0 + slope * (t[i] - t0), kTwoPi));
+                CHECK(std::abs(std::complex<double>(ref[i]) - exact) <= 1e-6 * std::abs(exact) + 1e-30);
+            }
+            for (SimdLevel l : simd::supported_levels()) {
+                INFO(to_string(l) << ", n = " << n << ", slope " << slope);
+                std::vector<cf> y = x;
+                kernels::sample_kernels_for(l).table->rotate_ramp(y.data(), t.data(), n, p0, slope, t0);
+                CHECK(same_bits(y, ref));
+            }
+        }
+    }
+}

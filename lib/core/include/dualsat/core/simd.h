@@ -189,6 +189,13 @@ struct F64x2 {
     // a - b in even lanes, a + b in odd lanes
     static reg addsub(reg a, reg b) { return _mm_addsub_pd(a, b); }
     static reg swap_pairs(reg a) { return _mm_shuffle_pd(a, a, 1); }
+    static reg add(reg a, reg b) { return _mm_add_pd(a, b); }
+    static reg sub(reg a, reg b) { return _mm_sub_pd(a, b); }
+    static reg abs(reg a) { return _mm_andnot_pd(_mm_set1_pd(-0.0), a); }
+    // All-ones lanes where a < b (ordered: false with a NaN).
+    static reg less(reg a, reg b) { return _mm_cmplt_pd(a, b); }
+    // b where mask, else a.
+    static reg select(reg a, reg b, reg mask) { return _mm_blendv_pd(a, b, mask); }
 };
 #endif
 
@@ -245,6 +252,9 @@ struct Ops<Sse41> {
     // Two f64 vectors (kLanes complex<double> in all) rounded to one f32 vector of the same
     // complex values: a's in the low lanes, b's above.
     static f32::reg f64_pair_to_f32(f64::reg a, f64::reg b) { return _mm_movelh_ps(_mm_cvtpd_ps(a), _mm_cvtpd_ps(b)); }
+    // Real parts re, imaginary parts im (kLanes values each) rounded to the f32 vector of
+    // the complex values re0 + j im0, re1 + j im1, ...
+    static f32::reg f64_parts_to_f32(f64::reg re, f64::reg im) { return _mm_unpacklo_ps(_mm_cvtpd_ps(re), _mm_cvtpd_ps(im)); }
 };
 #endif
 
@@ -311,6 +321,11 @@ struct F64x4 {
     static reg mul(reg a, reg b) { return _mm256_mul_pd(a, b); }
     static reg addsub(reg a, reg b) { return _mm256_addsub_pd(a, b); }
     static reg swap_pairs(reg a) { return _mm256_permute_pd(a, 0x5); }
+    static reg add(reg a, reg b) { return _mm256_add_pd(a, b); }
+    static reg sub(reg a, reg b) { return _mm256_sub_pd(a, b); }
+    static reg abs(reg a) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a); }
+    static reg less(reg a, reg b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
+    static reg select(reg a, reg b, reg mask) { return _mm256_blendv_pd(a, b, mask); }
 };
 
 // 32 x int8.
@@ -367,6 +382,11 @@ struct Ops<Avx2> {
     static f32::reg f64_pair_to_f32(f64::reg a, f64::reg b)
     {
         return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(a)), _mm256_cvtpd_ps(b), 1);
+    }
+    static f32::reg f64_parts_to_f32(f64::reg re, f64::reg im)
+    {
+        const __m128 r = _mm256_cvtpd_ps(re), i = _mm256_cvtpd_ps(im);
+        return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_unpacklo_ps(r, i)), _mm_unpackhi_ps(r, i), 1);
     }
 };
 #endif

@@ -4,7 +4,9 @@
 //    zero and counted, out = g·x, and the block's power sum continued sample by sample;
 //  - rotate: x[i] ·= P·T[i] with the phasors T of a table in complex<double> and P a
 //    complex<double> start phasor, the product rounded to float per sample (the front
-//    end's frequency correction, RxFrontEnd::derotate).
+//    end's frequency correction, RxFrontEnd::derotate);
+//  - rotate_ramp: x[i] ·= e^{j(p0 + slope·(t[i] - t0))} by the polynomial unit_phasor_d
+//    (the receiver re-rotating symbols at their strobe times, Receiver::rerotate).
 // Both are bit-identical at every level to their scalar references below (same
 // operations in the same order; the lib builds with -ffp-contract=off): the AGC's power
 // sum stays one sequential float sum, so the gain does not depend on the SIMD level or on
@@ -39,9 +41,19 @@ using RotateFn = void (*)(std::complex<float>* x, size_t n, const double* table,
                           std::complex<double> start);
 void rotate_scalar(std::complex<float>* x, size_t n, const double* table, std::complex<double> start);
 
+// x[i] ·= (complex<float>) unit_phasor_d(p0 + slope·(t[i] - t0)), i < n (dualsat/core/
+// phasor.h: the same operations per sample): a rotation whose phase is linear in given,
+// unevenly spaced instants (the receiver undoing the front end's frequency correction at
+// the symbols' strobe times).
+using RotateRampFn = void (*)(std::complex<float>* x, const double* t, size_t n, double p0,
+                              double slope, double t0);
+void rotate_ramp_scalar(std::complex<float>* x, const double* t, size_t n, double p0, double slope,
+                        double t0);
+
 struct SampleKernels {
     AgcBlockFn agc_block;
     RotateFn rotate;
+    RotateRampFn rotate_ramp;
 };
 
 // nullptr where the file was not built for its ISA.

@@ -170,30 +170,59 @@ StreamResult TimingRecovery::process(const std::complex<float>* in, size_t n_in,
                                      std::complex<float>* out, size_t out_capacity,
                                      double* strobe_times)
 {
-    // m_buf[j] holds input base - hist + j; the strobe loop (timing_loop_simd.h) runs over
-    // each staged block.
+    // m_buf[j] holds input base - hist + j. The strobe loop (timing_loop_simd.h) runs over
+    // the history and the first hist new samples staged there, then straight over the
+    // caller's input, whose windows no longer reach back into the history (see below);
+    // short inputs go through m_buf in blocks. Either way the same strobes of the same
+    // samples: the output does not depend on the path.
     m_params.bank = m_bank.data(); // (the pointers stay right if this object was moved)
     m_params.warmup_alpha = m_warmup_alpha.data();
+    const size_t sample_bytes = sizeof(std::complex<float>);
     StreamResult r;
-    while (r.consumed < n_in) {
-        const size_t nb = std::min(kBlock, n_in - r.consumed);
-        std::memcpy(&m_buf[m_hist], in + r.consumed, nb * sizeof(std::complex<float>));
-        const uint64_t end = m_base + nb;
+    auto run = [&](const std::complex<float>* buf, uint64_t base, uint64_t end, bool* full) {
         TimingLoopBlock blk;
-        blk.buf = m_buf.data();
-        blk.base = m_base;
+        blk.buf = buf;
+        blk.base = base;
         blk.end = end;
         blk.out = out + r.produced;
         blk.out_capacity = out_capacity - r.produced;
         blk.strobe_times = strobe_times ? strobe_times + r.produced : nullptr;
+        r.produced += m_loop(m_params, m_state, blk, full);
+    };
+    // Input samples of the stream consumed up to the last on-time strobe, at most `limit`:
+    // what an "output full" exit may consume (the next symbol's strobes are at or after it).
+    auto used_until_strobe = [&](size_t limit) {
+        return m_state.t_n > m_base ? static_cast<size_t>(std::min<uint64_t>(m_state.t_n - m_base, limit)) : 0;
+    };
+    while (r.consumed < n_in) {
+        const std::complex<float>* src = in + r.consumed;
+        const size_t remaining = n_in - r.consumed;
         bool full = false;
-        r.produced += m_loop(m_params, m_state, blk, &full);
-        size_t used = nb;
-        if (full) {
-            // Keep everything the next symbol's windows need (its mid strobe is >= t).
-            used = m_state.t_n > m_base ? static_cast<size_t>(std::min<uint64_t>(m_state.t_n - m_base, nb)) : 0;
+        size_t used = 0;
+        if (remaining >= 4 * m_hist && remaining > kBlock) {
+            // Staged: once the on-time strobes reach base + hist, the next symbol's mid
+            // strobe is at least base + hist - (1.25·h + 1), and its window starts at least
+            // K - 1 before it: with hist = K - 1 + ceil(2.5·h) + 2, that is inside `src`.
+            std::memcpy(&m_buf[m_hist], src, m_hist * sample_bytes);
+            run(m_buf.data(), m_base, m_base + m_hist, &full);
+            if (!full) {
+                // Direct: the window of stream index n starts at src[n - (K-1) - base],
+                // which is where the loop looks with buf = src and a base hist further on.
+                run(src, m_base + m_hist, m_base + remaining, &full);
+            }
+            used = full ? used_until_strobe(remaining) : remaining;
+            // The history: stream samples base + used - hist .. base + used - 1.
+            if (used >= m_hist)
+                std::memcpy(m_buf.data(), src + used - m_hist, m_hist * sample_bytes);
+            else // all inside the staged part
+                std::memmove(m_buf.data(), &m_buf[used], m_hist * sample_bytes);
+        } else {
+            const size_t nb = std::min(kBlock, remaining);
+            std::memcpy(&m_buf[m_hist], src, nb * sample_bytes);
+            run(m_buf.data(), m_base, m_base + nb, &full);
+            used = full ? used_until_strobe(nb) : nb;
+            std::memmove(m_buf.data(), &m_buf[used], m_hist * sample_bytes);
         }
-        std::memmove(m_buf.data(), &m_buf[used], m_hist * sizeof(std::complex<float>));
         m_base += used;
         r.consumed += used;
         if (full)

@@ -83,8 +83,8 @@ DUALSAT_SIMD_INLINE double symbol_update(const TimingLoopParams& p, TimingLoopSt
     // depends on it): no divisions, square roots or std::norm (libstdc++'s goes through
     // hypot) on the per-symbol path; the normaliser's inverse and the lock statistic are
     // refreshed every kSlowUpdate symbols.
-    const double p_on = static_cast<double>(y_on.real()) * y_on.real() +
-                        static_cast<double>(y_on.imag()) * y_on.imag();
+    const double on_re = y_on.real(), on_im = y_on.imag(); // exact: float -> double
+    const double p_on = on_re * on_re + on_im * on_im;
     const double p_mid = static_cast<double>(y_mid.real()) * y_mid.real() +
                          static_cast<double>(y_mid.imag()) * y_mid.imag();
     double v = s.integrator;
@@ -112,8 +112,8 @@ DUALSAT_SIMD_INLINE double symbol_update(const TimingLoopParams& p, TimingLoopSt
             }
         }
         if (s.symbols > 0 && s.inv_power > 0.0 && !level_step) {
-            const double dre = static_cast<double>(s.prev.real()) - y_on.real();
-            const double dim = static_cast<double>(s.prev.imag()) - y_on.imag();
+            const double dre = s.prev_re - on_re;
+            const double dim = s.prev_im - on_im;
             const double e = (y_mid.real() * dre + y_mid.imag() * dim) * s.inv_power;
             const bool acq = s.symbols < p.acquisition_symbols;
             const double kp = acq ? p.kp_acq : p.kp;
@@ -130,9 +130,10 @@ DUALSAT_SIMD_INLINE double symbol_update(const TimingLoopParams& p, TimingLoopSt
             if ((s.symbols & (kSlowUpdate - 1)) == 0)
                 update_lock(p, s, a);
         }
-        s.prev = y_on;
+        s.prev_re = on_re;
+        s.prev_im = on_im;
     } else {
-        s.prev = std::complex<float>(0.0f, 0.0f); // non-finite strobe (bad input upstream): coast
+        s.prev_re = s.prev_im = 0.0; // non-finite strobe (bad input upstream): coast
     }
     const double factor = std::clamp(1.0 + v, kMinPeriodFactor, kMaxPeriodFactor);
     ++s.symbols;
@@ -185,7 +186,9 @@ DUALSAT_SIMD_INLINE size_t run_strobes(const Dot2& dot2, const TimingLoopParams&
         s.t_n = n_on;
         s.t_frac = f_on;
         if (blk.strobe_times)
-            blk.strobe_times[produced] = static_cast<double>(n_on) + f_on * kFrac - p.delay;
+            // (through int64: n_on < 2^63, and uint64 -> double costs a sign test and branch)
+            blk.strobe_times[produced] =
+                static_cast<double>(static_cast<int64_t>(n_on)) + f_on * kFrac - p.delay;
         blk.out[produced++] = y[1];
         s.half_fx = s.half_next_fx;
         s.half_next_fx = to_fixed(symbol_update(p, s, y[0], y[1]));

@@ -88,7 +88,7 @@ struct TimingLoopState {
     uint32_t t_frac = 0;       // and fraction, 0.32 fixed point
     uint64_t half_fx = 0;      // half period of the next symbol, 32.32 fixed point
     uint64_t half_next_fx = 0; // and of the one after (one symbol of loop delay)
-    std::complex<float> prev{ 0.0f, 0.0f };
+    double prev_re = 0.0, prev_im = 0.0; // the previous on-time strobe (a float's value)
     double integrator = 0.0;
     double power = 0.0;
     double inv_power = 0.0;

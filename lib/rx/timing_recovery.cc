@@ -119,9 +119,6 @@ TimingRecovery::TimingRecovery(const TimingRecoveryConfig& config, SimdLevel sim
     m_lock_alpha = 2.0 / (c.lock_window_symbols + 1.0);
     // Running mean (weight 1/k) until it falls to the window's EMA weight.
     m_lock_warmup = static_cast<uint64_t>(std::ceil(1.0 / m_lock_alpha));
-    m_warmup_alpha.resize(m_lock_warmup);
-    for (uint64_t k = 0; k < m_lock_warmup; ++k)
-        m_warmup_alpha[k] = std::max(m_lock_alpha, 1.0 / static_cast<double>(std::max<uint64_t>(k, 1)));
     m_half_nominal = c.samples_per_symbol / 2.0;
     // History: a filter window (K-1) plus up to a symbol and a bit before the newest
     // consumed sample, since a symbol's mid strobe may precede the end of a block whose
@@ -144,6 +141,10 @@ TimingRecovery::TimingRecovery(const TimingRecoveryConfig& config, SimdLevel sim
     p.acquisition_symbols = c.acquisition_symbols;
     p.lock_alpha = m_lock_alpha;
     p.lock_warmup = m_lock_warmup;
+    for (int n = 0; n <= 16; ++n) {
+        p.err_keep[n] = std::pow(1.0 - kErrAlpha, n);
+        p.lock_keep[n] = std::pow(1.0 - m_lock_alpha, n);
+    }
     p.lock_threshold = c.lock_threshold;
     reset();
 }
@@ -176,7 +177,6 @@ StreamResult TimingRecovery::process(const std::complex<float>* in, size_t n_in,
     // short inputs go through m_buf in blocks. Either way the same strobes of the same
     // samples: the output does not depend on the path.
     m_params.bank = m_bank.data(); // (the pointers stay right if this object was moved)
-    m_params.warmup_alpha = m_warmup_alpha.data();
     const size_t sample_bytes = sizeof(std::complex<float>);
     StreamResult r;
     auto run = [&](const std::complex<float>* buf, uint64_t base, uint64_t end, bool* full) {

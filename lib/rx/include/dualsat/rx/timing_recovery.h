@@ -78,8 +78,11 @@ struct TimingLoopParams {
     double max_clock_offset = 0.01;
     uint64_t acquisition_symbols = 0;
     double lock_alpha = 0.0;
-    uint64_t lock_warmup = 0;
-    const double* warmup_alpha = nullptr; // 1/k weights of the warm-up (no division per symbol)
+    uint64_t lock_warmup = 0;     // symbols of running mean before the lock EMA
+    // (1 - w)^n, n = 0..16: n symbols of an exponential average of weight w at once, for
+    // the error average (w = 1/1024) and the lock statistic (w = lock_alpha).
+    double err_keep[17] = {};
+    double lock_keep[17] = {};
     double lock_threshold = 3.0;
 };
 
@@ -97,6 +100,11 @@ struct TimingLoopState {
     double err_avg = 0.0;
     double lock_mean = 0.0, lock_sq = 0.0;
     double lock_stat = 0.0;
+    // The diagnostics' sums over the symbols since the last 16-symbol boundary (folded
+    // into err_avg / lock_mean / lock_sq there), and the symbols folded so far.
+    double block_err = 0.0, block_dl = 0.0, block_dl2 = 0.0;
+    uint32_t block_count = 0;
+    uint64_t stat_count = 0;
     bool locked = false;
     uint64_t symbols = 0;
     uint64_t lock_losses = 0;
@@ -158,7 +166,8 @@ public:
     double clock_offset() const { return m_state.integrator; }
     // Fractional position of the most recent symbol strobe, in input samples [0, 1).
     double fractional_phase() const { return m_state.t_frac / 4294967296.0; }
-    // Smoothed normalised TED output (≈ 0 in lock; its sign shows a late/early bias).
+    // Smoothed normalised TED output (≈ 0 in lock; its sign shows a late/early bias),
+    // refreshed every 16 symbols like the lock statistic.
     double timing_error() const { return m_state.err_avg; }
     // Lock detector t-value and decision (see above).
     double lock_statistic() const { return m_state.lock_stat; }
@@ -204,7 +213,6 @@ private:
     double m_kp_acq = 0.0, m_ki_acq = 0.0; // acquisition gains
     double m_lock_alpha = 0.0;
     uint64_t m_lock_warmup = 0;
-    std::vector<double> m_warmup_alpha; // 1/k weights of the warm-up (no division per symbol)
     double m_half_nominal = 1.0;
     TimingLoopParams m_params;   // the above for the strobe loop
 

@@ -12,7 +12,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 git -C "$src" archive "$before" lib | tar -x -C "$work"
 incs() { for l in rx dsp core modcod; do printf -- "-I%s/lib/%s/include " "$1" "$l"; done; }
-flags="-O3 -DNDEBUG -std=c++17 -ffp-contract=off -fPIC"
+# The flags of the lib's layers (lib/CMakeLists.txt): without -fno-semantic-interposition,
+# -fPIC keeps the timing loop's update out of line and the "before" would be handicapped.
+flags="-O3 -DNDEBUG -std=c++17 -ffp-contract=off -fPIC -fno-semantic-interposition"
 objs=()
 for f in "$work"/lib/rx/rx_frontend.cc "$work"/lib/rx/timing_recovery.cc "$work"/lib/rx/timing_loop_*.cc \
          "$work"/lib/dsp/agc.cc "$work"/lib/dsp/resampler.cc "$work"/lib/dsp/polyphase_fir.cc \

@@ -3,6 +3,7 @@
 #include <dualsat/core/error.h>
 
 #include <algorithm>
+#include <iterator>
 #include <cmath>
 
 namespace dualsat {
@@ -37,7 +38,7 @@ void Agc::reset()
 {
     m_gain = m_cfg.initial_gain;
     m_power = 0.0;
-    m_block_acc = 0.0f;
+    std::fill(std::begin(m_block_acc), std::end(m_block_acc), 0.0f);
     m_block_fill = 0;
     m_attacking = false;
     m_blocks = 0;
@@ -49,7 +50,8 @@ double Agc::gain_db() const { return 20.0 * std::log10(static_cast<double>(m_gai
 
 void Agc::update_gain()
 {
-    double pb = static_cast<double>(m_block_acc) / static_cast<double>(m_cfg.update_interval);
+    const float sum = (m_block_acc[0] + m_block_acc[1]) + (m_block_acc[2] + m_block_acc[3]);
+    double pb = static_cast<double>(sum) / static_cast<double>(m_cfg.update_interval);
     if (!(pb <= 1e30)) // |x|² overflowed float (finite but huge samples): saturate
         pb = 1e30;
     ++m_blocks;
@@ -70,7 +72,7 @@ void Agc::update_gain()
                                    : static_cast<double>(m_cfg.max_gain);
     m_gain = static_cast<float>(std::clamp(g, static_cast<double>(m_cfg.min_gain),
                                            static_cast<double>(m_cfg.max_gain)));
-    m_block_acc = 0.0f;
+    std::fill(std::begin(m_block_acc), std::end(m_block_acc), 0.0f);
     m_block_fill = 0;
 }
 
@@ -80,9 +82,9 @@ void Agc::process(const std::complex<float>* in, size_t n, std::complex<float>* 
     while (i < n) {
         // One run up to the next gain update: constant gain, branch-free body.
         const size_t run = std::min<size_t>(n - i, m_cfg.update_interval - m_block_fill);
-        // Continues the block's sequential power sum: same rounding whatever the chunking
-        // (and the SIMD level, sample_kernels.h).
-        m_block_acc = m_agc_block(in + i, run, out + i, m_gain, m_block_acc, &m_nonfinite);
+        // Continues the block's partial power sums, by the samples' index in the block:
+        // the same rounding whatever the chunking (and the SIMD level, sample_kernels.h).
+        m_agc_block(in + i, run, out + i, m_gain, m_block_acc, m_block_fill % kernels::kAgcSums, &m_nonfinite);
         m_block_fill += static_cast<unsigned>(run);
         m_samples += run;
         i += run;

@@ -7,8 +7,8 @@
 namespace dualsat {
 namespace kernels {
 
-float agc_block_scalar(const std::complex<float>* in, size_t n, std::complex<float>* out, float g,
-                       float acc, uint64_t* nonfinite)
+void agc_block_scalar(const std::complex<float>* in, size_t n, std::complex<float>* out, float g,
+                      float* acc, unsigned first, uint64_t* nonfinite)
 {
     uint32_t bad = 0;
     for (size_t k = 0; k < n; ++k) {
@@ -19,11 +19,10 @@ float agc_block_scalar(const std::complex<float>* in, size_t n, std::complex<flo
         re = ok ? re : 0.0f;
         im = ok ? im : 0.0f;
         bad += ok ? 0u : 1u;
-        acc += re * re + im * im;
+        acc[(first + k) % kAgcSums] += re * re + im * im;
         out[k] = std::complex<float>(g * re, g * im);
     }
     *nonfinite += bad;
-    return acc;
 }
 
 void rotate_scalar(std::complex<float>* x, size_t n, const double* table, std::complex<double> start)

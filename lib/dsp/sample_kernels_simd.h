@@ -4,8 +4,8 @@
 // ISA tag and instantiated by sample_kernels_sse41.cc and sample_kernels_avx2.cc. Each
 // lane does what the scalar reference does to its sample, with the same roundings:
 //  - agc_block: the non-finite test (x - x == 0), the zeroing, re² + im² and g·x run
-//    across the vector; the power sum then adds the per-sample powers one by one in
-//    sample order (a float sum's rounding depends on its order), from a small buffer.
+//    across the vector; each complex lane's power goes to its own partial sum (a group of
+//    four samples fills one AVX2 vector or two SSE4.1 vectors), as in the reference.
 //  - rotate: the start phasor times the table entries in double (addsub gives re·re -
 //    im·im and re·im + im·re), both vectors rounded to one float vector, then x·c in float
 //    (x·re(c) addsub swap(x)·im(c)).
@@ -33,50 +33,56 @@ struct SampleSimd {
     using reg = typename F::reg;
     static constexpr size_t kComplex = F::kLanes / 2; // complex samples per f32 vector
 
-    static float agc_block(const std::complex<float>* in, size_t n, std::complex<float>* out, float g,
-                           float acc, uint64_t* nonfinite)
+    static void agc_block(const std::complex<float>* in, size_t n, std::complex<float>* out, float g,
+                          float* acc, unsigned first, uint64_t* nonfinite)
     {
-        constexpr size_t kPiece = 64; // samples whose powers are staged before the sum
-        alignas(32) float power[2 * kPiece];
+        static_assert(kAgcSums % kComplex == 0, "a group of kAgcSums samples fills whole vectors");
+        constexpr size_t kVecs = kAgcSums / kComplex; // vectors per group of kAgcSums samples
         const float* xin = reinterpret_cast<const float*>(in);
         float* xout = reinterpret_cast<float*>(out);
         const reg gain = F::set1(g);
         const reg zero = F::zero();
+        // Partial sums in the even lanes: vector v, complex lane c holds the sum of the
+        // samples k with k % kAgcSums == v·kComplex + c, i.e. acc[(first + that) % kAgcSums].
+        alignas(32) float lanes[kVecs][F::kLanes] = {};
+        for (size_t v = 0; v < kVecs; ++v)
+            for (size_t c = 0; c < kComplex; ++c)
+                lanes[v][2 * c] = acc[(first + v * kComplex + c) % kAgcSums];
+        reg sums[kVecs];
+        for (size_t v = 0; v < kVecs; ++v)
+            sums[v] = F::load(lanes[v]);
         uint64_t bad = 0;
-        size_t i = 0;
-        while (i < n) {
-            const size_t piece = n - i < kPiece ? n - i : kPiece;
-            const size_t vec_end = i + piece / kComplex * kComplex;
-            size_t k = i;
-            for (; k < vec_end; k += kComplex) {
-                const reg x = F::loadu(xin + 2 * k);
+        size_t k = 0;
+        for (; k + kAgcSums <= n; k += kAgcSums) {
+            for (size_t v = 0; v < kVecs; ++v) {
+                const float* p = xin + 2 * (k + v * kComplex);
+                const reg x = F::loadu(p);
                 const reg finite = F::cmpeq(F::sub(x, x), zero);
                 // A sample is kept only if both its parts are finite.
                 const reg keep = F::and_(finite, F::swap_pairs(finite));
                 const unsigned dropped = F::movemask(keep) ^ ((1u << F::kLanes) - 1);
                 if (dropped != 0) { // rare: count the samples (two lanes each)
-                    unsigned lanes = 0;
+                    unsigned bits = 0;
                     for (unsigned m = dropped; m != 0; m &= m - 1)
-                        ++lanes;
-                    bad += lanes / 2;
+                        ++bits;
+                    bad += bits / 2;
                 }
                 const reg xk = F::and_(x, keep);
                 const reg sq = F::mul(xk, xk);
                 // re² + im² in the even lanes (the reference's order of the two terms).
-                F::storeu(power + 2 * (k - i), F::add(sq, F::swap_pairs(sq)));
-                F::storeu(xout + 2 * k, F::mul(gain, xk));
+                sums[v] = F::add(sums[v], F::add(sq, F::swap_pairs(sq)));
+                F::storeu(xout + 2 * (k + v * kComplex), F::mul(gain, xk));
             }
-            for (size_t j = i; j < k; ++j)
-                acc += power[2 * (j - i)];
-            for (; k < i + piece; ++k) { // the last few samples: the reference itself
-                uint64_t b = 0;
-                acc = agc_block_scalar(in + k, 1, out + k, g, acc, &b);
-                bad += b;
-            }
-            i += piece;
+        }
+        for (size_t v = 0; v < kVecs; ++v) {
+            F::store(lanes[v], sums[v]);
+            for (size_t c = 0; c < kComplex; ++c)
+                acc[(first + v * kComplex + c) % kAgcSums] = lanes[v][2 * c];
         }
         *nonfinite += bad;
-        return acc;
+        if (k < n) // the last few samples: the reference itself
+            agc_block_scalar(in + k, n - k, out + k, g, acc, static_cast<unsigned>((first + k) % kAgcSums),
+                             nonfinite);
     }
 
     static void rotate(std::complex<float>* x, size_t n, const double* table, std::complex<double> start)

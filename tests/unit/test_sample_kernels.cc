@@ -51,28 +51,40 @@ TEST_CASE("Sample kernels: the AGC block of every level equals the scalar refere
             x[i] = cf(i % 2 ? nan : 1.0f, i % 3 ? -inf : 2.0f);
         if (n > 2)
             x[2] = cf(-0.0f, 0.5f);
-        std::vector<cf> ref(n);
-        uint64_t bad_ref = 3;
-        const float acc_ref = kernels::agc_block_scalar(x.data(), n, ref.data(), 0.37f, 11.5f, &bad_ref);
-        size_t expect_bad = 3;
-        for (const cf& v : x)
-            expect_bad += !(std::isfinite(v.real()) && std::isfinite(v.imag()));
-        CHECK(bad_ref == expect_bad);
-        for (SimdLevel l : simd::supported_levels()) {
-            INFO(to_string(l) << ", n = " << n);
-            const auto k = kernels::sample_kernels_for(l);
-            REQUIRE(k.level == l);
-            std::vector<cf> out(n);
-            uint64_t bad = 3;
-            const float acc = k.table->agc_block(x.data(), n, out.data(), 0.37f, 11.5f, &bad);
-            CHECK(std::memcmp(&acc, &acc_ref, sizeof acc) == 0);
-            CHECK(bad == bad_ref);
-            CHECK(same_bits(out, ref));
-            std::vector<cf> inplace = x; // in == out
-            uint64_t bad2 = 3;
-            const float acc2 = k.table->agc_block(inplace.data(), n, inplace.data(), 0.37f, 11.5f, &bad2);
-            CHECK(std::memcmp(&acc2, &acc_ref, sizeof acc) == 0);
-            CHECK(same_bits(inplace, ref));
+        for (unsigned first = 0; first < kernels::kAgcSums; ++first) {
+            std::vector<cf> ref(n);
+            uint64_t bad_ref = 3;
+            float acc_ref[kernels::kAgcSums] = { 11.5f, -2.0f, 0.25f, 3.0f };
+            kernels::agc_block_scalar(x.data(), n, ref.data(), 0.37f, acc_ref, first, &bad_ref);
+            size_t expect_bad = 3;
+            for (const cf& v : x)
+                expect_bad += !(std::isfinite(v.real()) && std::isfinite(v.imag()));
+            CHECK(bad_ref == expect_bad);
+            // The partial sums are the powers of the samples with their index.
+            double expect_sum[kernels::kAgcSums] = { 11.5, -2.0, 0.25, 3.0 };
+            for (size_t i = 0; i < n; ++i)
+                if (std::isfinite(x[i].real()) && std::isfinite(x[i].imag()))
+                    expect_sum[(first + i) % kernels::kAgcSums] += std::norm(std::complex<double>(x[i]));
+            for (unsigned j = 0; j < kernels::kAgcSums; ++j)
+                CHECK(acc_ref[j] == Approx(expect_sum[j]).epsilon(1e-5));
+            for (SimdLevel l : simd::supported_levels()) {
+                INFO(to_string(l) << ", n = " << n << ", first = " << first);
+                const auto k = kernels::sample_kernels_for(l);
+                REQUIRE(k.level == l);
+                std::vector<cf> out(n);
+                uint64_t bad = 3;
+                float acc[kernels::kAgcSums] = { 11.5f, -2.0f, 0.25f, 3.0f };
+                k.table->agc_block(x.data(), n, out.data(), 0.37f, acc, first, &bad);
+                CHECK(std::memcmp(acc, acc_ref, sizeof acc) == 0);
+                CHECK(bad == bad_ref);
+                CHECK(same_bits(out, ref));
+                std::vector<cf> inplace = x; // in == out
+                uint64_t bad2 = 3;
+                float acc2[kernels::kAgcSums] = { 11.5f, -2.0f, 0.25f, 3.0f };
+                k.table->agc_block(inplace.data(), n, inplace.data(), 0.37f, acc2, first, &bad2);
+                CHECK(std::memcmp(acc2, acc_ref, sizeof acc) == 0);
+                CHECK(same_bits(inplace, ref));
+            }
         }
     }
 }

@@ -77,7 +77,7 @@ private:
     double m_attack_ratio;
     float m_gain;
     double m_power = 0.0;   // estimate of input power
-    float m_block_acc = 0.0f;
+    float m_block_acc[kernels::kAgcSums] = {}; // the block's power, partial sums by sample index
     unsigned m_block_fill = 0;
     bool m_attacking = false;
     uint64_t m_blocks = 0;  // completed blocks

@@ -3,6 +3,7 @@
 #include <dualsat/core/error.h>
 
 #include <algorithm>
+#include <iterator>
 #include <cmath>
 
 namespace dualsat {
@@ -11,7 +12,8 @@ namespace {
 bool positive_finite(double x) { return std::isfinite(x) && x > 0.0; }
 } // namespace
 
-Agc::Agc(const AgcConfig& config) : m_cfg(config)
+Agc::Agc(const AgcConfig& config, SimdLevel simd)
+    : m_cfg(config), m_agc_block(kernels::sample_kernels_for(simd).table->agc_block)
 {
     if (!positive_finite(m_cfg.target_power))
         throw ConfigError("AGC: target power must be finite and > 0");
@@ -36,7 +38,7 @@ void Agc::reset()
 {
     m_gain = m_cfg.initial_gain;
     m_power = 0.0;
-    m_block_acc = 0.0f;
+    std::fill(std::begin(m_block_acc), std::end(m_block_acc), 0.0f);
     m_block_fill = 0;
     m_attacking = false;
     m_blocks = 0;
@@ -48,7 +50,8 @@ double Agc::gain_db() const { return 20.0 * std::log10(static_cast<double>(m_gai
 
 void Agc::update_gain()
 {
-    double pb = static_cast<double>(m_block_acc) / static_cast<double>(m_cfg.update_interval);
+    const float sum = (m_block_acc[0] + m_block_acc[1]) + (m_block_acc[2] + m_block_acc[3]);
+    double pb = static_cast<double>(sum) / static_cast<double>(m_cfg.update_interval);
     if (!(pb <= 1e30)) // |x|² overflowed float (finite but huge samples): saturate
         pb = 1e30;
     ++m_blocks;
@@ -69,7 +72,7 @@ void Agc::update_gain()
                                    : static_cast<double>(m_cfg.max_gain);
     m_gain = static_cast<float>(std::clamp(g, static_cast<double>(m_cfg.min_gain),
                                            static_cast<double>(m_cfg.max_gain)));
-    m_block_acc = 0.0f;
+    std::fill(std::begin(m_block_acc), std::end(m_block_acc), 0.0f);
     m_block_fill = 0;
 }
 
@@ -79,23 +82,9 @@ void Agc::process(const std::complex<float>* in, size_t n, std::complex<float>* 
     while (i < n) {
         // One run up to the next gain update: constant gain, branch-free body.
         const size_t run = std::min<size_t>(n - i, m_cfg.update_interval - m_block_fill);
-        const float g = m_gain;
-        float acc = m_block_acc; // continue the block's sequential sum: same rounding
-                                 // whatever the chunking
-        uint32_t bad = 0;
-        for (size_t k = i; k < i + run; ++k) {
-            float re = in[k].real();
-            float im = in[k].imag();
-            // x - x is 0 for finite x and NaN for NaN/Inf; NaN fails every comparison.
-            const bool ok = (re - re == 0.0f) & (im - im == 0.0f);
-            re = ok ? re : 0.0f;
-            im = ok ? im : 0.0f;
-            bad += ok ? 0u : 1u;
-            acc += re * re + im * im;
-            out[k] = std::complex<float>(g * re, g * im);
-        }
-        m_block_acc = acc;
-        m_nonfinite += bad;
+        // Continues the block's partial power sums, by the samples' index in the block:
+        // the same rounding whatever the chunking (and the SIMD level, sample_kernels.h).
+        m_agc_block(in + i, run, out + i, m_gain, m_block_acc, m_block_fill % kernels::kAgcSums, &m_nonfinite);
         m_block_fill += static_cast<unsigned>(run);
         m_samples += run;
         i += run;

@@ -3,7 +3,7 @@
 #include <dualsat/dsp/fir_kernels.h>
 
 #if DUALSAT_SIMD_AVX2
-#include "fir_kernels_simd.h"
+#include <dualsat/dsp/fir_kernels_simd.h>
 #endif
 
 namespace dualsat {

@@ -220,21 +220,36 @@ void derotate_piecewise(const cf* frame, int length, double w, double gain,
                         const std::vector<SegmentPhase>& phases, cf* out)
 {
     // The phase is piecewise linear (held, then linear between segment centres, then
-    // held): one phasor recursion per piece instead of a sincos per symbol, restarted
-    // exactly every kRestart symbols so that rounding cannot accumulate.
+    // held): phasor recursions per piece instead of a sincos per symbol, restarted
+    // exactly every kRestart symbols so that rounding cannot accumulate. Four recursions
+    // side by side (symbols r, r+1, r+2, r+3, each stepping 4 symbols at a time): one
+    // recursion is a multiply-add chain per symbol, and four independent ones run four
+    // times as fast (issue 14: this was 4 % of the receiver at 30 Msym/s).
     constexpr int kRestart = 512;
+    constexpr int kLanes = 4;
     auto rotate = [&](int a, int b, double phase_a, double slope) {
-        const cd step = std::polar(1.0, -(w + slope));
+        const cd step4 = std::polar(1.0, -kLanes * (w + slope));
         for (int r = a; r < b; r += kRestart) {
-            cd rot = std::polar(gain, -(w * r + phase_a + slope * (r - a)));
             const int stop = std::min(b, r + kRestart);
-            for (int i = r; i < stop; ++i) {
-                // Real arithmetic: no complex-multiply NaN fallback in the loop.
-                const double xr = frame[i].real(), xi = frame[i].imag();
-                out[i] = cf(static_cast<float>(xr * rot.real() - xi * rot.imag()),
-                            static_cast<float>(xr * rot.imag() + xi * rot.real()));
-                rot = cd(rot.real() * step.real() - rot.imag() * step.imag(),
-                         rot.real() * step.imag() + rot.imag() * step.real());
+            double rr[kLanes], ri[kLanes];
+            for (int l = 0; l < kLanes; ++l) {
+                const cd start = std::polar(gain, -(w * (r + l) + phase_a + slope * (r + l - a)));
+                rr[l] = start.real();
+                ri[l] = start.imag();
+            }
+            for (int i = r; i < stop; i += kLanes) {
+                const int lanes = std::min(kLanes, stop - i);
+                for (int l = 0; l < lanes; ++l) {
+                    // Real arithmetic: no complex-multiply NaN fallback in the loop.
+                    const double xr = frame[i + l].real(), xi = frame[i + l].imag();
+                    out[i + l] = cf(static_cast<float>(xr * rr[l] - xi * ri[l]),
+                                    static_cast<float>(xr * ri[l] + xi * rr[l]));
+                }
+                for (int l = 0; l < kLanes; ++l) {
+                    const double t = rr[l] * step4.real() - ri[l] * step4.imag();
+                    ri[l] = rr[l] * step4.imag() + ri[l] * step4.real();
+                    rr[l] = t;
+                }
             }
         }
     };

@@ -31,6 +31,24 @@ constexpr double kMinRho = 1e-3, kMaxRho = 1e6;
 
 bool finite(const std::complex<float>& v) { return std::isfinite(v.real()) && std::isfinite(v.imag()); }
 
+// acc += y·conj(s) and the real part of (x·t)·conj(s), written out as the complex
+// products' own four products and two sums (the same roundings, so the same results),
+// without the products' NaN fallback: that is a compare and branch per symbol (the
+// estimator had as much time as the LDPC decoder, issue 14), and it cannot act here, where
+// y is finite and s a constellation point.
+inline void add_times_conj(cd& acc, const std::complex<float>& y, const cd& s)
+{
+    const double a = y.real(), b = y.imag(), c = s.real(), d = -s.imag();
+    acc = cd(acc.real() + (a * c - b * d), acc.imag() + (a * d + b * c));
+}
+
+inline double real_of_times_conj(const std::complex<float>& x, const cd& t, const cd& s)
+{
+    const double a = x.real(), b = x.imag();
+    const double pr = a * t.real() - b * t.imag(), pi = a * t.imag() + b * t.real();
+    return pr * s.real() - pi * -s.imag();
+}
+
 // I0(x) = scaled e^exponent and I1(x) / I0(x), x >= 0, from the polynomial approximations
 // of Abramowitz & Stegun 9.8.1-9.8.4 (errors below 2e-7 of the polynomial): no libm call
 // but a square root for large x (the caller folds the exponent into its own exp()).
@@ -92,7 +110,7 @@ double radial_noise(const std::complex<float>* y, const std::complex<float>* ref
         cd cb = 0.0;
         for (size_t i = start; i < end; ++i)
             if (finite(y[i]))
-                cb += cd(y[i]) * std::conj(cd(ref[i]));
+                add_times_conj(cb, y[i], cd(ref[i]));
         if (std::abs(cb) == 0.0)
             continue;
         const cd turn = std::conj(cb) / std::abs(cb);
@@ -103,7 +121,7 @@ double radial_noise(const std::complex<float>* y, const std::complex<float>* ref
             const double mag = std::sqrt(std::norm(s));
             if (mag == 0.0)
                 continue;
-            const double along = (cd(y[i]) * turn * std::conj(s)).real() / mag - a * mag;
+            const double along = real_of_times_conj(y[i], turn, s) / mag - a * mag;
             sum += along * along;
         }
     }
@@ -151,7 +169,7 @@ Esn0Measurement data_aided_esn0(const std::complex<float>* y, const std::complex
         if (!finite(y[i]))
             continue;
         const cd s(ref[i]);
-        corr += cd(y[i]) * std::conj(s);
+        add_times_conj(corr, y[i], s);
         energy += std::norm(s);
         power += std::norm(cd(y[i]));
         ++count;
@@ -182,7 +200,7 @@ Esn0Measurement data_aided_esn0(const std::complex<float>* y, const std::complex
             for (size_t i = start; i < end; ++i) {
                 if (!finite(y[i]))
                     continue;
-                cb += cd(y[i]) * std::conj(cd(ref[i]));
+                add_times_conj(cb, y[i], cd(ref[i]));
                 ++used;
             }
             if (used == 0)

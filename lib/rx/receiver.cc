@@ -3,7 +3,7 @@
 #include <dualsat/core/error.h>
 #include <dualsat/core/ordered_pool.h>
 #include <dualsat/rx/fec_worker_pool.h>
-#include <dualsat/core/phasor.h>
+#include <dualsat/dsp/sample_kernels.h>
 #include <dualsat/rx/receiver.h>
 
 #include <algorithm>
@@ -109,7 +109,8 @@ Receiver::Receiver(const ReceiverConfig& config)
       m_acq_cfo(m_frontend.input_sps()),
       m_sym(kSymbolChunk),
       m_times(kSymbolChunk),
-      m_fer_ring(m_cfg.fer_window, 0)
+      m_fer_ring(m_cfg.fer_window, 0),
+      m_rotate_ramp(kernels::sample_kernels_for(active_simd_level()).table->rotate_ramp)
 {
     if (m_cfg.fec_threads >= 2) {
         m_pool = std::make_unique<FecWorkerPool>(m_cfg.fec, m_cfg.fec_threads, m_cfg.fec_queue_frames);
@@ -158,7 +159,6 @@ void Receiver::rerotate(std::deque<PhaseSegment>& record, std::complex<float>* s
     if (record.size() == 1 && record.front().rad_per_sample == 0.0 &&
         record.front().start_phase == 0.0)
         return; // never corrected: nothing to undo
-    float* s = reinterpret_cast<float*>(sym);
     for (size_t i = 0; i < n;) {
         // Strobe times increase: segments that end before this one are done with.
         while (record.size() > 1 && record[1].start_sample <= times[i])
@@ -173,36 +173,11 @@ void Receiver::rerotate(std::deque<PhaseSegment>& record, std::complex<float>* s
                 ++end;
         }
         // One segment: the front end multiplied by e^{+j phase(t)}, phase linear in the
-        // strobe time t; undo it. The phasor is exact (unit_phasor_d) every kAnchor
-        // symbols and carried between by a recursion: each step turns by the anchor
-        // step's angle (exact) times e^{j e}, e the small change of the strobe spacing
-        // (timing jitter x slope, ~1e-3 rad) to third order (error e^4/24 per step),
-        // real arithmetic written out. A polynomial phasor per symbol was 15 % of the
-        // receiver's time at 30 Msym/s (issue 14).
-        constexpr size_t kAnchor = 64;
-        const double p0 = -seg.start_phase, slope = -seg.rad_per_sample, t0 = seg.start_sample;
-        for (size_t a = i; a < end; a += kAnchor) {
-            const size_t stop = std::min(end, a + kAnchor);
-            const std::complex<double> r0 = unit_phasor_d(p0 + slope * (times[a] - t0));
-            double rr = r0.real(), ri = r0.imag();
-            const double spacing = a + 1 < stop ? times[a + 1] - times[a] : 0.0;
-            const std::complex<double> e0 = unit_phasor_d(slope * spacing);
-            for (size_t k = a; k < stop; ++k) {
-                if (k > a) {
-                    const double e = slope * ((times[k] - times[k - 1]) - spacing);
-                    const double e2 = e * e;
-                    const double cr = 1.0 - 0.5 * e2, ci = e * (1.0 - e2 / 6.0);
-                    const double sr = e0.real() * cr - e0.imag() * ci, si = e0.real() * ci + e0.imag() * cr;
-                    const double nr = rr * sr - ri * si;
-                    ri = rr * si + ri * sr;
-                    rr = nr;
-                }
-                const float re = s[2 * k], im = s[2 * k + 1];
-                const float c = static_cast<float>(rr), d = static_cast<float>(ri);
-                s[2 * k] = re * c - im * d;
-                s[2 * k + 1] = re * d + im * c;
-            }
-        }
+        // strobe time t; undo it, each symbol's phasor from its own time by the polynomial
+        // unit_phasor_d (sample_kernels.h, vectorised). A polynomial per symbol in scalar
+        // code was 15 % of the receiver's time at 30 Msym/s (issue 14), and a recursion
+        // between exact anchors after it still 7 %, a dependency chain per symbol.
+        m_rotate_ramp(sym + i, times + i, end - i, -seg.start_phase, -seg.rad_per_sample, seg.start_sample);
         i = end;
     }
 }

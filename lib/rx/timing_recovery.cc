@@ -3,6 +3,9 @@
 #include <dualsat/dsp/rrc.h>
 #include <dualsat/rx/timing_recovery.h>
 
+#include "timing_loop_kernels.h"
+#include "timing_loop_simd.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -10,32 +13,25 @@
 
 namespace dualsat {
 
+namespace detail {
 namespace {
-// Bounds of the per-symbol period factor 1 + v: a wild noise-driven step cannot move the
-// next strobe by more than a quarter symbol, and max_output() can bound the output count.
-constexpr double kMinPeriodFactor = 0.75;
-constexpr double kMaxPeriodFactor = 1.25;
-constexpr uint64_t kPowerWarmup = 64;  // symbols of running mean before the EMA
-constexpr double kPowerAlpha = 1.0 / 512.0;
-constexpr double kErrAlpha = 1.0 / 1024.0;
-constexpr uint64_t kLockMinSymbols = 256;
-constexpr double kFrac = 1.0 / 4294967296.0; // 2^-32: strobe fractions are 0.32 fixed point
-constexpr uint64_t kSlowUpdate = 16; // symbols between normaliser / lock-statistic refreshes
-// Level steps (a burst of zeros, NaN replaced by the AGC, a blocker switching off): the
-// normaliser's EMA takes ~512 symbols to follow a rise, during which the Gardner error
-// would be scaled up by the whole step (60 dB when the AGC sits at its maximum gain after
-// a dead input) and drive the integrator into its clamp, where it stays for seconds. So a
-// symbol whose power (on-time or mid-point) exceeds kPowerJump times the estimate is taken
-// as a level step, not as evidence about timing: the loop coasts through it. A stationary signal gets there
-// with probability ~e^-32 per symbol (|y|^2 of noise is exponential), i.e. never. Every
-// kSlowUpdate symbols, a block whose mean power exceeds kPowerBlockJump times the
-// estimate resets the estimate to it (the mean of 16 exponentials is never 8x its own).
-constexpr double kPowerJump = 32.0;
-constexpr double kPowerBlockJump = 8.0;
+// The scalar level, and every level's reference: params.dot2 through its pointer.
+size_t run_called(const TimingLoopParams& params, TimingLoopState& state, const TimingLoopBlock& block, bool* full)
+{
+    return run_strobes(CalledDot2{ params.dot2 }, params, state, block, full);
+}
+} // namespace
 
-// Half period (input samples, < 2^31) as 32.32 fixed point.
-uint64_t to_fixed(double samples) { return static_cast<uint64_t>(samples * 4294967296.0 + 0.5); }
+const TimingLoopKernels* timing_loop_kernel_table(simd::Scalar)
+{
+    static constexpr TimingLoopKernels table{ &run_called };
+    return &table;
+}
+} // namespace detail
 
+using namespace detail;
+
+namespace {
 bool in_range(double x, double lo, double hi) { return std::isfinite(x) && x > lo && x <= hi; }
 } // namespace
 
@@ -64,7 +60,11 @@ double TimingRecovery::gardner_gain(double beta)
 }
 
 TimingRecovery::TimingRecovery(const TimingRecoveryConfig& config, SimdLevel simd)
-    : m_cfg(config), m_simd(supported(simd)), m_dot(kernels::dot_cr_for(simd)), m_dot2(kernels::dot_cr2_for(simd))
+    : m_cfg(config),
+      m_simd(supported(simd)),
+      m_loop(config.reference_loop
+                 ? &run_called
+                 : simd::select(simd, [](auto isa) { return timing_loop_kernel_table(isa); }).table->run)
 {
     const TimingRecoveryConfig& c = m_cfg;
     if (!(std::isfinite(c.samples_per_symbol) && c.samples_per_symbol >= 2.0 && c.samples_per_symbol <= 64.0))
@@ -119,15 +119,33 @@ TimingRecovery::TimingRecovery(const TimingRecoveryConfig& config, SimdLevel sim
     m_lock_alpha = 2.0 / (c.lock_window_symbols + 1.0);
     // Running mean (weight 1/k) until it falls to the window's EMA weight.
     m_lock_warmup = static_cast<uint64_t>(std::ceil(1.0 / m_lock_alpha));
-    m_warmup_alpha.resize(m_lock_warmup);
-    for (uint64_t k = 0; k < m_lock_warmup; ++k)
-        m_warmup_alpha[k] = std::max(m_lock_alpha, 1.0 / static_cast<double>(std::max<uint64_t>(k, 1)));
     m_half_nominal = c.samples_per_symbol / 2.0;
     // History: a filter window (K-1) plus up to a symbol and a bit before the newest
     // consumed sample, since a symbol's mid strobe may precede the end of a block whose
     // on-time strobe did not fit.
     m_hist = m_k - 1 + static_cast<size_t>(std::ceil(2.0 * m_half_nominal * kMaxPeriodFactor)) + 2;
     m_buf.assign(m_hist + kBlock, std::complex<float>(0.0f, 0.0f));
+
+    TimingLoopParams& p = m_params;
+    p.dot2 = kernels::dot_cr2_for(m_simd);
+    p.k = m_k;
+    p.b = m_b;
+    p.hist = m_hist;
+    p.delay = m_delay;
+    p.half_nominal = m_half_nominal;
+    p.kp = m_kp;
+    p.ki = m_ki;
+    p.kp_acq = m_kp_acq;
+    p.ki_acq = m_ki_acq;
+    p.max_clock_offset = c.max_clock_offset;
+    p.acquisition_symbols = c.acquisition_symbols;
+    p.lock_alpha = m_lock_alpha;
+    p.lock_warmup = m_lock_warmup;
+    for (int n = 0; n <= 16; ++n) {
+        p.err_keep[n] = std::pow(1.0 - kErrAlpha, n);
+        p.lock_keep[n] = std::pow(1.0 - m_lock_alpha, n);
+    }
+    p.lock_threshold = c.lock_threshold;
     reset();
 }
 
@@ -135,167 +153,76 @@ void TimingRecovery::reset()
 {
     std::fill(m_buf.begin(), m_buf.end(), std::complex<float>(0.0f, 0.0f));
     m_base = 0;
-    m_t_n = 0;
-    m_t_frac = 0;
-    m_half_fx = m_half_next_fx = to_fixed(m_half_nominal);
-    m_prev = std::complex<float>(0.0f, 0.0f);
-    m_integrator = 0.0;
-    m_power = 0.0;
-    m_inv_power = 0.0;
-    m_block_power = 0.0;
-    m_level_steps = 0;
-    m_err_avg = 0.0;
-    m_lock_mean = m_lock_sq = m_lock_stat = 0.0;
-    m_locked = false;
-    m_symbols = 0;
-    m_lock_losses = 0;
+    m_state = TimingLoopState{};
+    m_state.half_fx = m_state.half_next_fx = to_fixed(m_half_nominal);
 }
 
 size_t TimingRecovery::max_output(size_t n_in) const
 {
     const double end = static_cast<double>(m_base + n_in);
-    const double t_on = static_cast<double>(m_t_n) + m_t_frac * kFrac + 2.0 * m_half_fx * kFrac;
+    const double t_on = static_cast<double>(m_state.t_n) + m_state.t_frac * kFrac + 2.0 * m_state.half_fx * kFrac;
     if (!(t_on < end))
         return 0;
     const double t_min = kMinPeriodFactor * m_cfg.samples_per_symbol;
     return static_cast<size_t>(std::floor((end - t_on) / t_min)) + 1;
 }
 
-inline const std::complex<float>* TimingRecovery::window(uint64_t n) const
-{
-    return &m_buf[n + m_hist - (m_k - 1) - m_base];
-}
-
-inline const float* TimingRecovery::branch_taps(uint32_t frac) const
-{
-    // Nearest branch: round(frac · B), 0..B (B = branch 0 one sample later).
-    const uint64_t b = (static_cast<uint64_t>(frac) * m_b + (uint64_t{ 1 } << 31)) >> 32;
-    return &m_bank[b * 2 * m_k];
-}
-
-
-double TimingRecovery::symbol_update(std::complex<float> y_mid, std::complex<float> y_on)
-{
-    // This runs once per symbol on the loop's critical path (the next strobe position
-    // depends on it): no divisions, square roots or std::norm (libstdc++'s goes through
-    // hypot) on the per-symbol path; the normaliser's inverse and the lock statistic are
-    // refreshed every kSlowUpdate symbols.
-    const double p_on = static_cast<double>(y_on.real()) * y_on.real() +
-                        static_cast<double>(y_on.imag()) * y_on.imag();
-    const double p_mid = static_cast<double>(y_mid.real()) * y_mid.real() +
-                         static_cast<double>(y_mid.imag()) * y_mid.imag();
-    double v = m_integrator;
-    if (std::isfinite(p_on) && std::isfinite(p_mid)) {
-        bool level_step = false;
-        if (m_symbols < kPowerWarmup) {
-            m_power += (p_on - m_power) / static_cast<double>(m_symbols + 1);
-            m_inv_power = m_power > 1e-30 ? 1.0 / m_power : 0.0;
-        } else {
-            // Against the inverse in use (refreshed only every kSlowUpdate symbols): it is
-            // what would scale this symbol's error.
-            level_step = std::max(p_on, p_mid) * m_inv_power > kPowerJump;
-            m_block_power += p_on;
-            m_power += kPowerAlpha * (p_on - m_power);
-            if (level_step || (m_symbols & (kSlowUpdate - 1)) == 0) {
-                if ((m_symbols & (kSlowUpdate - 1)) == 0) {
-                    const double block_mean = m_block_power / static_cast<double>(kSlowUpdate);
-                    if (block_mean > kPowerBlockJump * m_power) {
-                        m_power = block_mean;
-                        ++m_level_steps;
-                    }
-                    m_block_power = 0.0;
-                }
-                m_inv_power = m_power > 1e-30 ? 1.0 / m_power : 0.0;
-            }
-        }
-        if (m_symbols > 0 && m_inv_power > 0.0 && !level_step) {
-            const double dre = static_cast<double>(m_prev.real()) - y_on.real();
-            const double dim = static_cast<double>(m_prev.imag()) - y_on.imag();
-            const double e = (y_mid.real() * dre + y_mid.imag() * dim) * m_inv_power;
-            const bool acq = m_symbols < m_cfg.acquisition_symbols;
-            const double kp = acq ? m_kp_acq : m_kp;
-            const double ki = acq ? m_ki_acq : m_ki;
-            m_integrator = std::clamp(m_integrator + ki * e, -m_cfg.max_clock_offset, m_cfg.max_clock_offset);
-            v = m_integrator + kp * e;
-            m_err_avg += kErrAlpha * (e - m_err_avg);
-
-            // Lock detector: mean of (|y_on|² - |y_mid|²)/P over its standard error.
-            const double dl = (p_on - p_mid) * m_inv_power;
-            const double a = m_symbols < m_lock_warmup ? m_warmup_alpha[m_symbols] : m_lock_alpha;
-            m_lock_mean += a * (dl - m_lock_mean);
-            m_lock_sq += a * (dl * dl - m_lock_sq);
-            if ((m_symbols & (kSlowUpdate - 1)) == 0)
-                update_lock(a);
-        }
-        m_prev = y_on;
-    } else {
-        m_prev = std::complex<float>(0.0f, 0.0f); // non-finite strobe (bad input upstream): coast
-    }
-    const double factor = std::clamp(1.0 + v, kMinPeriodFactor, kMaxPeriodFactor);
-    ++m_symbols;
-    return m_half_nominal * factor;
-}
-
-void TimingRecovery::update_lock(double alpha)
-{
-    const double k = static_cast<double>(m_symbols);
-    const double var = std::max(m_lock_sq - m_lock_mean * m_lock_mean, 1e-30);
-    const double n_eff = std::min(k, (2.0 - alpha) / alpha);
-    m_lock_stat = m_lock_mean / std::sqrt(var / n_eff);
-    if (m_locked && m_lock_stat < 0.5 * m_cfg.lock_threshold) {
-        m_locked = false;
-        ++m_lock_losses;
-    } else if (!m_locked && m_symbols >= kLockMinSymbols && m_lock_stat > m_cfg.lock_threshold) {
-        m_locked = true;
-    }
-}
-
 StreamResult TimingRecovery::process(const std::complex<float>* in, size_t n_in,
                                      std::complex<float>* out, size_t out_capacity,
                                      double* strobe_times)
 {
-    // m_buf[j] holds input base - hist + j. Symbol k's strobes: mid = t + h, on = t + 2h
-    // (t = previous on-time strobe, h = half period). The loop's correction from symbol k
-    // sets the period of symbol k+2, not k+1: one symbol of loop delay (negligible at
-    // B_L·T <= 0.1) that takes the loop arithmetic off the filter's critical path, so the
-    // next symbol's dot products can start while this symbol's error is computed.
+    // m_buf[j] holds input base - hist + j. The strobe loop (timing_loop_simd.h) runs over
+    // the history and the first hist new samples staged there, then straight over the
+    // caller's input, whose windows no longer reach back into the history (see below);
+    // short inputs go through m_buf in blocks. Either way the same strobes of the same
+    // samples: the output does not depend on the path.
+    m_params.bank = m_bank.data(); // (the pointers stay right if this object was moved)
+    const size_t sample_bytes = sizeof(std::complex<float>);
     StreamResult r;
+    auto run = [&](const std::complex<float>* buf, uint64_t base, uint64_t end, bool* full) {
+        TimingLoopBlock blk;
+        blk.buf = buf;
+        blk.base = base;
+        blk.end = end;
+        blk.out = out + r.produced;
+        blk.out_capacity = out_capacity - r.produced;
+        blk.strobe_times = strobe_times ? strobe_times + r.produced : nullptr;
+        r.produced += m_loop(m_params, m_state, blk, full);
+    };
+    // Input samples of the stream consumed up to the last on-time strobe, at most `limit`:
+    // what an "output full" exit may consume (the next symbol's strobes are at or after it).
+    auto used_until_strobe = [&](size_t limit) {
+        return m_state.t_n > m_base ? static_cast<size_t>(std::min<uint64_t>(m_state.t_n - m_base, limit)) : 0;
+    };
     while (r.consumed < n_in) {
-        const size_t nb = std::min(kBlock, n_in - r.consumed);
-        std::memcpy(&m_buf[m_hist], in + r.consumed, nb * sizeof(std::complex<float>));
-        const uint64_t end = m_base + nb;
+        const std::complex<float>* src = in + r.consumed;
+        const size_t remaining = n_in - r.consumed;
         bool full = false;
-        for (;;) {
-            uint64_t sum = static_cast<uint64_t>(m_t_frac) + (m_half_fx & 0xFFFFFFFFu);
-            const uint64_t n_mid = m_t_n + (m_half_fx >> 32) + (sum >> 32);
-            const uint32_t f_mid = static_cast<uint32_t>(sum);
-            sum = static_cast<uint64_t>(f_mid) + (m_half_fx & 0xFFFFFFFFu);
-            const uint64_t n_on = n_mid + (m_half_fx >> 32) + (sum >> 32);
-            const uint32_t f_on = static_cast<uint32_t>(sum);
-            if (n_on >= end)
-                break;
-            if (r.produced >= out_capacity) {
-                full = true;
-                break;
+        size_t used = 0;
+        if (remaining >= 4 * m_hist && remaining > kBlock) {
+            // Staged: once the on-time strobes reach base + hist, the next symbol's mid
+            // strobe is at least base + hist - (1.25·h + 1), and its window starts at least
+            // K - 1 before it: with hist = K - 1 + ceil(2.5·h) + 2, that is inside `src`.
+            std::memcpy(&m_buf[m_hist], src, m_hist * sample_bytes);
+            run(m_buf.data(), m_base, m_base + m_hist, &full);
+            if (!full) {
+                // Direct: the window of stream index n starts at src[n - (K-1) - base],
+                // which is where the loop looks with buf = src and a base hist further on.
+                run(src, m_base + m_hist, m_base + remaining, &full);
             }
-            std::complex<float> y[2];
-            m_dot2(window(n_mid), branch_taps(f_mid), window(n_on), branch_taps(f_on), m_k, y);
-            const std::complex<float> y_mid = y[0];
-            const std::complex<float> y_on = y[1];
-            m_t_n = n_on;
-            m_t_frac = f_on;
-            if (strobe_times)
-                strobe_times[r.produced] = static_cast<double>(n_on) + f_on * kFrac - m_delay;
-            out[r.produced++] = y_on;
-            m_half_fx = m_half_next_fx;
-            m_half_next_fx = to_fixed(symbol_update(y_mid, y_on));
+            used = full ? used_until_strobe(remaining) : remaining;
+            // The history: stream samples base + used - hist .. base + used - 1.
+            if (used >= m_hist)
+                std::memcpy(m_buf.data(), src + used - m_hist, m_hist * sample_bytes);
+            else // all inside the staged part
+                std::memmove(m_buf.data(), &m_buf[used], m_hist * sample_bytes);
+        } else {
+            const size_t nb = std::min(kBlock, remaining);
+            std::memcpy(&m_buf[m_hist], src, nb * sample_bytes);
+            run(m_buf.data(), m_base, m_base + nb, &full);
+            used = full ? used_until_strobe(nb) : nb;
+            std::memmove(m_buf.data(), &m_buf[used], m_hist * sample_bytes);
         }
-        size_t used = nb;
-        if (full) {
-            // Keep everything the next symbol's windows need (its mid strobe is >= t).
-            used = m_t_n > m_base ? static_cast<size_t>(std::min<uint64_t>(m_t_n - m_base, nb)) : 0;
-        }
-        std::memmove(m_buf.data(), &m_buf[used], m_hist * sizeof(std::complex<float>));
         m_base += used;
         r.consumed += used;
         if (full)

@@ -2,8 +2,9 @@
 // Throughput of the receive front end (AGC + matched-filter bank + Gardner timing loop):
 // input Msamples/s at 2 and 2.37 samples/symbol, scalar / SSE4.1 / AVX2 FIR kernels in the
 // same run (interleaved rounds, best of 5), ratios against scalar; rates per CPU-second of
-// the benchmark thread. Also the AGC alone and
-// the timing recovery alone. Not a test: numbers depend on the machine and its load.
+// the benchmark thread. Also the AGC alone and the timing recovery alone, the latter also
+// with its reference strobe loop (TimingRecoveryConfig::reference_loop). Not a test:
+// numbers depend on the machine and its load.
 //
 //   ./tests/bench/bench_rx_frontend [seconds_per_point]
 #include <dualsat/dsp/agc.h>
@@ -119,25 +120,34 @@ int main(int argc, char** argv)
                 },
                 x.size());
         }
-        char name[96];
-        std::snprintf(name, sizeof name, "  TimingRecovery alone %.2f sps, span 12", sps);
-        row(name,
-            [&](SimdLevel l) -> Runner {
-                TimingRecoveryConfig c;
-                c.samples_per_symbol = sps;
-                c.rolloff = 0.2;
-                auto tr = std::make_shared<TimingRecovery>(c, l);
-                return [tr, &x, out] { tr->process(x.data(), x.size(), out->data(), out->size()); };
-            },
-            x.size());
+        for (bool reference : { false, true }) {
+            // reference: the strobe loop calling the FIR kernel through its pointer (the
+            // loop before the per-ISA instances; the same symbols).
+            char name[96];
+            std::snprintf(name, sizeof name, reference ? "  TimingRecovery %.2f sps, 12, ref. loop"
+                                                       : "  TimingRecovery alone %.2f sps, span 12",
+                          sps);
+            row(name,
+                [&, reference](SimdLevel l) -> Runner {
+                    TimingRecoveryConfig c;
+                    c.samples_per_symbol = sps;
+                    c.rolloff = 0.2;
+                    c.reference_loop = reference;
+                    auto tr = std::make_shared<TimingRecovery>(c, l);
+                    return [tr, &x, out] { tr->process(x.data(), x.size(), out->data(), out->size()); };
+                },
+                x.size());
+        }
     }
     {
         const auto x = received(2.0, 8192);
         auto out = std::make_shared<std::vector<cf>>(x.size());
-        auto agc = std::make_shared<Agc>();
-        const double agc_rate = measure_once([agc, &x, out] { agc->process(x.data(), x.size(), out->data()); },
-                                             x.size());
-        std::printf("%-44s %10.1f (no SIMD kernel)\n", "  Agc alone", agc_rate);
+        row("  Agc alone",
+            [&](SimdLevel l) -> Runner {
+                auto agc = std::make_shared<Agc>(AgcConfig{}, l);
+                return [agc, &x, out] { agc->process(x.data(), x.size(), out->data()); };
+            },
+            x.size());
     }
     return 0;
 }

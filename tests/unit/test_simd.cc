@@ -7,6 +7,7 @@
 #include <dualsat/coding/ldpc_decoder.h>
 #include <dualsat/core/simd.h>
 #include <dualsat/dsp/fir_kernels.h>
+#include <dualsat/dsp/sample_kernels.h>
 #include <dualsat/mapping/constellation.h>
 #include <dualsat/mapping/soft_demapper.h>
 
@@ -131,6 +132,8 @@ TEST_CASE("x86-64 builds carry every ISA's kernels (the *_sse41/_avx2 files got 
     // silently runs the next level down; this catches that.
     CHECK(kernels::fir_kernel_table(simd::Sse41{}) != nullptr);
     CHECK(kernels::fir_kernel_table(simd::Avx2{}) != nullptr);
+    CHECK(kernels::sample_kernel_table(simd::Sse41{}) != nullptr);
+    CHECK(kernels::sample_kernel_table(simd::Avx2{}) != nullptr);
     const Constellation apsk(ModCod{ Modulation::APSK16, CodeRate::R2_3 });
     LdpcDecoderOptions sse41, avx2;
     sse41.kernel = LdpcDecoderOptions::Kernel::SSE41;
@@ -138,6 +141,7 @@ TEST_CASE("x86-64 builds carry every ISA's kernels (the *_sse41/_avx2 files got 
     for (SimdLevel level : simd::supported_levels()) {
         INFO(to_string(level));
         CHECK(kernels::fir_kernels_for(level).level == level);
+        CHECK(kernels::sample_kernels_for(level).level == level);
         CHECK(SoftDemapper(apsk, DemapAlgorithm::MaxLog, level).simd_level() == level);
     }
     CHECK(LdpcDecoder(FrameSize::Short, CodeRate::R1_2, sse41).kernel() == supported(SimdLevel::SSE41));

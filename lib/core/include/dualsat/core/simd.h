@@ -141,6 +141,13 @@ struct F32x4 {
     static reg ordered(reg a) { return _mm_cmpord_ps(a, a); }
     // a0 a1 a2 a3 -> a1 a0 a3 a2
     static reg swap_pairs(reg a) { return _mm_shuffle_ps(a, a, _MM_SHUFFLE(2, 3, 0, 1)); }
+    // a0 a0 a2 a2 / a1 a1 a3 a3 (a complex vector's re / im parts, duplicated)
+    static reg dup_even(reg a) { return _mm_moveldup_ps(a); }
+    static reg dup_odd(reg a) { return _mm_movehdup_ps(a); }
+    // a - b in even lanes, a + b in odd lanes (one rounding each)
+    static reg addsub(reg a, reg b) { return _mm_addsub_ps(a, b); }
+    // All-ones lanes where a == b (ordered: false when either is NaN).
+    static reg cmpeq(reg a, reg b) { return _mm_cmpeq_ps(a, b); }
     // a0 a1 b0 b1 / a2 a3 b2 b3
     static reg low_halves(reg a, reg b) { return _mm_movelh_ps(a, b); }
     static reg high_halves(reg a, reg b) { return _mm_movehl_ps(b, a); }
@@ -167,6 +174,28 @@ struct F32x4 {
         const int32_t bytes = _mm_cvtsi128_si32(_mm_packs_epi16(w, w));
         __builtin_memcpy(p, &bytes, 4);
     }
+};
+#endif
+
+#if DUALSAT_SIMD_SSE41 || DUALSAT_SIMD_AVX2
+// 2 x double: one complex<double> (re im).
+template <class Isa>
+struct F64x2 {
+    using reg = __m128d;
+    static constexpr int kLanes = 2;
+    static reg set1(double x) { return _mm_set1_pd(x); }
+    static reg loadu(const double* p) { return _mm_loadu_pd(p); }
+    static reg mul(reg a, reg b) { return _mm_mul_pd(a, b); }
+    // a - b in even lanes, a + b in odd lanes
+    static reg addsub(reg a, reg b) { return _mm_addsub_pd(a, b); }
+    static reg swap_pairs(reg a) { return _mm_shuffle_pd(a, a, 1); }
+    static reg add(reg a, reg b) { return _mm_add_pd(a, b); }
+    static reg sub(reg a, reg b) { return _mm_sub_pd(a, b); }
+    static reg abs(reg a) { return _mm_andnot_pd(_mm_set1_pd(-0.0), a); }
+    // All-ones lanes where a < b (ordered: false with a NaN).
+    static reg less(reg a, reg b) { return _mm_cmplt_pd(a, b); }
+    // b where mask, else a.
+    static reg select(reg a, reg b, reg mask) { return _mm_blendv_pd(a, b, mask); }
 };
 #endif
 
@@ -218,7 +247,14 @@ template <>
 struct Ops<Sse41> {
     using f32 = F32x4<Sse41>;
     using f32x4 = F32x4<Sse41>;
+    using f64 = F64x2<Sse41>;
     using i8 = I8x16<Sse41>;
+    // Two f64 vectors (kLanes complex<double> in all) rounded to one f32 vector of the same
+    // complex values: a's in the low lanes, b's above.
+    static f32::reg f64_pair_to_f32(f64::reg a, f64::reg b) { return _mm_movelh_ps(_mm_cvtpd_ps(a), _mm_cvtpd_ps(b)); }
+    // Real parts re, imaginary parts im (kLanes values each) rounded to the f32 vector of
+    // the complex values re0 + j im0, re1 + j im1, ...
+    static f32::reg f64_parts_to_f32(f64::reg re, f64::reg im) { return _mm_unpacklo_ps(_mm_cvtpd_ps(re), _mm_cvtpd_ps(im)); }
 };
 #endif
 
@@ -250,6 +286,10 @@ struct F32x8 {
     static reg and_(reg a, reg b) { return _mm256_and_ps(a, b); }
     static reg ordered(reg a) { return _mm256_cmp_ps(a, a, _CMP_ORD_Q); }
     static reg swap_pairs(reg a) { return _mm256_permute_ps(a, _MM_SHUFFLE(2, 3, 0, 1)); }
+    static reg dup_even(reg a) { return _mm256_moveldup_ps(a); }
+    static reg dup_odd(reg a) { return _mm256_movehdup_ps(a); }
+    static reg addsub(reg a, reg b) { return _mm256_addsub_ps(a, b); }
+    static reg cmpeq(reg a, reg b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
     // Low 128 bits + high 128 bits.
     static __m128 fold4(reg a) { return _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1)); }
     static void deinterleave(const float* p, reg& re, reg& im)
@@ -269,6 +309,23 @@ struct F32x8 {
         const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
         _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_packs_epi16(w, w));
     }
+};
+
+// 4 x double: two complex<double>.
+template <class Isa>
+struct F64x4 {
+    using reg = __m256d;
+    static constexpr int kLanes = 4;
+    static reg set1(double x) { return _mm256_set1_pd(x); }
+    static reg loadu(const double* p) { return _mm256_loadu_pd(p); }
+    static reg mul(reg a, reg b) { return _mm256_mul_pd(a, b); }
+    static reg addsub(reg a, reg b) { return _mm256_addsub_pd(a, b); }
+    static reg swap_pairs(reg a) { return _mm256_permute_pd(a, 0x5); }
+    static reg add(reg a, reg b) { return _mm256_add_pd(a, b); }
+    static reg sub(reg a, reg b) { return _mm256_sub_pd(a, b); }
+    static reg abs(reg a) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a); }
+    static reg less(reg a, reg b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
+    static reg select(reg a, reg b, reg mask) { return _mm256_blendv_pd(a, b, mask); }
 };
 
 // 32 x int8.
@@ -320,7 +377,17 @@ template <>
 struct Ops<Avx2> {
     using f32 = F32x8<Avx2>;
     using f32x4 = F32x4Fused<Avx2>;
+    using f64 = F64x4<Avx2>;
     using i8 = I8x32<Avx2>;
+    static f32::reg f64_pair_to_f32(f64::reg a, f64::reg b)
+    {
+        return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(a)), _mm256_cvtpd_ps(b), 1);
+    }
+    static f32::reg f64_parts_to_f32(f64::reg re, f64::reg im)
+    {
+        const __m128 r = _mm256_cvtpd_ps(re), i = _mm256_cvtpd_ps(im);
+        return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_unpacklo_ps(r, i)), _mm_unpackhi_ps(r, i), 1);
+    }
 };
 #endif
 

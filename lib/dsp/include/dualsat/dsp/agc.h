@@ -24,6 +24,9 @@
 // own estimates (as a DVB-S2 receiver does from the pilots anyway).
 #pragma once
 
+#include <dualsat/core/cpu_features.h>
+#include <dualsat/dsp/sample_kernels.h>
+
 #include <complex>
 #include <cstddef>
 #include <cstdint>
@@ -47,7 +50,9 @@ class Agc
 public:
     // ConfigError for non-positive / non-finite target or time constants, interval 0, or
     // a gain range that is empty, non-positive or does not contain initial_gain.
-    explicit Agc(const AgcConfig& config = {});
+    // simd: the level of the gain / power-sum kernel (sample_kernels.h; the same output at
+    // every level).
+    explicit Agc(const AgcConfig& config = {}, SimdLevel simd = active_simd_level());
 
     // in -> out (n samples; in == out allowed). Never fails: bad samples are zeroed.
     void process(const std::complex<float>* in, size_t n, std::complex<float>* out);
@@ -72,12 +77,13 @@ private:
     double m_attack_ratio;
     float m_gain;
     double m_power = 0.0;   // estimate of input power
-    float m_block_acc = 0.0f;
+    float m_block_acc[kernels::kAgcSums] = {}; // the block's power, partial sums by sample index
     unsigned m_block_fill = 0;
     bool m_attacking = false;
     uint64_t m_blocks = 0;  // completed blocks
     uint64_t m_samples = 0;
     uint64_t m_nonfinite = 0;
+    kernels::AgcBlockFn m_agc_block;
 };
 
 } // namespace dualsat

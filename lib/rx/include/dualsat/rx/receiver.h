@@ -57,6 +57,7 @@
 // it starts at.
 #pragma once
 
+#include <dualsat/dsp/sample_kernels.h>
 #include <dualsat/rx/fec_receiver.h>
 #include <dualsat/rx/rx_frontend.h>
 #include <dualsat/rx/spectral_cfo.h>
@@ -350,6 +351,7 @@ private:
     size_t m_fer_pos = 0, m_fer_count = 0, m_fer_failed = 0;
     ReceiverStageSeconds m_stage;
     SymbolTap m_symbol_tap;
+    kernels::RotateRampFn m_rotate_ramp; // rerotate's kernel (sample_kernels.h)
 };
 
 } // namespace dualsat

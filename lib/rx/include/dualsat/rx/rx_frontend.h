@@ -20,6 +20,7 @@
 #include <dualsat/dsp/agc.h>
 #include <dualsat/dsp/polyphase_fir.h>
 #include <dualsat/dsp/resampler.h>
+#include <dualsat/dsp/sample_kernels.h>
 #include <dualsat/rx/timing_recovery.h>
 
 #include <complex>
@@ -98,9 +99,12 @@ private:
     size_t m_pending_len = 0;
     std::vector<double> m_times_tmp;
     double m_freq_corr = 0.0;
-    std::complex<double> m_nco{ 1.0, 0.0 };
-    std::complex<double> m_nco_step{ 1.0, 0.0 };
-    uint64_t m_nco_count = 0;
+    // Derotation: runs of kRotateRun samples, each from its start phasor by a table.
+    static constexpr size_t kRotateRun = 1024;
+    std::vector<double> m_rot_table;          // e^{j·w·k}, k = 0..kRotateRun, re im re im ...
+    std::complex<double> m_run_start{ 1.0, 0.0 }; // phasor of the current run's first sample
+    uint64_t m_nco_count = 0;                 // samples derotated since construction/reset
+    kernels::RotateFn m_rotate;
 };
 
 } // namespace dualsat

@@ -62,6 +62,66 @@
 
 namespace dualsat {
 
+// The strobe loop's constants and state as plain data. TimingRecovery owns them; the
+// strobe loop itself (lib/rx/timing_loop_simd.h) is compiled once per SIMD level with that
+// level's dot products inlined, and reads the state into registers for a whole block.
+struct TimingLoopParams {
+    kernels::DotComplexReal2Fn dot2 = nullptr; // the level's FIR kernel (scalar / reference loop)
+    const float* bank = nullptr;  // (B+1) branches, reversed + duplicated, 2K floats each
+    size_t k = 0;                 // taps per branch
+    unsigned b = 0;               // branches
+    size_t hist = 0;              // history samples staged before each block
+    double delay = 0.0;           // matched-filter delay in input samples (K/2)
+    double half_nominal = 1.0;    // nominal half symbol period, input samples
+    double kp = 0.0, ki = 0.0;         // tracking gains
+    double kp_acq = 0.0, ki_acq = 0.0; // acquisition gains
+    double max_clock_offset = 0.01;
+    uint64_t acquisition_symbols = 0;
+    double lock_alpha = 0.0;
+    uint64_t lock_warmup = 0;     // symbols of running mean before the lock EMA
+    // (1 - w)^n, n = 0..16: n symbols of an exponential average of weight w at once, for
+    // the error average (w = 1/1024) and the lock statistic (w = lock_alpha).
+    double err_keep[17] = {};
+    double lock_keep[17] = {};
+    double lock_threshold = 3.0;
+};
+
+struct TimingLoopState {
+    uint64_t t_n = 0;          // last on-time strobe: input index
+    uint32_t t_frac = 0;       // and fraction, 0.32 fixed point
+    uint64_t half_fx = 0;      // half period of the next symbol, 32.32 fixed point
+    uint64_t half_next_fx = 0; // and of the one after (one symbol of loop delay)
+    double prev_re = 0.0, prev_im = 0.0; // the previous on-time strobe (a float's value)
+    double integrator = 0.0;
+    double power = 0.0;
+    double inv_power = 0.0;
+    double block_power = 0.0;  // sum of |y_on|^2 since the last slow update
+    uint64_t level_steps = 0;  // times the normaliser jumped to a level step
+    double err_avg = 0.0;
+    double lock_mean = 0.0, lock_sq = 0.0;
+    double lock_stat = 0.0;
+    // The diagnostics' sums over the symbols since the last 16-symbol boundary (folded
+    // into err_avg / lock_mean / lock_sq there), and the symbols folded so far.
+    double block_err = 0.0, block_dl = 0.0, block_dl2 = 0.0;
+    uint32_t block_count = 0;
+    uint64_t stat_count = 0;
+    bool locked = false;
+    uint64_t symbols = 0;
+    uint64_t lock_losses = 0;
+};
+
+// One staged block for the strobe loop: buf[j] holds input sample base - hist + j, up to
+// input sample end (exclusive). Symbols go to out (at most out_capacity) and, when not
+// null, their instants to strobe_times.
+struct TimingLoopBlock {
+    const std::complex<float>* buf = nullptr;
+    uint64_t base = 0;
+    uint64_t end = 0;
+    std::complex<float>* out = nullptr;
+    size_t out_capacity = 0;
+    double* strobe_times = nullptr;
+};
+
 struct TimingRecoveryConfig {
     double samples_per_symbol = 2.0; // input rate / symbol rate, >= 2, any real
     double rolloff = 0.35;           // (0, 1]
@@ -74,6 +134,9 @@ struct TimingRecoveryConfig {
     double max_clock_offset = 0.01;  // |integrator| clamp, relative (0.01 = 10000 ppm)
     double lock_window_symbols = 8192.0;
     double lock_threshold = 3.0;     // t-value to declare lock
+    // Tests and benchmarks: the strobe loop that calls the FIR kernel through its pointer
+    // (the loop before its per-ISA instances; same symbols bit for bit, slower).
+    bool reference_loop = false;
 };
 
 class TimingRecovery
@@ -100,23 +163,24 @@ public:
     // Relative symbol-period error seen in the input: the loop's symbol period is
     // sps·(1 + clock_offset()). +100e-6 means the symbols arrive 100 ppm slower than
     // nominal relative to the sample clock.
-    double clock_offset() const { return m_integrator; }
+    double clock_offset() const { return m_state.integrator; }
     // Fractional position of the most recent symbol strobe, in input samples [0, 1).
-    double fractional_phase() const { return m_t_frac / 4294967296.0; }
-    // Smoothed normalised TED output (≈ 0 in lock; its sign shows a late/early bias).
-    double timing_error() const { return m_err_avg; }
+    double fractional_phase() const { return m_state.t_frac / 4294967296.0; }
+    // Smoothed normalised TED output (≈ 0 in lock; its sign shows a late/early bias),
+    // refreshed every 16 symbols like the lock statistic.
+    double timing_error() const { return m_state.err_avg; }
     // Lock detector t-value and decision (see above).
-    double lock_statistic() const { return m_lock_stat; }
-    bool locked() const { return m_locked; }
-    bool acquiring() const { return m_symbols < m_cfg.acquisition_symbols; }
+    double lock_statistic() const { return m_state.lock_stat; }
+    bool locked() const { return m_state.locked; }
+    bool acquiring() const { return m_state.symbols < m_cfg.acquisition_symbols; }
     // Mean |symbol|² at the strobes (what the TED is normalised by).
-    double symbol_power() const { return m_power; }
+    double symbol_power() const { return m_state.power; }
     // Input level steps the power normaliser jumped to (the loop coasted through them).
-    uint64_t level_steps() const { return m_level_steps; }
+    uint64_t level_steps() const { return m_state.level_steps; }
     uint64_t samples_in() const { return m_base; }
-    uint64_t symbols_out() const { return m_symbols; }
+    uint64_t symbols_out() const { return m_state.symbols; }
     // Times the lock decision went from locked to unlocked.
-    uint64_t lock_losses() const { return m_lock_losses; }
+    uint64_t lock_losses() const { return m_state.lock_losses; }
 
     // --- design ---
     const TimingRecoveryConfig& config() const { return m_cfg; }
@@ -134,18 +198,12 @@ public:
     static double gardner_gain(double beta);
 
 private:
-    const std::complex<float>* window(uint64_t n) const;
-    const float* branch_taps(uint32_t frac) const;
-    // Loop update from one symbol's strobes; returns the next half period (samples).
-    double symbol_update(std::complex<float> y_mid, std::complex<float> y_on);
-    void update_lock(double alpha);
-
     static constexpr size_t kBlock = 2048;
 
     TimingRecoveryConfig m_cfg;
     SimdLevel m_simd;
-    kernels::DotComplexRealFn m_dot;
-    kernels::DotComplexReal2Fn m_dot2; // both strobes of a symbol in one call
+    // The strobe loop of this SIMD level (timing_loop_kernels.h).
+    size_t (*m_loop)(const TimingLoopParams&, TimingLoopState&, const TimingLoopBlock&, bool* full);
     size_t m_k = 0;              // taps per branch
     unsigned m_b = 0;            // branches
     double m_delay = 0.0;        // matched-filter delay in input samples (K/2)
@@ -155,31 +213,14 @@ private:
     double m_kp_acq = 0.0, m_ki_acq = 0.0; // acquisition gains
     double m_lock_alpha = 0.0;
     uint64_t m_lock_warmup = 0;
-    std::vector<double> m_warmup_alpha; // 1/k weights of the warm-up (no division per symbol)
     double m_half_nominal = 1.0;
+    TimingLoopParams m_params;   // the above for the strobe loop
 
     // stream
     std::vector<std::complex<float>> m_buf; // K-1 history + kBlock
     uint64_t m_base = 0;         // stream index of m_buf[m_hist]
     size_t m_hist = 0;           // history samples kept in m_buf
-    uint64_t m_t_n = 0;          // last on-time strobe: input index
-    uint32_t m_t_frac = 0;       // and fraction, 0.32 fixed point
-    uint64_t m_half_fx = 0;      // half period of the next symbol, 32.32 fixed point
-    uint64_t m_half_next_fx = 0; // and of the one after (one symbol of loop delay)
-
-    // loop state
-    std::complex<float> m_prev{ 0.0f, 0.0f };
-    double m_integrator = 0.0;
-    double m_power = 0.0;
-    double m_inv_power = 0.0;
-    double m_block_power = 0.0;  // sum of |y_on|^2 since the last slow update
-    uint64_t m_level_steps = 0;  // times the normaliser jumped to a level step
-    double m_err_avg = 0.0;
-    double m_lock_mean = 0.0, m_lock_sq = 0.0;
-    double m_lock_stat = 0.0;
-    bool m_locked = false;
-    uint64_t m_symbols = 0;
-    uint64_t m_lock_losses = 0;
+    TimingLoopState m_state;     // strobe position and loop state
 };
 
 } // namespace dualsat

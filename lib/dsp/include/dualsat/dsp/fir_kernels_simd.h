@@ -2,7 +2,9 @@
 //
 // The FIR kernels of fir_kernels.h, written once over an ISA tag (dualsat/core/simd.h) and
 // instantiated by fir_kernels_sse41.cc and fir_kernels_avx2.cc. Scalar reference:
-// dot_cr_scalar in fir_kernels.cc.
+// dot_cr_scalar in fir_kernels.cc. Include it only from an ISA file (*_sse41.cc,
+// *_avx2.cc): it is public so that kernels of other layers can inline these dot products
+// (lib/rx/timing_loop_*.cc, the timing loop's strobes).
 //
 // Per tap set the operation sequence depends on the ISA only, never on which kernel runs
 // it, so the single, two-window and multi kernels are bit-identical per set. With lanes

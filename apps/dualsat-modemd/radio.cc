@@ -93,9 +93,10 @@ private:
 
 // The emulated channel (loopback, or the samples a zmq daemon receives): carrier offset,
 // timing offset and AWGN in one block, channel_emulator_cc in its fast_noise mode, the
-// TX level and digital gain as its signal gain (issue 14: GNU Radio's channel_model is five blocks and threads — noise source,
-// adder, signal source, multiplier, FIR and an MMSE resampler run even at a timing ratio
-// of 1 — and cost more than the receiver at 5 Msym/s). Es/N0 convention: the noise is set
+// TX level and digital gain as its signal gain (issue 14: GNU Radio's channel_model is
+// five blocks and threads — noise source, adder, signal source, multiplier, FIR and an
+// MMSE resampler run even at a timing ratio of 1 — and cost more than the receiver at
+// 5 Msym/s). Es/N0 convention: the noise is set
 // for a transmitter at radio.tx_rms with 0 dB TX gain (symbol energy tx_rms^2 x samples per
 // symbol), so a digital TX gain change moves the effective Es/N0.
 gr::dualsat::channel_emulator_cc::sptr make_channel(const Config& c)

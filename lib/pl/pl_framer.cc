@@ -186,13 +186,23 @@ int PlDeframer::deframe(const FrameFormat& format, const std::complex<float>* pl
                         uint64_t frame_counter, std::complex<float>* data_out,
                         std::complex<float>* pilots_out)
 {
+    (void)pls_code(format); // validates the format
+    const int payload_count = format.plframe_symbols() - kPlHeaderSymbols;
+    return deframe_with_rn(format, plframe, m_scrambling->rn(frame_counter, payload_count), data_out,
+                           pilots_out);
+}
+
+int PlDeframer::deframe_with_rn(const FrameFormat& format, const std::complex<float>* plframe,
+                                const uint8_t* rn, std::complex<float>* data_out,
+                                std::complex<float>* pilots_out)
+{
     require(plframe, "PLFRAME symbols");
     require(data_out, "data output");
+    require(rn, "scrambling sequence");
     (void)pls_code(format); // validates the format
     const int length = format.plframe_symbols();
     const int payload_count = length - kPlHeaderSymbols;
     const std::complex<float>* payload = plframe + kPlHeaderSymbols;
-    const uint8_t* rn = m_scrambling->rn(frame_counter, payload_count);
     int out = 0, pos = 0;
     for (int block = 0; block < format.pilot_blocks(); ++block) {
         pl_descramble(payload + pos, rn + pos, kPilotSpacing, data_out + out);

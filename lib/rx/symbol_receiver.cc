@@ -99,7 +99,12 @@ bool SymbolReceiver::next_frame(RxFrame* frame)
             frame->data.clear();
         } else {
             frame->data.resize(static_cast<size_t>(sf.format.data_symbols()));
-            m_deframer.deframe(sf.format, m_corrected.data(), sf.frame_counter, frame->data.data());
+            // R of this frame is in m_rn already (fetched for the carrier recovery), when
+            // the frame is as long as its format says (it always is; else fetch again).
+            if (sf.length == sf.format.plframe_symbols())
+                m_deframer.deframe_with_rn(sf.format, m_corrected.data(), m_rn.data(), frame->data.data());
+            else
+                m_deframer.deframe(sf.format, m_corrected.data(), sf.frame_counter, frame->data.data());
         }
         return true;
     }

@@ -2,6 +2,7 @@
 // PLFRAME layout, round trips through PlFramer/PlDeframer, dummy frames, and injected
 // (non-standard) sequences.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <dualsat/core/error.h>
 #include <dualsat/pl/pl_framer.h>
 
@@ -209,6 +210,17 @@ TEST_CASE("injected per-frame sequences drive framer and deframer", "[pl_framer]
         deframer.deframe(f, frame.data(), fc, out.data());
         for (int i = 0; i < f.data_symbols(); ++i)
             REQUIRE(out[static_cast<size_t>(i)] == data[static_cast<size_t>(i)]);
+        // With the frame's R given (as the symbol receiver does): the same symbols; with
+        // another frame's R: not.
+        PerFrameScrambling r;
+        const int payload = f.plframe_symbols() - kPlHeaderSymbols;
+        const std::vector<uint8_t> own(r.rn(fc, payload), r.rn(fc, payload) + payload);
+        const std::vector<uint8_t> other(r.rn(fc + 1, payload), r.rn(fc + 1, payload) + payload);
+        cvec with(out.size());
+        deframer.deframe_with_rn(f, frame.data(), own.data(), with.data());
+        CHECK(std::equal(with.begin(), with.begin() + f.data_symbols(), out.begin()));
+        deframer.deframe_with_rn(f, frame.data(), other.data(), with.data());
+        CHECK(!std::equal(with.begin(), with.begin() + f.data_symbols(), out.begin()));
     }
     // A standard receiver gets no clean decision out of a keyed header.
     CHECK(standard.decode_header(a.data(), 0).correlation < 0.9f);

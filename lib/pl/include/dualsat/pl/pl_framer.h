@@ -106,6 +106,12 @@ public:
     int deframe(const FrameFormat& format, const std::complex<float>* plframe,
                 uint64_t frame_counter, std::complex<float>* data_out,
                 std::complex<float>* pilots_out = nullptr);
+    // The same with the frame's R_n(i) already at hand (rn: the payload's
+    // format.plframe_symbols() - 90 values, as PlScramblingSequence::rn gives them): a
+    // receiver that fetched R for its carrier recovery does not compute a keyed sequence
+    // (an AES-CTR pass per frame) a second time.
+    int deframe_with_rn(const FrameFormat& format, const std::complex<float>* plframe, const uint8_t* rn,
+                        std::complex<float>* data_out, std::complex<float>* pilots_out = nullptr);
 
     // The dummy PLFRAME's 3240 descrambled symbols after the header (for estimation).
     int deframe_dummy(const std::complex<float>* plframe, uint64_t frame_counter,

@@ -140,14 +140,14 @@ const FrameSync::Templates& FrameSync::templates(uint64_t counter)
     t.counter = counter;
     m_header->sof_symbols(counter, t.sof);
     for (int i = 0; i + 1 < kSofSymbols; ++i)
-        t.sof_diff[i] = std::conj(t.sof[i]) * t.sof[i + 1];
+        t.diff.sof_diff[i] = std::conj(t.sof[i]) * t.sof[i + 1];
     // Within a PLSC pair the code bits are equal when b7 = 0, so the transmitted bits
     // differ exactly where the mask bits do: map the two mask bits at their positions.
     const uint64_t mask = m_header->plsc_mask(counter);
     for (int m = 0; m < kPlscSymbols / 2; ++m) {
         cf pair[2];
         pi2bpsk_map((mask >> (62 - 2 * m)) & 3u, 2, kSofSymbols + 2 * m, pair);
-        t.pair_diff[m] = std::conj(pair[0]) * pair[1];
+        t.diff.pair_diff[m] = std::conj(pair[0]) * pair[1];
     }
     const int needed = kPilotPeriod + kPilotSpacing + kPilotBlockSymbols;
     const uint8_t* rn = m_scrambling->rn(counter, needed);
@@ -156,7 +156,7 @@ const FrameSync::Templates& FrameSync::templates(uint64_t counter)
         std::fill(plain, plain + kPilotBlockSymbols, cf(kPilotComponent, kPilotComponent));
         pl_scramble(plain, rn + b * kPilotPeriod + kPilotSpacing, kPilotBlockSymbols, t.pilot[b]);
         for (int i = 0; i + 1 < kPilotBlockSymbols; ++i)
-            t.pilot_diff[b][i] = std::conj(t.pilot[b][i]) * t.pilot[b][i + 1];
+            t.diff.pilot_diff[b][i] = std::conj(t.pilot[b][i]) * t.pilot[b][i + 1];
     }
     return t;
 }
@@ -227,53 +227,8 @@ void FrameSync::compact()
 FrameSync::DiffResult FrameSync::diff_statistic(size_t pos, uint64_t counter, bool with_pilots)
 {
     ensure_diffs();
-    const Templates& t = templates(counter);
-    const cf* d = m_diff.data() + pos;
-    const float* e = m_diff_energy.data() + pos;
-    cf cs = 0.0f, cp = 0.0f;
-    float es = 0.0f, ep = 0.0f;
-    for (int i = 0; i + 1 < kSofSymbols; ++i) {
-        cs += std::conj(t.sof_diff[i]) * d[i];
-        es += e[i];
-    }
-    for (int m = 0; m < kPlscSymbols / 2; ++m) {
-        const int i = kSofSymbols + 2 * m;
-        cp += std::conj(t.pair_diff[m]) * d[i];
-        ep += e[i];
-    }
-    DiffResult r;
-    const float energy = es + ep;
-    if (!(energy > 0.0f))
-        return r;
-    const cf plus = cs + cp, minus = cs - cp;
-    const float q0 = std::norm(plus) / energy, q1 = std::norm(minus) / energy;
-    if (q0 >= q1) {
-        r.q = q0;
-        r.corr = plus;
-    } else {
-        r.q = q1;
-        r.corr = minus;
-        r.pilots = true;
-    }
-    if (with_pilots) {
-        cf cpil = 0.0f;
-        float epil = 0.0f;
-        for (int b = 0; b < 2; ++b) {
-            const size_t base = static_cast<size_t>(kPlHeaderSymbols + b * kPilotPeriod + kPilotSpacing);
-            for (int i = 0; i + 1 < kPilotBlockSymbols; ++i) {
-                cpil += std::conj(t.pilot_diff[b][i]) * d[base + static_cast<size_t>(i)];
-                epil += e[base + static_cast<size_t>(i)];
-            }
-        }
-        const cf all = minus + cpil;
-        const float qp = std::norm(all) / (energy + epil);
-        if (qp > r.q) {
-            r.q = qp;
-            r.corr = all;
-            r.pilots = true;
-        }
-    }
-    return r;
+    return header_diff_statistic(m_diff.data() + pos, m_diff_energy.data() + pos, templates(counter).diff,
+                                 with_pilots);
 }
 
 double FrameSync::local_frequency(size_t pos, const Templates& t, const DiffResult& diff)
@@ -429,6 +384,21 @@ uint64_t FrameSync::predicted_counter(uint64_t pos) const
     return m_acq_counter > back ? m_acq_counter - back : 0;
 }
 
+std::pair<uint64_t, uint64_t> FrameSync::search_counters(uint64_t at) const
+{
+    if (m_header->period() == 0) {
+        // Never repeats: the counters around the one predicted here. A frame that starts
+        // at this position is the one predicted for it, or a neighbour when the time base
+        // is off by a few frames either way.
+        const auto window = static_cast<uint64_t>(m_config.counter_window);
+        const uint64_t predicted = predicted_counter(at);
+        return { predicted > window / 2 ? predicted - window / 2 : 0, window };
+    }
+    const uint64_t slots = std::min<uint64_t>(std::max<uint64_t>(m_header->period(), 1),
+                                              static_cast<uint64_t>(m_config.max_search_slots));
+    return { m_acq_counter, slots };
+}
+
 void FrameSync::search()
 {
     // Scan in slices so that hypotheses are verified as soon as their data is there.
@@ -436,26 +406,53 @@ void FrameSync::search()
                                ? end() - static_cast<uint64_t>(kSearchSpan) - 1
                                : 0;
     const uint64_t stop = std::min(limit, m_search_pos + 8192);
-    if (m_header->period() == 0) {
-        const auto window = static_cast<uint64_t>(m_config.counter_window);
-        // Never repeats: the counters around the one predicted here. A frame that starts
-        // at this position is the one predicted for it, or a neighbour when the time base
-        // is off by a few frames either way.
-        for (; m_search_pos < stop; ++m_search_pos) {
-            const size_t pos = index(m_search_pos);
-            const uint64_t predicted = predicted_counter(m_search_pos);
-            const uint64_t first = predicted > window / 2 ? predicted - window / 2 : 0;
-            for (uint64_t c = first; c < first + window; ++c)
-                search_at(pos, c);
-        }
+    if (m_search_pos >= stop)
         return;
+    ensure_diffs();
+    // The block statistic screens kHeaderSearchBlock positions per counter at once; a
+    // position that comes near the threshold there is searched with the reference
+    // statistic (search_at), which makes the decision, so the screen changes nothing
+    // but the time (its float rounding differs from the reference's by ~1e-6 relative,
+    // hence the 1e-3 margin). The positions left over at the slice's end, and blocks in
+    // which the predicted counter changes, go through search_at directly.
+    static_assert(kSearchSpan >= kHeaderSearchSpan, "the search reads what the statistic needs");
+    const size_t first = index(m_search_pos);
+    const size_t span = static_cast<size_t>(stop - m_search_pos) + static_cast<size_t>(kHeaderSearchSpan);
+    m_search_re.resize(span);
+    m_search_im.resize(span);
+    for (size_t i = 0; i < span; ++i) {
+        m_search_re[i] = m_diff[first + i].real();
+        m_search_im[i] = m_diff[first + i].imag();
     }
-    const uint64_t slots = std::min<uint64_t>(std::max<uint64_t>(m_header->period(), 1),
-                                              static_cast<uint64_t>(m_config.max_search_slots));
-    for (; m_search_pos < stop; ++m_search_pos) {
-        const size_t pos = index(m_search_pos);
-        for (uint64_t slot = 0; slot < slots; ++slot)
-            search_at(pos, m_acq_counter + slot);
+    const float screen = m_config.acquisition_threshold * (1.0f - 1e-3f);
+    const bool pilots = m_config.search_pilots;
+    constexpr auto kBlock = static_cast<uint64_t>(kHeaderSearchBlock);
+    HeaderSearchEnergies energies;
+    float q[kHeaderSearchBlock];
+    uint16_t flagged[kHeaderSearchBlock]; // per position, bit c: counter first + c
+    while (m_search_pos < stop) {
+        const auto counters = search_counters(m_search_pos);
+        if (m_search_pos + kBlock <= stop && search_counters(m_search_pos + kBlock - 1) == counters &&
+            counters.second <= 16) {
+            const size_t rel = static_cast<size_t>(index(m_search_pos) - first);
+            header_search_energies(m_diff_energy.data() + index(m_search_pos), pilots, &energies);
+            std::fill(flagged, flagged + kHeaderSearchBlock, uint16_t{ 0 });
+            for (uint64_t c = 0; c < counters.second; ++c) {
+                header_diff_statistic_block(m_search_re.data() + rel, m_search_im.data() + rel, energies,
+                                            templates(counters.first + c).diff, pilots, q);
+                for (int j = 0; j < kHeaderSearchBlock; ++j)
+                    if (q[j] >= screen)
+                        flagged[j] = static_cast<uint16_t>(flagged[j] | (1u << c));
+            }
+            for (int j = 0; j < kHeaderSearchBlock; ++j, ++m_search_pos)
+                for (uint64_t c = 0; flagged[j] >> c; ++c)
+                    if ((flagged[j] >> c) & 1u)
+                        search_at(index(m_search_pos), counters.first + c);
+            continue;
+        }
+        for (uint64_t c = 0; c < counters.second; ++c)
+            search_at(index(m_search_pos), counters.first + c);
+        ++m_search_pos;
     }
 }
 

@@ -43,12 +43,14 @@
 #include <dualsat/pl/pl_framer.h>
 #include <dualsat/pl/pl_scrambler.h>
 #include <dualsat/pl/plheader.h>
+#include <dualsat/rx/header_search.h>
 
 #include <array>
 #include <complex>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace dualsat {
@@ -176,17 +178,11 @@ public:
 private:
     struct Templates {
         uint64_t counter = ~0ull;
-        std::complex<float> sof_diff[kSofSymbols - 1];
-        std::complex<float> pair_diff[kPlscSymbols / 2]; // b7 = 0
-        std::complex<float> pilot_diff[2][kPilotBlockSymbols - 1];
+        HeaderDiffTemplates diff;
         std::complex<float> sof[kSofSymbols];
         std::complex<float> pilot[2][kPilotBlockSymbols];
     };
-    struct DiffResult {
-        float q = 0;
-        bool pilots = false; // the b7 = 1 branch won
-        std::complex<float> corr;
-    };
+    using DiffResult = HeaderDiffResult;
     struct HeaderResult {
         bool ok = false;          // decoded to a data or dummy frame
         PlscDecision plsc;
@@ -222,6 +218,9 @@ private:
     double local_frequency(size_t pos, const Templates& t, const DiffResult& diff);
     void search();
     void search_at(size_t pos, uint64_t counter); // one position, one slot's templates
+    // The counters tried at stream index `at` (first, count): the window around the
+    // prediction (period 0) or the period's slots.
+    std::pair<uint64_t, uint64_t> search_counters(uint64_t at) const;
     void verify_hypotheses();
     bool locked_step(SyncedFrame* frame);
     void enter_lock(Hypothesis& h);
@@ -260,6 +259,7 @@ private:
     static constexpr size_t kTemplateSlots = 32; // > a window: a hypothesis' next one stays
     std::array<Templates, kTemplateSlots> m_templates;
     std::vector<std::complex<float>> m_scratch;
+    std::vector<float> m_search_re, m_search_im; // a search slice's d, split for the block statistic
 };
 
 } // namespace dualsat

@@ -20,7 +20,7 @@ struct LevelStats {
     double mean_db = 0.0, mean_amplitude = 0.0;
 };
 
-// Dummy frames (3330 + 26 known symbols) at amplitude a, Es/N0 esn0_db, carrier
+// Dummy frames (90 + 36 x 36 + 26 known symbols) at amplitude a, Es/N0 esn0_db, carrier
 // phi0 + f i; the estimator is given phase(i) = the true phase plus `offset(segment)`.
 LevelStats measure(double a, double esn0_db, bool own_phase, double segment_offset, int trials)
 {
@@ -43,7 +43,8 @@ LevelStats measure(double a, double esn0_db, bool own_phase, double segment_offs
         }
         SignalLevelEstimator est;
         const SignalLevel level = est.measure(rx.data(), w, phase.data(), known.segments(), own_phase);
-        REQUIRE(level.count == t.length + kSofSymbols); // every symbol of a dummy frame, and the SOF
+        // Every known symbol the segments hold (the header, 36 per slot, the next SOF).
+        REQUIRE(level.count == kPlHeaderSymbols + 36 * kDummySegmentSymbols + kSofSymbols);
         s.mean_db += 10.0 * std::log10(level.esn0());
         s.mean_amplitude += level.amplitude;
     }

@@ -6,7 +6,7 @@
 // the estimators below and decides which of them a frame uses; each header says how its
 // estimator works:
 //   KnownSegments (carrier_segments.h): the frame's known symbols ("segments": the
-//     PLHEADER, each pilot block, a dummy frame's payload in 90-symbol pieces, the next
+//     PLHEADER, each pilot block, 36 symbols of each slot of a dummy frame, the next
 //     SOF). On each segment z = y conj(ref) is a tone plus noise.
 //   LrFrequencyEstimator (carrier_lr_frequency.h): Luise & Reggiannini lag correlations
 //     summed over segments and frames, Fisher-weighted: the coarse frequency and its

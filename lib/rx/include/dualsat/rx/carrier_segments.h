@@ -2,8 +2,9 @@
 //
 // Known symbols of a frame-aligned PLFRAME, as the carrier estimators see them
 // ("segments"): its PLHEADER (90, once the PLSC is decided), each pilot block (36,
-// scrambled, EN 302 307-1 §5.5.3), the whole payload of a dummy frame (in 90-symbol
-// pieces) and the SOF of the next frame (26). On each segment z = y conj(ref) is a tone
+// scrambled, EN 302 307-1 §5.5.3), the first kDummySegmentSymbols of each 90-symbol slot
+// of a dummy frame's payload (all of it is known; see build) and the SOF of the next
+// frame (26). On each segment z = y conj(ref) is a tone
 // plus noise.
 #pragma once
 
@@ -12,6 +13,9 @@
 #include <vector>
 
 namespace dualsat {
+
+// Known symbols taken from each slot of a dummy frame: a pilot block's length.
+constexpr int kDummySegmentSymbols = 36;
 
 struct KnownSegment {
     int start;                      // frame index of its first symbol

@@ -26,7 +26,8 @@ int mth_power_order(Modulation m) { return m == Modulation::QPSK ? 4 : 8; }
 // No usable estimate: zero output, amplitude 0, noise variance +inf.
 void no_estimate(cf* out, int length, CarrierEstimate* est)
 {
-    std::fill(out, out + length, cf(0.0f, 0.0f));
+    if (out)
+        std::fill(out, out + length, cf(0.0f, 0.0f));
     est->amplitude = 0.0f;
     est->noise_variance = std::numeric_limits<float>::infinity();
     est->esn0_db = -std::numeric_limits<float>::infinity();
@@ -145,7 +146,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
                               const cf* header_ref, const uint8_t* rn, const cf* next_sof,
                               cf* out, CarrierEstimate* estimate)
 {
-    if (!frame || !header_ref || !rn || !out || !estimate)
+    if (!frame || !header_ref || !rn || !estimate)
         throw ConfigError("carrier recovery: null pointer");
     const int expected = dummy ? kDummyFrameSymbols : format.plframe_symbols();
     if (length != expected)
@@ -228,7 +229,10 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
 
     // Output: derotated, phase-corrected, divided by the amplitude.
     const double inv = 1.0 / amp;
-    if (use_dd) {
+    if (!out) {
+        // Estimates only: the frequency, phase and level evidence below is all the frame
+        // is for (a dummy frame on an idle link).
+    } else if (use_dd) {
         for (int i = 0; i < length; ++i)
             out[i] = cf(cd(frame[i]) * (inv * unit_phasor_d(-(w * i + m_phase[static_cast<size_t>(i)]))));
     } else {
@@ -237,7 +241,7 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
 
     // Decision-directed refinement between the known symbols where decisions are mostly
     // right (the frame's Es/N0 estimate against the constellation's threshold).
-    if (!dummy && !use_dd && m_config.dd_refine_passes > 0 &&
+    if (out && !dummy && !use_dd && m_config.dd_refine_passes > 0 &&
         static_cast<float>(10.0 * std::log10(esn0)) >= dd_refine_threshold_db(mod)) {
         m_refiner.refine(out, length, pilot_blocks, format.modcod);
         est.refined = true;

@@ -75,8 +75,9 @@ bool SymbolReceiver::next_frame(RxFrame* frame)
         std::copy(rn, rn + payload, m_rn.begin());
 
         CarrierEstimate est;
+        // A dummy frame's symbols are never read (RxFrame::data stays empty): estimates only.
         m_carrier.process(sf.symbols, sf.length, sf.dummy, sf.format, header_ref, m_rn.data(),
-                          next_sof, m_corrected.data(), &est);
+                          next_sof, sf.dummy ? nullptr : m_corrected.data(), &est);
         m_sync.set_tracked_frequency(m_carrier.frequency());
         if (sf.dummy && !m_config.deliver_dummy_frames)
             continue;

@@ -121,7 +121,8 @@ public:
     // next_sof == nullptr only `length` are read). header_ref: the 90 PLHEADER symbols of
     // the decided PLSC. rn: the frame's `length` - 90 scrambling values (R in 0..3).
     // `format` describes a data frame (ignored when dummy). Writes `length` symbols,
-    // derotated, phase-corrected and divided by the amplitude (still scrambled) to out.
+    // derotated, phase-corrected and divided by the amplitude (still scrambled) to out;
+    // out == nullptr: the estimates and tracking only (a dummy frame nobody reads).
     // Non-finite estimates (all-zero input, say) leave the state unchanged and give
     // amplitude 0 / noise variance +inf.
     void process(const std::complex<float>* frame, int length, bool dummy,

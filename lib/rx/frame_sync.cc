@@ -169,15 +169,14 @@ void FrameSync::push(const cf* in, size_t n)
         throw ConfigError("frame sync: null input");
     compact();
     const size_t old = m_buf.size();
-    m_buf.resize(old + n);
-    for (size_t k = 0; k < n; ++k) {
-        cf v = in[k];
-        if (!finite(v)) {
-            v = cf(0.0f, 0.0f);
+    // A plain copy, then the rare non-finite symbols fixed in place (resize() would
+    // zero-fill first: a second pass over every symbol at the receiver's full rate).
+    m_buf.insert(m_buf.end(), in, in + n);
+    for (size_t k = old; k < m_buf.size(); ++k)
+        if (!finite(m_buf[k])) {
+            m_buf[k] = cf(0.0f, 0.0f);
             ++m_stats.nonfinite_symbols;
         }
-        m_buf[old + k] = v;
-    }
     m_stats.symbols_in += n;
 }
 

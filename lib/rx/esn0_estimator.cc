@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace dualsat {
 namespace {
@@ -99,18 +100,22 @@ Esn0Measurement make(double rho, double var_db2, int symbols)
     return m;
 }
 
+// One phase block's correlation sum y s* and how many finite symbols went into it.
+struct BlockCorrelation {
+    cd corr;
+    size_t used;
+};
+
 // Sum over the symbols of the squared noise along each symbol, e = y e^{-j theta_b} - a s
-// projected on s / |s|, with theta_b each block's phase.
+// projected on s / |s|, with theta_b = arg of block b's correlation (from the first pass).
 double radial_noise(const std::complex<float>* y, const std::complex<float>* ref, size_t n,
-                    size_t block, double a)
+                    size_t block, double a, const std::vector<BlockCorrelation>& blocks)
 {
     double sum = 0.0;
-    for (size_t start = 0; start < n; start += block) {
+    size_t b = 0;
+    for (size_t start = 0; start < n; start += block, ++b) {
         const size_t end = std::min(n, start + block);
-        cd cb = 0.0;
-        for (size_t i = start; i < end; ++i)
-            if (finite(y[i]))
-                add_times_conj(cb, y[i], cd(ref[i]));
+        const cd cb = blocks[b].corr;
         if (std::abs(cb) == 0.0)
             continue;
         const cd turn = std::conj(cb) / std::abs(cb);
@@ -161,18 +166,35 @@ Esn0Measurement data_aided_esn0(const std::complex<float>* y, const std::complex
 {
     if (!y || !ref || n == 0 || !(symbol_energy > 0.0))
         return {};
-    // First pass: one phase for the whole frame (the carrier recovery's mean phase error).
+    // One pass over the symbols: each phase block's correlation (kept for the per-block
+    // phase re-fit and the radial noise below), the frame's correlation as their sum,
+    // the reference energy and the received power. (Three passes did this before, at
+    // 30 Msym/s as much time as the soft demapper: issue 14.)
+    const size_t block = phase_block > 0 ? static_cast<size_t>(phase_block) : n;
+    std::vector<BlockCorrelation> blocks;
+    blocks.reserve(n / block + 1);
     cd corr = 0.0;
     double energy = 0.0, power = 0.0;
     size_t count = 0;
-    for (size_t i = 0; i < n; ++i) {
-        if (!finite(y[i]))
-            continue;
-        const cd s(ref[i]);
-        add_times_conj(corr, y[i], s);
-        energy += std::norm(s);
-        power += std::norm(cd(y[i]));
-        ++count;
+    for (size_t start = 0; start < n; start += block) {
+        const size_t end = std::min(n, start + block);
+        cd cb = 0.0;
+        double eb = 0.0, pb = 0.0;
+        size_t used = 0;
+        for (size_t i = start; i < end; ++i) {
+            if (!finite(y[i]))
+                continue;
+            const cd s(ref[i]);
+            add_times_conj(cb, y[i], s);
+            eb += std::norm(s);
+            pb += std::norm(cd(y[i]));
+            ++used;
+        }
+        blocks.push_back({ cb, used });
+        corr += cb;
+        energy += eb;
+        power += pb;
+        count += used;
     }
     if (count < 2 || !(energy > 0.0))
         return {};
@@ -184,32 +206,22 @@ Esn0Measurement data_aided_esn0(const std::complex<float>* y, const std::complex
     double rho = a * a * symbol_energy / std::max(noise, 1e-300);
 
     bool radial_only = false;
-    const size_t block = phase_block > 0 ? static_cast<size_t>(phase_block) : 0;
-    if (block > 0 && n >= 2 * block && rho * static_cast<double>(block) >= kPhaseRefitBlockSnr) {
+    if (phase_block > 0 && n >= 2 * block && rho * static_cast<double>(block) >= kPhaseRefitBlockSnr) {
         // Per block b: C_b = sum y s*, S_b = sum |s|^2. The phase of each block is arg C_b,
         // so the amplitude fit is sum |C_b| / sum S_b. |C_b| = |A S_b + w| with w of
         // variance N S_b: E|C_b| ~ A S_b + N / (4 A) (the noise across the signal), so
         // B N / (4 A) comes off the sum. The fitted phases take one real degree of freedom
         // per block, the amplitude one more.
         double sum_abs = 0.0;
-        size_t blocks = 0;
-        for (size_t start = 0; start < n; start += block) {
-            const size_t end = std::min(n, start + block);
-            cd cb = 0.0;
-            size_t used = 0;
-            for (size_t i = start; i < end; ++i) {
-                if (!finite(y[i]))
-                    continue;
-                add_times_conj(cb, y[i], cd(ref[i]));
-                ++used;
-            }
-            if (used == 0)
+        size_t fitted = 0;
+        for (const BlockCorrelation& bc : blocks) {
+            if (bc.used == 0)
                 continue;
-            sum_abs += std::abs(cb);
-            ++blocks;
+            sum_abs += std::abs(bc.corr);
+            ++fitted;
         }
         const double a_fit = sum_abs / energy;
-        const double dof = 2.0 * static_cast<double>(count) - static_cast<double>(blocks) - 1.0;
+        const double dof = 2.0 * static_cast<double>(count) - static_cast<double>(fitted) - 1.0;
         if (dof > 2.0 && a_fit > 0.0) {
             const double residual = std::max(power - 2.0 * a_fit * sum_abs + a_fit * a_fit * energy, 0.0);
             noise = 2.0 * residual / dof;
@@ -217,13 +229,13 @@ Esn0Measurement data_aided_esn0(const std::complex<float>* y, const std::complex
                 // Phase noise faster than a block (the DVB-S2 mask's floor) still moves the
                 // symbols across: only the noise along each symbol (radial) is free of it,
                 // to second order. AWGN puts half its power there.
-                const double radial = radial_noise(y, ref, n, block, a_fit);
+                const double radial = radial_noise(y, ref, n, block, a_fit, blocks);
                 if (radial > 0.0) {
                     noise = 2.0 * radial / (static_cast<double>(count) - 1.0);
                     radial_only = true;
                 }
             }
-            a = (sum_abs - static_cast<double>(blocks) * noise / (4.0 * a_fit)) / energy;
+            a = (sum_abs - static_cast<double>(fitted) * noise / (4.0 * a_fit)) / energy;
             n_eff = 0.5 * dof;
             rho = a > 0.0 ? a * a * symbol_energy / std::max(noise, 1e-300) : 0.0;
         }

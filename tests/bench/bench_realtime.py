@@ -498,6 +498,17 @@ class Bench:
         return (r["samples"] / 2, r["wall_s"], r["cpu_s"], r["groups"],
                 "frames ok %d, dummy %d" % (r["frames_ok"], r["dummy_frames"]))
 
+    def add_fastest(self, leg, modcod, load, runs):
+        """The row of an RX leg's fastest run; every run's rate goes into its note."""
+        if not runs:
+            return
+        rates = [r[0] / r[1] / 1e6 for r in runs]
+        best = runs[rates.index(max(rates))]
+        note = best[4]
+        if len(runs) > 1:
+            note += "; fastest of %d: %s Msym/s" % (len(runs), " / ".join("%.1f" % v for v in rates))
+        self.add(leg, "rx", modcod, load, best[0], best[1], best[2], best[3], note)
+
     def compared_rx(self, modcod, load, path):
         runs = []
         if "lib" in self.a.legs:
@@ -515,15 +526,7 @@ class Bench:
                 if r is not None:
                     results[name].append(r)
         for name, _ in runs:
-            rs = results[name]
-            if not rs:
-                continue
-            rates = [x[0] / x[1] / 1e6 for x in rs]
-            best = rs[rates.index(max(rates))]
-            note = best[4]
-            if len(rs) > 1:
-                note += "; fastest of %d: %s Msym/s" % (len(rs), " / ".join("%.1f" % v for v in rates))
-            self.add(name, "rx", modcod, load, best[0], best[1], best[2], best[3], note)
+            self.add_fastest(name, modcod, load, results[name])
 
     def leg_lib_tx(self, modcod, load):
         out, err, wall, groups, rc = run_measured(
@@ -568,13 +571,7 @@ class Bench:
                 if feed:
                     feed.kill()
                     feed.wait()
-        if runs:
-            rates = [r[0] / r[1] / 1e6 for r in runs]
-            best = runs[rates.index(max(rates))]
-            note = best[4]
-            if len(runs) > 1:
-                note += "; fastest of %d: %s Msym/s" % (len(runs), " / ".join("%.1f" % v for v in rates))
-            self.add(leg, "rx", modcod, load, best[0], best[1], best[2], best[3], note)
+        self.add_fastest(leg, modcod, load, runs)
 
     def leg_daemon(self, modcod, load, path):
         extra = {"radio": ", file: {rx_path: %s, throttle: false}" % json.dumps(path)}

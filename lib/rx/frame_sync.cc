@@ -102,7 +102,8 @@ void FrameSync::reset()
     m_hyps.clear();
     m_pending.clear();
     m_buf.clear();
-    m_diff.clear();
+    m_diff_re.clear();
+    m_diff_im.clear();
     m_diff_energy.clear();
     m_base = m_stats.symbols_in;
     m_search_pos = m_base;
@@ -184,18 +185,20 @@ void FrameSync::ensure_diffs()
 {
     // Differential products are needed by the search and header verification only; once
     // locked (the carrier recovery tracking the frequency) none are read, so they are
-    // computed on demand instead of on every push. m_diff[i] belongs to m_buf[i].
-    if (m_buf.size() < 2 || m_diff.size() >= m_buf.size() - 1)
+    // computed on demand instead of on every push. Entry i belongs to m_buf[i].
+    if (m_buf.size() < 2 || m_diff_energy.size() >= m_buf.size() - 1)
         return;
-    const size_t first = m_diff.size();
-    m_diff.resize(m_buf.size() - 1);
+    const size_t first = m_diff_energy.size();
+    m_diff_re.resize(m_buf.size() - 1);
+    m_diff_im.resize(m_buf.size() - 1);
     m_diff_energy.resize(m_buf.size() - 1);
     for (size_t i = first; i + 1 < m_buf.size(); ++i) {
         // conj(a) b in real arithmetic (inputs are finite: no NaN fallback needed).
         const float ar = m_buf[i].real(), ai = m_buf[i].imag();
         const float br = m_buf[i + 1].real(), bi = m_buf[i + 1].imag();
         const float dr = ar * br + ai * bi, di = ar * bi - ai * br;
-        m_diff[i] = cf(dr, di);
+        m_diff_re[i] = dr;
+        m_diff_im[i] = di;
         m_diff_energy[i] = dr * dr + di * di;
     }
 }
@@ -217,17 +220,17 @@ void FrameSync::compact()
     if (cut < m_buf.size() / 2 && cut < 65536)
         return; // amortise: move memory only when a good part is dead
     m_buf.erase(m_buf.begin(), m_buf.begin() + static_cast<std::ptrdiff_t>(cut));
-    const size_t dcut = std::min(cut, m_diff.size());
-    m_diff.erase(m_diff.begin(), m_diff.begin() + static_cast<std::ptrdiff_t>(dcut));
-    m_diff_energy.erase(m_diff_energy.begin(), m_diff_energy.begin() + static_cast<std::ptrdiff_t>(dcut));
+    const auto dcut = static_cast<std::ptrdiff_t>(std::min(cut, m_diff_energy.size()));
+    for (std::vector<float>* v : { &m_diff_re, &m_diff_im, &m_diff_energy })
+        v->erase(v->begin(), v->begin() + dcut);
     m_base += cut;
 }
 
 FrameSync::DiffResult FrameSync::diff_statistic(size_t pos, uint64_t counter, bool with_pilots)
 {
     ensure_diffs();
-    return header_diff_statistic(m_diff.data() + pos, m_diff_energy.data() + pos, templates(counter).diff,
-                                 with_pilots);
+    return header_diff_statistic(m_diff_re.data() + pos, m_diff_im.data() + pos, m_diff_energy.data() + pos,
+                                 templates(counter).diff, with_pilots);
 }
 
 double FrameSync::local_frequency(size_t pos, const Templates& t, const DiffResult& diff)
@@ -415,14 +418,6 @@ void FrameSync::search()
     // hence the 1e-3 margin). The positions left over at the slice's end, and blocks in
     // which the predicted counter changes, go through search_at directly.
     static_assert(kSearchSpan >= kHeaderSearchSpan, "the search reads what the statistic needs");
-    const size_t first = index(m_search_pos);
-    const size_t span = static_cast<size_t>(stop - m_search_pos) + static_cast<size_t>(kHeaderSearchSpan);
-    m_search_re.resize(span);
-    m_search_im.resize(span);
-    for (size_t i = 0; i < span; ++i) {
-        m_search_re[i] = m_diff[first + i].real();
-        m_search_im[i] = m_diff[first + i].imag();
-    }
     const float screen = m_config.acquisition_threshold * (1.0f - 1e-3f);
     const bool pilots = m_config.search_pilots;
     constexpr auto kBlock = static_cast<uint64_t>(kHeaderSearchBlock);
@@ -433,11 +428,11 @@ void FrameSync::search()
         const auto counters = search_counters(m_search_pos);
         if (m_search_pos + kBlock <= stop && search_counters(m_search_pos + kBlock - 1) == counters &&
             counters.second <= 16) {
-            const size_t rel = static_cast<size_t>(index(m_search_pos) - first);
-            header_search_energies(m_diff_energy.data() + index(m_search_pos), pilots, &energies);
+            const size_t pos = index(m_search_pos);
+            header_search_energies(m_diff_energy.data() + pos, pilots, &energies);
             std::fill(flagged, flagged + kHeaderSearchBlock, uint16_t{ 0 });
             for (uint64_t c = 0; c < counters.second; ++c) {
-                header_diff_statistic_block(m_search_re.data() + rel, m_search_im.data() + rel, energies,
+                header_diff_statistic_block(m_diff_re.data() + pos, m_diff_im.data() + pos, energies,
                                             templates(counters.first + c).diff, pilots, q);
                 for (int j = 0; j < kHeaderSearchBlock; ++j)
                     if (q[j] >= screen)

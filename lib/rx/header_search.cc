@@ -36,18 +36,20 @@ inline void sum_energy(const float* e, int n, int first, int stride, float* acc)
 
 } // namespace
 
-HeaderDiffResult header_diff_statistic(const cf* d, const float* e, const HeaderDiffTemplates& t, bool with_pilots)
+HeaderDiffResult header_diff_statistic(const float* dre, const float* dim, const float* e,
+                                       const HeaderDiffTemplates& t, bool with_pilots)
 {
+    const auto d = [dre, dim](int i) { return cf(dre[i], dim[i]); };
     cf cs = 0.0f, cp = 0.0f;
     float es = 0.0f, ep = 0.0f;
     for (int i = 0; i + 1 < kSofSymbols; ++i) {
-        cs += std::conj(t.sof_diff[i]) * d[i];
+        cs += std::conj(t.sof_diff[i]) * d(i);
         es += e[i];
     }
     // Only the differential products inside a PLSC pair are known (up to b7's sign).
     for (int m = 0; m < kPlscSymbols / 2; ++m) {
         const int i = kSofSymbols + 2 * m;
-        cp += std::conj(t.pair_diff[m]) * d[i];
+        cp += std::conj(t.pair_diff[m]) * d(i);
         ep += e[i];
     }
     HeaderDiffResult r;
@@ -70,7 +72,7 @@ HeaderDiffResult header_diff_statistic(const cf* d, const float* e, const Header
         for (int b = 0; b < 2; ++b)
             for (int i = 0; i + 1 < kPilotBlockSymbols; ++i) {
                 const int k = kHeaderSearchPilotOffset[b] + i;
-                cpil += std::conj(t.pilot_diff[b][i]) * d[k];
+                cpil += std::conj(t.pilot_diff[b][i]) * d(k);
                 epil += e[k];
             }
         const cf all = minus + cpil;

@@ -80,7 +80,7 @@ TEST_CASE("header search: the block statistic equals the reference at every posi
             for (int j = 0; j < kHeaderSearchBlock; ++j) {
                 const size_t pos = p + static_cast<size_t>(j);
                 CAPTURE(pos);
-                const HeaderDiffResult ref = header_diff_statistic(d.data() + pos, e.data() + pos, t, pilots);
+                const HeaderDiffResult ref = header_diff_statistic(re.data() + pos, im.data() + pos, e.data() + pos, t, pilots);
                 REQUIRE(std::isfinite(q[j]));
                 REQUIRE(std::abs(q[j] - ref.q) <= 1e-5f * (1.0f + ref.q));
                 above += ref.q > 20.0f;
@@ -92,7 +92,8 @@ TEST_CASE("header search: the block statistic equals the reference at every posi
         CHECK(above == 3);
         CHECK(zero >= 2 * kHeaderSearchBlock);
         for (int b = 0; b < 3; ++b) {
-            const HeaderDiffResult r = header_diff_statistic(d.data() + planted[b], e.data() + planted[b], t, pilots);
+            const HeaderDiffResult r =
+                header_diff_statistic(re.data() + planted[b], im.data() + planted[b], e.data() + planted[b], t, pilots);
             CHECK(r.pilots == (b != 0));
         }
     }

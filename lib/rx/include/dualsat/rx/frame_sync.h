@@ -225,7 +225,7 @@ private:
     bool locked_step(SyncedFrame* frame);
     void enter_lock(Hypothesis& h);
     void compact();
-    void ensure_diffs(); // m_diff / m_diff_energy up to the end of m_buf
+    void ensure_diffs(); // m_diff_re / m_diff_im / m_diff_energy up to the end of m_buf
     size_t index(uint64_t stream_pos) const { return static_cast<size_t>(stream_pos - m_base); }
     uint64_t end() const { return m_base + m_buf.size(); }
 
@@ -236,8 +236,10 @@ private:
     SyncState m_state = SyncState::Searching;
 
     std::vector<std::complex<float>> m_buf;  // symbols from stream index m_base on
-    std::vector<std::complex<float>> m_diff; // m_diff[i] = conj(m_buf[i]) m_buf[i+1]
-    std::vector<float> m_diff_energy;        // |m_diff[i]|^2
+    // d[i] = conj(m_buf[i]) m_buf[i+1], split into real and imaginary parts (the layout
+    // the search statistic reads, header_search.h), and |d[i]|^2.
+    std::vector<float> m_diff_re, m_diff_im;
+    std::vector<float> m_diff_energy;
     uint64_t m_base = 0;
     uint64_t m_search_pos = 0;
 
@@ -259,7 +261,6 @@ private:
     static constexpr size_t kTemplateSlots = 32; // > a window: a hypothesis' next one stays
     std::array<Templates, kTemplateSlots> m_templates;
     std::vector<std::complex<float>> m_scratch;
-    std::vector<float> m_search_re, m_search_im; // a search slice's d, split for the block statistic
 };
 
 } // namespace dualsat

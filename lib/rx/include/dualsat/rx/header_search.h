@@ -40,9 +40,10 @@ struct HeaderDiffResult {
     std::complex<float> corr;
 };
 
-// Reference: the statistic at one position (d and e from that position on,
-// kHeaderSearchSpan entries with pilots, kPlHeaderSymbols - 1 without).
-HeaderDiffResult header_diff_statistic(const std::complex<float>* d, const float* e,
+// Reference: the statistic at one position, from d's real and imaginary parts and e
+// (each from that position on, kHeaderSearchSpan entries with pilots, kPlHeaderSymbols - 1
+// without).
+HeaderDiffResult header_diff_statistic(const float* dre, const float* dim, const float* e,
                                        const HeaderDiffTemplates& t, bool with_pilots);
 
 constexpr int kHeaderSearchBlock = 8;
@@ -55,9 +56,8 @@ struct HeaderSearchEnergies {
 };
 void header_search_energies(const float* e, bool with_pilots, HeaderSearchEnergies* out);
 
-// q of header_diff_statistic at kHeaderSearchBlock consecutive positions from d's split
-// real and imaginary parts (dre[i] = d[i].real(), ...), equal to the reference's up to
-// float rounding (a different summation order).
+// q of header_diff_statistic at kHeaderSearchBlock consecutive positions from the same
+// arrays, equal to the reference's up to float rounding (a different summation order).
 void header_diff_statistic_block(const float* dre, const float* dim, const HeaderSearchEnergies& energies,
                                  const HeaderDiffTemplates& t, bool with_pilots, float* q);
 

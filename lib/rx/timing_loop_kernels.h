@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The timing loop's strobe loop per SIMD level (the algorithm: timing_loop_simd.h).
 // Scalar instance and dispatch: timing_recovery.cc; timing_loop_sse41.cc and
-// timing_loop_avx2.cc: the instances with that ISA's FIR dot products inlined.
+// timing_loop_avx2.cc: the instances with that ISA's FIR dot products inlined
+// (timing_loop_inlined.h).
 #pragma once
 
 #include <dualsat/core/simd.h>

@@ -2,9 +2,9 @@
 //
 // The timing loop's strobe loop (TimingRecovery, timing_recovery.h), written once over the
 // dot product that computes a symbol's two strobes. Instances (timing_loop_kernels.h):
-//  - timing_loop_sse41.cc / timing_loop_avx2.cc: that ISA's FIR dot products
-//    (dualsat/dsp/fir_kernels_simd.h) inlined — the two strobes stay in registers and the
-//    loop's state in locals for the whole block;
+//  - timing_loop_inlined.h, built by timing_loop_sse41.cc / timing_loop_avx2.cc: that
+//    ISA's FIR dot products (dualsat/dsp/fir_kernels_simd.h) inlined — the two strobes
+//    stay in registers and the loop's state in locals for the whole block;
 //  - timing_recovery.cc: the scalar level, and the reference of every level, which calls
 //    the level's FIR kernel through its pointer (the strobe loop as it was before).
 // The arithmetic is the same in every instance (the lib builds with -ffp-contract=off), so

@@ -379,10 +379,14 @@ uint64_t FrameSync::predicted_counter(uint64_t pos) const
 {
     if (m_acq_frame_symbols <= 0)
         return m_acq_counter;
+    // The frame whose start is nearest: a frame reaches the synchroniser a few symbols
+    // before or after its nominal start (filter delays, the timing loop), and rounding
+    // down would give the frame starting just early its predecessor's counter, one frame
+    // off in the window before any time-base error.
     const auto l = static_cast<uint64_t>(m_acq_frame_symbols);
     if (pos >= m_acq_anchor)
-        return m_acq_counter + (pos - m_acq_anchor) / l;
-    const uint64_t back = (m_acq_anchor - pos + l - 1) / l; // frames, rounded up
+        return m_acq_counter + (pos - m_acq_anchor + l / 2) / l;
+    const uint64_t back = (m_acq_anchor - pos + l / 2) / l;
     return m_acq_counter > back ? m_acq_counter - back : 0;
 }
 

@@ -158,7 +158,8 @@ public:
     // counter_window counters centred on the prediction at each position. After a lost
     // lock the prediction continues from the last frame the lock delivered.
     void set_acquisition_counter_hint(uint64_t counter, uint64_t at_symbol, int frame_symbols);
-    // The counter predicted at stream index `pos` (the hint's, or the lock's).
+    // The counter predicted for a frame starting at stream index `pos` (from the hint's,
+    // or the lock's, anchor): that of the predicted frame start nearest to it.
     uint64_t predicted_counter(uint64_t pos) const;
     void reset(); // drops the lock, the buffer and the hypotheses (stats kept)
     // Other sequences (non-null, else ConfigError; nothing changed then): a key change of

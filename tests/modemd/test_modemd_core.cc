@@ -386,7 +386,7 @@ TEST_CASE("ACM loop: the receiver's frames become reports, reports drive the for
     CHECK(measuring_only.status()["reports_in"]["ignored_no_controller"] == 1);
 }
 
-TEST_CASE("ACM loop: POST /acm settings, checked like the config; SIGHUP keeps them unless the file changed",
+TEST_CASE("ACM loop: POST /acm settings, checked like the config, SIGHUP keeps them unless the file changed",
           "[modemd][acm]")
 {
     const std::string text = "acm: {mode: acm, link_id: 3, min_modcod: QPSK 1/2, max_modcod: 8PSK 3/4, "
@@ -1238,7 +1238,7 @@ TEST_CASE("HTTP server: a slow POST /modcod does not hold up GET /status", "[mod
     server.stop();
 }
 
-TEST_CASE("HTTP server: full of busy connections, a newcomer gets 503; an idle one makes room", "[modemd][http]")
+TEST_CASE("HTTP server: full of busy connections, a newcomer gets 503, an idle one makes room", "[modemd][http]")
 {
     SlowModem m;
     modemd::ControlApi api(m, "");
@@ -1303,7 +1303,7 @@ TEST_CASE("stream watch: a counter that stops is a stall, one that moves again a
     CHECK_THROWS(StreamWatch(0.0));
 }
 
-TEST_CASE("test pattern: generated packets check clean; bit errors, losses and other PIDs are told apart",
+TEST_CASE("test pattern: generated packets check clean, bit errors, losses and other PIDs are told apart",
           "[modemd][test_pattern]")
 {
     modemd::TestPattern tx, rx;

@@ -189,7 +189,7 @@ TEST_CASE("realtime judge: ok at real time, behind below it with the cause, over
     }
 }
 
-TEST_CASE("warn limiter: the first warning at once, then one per interval; recovery once", "[modemd][realtime]")
+TEST_CASE("warn limiter: the first warning at once, then one per interval, recovery once", "[modemd][realtime]")
 {
     WarnLimiter w(30.0);
     CHECK(w.warn(at(0)));

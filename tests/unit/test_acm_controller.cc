@@ -512,7 +512,7 @@ TEST_CASE("ACM outer loop: errors raise the margin fast, good frames lower it sl
     CHECK(steady.c.state().trim_db == Approx(start).margin(0.01));
 }
 
-TEST_CASE("ACM outer loop: a raised margin steps down; errors in an outage do not raise it", "[acm]")
+TEST_CASE("ACM outer loop: a raised margin steps down, errors in an outage do not raise it", "[acm]")
 {
     AcmConfig cfg;
     Link link(cfg);

@@ -339,7 +339,7 @@ TEST_CASE("DsssReceiver: no false lock on noise alone", "[antijam]")
     CHECK(r.last_acquisition().metric > 0.0);
 }
 
-TEST_CASE("DsssReceiver: bad input is counted, never thrown; bad config is", "[antijam]")
+TEST_CASE("DsssReceiver: bad input is counted, never thrown, bad config is", "[antijam]")
 {
     DsssReceiverConfig c;
     c.sf = 16;

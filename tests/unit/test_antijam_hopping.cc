@@ -82,7 +82,7 @@ TEST_CASE("Hop schedule: every channel equally likely, keyed by key and epoch", 
     CHECK_THROWS_AS(check_hop_plan(bad), ConfigError);
 }
 
-TEST_CASE("Hop gate: guards of silence in, dropped out; the stream passes unchanged", "[antijam]")
+TEST_CASE("Hop gate: guards of silence in, dropped out, the stream passes unchanged", "[antijam]")
 {
     HopPlan plan;
     plan.channels = 8;
@@ -151,7 +151,7 @@ TEST_CASE("Dwell jam detector: jammed dwells found against a robust reference", 
     CHECK_THROWS_AS(DwellJamDetector(DwellJamConfig{ 0.0 }), ConfigError);
 }
 
-TEST_CASE("Digital hopping: each slot on its keyed channel, back to the same stream; a "
+TEST_CASE("Digital hopping: each slot on its keyed channel, back to the same stream, a "
           "wrong key's schedule does not recover it", "[antijam]")
 {
     HopPlan plan;
@@ -233,7 +233,7 @@ TEST_CASE("Digital hopping: each slot on its keyed channel, back to the same str
     CHECK_THROWS_AS(DigitalHopper(plan, sched, narrow), ConfigError);
 }
 
-TEST_CASE("Jammers: power at the J/S set; partial-band noise stays in its part of the band", "[antijam][channel]")
+TEST_CASE("Jammers: power at the J/S set, partial-band noise stays in its part of the band", "[antijam][channel]")
 {
     const double fs = 1e6;
     for (JammerKind k : { JammerKind::Cw, JammerKind::Broadband, JammerKind::PartialBand,
@@ -289,7 +289,7 @@ TEST_CASE("Jammers: power at the J/S set; partial-band noise stays in its part o
 }
 
 TEST_CASE("Erasures: with codeword interleaving the FEC rebuilds a QPSK 1/2 frame with a "
-          "quarter of its symbols erased in dwell-long bursts; without, bursts break it",
+          "quarter of its symbols erased in dwell-long bursts, without, bursts break it",
           "[antijam][fec]")
 {
     // Ideal synchronisation (symbol-level AWGN at 10 dB, boundaries known): symbols set to

@@ -75,7 +75,7 @@ TEST_CASE("Bit interleaver follows 5.3.3 and round-trips, every MODCOD and frame
     }
 }
 
-TEST_CASE("Bit interleaver is a permutation; soft deinterleave inverts it", "[interleaver]")
+TEST_CASE("Bit interleaver is a permutation, soft deinterleave inverts it", "[interleaver]")
 {
     for (auto [fs, rate, mod] : { std::tuple{ FrameSize::Normal, CodeRate::R3_5, Modulation::PSK8 },
                                   std::tuple{ FrameSize::Short, CodeRate::R3_4, Modulation::APSK16 },

@@ -225,7 +225,7 @@ TEST_CASE("Phase noise follows the mask", "[channel]")
         CHECK(db(psd[i]) == Approx(db(pn.mask_psd(offsets[i]))).margin(2.0));
 }
 
-TEST_CASE("Deterministic with a seed; NaN injection counted", "[channel]")
+TEST_CASE("Deterministic with a seed, NaN injection counted", "[channel]")
 {
     ChannelConfig c;
     c.esn0_db = 3.0;

@@ -269,7 +269,7 @@ TEST_CASE("Es/N0: bad input gives no estimate, never a crash", "[esn0]")
     CHECK(!b.estimate_rings(ref.data(), ref.size(), nullptr, &share, 1, 1.0, 1.0, 0.5).valid());
 }
 
-TEST_CASE("FecFrameDecoder: payload Es/N0 codeword-aided when decoded, blind when not; decoding unchanged",
+TEST_CASE("FecFrameDecoder: payload Es/N0 codeword-aided when decoded, blind when not, decoding unchanged",
           "[esn0][fec_receiver]")
 {
     const FrameFormat f{ { Modulation::PSK8, CodeRate::R3_4 }, FrameSize::Short, false };

@@ -39,7 +39,7 @@ TEST_CASE("FFT equals the direct DFT", "[fft]")
     }
 }
 
-TEST_CASE("FFT: a tone lands in its bin; bad sizes are rejected", "[fft]")
+TEST_CASE("FFT: a tone lands in its bin, bad sizes are rejected", "[fft]")
 {
     const size_t n = 256;
     std::vector<cd> x(n);

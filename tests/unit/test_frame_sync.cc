@@ -254,7 +254,7 @@ TEST_CASE("FrameSync: a gap loses the lock after the flywheel frames, then re-ac
     CHECK(sync.state() == SyncState::Locked);
 }
 
-TEST_CASE("FrameSync: the carrier recovery's frequency is used while locked; reset", "[frame_sync]")
+TEST_CASE("FrameSync: the carrier recovery's frequency is used while locked, reset", "[frame_sync]")
 {
     const Stream tx = make_stream(kVcm, 12, 9);
     const double cfo = -0.03;

@@ -260,7 +260,7 @@ TEST_CASE("LDPC decoder: decoder is reusable across frames and codes", "[ldpc][d
     }
 }
 
-TEST_CASE("LDPC decoder: float entry quantises like the int8 one; NaN is an erasure", "[ldpc][decoder]")
+TEST_CASE("LDPC decoder: float entry quantises like the int8 one, NaN is an erasure", "[ldpc][decoder]")
 {
     Gaussian g(6);
     const auto& t = ldpc_table(FrameSize::Short, CodeRate::R1_2);

@@ -60,7 +60,7 @@ TEST_CASE("KeyedPlScrambling: keyed R in 0..3, uniform, per slot, unlike the Gol
     CHECK(KeyedPlScrambling(key(7, LinkDirection::Forward)).period() == kDefaultKeyedPlPeriod);
 }
 
-TEST_CASE("KeyedPlHeader: keyed SOF and PLSC mask decode every PLS code; the standard ones do not",
+TEST_CASE("KeyedPlHeader: keyed SOF and PLSC mask decode every PLS code, the standard ones do not",
           "[protect]")
 {
     const auto ks = test_schedule();

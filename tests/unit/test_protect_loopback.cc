@@ -281,7 +281,7 @@ TEST_CASE("Protected loopback: the keyed header is acquired at QPSK 1/4's thresh
 }
 
 TEST_CASE("Protected loopback with sequences that never repeat: a prediction outside the "
-          "window finds nothing; after a fade the receiver re-acquires from its own count",
+          "window finds nothing, after a fade the receiver re-acquires from its own count",
           "[protect][receiver]")
 {
     // QPSK 1/2 short with pilots at 6 dB, 48 frames; frames 24..29 faded out (zeros).
@@ -395,7 +395,7 @@ TEST_CASE("Protected acquisition measurement: keyed vs civil lock frame at QPSK 
     }
 }
 
-TEST_CASE("Protected loopback: a TRANSEC key change on both sides mid-stream; the receiver "
+TEST_CASE("Protected loopback: a TRANSEC key change on both sides mid-stream, the receiver "
           "re-acquires on the new sequences, a receiver left on the old key loses the link",
           "[protect][receiver]")
 {

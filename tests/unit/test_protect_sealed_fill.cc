@@ -164,7 +164,7 @@ TEST_CASE("SealedFill: an idle protected transmitter sends only sealed data fram
     CHECK(wrong->counters().unknown_key == rx2.status().frames);
 }
 
-TEST_CASE("SealedFill with traffic: idle, bursts, idle again; packets exact and in order",
+TEST_CASE("SealedFill with traffic: idle, bursts, idle again, packets exact and in order",
           "[protect][transmitter][receiver]")
 {
     FillTx p;

@@ -63,7 +63,7 @@ TEST_CASE("Spectral CFO estimate: +-10 % Rs at -3 dB, any samples per symbol", "
     }
 }
 
-TEST_CASE("Spectral CFO estimate: noise alone is never reliable; NaN skipped; bad config",
+TEST_CASE("Spectral CFO estimate: noise alone is never reliable, NaN skipped, bad config",
           "[spectral_cfo]")
 {
     Rng rng(9);

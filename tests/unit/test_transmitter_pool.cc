@@ -368,7 +368,7 @@ TEST_CASE("pooled transmitter: destroyed with frames in flight, no hang and no l
     { Transmitter idle(cfg); }
 }
 
-TEST_CASE("pooled transmitter: a failing encoding thread loses that frame only; misuse",
+TEST_CASE("pooled transmitter: a failing encoding thread loses that frame only, misuse",
           "[transmitter][transmitter_pool]")
 {
     auto seq = std::make_shared<SlowScrambling>(std::chrono::milliseconds(0), 2);

@@ -15,11 +15,16 @@ namespace {
 
 template <class Isa>
 struct InlinedDot2 {
-    DUALSAT_SIMD_INLINE void operator()(const std::complex<float>* xa, const float* ta,
-                                        const std::complex<float>* xb, const float* tb, size_t n,
-                                        std::complex<float>* out) const
+    // The strobes of `sets` windows (2 per symbol); a whole group's at once, interleaved.
+    DUALSAT_SIMD_INLINE void operator()(const std::complex<float>* const* x, const float* const* t,
+                                        size_t sets, size_t n, std::complex<float>* out) const
     {
-        kernels::FirSimd<Isa>::dot2(xa, ta, xb, tb, n, out);
+        if (sets == 2 * TimingLoopState::kGroup) {
+            kernels::FirSimd<Isa>::template dot_sets<2 * TimingLoopState::kGroup>(x, t, n, out);
+            return;
+        }
+        for (size_t j = 0; j + 2 <= sets; j += 2)
+            kernels::FirSimd<Isa>::dot2(x[j], t[j], x[j + 1], t[j + 1], n, out + j);
     }
 };
 

@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
 // The timing loop's strobe loop (TimingRecovery, timing_recovery.h), written once over the
-// dot product that computes a symbol's two strobes. Instances (timing_loop_kernels.h):
+// dot products that compute the strobes of a group of symbols. Instances
+// (timing_loop_kernels.h):
 //  - timing_loop_inlined.h, built by timing_loop_sse41.cc / timing_loop_avx2.cc: that
-//    ISA's FIR dot products (dualsat/dsp/fir_kernels_simd.h) inlined — the two strobes
-//    stay in registers and the loop's state in locals for the whole block;
+//    ISA's FIR dot products (dualsat/dsp/fir_kernels_simd.h) inlined, a whole group's
+//    accumulations interleaved, and the loop's state in locals for the whole block;
 //  - timing_recovery.cc: the scalar level, and the reference of every level, which calls
-//    the level's FIR kernel through its pointer (the strobe loop as it was before).
+//    the level's FIR kernel through its pointer, two strobes at a time.
 // The arithmetic is the same in every instance (the lib builds with -ffp-contract=off), so
 // a level's inlined loop and its reference give the same symbols bit for bit.
 //
-// Why this shape: at 30 Msym/s the loop runs once per symbol on the receiver's busiest
-// thread, and the next strobe depends on the previous symbols' loop update. The update
-// used to read and write every state field through `this` after each output store (which
-// may alias them), and got both strobes back through memory from an indirect call.
+// Why this shape: at 30 Msym/s the loop runs on the receiver's busiest thread, and each
+// strobe's position depends on the loop's earlier updates. Updated per symbol, every
+// symbol's filter waited for the previous symbol's scalar loop arithmetic (and that
+// arithmetic was half of the loop's time). In groups (run_strobes, group_update) the
+// filtering of a group needs only the update of the group before the previous one, and
+// the loop arithmetic runs once per group on sums computed with vector instructions.
 #pragma once
 
 #include <dualsat/core/simd.h>
@@ -44,10 +47,10 @@ constexpr uint64_t kSlowUpdate = 16; // symbols between normaliser / lock-statis
 // normaliser's EMA takes ~512 symbols to follow a rise, during which the Gardner error
 // would be scaled up by the whole step (60 dB when the AGC sits at its maximum gain after
 // a dead input) and drive the integrator into its clamp, where it stays for seconds. So a
-// symbol whose power (on-time or mid-point) exceeds kPowerJump times the estimate is taken
-// as a level step, not as evidence about timing: the loop coasts through it. A stationary
-// signal gets there with probability ~e^-32 per symbol (|y|^2 of noise is exponential),
-// i.e. never. Every kSlowUpdate symbols, a block whose mean power exceeds kPowerBlockJump
+// group with a strobe whose power (on-time or mid-point) exceeds kPowerJump times the
+// estimate is taken as a level step, not as evidence about timing: the loop coasts through
+// it. A stationary signal gets there with probability ~e^-32 per strobe (|y|^2 of noise
+// is exponential), i.e. never. Every kSlowUpdate symbols, a block whose mean power exceeds kPowerBlockJump
 // times the estimate resets the estimate to it (the mean of 16 exponentials is never 8x
 // its own).
 constexpr double kPowerJump = 32.0;
@@ -108,30 +111,72 @@ inline void fold_statistics(const TimingLoopParams& p, TimingLoopState& s)
     update_lock(p, s, alpha);
 }
 
-// Loop update from one symbol's strobes; returns the next half period (samples).
-DUALSAT_SIMD_INLINE double symbol_update(const TimingLoopParams& p, TimingLoopState& s,
-                                         std::complex<float> y_mid, std::complex<float> y_on)
+// The loop update of one group of kGroup symbols (s.group_y, s.symbols counts them
+// already); returns the half period it sets (samples), for the group after next.
+//
+// The loop is updated once per group, from the sums of its symbols' terms: the integrator
+// takes ki·Σe, and the group after next gets the period factor 1 + integrator + kp·Σe/G
+// on each of its G symbols, so over a group the proportional path moves the strobes by
+// kp·Σe, as G per-symbol updates would. The same PI loop, its detector sampled in groups
+// of four: nothing at B_L·T <= 0.002, where the loop's time constant is hundreds of
+// symbols. Per symbol it was ~25 cycles of scalar double arithmetic and branches, about
+// half of the strobe loop (issue 14); the terms are now computed for the group at once in
+// plain loops the compiler vectorises (the same operations in double at every SIMD level;
+// -ffp-contract=off keeps them bit-identical), and the branches run once per group.
+DUALSAT_SIMD_INLINE double group_update(const TimingLoopParams& p, TimingLoopState& s)
 {
-    // This runs once per symbol on the loop's critical path (the next strobe position
-    // depends on it): no divisions, square roots or std::norm (libstdc++'s goes through
-    // hypot) on the per-symbol path; the normaliser's inverse and the lock statistic are
-    // refreshed every kSlowUpdate symbols.
-    const double on_re = y_on.real(), on_im = y_on.imag(); // exact: float -> double
-    const double p_on = on_re * on_re + on_im * on_im;
-    const double p_mid = static_cast<double>(y_mid.real()) * y_mid.real() +
-                         static_cast<double>(y_mid.imag()) * y_mid.imag();
+    constexpr size_t G = TimingLoopState::kGroup;
+    const uint64_t first = s.symbols - G; // the group's first symbol
+    double on_re[G], on_im[G], mid_re[G], mid_im[G], p_on[G], p_mid[G];
+    for (size_t i = 0; i < G; ++i) {
+        on_re[i] = s.group_y[i][1].real();
+        on_im[i] = s.group_y[i][1].imag();
+        mid_re[i] = s.group_y[i][0].real();
+        mid_im[i] = s.group_y[i][0].imag();
+    }
+    bool fin[G];
+    for (size_t i = 0; i < G; ++i) {
+        p_on[i] = on_re[i] * on_re[i] + on_im[i] * on_im[i];
+        p_mid[i] = mid_re[i] * mid_re[i] + mid_im[i] * mid_im[i];
+        // Both are >= 0 or NaN: the sum is finite exactly when both are.
+        fin[i] = std::isfinite(p_on[i] + p_mid[i]);
+    }
+    // Non-finite strobes (bad input upstream) are left out of every sum, and the symbol
+    // after one compares with 0 (the loop coasts through them).
+    double n = 0.0, sum_on = 0.0, peak = 0.0, sum_g = 0.0, sum_d = 0.0, sum_d2 = 0.0;
+    for (size_t i = 0; i < G; ++i) {
+        const double pr = i == 0 ? s.prev_re : (fin[i - 1] ? on_re[i - 1] : 0.0);
+        const double pi = i == 0 ? s.prev_im : (fin[i - 1] ? on_im[i - 1] : 0.0);
+        // Gardner: Re{conj(y_mid)·(y_prev - y_on)}; none for the stream's first symbol.
+        const bool has_error = fin[i] && (first + i) > 0;
+        const double g = mid_re[i] * (pr - on_re[i]) + mid_im[i] * (pi - on_im[i]);
+        const double d = p_on[i] - p_mid[i]; // the lock detector's term
+        n += fin[i] ? 1.0 : 0.0;
+        sum_on += fin[i] ? p_on[i] : 0.0;
+        peak = std::max(peak, fin[i] ? std::max(p_on[i], p_mid[i]) : 0.0);
+        sum_g += has_error ? g : 0.0;
+        sum_d += has_error ? d : 0.0;
+        sum_d2 += has_error ? d * d : 0.0;
+    }
+    const uint32_t errors = static_cast<uint32_t>(n) - (fin[0] && first == 0 ? 1u : 0u);
+    s.prev_re = fin[G - 1] ? on_re[G - 1] : 0.0;
+    s.prev_im = fin[G - 1] ? on_im[G - 1] : 0.0;
+
     double v = s.integrator;
-    if (std::isfinite(p_on) && std::isfinite(p_mid)) {
+    if (n > 0.0) {
         bool level_step = false;
-        if (s.symbols < kPowerWarmup) {
-            s.power += (p_on - s.power) / static_cast<double>(s.symbols + 1);
+        if (first < kPowerWarmup) {
+            // Running mean over the finite strobes so far (weight 1/k per symbol).
+            s.power_count += n;
+            s.power += (sum_on - n * s.power) / s.power_count;
             s.inv_power = s.power > 1e-30 ? 1.0 / s.power : 0.0;
         } else {
             // Against the inverse in use (refreshed only every kSlowUpdate symbols): it is
-            // what would scale this symbol's error.
-            level_step = std::max(p_on, p_mid) * s.inv_power > kPowerJump;
-            s.block_power += p_on;
-            s.power += kPowerAlpha * (p_on - s.power);
+            // what would scale this group's errors.
+            level_step = peak * s.inv_power > kPowerJump;
+            s.block_power += sum_on;
+            const double keep = p.power_keep[static_cast<size_t>(n)];
+            s.power = s.power * keep + (1.0 - keep) * (sum_on / n);
             if (level_step || (s.symbols & (kSlowUpdate - 1)) == 0) {
                 if ((s.symbols & (kSlowUpdate - 1)) == 0) {
                     const double block_mean = s.block_power / static_cast<double>(kSlowUpdate);
@@ -144,52 +189,50 @@ DUALSAT_SIMD_INLINE double symbol_update(const TimingLoopParams& p, TimingLoopSt
                 s.inv_power = s.power > 1e-30 ? 1.0 / s.power : 0.0;
             }
         }
-        if (s.symbols > 0 && s.inv_power > 0.0 && !level_step) {
-            const double dre = s.prev_re - on_re;
-            const double dim = s.prev_im - on_im;
-            const double e = (y_mid.real() * dre + y_mid.imag() * dim) * s.inv_power;
-            const bool acq = s.symbols < p.acquisition_symbols;
+        if (errors > 0 && s.inv_power > 0.0 && !level_step) {
+            const double e = sum_g * s.inv_power; // Σ of the group's normalised errors
+            const bool acq = first < p.acquisition_symbols;
             const double kp = acq ? p.kp_acq : p.kp;
             const double ki = acq ? p.ki_acq : p.ki;
             s.integrator = std::clamp(s.integrator + ki * e, -p.max_clock_offset, p.max_clock_offset);
-            v = s.integrator + kp * e;
+            v = s.integrator + kp * e * (1.0 / static_cast<double>(G));
             // Diagnostics (they do not feed the loop): the error average, and the lock
             // detector's d = (|y_on|² - |y_mid|²)/P, summed here and averaged every
             // kSlowUpdate symbols (fold_statistics).
-            const double dl = (p_on - p_mid) * s.inv_power;
             s.block_err += e;
-            s.block_dl += dl;
-            s.block_dl2 += dl * dl;
-            ++s.block_count;
+            s.block_dl += sum_d * s.inv_power;
+            s.block_dl2 += sum_d2 * (s.inv_power * s.inv_power);
+            s.block_count += errors;
         }
-        s.prev_re = on_re;
-        s.prev_im = on_im;
-    } else {
-        s.prev_re = s.prev_im = 0.0; // non-finite strobe (bad input upstream): coast
     }
     if ((s.symbols & (kSlowUpdate - 1)) == 0)
         fold_statistics(p, s);
     const double factor = std::clamp(1.0 + v, kMinPeriodFactor, kMaxPeriodFactor);
-    ++s.symbols;
     return p.half_nominal * factor;
 }
 
 // The strobes whose on-time strobe lies before blk.end, up to blk.out_capacity symbols;
 // returns the symbols written, *full when the output room ran out first.
-// Dot2: dot2(xa, ta, xb, tb, k, y) as kernels::DotComplexReal2Fn.
+// Dots: dots(x, t, sets, k, y): y[j] = the dot product of window x[j] (k samples) with
+// taps t[j], j < sets; a symbol's are its mid (2i) and on-time (2i + 1) strobes.
 //
 // Symbol k's strobes: mid = t + h, on = t + 2h (t = previous on-time strobe, h = half
-// period). The loop's correction from symbol k sets the period of symbol k+2, not k+1:
-// one symbol of loop delay (negligible at B_L·T <= 0.1) that takes the loop arithmetic
-// off the filter's critical path, so the next symbol's dot products can start while this
-// symbol's error is computed.
+// period). Symbols run in groups of kGroup with one half period each: the loop's update
+// from group g (group_update) sets the period of group g + 2. So a group's strobe
+// positions are known before any of its symbols is filtered, its 2·kGroup dot products
+// are independent of each other (their accumulations interleave), and the next group's
+// filtering does not wait for this group's loop arithmetic.
+// A group cut by the end of the input or of the output room is finished by the next call
+// from the strobes kept in the state: the output does not depend on the chunking.
 //
 // kTaps: the taps per branch when known at compile time (0: p.k), so that the dot products'
 // loops unroll (the same operations in the same order either way).
-template <size_t kTaps = 0, class Dot2>
-DUALSAT_SIMD_INLINE size_t run_strobes(const Dot2& dot2, const TimingLoopParams& p,
+template <size_t kTaps = 0, class Dots>
+DUALSAT_SIMD_INLINE size_t run_strobes(const Dots& dots, const TimingLoopParams& p,
                                        TimingLoopState& state, const TimingLoopBlock& blk, bool* full)
 {
+    constexpr size_t G = TimingLoopState::kGroup;
+    static_assert((G & (G - 1)) == 0, "the position in a group is the symbol count mod kGroup");
     const size_t taps = kTaps ? kTaps : p.k;
     TimingLoopState s = state; // locals: the output stores below cannot alias them
     // Window of the strobe at input index n: buf[n + hist - (K-1) - base] .. (K samples).
@@ -199,33 +242,58 @@ DUALSAT_SIMD_INLINE size_t run_strobes(const Dot2& dot2, const TimingLoopParams&
     size_t produced = 0;
     *full = false;
     for (;;) {
-        uint64_t sum = static_cast<uint64_t>(s.t_frac) + (s.half_fx & 0xFFFFFFFFu);
-        const uint64_t n_mid = s.t_n + (s.half_fx >> 32) + (sum >> 32);
-        const uint32_t f_mid = static_cast<uint32_t>(sum);
-        sum = static_cast<uint64_t>(f_mid) + (s.half_fx & 0xFFFFFFFFu);
-        const uint64_t n_on = n_mid + (s.half_fx >> 32) + (sum >> 32);
-        const uint32_t f_on = static_cast<uint32_t>(sum);
-        if (n_on >= blk.end)
-            break;
-        if (produced >= blk.out_capacity) {
-            *full = true;
-            break;
+        // The rest of the current group (all of it, unless a call ended inside it): strobe
+        // positions from the group's half period, decided two groups ago.
+        const size_t first = static_cast<size_t>(s.symbols & (G - 1));
+        const uint64_t half = s.half_fx[(s.symbols / G) & 1];
+        const std::complex<float>* x[2 * G]; // windows: mid, on-time, mid, ...
+        const float* t[2 * G];               // and their branches' taps
+        uint64_t on_n[G];
+        uint32_t on_f[G];
+        uint64_t t_n = s.t_n;
+        uint32_t t_frac = s.t_frac;
+        size_t m = 0;
+        for (; first + m < G; ++m) {
+            uint64_t sum = static_cast<uint64_t>(t_frac) + (half & 0xFFFFFFFFu);
+            const uint64_t n_mid = t_n + (half >> 32) + (sum >> 32);
+            const uint32_t f_mid = static_cast<uint32_t>(sum);
+            sum = static_cast<uint64_t>(f_mid) + (half & 0xFFFFFFFFu);
+            const uint64_t n_on = n_mid + (half >> 32) + (sum >> 32);
+            const uint32_t f_on = static_cast<uint32_t>(sum);
+            if (n_on >= blk.end)
+                break;
+            if (produced + m >= blk.out_capacity) {
+                *full = true;
+                break;
+            }
+            // Nearest branch: round(frac · B), 0..B (B = branch 0 one sample later).
+            const uint64_t b_mid = (static_cast<uint64_t>(f_mid) * branches + (uint64_t{ 1 } << 31)) >> 32;
+            const uint64_t b_on = (static_cast<uint64_t>(f_on) * branches + (uint64_t{ 1 } << 31)) >> 32;
+            x[2 * m] = blk.buf + (n_mid + win_offset - blk.base);
+            t[2 * m] = p.bank + b_mid * branch_floats;
+            x[2 * m + 1] = blk.buf + (n_on + win_offset - blk.base);
+            t[2 * m + 1] = p.bank + b_on * branch_floats;
+            on_n[m] = n_on;
+            on_f[m] = f_on;
+            t_n = n_on;
+            t_frac = f_on;
         }
-        // Nearest branch: round(frac · B), 0..B (B = branch 0 one sample later).
-        const uint64_t b_mid = (static_cast<uint64_t>(f_mid) * branches + (uint64_t{ 1 } << 31)) >> 32;
-        const uint64_t b_on = (static_cast<uint64_t>(f_on) * branches + (uint64_t{ 1 } << 31)) >> 32;
-        std::complex<float> y[2];
-        dot2(blk.buf + (n_mid + win_offset - blk.base), p.bank + b_mid * branch_floats,
-             blk.buf + (n_on + win_offset - blk.base), p.bank + b_on * branch_floats, taps, y);
-        s.t_n = n_on;
-        s.t_frac = f_on;
-        if (blk.strobe_times)
-            // (through int64: n_on < 2^63, and uint64 -> double costs a sign test and branch)
-            blk.strobe_times[produced] =
-                static_cast<double>(static_cast<int64_t>(n_on)) + f_on * kFrac - p.delay;
-        blk.out[produced++] = y[1];
-        s.half_fx = s.half_next_fx;
-        s.half_next_fx = to_fixed(symbol_update(p, s, y[0], y[1]));
+        dots(x, t, 2 * m, taps, &s.group_y[first][0]);
+        for (size_t i = 0; i < m; ++i) {
+            if (blk.strobe_times)
+                // (through int64: n_on < 2^63, and uint64 -> double costs a sign test and branch)
+                blk.strobe_times[produced] =
+                    static_cast<double>(static_cast<int64_t>(on_n[i])) + on_f[i] * kFrac - p.delay;
+            blk.out[produced++] = s.group_y[first + i][1];
+        }
+        s.t_n = t_n;
+        s.t_frac = t_frac;
+        s.symbols += m;
+        if (first + m < G)
+            break;
+        // The group is complete: its slot now holds the half period of the group after next.
+        const size_t slot = static_cast<size_t>(((s.symbols - G) / G) & 1);
+        s.half_fx[slot] = to_fixed(group_update(p, s));
     }
     state = s;
     return produced;
@@ -234,10 +302,11 @@ DUALSAT_SIMD_INLINE size_t run_strobes(const Dot2& dot2, const TimingLoopParams&
 // The level's FIR kernel through its pointer (the reference loop, and the scalar level).
 struct CalledDot2 {
     kernels::DotComplexReal2Fn fn;
-    void operator()(const std::complex<float>* xa, const float* ta, const std::complex<float>* xb,
-                    const float* tb, size_t n, std::complex<float>* out) const
+    void operator()(const std::complex<float>* const* x, const float* const* t, size_t sets, size_t n,
+                    std::complex<float>* out) const
     {
-        fn(xa, ta, xb, tb, n, out);
+        for (size_t j = 0; j + 2 <= sets; j += 2)
+            fn(x[j], t[j], x[j + 1], t[j + 1], n, out + j);
     }
 };
 

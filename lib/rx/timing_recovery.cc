@@ -145,6 +145,9 @@ TimingRecovery::TimingRecovery(const TimingRecoveryConfig& config, SimdLevel sim
         p.err_keep[n] = std::pow(1.0 - kErrAlpha, n);
         p.lock_keep[n] = std::pow(1.0 - m_lock_alpha, n);
     }
+    static_assert(TimingLoopState::kGroup + 1 <= sizeof(TimingLoopParams::power_keep) / sizeof(double));
+    for (size_t n = 0; n <= TimingLoopState::kGroup; ++n)
+        p.power_keep[n] = std::pow(1.0 - kPowerAlpha, static_cast<double>(n));
     p.lock_threshold = c.lock_threshold;
     reset();
 }
@@ -154,13 +157,13 @@ void TimingRecovery::reset()
     std::fill(m_buf.begin(), m_buf.end(), std::complex<float>(0.0f, 0.0f));
     m_base = 0;
     m_state = TimingLoopState{};
-    m_state.half_fx = m_state.half_next_fx = to_fixed(m_half_nominal);
+    std::fill(std::begin(m_state.half_fx), std::end(m_state.half_fx), to_fixed(m_half_nominal));
 }
 
 size_t TimingRecovery::max_output(size_t n_in) const
 {
     const double end = static_cast<double>(m_base + n_in);
-    const double t_on = static_cast<double>(m_state.t_n) + m_state.t_frac * kFrac + 2.0 * m_state.half_fx * kFrac;
+    const double t_on = static_cast<double>(m_state.t_n) + m_state.t_frac * kFrac + 2.0 * m_state.half_fx[(m_state.symbols / TimingLoopState::kGroup) & 1] * kFrac;
     if (!(t_on < end))
         return 0;
     const double t_min = kMinPeriodFactor * m_cfg.samples_per_symbol;

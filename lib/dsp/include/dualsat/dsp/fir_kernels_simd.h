@@ -105,6 +105,22 @@ struct FirSimd {
         out[1] = finish(s[1]);
     }
 
+    // kSets independent windows, each with its own taps (the timing loop's strobes of a
+    // group of symbols): their accumulations interleave, so the FMA latency of one set's
+    // chain is hidden behind the others'. Per set the same operations as dot / dot2.
+    template <int kSets>
+    static DUALSAT_SIMD_INLINE void dot_sets(const std::complex<float>* const* x, const float* const* t,
+                                             size_t n, std::complex<float>* out)
+    {
+        const float* xs[kSets];
+        for (int j = 0; j < kSets; ++j)
+            xs[j] = reinterpret_cast<const float*>(x[j]);
+        reg4 s[kSets];
+        accumulate<kSets, false>(xs, t, 2 * n, s);
+        for (int j = 0; j < kSets; ++j)
+            out[j] = finish(s[j]);
+    }
+
     // Four sets at a time, then two, then one.
     static void dot_multi(const std::complex<float>* x, const float* taps_dup, size_t n,
                           size_t stride, size_t count, std::complex<float>* out)

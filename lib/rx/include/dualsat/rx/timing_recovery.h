@@ -21,18 +21,20 @@
 //    cos(pi·f) (0.95 at f = 0.1), and a constant phase not at all. Its gain Kd (slope of
 //    the normalised S-curve at zero error) is computed at construction from the raised-
 //    cosine pulse for the configured roll-off.
-//  - Loop: second order (proportional + integral), updated once per symbol, gains from the
+//  - Loop: second order (proportional + integral), gains per symbol from the
 //    standard discrete PI-loop design for a noise bandwidth B_L·T and damping zeta:
 //      theta = B_L·T / (zeta + 1/(4·zeta)),  d = 1 + 2·zeta·theta + theta²,
 //      Kp = 4·zeta·theta / (d·Kd),  Ki = 4·theta² / (d·Kd).
 //    The integrator holds the symbol-period error (the sample-clock offset), so a constant
 //    clock offset (±200 ppm and far beyond) is tracked with zero steady-state timing error.
 //    "Gear shift": acquisition_bw for the first acquisition_symbols symbols, then loop_bw.
-//    The correction from symbol k sets the period of symbol k+2 (one symbol of loop delay,
-//    negligible at these bandwidths; it keeps the loop arithmetic off the filter's
-//    critical path). Strobe instants are kept as integer + 0.32 fixed-point fraction: no
-//    precision loss however long the stream.
-//    Measured (tests/unit/test_rx_frontend.cc, B_L·T = 0.001): rms timing jitter 0.001-0.002
+//    The loop runs in groups of four symbols: it is updated once per group from the sums
+//    of the group's detector outputs, and the update from group g sets the period of group
+//    g+2 (a few symbols of delay, negligible at these bandwidths), which keeps the loop
+//    arithmetic off the filter's critical path. Strobe instants are kept as integer +
+//    0.32 fixed-point fraction: no precision loss however long the stream.
+//    Measured (tests/unit/test_rx_frontend.cc, B_L·T = 0.001, with the loop updated per
+//    symbol; the tests' bounds hold for the grouped loop too): rms timing jitter 0.001-0.002
 //    symbol at Es/N0 = 30 dB, 0.007-0.011 at 10 dB, 0.043 (beta 0.35) / 0.074 (beta 0.2) at
 //    -3 dB, where acquisition takes ~5-20k symbols.
 //    The TED gain falls with the signal share S/(S+N) of the normalising power, so at low
@@ -83,17 +85,25 @@ struct TimingLoopParams {
     // the error average (w = 1/1024) and the lock statistic (w = lock_alpha).
     double err_keep[17] = {};
     double lock_keep[17] = {};
+    // The same for the normaliser's power (w = 1/512), n = 0..kGroup strobes at once.
+    double power_keep[5] = {};
     double lock_threshold = 3.0;
 };
 
 struct TimingLoopState {
     uint64_t t_n = 0;          // last on-time strobe: input index
     uint32_t t_frac = 0;       // and fraction, 0.32 fixed point
-    uint64_t half_fx = 0;      // half period of the next symbol, 32.32 fixed point
-    uint64_t half_next_fx = 0; // and of the one after (one symbol of loop delay)
+    // Symbols filtered and loop-updated together (timing_loop_simd.h).
+    static constexpr size_t kGroup = 4;
+    // Half period (32.32 fixed point) of the symbols of group j = symbols / kGroup in slot
+    // j % 2: the current group's and the next one's (group j's update sets group j + 2's).
+    uint64_t half_fx[2] = {};
+    // The current group's strobes so far (mid, on-time), symbols % kGroup of them.
+    std::complex<float> group_y[kGroup][2] = {};
     double prev_re = 0.0, prev_im = 0.0; // the previous on-time strobe (a float's value)
     double integrator = 0.0;
     double power = 0.0;
+    double power_count = 0.0; // finite strobes in the running mean (its first kPowerWarmup symbols)
     double inv_power = 0.0;
     double block_power = 0.0;  // sum of |y_on|^2 since the last slow update
     uint64_t level_steps = 0;  // times the normaliser jumped to a level step

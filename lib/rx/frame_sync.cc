@@ -595,6 +595,16 @@ bool FrameSync::locked_step(SyncedFrame* frame)
                            (r.ok && !r.dummy && !m_current.dummy && r.format == m_current.format);
     if (r.ok && r.statistic >= m_config.lock_threshold && format_ok) {
         m_missed = 0;
+        // The newest confirmed frame anchors the counter prediction (for keyed sequences
+        // that never repeat): after a lock loss the search predicts from it. Flywheel
+        // frames do not move the anchor: a header of noise in a fade may decode to another
+        // format and put the frames after it a fraction of a frame off, and the prediction
+        // drifted with them (test_protect_loopback, the fade).
+        if (f.length > 0) {
+            m_acq_counter = counter;
+            m_acq_anchor = next;
+            m_acq_frame_symbols = f.length;
+        }
     } else {
         ++m_stats.missed_headers;
         ++m_missed;
@@ -620,10 +630,7 @@ bool FrameSync::locked_step(SyncedFrame* frame)
         // Search again from the frame start that could not be confirmed, minus the
         // flywheel frames delivered before (their headers failed too).
         m_search_pos = next;
-        // The prediction continues from the frames the lock followed.
-        m_acq_counter = counter;
-        m_acq_anchor = next;
-        m_acq_frame_symbols = m_current.length > 0 ? m_current.length : m_acq_frame_symbols;
+        // The prediction continues from the last frame the lock confirmed (above).
         m_missed = 0;
         m_freq_external = false;
         m_current = SyncedFrame{};

@@ -2,6 +2,7 @@
 #include <dualsat/rx/esn0_estimator.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <vector>
 
@@ -32,17 +33,10 @@ constexpr double kMinRho = 1e-3, kMaxRho = 1e6;
 
 bool finite(const std::complex<float>& v) { return std::isfinite(v.real()) && std::isfinite(v.imag()); }
 
-// acc += y·conj(s) and the real part of (x·t)·conj(s), written out as the complex
-// products' own four products and two sums (the same roundings, so the same results),
-// without the products' NaN fallback: that is a compare and branch per symbol (the
-// estimator had as much time as the LDPC decoder, issue 14), and it cannot act here, where
-// y is finite and s a constellation point.
-inline void add_times_conj(cd& acc, const std::complex<float>& y, const cd& s)
-{
-    const double a = y.real(), b = y.imag(), c = s.real(), d = -s.imag();
-    acc = cd(acc.real() + (a * c - b * d), acc.imag() + (a * d + b * c));
-}
-
+// The real part of (x·t)·conj(s), written out as the complex products' own four products
+// and two sums (the same roundings, so the same results), without the products' NaN
+// fallback: that is a compare and branch per symbol, and it cannot act here, where x is
+// finite and s a constellation point.
 inline double real_of_times_conj(const std::complex<float>& x, const cd& t, const cd& s)
 {
     const double a = x.real(), b = x.imag();
@@ -178,23 +172,48 @@ Esn0Measurement data_aided_esn0(const std::complex<float>* y, const std::complex
     size_t count = 0;
     for (size_t start = 0; start < n; start += block) {
         const size_t end = std::min(n, start + block);
+        // Within a block (90 symbols) the sums run in float over kLanes partial sums,
+        // which the compiler vectorises; the lanes and the blocks add up in double. A
+        // lane holds ~12 terms of about the same size: its relative error (~1e-7) is far
+        // below the estimate's resolution even where the noise is 1/1000 of the power
+        // (0.001 dB at 30 dB). In double and with a branch per symbol this loop was the
+        // FEC workers' largest item after the LDPC decoder and the demapper (issue 14).
+        constexpr size_t kLanes = 8;
+        float cr[kLanes] = {}, ci[kLanes] = {}, eb[kLanes] = {}, pb[kLanes] = {};
+        uint32_t used[kLanes] = {};
+        size_t i = start;
+        auto add = [&](size_t lane, size_t k) {
+            const float a = y[k].real(), b = y[k].imag(), c = ref[k].real(), d = ref[k].imag();
+            // x - x is 0 for a finite x and NaN otherwise: a compare the compiler can
+            // vectorise (std::isfinite is a branch per symbol here).
+            const bool ok = (a - a == 0.0f) && (b - b == 0.0f);
+            const float ya = ok ? a : 0.0f, yb = ok ? b : 0.0f;
+            const float sc = ok ? c : 0.0f, sd = ok ? d : 0.0f;
+            cr[lane] += ya * sc + yb * sd; // y · conj(s)
+            ci[lane] += yb * sc - ya * sd;
+            eb[lane] += sc * sc + sd * sd;
+            pb[lane] += ya * ya + yb * yb;
+            used[lane] += ok ? 1u : 0u;
+        };
+        for (; i + kLanes <= end; i += kLanes)
+            for (size_t l = 0; l < kLanes; ++l)
+                add(l, i + l);
+        for (size_t l = 0; i < end; ++i, ++l)
+            add(l, i);
         cd cb = 0.0;
-        double eb = 0.0, pb = 0.0;
-        size_t used = 0;
-        for (size_t i = start; i < end; ++i) {
-            if (!finite(y[i]))
-                continue;
-            const cd s(ref[i]);
-            add_times_conj(cb, y[i], s);
-            eb += std::norm(s);
-            pb += std::norm(cd(y[i]));
-            ++used;
+        double e_block = 0.0, p_block = 0.0;
+        size_t u = 0;
+        for (size_t l = 0; l < kLanes; ++l) {
+            cb += cd(cr[l], ci[l]);
+            e_block += eb[l];
+            p_block += pb[l];
+            u += used[l];
         }
-        blocks.push_back({ cb, used });
+        blocks.push_back({ cb, u });
         corr += cb;
-        energy += eb;
-        power += pb;
-        count += used;
+        energy += e_block;
+        power += p_block;
+        count += u;
     }
     if (count < 2 || !(energy > 0.0))
         return {};

@@ -393,6 +393,11 @@ void parse_modem(Section s, ModemConfig& m)
     m.symbol_rate = s.num("symbol_rate", 1e6, 1e3, 500e6);
     m.gold_code = static_cast<int>(s.integer("gold_code", 0, 0, 262141));
     m.rx_fec_threads = static_cast<int>(s.integer("rx_fec_threads", 1, 1, 16));
+    const std::string scheduling = s.str("scheduling", "batch");
+    if (scheduling == "batch" || scheduling == "normal")
+        m.batch_scheduling = scheduling == "batch";
+    else
+        s.fail(s.key_path("scheduling"), "'" + scheduling + "' is not one of: batch, normal");
     s.finish();
 }
 

@@ -55,6 +55,9 @@ struct ModemConfig {
     double symbol_rate = 1e6; // symbols per second
     int gold_code = 0;        // PL scrambling sequence index n, 0..262141
     int rx_fec_threads = 1;   // receiver LDPC/BCH threads (1: on the receiver's own thread)
+    // The daemon's threads under SCHED_BATCH (dualsat/core/thread_scheduling.h): "batch"
+    // (default) or "normal".
+    bool batch_scheduling = true;
 };
 
 struct UhdChannelConfig {

@@ -12,6 +12,8 @@
 #include "http_server.h"
 #include "modem.h"
 
+#include <dualsat/core/thread_scheduling.h>
+
 #include <gnuradio/logger.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
@@ -187,6 +189,13 @@ int main(int argc, char** argv)
     gr::logger log("dualsat-modemd");
     set_log_level(log, cfg.logging.level);
     raise_descriptor_limit(log);
+    // Before any thread exists: every thread the daemon starts (GNU Radio's block threads,
+    // the receiver's and transmitter's pools, the data plane) inherits the policy.
+    if (cfg.modem.batch_scheduling) {
+        std::string why;
+        if (!dualsat::set_batch_scheduling(&why))
+            log.warn("modem.scheduling batch: {}; the threads keep the default policy", why);
+    }
 
 
     std::unique_ptr<modemd::Modem> modem;

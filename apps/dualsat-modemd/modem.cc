@@ -627,8 +627,8 @@ std::vector<std::string> Modem::reload(const Config& fresh)
     if (a.modem.profile != b.modem.profile || a.modem.chain != b.modem.chain ||
         a.modem.stream != b.modem.stream || a.modem.rolloff != b.modem.rolloff ||
         a.modem.symbol_rate != b.modem.symbol_rate || a.modem.gold_code != b.modem.gold_code ||
-        a.modem.rx_fec_threads != b.modem.rx_fec_threads)
-        restart.push_back("modem (profile/chain/stream/rolloff/symbol_rate/gold_code/rx_fec_threads)");
+        a.modem.rx_fec_threads != b.modem.rx_fec_threads || a.modem.batch_scheduling != b.modem.batch_scheduling)
+        restart.push_back("modem (profile/chain/stream/rolloff/symbol_rate/gold_code/rx_fec_threads/scheduling)");
     if (a.radio.backend != b.radio.backend || a.radio.direction != b.radio.direction ||
         a.radio.sample_rate != b.radio.sample_rate || a.radio.tx_rms != b.radio.tx_rms ||
         a.radio.uhd.args != b.radio.uhd.args || a.radio.uhd.tx.freq != b.radio.uhd.tx.freq ||

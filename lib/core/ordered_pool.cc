@@ -16,6 +16,7 @@
 #include <dualsat/core/ordered_pool.h>
 
 #include <dualsat/core/error.h>
+#include <dualsat/core/thread_scheduling.h>
 
 #ifdef __linux__
 #include <pthread.h>
@@ -115,6 +116,8 @@ void OrderedScheduler::worker_main(unsigned index)
         pthread_setname_np(pthread_self(),
                            (m_options.thread_name + std::to_string(index)).substr(0, 15).c_str());
 #endif
+    if (m_options.batch_scheduling)
+        set_batch_scheduling(); // refused: the inherited policy, which works as well
     const auto work_or_stop = [this] {
         return m_stop.load(std::memory_order_acquire) ||
                m_claimed.load(std::memory_order_acquire) <

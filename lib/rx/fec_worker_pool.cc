@@ -14,7 +14,7 @@
 namespace dualsat {
 
 FecWorkerPool::FecWorkerPool(const FecReceiverOptions& options, unsigned threads,
-                             size_t queue_frames)
+                             size_t queue_frames, bool batch_scheduling)
     : m_options(options), m_max_iterations(options.ldpc.max_iterations)
 {
     if (threads == 0)
@@ -30,6 +30,7 @@ FecWorkerPool::FecWorkerPool(const FecReceiverOptions& options, unsigned threads
     po.thread_name = "dualsat-fec";
     // Frames take milliseconds: sleeping at once costs nothing, spinning would.
     po.spin = std::chrono::microseconds(0);
+    po.batch_scheduling = batch_scheduling;
     m_pool = std::make_unique<OrderedPool<Slot>>(
         po, [this](Slot& slot, unsigned worker) { decode(slot, worker); });
 }

@@ -113,7 +113,8 @@ Receiver::Receiver(const ReceiverConfig& config)
       m_rotate_ramp(kernels::sample_kernels_for(active_simd_level()).table->rotate_ramp)
 {
     if (m_cfg.fec_threads >= 2) {
-        m_pool = std::make_unique<FecWorkerPool>(m_cfg.fec, m_cfg.fec_threads, m_cfg.fec_queue_frames);
+        m_pool = std::make_unique<FecWorkerPool>(m_cfg.fec, m_cfg.fec_threads, m_cfg.fec_queue_frames,
+                                                 m_cfg.batch_threads);
         m_deframer = std::make_unique<BbFrameDeframer>(m_cfg.fec, m_cfg.parts.bbframe_opener);
     } else {
         m_fec = std::make_unique<FecReceiver>(m_cfg.fec, m_cfg.parts.bbframe_opener);
@@ -127,6 +128,7 @@ Receiver::Receiver(const ReceiverConfig& config)
         po.capacity = Pipeline::kChunksInFlight;
         po.name = "Receiver front end";
         po.thread_name = "dualsat-rxfe";
+        po.batch_scheduling = m_cfg.batch_threads;
         m_pipe->pool = std::make_unique<OrderedPool<Chunk>>(
             po, [this](Chunk& chunk, unsigned) { frontend_chunk(chunk); });
     }

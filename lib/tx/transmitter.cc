@@ -160,6 +160,7 @@ Transmitter::Transmitter(const TransmitterConfig& config, TransmitterParts parts
     po.spin = kSpinTime;
     po.name = "Transmitter";
     po.thread_name = "dualsat-txenc";
+    po.batch_scheduling = true; // dualsat/core/thread_scheduling.h
     m_pool = std::make_unique<OrderedPool<Slot>>(po, [this](Slot& s, unsigned) { encode(s); });
 }
 

@@ -264,6 +264,9 @@ class BadConfig(unittest.TestCase):
         self.check("control: {port: 99999}\n", "control.port", "99999", "out of range")
         self.check("modem: {modcod: 32APSK 1/2}\n", "modem.modcod", "32APSK 1/2")
 
+    def test_scheduling_policy(self):
+        self.check("modem: {scheduling: fifo}\n", "modem.scheduling", "'fifo'", "batch, normal")
+
     def test_impossible_sample_rate(self):
         self.check("modem: {symbol_rate: 1.0e6}\nradio: {sample_rate: 1.2e6}\n",
                    "radio.sample_rate", "1200000", "at least 2 x the symbol rate")
@@ -424,6 +427,25 @@ class Loopback(unittest.TestCase):
         import math
         self.assertAlmostEqual(s2["rx"]["power_db"], 10 * math.log10(p), delta=0.5)
         self.assertEqual(s2["radio"]["channel"]["esn0_db"], 10.0)
+
+    def test_processing_threads_run_under_sched_batch(self):
+        # modem.scheduling defaults to batch: the flowgraph's block threads (started after
+        # the policy was set) do not preempt the threads that wake them (issue 14).
+        self.d.wait_lock()
+        policies = {}
+        task_dir = "/proc/%d/task" % self.d.proc.pid
+        for tid in os.listdir(task_dir):
+            try:
+                with open(os.path.join(task_dir, tid, "stat")) as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            policies[name] = int(stat[stat.rindex(")") + 2:].split()[38])  # field 41: policy
+        blocks = {n: p for n, p in policies.items() if n.startswith(("rx_cb", "tx_bc"))}
+        self.assertTrue(blocks, policies)
+        SCHED_BATCH = 3
+        self.assertEqual(set(blocks.values()), {SCHED_BATCH}, policies)
 
     def test_metrics_parse(self):
         self.d.wait_lock()

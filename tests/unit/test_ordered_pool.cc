@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <dualsat/core/error.h>
 #include <dualsat/core/ordered_pool.h>
+#include <dualsat/core/thread_scheduling.h>
 
 #include <atomic>
 #include <chrono>
@@ -581,4 +582,30 @@ TEST_CASE("OrderedPool: a long thread name is cut to the 15 characters Linux kee
     });
     pool.submit([](Slot& s) { s.input = 1; });
     REQUIRE(pool.pop([](Slot& s) { CHECK(s.name == "a-very-long-poo"); }));
+}
+
+TEST_CASE("OrderedPool: batch_scheduling puts the pool threads under SCHED_BATCH, the creator's "
+          "policy unchanged",
+          "[ordered_pool]")
+{
+    const bool creator_batch = dualsat::batch_scheduling();
+    for (const bool batch : { true, false }) {
+        OrderedPoolOptions o = options(2, 4);
+        o.batch_scheduling = batch;
+        std::atomic<int> batch_jobs{ 0 };
+        OrderedPool<Slot> pool(o, [&](Slot& s, unsigned) {
+            s.output = s.input;
+            if (dualsat::batch_scheduling())
+                ++batch_jobs;
+        });
+        for (uint64_t i = 0; i < 8; ++i) {
+            pool.submit([&](Slot& s) { s.input = i; });
+            pool.pop([](Slot&) {});
+        }
+        // Without the option the workers inherit the creating thread's policy.
+#ifdef __linux__
+        CHECK(batch_jobs.load() == (batch || creator_batch ? 8 : 0));
+#endif
+        CHECK(dualsat::batch_scheduling() == creator_batch);
+    }
 }

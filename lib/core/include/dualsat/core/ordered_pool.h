@@ -60,6 +60,10 @@ struct OrderedPoolOptions {
     // cut), so per-thread CPU time (top -H, /proc/PID/task) can be told apart; empty: the
     // creating thread's name, inherited.
     std::string thread_name;
+    // The pool threads under SCHED_BATCH (dualsat/core/thread_scheduling.h): throughput
+    // workers that should not preempt the thread that hands them work. Where the system
+    // refuses, they keep the creating thread's policy.
+    bool batch_scheduling = false;
 };
 
 enum class RunOn : uint8_t {

@@ -33,9 +33,10 @@ class FecWorkerPool
 {
 public:
     // threads = 0: std::thread::hardware_concurrency() (at least 1). queue_frames: frames
-    // that may wait for a worker beyond one per thread (>= 0).
+    // that may wait for a worker beyond one per thread (>= 0). batch_scheduling: the
+    // workers under SCHED_BATCH (dualsat/core/thread_scheduling.h).
     explicit FecWorkerPool(const FecReceiverOptions& options = {}, unsigned threads = 0,
-                           size_t queue_frames = 2);
+                           size_t queue_frames = 2, bool batch_scheduling = true);
     ~FecWorkerPool();
     FecWorkerPool(const FecWorkerPool&) = delete;
     FecWorkerPool& operator=(const FecWorkerPool&) = delete;

@@ -3,7 +3,7 @@
 // it beside the blocks and the daemon on the same files and prints the table). Not a test.
 //
 //   bench_realtime_lib rx FILE --symbol-rate R --sample-rate S [--fec-threads N]
-//                      [--no-frontend-thread] [--stages]
+//                      [--fec-queue FRAMES] [--no-frontend-thread] [--stages]
 //       Receiver over a cf32 recording, read into memory first (the file system is not
 //       measured), 64k-sample calls then flush(): what rx_cb and the daemon could reach.
 //   bench_realtime_lib tx --modcod "QPSK 1/2" --load data|idle [--symbols N] [--workers W]
@@ -115,6 +115,8 @@ int main_rx(int argc, char** argv)
             rc.sample_rate = std::atof(next());
         else if (a == "--fec-threads")
             rc.fec_threads = static_cast<unsigned>(std::atoi(next()));
+        else if (a == "--fec-queue")
+            rc.fec_queue_frames = static_cast<size_t>(std::atoi(next()));
         else if (a == "--no-frontend-thread")
             rc.frontend_thread = false;
         else if (a == "--stages")

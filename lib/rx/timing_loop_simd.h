@@ -42,7 +42,8 @@ constexpr double kPowerAlpha = 1.0 / 512.0;
 constexpr double kErrAlpha = 1.0 / 1024.0;
 constexpr uint64_t kLockMinSymbols = 256;
 constexpr double kFrac = 1.0 / 4294967296.0; // 2^-32: strobe fractions are 0.32 fixed point
-constexpr uint64_t kSlowUpdate = 16; // symbols between normaliser / lock-statistic refreshes
+constexpr uint64_t kSlowUpdate = 16; // symbols between refreshes of the normaliser's inverse
+constexpr uint64_t kStatisticsPeriod = TimingLoopParams::kStatisticsPeriod; // diagnostics' refreshes
 // Level steps (a burst of zeros, NaN replaced by the AGC, a blocker switching off): the
 // normaliser's EMA takes ~512 symbols to follow a rise, during which the Gardner error
 // would be scaled up by the whole step (60 dB when the AGC sits at its maximum gain after
@@ -50,9 +51,9 @@ constexpr uint64_t kSlowUpdate = 16; // symbols between normaliser / lock-statis
 // group with a strobe whose power (on-time or mid-point) exceeds kPowerJump times the
 // estimate is taken as a level step, not as evidence about timing: the loop coasts through
 // it. A stationary signal gets there with probability ~e^-32 per strobe (|y|^2 of noise
-// is exponential), i.e. never. Every kSlowUpdate symbols, a block whose mean power exceeds kPowerBlockJump
-// times the estimate resets the estimate to it (the mean of 16 exponentials is never 8x
-// its own).
+// is exponential), i.e. never. Every kSlowUpdate symbols, a block whose mean power
+// exceeds kPowerBlockJump times the estimate resets the estimate to it (the mean of 16
+// exponentials is never 8x its own).
 constexpr double kPowerJump = 32.0;
 constexpr double kPowerBlockJump = 8.0;
 
@@ -82,7 +83,7 @@ inline void update_lock(const TimingLoopParams& p, TimingLoopState& s, double al
 // these were exponential averages, weight kErrAlpha for the error and lock_alpha for the
 // lock detector's mean and mean square (a running mean, weight 1/k, for its first
 // lock_warmup symbols); a block of n symbols now enters as its mean with the weight n
-// symbols would have had, 1 - (1 - w)^n. The same windows to within a block of 16 symbols,
+// symbols would have had, 1 - (1 - w)^n. The same windows to within a block of kStatisticsPeriod symbols,
 // and the arithmetic off the per-symbol path (it had a third of the front end's time).
 inline void fold_statistics(const TimingLoopParams& p, TimingLoopState& s)
 {
@@ -198,14 +199,16 @@ DUALSAT_SIMD_INLINE double group_update(const TimingLoopParams& p, TimingLoopSta
             v = s.integrator + kp * e * (1.0 / static_cast<double>(G));
             // Diagnostics (they do not feed the loop): the error average, and the lock
             // detector's d = (|y_on|² - |y_mid|²)/P, summed here and averaged every
-            // kSlowUpdate symbols (fold_statistics).
+            // kStatisticsPeriod symbols (fold_statistics).
             s.block_err += e;
             s.block_dl += sum_d * s.inv_power;
             s.block_dl2 += sum_d2 * (s.inv_power * s.inv_power);
             s.block_count += errors;
         }
     }
-    if ((s.symbols & (kSlowUpdate - 1)) == 0)
+    static_assert((kStatisticsPeriod & (kStatisticsPeriod - 1)) == 0 && kStatisticsPeriod % TimingLoopState::kGroup == 0,
+                  "the diagnostics fold at group ends");
+    if ((s.symbols & (kStatisticsPeriod - 1)) == 0)
         fold_statistics(p, s);
     const double factor = std::clamp(1.0 + v, kMinPeriodFactor, kMaxPeriodFactor);
     return p.half_nominal * factor;

@@ -141,7 +141,7 @@ TimingRecovery::TimingRecovery(const TimingRecoveryConfig& config, SimdLevel sim
     p.acquisition_symbols = c.acquisition_symbols;
     p.lock_alpha = m_lock_alpha;
     p.lock_warmup = m_lock_warmup;
-    for (int n = 0; n <= 16; ++n) {
+    for (size_t n = 0; n <= TimingLoopParams::kStatisticsPeriod; ++n) {
         p.err_keep[n] = std::pow(1.0 - kErrAlpha, n);
         p.lock_keep[n] = std::pow(1.0 - m_lock_alpha, n);
     }

@@ -46,7 +46,7 @@
 //    `lock_window_symbols`); the statistic is its mean over its standard error (a t-value,
 //    independent of the SNR scale): locked above lock_threshold, unlocked again below
 //    half of it. It needs the window to fill: about lock_window_symbols symbols. The
-//    statistic and the decision are refreshed every 16 symbols.
+//    statistic and the decision are refreshed every 128 symbols.
 //
 // Streaming: K-1 input samples of history and the loop state carry over; the output does
 // not depend on how the input is chunked. process() consumes input only up to the next
@@ -81,10 +81,13 @@ struct TimingLoopParams {
     uint64_t acquisition_symbols = 0;
     double lock_alpha = 0.0;
     uint64_t lock_warmup = 0;     // symbols of running mean before the lock EMA
-    // (1 - w)^n, n = 0..16: n symbols of an exponential average of weight w at once, for
-    // the error average (w = 1/1024) and the lock statistic (w = lock_alpha).
-    double err_keep[17] = {};
-    double lock_keep[17] = {};
+    // Symbols between two refreshes of the diagnostics (error average, lock statistic):
+    // their divisions and square root cost the loop ~4 cycles a symbol every 16 symbols.
+    static constexpr size_t kStatisticsPeriod = 128;
+    // (1 - w)^n, n = 0..kStatisticsPeriod: n symbols of an exponential average of weight w
+    // at once, for the error average (w = 1/1024) and the lock statistic (w = lock_alpha).
+    double err_keep[kStatisticsPeriod + 1] = {};
+    double lock_keep[kStatisticsPeriod + 1] = {};
     // The same for the normaliser's power (w = 1/512), n = 0..kGroup strobes at once.
     double power_keep[5] = {};
     double lock_threshold = 3.0;
@@ -177,7 +180,7 @@ public:
     // Fractional position of the most recent symbol strobe, in input samples [0, 1).
     double fractional_phase() const { return m_state.t_frac / 4294967296.0; }
     // Smoothed normalised TED output (≈ 0 in lock; its sign shows a late/early bias),
-    // refreshed every 16 symbols like the lock statistic.
+    // refreshed every 128 symbols like the lock statistic.
     double timing_error() const { return m_state.err_avg; }
     // Lock detector t-value and decision (see above).
     double lock_statistic() const { return m_state.lock_stat; }

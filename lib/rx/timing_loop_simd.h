@@ -16,7 +16,7 @@
 // symbol's filter waited for the previous symbol's scalar loop arithmetic (and that
 // arithmetic was half of the loop's time). In groups (run_strobes, group_update) the
 // filtering of a group needs only the update of the group before the previous one, and
-// the loop arithmetic runs once per group on sums computed with vector instructions.
+// the loop arithmetic runs once per group on the group's sums.
 #pragma once
 
 #include <dualsat/core/simd.h>
@@ -122,8 +122,10 @@ inline void fold_statistics(const TimingLoopParams& p, TimingLoopState& s)
 // of four: nothing at B_L·T <= 0.002, where the loop's time constant is hundreds of
 // symbols. Per symbol it was ~25 cycles of scalar double arithmetic and branches, about
 // half of the strobe loop (issue 14); the terms are now computed for the group at once in
-// plain loops the compiler vectorises (the same operations in double at every SIMD level;
-// -ffp-contract=off keeps them bit-identical), and the branches run once per group.
+// plain, branch-free loops with no dependency from one symbol to the next (the same
+// operations in double at every SIMD level; -ffp-contract=off keeps them bit-identical),
+// and the branches and the loop arithmetic run once per group. (GCC 12 does not vectorise
+// these loops; they gain from instruction-level parallelism.)
 DUALSAT_SIMD_INLINE double group_update(const TimingLoopParams& p, TimingLoopState& s)
 {
     constexpr size_t G = TimingLoopState::kGroup;

@@ -76,14 +76,15 @@ void FecWorkerPool::decode(Slot& s, unsigned worker)
 
 namespace {
 
-// Moves the frame into the slot's recycled buffers: the caller keeps an empty frame.
+// Moves the frame into the slot's recycled buffers; the caller gets the slot's earlier
+// symbol vector, as it is: cleared, the receiver's resize() to the next frame zero-filled
+// all of it first (a pass over every data symbol, issue 14).
 void fill_slot(RxFecFrame& slot, RxFecFrame& frame)
 {
     slot.format = frame.format;
     slot.noise_variance = frame.noise_variance;
     slot.frame_counter = frame.frame_counter;
     slot.symbols.swap(frame.symbols);
-    frame.symbols.clear();
 }
 
 void take_result(DecodedBbFrame& result, DecodedBbFrame& out)

@@ -173,11 +173,20 @@ void FrameSync::push(const cf* in, size_t n)
     // A plain copy, then the rare non-finite symbols fixed in place (resize() would
     // zero-fill first: a second pass over every symbol at the receiver's full rate).
     m_buf.insert(m_buf.end(), in, in + n);
-    for (size_t k = old; k < m_buf.size(); ++k)
-        if (!finite(m_buf[k])) {
-            m_buf[k] = cf(0.0f, 0.0f);
-            ++m_stats.nonfinite_symbols;
-        }
+    // Non-finite symbols are rare: a pass that only detects them (x - x is 0 for a finite
+    // x and NaN otherwise; compares and an or, which the compiler vectorises, where the
+    // test per symbol was a branch: 2 % of the daemon's CPU at 30 Msym/s, issue 14), and
+    // the fix only where there is one.
+    const float* f = reinterpret_cast<const float*>(m_buf.data() + old);
+    unsigned bad = 0;
+    for (size_t k = 0; k < 2 * n; ++k)
+        bad |= static_cast<unsigned>((f[k] - f[k]) != 0.0f);
+    if (bad)
+        for (size_t k = old; k < m_buf.size(); ++k)
+            if (!finite(m_buf[k])) {
+                m_buf[k] = cf(0.0f, 0.0f);
+                ++m_stats.nonfinite_symbols;
+            }
     m_stats.symbols_in += n;
 }
 

@@ -8,7 +8,10 @@
 // full. Latency bound: a frame's result is ready after at most capacity() frame-decode
 // times of one worker, i.e. a frame waits behind at most threads + queue_frames - 1
 // others. Memory is allocated per slot once and recycled by swapping buffers with the
-// caller (submit swaps the frame's symbol vector, pop swaps the BBFRAME vector).
+// caller (submit swaps the frame's symbol vector, pop swaps the BBFRAME vector). The
+// frame submitted gets the slot's earlier symbol vector back, contents unspecified, at
+// the size of an earlier frame: a caller that refills it to the same size (a link of one
+// format) writes over it without zero-filling it first.
 //
 // Shutdown (shutdown() or the destructor) with frames in flight is clean: queued frames
 // are discarded, workers finish the frame they are decoding (at most one frame time)

@@ -63,6 +63,7 @@ private:
     const double d_sps;
     uint64_t d_samples_in = 0; // given to the receiver
     input_tap d_input_tap;     // d_mutex
+    bool d_thread_scheduled = false; // this block's thread put under SCHED_BATCH (first call)
     bool d_hint_set = false; // keyed sequences that never repeat: the prediction is given
     ::dualsat::ReceiverOutput d_out;
     std::vector<uint8_t> d_fifo; // TS bytes waiting for output room

@@ -5,6 +5,9 @@ switched through its modcod port, dummy frames) -> pulse_shaper_cc at 2.37 sampl
 -> channel_emulator_cc (CFO, SCO) -> rx_cb. The TS out must be exactly the TS in (after
 acquisition); PDUs in GSE mode; stats messages; bad parameters; noise only."""
 
+import os
+import time
+
 import numpy as np
 import pmt
 from gnuradio import blocks, gr, gr_unittest
@@ -169,6 +172,41 @@ class qa_rx_cb(gr_unittest.TestCase):
                      (1.0, 2.0, 0.35, 0, 100)):
             with self.assertRaises(Exception):
                 dualsat.rx_cb(*args)
+
+    def test_004_block_thread_runs_under_sched_batch(self):
+        # The block's thread is the receiver's symbol side: under SCHED_BATCH like the
+        # library's threads, so the front end's hand-offs do not wake it into preempting
+        # the front end (issue 14). Linux only.
+        if not os.path.isdir('/proc/self/task'):
+            self.skipTest('no /proc')
+        tb = gr.top_block()
+        noise = (np.random.default_rng(2).standard_normal(65536) * 0.1).astype(np.complex64)
+        src = blocks.vector_source_c(noise.tolist(), True)
+        rx = dualsat.rx_cb(1.0, 2.0)
+        tb.connect(src, rx, blocks.null_sink(gr.sizeof_char))
+        tb.start()
+        try:
+            deadline = time.monotonic() + 20
+            while rx.status().samples_in == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            self.assertGreater(rx.status().samples_in, 0)
+            policies = {}
+            for tid in os.listdir('/proc/self/task'):
+                try:
+                    with open('/proc/self/task/%s/stat' % tid) as f:
+                        stat = f.read()
+                except OSError:
+                    continue
+                name = stat[stat.index('(') + 1:stat.rindex(')')]
+                policies.setdefault(name, set()).add(int(stat[stat.rindex(')') + 2:].split()[38]))
+            rx_threads = {n: p for n, p in policies.items() if n.startswith('rx_cb')}
+            self.assertTrue(rx_threads, policies)
+            SCHED_BATCH = 3
+            for name, pols in rx_threads.items():
+                self.assertEqual(pols, {SCHED_BATCH}, name)
+        finally:
+            tb.stop()
+            tb.wait()
 
 
 if __name__ == '__main__':

@@ -106,8 +106,9 @@ struct ReceiverConfig {
     // Run the front end on its own thread (see the file comment): ~1.5x the throughput on
     // two cores (bench_receiver --part a).
     bool frontend_thread = false;
-    // The front-end and FEC threads under SCHED_BATCH (dualsat/core/thread_scheduling.h):
-    // 4-12 % more throughput on two cores (tests/bench/bench_realtime.py, issue 14).
+    // The front-end and FEC threads under SCHED_BATCH (dualsat/core/thread_scheduling.h),
+    // and rx_cb's block thread: fewer context switches, and on two cores more of them busy
+    // (docs/realtime.md, issue 14).
     bool batch_threads = true;
     // FER of ReceiverStatus::fer over the last fer_window data frames (>= 1).
     size_t fer_window = 1000;

@@ -14,7 +14,7 @@ namespace detail {
 namespace {
 
 template <class Isa>
-struct InlinedDot2 {
+struct InlinedDots {
     // The strobes of `sets` windows (2 per symbol); a whole group's at once, interleaved.
     DUALSAT_SIMD_INLINE void operator()(const std::complex<float>* const* x, const float* const* t,
                                         size_t sets, size_t n, std::complex<float>* out) const
@@ -35,8 +35,8 @@ size_t run_inlined(const TimingLoopParams& params, TimingLoopState& state, const
     // 24 taps: 2 samples/symbol with the default 12-symbol span, the rate the receiver
     // runs a wideband carrier at (issue 14).
     if (params.k == 24)
-        return run_strobes<24>(InlinedDot2<Isa>{}, params, state, block, full);
-    return run_strobes(InlinedDot2<Isa>{}, params, state, block, full);
+        return run_strobes<24>(InlinedDots<Isa>{}, params, state, block, full);
+    return run_strobes(InlinedDots<Isa>{}, params, state, block, full);
 }
 
 template <class Isa>

@@ -147,6 +147,7 @@ DUALSAT_SIMD_INLINE double group_update(const TimingLoopParams& p, TimingLoopSta
     // Non-finite strobes (bad input upstream) are left out of every sum, and the symbol
     // after one compares with 0 (the loop coasts through them).
     double n = 0.0, sum_on = 0.0, peak = 0.0, sum_g = 0.0, sum_d = 0.0, sum_d2 = 0.0;
+    uint32_t errors = 0; // the terms in sum_g
     for (size_t i = 0; i < G; ++i) {
         const double pr = i == 0 ? s.prev_re : (fin[i - 1] ? on_re[i - 1] : 0.0);
         const double pi = i == 0 ? s.prev_im : (fin[i - 1] ? on_im[i - 1] : 0.0);
@@ -160,8 +161,8 @@ DUALSAT_SIMD_INLINE double group_update(const TimingLoopParams& p, TimingLoopSta
         sum_g += has_error ? g : 0.0;
         sum_d += has_error ? d : 0.0;
         sum_d2 += has_error ? d * d : 0.0;
+        errors += has_error ? 1u : 0u;
     }
-    const uint32_t errors = static_cast<uint32_t>(n) - (fin[0] && first == 0 ? 1u : 0u);
     s.prev_re = fin[G - 1] ? on_re[G - 1] : 0.0;
     s.prev_im = fin[G - 1] ? on_im[G - 1] : 0.0;
 
@@ -208,7 +209,8 @@ DUALSAT_SIMD_INLINE double group_update(const TimingLoopParams& p, TimingLoopSta
             s.block_count += errors;
         }
     }
-    static_assert((kStatisticsPeriod & (kStatisticsPeriod - 1)) == 0 && kStatisticsPeriod % TimingLoopState::kGroup == 0,
+    static_assert((kStatisticsPeriod & (kStatisticsPeriod - 1)) == 0 &&
+                      kStatisticsPeriod % TimingLoopState::kGroup == 0,
                   "the diagnostics fold at group ends");
     if ((s.symbols & (kStatisticsPeriod - 1)) == 0)
         fold_statistics(p, s);
@@ -250,7 +252,7 @@ DUALSAT_SIMD_INLINE size_t run_strobes(const Dots& dots, const TimingLoopParams&
         // The rest of the current group (all of it, unless a call ended inside it): strobe
         // positions from the group's half period, decided two groups ago.
         const size_t first = static_cast<size_t>(s.symbols & (G - 1));
-        const uint64_t half = s.half_fx[(s.symbols / G) & 1];
+        const uint64_t half = s.half_fx[TimingLoopState::half_slot(s.symbols)];
         const std::complex<float>* x[2 * G]; // windows: mid, on-time, mid, ...
         const float* t[2 * G];               // and their branches' taps
         uint64_t on_n[G];
@@ -297,7 +299,7 @@ DUALSAT_SIMD_INLINE size_t run_strobes(const Dots& dots, const TimingLoopParams&
         if (first + m < G)
             break;
         // The group is complete: its slot now holds the half period of the group after next.
-        const size_t slot = static_cast<size_t>(((s.symbols - G) / G) & 1);
+        const size_t slot = TimingLoopState::half_slot(s.symbols - G);
         s.half_fx[slot] = to_fixed(group_update(p, s));
     }
     state = s;
@@ -305,7 +307,7 @@ DUALSAT_SIMD_INLINE size_t run_strobes(const Dots& dots, const TimingLoopParams&
 }
 
 // The level's FIR kernel through its pointer (the reference loop, and the scalar level).
-struct CalledDot2 {
+struct CalledDots {
     kernels::DotComplexReal2Fn fn;
     void operator()(const std::complex<float>* const* x, const float* const* t, size_t sets, size_t n,
                     std::complex<float>* out) const

@@ -18,7 +18,7 @@ namespace {
 // The scalar level, and every level's reference: params.dot2 through its pointer.
 size_t run_called(const TimingLoopParams& params, TimingLoopState& state, const TimingLoopBlock& block, bool* full)
 {
-    return run_strobes(CalledDot2{ params.dot2 }, params, state, block, full);
+    return run_strobes(CalledDots{ params.dot2 }, params, state, block, full);
 }
 } // namespace
 
@@ -145,8 +145,7 @@ TimingRecovery::TimingRecovery(const TimingRecoveryConfig& config, SimdLevel sim
         p.err_keep[n] = std::pow(1.0 - kErrAlpha, n);
         p.lock_keep[n] = std::pow(1.0 - m_lock_alpha, n);
     }
-    static_assert(TimingLoopState::kGroup + 1 <= sizeof(TimingLoopParams::power_keep) / sizeof(double));
-    for (size_t n = 0; n <= TimingLoopState::kGroup; ++n)
+    for (size_t n = 0; n <= TimingLoopParams::kGroup; ++n)
         p.power_keep[n] = std::pow(1.0 - kPowerAlpha, static_cast<double>(n));
     p.lock_threshold = c.lock_threshold;
     reset();
@@ -163,7 +162,8 @@ void TimingRecovery::reset()
 size_t TimingRecovery::max_output(size_t n_in) const
 {
     const double end = static_cast<double>(m_base + n_in);
-    const double t_on = static_cast<double>(m_state.t_n) + m_state.t_frac * kFrac + 2.0 * m_state.half_fx[(m_state.symbols / TimingLoopState::kGroup) & 1] * kFrac;
+    const uint64_t half = m_state.half_fx[TimingLoopState::half_slot(m_state.symbols)];
+    const double t_on = static_cast<double>(m_state.t_n) + m_state.t_frac * kFrac + 2.0 * half * kFrac;
     if (!(t_on < end))
         return 0;
     const double t_min = kMinPeriodFactor * m_cfg.samples_per_symbol;

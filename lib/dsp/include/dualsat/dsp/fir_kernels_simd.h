@@ -97,12 +97,9 @@ struct FirSimd {
     static void dot2(const std::complex<float>* xa, const float* ta, const std::complex<float>* xb,
                      const float* tb, size_t n, std::complex<float>* out)
     {
-        const float* xs[2] = { reinterpret_cast<const float*>(xa), reinterpret_cast<const float*>(xb) };
-        const float* ts[2] = { ta, tb };
-        reg4 s[2];
-        accumulate<2, false>(xs, ts, 2 * n, s);
-        out[0] = finish(s[0]);
-        out[1] = finish(s[1]);
+        const std::complex<float>* x[2] = { xa, xb };
+        const float* t[2] = { ta, tb };
+        dot_sets<2>(x, t, n, out);
     }
 
     // kSets independent windows, each with its own taps (the timing loop's strobes of a

@@ -84,23 +84,26 @@ struct TimingLoopParams {
     // Symbols between two refreshes of the diagnostics (error average, lock statistic):
     // their divisions and square root cost the loop ~4 cycles a symbol every 16 symbols.
     static constexpr size_t kStatisticsPeriod = 128;
+    // Symbols filtered and loop-updated together (timing_loop_simd.h).
+    static constexpr size_t kGroup = 4;
     // (1 - w)^n, n = 0..kStatisticsPeriod: n symbols of an exponential average of weight w
     // at once, for the error average (w = 1/1024) and the lock statistic (w = lock_alpha).
     double err_keep[kStatisticsPeriod + 1] = {};
     double lock_keep[kStatisticsPeriod + 1] = {};
     // The same for the normaliser's power (w = 1/512), n = 0..kGroup strobes at once.
-    double power_keep[5] = {};
+    double power_keep[kGroup + 1] = {};
     double lock_threshold = 3.0;
 };
 
 struct TimingLoopState {
     uint64_t t_n = 0;          // last on-time strobe: input index
     uint32_t t_frac = 0;       // and fraction, 0.32 fixed point
-    // Symbols filtered and loop-updated together (timing_loop_simd.h).
-    static constexpr size_t kGroup = 4;
+    static constexpr size_t kGroup = TimingLoopParams::kGroup;
     // Half period (32.32 fixed point) of the symbols of group j = symbols / kGroup in slot
     // j % 2: the current group's and the next one's (group j's update sets group j + 2's).
     uint64_t half_fx[2] = {};
+    // The slot of half_fx that holds symbol k's half period.
+    static size_t half_slot(uint64_t k) { return static_cast<size_t>((k / kGroup) & 1); }
     // The current group's strobes so far (mid, on-time), symbols % kGroup of them.
     std::complex<float> group_y[kGroup][2] = {};
     double prev_re = 0.0, prev_im = 0.0; // the previous on-time strobe (a float's value)

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <dualsat/core/thread_scheduling.h>
 
-#include <cerrno>
 #include <cstring>
 
 #ifdef __linux__

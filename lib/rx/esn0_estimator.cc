@@ -175,9 +175,9 @@ Esn0Measurement data_aided_esn0(const std::complex<float>* y, const std::complex
         // Within a block (90 symbols) the sums run in float over kLanes independent partial
         // sums (no dependency chain from one symbol to the next); the lanes and the blocks
         // add up in double. (GCC does not vectorise this loop at the baseline ISA: a SIMD
-        // kernel would take it further.) A lane holds ~12 terms of about the same size: its relative error (~1e-7) is far
-        // below the estimate's resolution even where the noise is 1/1000 of the power
-        // (0.001 dB at 30 dB). In double and with a branch per symbol this loop was the
+        // kernel would take it further.) A lane holds ~12 terms of about the same size:
+        // its relative error (~1e-7) is far below the estimate's resolution even where
+        // the noise is 1/1000 of the power (0.001 dB at 30 dB). In double and with a branch per symbol this loop was the
         // FEC workers' largest item after the LDPC decoder and the demapper (issue 14).
         constexpr size_t kLanes = 8;
         float cr[kLanes] = {}, ci[kLanes] = {}, eb[kLanes] = {}, pb[kLanes] = {};

@@ -77,8 +77,8 @@ void FecWorkerPool::decode(Slot& s, unsigned worker)
 namespace {
 
 // Moves the frame into the slot's recycled buffers; the caller gets the slot's earlier
-// symbol vector, as it is: cleared, the receiver's resize() to the next frame zero-filled
-// all of it first (a pass over every data symbol, issue 14).
+// symbol vector as it is, not cleared: the receiver's resize() to the next frame would
+// then zero-fill all of it first (a pass over every data symbol, issue 14).
 void fill_slot(RxFecFrame& slot, RxFecFrame& frame)
 {
     slot.format = frame.format;

@@ -23,24 +23,53 @@ bool PilotPhaseEstimator::measure(const cf* frame, double w, const std::vector<K
 {
     m_phases.clear();
     m_sums.clear();
-    cf z[kSlotSymbols]; // the longest segment: a dummy frame's 90-symbol piece
-    bool finite = true;
+    size_t known = 0;
+    int longest = 0;
     for (const KnownSegment& s : segments) {
-        cd c = 0.0;
-        // The derotation by a phasor recursion over the segment (at most 90 steps: its
-        // rounding stays ~1e-14) instead of a sincos per symbol.
+        known += static_cast<size_t>(s.n);
+        longest = std::max(longest, s.n);
+    }
+    m_z.resize(known);
+    // e^{-j w k} for k within a segment, once per frame (w is the frame's): a segment's
+    // derotation is then its start's phasor times the table, no recursion per symbol.
+    // The table by a double recursion (at most a 90-symbol segment: rounding ~1e-14),
+    // the products in float like the z they make (a float z was always the result).
+    m_step_table.resize(static_cast<size_t>(longest));
+    {
         const cd step = unit_phasor_d(-w);
-        cd rot = unit_phasor_d(-w * s.start);
-        for (int k = 0; k < s.n; ++k, rot *= step) {
-            const cd v = cd(frame[s.start + k]) * rot;
-            z[k] = cf(v * std::conj(cd(s.ref[k])));
-            c += cd(z[k]);
+        cd rot = 1.0;
+        for (int k = 0; k < longest; ++k, rot *= step)
+            m_step_table[static_cast<size_t>(k)] = cf(rot);
+    }
+    bool finite = true;
+    cf* z = m_z.data();
+    for (const KnownSegment& s : segments) {
+        const cf start = unit_phasor(-w * s.start);
+        const float sr = start.real(), si = start.imag();
+        const cf* x = frame + s.start;
+        const cf* t = m_step_table.data();
+        // Real arithmetic written out (a std::complex multiply checks its result for NaN
+        // and may call __mulsc3), float partial sums per segment (at most 90 terms).
+        float cr = 0.0f, ci = 0.0f;
+        for (int k = 0; k < s.n; ++k) {
+            const float rr = sr * t[k].real() - si * t[k].imag();
+            const float ri = sr * t[k].imag() + si * t[k].real();
+            const float vr = x[k].real() * rr - x[k].imag() * ri;
+            const float vi = x[k].real() * ri + x[k].imag() * rr;
+            const float qr = s.ref[k].real(), qi = s.ref[k].imag(); // v conj(ref)
+            const float zr = vr * qr + vi * qi, zi = vi * qr - vr * qi;
+            z[k] = cf(zr, zi);
+            cr += zr;
+            ci += zi;
         }
+        const cd c(cr, ci);
         if (!std::isfinite(c.real()) || !std::isfinite(c.imag()))
             finite = false;
-        lags->add_segment(z, s.n);
+        if (lags)
+            lags->add_segment(z, s.n);
         m_phases.push_back({ s.start + 0.5 * (s.n - 1), std::arg(c), static_cast<double>(s.n) });
         m_sums.push_back(c);
+        z += s.n;
     }
     // Blank segments (see the header): judged against the median magnitude per symbol.
     m_blank.assign(m_phases.size(), 0);

@@ -163,7 +163,8 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     est.frequency = w;
     est.fine = m_fine;
     LrLagSums lags;
-    if (!m_pilot.measure(frame, w, segs, &lags)) {
+    // The lag sums serve the coarse stage only (unwrap_residual, update_frequency).
+    if (!m_pilot.measure(frame, w, segs, m_fine ? nullptr : &lags)) {
         no_estimate(out, length, &est);
         est.esn0_db_smoothed = m_level.smoothed() > 0 ? static_cast<float>(10.0 * std::log10(m_level.smoothed()))
                                                       : est.esn0_db;
@@ -204,13 +205,13 @@ void CarrierRecovery::process(const cf* frame, int length, bool dummy, const Fra
     const bool use_dd = m_config.decision_directed && !dummy && pilot_blocks == 0 && !use_blind;
     double dd_frequency = 0.0;
     if (use_dd) {
-        const double a0 = m_level.measure(frame, w, m_phase.data(), segs, own_phase, blank).amplitude;
+        const double a0 = m_level.measure_derotated(m_pilot.derotated().data(), m_phase.data(), segs, own_phase, blank).amplitude;
         dd_frequency = m_dd_pll.track(frame, length, w, a0, phases.front().phase, format.modcod,
                                       m_phase.data());
         est.used_decision_directed = true;
     }
 
-    const SignalLevel level = m_level.measure(frame, w, m_phase.data(), segs, own_phase, blank);
+    const SignalLevel level = m_level.measure_derotated(m_pilot.derotated().data(), m_phase.data(), segs, own_phase, blank);
     est.known_symbols = level.count;
     est.phase_start = m_phase[0];
     const double amp = level.amplitude, noise = level.noise;

@@ -58,6 +58,50 @@ TEST_CASE("Pilot phase: segment phases at their centres, lag sums added", "[carr
     CHECK(std::arg(m.lags.sum[1]) == Approx(f).margin(1e-4));
 }
 
+TEST_CASE("Pilot phase: the derotated known symbols, for the level estimator", "[carrier]")
+{
+    // z = y e^{-j w i} conj(ref) of every known symbol, segment after segment, against a
+    // direct computation per symbol in double: the per-frame phasor table must hold at
+    // every segment's start, far into a normal frame (the last pilot block, the next SOF)
+    // and for a dummy frame's 90-symbol header and 36 slots alike.
+    for (const bool dummy : { false, true }) {
+        INFO((dummy ? "dummy frame" : "QPSK pilot frame"));
+        const double phi0 = -1.1, f = 3e-3, w = 2.9e-3;
+        const CarrierTestFrame t = make_carrier_test_frame(kQpskPilots, dummy, 7, 3);
+        const std::vector<cf> rx = apply_carrier(t.tx, 0.8, [&](int i) { return phi0 + f * i; }, 10.0, 4);
+        KnownSegments known;
+        known.build(t.length, dummy, dummy ? 0 : kQpskPilots.pilot_blocks(), t.header_ref, t.rn.data(),
+                    t.next_sof);
+        PilotPhaseEstimator pilot;
+        LrLagSums lags;
+        REQUIRE(pilot.measure(rx.data(), w, known.segments(), &lags));
+        const std::vector<cf>& z = pilot.derotated();
+        size_t at = 0, worst_at = 0;
+        double worst = 0.0;
+        for (const KnownSegment& s : known.segments())
+            for (int k = 0; k < s.n; ++k, ++at) {
+                REQUIRE(at < z.size());
+                const int i = s.start + k;
+                const std::complex<double> ref = std::complex<double>(rx[static_cast<size_t>(i)]) *
+                                                 std::polar(1.0, -w * i) * std::conj(std::complex<double>(s.ref[k]));
+                const double err = std::abs(std::complex<double>(z[at]) - ref);
+                if (err > worst) {
+                    worst = err;
+                    worst_at = at;
+                }
+            }
+        CHECK(at == z.size());
+        INFO("worst at known symbol " << worst_at);
+        CHECK(worst < 1e-5); // float products of unit-size values
+        // Without lag sums wanted (the fine stage), the same phases.
+        PilotPhaseEstimator without;
+        REQUIRE(without.measure(rx.data(), w, known.segments(), nullptr));
+        REQUIRE(without.phases().size() == pilot.phases().size());
+        for (size_t p = 0; p < pilot.phases().size(); ++p)
+            CHECK(without.phases()[p].phase == pilot.phases()[p].phase);
+    }
+}
+
 TEST_CASE("Pilot phase: the pilot-pair estimate unwraps a residual beyond the pilot ambiguity",
           "[carrier]")
 {

@@ -22,8 +22,9 @@ class PilotPhaseEstimator
 {
 public:
     // Segment phases and sums of `frame` derotated by w rad/symbol (symbol i by w i); the
-    // segments' L&R lag correlations are added to *lags. False when a segment's sum is not
-    // finite (NaN / inf input); the phases are then meaningless.
+    // segments' L&R lag correlations are added to *lags (null: not wanted, e.g. once the
+    // coarse frequency stage, their only user, is over). False when a segment's sum is
+    // not finite (NaN / inf input); the phases are then meaningless.
     // A segment whose correlation magnitude per symbol is below a quarter of the frame's
     // median is blank (its samples were blanked: e.g. a jammed hop dwell erased to zeros):
     // its phase, the argument of a near-zero sum, says nothing, so it gets weight 0 and,
@@ -31,6 +32,10 @@ public:
     bool measure(const std::complex<float>* frame, double w,
                  const std::vector<KnownSegment>& segments, LrLagSums* lags);
     const std::vector<SegmentPhase>& phases() const { return m_phases; }
+    // The last measure()'s z = y e^{-j w i} conj(ref) of every known symbol, segment after
+    // segment (segment s at the sum of the earlier segments' lengths): what the level
+    // estimator measures, derotated once for both.
+    const std::vector<std::complex<float>>& derotated() const { return m_z; }
 
     // The pilot-pair estimate of the residual frequency around *residual (rad/symbol): the
     // products of consecutive pilot-block sums (all exactly 1476 symbols apart, §5.5.3)
@@ -57,6 +62,8 @@ private:
     std::vector<std::complex<double>> m_sums;
     std::vector<char> m_blank;
     std::vector<double> m_scratch;
+    std::vector<std::complex<float>> m_z;          // see derotated()
+    std::vector<std::complex<float>> m_step_table; // e^{-j w k}, k < the longest segment
     size_t m_blank_count = 0;
 };
 

@@ -50,14 +50,20 @@ struct SignalLevel {
 class SignalLevelEstimator
 {
 public:
-    // frame: the frame's symbols; symbol i is derotated by w i + phase[i]. own_phase: each
-    // segment measured at its own best phase (for a phase trajectory that is not fitted
-    // to the known symbols, whose small error there would otherwise read as noise; one
-    // real degree of freedom per segment is then taken off the noise's count).
+    // derotated: z = y e^{-j w i} conj(ref) of the segments' symbols, segment after segment
+    // (PilotPhaseEstimator::derotated()); symbol i is further derotated by phase[i].
+    // own_phase: each segment measured at its own best phase (for a phase trajectory that
+    // is not fitted to the known symbols, whose small error there would otherwise read as
+    // noise; one real degree of freedom per segment is then taken off the noise's count).
     // Either way each segment's phase is taken as fitted to its own symbols (the
     // trajectory through the segments' measured phases): link_esn0() corrects for that.
     // `skip` (null, or one flag per segment): segments left out, e.g. blanked ones
     // (PilotPhaseEstimator::blank()), whose zeros would read as signal lost to noise.
+    SignalLevel measure_derotated(const std::complex<float>* derotated, const double* phase,
+                                  const std::vector<KnownSegment>& segments, bool own_phase,
+                                  const std::vector<char>* skip = nullptr);
+    // The same from the frame's symbols, derotated here by w i (a sincos-free phasor per
+    // symbol): for a caller without the pilot estimator's z.
     SignalLevel measure(const std::complex<float>* frame, double w, const double* phase,
                         const std::vector<KnownSegment>& segments, bool own_phase,
                         const std::vector<char>* skip = nullptr);
@@ -70,6 +76,7 @@ public:
 
 private:
     std::vector<std::complex<double>> m_z; // known symbols against their references
+    std::vector<std::complex<float>> m_derotated; // measure()'s z before the phase
     double m_smoothed = -1.0;
 };
 

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The daemon's closed ACM loop, both halves (README "ACM"):
-//   - measuring: every daemon with a receiver feeds the receiver's per-frame Es/N0 (rx_cb
-//     "stats") into a LinkReporter and, when a return channel is configured, sends one
+//   - measuring: every daemon with a receiver feeds the receiver's per-frame Es/N0 (rx_cb's
+//     frame observer) into a LinkReporter and, when a return channel is configured, sends one
 //     LinkReport per acm.report_interval_s: in-band (a GSE PDU of EtherType 0x88B5 on our
 //     own transmitter, ahead of waiting user packets) or out-of-band (a UDP datagram);
 //   - controlling: a daemon in acm.mode acm runs one AcmController fed by the reports it
 //     receives (in-band, UDP, POST /acm/report) and drives its own transmitter's format,
 //     deciding on every report and every poll (so the report timeout acts).
 // Reports are never handed to the user side. No GNU Radio headers: the flowgraph side
-// (the receiver's messages, the transmitter's format port) is reached through callbacks.
+// (the receiver's frames, the transmitter's format port) is reached through callbacks.
 #pragma once
 
 #include "config.h"

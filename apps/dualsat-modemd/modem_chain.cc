@@ -245,8 +245,9 @@ private:
     bool m_power_init = false;
 };
 
-// rx_cb's outputs: TS bytes (whole 188-byte packets, in order) on the stream, GSE PDUs and
-// per-frame stats on message ports. Packets go to the packet sink in the order received.
+// rx_cb's outputs: TS bytes (whole 188-byte packets, in order) on the stream, GSE PDUs on
+// its message port, the frames from its frame observer (on_frames). Packets go to the
+// packet sink in the order received.
 class RxOutputSink : public gr::block
 {
 public:
@@ -254,20 +255,10 @@ public:
         : gr::block("rx_output",
                     gr::io_signature::make(1, 1, sizeof(uint8_t)),
                     gr::io_signature::make(0, 0, 0)),
-          m_key_modcod_name(pmt::intern("modcod_name")),
-          m_key_ok(pmt::intern("ok")),
-          m_key_dummy(pmt::intern("dummy")),
-          m_key_esn0(pmt::intern("esn0_db")),
-          m_key_esn0_var(pmt::intern("esn0_var_db2")),
-          m_key_modcod(pmt::intern("modcod")),
-          m_key_frame(pmt::intern("frame")),
-          m_key_pilots(pmt::intern("pilots")),
           m_key_protocol(pmt::intern("protocol_type"))
     {
         message_port_register_in(pmt::mp("pdus"));
         set_msg_handler(pmt::mp("pdus"), [this](const pmt::pmt_t& m) { on_pdu(m); });
-        message_port_register_in(pmt::mp("stats"));
-        set_msg_handler(pmt::mp("stats"), [this](const pmt::pmt_t& m) { on_stats(m); });
     }
 
     void set_packet_sink(RxPacketSink sink)
@@ -284,6 +275,40 @@ public:
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         return m_by_modcod;
+    }
+
+    // The receiver's frames (rx_cb::set_frame_observer, on its thread): per-MODCOD counts,
+    // and each frame's measurement to the ACM loop's link reporter.
+    void on_frames(const std::vector<dualsat::ReceiverFrameStats>& frames,
+                   const std::vector<dualsat::ReceiverDummyFrame>& dummy_frames)
+    {
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            for (const dualsat::ReceiverFrameStats& f : frames)
+                ++m_by_modcod[dualsat::to_string(f.fec.format.modcod)];
+        }
+        if (!m_observer)
+            return;
+        dualsat::LinkObservation o;
+        o.time_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::steady_clock::now().time_since_epoch())
+                        .count();
+        for (const dualsat::ReceiverFrameStats& f : frames) {
+            o.dummy = false;
+            o.decoded = f.fec.status == dualsat::FecFrameStatus::Ok;
+            o.esn0_db = f.esn0_db;
+            o.esn0_var_db2 = f.esn0_var_db2;
+            o.format = f.fec.format;
+            m_observer(o);
+        }
+        for (const dualsat::ReceiverDummyFrame& f : dummy_frames) {
+            o.dummy = true;
+            o.decoded = false;
+            o.format = dualsat::FrameFormat{};
+            o.esn0_db = f.esn0_db;
+            o.esn0_var_db2 = f.esn0_var_db2;
+            m_observer(o);
+        }
     }
 
     int general_work(int, gr_vector_int& ninput_items, gr_vector_const_void_star& input_items,
@@ -334,55 +359,13 @@ private:
         deliver(data, len);
     }
 
-    void observe(const pmt::pmt_t& msg)
-    {
-        dualsat::LinkObservation o;
-        o.time_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        std::chrono::steady_clock::now().time_since_epoch())
-                        .count();
-        auto number = [&](const pmt::pmt_t& key, double def) {
-            const pmt::pmt_t v = pmt::dict_ref(msg, key, pmt::PMT_NIL);
-            return pmt::is_number(v) ? pmt::to_double(v) : def;
-        };
-        o.esn0_db = static_cast<float>(number(m_key_esn0, std::nan("")));
-        o.esn0_var_db2 = static_cast<float>(number(m_key_esn0_var, 0.0));
-        o.dummy = pmt::is_true(pmt::dict_ref(msg, m_key_dummy, pmt::PMT_F));
-        if (!o.dummy) {
-            o.decoded = pmt::is_true(pmt::dict_ref(msg, m_key_ok, pmt::PMT_F));
-            try {
-                o.format.modcod = dualsat::modcod_from_number(static_cast<int>(number(m_key_modcod, 0)));
-                const pmt::pmt_t fr = pmt::dict_ref(msg, m_key_frame, pmt::PMT_NIL);
-                o.format.frame = pmt::is_symbol(fr) ? dualsat::parse_frame_size(pmt::symbol_to_string(fr))
-                                                    : dualsat::FrameSize::Normal;
-                o.format.pilots = pmt::is_true(pmt::dict_ref(msg, m_key_pilots, pmt::PMT_F));
-            } catch (const std::exception&) {
-                return; // not a frame we can describe: not observed
-            }
-        }
-        m_observer(o);
-    }
-
-    void on_stats(const pmt::pmt_t& msg)
-    {
-        if (!pmt::is_dict(msg))
-            return;
-        if (m_observer)
-            observe(msg);
-        const pmt::pmt_t name = pmt::dict_ref(msg, m_key_modcod_name, pmt::PMT_NIL);
-        if (!pmt::is_symbol(name))
-            return;
-        std::lock_guard<std::mutex> lock(m_mutex);
-        ++m_by_modcod[pmt::symbol_to_string(name)];
-    }
-
     mutable std::mutex m_mutex;
     RxPacketSink m_sink;
     RxPacketSink m_report_sink;
     RxFrameObserver m_observer;
     std::vector<uint8_t> m_partial;
     std::map<std::string, uint64_t> m_by_modcod;
-    const pmt::pmt_t m_key_modcod_name, m_key_ok, m_key_dummy, m_key_esn0, m_key_esn0_var, m_key_modcod,
-        m_key_frame, m_key_pilots, m_key_protocol;
+    const pmt::pmt_t m_key_protocol;
 };
 
 // The whole civil receiver.
@@ -422,7 +405,13 @@ public:
     {
         tb->connect(m_rx, 0, m_out, 0);
         tb->msg_connect(m_rx, "pdus", m_out, "pdus");
-        tb->msg_connect(m_rx, "stats", m_out, "stats");
+        // Frames by the receiver's observer, not its stats messages: no pmt dict and no
+        // hand-off to this block's thread per frame (rx_cb::set_frame_observer).
+        RxOutputSink* out = m_out.get();
+        m_rx->set_frame_observer([out](const std::vector<dualsat::ReceiverFrameStats>& frames,
+                                       const std::vector<dualsat::ReceiverDummyFrame>& dummy) {
+            out->on_frames(frames, dummy);
+        });
     }
     void set_packet_sink(RxPacketSink sink) override { m_out->set_packet_sink(std::move(sink)); }
     void set_report_sink(RxPacketSink sink) override { m_out->set_report_sink(std::move(sink)); }

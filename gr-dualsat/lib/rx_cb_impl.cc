@@ -212,6 +212,12 @@ void rx_cb_impl::set_input_tap(input_tap tap)
     d_input_tap = std::move(tap);
 }
 
+void rx_cb_impl::set_frame_observer(frame_observer observer)
+{
+    std::lock_guard<std::mutex> lock(d_mutex);
+    d_frame_observer = std::move(observer);
+}
+
 void rx_cb_impl::set_symbol_tap(::dualsat::Receiver::SymbolTap tap)
 {
     std::lock_guard<std::mutex> lock(d_mutex);
@@ -249,6 +255,13 @@ void rx_cb_impl::publish()
         add(pmt_key<dict_keys::label>(), pmt::init_u8vector(p.label.size(), p.label.bytes.data()));
         add(pmt_key<dict_keys::fragmented>(), pmt::from_bool(p.fragmented));
         message_port_pub(d_port_pdus, pmt::cons(meta, pmt::init_u8vector(p.size, p.data)));
+    }
+    if (d_frame_observer && (!d_out.frames.empty() || !d_out.dummy_frames.empty()))
+        d_frame_observer(d_out.frames, d_out.dummy_frames);
+    // Nobody listening (a flowgraph without a stats consumer, the daemon): no dicts.
+    if (pmt::is_null(message_subscribers(d_port_stats))) {
+        d_out.clear();
+        return;
     }
     for (const ::dualsat::ReceiverFrameStats& f : d_out.frames) {
         pmt::pmt_t d = pmt::make_dict();

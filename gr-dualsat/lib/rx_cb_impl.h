@@ -34,6 +34,7 @@ public:
     uint64_t work_errors() const override;
     void set_symbol_tap(::dualsat::Receiver::SymbolTap tap) override;
     void set_input_tap(input_tap tap) override;
+    void set_frame_observer(frame_observer observer) override;
     protection_status protection() const override;
     bool reload_keys() override;
     bool reload_keys(const ::dualsat::KeyMaterial& material) override;
@@ -63,6 +64,7 @@ private:
     const double d_sps;
     uint64_t d_samples_in = 0; // given to the receiver
     input_tap d_input_tap;     // d_mutex
+    frame_observer d_frame_observer; // d_mutex
     bool d_thread_scheduled = false; // this block's thread put under SCHED_BATCH (first call)
     bool d_hint_set = false; // keyed sequences that never repeat: the prediction is given
     ::dualsat::ReceiverOutput d_out;

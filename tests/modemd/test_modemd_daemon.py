@@ -419,6 +419,11 @@ class Loopback(unittest.TestCase):
                                else None)(self.d.get("/status")), "dummy frames both ways")
         self.assertEqual(s2["tx"]["frames_by_modcod"].get("dummy"), s2["tx"]["frames_idle"])
         self.assertEqual(s2["rx"]["frames_bad"], 0)
+        # Every dummy frame reaches the ACM loop's link reporter (rx_cb's frame observer)
+        # with a usable Es/N0 estimate.
+        wait_for(lambda: self.d.get("/status")["acm"]["reporter"]["frames_observed"]
+                 >= s2["rx"]["frames_idle"], "dummy frames observed by the link reporter")
+        self.assertEqual(self.d.get("/status")["acm"]["reporter"]["estimates_rejected"], 0)
         # Symbols: whole PLFRAMEs (dummy: 90 + 36 x 90 = 3330 symbols, EN 302 307-1 §5.5.1).
         self.assertEqual(s2["tx"]["symbols"] % 3330, 0)
         # Receiver input power: TX power 0.3^2 plus the channel's noise for Es/N0 10 dB at

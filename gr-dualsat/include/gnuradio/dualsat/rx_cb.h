@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 namespace gr {
 namespace dualsat {
@@ -99,6 +100,18 @@ public:
     //! flowgraph starts.
     using input_tap = std::function<void(const gr_complex*, size_t)>;
     virtual void set_input_tap(input_tap tap) = 0;
+    //! Each batch of frames the receiver reports, on the block's thread just before their
+    //! "stats" messages: its data frames and its confirmed dummy frames, what the stats
+    //! dicts say without the dicts. For a program that counts or forwards every frame (the
+    //! daemon's link reports and per-MODCOD counts): no pmt dict and no message hand-off
+    //! to another thread per frame, ten per data frame's worth of symbols on an idle link.
+    //! Quick, non-blocking, and never calling back into the block (it holds the block's
+    //! lock). The stats dicts are built only while the port has a subscriber. C++ only;
+    //! set before the flowgraph starts.
+    using frame_observer =
+        std::function<void(const std::vector<::dualsat::ReceiverFrameStats>& frames,
+                           const std::vector<::dualsat::ReceiverDummyFrame>& dummy_frames)>;
+    virtual void set_frame_observer(frame_observer observer) = 0;
     //! The opener's drop counters by cause, key id and epoch (never key bytes); all
     //! false / zero for the civil block. Thread-safe.
     virtual protection_status protection() const = 0;

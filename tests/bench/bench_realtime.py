@@ -4,7 +4,8 @@
 
     /usr/bin/python3 tests/bench/bench_realtime.py [--build BUILD] [--symbols N]
         [--modcods "QPSK 1/2,8PSK 3/5,..."] [--loads data,idle] [--legs lib,block,daemon,...]
-        [--loopback-rates 1e6,5e6,10e6] [--loopback-seconds S] [--dvbs2rx PATH]
+        [--loopback-rates 1e6,5e6,10e6] [--loopback-seconds S] [--loopback-side-by-side R]
+        [--dvbs2rx PATH]
         [--repeats N] [--markdown FILE] [--smoke]
 
 Files: for every MODCOD and load, a recording at 2 samples/symbol of normal frames with
@@ -29,8 +30,9 @@ Legs, each a separate process so that its CPU and its threads are its own:
            DVBS2RX_PREFIX environment variable points to its install prefix)
 The receivers compared with each other (lib, block and dvbs2rx rx) run --repeats times,
 interleaved, and each row is the fastest of its runs (all listed in the note); so do the
-file-backend RX daemon (fastest) and the loopback daemon (idle and loaded alternating,
-each row its cheapest run in CPU-s/s that kept up).
+file-backend RX daemon (fastest) and the loopback daemon (each row its cheapest run in
+CPU-s/s that kept up; idle and loaded side by side, measured over the same seconds, at
+rates up to --loopback-side-by-side, 2 Msym/s by default, alternating above it).
 
 Every row: Msym/s (the carrier's symbols per wall second), CPU seconds per second of
 wall time, the ratio to the library leg of the same MODCOD and load, and the CPU seconds
@@ -384,34 +386,51 @@ def measure_window(d, key_fn, settle, seconds, period=0.02, stall=0.5):
     first poll after `settle` at which the counter is non-zero, for `seconds`, or until it
     stops moving for `stall` seconds or the daemon exits (the end of a file: the last
     change closes the window)."""
+    return measure_windows([d], key_fn, settle, seconds, period, stall)[0]
+
+
+def measure_windows(ds, key_fn, settle, seconds, period=0.02, stall=0.5):
+    """measure_window for daemons running side by side, polled in the same loop: their
+    windows cover the same wall-clock seconds (give or take a poll), so the machine's
+    speed swings between minutes load them alike."""
     time.sleep(settle)
-    s0 = t0 = c0 = g0 = None
-    last = t_last = c_last = g_last = None
+    n = len(ds)
+    s0, t0, c0, g0 = [None] * n, [None] * n, [None] * n, [None] * n
+    last, t_last, c_last, g_last = [None] * n, [None] * n, [None] * n, [None] * n
+    done = [False] * n
     end = time.monotonic() + seconds + 60
-    while time.monotonic() < end:
-        try:
-            v = key_fn(d.status())
-            c = d.cpu_seconds()
-        except Exception:
-            break  # the daemon has exited
-        now = time.monotonic()
-        if s0 is None:
-            if v > 0:
-                s0, t0, c0, g0 = v, now, c, dict(d.sampler.groups())
-                last, t_last, c_last, g_last = v, now, c, g0
-        elif v != last:
-            last, t_last, c_last, g_last = v, now, c, dict(d.sampler.groups())
-        elif now - t_last > stall:
-            break  # input exhausted
-        if t0 is not None and now - t0 >= seconds:
-            break
-        if d.proc.poll() is not None:
-            break
+    while time.monotonic() < end and not all(done):
+        for i, d in enumerate(ds):
+            if done[i]:
+                continue
+            try:
+                v = key_fn(d.status())
+                c = d.cpu_seconds()
+            except Exception:
+                done[i] = True  # the daemon has exited
+                continue
+            now = time.monotonic()
+            if s0[i] is None:
+                if v > 0:
+                    s0[i], t0[i], c0[i], g0[i] = v, now, c, dict(d.sampler.groups())
+                    last[i], t_last[i], c_last[i], g_last[i] = v, now, c, g0[i]
+            elif v != last[i]:
+                last[i], t_last[i], c_last[i], g_last[i] = v, now, c, dict(d.sampler.groups())
+            elif now - t_last[i] > stall:
+                done[i] = True  # input exhausted
+            if t0[i] is not None and now - t0[i] >= seconds:
+                done[i] = True
+            if d.proc.poll() is not None:
+                done[i] = True
         time.sleep(period)
-    if s0 is None:
-        return 0, 0.0, 0.0, {}
-    dg = {k: g_last.get(k, 0.0) - g0.get(k, 0.0) for k in g_last}
-    return last - s0, t_last - t0, c_last - c0, dg
+    out = []
+    for i in range(n):
+        if s0[i] is None:
+            out.append((0, 0.0, 0.0, {}))
+            continue
+        dg = {k: g_last[i].get(k, 0.0) - g0[i].get(k, 0.0) for k in g_last[i]}
+        out.append((last[i] - s0[i], t_last[i] - t0[i], c_last[i] - c0[i], dg))
+    return out
 
 
 # ------------------------------------------------------------------------------ legs
@@ -638,44 +657,79 @@ class Bench:
                                     stderr=subprocess.DEVNULL)
         self.daemon_rx("zmq", modcod, load, path, ("zmq", extra), feeder)
 
-    def loopback_once(self, modcod, load, rate):
-        """One loopback daemon at `rate`: (symbols, wall, cpu, groups, note) or None."""
+    def loopback_daemon(self, modcod, load, rate):
         extra = {"channel": "{esn0_db: %g, seed: 3}" % (MODCOD_ESN0.get(modcod, 20) + 2)}
         # Idle: the daemon's IP (GSE) stream, whose idle carrier is dummy PLFRAMEs
         # (a TS stream idles with padded data frames of null packets instead).
-        d = Daemon(self.modemd, daemon_config(modcod, "loopback", "both", extra,
-                                               symbol_rate=rate,
-                                               stream="ts" if load == "data" else "gse",
-                                               test_pattern=load == "data"))
+        return Daemon(self.modemd, daemon_config(modcod, "loopback", "both", extra,
+                                                  symbol_rate=rate,
+                                                  stream="ts" if load == "data" else "gse",
+                                                  test_pattern=load == "data"))
+
+    def loopback_result(self, d, modcod, load, rate, measured):
+        """(symbols, wall, cpu, groups, note) of a loopback window, or None (a failure)."""
+        n, wall, cpu, groups = measured
+        st = d.last_status or {"rx": {}}
+        keeps_up = n / 2 / wall / rate if wall > 0 else 0
+        tp = st.get("test_pattern") or {}
+        if not st["rx"].get("lock") or (st["rx"].get("frames_ok", 0) + st["rx"].get(
+                "frames_idle", 0)) == 0:
+            self.fail("loopback %s %s at %g sym/s: no lock or nothing decoded"
+                      % (modcod, load, rate))
+            return None
+        if load == "data" and tp.get("rx_packets", 0) == 0:
+            self.fail("loopback %s data: no test-pattern packet came back" % modcod)
+            return None
+        return (n / 2, wall, cpu, groups,
+                "at %.0f Msym/s: %.0f%% of real time, frames ok %s%s" % (
+                    rate / 1e6, 100 * keeps_up, st["rx"].get("frames_ok"),
+                    ", test packets %s, BER %s" % (tp.get("rx_packets"), tp.get("rx_ber"))
+                    if load == "data" else ""))
+
+    def loopback_once(self, modcod, load, rate):
+        """One loopback daemon at `rate`: (symbols, wall, cpu, groups, note) or None."""
+        d = self.loopback_daemon(modcod, load, rate)
         try:
-            n, wall, cpu, groups = measure_window(
-                d, lambda s: s["rx"]["samples"], 1.5, self.a.loopback_seconds, period=0.1)
-            st = d.last_status or {"rx": {}}
-            keeps_up = n / 2 / wall / rate if wall > 0 else 0
-            tp = st.get("test_pattern") or {}
-            if not st["rx"].get("lock") or (st["rx"].get("frames_ok", 0) + st["rx"].get(
-                    "frames_idle", 0)) == 0:
-                self.fail("loopback %s %s at %g sym/s: no lock or nothing decoded"
-                          % (modcod, load, rate))
-                return None
-            if load == "data" and tp.get("rx_packets", 0) == 0:
-                self.fail("loopback %s data: no test-pattern packet came back" % modcod)
-                return None
-            return (n / 2, wall, cpu, groups,
-                    "at %.0f Msym/s: %.0f%% of real time, frames ok %s%s" % (
-                        rate / 1e6, 100 * keeps_up, st["rx"].get("frames_ok"),
-                        ", test packets %s, BER %s" % (tp.get("rx_packets"), tp.get("rx_ber"))
-                        if load == "data" else ""))
+            m = measure_window(d, lambda s: s["rx"]["samples"], 1.5, self.a.loopback_seconds,
+                               period=0.1)
+            return self.loopback_result(d, modcod, load, rate, m)
         finally:
             d.stop()
 
+    def loopback_side_by_side(self, modcod, rate):
+        """The loads' daemons at once, measured over the same seconds: {load: result}."""
+        ds = {load: self.loopback_daemon(modcod, load, rate) for load in self.a.loads}
+        try:
+            ms = measure_windows(list(ds.values()), lambda s: s["rx"]["samples"], 1.5,
+                                 self.a.loopback_seconds, period=0.1)
+            return {load: self.loopback_result(d, modcod, load, rate, m)
+                    for (load, d), m in zip(ds.items(), ms)}
+        finally:
+            for d in ds.values():
+                d.stop()
+
     def leg_loopback(self, modcod):
-        # Idle and loaded alternate, --repeats times; each keeps its cheapest run (CPU-s/s)
-        # among those that kept up, so that a busy second on the shared machine does not
-        # decide the idle / loaded ratio (at 1 Msym/s the whole daemon costs ~0.2 CPU-s/s).
+        # Idle and loaded, --repeats times; each row keeps its cheapest run (CPU-s/s) among
+        # those that kept up. At rates up to --loopback-side-by-side the two daemons run at
+        # the same time and are measured over the same seconds (together they take a
+        # fraction of one core there): the machine's speed swings by +-20 % from one
+        # minute to the next, more than the idle / loaded difference at 1 Msym/s (where
+        # the whole daemon costs ~0.15 CPU-s/s), and a pair sees the same swing. Above it
+        # they alternate, one daemon at a time.
         for rate in self.a.loopback_rates:
+            paired = rate <= self.a.loopback_side_by_side and len(self.a.loads) > 1
             runs = {load: [] for load in self.a.loads}
+            pair_ratios = []
             for _ in range(max(1, self.a.repeats)):
+                if paired:
+                    got = self.loopback_side_by_side(modcod, rate)
+                    for load, r in got.items():
+                        if r is not None:
+                            runs[load].append(r)
+                    if got.get("idle") and got.get("data") and got["data"][2] > 0:
+                        i, dt = got["idle"], got["data"]
+                        pair_ratios.append((i[2] / i[1]) / (dt[2] / dt[1]))
+                    continue
                 for load in self.a.loads:
                     r = self.loopback_once(modcod, load, rate)
                     if r is not None:
@@ -690,7 +744,12 @@ class Bench:
                 best = rs[pick]
                 note = best[4]
                 if len(rs) > 1:
-                    note += "; cheapest of %d: %s CPU-s/s" % (len(rs), " / ".join("%.2f" % c for c in cost))
+                    note += "; cheapest of %d%s: %s CPU-s/s" % (
+                        len(rs), " (side by side)" if paired else "",
+                        " / ".join("%.2f" % c for c in cost))
+                if load == "idle" and pair_ratios:
+                    note += "; idle / loaded in the same seconds: %s" % " / ".join(
+                        "%.2f" % r for r in pair_ratios)
                 self.add("loopback", "rx", modcod, load, best[0], best[1], best[2], best[3], note)
 
     def dvbs2rx_runner(self, path):
@@ -783,6 +842,9 @@ def main():
     ap.add_argument("--tx-seconds", type=float, default=4.0)
     ap.add_argument("--loopback-rates", default="1e6,5e6,10e6")
     ap.add_argument("--loopback-seconds", type=float, default=5.0)
+    ap.add_argument("--loopback-side-by-side", type=float, default=2e6,
+                    help="symbol rates up to this run the idle and loaded loopback daemons "
+                         "at the same time (measured over the same seconds)")
     ap.add_argument("--dvbs2rx", help="gr-dvbs2rx install prefix (bin/dvbs2-rx)")
     ap.add_argument("--repeats", type=int, default=3,
                     help="runs of the library, rx_cb and dvbs2-rx receivers, interleaved; "

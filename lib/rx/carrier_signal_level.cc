@@ -103,8 +103,9 @@ SignalLevel SignalLevelEstimator::measure_derotated(const std::complex<float>* d
         constexpr double kSmallOffset = 0.1;
         const double* ph = phase + s.start;
         const double ph0 = ph[0];
-        const double p0r = unit_phasor_d(-ph0).real(), p0i = unit_phasor_d(-ph0).imag();
-        double largest = 0.0; // of |d|: the series holds, or the segment is done again exactly
+        const cd p0 = unit_phasor_d(-ph0);
+        const double p0r = p0.real(), p0i = p0.imag();
+        double largest = 0.0; // d^2: within kSmallOffset^2 the series holds, else done again exactly
         for (int k = 0; k < s.n; ++k) {
             const double d = ph0 - ph[k], d2 = d * d; // e^{j d} = e^{-j (ph - ph0)}
             largest = std::max(largest, d2);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <dualsat/rx/esn0_estimator.h>
+#include <dualsat/rx/esn0_kernels.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -165,6 +166,9 @@ Esn0Measurement data_aided_esn0(const std::complex<float>* y, const std::complex
     // the reference energy and the received power. (Three passes did this before, at
     // 30 Msym/s as much time as the soft demapper: issue 14.)
     const size_t block = phase_block > 0 ? static_cast<size_t>(phase_block) : n;
+    // The CPU's best kernel, once (DUALSAT_SIMD lowers it: dualsat/core/cpu_features.h).
+    static const kernels::Esn0SumsFn sums_kernel =
+        kernels::esn0_kernels_for(active_simd_level()).table->sums;
     std::vector<BlockCorrelation> blocks;
     blocks.reserve(n / block + 1);
     cd corr = 0.0;
@@ -172,35 +176,21 @@ Esn0Measurement data_aided_esn0(const std::complex<float>* y, const std::complex
     size_t count = 0;
     for (size_t start = 0; start < n; start += block) {
         const size_t end = std::min(n, start + block);
-        // Within a block (90 symbols) the sums run in float over kLanes independent partial
-        // sums (no dependency chain from one symbol to the next); the lanes and the blocks
-        // add up in double. (GCC does not vectorise this loop at the baseline ISA: a SIMD
-        // kernel would take it further.) A lane holds ~12 terms of about the same size:
-        // its relative error (~1e-7) is far below the estimate's resolution even where
-        // the noise is 1/1000 of the power (0.001 dB at 30 dB). In double and with a branch per symbol this loop was the
-        // FEC workers' largest item after the LDPC decoder and the demapper (issue 14).
-        constexpr size_t kLanes = 8;
-        float cr[kLanes] = {}, ci[kLanes] = {}, eb[kLanes] = {}, pb[kLanes] = {};
-        uint32_t used[kLanes] = {};
-        size_t i = start;
-        auto add = [&](size_t lane, size_t k) {
-            const float a = y[k].real(), b = y[k].imag(), c = ref[k].real(), d = ref[k].imag();
-            // x - x is 0 for a finite x and NaN otherwise: two compares and an and, which
-            // the compiler can turn into selects (std::isfinite and && are branches).
-            const bool ok = ((a - a) == 0.0f) & ((b - b) == 0.0f);
-            const float ya = ok ? a : 0.0f, yb = ok ? b : 0.0f;
-            const float sc = ok ? c : 0.0f, sd = ok ? d : 0.0f;
-            cr[lane] += ya * sc + yb * sd; // y · conj(s)
-            ci[lane] += yb * sc - ya * sd;
-            eb[lane] += sc * sc + sd * sd;
-            pb[lane] += ya * ya + yb * yb;
-            used[lane] += ok ? 1u : 0u;
-        };
-        for (; i + kLanes <= end; i += kLanes)
-            for (size_t l = 0; l < kLanes; ++l)
-                add(l, i + l);
-        for (size_t l = 0; i < end; ++i, ++l)
-            add(l, i);
+        // Within a block (90 symbols) the sums run in float over kEsn0Lanes independent
+        // partial sums (esn0_kernels.h: no dependency chain from one symbol to the next, a
+        // SIMD kernel at run time); the lanes and the blocks add up in double. A lane holds
+        // ~12 terms of about the same size: its relative error (~1e-7) is far below the
+        // estimate's resolution even where the noise is 1/1000 of the power (0.001 dB at
+        // 30 dB). In double and with a branch per symbol this loop was the FEC workers'
+        // largest item after the LDPC decoder and the demapper (issue 14).
+        kernels::Esn0LaneSums lane_sums;
+        sums_kernel(y + start, ref + start, end - start, &lane_sums);
+        constexpr size_t kLanes = kernels::kEsn0Lanes;
+        const float* cr = lane_sums.corr_re;
+        const float* ci = lane_sums.corr_im;
+        const float* eb = lane_sums.ref_energy;
+        const float* pb = lane_sums.power;
+        const uint32_t* used = lane_sums.used;
         cd cb = 0.0;
         double e_block = 0.0, p_block = 0.0;
         size_t u = 0;

@@ -20,13 +20,17 @@
 //
 // Usage: bench_esn0 [--frames N] [--from dB] [--to dB] [--step dB] [--all] [--only TEXT]
 //                   [--short-only] [--cfo cycles/symbol] [--ppm P] [--no-phase-noise] [--cost]
-//                   [--smoke]
+//                   [--kernels] [--smoke]
 //   --all          every MODCOD (1..28) instead of one per constellation
 //   --only TEXT    configurations whose "MODCOD size pilots" name contains TEXT
 //   --cost         instead of the table: thread CPU time of FecFrameDecoder::decode per
 //                  frame with the payload measurement and without (normal frames, one MODCOD
 //                  per constellation, pilots and pilotless (the blind estimate on the moduli),
 //                  decoding and failing)
+//   --kernels      instead of the table: the data-aided sums (esn0_kernels.h) per symbol,
+//                  each SIMD level and VOLK's conjugate dot products (the three sums
+//                  without the erasure test) as ratios to the scalar reference, on 90-symbol
+//                  blocks of a 21600-symbol payload (best of 7 interleaved rounds)
 //   --smoke        a few seconds: two configurations, exit status 1 when an estimate is
 //                  badly off (|bias| > 0.5 dB, predicted / observed variance outside
 //                  [0.3, 3], or a single-frame spread not well below the known symbols'
@@ -36,10 +40,15 @@
 #include <dualsat/channel/channel_emulator.h>
 #include <dualsat/dsp/pulse_shaper.h>
 #include <dualsat/pl/pl_framer.h>
+#include <dualsat/rx/esn0_kernels.h>
 #include <dualsat/rx/receiver.h>
 #include <dualsat/tx/transmitter.h>
 
 #include "fec_loopback_tx.h"
+
+#ifdef DUALSAT_BENCH_HAVE_VOLK
+#include <volk/volk.h>
+#endif
 
 #include <algorithm>
 #include <ctime>
@@ -48,6 +57,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -326,13 +336,94 @@ std::vector<Config> configs(bool all_modcods, bool short_only, const std::string
     return out;
 }
 
+// The data-aided sums per symbol: each SIMD level and VOLK against the scalar reference,
+// the way data_aided_esn0 calls them (one call per 90-symbol phase block). VOLK has no
+// kernel that skips erased symbols, so its figure (three conjugate dot products: y s*,
+// s s*, y y*) is what the sums would cost without that test: a lower bound for it.
+void kernel_bench(int rounds, int frames)
+{
+    constexpr size_t kPayload = 21600, kBlock = 90;
+    std::vector<cf> y(kPayload), s(kPayload);
+    dualsat_test::FastGaussian g(17);
+    for (size_t i = 0; i < kPayload; ++i) {
+        double a, b, c, d;
+        g.pair(a, b);
+        g.pair(c, d);
+        s[i] = cf(static_cast<float>(a), static_cast<float>(b));
+        y[i] = 0.8f * s[i] + cf(0.3f * static_cast<float>(c), 0.3f * static_cast<float>(d));
+    }
+    struct Entry {
+        std::string name;
+        std::function<float()> run; // one payload; returns a sum so nothing is optimised away
+        double best = 1e30;
+    };
+    std::vector<Entry> entries;
+    auto kernel_entry = [&](const std::string& name, kernels::Esn0SumsFn fn) {
+        entries.push_back({ name, [&y, &s, fn]() {
+                               float acc = 0.0f;
+                               for (size_t b = 0; b < kPayload; b += kBlock) {
+                                   kernels::Esn0LaneSums sums;
+                                   fn(y.data() + b, s.data() + b, kBlock, &sums);
+                                   acc += sums.corr_re[0] + sums.power[7];
+                               }
+                               return acc;
+                           } });
+    };
+    kernel_entry("scalar reference", &kernels::esn0_sums_scalar);
+    for (SimdLevel level : simd::supported_levels())
+        if (level != SimdLevel::Scalar)
+            kernel_entry(to_string(level), kernels::esn0_kernels_for(level).table->sums);
+#ifdef DUALSAT_BENCH_HAVE_VOLK
+    entries.push_back({ "VOLK 3 x conjugate_dot_prod (no erasure test)", [&y, &s]() {
+                           float acc = 0.0f;
+                           for (size_t b = 0; b < kPayload; b += kBlock) {
+                               lv_32fc_t c, e, p;
+                               volk_32fc_x2_conjugate_dot_prod_32fc(&c, y.data() + b, s.data() + b, kBlock);
+                               volk_32fc_x2_conjugate_dot_prod_32fc(&e, s.data() + b, s.data() + b, kBlock);
+                               volk_32fc_x2_conjugate_dot_prod_32fc(&p, y.data() + b, y.data() + b, kBlock);
+                               acc += c.real() + e.real() + p.real();
+                           }
+                           return acc;
+                       } });
+    // The same with a finiteness test VOLK can do: the block's float sum (any NaN or
+    // infinity makes it non-finite; a block that fails would go to the scalar reference).
+    entries.push_back({ "VOLK: sum as finiteness test + 3 x conjugate_dot_prod", [&y, &s]() {
+                           float acc = 0.0f;
+                           for (size_t b = 0; b < kPayload; b += kBlock) {
+                               float total = 0.0f;
+                               volk_32f_accumulator_s32f(&total, reinterpret_cast<const float*>(y.data() + b),
+                                                         2 * kBlock);
+                               lv_32fc_t c, e, p;
+                               volk_32fc_x2_conjugate_dot_prod_32fc(&c, y.data() + b, s.data() + b, kBlock);
+                               volk_32fc_x2_conjugate_dot_prod_32fc(&e, s.data() + b, s.data() + b, kBlock);
+                               volk_32fc_x2_conjugate_dot_prod_32fc(&p, y.data() + b, y.data() + b, kBlock);
+                               acc += c.real() + e.real() + p.real() + (std::isfinite(total) ? 0.0f : 1.0f);
+                           }
+                           return acc;
+                       } });
+#endif
+    volatile float sink = 0.0f;
+    for (int r = 0; r < rounds; ++r)
+        for (Entry& e : entries) {
+            const double t0 = cpu_now();
+            for (int f = 0; f < frames; ++f)
+                sink = sink + e.run();
+            e.best = std::min(e.best, (cpu_now() - t0) / (static_cast<double>(frames) * kPayload));
+        }
+    std::printf("data-aided Es/N0 sums, %zu-symbol blocks of a %zu-symbol payload, best of %d rounds:\n",
+                kBlock, kPayload, rounds);
+    for (const Entry& e : entries)
+        std::printf("  %-48s %6.2f ns/symbol  x%.2f the scalar reference\n", e.name.c_str(), 1e9 * e.best,
+                    entries.front().best / e.best);
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
     int frames = 67; // 64 counted: 16 four-frame averages
     double from = -3.0, to = 20.0, step = 1.0;
-    bool all_modcods = false, short_only = false, smoke = false, cost_only = false;
+    bool all_modcods = false, short_only = false, smoke = false, cost_only = false, kernels_only = false;
     std::string only;
     for (int i = 1; i < argc; ++i) {
         const auto next = [&]() -> const char* {
@@ -366,10 +457,12 @@ int main(int argc, char** argv)
             smoke = true;
         else if (!std::strcmp(argv[i], "--cost"))
             cost_only = true;
+        else if (!std::strcmp(argv[i], "--kernels"))
+            kernels_only = true;
         else {
             std::fprintf(stderr,
                          "usage: %s [--frames N] [--from dB] [--to dB] [--step dB] [--all] "
-                         "[--only TEXT] [--short-only] [--cfo F] [--ppm P] [--no-phase-noise] [--cost] [--smoke]\n",
+                         "[--only TEXT] [--short-only] [--cfo F] [--ppm P] [--no-phase-noise] [--cost] [--kernels] [--smoke]\n",
                          argv[0]);
             return 2;
         }
@@ -377,6 +470,10 @@ int main(int argc, char** argv)
 
     if (cost_only) {
         cost();
+        return 0;
+    }
+    if (kernels_only) {
+        kernel_bench(7, 200);
         return 0;
     }
     struct Point {
@@ -436,6 +533,8 @@ int main(int argc, char** argv)
         }
     }
     std::printf("%d of %d rows PASS\n", passed, rows);
+    if (smoke)
+        kernel_bench(1, 2); // that --kernels runs
     if (smoke && bad) {
         std::printf("smoke: %d row(s) badly off\n", bad);
         return 1;

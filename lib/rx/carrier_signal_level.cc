@@ -50,27 +50,6 @@ double SignalLevel::link_esn0_variance_db2() const
     return db_per_neper * db_per_neper * (2.0 + 2.0 / link) / count;
 }
 
-SignalLevel SignalLevelEstimator::measure(const std::complex<float>* frame, double w,
-                                          const double* phase,
-                                          const std::vector<KnownSegment>& segments,
-                                          bool own_phase, const std::vector<char>* skip)
-{
-    size_t known = 0;
-    for (const KnownSegment& s : segments)
-        known += static_cast<size_t>(s.n);
-    m_derotated.resize(known);
-    std::complex<float>* z = m_derotated.data();
-    for (const KnownSegment& s : segments) {
-        for (int k = 0; k < s.n; ++k) {
-            const int i = s.start + k;
-            z[k] = std::complex<float>(std::complex<double>(frame[i]) * unit_phasor_d(-w * i) *
-                                       std::conj(std::complex<double>(s.ref[k])));
-        }
-        z += s.n;
-    }
-    return measure_derotated(m_derotated.data(), phase, segments, own_phase, skip);
-}
-
 SignalLevel SignalLevelEstimator::measure_derotated(const std::complex<float>* derotated,
                                                     const double* phase,
                                                     const std::vector<KnownSegment>& segments,

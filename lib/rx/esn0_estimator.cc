@@ -183,22 +183,16 @@ Esn0Measurement data_aided_esn0(const std::complex<float>* y, const std::complex
         // estimate's resolution even where the noise is 1/1000 of the power (0.001 dB at
         // 30 dB). In double and with a branch per symbol this loop was the FEC workers'
         // largest item after the LDPC decoder and the demapper (issue 14).
-        kernels::Esn0LaneSums lane_sums;
-        sums_kernel(y + start, ref + start, end - start, &lane_sums);
-        constexpr size_t kLanes = kernels::kEsn0Lanes;
-        const float* cr = lane_sums.corr_re;
-        const float* ci = lane_sums.corr_im;
-        const float* eb = lane_sums.ref_energy;
-        const float* pb = lane_sums.power;
-        const uint32_t* used = lane_sums.used;
+        kernels::Esn0LaneSums lanes;
+        sums_kernel(y + start, ref + start, end - start, &lanes);
         cd cb = 0.0;
         double e_block = 0.0, p_block = 0.0;
         size_t u = 0;
-        for (size_t l = 0; l < kLanes; ++l) {
-            cb += cd(cr[l], ci[l]);
-            e_block += eb[l];
-            p_block += pb[l];
-            u += used[l];
+        for (size_t l = 0; l < kernels::kEsn0Lanes; ++l) {
+            cb += cd(lanes.corr_re[l], lanes.corr_im[l]);
+            e_block += lanes.ref_energy[l];
+            p_block += lanes.power[l];
+            u += lanes.used[l];
         }
         blocks.push_back({ cb, u });
         corr += cb;

@@ -11,6 +11,8 @@
 #include <dualsat/pl/pl_geometry.h>
 #include <dualsat/pl/pl_scrambler.h>
 #include <dualsat/pl/plheader.h>
+#include <dualsat/rx/carrier_pilot_phase.h>
+#include <dualsat/rx/carrier_signal_level.h>
 
 #include <complex>
 #include <cstdint>
@@ -74,6 +76,18 @@ apply_carrier(const std::vector<std::complex<float>>& x, double amplitude,
         y[i] = std::complex<float>(std::complex<double>(x[i]) * std::polar(amplitude, phase(static_cast<int>(i)))) +
                rng.complex_gaussian(noise);
     return y;
+}
+
+// The level of `frame` as CarrierRecovery measures it: the pilot estimator's z of the
+// known segments derotated by w (PilotPhaseEstimator::derotated()), then the phase
+// trajectory `phase` removed by the level estimator.
+inline SignalLevel measure_level(const std::complex<float>* frame, double w, const double* phase,
+                                 const std::vector<KnownSegment>& segments, bool own_phase)
+{
+    PilotPhaseEstimator pilot;
+    pilot.measure(frame, w, segments, nullptr);
+    SignalLevelEstimator level;
+    return level.measure_derotated(pilot.derotated().data(), phase, segments, own_phase);
 }
 
 } // namespace test

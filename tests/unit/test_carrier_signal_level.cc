@@ -41,8 +41,7 @@ LevelStats measure(double a, double esn0_db, bool own_phase, double segment_offs
                 phase[static_cast<size_t>(i)] = phi0 + (f - w) * i + (seg % 2 ? segment_offset : -segment_offset);
             ++seg;
         }
-        SignalLevelEstimator est;
-        const SignalLevel level = est.measure(rx.data(), w, phase.data(), known.segments(), own_phase);
+        const SignalLevel level = measure_level(rx.data(), w, phase.data(), known.segments(), own_phase);
         // Every known symbol the segments hold (the header, 36 per slot, the next SOF).
         REQUIRE(level.count == kPlHeaderSymbols + 36 * kDummySegmentSymbols + kSofSymbols);
         s.mean_db += 10.0 * std::log10(level.esn0());
@@ -107,8 +106,7 @@ TEST_CASE("Signal level: a phase that moves within segments is removed exactly",
         std::vector<double> phase(rx.size());
         for (size_t i = 0; i < phase.size(); ++i)
             phase[i] = carrier(static_cast<int>(i)) - w * static_cast<double>(i);
-        SignalLevelEstimator est;
-        const SignalLevel level = est.measure(rx.data(), w, phase.data(), known.segments(), false);
+        const SignalLevel level = measure_level(rx.data(), w, phase.data(), known.segments(), false);
         CHECK(level.count == kPlHeaderSymbols + 36 * kDummySegmentSymbols + kSofSymbols);
         CHECK(level.amplitude == Approx(a).epsilon(1e-6));
         CHECK(level.noise < 1e-11 * a * a); // float z: ~1e-14; a wrong phasor: far more

@@ -62,11 +62,6 @@ public:
     SignalLevel measure_derotated(const std::complex<float>* derotated, const double* phase,
                                   const std::vector<KnownSegment>& segments, bool own_phase,
                                   const std::vector<char>* skip = nullptr);
-    // The same from the frame's symbols, derotated here by w i (a sincos-free phasor per
-    // symbol): for a caller without the pilot estimator's z.
-    SignalLevel measure(const std::complex<float>* frame, double w, const double* phase,
-                        const std::vector<KnownSegment>& segments, bool own_phase,
-                        const std::vector<char>* skip = nullptr);
 
     // Exponential average of Es/N0 over frames (linear, weight 0.2 for the newest);
     // returns it.
@@ -76,7 +71,6 @@ public:
 
 private:
     std::vector<std::complex<double>> m_z; // known symbols against their references
-    std::vector<std::complex<float>> m_derotated; // measure()'s z before the phase
     double m_smoothed = -1.0;
 };
 

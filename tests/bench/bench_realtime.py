@@ -686,19 +686,10 @@ class Bench:
                     ", test packets %s, BER %s" % (tp.get("rx_packets"), tp.get("rx_ber"))
                     if load == "data" else ""))
 
-    def loopback_once(self, modcod, load, rate):
-        """One loopback daemon at `rate`: (symbols, wall, cpu, groups, note) or None."""
-        d = self.loopback_daemon(modcod, load, rate)
-        try:
-            m = measure_window(d, lambda s: s["rx"]["samples"], 1.5, self.a.loopback_seconds,
-                               period=0.1)
-            return self.loopback_result(d, modcod, load, rate, m)
-        finally:
-            d.stop()
-
-    def loopback_side_by_side(self, modcod, rate):
-        """The loads' daemons at once, measured over the same seconds: {load: result}."""
-        ds = {load: self.loopback_daemon(modcod, load, rate) for load in self.a.loads}
+    def loopback_runs(self, modcod, rate, loads):
+        """The daemons of `loads` at once (one daemon: alone), measured over the same
+        seconds: {load: (symbols, wall, cpu, groups, note) or None}."""
+        ds = {load: self.loopback_daemon(modcod, load, rate) for load in loads}
         try:
             ms = measure_windows(list(ds.values()), lambda s: s["rx"]["samples"], 1.5,
                                  self.a.loopback_seconds, period=0.1)
@@ -721,19 +712,15 @@ class Bench:
             runs = {load: [] for load in self.a.loads}
             pair_ratios = []
             for _ in range(max(1, self.a.repeats)):
-                if paired:
-                    got = self.loopback_side_by_side(modcod, rate)
-                    for load, r in got.items():
-                        if r is not None:
-                            runs[load].append(r)
-                    if got.get("idle") and got.get("data") and got["data"][2] > 0:
-                        i, dt = got["idle"], got["data"]
-                        pair_ratios.append((i[2] / i[1]) / (dt[2] / dt[1]))
-                    continue
-                for load in self.a.loads:
-                    r = self.loopback_once(modcod, load, rate)
+                got = {}
+                for together in ([self.a.loads] if paired else [[load] for load in self.a.loads]):
+                    got.update(self.loopback_runs(modcod, rate, together))
+                for load, r in got.items():
                     if r is not None:
                         runs[load].append(r)
+                if paired and got.get("idle") and got.get("data") and got["data"][2] > 0:
+                    i, dt = got["idle"], got["data"]
+                    pair_ratios.append((i[2] / i[1]) / (dt[2] / dt[1]))
             for load in self.a.loads:
                 rs = runs[load]
                 if not rs:

@@ -182,6 +182,9 @@ int main_tx(int argc, char** argv)
     tc.idle = IdlePolicy::Dummy;
     tc.workers = workers;
     tc.ts_queue_packets = 8192;
+    // The frames' output memory outlives the transmitter: a frame still being encoded when
+    // it is destroyed is completed into that memory (transmitter.h, start_plframe).
+    std::vector<std::vector<cf>> slots;
     Transmitter tx(tc);
     TxPulseShaper shaper(0.2, 16, 2, Ratio{ 1, 1 });
 
@@ -199,7 +202,7 @@ int main_tx(int argc, char** argv)
     size_t ts_pos = 0;
 
     const size_t max_flight = tx.max_frames_in_flight();
-    std::vector<std::vector<cf>> slots(max_flight, std::vector<cf>(Transmitter::kMaxFrameSymbols));
+    slots.assign(max_flight, std::vector<cf>(Transmitter::kMaxFrameSymbols));
     std::deque<size_t> in_flight; // slot indices, oldest first
     size_t next_slot = 0;
     std::vector<cf> shaped(shaper.max_output(Transmitter::kMaxFrameSymbols) + 64);
@@ -230,6 +233,9 @@ int main_tx(int argc, char** argv)
         dummies += info.dummy;
     }
     const double wall = wall_seconds() - w0, cpu = process_cpu_seconds() - c0;
+    // Frames started but not finished (not counted) are finished before their memory goes.
+    for (PlFrameInfo info; !in_flight.empty(); in_flight.pop_front())
+        tx.finish_plframe(info);
     std::printf("{\"symbols\": %llu, \"samples\": %llu, \"wall_s\": %.4f, \"cpu_s\": %.4f, "
                 "\"frames\": %llu, \"dummy_frames\": %llu, \"workers\": %d}\n",
                 static_cast<unsigned long long>(symbols), static_cast<unsigned long long>(samples),

@@ -93,12 +93,18 @@ void check_digital_hop(const HopPlan& plan, const DigitalHopConfig& c)
                           std::to_string(c.interpolation * c.modem_sample_rate) + " Hz)");
 }
 
+// Owns its liquid-dsp object, so a constructor that throws after creating it leaks nothing.
 struct DigitalHopper::Filter {
     firinterp_crcf q = nullptr;
+    ~Filter()
+    {
+        if (q)
+            firinterp_crcf_destroy(q);
+    }
 };
 
 DigitalHopper::DigitalHopper(const HopPlan& plan, const HopSchedule& schedule, const DigitalHopConfig& config)
-    : m_plan(plan), m_schedule(schedule), m_cfg(config), m_filter(new Filter)
+    : m_plan(plan), m_schedule(schedule), m_cfg(config), m_filter(std::make_unique<Filter>())
 {
     check_digital_hop(plan, config);
     std::vector<float> h = prototype(config, static_cast<float>(config.interpolation));
@@ -106,12 +112,7 @@ DigitalHopper::DigitalHopper(const HopPlan& plan, const HopSchedule& schedule, c
                                         static_cast<unsigned>(h.size()));
 }
 
-DigitalHopper::~DigitalHopper()
-{
-    if (m_filter->q)
-        firinterp_crcf_destroy(m_filter->q);
-    delete m_filter;
-}
+DigitalHopper::~DigitalHopper() = default;
 
 void DigitalHopper::process(const std::complex<float>* in, size_t n, std::complex<float>* out)
 {
@@ -124,10 +125,15 @@ void DigitalHopper::process(const std::complex<float>* in, size_t n, std::comple
 
 struct DigitalDehopper::Filter {
     firdecim_crcf q = nullptr;
+    ~Filter()
+    {
+        if (q)
+            firdecim_crcf_destroy(q);
+    }
 };
 
 DigitalDehopper::DigitalDehopper(const HopPlan& plan, const HopSchedule& schedule, const DigitalHopConfig& config)
-    : m_plan(plan), m_schedule(schedule), m_cfg(config), m_filter(new Filter),
+    : m_plan(plan), m_schedule(schedule), m_cfg(config), m_filter(std::make_unique<Filter>()),
       m_skip(2 * static_cast<int64_t>(config.filter_semi_length))
 {
     check_digital_hop(plan, config);
@@ -137,12 +143,7 @@ DigitalDehopper::DigitalDehopper(const HopPlan& plan, const HopSchedule& schedul
     m_block.reserve(static_cast<size_t>(config.interpolation));
 }
 
-DigitalDehopper::~DigitalDehopper()
-{
-    if (m_filter->q)
-        firdecim_crcf_destroy(m_filter->q);
-    delete m_filter;
-}
+DigitalDehopper::~DigitalDehopper() = default;
 
 void DigitalDehopper::process(const std::complex<float>* in, size_t n, std::vector<std::complex<float>>& out)
 {

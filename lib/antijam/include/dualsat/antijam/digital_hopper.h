@@ -18,6 +18,7 @@
 #include <dualsat/antijam/hop_schedule.h>
 
 #include <complex>
+#include <memory>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -51,7 +52,7 @@ private:
     HopPlan m_plan;
     const HopSchedule& m_schedule;
     DigitalHopConfig m_cfg;
-    Filter* m_filter;
+    std::unique_ptr<Filter> m_filter; // owns the liquid-dsp filter object
     uint64_t m_wide = 0; // index of the next wide sample
 };
 
@@ -72,7 +73,7 @@ private:
     HopPlan m_plan;
     const HopSchedule& m_schedule;
     DigitalHopConfig m_cfg;
-    Filter* m_filter;
+    std::unique_ptr<Filter> m_filter; // owns the liquid-dsp filter object
     uint64_t m_wide = 0;
     std::vector<std::complex<float>> m_block; // wide samples of the output in progress
     int64_t m_skip;                           // outputs still to drop (filter delays)

@@ -83,7 +83,10 @@ void raw_reassembly(fuzz::Input& in)
             break;
         }
         default: { // raw data field of any bit length
-            const size_t len = std::min<size_t>(in.u16() % 8192, in.remaining());
+            // Drawn before remaining() is read: as two arguments of one call their order
+            // is unspecified, and remaining() read first counts the length's own bytes.
+            const size_t wanted = in.u16() % 8192;
+            const size_t len = std::min(wanted, in.remaining());
             const size_t extra_bits = (ctrl >> 5) & 7;
             // Exactly the whole bytes the call may read, so ASan sees any overread.
             std::vector<uint8_t> field(in.here(), in.here() + len);

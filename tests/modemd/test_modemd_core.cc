@@ -410,7 +410,10 @@ TEST_CASE("ACM loop: POST /acm settings, checked like the config, SIGHUP keeps t
     CHECK(r.body["changed"] == nlohmann::json::array({ "exclude", "margin_db", "outer_loop" }));
     // At the fallback (lowest) rung: its requirement moves by the margin's 1.5 dB.
     CHECK(r.body["decision"]["required_esn0_db"].get<double>() == Approx(required + 1.5));
-    for (const auto& rung : loop.status()["controller"]["ladder"])
+    // Held in a named object: a range-for over a part of the temporary status() would
+    // iterate after that temporary is destroyed.
+    const nlohmann::json status = loop.status();
+    for (const auto& rung : status["controller"]["ladder"])
         CHECK(rung["modcod"].get<std::string>().rfind("8PSK", 0) == std::string::npos);
     REQUIRE_FALSE(log.empty());
     CHECK(contains(log.back(), "margin_db 1.0 -> 2.5"));

@@ -89,12 +89,15 @@ uint64_t dsss_despreader_cc_impl::nonfinite_samples() const { return stats().non
 
 void dsss_despreader_cc_impl::forecast(int noutput_items, gr_vector_int& ninput_items_required)
 {
-    // Before lock nothing comes out, and the receiver takes any number of samples: one
-    // symbol's worth is enough to make progress (the scheduler offers all it has).
+    // The receiver takes any number of samples and keeps a symbol's partial samples
+    // itself, so one sample makes progress (the scheduler offers all it has). Asking for
+    // a whole symbol's worth lost the stream's last symbol whenever the input ended with
+    // fewer samples waiting than that, though with the ones already held they completed
+    // it: the output's length then hung on how the scheduler had cut the stream.
     // Symbols held back (more than the output had room for) need no input: asking for none
     // lets the scheduler call work() to deliver them after the input has ended.
     (void)noutput_items;
-    ninput_items_required[0] = d_pending.empty() ? d_per_symbol : 0;
+    ninput_items_required[0] = d_pending.empty() ? 1 : 0;
 }
 
 int dsss_despreader_cc_impl::general_work(int noutput_items,

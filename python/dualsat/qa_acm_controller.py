@@ -42,8 +42,33 @@ def wait_for(cond, timeout=30.0):
     return True
 
 
+# What drain() posts to a message_debug sink; stored() leaves it out.
+DRAIN_MARK = pmt.intern('qa: drain mark')
+
+
+def stored(dbg):
+    """The messages a message_debug sink stored, drain() marks left out."""
+    every = (dbg.get_message(i) for i in range(dbg.num_messages()))
+    return [m for m in every if not pmt.eqv(m, DRAIN_MARK)]
+
+
 def messages(dbg):
-    return [pmt.to_python(dbg.get_message(i)) for i in range(dbg.num_messages())]
+    return [pmt.to_python(m) for m in stored(dbg)]
+
+
+def drain(sinks, timeout=30.0):
+    """Returns once each message_debug sink has stored everything published to it so far.
+    A block's message_port_pub queues the message on the sink's 'store' port; a mark
+    posted there now comes out after all of them. The producer's counters alone do not
+    tell that: a sink's thread, starved on a loaded machine, can still hold queued
+    messages when the test stops the flowgraph (a report test once saw 1 of its 8)."""
+    def marks(dbg):
+        return sum(1 for i in range(dbg.num_messages()) if pmt.eqv(dbg.get_message(i), DRAIN_MARK))
+
+    wanted = [marks(dbg) + 1 for dbg in sinks]
+    for dbg in sinks:
+        dbg.to_basic_block()._post(pmt.intern('store'), DRAIN_MARK)
+    return wait_for(lambda: all(marks(dbg) >= n for dbg, n in zip(sinks, wanted)), timeout)
 
 
 class Harness:
@@ -61,7 +86,7 @@ class Harness:
         self.tb.start()
         for port, m in msgs:
             self.acm.to_basic_block()._post(pmt.intern(port), m)
-        ok = wait_for(done)
+        ok = wait_for(done) and drain([self.modcod, self.decision])
         self.tb.stop()
         self.tb.wait()
         return ok

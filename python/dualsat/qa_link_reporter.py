@@ -9,21 +9,21 @@ from gnuradio import blocks, gr, gr_unittest
 
 from gnuradio import dualsat
 
-from qa_acm_controller import SYMBOL_RATE, messages, stats_dict, wait_for
+from qa_acm_controller import SYMBOL_RATE, drain, messages, stats_dict, stored, wait_for
 
 F, K, P = dualsat.FrameSize, dualsat.dict_keys, dualsat.msg_ports
 
 
 def run(post_to, msgs, done, connect):
     tb = gr.top_block()
-    sinks = connect(tb)
+    sink = connect(tb)  # the message_debug the test reads
     tb.start()
     for port, m in msgs:
         post_to.to_basic_block()._post(pmt.intern(port), m)
-    ok = wait_for(done)
+    ok = wait_for(done) and drain([sink])
     tb.stop()
     tb.wait()
-    return ok, sinks
+    return ok, sink
 
 
 class qa_link_reporter(gr_unittest.TestCase):
@@ -51,8 +51,7 @@ class qa_link_reporter(gr_unittest.TestCase):
         self.assertEqual(rep.bad_stats_messages(), 2)
         self.assertEqual(rep.frames_observed(), 200)
         self.assertEqual(rep.estimates_rejected(), 0)
-        raw = [bytes(pmt.u8vector_elements(pmt.cdr(dbg.get_message(i))))
-               for i in range(dbg.num_messages())]
+        raw = [bytes(pmt.u8vector_elements(pmt.cdr(m))) for m in stored(dbg)]
         self.assertTrue(all(len(r) == 35 for r in raw))
         reports = [dualsat.LinkReport.parse(r) for r in raw]
         # The first at once, then one every 0.25 s of the 1.99 s.

@@ -299,7 +299,10 @@ def make_driver():
               "--window-size=1440,1060", "--no-first-run", "--disable-extensions",
               "--disable-background-networking", "--disable-component-update"):
         opts.add_argument(a)
-    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
+    # The sanitizer build preloads its runtimes into this (uninstrumented) Python; the
+    # browser and its driver are not ours and do not start with them.
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver"), env=env), options=opts)
 
 
 # Pixels of the canvas within 40 of an RGB colour (anti-aliasing blends the edges).
